@@ -1,0 +1,88 @@
+/**
+ * The local runtime's view of the system, derived from the synthesised CloudFormation template
+ * (see template-topology.ts). Nothing here is written by hand: names, batch sizes, routes and
+ * environment variables all come from the CDK app, so local and cloud cannot drift apart.
+ */
+
+export interface LocalFunction {
+  readonly logicalId: string;
+  /** Handler source, relative to the repository root (from the `recostream:entry` metadata). */
+  readonly entry: string;
+  /** Exported handler name, usually `handler`. */
+  readonly handlerExport: string;
+  /** Environment with Ref/GetAtt resolved to local names and URLs. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+export interface LocalAuthorizer {
+  readonly logicalId: string;
+  readonly functionId: string;
+  readonly type: 'REQUEST' | 'TOKEN';
+  /** Lower-cased header names taken from `method.request.header.X` identity sources. */
+  readonly identityHeaders: readonly string[];
+  readonly resultTtlSeconds: number;
+}
+
+export interface LocalRoute {
+  readonly method: string;
+  /** Full path template such as `/v1/users/{userId}/recommendations`. */
+  readonly path: string;
+  readonly functionId: string;
+  readonly authorizer?: LocalAuthorizer;
+  readonly apiKeyRequired: boolean;
+}
+
+export interface LocalStream {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly shardCount: number;
+  readonly retentionHours: number;
+}
+
+export interface LocalTable {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly keySchema: ReadonlyArray<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
+  readonly attributeDefinitions: ReadonlyArray<{ AttributeName: string; AttributeType: 'S' | 'N' | 'B' }>;
+  readonly globalSecondaryIndexes?: ReadonlyArray<Record<string, unknown>>;
+  readonly ttlAttribute?: string;
+}
+
+export interface LocalQueue {
+  readonly logicalId: string;
+  /** file:// URL of a JSON-lines file: one message per line. */
+  readonly url: string;
+}
+
+export interface LocalEventSourceMapping {
+  readonly logicalId: string;
+  readonly functionId: string;
+  readonly streamId: string;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly bisectBatchOnError: boolean;
+  /** -1 means retry until the record expires, as in Lambda. */
+  readonly maxRetryAttempts: number;
+  /** -1 means no maximum age, as in Lambda. */
+  readonly maxRecordAgeSeconds: number;
+  readonly parallelizationFactor: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  readonly onFailureQueueId?: string;
+}
+
+export interface LocalTopology {
+  readonly stackName: string;
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly routes: readonly LocalRoute[];
+  readonly streams: ReadonlyMap<string, LocalStream>;
+  readonly tables: ReadonlyMap<string, LocalTable>;
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  readonly buckets: ReadonlyMap<string, { readonly logicalId: string; readonly name: string }>;
+  readonly eventSourceMappings: readonly LocalEventSourceMapping[];
+}
+
+/** Invokes a function of the topology with an event, as Lambda would, and returns its result. */
+export type Invoke = (functionId: string, event: unknown) => Promise<unknown>;
