@@ -1,0 +1,150 @@
+/** DynamoDB implementation of the feature store port (Profiles and ItemStats tables). */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
+import { itemRowId } from './feature-store-port';
+import { COUNTERS, type CounterDelta } from './item-stats';
+import type { Profile } from './profile';
+
+const BATCH_GET_LIMIT = 100;
+
+export interface DynamoFeatureStoreOptions {
+  readonly profilesTable: string;
+  readonly itemStatsTable: string;
+  /** Counts requests, for metrics and the write-amplification benchmark. */
+  readonly onRequest?: (kind: 'read' | 'write') => void;
+}
+
+export class DynamoFeatureStore implements FeatureStorePort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly options: DynamoFeatureStoreOptions,
+  ) {}
+
+  async getProfiles(userIds: readonly string[]): Promise<Map<string, Profile>> {
+    const items = await this.batchGet(
+      this.options.profilesTable,
+      userIds.map((userId) => ({ userId })),
+    );
+    return new Map(items.map((item) => [item.userId as string, item as unknown as Profile]));
+  }
+
+  async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
+    this.options.onRequest?.('write');
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.profilesTable,
+          Item: profile,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(userId)' : 'version = :expected',
+          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getItemRows(keys: readonly ItemRowKey[]): Promise<Map<string, ItemRow>> {
+    const items = await this.batchGet(
+      this.options.itemStatsTable,
+      keys.map((k) => ({ itemId: k.itemId, bucket: k.bucket })),
+    );
+    const rows = new Map<string, ItemRow>();
+    for (const item of items) {
+      const counts: CounterDelta = {};
+      for (const counter of COUNTERS) if (typeof item[counter] === 'number') counts[counter] = item[counter] as number;
+      const row: ItemRow = {
+        itemId: item.itemId as string,
+        bucket: item.bucket as string,
+        hwm: (item.hwm as Record<string, string> | undefined) ?? {},
+        counts,
+        category: item.category as string | undefined,
+        lastEventAt: item.lastEventAt as string | undefined,
+      };
+      rows.set(itemRowId(row), row);
+    }
+    return rows;
+  }
+
+  async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
+    const names: Record<string, string> = { '#shard': update.shardId };
+    const values: Record<string, unknown> = { ':last': update.lastEventAt };
+    const sets: string[] = ['lastEventAt = :last'];
+    const adds: string[] = [];
+
+    if (update.rowHasHwm) {
+      sets.push('hwm.#shard = :hwm');
+      values[':hwm'] = update.newHwm;
+    } else {
+      sets.push('hwm = :hwmMap');
+      values[':hwmMap'] = { [update.shardId]: update.newHwm };
+      delete names['#shard'];
+    }
+    if (update.category !== undefined) {
+      sets.push('category = :category');
+      values[':category'] = update.category;
+    }
+    if (update.conversionRate !== undefined) {
+      sets.push('conversionRate = :conversion');
+      values[':conversion'] = update.conversionRate;
+    }
+    if (update.expiresAt !== undefined) {
+      sets.push('expiresAt = :expires');
+      values[':expires'] = update.expiresAt;
+    }
+    for (const counter of COUNTERS) {
+      const value = update.delta[counter];
+      if (value) {
+        adds.push(`${counter} :${counter}`);
+        values[`:${counter}`] = value;
+      }
+    }
+
+    let condition: string;
+    if (!update.rowHasHwm) condition = 'attribute_not_exists(hwm)';
+    else if (update.expectedHwm === undefined) condition = 'attribute_not_exists(hwm.#shard)';
+    else {
+      condition = 'hwm.#shard = :expected';
+      values[':expected'] = update.expectedHwm;
+    }
+
+    this.options.onRequest?.('write');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.itemStatsTable,
+          Key: { itemId: update.key.itemId, bucket: update.key.bucket },
+          UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** BatchGetItem in chunks of 100, re-requesting unprocessed keys with backoff. */
+  private async batchGet(table: string, keys: ReadonlyArray<Record<string, string>>): Promise<Record<string, unknown>[]> {
+    const unique = [...new Map(keys.map((k) => [JSON.stringify(k), k])).values()];
+    const out: Record<string, unknown>[] = [];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_LIMIT);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === 8) throw new Error(`BatchGetItem on ${table}: ${pending.length} keys still unprocessed`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
+        this.options.onRequest?.('read');
+        const result = await this.client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+        out.push(...(result.Responses?.[table] ?? []));
+        pending = (result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return out;
+  }
+}

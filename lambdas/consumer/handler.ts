@@ -1,0 +1,49 @@
+/**
+ * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current. Thin: wiring and
+ * metrics only; the work is in BatchConsumer and FeatureUpdater.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { dynamoDocumentClient } from '../shared/aws-clients';
+import { requireEnv } from '../shared/env';
+import { instrumented } from '../shared/observability';
+import { queueSinkFor } from '../shared/queue-sink';
+import { BatchConsumer } from './batch-consumer';
+import { updaterOptionsFromEnv } from './consumer-config';
+import { DynamoFeatureStore } from './dynamo-feature-store';
+import { FeatureUpdater } from './feature-updater';
+
+const logger = new Logger({ serviceName: 'stream-consumer' });
+const metrics = new Metrics({ namespace: 'RecoStream', serviceName: 'stream-consumer' });
+const tracer = new Tracer({ serviceName: 'stream-consumer' });
+
+const store = new DynamoFeatureStore(tracer.captureAWSv3Client(dynamoDocumentClient()), {
+  profilesTable: requireEnv('PROFILES_TABLE_NAME'),
+  itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
+});
+const consumer = new BatchConsumer(
+  new FeatureUpdater(store, updaterOptionsFromEnv()),
+  queueSinkFor(requireEnv('DLQ_URL')),
+  logger,
+);
+
+async function consume(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
+  const { response, outcome, unparseable } = await consumer.consume(event, context);
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
+  metrics.addMetric('EventsApplied', MetricUnit.Count, outcome.applied);
+  metrics.addMetric('EventsReplayed', MetricUnit.Count, outcome.replays);
+  metrics.addMetric('EventsDuplicate', MetricUnit.Count, outcome.duplicates);
+  metrics.addMetric('PoisonRecords', MetricUnit.Count, outcome.poison.length + unparseable);
+  metrics.addMetric('ProfileWrites', MetricUnit.Count, outcome.profileWrites);
+  metrics.addMetric('ItemWrites', MetricUnit.Count, outcome.itemWrites);
+  metrics.addMetric('WriteConflicts', MetricUnit.Count, outcome.conflicts);
+  metrics.addMetric('StoreRetries', MetricUnit.Count, outcome.retries);
+  metrics.addMetric('BatchItemFailures', MetricUnit.Count, response.batchItemFailures.length);
+  const newest = Math.max(0, ...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp));
+  if (newest > 0) metrics.addMetric('StreamToFeatureLag', MetricUnit.Milliseconds, Date.now() - newest * 1000);
+  return response;
+}
+
+export const handler = instrumented({ logger, metrics, tracer }, consume);

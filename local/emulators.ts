@@ -1,0 +1,118 @@
+/**
+ * The AWS service emulators the local runtime needs, all from npm: kinesis-mock (npm
+ * `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process and dynalite
+ * (DynamoDB) in-process. Both persist under the data directory so a restart keeps the data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export interface RunningEmulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Asks the OS for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startKinesis(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
+  const port = options.port ?? (await freePort());
+  const tlsPort = await freePort();
+  const packageDir = dirname(require.resolve('kinesis-local/package.json'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KINESIS_MOCK_PLAIN_PORT: String(port),
+    KINESIS_MOCK_TLS_PORT: String(tlsPort),
+    // kinesis-mock reads its TLS certificate relative to the working directory unless told where it is.
+    KINESIS_MOCK_CERT_PATH: join(packageDir, 'server.json'),
+    CREATE_STREAM_DURATION: '0ms',
+    DELETE_STREAM_DURATION: '0ms',
+    UPDATE_SHARD_COUNT_DURATION: '0ms',
+    START_STREAM_ENCRYPTION_DURATION: '0ms',
+    LOG_LEVEL: 'WARN',
+    ROOT_LOG_LEVEL: 'ERROR',
+  };
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    Object.assign(env, {
+      SHOULD_PERSIST_DATA: 'true',
+      LOAD_DATA_IF_EXISTS: 'true',
+      PERSIST_PATH: options.dataDir,
+      PERSIST_INTERVAL: '1s',
+    });
+  }
+  const child = spawn(process.execPath, [join(packageDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitUntilListening(port, child, () => output);
+  return { endpoint, stop: () => stopChild(child) };
+}
+
+export async function startDynamo(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
+  // dynalite has no types; its factory returns a node http server.
+  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
+  const port = options.port ?? (await freePort());
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
+async function waitUntilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`kinesis-local exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'GET' });
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`kinesis-local did not listen on ${port} within 30 s:\n${output()}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Exactly-once in effect: Kinesis and Lambda deliver at least once and a function can die between
+ * two writes. Each test compares the store after a disturbed run with the store after one clean
+ * pass over the same records; they must be identical.
+ */
+import { type BatchOutcome, FeatureUpdater, type PoisonRecord, type StreamRecord, type UpdaterOptions } from '../../../lambdas/consumer/feature-updater';
+import { TOTAL_BUCKET } from '../../../lambdas/consumer/item-stats';
+import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
+import { event, records, seq } from '../../support/events';
+import { InMemoryFeatureStore } from '../../support/in-memory-feature-store';
+import { simulatedCanonicalEvents } from '../../support/simulated-events';
+
+const options: UpdaterOptions = {
+  limits: DEFAULT_PROFILE_LIMITS,
+  itemBucketTtlSeconds: 8 * 24 * 3600,
+  concurrency: 4,
+  retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+  conflictAttempts: 3,
+};
+
+const noDeadLetter = async () => undefined;
+
+async function run(store: InMemoryFeatureStore, batch: readonly StreamRecord[], opts = options): Promise<BatchOutcome> {
+  return new FeatureUpdater(store, opts).process(batch, noDeadLetter);
+}
+
+/** Redelivers from the first failed record, as Lambda does with ReportBatchItemFailures. */
+async function runUntilDone(store: InMemoryFeatureStore, batch: readonly StreamRecord[]): Promise<void> {
+  let pending = batch;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 10) throw new Error('did not converge');
+    const outcome = await run(store, pending);
+    const from = outcome.failedFromIndex;
+    pending = from === undefined ? [] : pending.filter((r) => r.index >= from);
+  }
+}
+
+async function cleanState(batch: readonly StreamRecord[]) {
+  const store = new InMemoryFeatureStore();
+  await run(store, batch);
+  return store.snapshot();
+}
+
+const batch = records(simulatedCanonicalEvents(400));
+
+describe('FeatureUpdater', () => {
+  it('writes each changed profile and item row once per batch', async () => {
+    const store = new InMemoryFeatureStore();
+    const outcome = await run(store, batch);
+    expect(outcome.applied).toBe(batch.length);
+    expect(outcome.profileWrites).toBe(store.profiles.size);
+    expect(outcome.itemWrites).toBe(store.items.size);
+    expect(outcome.profileWrites + outcome.itemWrites).toBeLessThan(batch.length);
+  });
+
+  it('counts item statistics exactly as computed independently from the events', async () => {
+    const store = new InMemoryFeatureStore();
+    await run(store, batch);
+    const views = new Map<string, number>();
+    for (const { event: e } of batch) if (e.type === 'product_view') views.set(e.itemId, (views.get(e.itemId) ?? 0) + 1);
+    for (const [itemId, count] of views) {
+      expect(store.items.get(`${itemId}\u0000${TOTAL_BUCKET}`)?.counts.views).toBe(count);
+    }
+  });
+
+  it('leaves the state unchanged when the same batch is delivered twice', async () => {
+    const store = new InMemoryFeatureStore();
+    await run(store, batch);
+    const once = store.snapshot();
+    const second = await run(store, batch);
+    expect(second.replays).toBe(batch.length);
+    expect(second.profileWrites + second.itemWrites).toBe(0);
+    expect(store.snapshot()).toEqual(once);
+  });
+
+  it('ends in the clean state after a crash at any point between writes and a full retry', async () => {
+    const clean = await cleanState(batch);
+    const probe = new InMemoryFeatureStore();
+    await run(probe, batch);
+    const totalWrites = probe.writes;
+    for (const crashAfter of [0, 1, Math.floor(totalWrites / 3), Math.floor(totalWrites / 2), totalWrites - 1]) {
+      const store = new InMemoryFeatureStore();
+      store.writeBudget = crashAfter;
+      const crashed = await run(store, batch);
+      expect(crashed.failedFromIndex).toBeDefined();
+      store.writeBudget = Number.POSITIVE_INFINITY;
+      await run(store, batch); // Lambda retries the whole batch after a crash
+      expect(store.snapshot()).toEqual(clean);
+    }
+  });
+
+  it('ends in the clean state when only the records from the first failure on are redelivered', async () => {
+    const clean = await cleanState(batch);
+    const store = new InMemoryFeatureStore();
+    store.writeBudget = 25;
+    const outcome = await run(store, batch);
+    const from = outcome.failedFromIndex as number;
+    store.writeBudget = Number.POSITIVE_INFINITY;
+    await run(
+      store,
+      batch.filter((r) => r.index >= from),
+    );
+    expect(store.snapshot()).toEqual(clean);
+  });
+
+  it('skips producer duplicates (same eventId in a new record), within and across batches', async () => {
+    const original = event({ type: 'product_view', userId: 'u1', itemId: 'a', category: 'c' });
+    const store = new InMemoryFeatureStore();
+    const first = await run(store, records([original, { ...original }], 'shardId-1', 1));
+    expect(first.duplicates).toBe(1);
+    const later = await run(store, records([{ ...original }], 'shardId-1', 10));
+    expect(later.duplicates).toBe(1);
+    expect(store.profiles.get('u1')?.counts.product_view).toBe(1);
+    expect(store.items.get(`a\u0000${TOTAL_BUCKET}`)?.counts.views).toBe(1);
+  });
+
+  it('retries through throttling and ends in the clean state', async () => {
+    const clean = await cleanState(batch);
+    const store = new InMemoryFeatureStore();
+    store.throttleNext = 5;
+    const outcome = await run(store, batch, { ...options, retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 2 } });
+    expect(outcome.retries).toBe(5);
+    expect(outcome.failedFromIndex).toBeUndefined();
+    expect(store.snapshot()).toEqual(clean);
+  });
+
+  it('reports the first affected record when throttling outlasts the retries, and converges on redelivery', async () => {
+    const clean = await cleanState(batch);
+    const store = new InMemoryFeatureStore();
+    store.writeBudget = 10;
+    store.failure = () => Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    const outcome = await run(store, batch);
+    expect(outcome.failedFromIndex).toBeGreaterThanOrEqual(0);
+    store.writeBudget = Number.POSITIVE_INFINITY;
+    await runUntilDone(
+      store,
+      batch.filter((r) => r.index >= (outcome.failedFromIndex as number)),
+    );
+    expect(store.snapshot()).toEqual(clean);
+  });
+
+  it('dead-letters a record that makes the domain code throw, before writing, and processes the rest', async () => {
+    const good = event({ type: 'product_view', userId: 'u1', itemId: 'a' });
+    const bad = { ...event({ type: 'product_view', userId: 'u1', itemId: 'b' }), occurredAt: 'not a time' };
+    const store = new InMemoryFeatureStore();
+    const dead: PoisonRecord[] = [];
+    const outcome = await new FeatureUpdater(store, options).process(records([good, bad, { ...good, eventId: 'x' }]), async (p) => {
+      expect(store.writes).toBe(0);
+      dead.push(...p);
+    });
+    expect(dead).toEqual([expect.objectContaining({ index: 1, sequenceNumber: seq(2), reason: expect.stringContaining('occurredAt') })]);
+    expect(outcome.applied).toBe(2);
+    expect(store.profiles.get('u1')?.counts.product_view).toBe(2);
+    // Replaying the batch neither dead-letters nor counts the poison record again.
+    dead.length = 0;
+    await new FeatureUpdater(store, options).process(records([good, bad]), async (p) => {
+      dead.push(...p);
+    });
+    expect(dead).toEqual([]);
+    expect(store.items.get(`b\u0000${TOTAL_BUCKET}`)).toBeUndefined();
+  });
+
+  it('puts events in the hourly bucket of their event time, not arrival order', async () => {
+    const store = new InMemoryFeatureStore();
+    await run(
+      store,
+      records([
+        event({ type: 'product_view', userId: 'u1', itemId: 'a', occurredAt: '2026-11-26T11:59:00.000Z' }),
+        event({ type: 'product_view', userId: 'u2', itemId: 'a', occurredAt: '2026-11-26T09:05:00.000Z' }),
+      ]),
+    );
+    expect(store.items.get('a\u0000H#2026-11-26T11')?.counts.views).toBe(1);
+    expect(store.items.get('a\u0000H#2026-11-26T09')?.counts.views).toBe(1);
+    expect(store.items.get('a\u0000H#2026-11-26T09')?.expiresAt).toBe(Date.parse('2026-11-26T09:00:00Z') / 1000 + 8 * 24 * 3600);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The profile fold is the heart of the feature store: these tests pin its rules, especially the
+ * ones that make the result independent of arrival order (late events, replays across batches).
+ */
+import {
+  addDecayed,
+  affinityAt,
+  applyEvent,
+  DEFAULT_PROFILE_LIMITS,
+  emptyProfile,
+  type Profile,
+  profileKeyOf,
+} from '../../../lambdas/consumer/profile';
+import type { CanonicalEvent } from '../../../lambdas/shared/events';
+import { at, event } from '../../support/events';
+
+const fold = (events: CanonicalEvent[], limits = DEFAULT_PROFILE_LIMITS): Profile =>
+  events.reduce((p, e) => applyEvent(p, e, limits), emptyProfile('u1'));
+
+describe('applyEvent', () => {
+  it('keeps recent interactions most recent first by event time, even when events arrive late', () => {
+    const late = event({ type: 'product_view', userId: 'u1', itemId: 'b', occurredAt: at(1) });
+    const early = event({ type: 'product_view', userId: 'u1', itemId: 'a', occurredAt: at(5) });
+    const profile = fold([early, late]);
+    expect(profile.recent.map((r) => r.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('bounds recent interactions to the configured limit', () => {
+    const events = Array.from({ length: 10 }, (_, i) =>
+      event({ type: 'product_view', userId: 'u1', itemId: `i${i}`, occurredAt: at(i) }),
+    );
+    const profile = fold(events, { ...DEFAULT_PROFILE_LIMITS, recentInteractions: 3 });
+    expect(profile.recent.map((r) => r.itemId)).toEqual(['i9', 'i8', 'i7']);
+  });
+
+  it('computes the same category affinities whatever the arrival order', () => {
+    const events = [
+      event({ type: 'product_view', userId: 'u1', itemId: 'a', category: 'books', occurredAt: at(0) }),
+      event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', category: 'books', quantity: 1, occurredAt: at(30) }),
+      event({ type: 'product_view', userId: 'u1', itemId: 'b', category: 'books', occurredAt: at(10) }),
+    ];
+    const halfLife = 60 * 60 * 1000;
+    const limits = { ...DEFAULT_PROFILE_LIMITS, halfLifeMs: halfLife };
+    const inOrder = fold(events, limits).affinities.books;
+    const reversed = fold([...events].reverse(), limits).affinities.books;
+    const expected = 1 * 2 ** (-30 / 60) + 3 + 1 * 2 ** (-20 / 60);
+    expect(inOrder?.score).toBeCloseTo(expected, 10);
+    expect(reversed && affinityAt(reversed, Date.parse(at(30)), halfLife)).toBeCloseTo(expected, 10);
+  });
+
+  it('decays an affinity by half after one half-life', () => {
+    const a = addDecayed(undefined, 4, 0, 1000);
+    expect(affinityAt(a, 1000, 1000)).toBeCloseTo(2, 10);
+  });
+
+  it('tracks the cart and clears purchased lines', () => {
+    const profile = fold([
+      event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', quantity: 2, occurredAt: at(1) }),
+      event({ type: 'add_to_cart', userId: 'u1', itemId: 'b', quantity: 1, occurredAt: at(2) }),
+      event({ type: 'remove_from_cart', userId: 'u1', itemId: 'a', quantity: 1, occurredAt: at(3) }),
+      event({
+        type: 'purchase',
+        userId: 'u1',
+        orderId: 'o1',
+        currency: 'EUR',
+        lineItems: [{ itemId: 'b', quantity: 1, price: 3 }],
+        occurredAt: at(4),
+      }),
+    ]);
+    expect(profile.cart).toEqual({ a: { quantity: 1, at: at(3) } });
+    expect(profile.purchased).toEqual([{ itemId: 'b', at: at(4) }]);
+  });
+
+  it('ignores a cart change that is older than the line it would change', () => {
+    const profile = fold([
+      event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', quantity: 1, occurredAt: at(5) }),
+      event({ type: 'remove_from_cart', userId: 'u1', itemId: 'a', quantity: 1, occurredAt: at(1) }),
+    ]);
+    expect(profile.cart.a?.quantity).toBe(1);
+  });
+
+  it('counts events by type, keeps first and last event time, and sets the TTL from the last event', () => {
+    const profile = fold([
+      event({ type: 'page_view', userId: 'u1', occurredAt: at(7) }),
+      event({ type: 'search', userId: 'u1', query: 'lamp', occurredAt: at(2) }),
+      event({ type: 'page_view', userId: 'u1', occurredAt: at(4) }),
+    ]);
+    expect(profile.counts).toEqual({ page_view: 2, search: 1 });
+    expect(profile.firstEventAt).toBe(at(2));
+    expect(profile.lastEventAt).toBe(at(7));
+    expect(profile.expiresAt).toBe(Date.parse(at(7)) / 1000 + DEFAULT_PROFILE_LIMITS.ttlSeconds);
+  });
+
+  it('follows the session: counts events of the current one and ignores late events of an older one', () => {
+    const profile = fold([
+      event({ type: 'page_view', userId: 'u1', sessionId: 's1', occurredAt: at(1) }),
+      event({ type: 'page_view', userId: 'u1', sessionId: 's2', occurredAt: at(10) }),
+      event({ type: 'page_view', userId: 'u1', sessionId: 's2', occurredAt: at(12) }),
+      event({ type: 'page_view', userId: 'u1', sessionId: 's1', occurredAt: at(2) }),
+    ]);
+    expect(profile.session).toEqual({ id: 's2', startedAt: at(10), lastAt: at(12), events: 2 });
+  });
+
+  it('keys anonymous visitors by their anonymous id', () => {
+    expect(profileKeyOf({ anonymousId: 'x' })).toBe('anon#x');
+    expect(profileKeyOf({ userId: 'u', anonymousId: 'x' })).toBe('u');
+  });
+});
