@@ -52,7 +52,10 @@ export async function startKinesis(options: { dataDir?: string; port?: number })
       PERSIST_INTERVAL: '1s',
     });
   }
-  const child = spawn(process.execPath, [join(packageDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageDir, 'main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

@@ -9,7 +9,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { queueSinkFor } from '../lambdas/shared/queue-sink';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
@@ -53,7 +59,10 @@ export class EventSourceMappingPoller {
   private running = false;
   private readonly loops = new Map<string, Promise<void>>();
   private readonly finishedShards = new Set<string>();
-  private readonly shardStats = new Map<string, { millisBehindLatest: number; recordsRead: number; checkpoint?: string }>();
+  private readonly shardStats = new Map<
+    string,
+    { millisBehindLatest: number; recordsRead: number; checkpoint?: string }
+  >();
   private discoveryTimer?: NodeJS.Timeout;
   private wakeSleepers: Array<() => void> = [];
   readonly stats: PollerStats = {
@@ -99,7 +108,9 @@ export class EventSourceMappingPoller {
     let nextToken: string | undefined;
     do {
       const page = await this.options.kinesis.send(
-        nextToken ? new ListShardsCommand({ NextToken: nextToken }) : new ListShardsCommand({ StreamName: this.options.stream.name }),
+        nextToken
+          ? new ListShardsCommand({ NextToken: nextToken })
+          : new ListShardsCommand({ StreamName: this.options.stream.name }),
       );
       shards.push(...(page.Shards ?? []));
       nextToken = page.NextToken;
@@ -117,21 +128,30 @@ export class EventSourceMappingPoller {
 
   private readCheckpoint(shardId: string): string | undefined {
     try {
-      return (JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as { sequenceNumber?: string }).sequenceNumber;
+      return (JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as { sequenceNumber?: string })
+        .sequenceNumber;
     } catch {
       return undefined;
     }
   }
 
   private writeCheckpoint(shardId: string, sequenceNumber: string) {
-    writeFileSync(this.checkpointPath(shardId), JSON.stringify({ sequenceNumber, at: new Date().toISOString() }));
+    writeFileSync(
+      this.checkpointPath(shardId),
+      JSON.stringify({ sequenceNumber, at: new Date().toISOString() }),
+    );
     const stats = this.shardStats.get(shardId);
     if (stats) stats.checkpoint = sequenceNumber;
   }
 
   private async pollShard(shardId: string, parentShardId: string | undefined): Promise<void> {
     // Lambda finishes a parent shard before it reads its children, so per-key order survives resharding.
-    while (this.running && parentShardId && this.loops.has(parentShardId) && !this.finishedShards.has(parentShardId)) {
+    while (
+      this.running &&
+      parentShardId &&
+      this.loops.has(parentShardId) &&
+      !this.finishedShards.has(parentShardId)
+    ) {
       await this.sleep(500);
     }
     const { mapping } = this.options;
@@ -145,7 +165,10 @@ export class EventSourceMappingPoller {
       let fetched = 0;
       try {
         const page = await this.options.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)) }),
+          new GetRecordsCommand({
+            ShardIterator: iterator,
+            Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)),
+          }),
         );
         iterator = page.NextShardIterator;
         const stats = this.shardStats.get(shardId);
@@ -161,7 +184,9 @@ export class EventSourceMappingPoller {
       } catch (error) {
         this.options.log?.(`GetRecords on ${shardId} failed: ${(error as Error).message}`);
         await this.sleep(1000);
-        iterator = await this.iterator(shardId, this.shardStats.get(shardId)?.checkpoint ?? checkpoint).catch(() => iterator);
+        iterator = await this.iterator(shardId, this.shardStats.get(shardId)?.checkpoint ?? checkpoint).catch(
+          () => iterator,
+        );
         continue;
       }
 
@@ -169,7 +194,10 @@ export class EventSourceMappingPoller {
       if (buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowElapsed || !iterator))) {
         const batch = buffer.splice(0, mapping.batchSize);
         await this.deliver(shardId, batch);
-        this.writeCheckpoint(shardId, (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber);
+        this.writeCheckpoint(
+          shardId,
+          (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber,
+        );
         if (buffer.length > 0) firstBufferedAt = Date.now();
         continue;
       }
@@ -248,7 +276,10 @@ export class EventSourceMappingPoller {
         // Splitting does not use up a retry in Lambda; the halves keep the attempt count.
         this.stats.bisections++;
         const middle = Math.ceil(remaining.length / 2);
-        pending.unshift({ records: remaining.slice(0, middle), attempts }, { records: remaining.slice(middle), attempts });
+        pending.unshift(
+          { records: remaining.slice(0, middle), attempts },
+          { records: remaining.slice(middle), attempts },
+        );
       } else {
         pending.unshift({ records: remaining, attempts });
       }
@@ -269,7 +300,9 @@ export class EventSourceMappingPoller {
     const failures = (result as KinesisStreamBatchResponse | null)?.batchItemFailures ?? [];
     if (failures.length === 0) return { kind: 'ok' };
     // Lambda restarts from the lowest reported sequence number; an unknown identifier fails the batch.
-    const indexes = failures.map((f) => batch.findIndex((r) => r.kinesis.sequenceNumber === f.itemIdentifier));
+    const indexes = failures.map((f) =>
+      batch.findIndex((r) => r.kinesis.sequenceNumber === f.itemIdentifier),
+    );
     if (indexes.some((i) => i < 0)) return { kind: 'error', message: 'invalid batchItemFailures identifier' };
     return { kind: 'partial', fromIndex: Math.min(...indexes) };
   }
@@ -284,7 +317,9 @@ export class EventSourceMappingPoller {
     this.stats.recordsSentToOnFailure += records.length;
     const first = records[0] as KinesisStreamRecord;
     const last = records[records.length - 1] as KinesisStreamRecord;
-    this.options.log?.(`${records.length} records of ${shardId} sent to the on-failure destination (${condition}): ${message}`);
+    this.options.log?.(
+      `${records.length} records of ${shardId} sent to the on-failure destination (${condition}): ${message}`,
+    );
     if (!this.options.onFailureQueue) return;
     // The same shape Lambda sends to an on-failure destination: batch metadata, not the records.
     await queueSinkFor(this.options.onFailureQueue.url).sendAll([
@@ -302,8 +337,12 @@ export class EventSourceMappingPoller {
           shardId,
           startSequenceNumber: first.kinesis.sequenceNumber,
           endSequenceNumber: last.kinesis.sequenceNumber,
-          approximateArrivalOfFirstRecord: new Date(first.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
-          approximateArrivalOfLastRecord: new Date(last.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+          approximateArrivalOfFirstRecord: new Date(
+            first.kinesis.approximateArrivalTimestamp * 1000,
+          ).toISOString(),
+          approximateArrivalOfLastRecord: new Date(
+            last.kinesis.approximateArrivalTimestamp * 1000,
+          ).toISOString(),
           batchSize: records.length,
           streamArn: this.streamArn,
         },
@@ -313,7 +352,12 @@ export class EventSourceMappingPoller {
 
   private toLambdaRecord(
     shardId: string,
-    record: { Data?: Uint8Array; PartitionKey?: string; SequenceNumber?: string; ApproximateArrivalTimestamp?: Date },
+    record: {
+      Data?: Uint8Array;
+      PartitionKey?: string;
+      SequenceNumber?: string;
+      ApproximateArrivalTimestamp?: Date;
+    },
   ): KinesisStreamRecord {
     const sequenceNumber = record.SequenceNumber as string;
     return {

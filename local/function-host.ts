@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import type { LocalFunction } from './topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
+import type { LocalFunction } from './topology';
 
 export class FunctionError extends Error {
   constructor(
@@ -39,15 +39,23 @@ class ExecutionEnvironment {
       stdout: false,
       stderr: false,
     });
-    this.worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      if (message.ok) pending.resolve(message.result);
-      else pending.reject(new FunctionError(fn.logicalId, message.error?.name ?? 'Error', message.error?.message ?? ''));
-    });
+    this.worker.on(
+      'message',
+      (message: { id: string; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (message.ok) pending.resolve(message.result);
+        else
+          pending.reject(
+            new FunctionError(fn.logicalId, message.error?.name ?? 'Error', message.error?.message ?? ''),
+          );
+      },
+    );
     this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`execution environment exited with code ${code}`)));
+    this.worker.on('exit', (code) =>
+      this.failAll(new Error(`execution environment exited with code ${code}`)),
+    );
   }
 
   invoke(event: unknown, context: Record<string, unknown>): Promise<unknown> {
@@ -130,7 +138,13 @@ export class FunctionHost {
             // Like Lambda, a timed-out environment is not reused.
             void environment.worker.terminate();
             this.discard(fn.logicalId, environment);
-            reject(new FunctionError(fn.logicalId, 'Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`));
+            reject(
+              new FunctionError(
+                fn.logicalId,
+                'Sandbox.Timedout',
+                `Task timed out after ${fn.timeoutSeconds} seconds`,
+              ),
+            );
           }, timeoutMs);
         }),
       ]);

@@ -1,6 +1,6 @@
 // One Lambda "execution environment": loads a bundled handler once and runs one invocation at a
 // time, as Lambda does. Plain JavaScript so the worker needs no TypeScript loader.
-'use strict';
+
 const { parentPort, workerData } = require('node:worker_threads');
 
 const mod = require(workerData.bundlePath);

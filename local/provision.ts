@@ -1,9 +1,17 @@
 /** Creates the topology's streams and tables in the emulators, leaving existing ones alone. */
 import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import type { LocalTopology } from './topology';
 
-export async function provision(topology: LocalTopology, kinesis: KinesisClient, dynamo: DynamoDBClient): Promise<void> {
+export async function provision(
+  topology: LocalTopology,
+  kinesis: KinesisClient,
+  dynamo: DynamoDBClient,
+): Promise<void> {
   for (const stream of topology.streams.values()) {
     if (await streamExists(kinesis, stream.name)) continue;
     // Local streams are provisioned with a fixed shard count even when the cloud stream is

@@ -78,12 +78,11 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     // Functions CDK adds for its own purposes (custom resources, log retention) have no entry.
     if (typeof entry !== 'string') continue;
     const p = r.Properties ?? {};
-    const variables = ((p.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {}) as Record<
-      string,
-      Json
-    >;
+    const variables = ((p.Environment as { Variables?: Record<string, Json> } | undefined)?.Variables ??
+      {}) as Record<string, Json>;
     const environment: Record<string, string> = {};
-    for (const [name, value] of Object.entries(variables)) environment[name] = String(resolver.resolve(value));
+    for (const [name, value] of Object.entries(variables))
+      environment[name] = String(resolver.resolve(value));
     functions.set(id, {
       logicalId: id,
       entry,
@@ -99,7 +98,8 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     const p = r.Properties ?? {};
     const functionId = resolver.referencedLogicalId(p.FunctionName, 'AWS::Lambda::Function');
     const streamId = resolver.referencedLogicalId(p.EventSourceArn, 'AWS::Kinesis::Stream');
-    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure
+      ?.Destination;
     eventSourceMappings.push({
       logicalId: id,
       functionId,
@@ -110,7 +110,9 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
       maxRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
       maxRecordAgeSeconds: Number(p.MaximumRecordAgeInSeconds ?? -1),
       parallelizationFactor: Number(p.ParallelizationFactor ?? 1),
-      reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+      reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+        'ReportBatchItemFailures',
+      ),
       startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST' | undefined) ?? 'LATEST',
       onFailureQueueId: onFailure ? resolver.referencedLogicalId(onFailure, 'AWS::SQS::Queue') : undefined,
     });
@@ -162,7 +164,9 @@ function routesOf(resources: Record<string, CfnResource>, resolver: IntrinsicRes
     const integration = p.Integration as { Type?: string; Uri?: Json } | undefined;
     if (integration?.Type !== 'AWS_PROXY') continue;
     const authorizerId =
-      p.AuthorizationType === 'CUSTOM' ? resolver.referencedLogicalId(p.AuthorizerId, 'AWS::ApiGateway::Authorizer') : undefined;
+      p.AuthorizationType === 'CUSTOM'
+        ? resolver.referencedLogicalId(p.AuthorizerId, 'AWS::ApiGateway::Authorizer')
+        : undefined;
     routes.push({
       method: String(p.HttpMethod),
       path: pathOf(p.ResourceId as Json) || '/',
@@ -237,7 +241,8 @@ class IntrinsicResolver {
       }
     };
     visit(value);
-    if (found.size !== 1) throw new Error(`Expected one Lambda function in ${JSON.stringify(value).slice(0, 300)}`);
+    if (found.size !== 1)
+      throw new Error(`Expected one Lambda function in ${JSON.stringify(value).slice(0, 300)}`);
     return [...found][0] as string;
   }
 

@@ -6,7 +6,12 @@
 import { BatchProcessor, EventType } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 import { type CanonicalEvent, CanonicalEventSchema } from '../shared/events';
 import type { QueueSink } from '../shared/queue-sink';
 import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
@@ -44,18 +49,23 @@ export class BatchConsumer {
     this.processor = new BatchProcessor(EventType.KinesisDataStreams, {
       parser,
       innerSchema: CanonicalEventSchema,
-      transformer: 'json',
+      // 'base64' decodes the record data and parses the JSON inside; 'json' would skip the base64 step.
+      transformer: 'base64',
       logger,
     });
   }
 
   async consume(event: KinesisStreamEvent, context?: Context): Promise<ConsumeResult> {
     const records = event.Records;
-    this.processor.register(records, async (parsed: { kinesis: { data: CanonicalEvent } }) => parsed.kinesis.data, {
-      context,
-      throwOnFullBatchFailure: false,
-      processInParallel: false,
-    });
+    this.processor.register(
+      records,
+      async (parsed: { kinesis: { data: CanonicalEvent } }) => parsed.kinesis.data,
+      {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: false,
+      },
+    );
     const results = await this.processor.process();
 
     const valid: StreamRecord[] = [];
@@ -76,9 +86,15 @@ export class BatchConsumer {
     });
 
     const deadLetter = async (poison: readonly PoisonRecord[]) => {
-      const messages = [...unparseable, ...poison.map((p) => this.deadLetter(records[p.index] as KinesisStreamRecord, p.reason))];
+      const messages = [
+        ...unparseable,
+        ...poison.map((p) => this.deadLetter(records[p.index] as KinesisStreamRecord, p.reason)),
+      ];
       if (messages.length === 0) return;
-      this.logger.warn('dead-lettering records', { count: messages.length, reasons: messages.map((m) => m.reason) });
+      this.logger.warn('dead-lettering records', {
+        count: messages.length,
+        reasons: messages.map((m) => m.reason),
+      });
       await this.deadLetters.sendAll(messages);
     };
 
@@ -90,6 +106,7 @@ export class BatchConsumer {
     if (failedFrom !== undefined) {
       this.logger.error('feature store writes failed; redelivering from the first affected record', {
         failedFromIndex: failedFrom,
+        reason: outcome.failureReason,
         sequenceNumber: records[failedFrom]?.kinesis.sequenceNumber,
       });
     }

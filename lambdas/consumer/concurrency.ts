@@ -23,7 +23,11 @@ export interface RetryPolicy {
 }
 
 /** Retries a call that throws, with exponential backoff and full jitter; rethrows the last error. */
-export async function withRetries<R>(policy: RetryPolicy, fn: () => Promise<R>, onRetry?: (error: unknown) => void): Promise<R> {
+export async function withRetries<R>(
+  policy: RetryPolicy,
+  fn: () => Promise<R>,
+  onRetry?: (error: unknown) => void,
+): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

@@ -1,6 +1,11 @@
 /** DynamoDB implementation of the feature store port (Profiles and ItemStats tables). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
 import { itemRowId } from './feature-store-port';
 import { COUNTERS, type CounterDelta } from './item-stats';
@@ -55,7 +60,8 @@ export class DynamoFeatureStore implements FeatureStorePort {
     const rows = new Map<string, ItemRow>();
     for (const item of items) {
       const counts: CounterDelta = {};
-      for (const counter of COUNTERS) if (typeof item[counter] === 'number') counts[counter] = item[counter] as number;
+      for (const counter of COUNTERS)
+        if (typeof item[counter] === 'number') counts[counter] = item[counter] as number;
       const row: ItemRow = {
         itemId: item.itemId as string,
         bucket: item.bucket as string,
@@ -70,44 +76,45 @@ export class DynamoFeatureStore implements FeatureStorePort {
   }
 
   async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
-    const names: Record<string, string> = { '#shard': update.shardId };
+    // Every attribute goes through a name placeholder: several (e.g. `views`) are reserved words.
+    const names: Record<string, string> = { '#hwm': 'hwm', '#last': 'lastEventAt' };
     const values: Record<string, unknown> = { ':last': update.lastEventAt };
-    const sets: string[] = ['lastEventAt = :last'];
+    const sets: string[] = ['#last = :last'];
     const adds: string[] = [];
 
     if (update.rowHasHwm) {
-      sets.push('hwm.#shard = :hwm');
+      names['#shard'] = update.shardId;
+      sets.push('#hwm.#shard = :hwm');
       values[':hwm'] = update.newHwm;
     } else {
-      sets.push('hwm = :hwmMap');
+      sets.push('#hwm = :hwmMap');
       values[':hwmMap'] = { [update.shardId]: update.newHwm };
-      delete names['#shard'];
     }
-    if (update.category !== undefined) {
-      sets.push('category = :category');
-      values[':category'] = update.category;
-    }
-    if (update.conversionRate !== undefined) {
-      sets.push('conversionRate = :conversion');
-      values[':conversion'] = update.conversionRate;
-    }
-    if (update.expiresAt !== undefined) {
-      sets.push('expiresAt = :expires');
-      values[':expires'] = update.expiresAt;
+    const optional: Array<[string, unknown]> = [
+      ['category', update.category],
+      ['conversionRate', update.conversionRate],
+      ['expiresAt', update.expiresAt],
+    ];
+    for (const [attribute, value] of optional) {
+      if (value === undefined) continue;
+      names[`#${attribute}`] = attribute;
+      values[`:${attribute}`] = value;
+      sets.push(`#${attribute} = :${attribute}`);
     }
     for (const counter of COUNTERS) {
       const value = update.delta[counter];
       if (value) {
-        adds.push(`${counter} :${counter}`);
+        names[`#${counter}`] = counter;
         values[`:${counter}`] = value;
+        adds.push(`#${counter} :${counter}`);
       }
     }
 
     let condition: string;
-    if (!update.rowHasHwm) condition = 'attribute_not_exists(hwm)';
-    else if (update.expectedHwm === undefined) condition = 'attribute_not_exists(hwm.#shard)';
+    if (!update.rowHasHwm) condition = 'attribute_not_exists(#hwm)';
+    else if (update.expectedHwm === undefined) condition = 'attribute_not_exists(#hwm.#shard)';
     else {
-      condition = 'hwm.#shard = :expected';
+      condition = '#hwm.#shard = :expected';
       values[':expected'] = update.expectedHwm;
     }
 
@@ -119,7 +126,7 @@ export class DynamoFeatureStore implements FeatureStorePort {
           Key: { itemId: update.key.itemId, bucket: update.key.bucket },
           UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
           ConditionExpression: condition,
-          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
@@ -131,16 +138,23 @@ export class DynamoFeatureStore implements FeatureStorePort {
   }
 
   /** BatchGetItem in chunks of 100, re-requesting unprocessed keys with backoff. */
-  private async batchGet(table: string, keys: ReadonlyArray<Record<string, string>>): Promise<Record<string, unknown>[]> {
+  private async batchGet(
+    table: string,
+    keys: ReadonlyArray<Record<string, string>>,
+  ): Promise<Record<string, unknown>[]> {
     const unique = [...new Map(keys.map((k) => [JSON.stringify(k), k])).values()];
     const out: Record<string, unknown>[] = [];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
       let pending: Record<string, unknown>[] = unique.slice(start, start + BATCH_GET_LIMIT);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === 8) throw new Error(`BatchGetItem on ${table}: ${pending.length} keys still unprocessed`);
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt === 8)
+          throw new Error(`BatchGetItem on ${table}: ${pending.length} keys still unprocessed`);
+        if (attempt > 0)
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
         this.options.onRequest?.('read');
-        const result = await this.client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+        );
         out.push(...(result.Responses?.[table] ?? []));
         pending = (result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }

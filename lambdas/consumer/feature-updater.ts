@@ -18,7 +18,14 @@ import type { CanonicalEvent } from '../shared/events';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
 import { itemRowId } from './feature-store-port';
-import { addDelta, type CounterDelta, contributionsOf, conversionRate, hourBucket, TOTAL_BUCKET } from './item-stats';
+import {
+  addDelta,
+  type CounterDelta,
+  contributionsOf,
+  conversionRate,
+  hourBucket,
+  TOTAL_BUCKET,
+} from './item-stats';
 import { applyEvent, emptyProfile, type Profile, type ProfileLimits, profileKeyOf } from './profile';
 import { isAtOrBelow, maxSequence } from './sequence';
 
@@ -50,6 +57,8 @@ export interface UpdaterOptions {
 export interface BatchOutcome {
   /** Batch index of the first record that must be redelivered, if any. */
   readonly failedFromIndex?: number;
+  /** Why the first failed write failed, for the log. */
+  readonly failureReason?: string;
   readonly applied: number;
   readonly replays: number;
   readonly duplicates: number;
@@ -169,7 +178,8 @@ export function itemUpdateFor(
     delta = addDelta(delta, contribution.delta);
     newHwm = maxSequence(newHwm, contribution.record.sequenceNumber);
     category = contribution.category ?? category;
-    if (contribution.record.event.occurredAt > lastEventAt) lastEventAt = contribution.record.event.occurredAt;
+    if (contribution.record.event.occurredAt > lastEventAt)
+      lastEventAt = contribution.record.event.occurredAt;
   }
   if (newHwm === undefined) return undefined;
   const isTotal = accumulator.key.bucket === TOTAL_BUCKET;
@@ -203,6 +213,10 @@ export class FeatureUpdater {
     deadLetter: (poison: readonly PoisonRecord[]) => Promise<void>,
   ): Promise<BatchOutcome> {
     const counters = { profileWrites: 0, itemWrites: 0, conflicts: 0, retries: 0 };
+    let failureReason: string | undefined;
+    const noteFailure = (error: unknown) => {
+      failureReason ??= errorMessage(error);
+    };
     const onRetry = () => {
       counters.retries++;
     };
@@ -212,13 +226,21 @@ export class FeatureUpdater {
     let stored: Map<string, Profile>;
     try {
       stored = await this.readProfiles(userIds, onRetry);
-    } catch {
-      return { ...emptyOutcome(), failedFromIndex: records[0]?.index, ...counters };
+    } catch (error) {
+      return {
+        ...emptyOutcome(),
+        failedFromIndex: records[0]?.index,
+        failureReason: errorMessage(error),
+        ...counters,
+      };
     }
 
     const folds = new Map<string, UserFold>();
     for (const [userId, userRecords] of byUser) {
-      folds.set(userId, foldUser(stored.get(userId) ?? emptyProfile(userId), userRecords, this.options.limits));
+      folds.set(
+        userId,
+        foldUser(stored.get(userId) ?? emptyProfile(userId), userRecords, this.options.limits),
+      );
     }
     const poison = [...folds.values()].flatMap((f) => f.poison);
     if (poison.length > 0) await deadLetter(poison);
@@ -228,9 +250,16 @@ export class FeatureUpdater {
     await mapWithConcurrency(userIds, this.options.concurrency, async (userId) => {
       const userRecords = byUser.get(userId) as StreamRecord[];
       try {
-        const final = await this.writeProfile(userId, userRecords, folds.get(userId) as UserFold, counters, onRetry);
+        const final = await this.writeProfile(
+          userId,
+          userRecords,
+          folds.get(userId) as UserFold,
+          counters,
+          onRetry,
+        );
         folds.set(userId, final);
-      } catch {
+      } catch (error) {
+        noteFailure(error);
         failedFromIndex = Math.min(failedFromIndex, userRecords[0]?.index ?? Number.POSITIVE_INFINITY);
       }
     });
@@ -240,12 +269,13 @@ export class FeatureUpdater {
       .flatMap((f) => f.countable)
       .filter((r) => r.index < failedFromIndex)
       .sort((a, b) => a.index - b.index);
-    const itemFailure = await this.writeItems(countable, counters, onRetry);
+    const itemFailure = await this.writeItems(countable, counters, onRetry, noteFailure);
     failedFromIndex = Math.min(failedFromIndex, itemFailure);
 
     const folded = [...folds.values()];
     return {
       failedFromIndex: Number.isFinite(failedFromIndex) ? failedFromIndex : undefined,
+      failureReason,
       applied: sum(folded, (f) => f.applied),
       replays: sum(folded, (f) => f.replays),
       duplicates: sum(folded, (f) => f.duplicates),
@@ -271,10 +301,15 @@ export class FeatureUpdater {
       const expectedVersion = fold.profile.version;
       const next = { ...fold.profile, version: expectedVersion + 1 };
       counters.profileWrites++;
-      const written = await withRetries(this.options.retry, () => this.store.putProfile(next, expectedVersion), onRetry);
+      const written = await withRetries(
+        this.options.retry,
+        () => this.store.putProfile(next, expectedVersion),
+        onRetry,
+      );
       if (written) return { ...fold, profile: next };
       counters.conflicts++;
-      if (attempt >= this.options.conflictAttempts) throw new Error(`profile ${userId}: too many write conflicts`);
+      if (attempt >= this.options.conflictAttempts)
+        throw new Error(`profile ${userId}: too many write conflicts`);
       const fresh = (await this.readProfiles([userId], onRetry)).get(userId) ?? emptyProfile(userId);
       fold = foldUser(fresh, userRecords, this.options.limits);
     }
@@ -285,14 +320,20 @@ export class FeatureUpdater {
     records: readonly StreamRecord[],
     counters: { itemWrites: number; conflicts: number },
     onRetry: () => void,
+    noteFailure: (error: unknown) => void,
   ): Promise<number> {
     const shardId = records[0]?.shardId;
     if (shardId === undefined) return Number.POSITIVE_INFINITY;
     const accumulators = [...itemContributions(records).values()];
     let rows: Map<string, ItemRow>;
     try {
-      rows = await withRetries(this.options.retry, () => this.store.getItemRows(accumulators.map((a) => a.key)), onRetry);
-    } catch {
+      rows = await withRetries(
+        this.options.retry,
+        () => this.store.getItemRows(accumulators.map((a) => a.key)),
+        onRetry,
+      );
+    } catch (error) {
+      noteFailure(error);
       return records[0]?.index ?? Number.POSITIVE_INFINITY;
     }
 
@@ -307,11 +348,12 @@ export class FeatureUpdater {
           if (await withRetries(this.options.retry, () => this.store.applyItemDelta(update), onRetry)) return;
           counters.conflicts++;
           if (attempt >= this.options.conflictAttempts) throw new Error('too many item write conflicts');
-          row = (await withRetries(this.options.retry, () => this.store.getItemRows([accumulator.key]), onRetry)).get(
-            itemRowId(accumulator.key),
-          );
+          row = (
+            await withRetries(this.options.retry, () => this.store.getItemRows([accumulator.key]), onRetry)
+          ).get(itemRowId(accumulator.key));
         }
-      } catch {
+      } catch (error) {
+        noteFailure(error);
         const first = Math.min(...accumulator.contributions.map((c) => c.record.index));
         failedFrom = Math.min(failedFrom, first);
       }
@@ -321,7 +363,12 @@ export class FeatureUpdater {
 }
 
 function recordRef(record: StreamRecord) {
-  return { index: record.index, shardId: record.shardId, sequenceNumber: record.sequenceNumber, event: record.event };
+  return {
+    index: record.index,
+    shardId: record.shardId,
+    sequenceNumber: record.sequenceNumber,
+    event: record.event,
+  };
 }
 
 function errorMessage(error: unknown): string {
@@ -344,5 +391,14 @@ function sum<T>(items: readonly T[], value: (item: T) => number): number {
 }
 
 function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
-  return { applied: 0, replays: 0, duplicates: 0, poison: [], profileWrites: 0, itemWrites: 0, conflicts: 0, retries: 0 };
+  return {
+    applied: 0,
+    replays: 0,
+    duplicates: 0,
+    poison: [],
+    profileWrites: 0,
+    itemWrites: 0,
+    conflicts: 0,
+    retries: 0,
+  };
 }

@@ -42,7 +42,8 @@ async function consume(event: KinesisStreamEvent, context: Context): Promise<Kin
   metrics.addMetric('StoreRetries', MetricUnit.Count, outcome.retries);
   metrics.addMetric('BatchItemFailures', MetricUnit.Count, response.batchItemFailures.length);
   const newest = Math.max(0, ...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp));
-  if (newest > 0) metrics.addMetric('StreamToFeatureLag', MetricUnit.Milliseconds, Date.now() - newest * 1000);
+  if (newest > 0)
+    metrics.addMetric('StreamToFeatureLag', MetricUnit.Milliseconds, Date.now() - newest * 1000);
   return response;
 }
 

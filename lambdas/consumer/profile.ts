@@ -85,7 +85,17 @@ export const AFFINITY_WEIGHTS: Readonly<Partial<Record<EventType, number>>> = {
 };
 
 export function emptyProfile(userId: string): Profile {
-  return { userId, version: 0, hwm: {}, seen: [], recent: [], affinities: {}, purchased: [], cart: {}, counts: {} };
+  return {
+    userId,
+    version: 0,
+    hwm: {},
+    seen: [],
+    recent: [],
+    affinities: {},
+    purchased: [],
+    cart: {},
+    counts: {},
+  };
 }
 
 /** The key a profile is stored under: the user id, or the anonymous id for visitors who never logged in. */
@@ -96,7 +106,11 @@ export function profileKeyOf(event: Pick<CanonicalEvent, 'userId' | 'anonymousId
 }
 
 /** Folds one event into a profile. Pure: returns a new profile, never mutates. */
-export function applyEvent(profile: Profile, event: CanonicalEvent, limits: ProfileLimits = DEFAULT_PROFILE_LIMITS): Profile {
+export function applyEvent(
+  profile: Profile,
+  event: CanonicalEvent,
+  limits: ProfileLimits = DEFAULT_PROFILE_LIMITS,
+): Profile {
   const at = event.occurredAt;
   const atMs = Date.parse(at);
   if (!Number.isFinite(atMs)) throw new Error(`occurredAt is not a valid time: ${at}`);
@@ -106,19 +120,29 @@ export function applyEvent(profile: Profile, event: CanonicalEvent, limits: Prof
     .filter((i) => i.category !== undefined)
     .map((i) => [i.category as string, AFFINITY_WEIGHTS[i.type] ?? 0] as const)
     .filter(([, weight]) => weight > 0);
-  if (event.type === 'page_view' && event.category) affinityUpdates.push([event.category, AFFINITY_WEIGHTS.page_view ?? 0]);
+  if (event.type === 'page_view' && event.category)
+    affinityUpdates.push([event.category, AFFINITY_WEIGHTS.page_view ?? 0]);
 
   let affinities = profile.affinities;
   for (const [category, weight] of affinityUpdates) {
-    affinities = { ...affinities, [category]: addDecayed(affinities[category], weight, atMs, limits.halfLifeMs) };
+    affinities = {
+      ...affinities,
+      [category]: addDecayed(affinities[category], weight, atMs, limits.halfLifeMs),
+    };
   }
 
   const lastEventAt = maxIso(profile.lastEventAt, at);
   return {
     ...profile,
-    recent: interactions.length > 0 ? mergeRecent(profile.recent, interactions, limits.recentInteractions) : profile.recent,
+    recent:
+      interactions.length > 0
+        ? mergeRecent(profile.recent, interactions, limits.recentInteractions)
+        : profile.recent,
     affinities: trimAffinities(affinities, limits),
-    purchased: event.type === 'purchase' ? mergePurchased(profile.purchased, event, limits.purchasedItems) : profile.purchased,
+    purchased:
+      event.type === 'purchase'
+        ? mergePurchased(profile.purchased, event, limits.purchasedItems)
+        : profile.purchased,
     cart: updateCart(profile.cart, event, limits.cartLines),
     session: updateSession(profile.session, event),
     counts: { ...profile.counts, [event.type]: (profile.counts[event.type] ?? 0) + 1 },
@@ -139,7 +163,12 @@ export function interactionsOf(event: CanonicalEvent): Interaction[] {
     case 'recommendation_click':
       return [{ type: event.type, itemId: event.itemId, at }];
     case 'purchase':
-      return event.lineItems.map((line) => ({ type: event.type, itemId: line.itemId, category: line.category, at }));
+      return event.lineItems.map((line) => ({
+        type: event.type,
+        itemId: line.itemId,
+        category: line.category,
+        at,
+      }));
     default:
       return [];
   }
@@ -150,7 +179,12 @@ export function interactionsOf(event: CanonicalEvent): Interaction[] {
  * time seen; a late event is decayed to that time before it is added. Both branches give
  * score(t) = Σ wᵢ·2^(-(t - tᵢ)/halfLife), whatever the arrival order.
  */
-export function addDecayed(current: Affinity | undefined, weight: number, atMs: number, halfLifeMs: number): Affinity {
+export function addDecayed(
+  current: Affinity | undefined,
+  weight: number,
+  atMs: number,
+  halfLifeMs: number,
+): Affinity {
   if (!current) return { score: weight, at: atMs };
   if (atMs >= current.at) {
     return { score: current.score * 2 ** (-(atMs - current.at) / halfLifeMs) + weight, at: atMs };
@@ -163,19 +197,27 @@ export function affinityAt(affinity: Affinity, nowMs: number, halfLifeMs: number
   return affinity.score * 2 ** (-Math.max(0, nowMs - affinity.at) / halfLifeMs);
 }
 
-function trimAffinities(affinities: Record<string, Affinity>, limits: ProfileLimits): Record<string, Affinity> {
+function trimAffinities(
+  affinities: Record<string, Affinity>,
+  limits: ProfileLimits,
+): Record<string, Affinity> {
   const entries = Object.entries(affinities);
   if (entries.length <= limits.categories) return affinities;
   const latest = Math.max(...entries.map(([, a]) => a.at));
   entries.sort(
     ([ca, a], [cb, b]) =>
-      affinityAt(b, latest, limits.halfLifeMs) - affinityAt(a, latest, limits.halfLifeMs) || ca.localeCompare(cb),
+      affinityAt(b, latest, limits.halfLifeMs) - affinityAt(a, latest, limits.halfLifeMs) ||
+      ca.localeCompare(cb),
   );
   return Object.fromEntries(entries.slice(0, limits.categories));
 }
 
 /** Most recent first by event time; ties keep arrival order. Bounded. */
-function mergeRecent(recent: readonly Interaction[], added: readonly Interaction[], limit: number): Interaction[] {
+function mergeRecent(
+  recent: readonly Interaction[],
+  added: readonly Interaction[],
+  limit: number,
+): Interaction[] {
   const merged = [...recent];
   for (const interaction of added) {
     let index = merged.findIndex((existing) => existing.at < interaction.at);
@@ -228,7 +270,10 @@ function updateCart(cart: Profile['cart'], event: CanonicalEvent, limit: number)
   return Object.fromEntries(lines.sort(([, a], [, b]) => (a.at < b.at ? 1 : -1)).slice(0, limit));
 }
 
-function updateSession(session: SessionFeatures | undefined, event: CanonicalEvent): SessionFeatures | undefined {
+function updateSession(
+  session: SessionFeatures | undefined,
+  event: CanonicalEvent,
+): SessionFeatures | undefined {
   if (!event.sessionId) return session;
   const at = event.occurredAt;
   if (session && session.id === event.sessionId) {

@@ -14,7 +14,9 @@ export interface ObjectStore {
 
 export class S3ObjectStore implements ObjectStore {
   async put(bucket: string, key: string, body: string, contentType = 'application/x-ndjson'): Promise<void> {
-    await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    await s3Client().send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 }
 

@@ -19,10 +19,15 @@ export class SqsQueueSink implements QueueSink {
 
   async sendAll(messages: readonly object[]): Promise<void> {
     for (let start = 0; start < messages.length; start += 10) {
-      let pending = messages.slice(start, start + 10).map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) }));
+      let pending = messages
+        .slice(start, start + 10)
+        .map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) }));
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === 5) throw new Error(`SQS rejected ${pending.length} dead-letter messages after 5 attempts`);
-        const out = await sqsClient().send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+        if (attempt === 5)
+          throw new Error(`SQS rejected ${pending.length} dead-letter messages after 5 attempts`);
+        const out = await sqsClient().send(
+          new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
+        );
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
         pending = pending.filter((e) => failed.has(e.Id));
         if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));

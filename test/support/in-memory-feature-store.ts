@@ -2,7 +2,12 @@
  * An in-memory feature store with the same conditional semantics as the DynamoDB adapter, plus
  * fault injection: fail (or "crash") after a number of writes, or throw throttling errors.
  */
-import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from '../../lambdas/consumer/feature-store-port';
+import type {
+  FeatureStorePort,
+  ItemRow,
+  ItemRowKey,
+  ItemRowUpdate,
+} from '../../lambdas/consumer/feature-store-port';
 import { itemRowId } from '../../lambdas/consumer/feature-store-port';
 import { addDelta } from '../../lambdas/consumer/item-stats';
 import type { Profile } from '../../lambdas/consumer/profile';

@@ -1,8 +1,13 @@
 /** Simulator traffic normalised into canonical events, as the ingest API would put them on the stream. */
-import { TrafficSimulator } from '../../local/simulator';
-import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
 
-export function simulatedCanonicalEvents(count: number, seed = 7, options: { users?: number; items?: number } = {}): CanonicalEvent[] {
+import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
+import { TrafficSimulator } from '../../local/simulator';
+
+export function simulatedCanonicalEvents(
+  count: number,
+  seed = 7,
+  options: { users?: number; items?: number } = {},
+): CanonicalEvent[] {
   const simulator = new TrafficSimulator({
     seed,
     users: options.users ?? 50,

@@ -3,7 +3,13 @@
  * two writes. Each test compares the store after a disturbed run with the store after one clean
  * pass over the same records; they must be identical.
  */
-import { type BatchOutcome, FeatureUpdater, type PoisonRecord, type StreamRecord, type UpdaterOptions } from '../../../lambdas/consumer/feature-updater';
+import {
+  type BatchOutcome,
+  FeatureUpdater,
+  type PoisonRecord,
+  type StreamRecord,
+  type UpdaterOptions,
+} from '../../../lambdas/consumer/feature-updater';
 import { TOTAL_BUCKET } from '../../../lambdas/consumer/item-stats';
 import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
 import { event, records, seq } from '../../support/events';
@@ -20,7 +26,11 @@ const options: UpdaterOptions = {
 
 const noDeadLetter = async () => undefined;
 
-async function run(store: InMemoryFeatureStore, batch: readonly StreamRecord[], opts = options): Promise<BatchOutcome> {
+async function run(
+  store: InMemoryFeatureStore,
+  batch: readonly StreamRecord[],
+  opts = options,
+): Promise<BatchOutcome> {
   return new FeatureUpdater(store, opts).process(batch, noDeadLetter);
 }
 
@@ -57,7 +67,8 @@ describe('FeatureUpdater', () => {
     const store = new InMemoryFeatureStore();
     await run(store, batch);
     const views = new Map<string, number>();
-    for (const { event: e } of batch) if (e.type === 'product_view') views.set(e.itemId, (views.get(e.itemId) ?? 0) + 1);
+    for (const { event: e } of batch)
+      if (e.type === 'product_view') views.set(e.itemId, (views.get(e.itemId) ?? 0) + 1);
     for (const [itemId, count] of views) {
       expect(store.items.get(`${itemId}\u0000${TOTAL_BUCKET}`)?.counts.views).toBe(count);
     }
@@ -78,7 +89,13 @@ describe('FeatureUpdater', () => {
     const probe = new InMemoryFeatureStore();
     await run(probe, batch);
     const totalWrites = probe.writes;
-    for (const crashAfter of [0, 1, Math.floor(totalWrites / 3), Math.floor(totalWrites / 2), totalWrites - 1]) {
+    for (const crashAfter of [
+      0,
+      1,
+      Math.floor(totalWrites / 3),
+      Math.floor(totalWrites / 2),
+      totalWrites - 1,
+    ]) {
       const store = new InMemoryFeatureStore();
       store.writeBudget = crashAfter;
       const crashed = await run(store, batch);
@@ -118,7 +135,10 @@ describe('FeatureUpdater', () => {
     const clean = await cleanState(batch);
     const store = new InMemoryFeatureStore();
     store.throttleNext = 5;
-    const outcome = await run(store, batch, { ...options, retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 2 } });
+    const outcome = await run(store, batch, {
+      ...options,
+      retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     expect(outcome.retries).toBe(5);
     expect(outcome.failedFromIndex).toBeUndefined();
     expect(store.snapshot()).toEqual(clean);
@@ -128,7 +148,8 @@ describe('FeatureUpdater', () => {
     const clean = await cleanState(batch);
     const store = new InMemoryFeatureStore();
     store.writeBudget = 10;
-    store.failure = () => Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    store.failure = () =>
+      Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
     const outcome = await run(store, batch);
     expect(outcome.failedFromIndex).toBeGreaterThanOrEqual(0);
     store.writeBudget = Number.POSITIVE_INFINITY;
@@ -144,11 +165,20 @@ describe('FeatureUpdater', () => {
     const bad = { ...event({ type: 'product_view', userId: 'u1', itemId: 'b' }), occurredAt: 'not a time' };
     const store = new InMemoryFeatureStore();
     const dead: PoisonRecord[] = [];
-    const outcome = await new FeatureUpdater(store, options).process(records([good, bad, { ...good, eventId: 'x' }]), async (p) => {
-      expect(store.writes).toBe(0);
-      dead.push(...p);
-    });
-    expect(dead).toEqual([expect.objectContaining({ index: 1, sequenceNumber: seq(2), reason: expect.stringContaining('occurredAt') })]);
+    const outcome = await new FeatureUpdater(store, options).process(
+      records([good, bad, { ...good, eventId: 'x' }]),
+      async (p) => {
+        expect(store.writes).toBe(0);
+        dead.push(...p);
+      },
+    );
+    expect(dead).toEqual([
+      expect.objectContaining({
+        index: 1,
+        sequenceNumber: seq(2),
+        reason: expect.stringContaining('occurredAt'),
+      }),
+    ]);
     expect(outcome.applied).toBe(2);
     expect(store.profiles.get('u1')?.counts.product_view).toBe(2);
     // Replaying the batch neither dead-letters nor counts the poison record again.
@@ -171,6 +201,8 @@ describe('FeatureUpdater', () => {
     );
     expect(store.items.get('a\u0000H#2026-11-26T11')?.counts.views).toBe(1);
     expect(store.items.get('a\u0000H#2026-11-26T09')?.counts.views).toBe(1);
-    expect(store.items.get('a\u0000H#2026-11-26T09')?.expiresAt).toBe(Date.parse('2026-11-26T09:00:00Z') / 1000 + 8 * 24 * 3600);
+    expect(store.items.get('a\u0000H#2026-11-26T09')?.expiresAt).toBe(
+      Date.parse('2026-11-26T09:00:00Z') / 1000 + 8 * 24 * 3600,
+    );
   });
 });

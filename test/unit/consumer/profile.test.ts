@@ -36,7 +36,14 @@ describe('applyEvent', () => {
   it('computes the same category affinities whatever the arrival order', () => {
     const events = [
       event({ type: 'product_view', userId: 'u1', itemId: 'a', category: 'books', occurredAt: at(0) }),
-      event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', category: 'books', quantity: 1, occurredAt: at(30) }),
+      event({
+        type: 'add_to_cart',
+        userId: 'u1',
+        itemId: 'a',
+        category: 'books',
+        quantity: 1,
+        occurredAt: at(30),
+      }),
       event({ type: 'product_view', userId: 'u1', itemId: 'b', category: 'books', occurredAt: at(10) }),
     ];
     const halfLife = 60 * 60 * 1000;

@@ -1,0 +1,62 @@
+/**
+ * Write-key table adapter: the `WriteKeyStore` port and its DynamoDB implementation.
+ * Table (env WRITE_KEYS_TABLE_NAME): partition key `keyHash` (S); items are `WriteKeyRecord`s.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '../shared/aws-clients';
+import type { WriteKeyRecord } from './write-keys';
+
+export interface WriteKeyStore {
+  /** The record for a key hash, or undefined when no such key exists. */
+  get(keyHash: string): Promise<WriteKeyRecord | undefined>;
+  /** Stores a new key; fails if a record with the same hash already exists (never overwrites). */
+  put(record: WriteKeyRecord): Promise<void>;
+}
+
+export class DynamoWriteKeyStore implements WriteKeyStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
+  ) {}
+
+  async get(keyHash: string): Promise<WriteKeyRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { keyHash } }));
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  async put(record: WriteKeyRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record },
+          ConditionExpression: 'attribute_not_exists(keyHash)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new Error(`a write key with hash ${record.keyHash.slice(0, 12)}… already exists`);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Validates an item read from the table, so a malformed row is an error rather than an Allow. */
+function toRecord(item: Record<string, unknown>): WriteKeyRecord {
+  const { keyHash, name, createdAt, disabled } = item;
+  if (
+    typeof keyHash !== 'string' ||
+    typeof name !== 'string' ||
+    name === '' ||
+    typeof createdAt !== 'string'
+  ) {
+    throw new Error(
+      `malformed write-key item ${String(keyHash).slice(0, 12)}…: needs keyHash, name and createdAt`,
+    );
+  }
+  // Fail closed: any value other than absent/false (e.g. the string "true") counts as disabled.
+  const isDisabled = disabled !== undefined && disabled !== null && disabled !== false;
+  return { keyHash, name, createdAt, ...(isDisabled ? { disabled: true } : {}) };
+}

@@ -1,0 +1,200 @@
+/**
+ * Quarantine: every rejected event and every rejected request body is kept, never silently dropped.
+ * One JSON-lines object per request and reason, under
+ *
+ *   <prefix>dt=YYYY-MM-DD/reason=<code>/<epochMs>-<requestId>.jsonl      (dt from receivedAt, UTC)
+ *
+ * so operators can list a day's rejections by reason, and Athena/DuckDB can read them as a table
+ * partitioned by dt and reason. Records are built here (no AWS); writing goes through the ObjectStore port
+ * (S3 in AWS, files locally).
+ *
+ * `rawPayload` is the event as the client sent it, re-serialised from the parsed body (whitespace and key
+ * order may differ from the wire bytes; values do not), or the raw body text for body-level rejections.
+ * It is capped at 1 MiB of UTF-8, cut on a character boundary, with `truncated: true`. Any `"writeKey"`
+ * string in it (analytics.js puts the write key in Segment bodies) is replaced by "[redacted]": quarantine
+ * objects are read by operators and must not hand out working keys.
+ */
+import type { ObjectStore } from '../shared/object-store';
+import type { BodyRejection, IngestBatch } from './ingest-request';
+
+export const QUARANTINE_SOURCE = 'ingest-api';
+export const DEFAULT_QUARANTINE_PREFIX = 'quarantine/';
+export const MAX_RAW_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface QuarantineRecord {
+  /** Rejection code: an event rejection (`missing_identity`, ...) or a body-level one (`invalid_json`, ...). */
+  readonly reason: string;
+  readonly field: string;
+  readonly message: string;
+  readonly source: typeof QUARANTINE_SOURCE;
+  /** Request path, e.g. `/v1/events`. */
+  readonly route: string;
+  /** Position of the event in the request; null for a body-level rejection. */
+  readonly index: number | null;
+  readonly receivedAt: string;
+  readonly requestId: string;
+  /** Name of the write key the authorizer accepted (never the key); null when unknown. */
+  readonly writeKeyName: string | null;
+  readonly rawPayload: string;
+  readonly truncated?: true;
+}
+
+export interface QuarantineContext {
+  /** Request path, e.g. `/v1/events`. */
+  readonly route: string;
+  readonly receivedAt: Date;
+  readonly requestId: string;
+  readonly writeKeyName?: string | undefined;
+}
+
+/** Records for the events a batch rejected; duplicates are not rejections and are not included. */
+export function eventQuarantineRecords(batch: IngestBatch, ctx: QuarantineContext): QuarantineRecord[] {
+  return batch.errors.map((error) =>
+    buildRecord(
+      ctx,
+      error.code,
+      error.field,
+      error.message,
+      error.index,
+      JSON.stringify(batch.items[error.index]) ?? '',
+    ),
+  );
+}
+
+/** The record for a request rejected as a whole, carrying the raw body. */
+export function bodyQuarantineRecord(
+  rejection: BodyRejection,
+  rawBody: string,
+  ctx: QuarantineContext,
+): QuarantineRecord {
+  return buildRecord(ctx, rejection.code, bodyField(rejection.message), rejection.message, null, rawBody);
+}
+
+function buildRecord(
+  ctx: QuarantineContext,
+  reason: string,
+  field: string,
+  message: string,
+  index: number | null,
+  raw: string,
+): QuarantineRecord {
+  const { text, truncated } = truncateUtf8(redactWriteKeys(raw), MAX_RAW_PAYLOAD_BYTES);
+  return {
+    reason,
+    field,
+    message,
+    source: QUARANTINE_SOURCE,
+    route: ctx.route,
+    index,
+    receivedAt: ctx.receivedAt.toISOString(),
+    requestId: ctx.requestId,
+    writeKeyName: ctx.writeKeyName ?? null,
+    rawPayload: text,
+    ...(truncated ? { truncated: true as const } : {}),
+  };
+}
+
+/** Body-level messages start with the field they are about (`events: ...`, `Content-Type: ...`). */
+function bodyField(message: string): string {
+  const colon = message.indexOf(':');
+  return colon > 0 ? message.slice(0, colon) : '';
+}
+
+const WRITE_KEY_PROPERTY = /("writeKey"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+
+/** Replaces the value of every `"writeKey": "..."` property in a JSON text with "[redacted]". */
+export function redactWriteKeys(json: string): string {
+  return json.includes('"writeKey"') ? json.replace(WRITE_KEY_PROPERTY, '$1"[redacted]"') : json;
+}
+
+/** At most `maxBytes` of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return { text, truncated: false };
+  let end = maxBytes;
+  // Back up over continuation bytes (10xxxxxx) so the cut lands on the start of a character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
+}
+
+/** `quarantine/` stays as is; `quarantine` gets its slash; '' means the bucket root. */
+export function normalizePrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+export function quarantineObjectKey(
+  prefix: string,
+  receivedAt: Date,
+  reason: string,
+  requestId: string,
+): string {
+  const dt = receivedAt.toISOString().slice(0, 10);
+  const safeRequestId = requestId.replace(/[^A-Za-z0-9._-]/g, '_');
+  const safeReason = reason.replace(/[^A-Za-z0-9_-]/g, '_');
+  return `${normalizePrefix(prefix)}dt=${dt}/reason=${safeReason}/${receivedAt.getTime()}-${safeRequestId}.jsonl`;
+}
+
+export interface QuarantineObject {
+  readonly key: string;
+  readonly reason: string;
+  readonly records: number;
+  readonly body: string;
+}
+
+/** Groups records by reason into JSON-lines objects, one per reason. */
+export function quarantineObjects(
+  records: readonly QuarantineRecord[],
+  prefix: string,
+  receivedAt: Date,
+  requestId: string,
+): QuarantineObject[] {
+  const byReason = new Map<string, QuarantineRecord[]>();
+  for (const record of records) {
+    const group = byReason.get(record.reason);
+    if (group) group.push(record);
+    else byReason.set(record.reason, [record]);
+  }
+  return [...byReason].map(([reason, group]) => ({
+    key: quarantineObjectKey(prefix, receivedAt, reason, requestId),
+    reason,
+    records: group.length,
+    body: group.map((r) => `${JSON.stringify(r)}\n`).join(''),
+  }));
+}
+
+export interface QuarantineWriteResult {
+  readonly written: readonly QuarantineObject[];
+  readonly failed: ReadonlyArray<{ readonly object: QuarantineObject; readonly error: unknown }>;
+}
+
+/** The port the ingest handler writes rejections through. Never throws: failures are returned. */
+export interface QuarantineWriter {
+  write(records: readonly QuarantineRecord[], ctx: QuarantineContext): Promise<QuarantineWriteResult>;
+}
+
+export class ObjectStoreQuarantine implements QuarantineWriter {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly bucket: string,
+    prefix: string = DEFAULT_QUARANTINE_PREFIX,
+  ) {
+    this.prefix = normalizePrefix(prefix);
+  }
+
+  async write(records: readonly QuarantineRecord[], ctx: QuarantineContext): Promise<QuarantineWriteResult> {
+    const objects = quarantineObjects(records, this.prefix, ctx.receivedAt, ctx.requestId);
+    const settled = await Promise.allSettled(
+      objects.map((o) => this.store.put(this.bucket, o.key, o.body, 'application/x-ndjson')),
+    );
+    const written: QuarantineObject[] = [];
+    const failed: Array<{ object: QuarantineObject; error: unknown }> = [];
+    settled.forEach((outcome, i) => {
+      const object = objects[i]!;
+      if (outcome.status === 'fulfilled') written.push(object);
+      else failed.push({ object, error: outcome.reason });
+    });
+    return { written, failed };
+  }
+}

@@ -1,0 +1,127 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectOwnership,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY as S3_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+
+/** Key prefix of events rejected by the ingest API: `quarantine/dt=YYYY-MM-DD/reason=<code>/...`. */
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+export interface LakeStorageProps {
+  /**
+   * Customer-managed key that encrypts the lake bucket.
+   * @default - a new customer-managed key with yearly rotation
+   */
+  readonly encryptionKey?: IKey;
+  /**
+   * Days after which current objects move to S3 Standard-IA (S3 requires at least 30).
+   * @default 30
+   */
+  readonly infrequentAccessAfterDays?: number;
+  /**
+   * Days after which current objects move to S3 Glacier Instant Retrieval; must be later than the
+   * Standard-IA transition.
+   * @default 90
+   */
+  readonly glacierAfterDays?: number;
+  /**
+   * Days a version stays after it was overwritten or deleted (the bucket is versioned).
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Days server access logs are kept.
+   * @default 365
+   */
+  readonly accessLogRetentionDays?: number;
+}
+
+/**
+ * The data-lake bucket: raw events (a later Firehose delivery), and events rejected by the ingest API under
+ * `quarantine/`. KMS-encrypted with a customer-managed key, TLS only, no public access, versioned, with
+ * server access logs to a separate bucket and tiering to cheaper storage classes as data ages. Retained on
+ * stack deletion.
+ */
+export class LakeStorage extends Construct {
+  /** The lake bucket. */
+  public readonly bucket: Bucket;
+  /** Destination of the lake bucket's server access logs (SSE-S3, as S3 log delivery requires). */
+  public readonly accessLogsBucket: Bucket;
+  /** The key that encrypts the lake bucket. */
+  public readonly key: IKey;
+  /** Key prefix of quarantined (rejected) events. */
+  public readonly quarantinePrefix = QUARANTINE_PREFIX;
+
+  constructor(scope: Construct, id: string, props: LakeStorageProps = {}) {
+    super(scope, id);
+    // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL, whatever the
+    // app's feature flags say (ACLs would clash with BucketOwnerEnforced object ownership).
+    this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    const iaDays = props.infrequentAccessAfterDays ?? 30;
+    const glacierDays = props.glacierAfterDays ?? 90;
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
+    const logDays = props.accessLogRetentionDays ?? 365;
+    requireWholeDays('infrequentAccessAfterDays', iaDays, 30);
+    requireWholeDays('glacierAfterDays', glacierDays, 1);
+    requireWholeDays('noncurrentVersionExpirationDays', noncurrentDays, 1);
+    requireWholeDays('accessLogRetentionDays', logDays, 1);
+    if (glacierDays <= iaDays) {
+      throw new Error(
+        `glacierAfterDays (${glacierDays}) must be greater than infrequentAccessAfterDays (${iaDays})`,
+      );
+    }
+
+    this.key =
+      props.encryptionKey ??
+      new Key(this, 'Key', { enableKeyRotation: true, description: 'RecoStream data lake bucket' });
+
+    this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
+      // S3 server access log delivery only supports SSE-S3 on the destination bucket.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(logDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'lake/',
+      lifecycleRules: [
+        {
+          id: 'TierByAge',
+          transitions: [
+            { storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(iaDays) },
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(glacierDays),
+            },
+          ],
+          noncurrentVersionExpiration: Duration.days(noncurrentDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+function requireWholeDays(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be a whole number of days >= ${min}, got ${value}`);
+  }
+}

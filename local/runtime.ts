@@ -1,0 +1,247 @@
+/**
+ * The whole pipeline on one machine: synthesise the CDK app, derive the local topology from the
+ * template, start the emulators, provision streams and tables, run the same handler code behind a
+ * local API Gateway and Kinesis event source mappings, and optionally drive simulated traffic.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DynamoWriteKeyStore } from '../lambdas/authorizer/write-key-store';
+import { newWriteKey } from '../lambdas/authorizer/write-keys';
+import { buildApp } from '../lib/app-builder';
+import { type RunningEmulator, startDynamo, startKinesis } from './emulators';
+import { EventSourceMappingPoller } from './esm-poller';
+import { FunctionHost } from './function-host';
+import { startHttpGateway } from './http-gateway';
+import { provision } from './provision';
+import { TrafficSimulator } from './simulator';
+import { LOCAL_REGION, topologyFromTemplate } from './template-topology';
+import type { LocalTopology } from './topology';
+import { startTrafficDriver } from './traffic-driver';
+
+export interface LocalRuntimeOptions {
+  /** Where emulator data, checkpoints, queues and the lake live. @default '.data' */
+  readonly dataDir?: string;
+  /** Gateway port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Delete the data directory first. @default false */
+  readonly fresh?: boolean;
+  /** Simulated events per second; 0 turns the simulator off. @default 20 */
+  readonly trafficRate?: number;
+  readonly trafficSeed?: number;
+  /** Extra CDK context, e.g. to change batch settings. */
+  readonly context?: Record<string, unknown>;
+  readonly log?: (message: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly writeKey: string;
+  readonly kinesisEndpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly dataDir: string;
+  readonly topology: LocalTopology;
+  readonly kinesis: KinesisClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly host: FunctionHost;
+  readonly pollers: readonly EventSourceMappingPoller[];
+  /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
+  tableName(fragment: string): string;
+  /** Local file:// URL of the queue whose logical id contains `fragment`. */
+  queueUrl(fragment: string): string;
+  health(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir ?? '.data');
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+  };
+
+  try {
+    const { app, stack } = buildApp(options.context ?? {}, { validate: false, skipBundling: true });
+    const template = app.synth().getStackByName(stack.stackName).template;
+    const topology = topologyFromTemplate(template, {
+      stackName: stack.stackName,
+      queueDir: join(dataDir, 'queues'),
+    });
+
+    const [kinesisEmulator, dynamoEmulator] = await Promise.all([
+      startKinesis({ dataDir: join(dataDir, 'kinesis') }),
+      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
+    ]);
+    stoppers.push(
+      () => stopEmulator(kinesisEmulator),
+      () => stopEmulator(dynamoEmulator),
+    );
+
+    const clientConfig = {
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: new NodeHttpHandler(),
+    };
+    const kinesis = new KinesisClient({ ...clientConfig, endpoint: kinesisEmulator.endpoint });
+    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamoEmulator.endpoint });
+    const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    await provision(topology, kinesis, dynamoClient);
+
+    const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir);
+
+    const host = new FunctionHost(topology.functions, {
+      buildDir: join(dataDir, 'build'),
+      baseEnvironment: lambdaEnvironment(dataDir, kinesisEmulator.endpoint, dynamoEmulator.endpoint),
+      maxConcurrency: 4,
+    });
+    await host.prepare();
+    stoppers.push(() => host.close());
+    const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
+
+    const pollers = topology.eventSourceMappings.map((mapping) => {
+      const stream = topology.streams.get(mapping.streamId);
+      if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
+      return new EventSourceMappingPoller({
+        mapping,
+        stream,
+        onFailureQueue: mapping.onFailureQueueId ? topology.queues.get(mapping.onFailureQueueId) : undefined,
+        kinesis,
+        invoke,
+        checkpointDir: join(dataDir, 'checkpoints'),
+        log,
+      });
+    });
+    for (const poller of pollers) {
+      await poller.start();
+      stoppers.push(() => poller.stop());
+    }
+
+    let healthProvider: () => Record<string, unknown> = () => ({});
+    const gateway = await startHttpGateway({
+      routes: topology.routes,
+      invoke,
+      port: options.port ?? 3000,
+      extraHandlers: (req, res) => {
+        if (req.method === 'GET' && req.url?.split('?')[0] === '/local/health') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(healthProvider()));
+          return true;
+        }
+        return false;
+      },
+    });
+    stoppers.push(() => gateway.close());
+
+    const trafficRate = options.trafficRate ?? 20;
+    const driver =
+      trafficRate > 0
+        ? startTrafficDriver({
+            baseUrl: gateway.url,
+            writeKey,
+            simulator: new TrafficSimulator({ seed: options.trafficSeed ?? 42 }),
+            eventsPerSecond: trafficRate,
+          })
+        : undefined;
+    if (driver) stoppers.push(() => driver.stop());
+
+    const tableName = (fragment: string) => findByFragment([...topology.tables.values()], fragment).name;
+    const runtime: LocalRuntime = {
+      apiUrl: gateway.url,
+      writeKey,
+      kinesisEndpoint: kinesisEmulator.endpoint,
+      dynamoEndpoint: dynamoEmulator.endpoint,
+      dataDir,
+      topology,
+      kinesis,
+      dynamo,
+      host,
+      pollers,
+      tableName,
+      queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
+      health: () => ({
+        at: new Date().toISOString(),
+        invocations: Object.fromEntries(host.invocations),
+        eventSourceMappings: pollers.map((p, i) => ({
+          logicalId: topology.eventSourceMappings[i]?.logicalId,
+          ...p.snapshot(),
+        })),
+        traffic: driver?.stats(),
+      }),
+      stop: stopAll,
+    };
+    healthProvider = runtime.health;
+    return runtime;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The variables every local function gets on top of its own template environment. */
+function lambdaEnvironment(
+  dataDir: string,
+  kinesisEndpoint: string,
+  dynamoEndpoint: string,
+): Record<string, string> {
+  const passThrough = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('AWS_'),
+    ),
+  );
+  return {
+    ...passThrough,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    RECOSTREAM_LOCAL_S3_DIR: join(dataDir, 's3'),
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    NODE_NO_WARNINGS: '1',
+  };
+}
+
+/** One write key per data directory: generated on first start, its hash stored like in AWS. */
+async function ensureLocalWriteKey(
+  topology: LocalTopology,
+  dynamo: DynamoDBDocumentClient,
+  dataDir: string,
+): Promise<string> {
+  const keyFile = join(dataDir, 'local-write-key');
+  const authorizer = [...topology.functions.values()].find((f) => f.environment.WRITE_KEYS_TABLE_NAME);
+  if (!authorizer) throw new Error('No function has WRITE_KEYS_TABLE_NAME: cannot seed a local write key');
+  const store = new DynamoWriteKeyStore(authorizer.environment.WRITE_KEYS_TABLE_NAME as string, dynamo);
+  if (existsSync(keyFile)) {
+    const key = readFileSync(keyFile, 'utf8').trim();
+    return key;
+  }
+  const { key, record } = newWriteKey('local');
+  await store.put(record);
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+function findByFragment<T extends { logicalId: string }>(items: readonly T[], fragment: string): T {
+  const matches = items.filter((i) => i.logicalId.includes(fragment));
+  if (matches.length !== 1)
+    throw new Error(`Expected one resource matching '${fragment}', found ${matches.length}`);
+  return matches[0] as T;
+}
+
+async function stopEmulator(emulator: RunningEmulator): Promise<void> {
+  await emulator.stop();
+}

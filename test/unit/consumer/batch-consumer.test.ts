@@ -1,0 +1,111 @@
+/**
+ * The consumer invocation as Lambda sees it: KinesisStreamEvent in, partial batch response out.
+ * A record that cannot be parsed must reach the dead-letter queue with its reason, shard and
+ * sequence number while the rest of its batch is processed, and must not block the shard.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { BatchConsumer, type DeadLetterMessage } from '../../../lambdas/consumer/batch-consumer';
+import { FeatureUpdater } from '../../../lambdas/consumer/feature-updater';
+import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
+import type { QueueSink } from '../../../lambdas/shared/queue-sink';
+import { event, seq } from '../../support/events';
+import { InMemoryFeatureStore } from '../../support/in-memory-feature-store';
+
+class CollectingSink implements QueueSink {
+  readonly messages: DeadLetterMessage[] = [];
+  async sendAll(messages: readonly object[]) {
+    this.messages.push(...(messages as DeadLetterMessage[]));
+  }
+}
+
+function kinesisRecord(data: string, n: number, partitionKey = 'u1'): KinesisStreamRecord {
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey,
+      sequenceNumber: seq(n),
+      data: Buffer.from(data).toString('base64'),
+      approximateArrivalTimestamp: 1_790_000_000 + n,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000000000001:${seq(n)}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/x',
+    awsRegion: 'us-east-1',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
+  };
+}
+
+function setup() {
+  const store = new InMemoryFeatureStore();
+  const sink = new CollectingSink();
+  const updater = new FeatureUpdater(store, {
+    limits: DEFAULT_PROFILE_LIMITS,
+    itemBucketTtlSeconds: 3600,
+    concurrency: 2,
+    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    conflictAttempts: 2,
+  });
+  const consumer = new BatchConsumer(
+    updater,
+    sink,
+    new Logger({ logLevel: 'SILENT' }),
+    () => new Date('2026-11-26T12:00:00Z'),
+  );
+  return { store, sink, consumer };
+}
+
+describe('BatchConsumer', () => {
+  const good = (n: number) => JSON.stringify(event({ type: 'product_view', userId: 'u1', itemId: `i${n}` }));
+
+  it('dead-letters unparseable and invalid records with reason, shard and sequence number, and applies the rest', async () => {
+    const { store, sink, consumer } = setup();
+    const input: KinesisStreamEvent = {
+      Records: [
+        kinesisRecord(good(1), 1),
+        kinesisRecord('{not json', 2),
+        kinesisRecord(JSON.stringify({ type: 'product_view', userId: 'u1' }), 3),
+        kinesisRecord(good(4), 4),
+      ],
+    };
+    const { response } = await consumer.consume(input);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(store.profiles.get('u1')?.counts.product_view).toBe(2);
+    expect(sink.messages).toHaveLength(2);
+    expect(sink.messages[0]).toMatchObject({
+      source: 'stream-consumer',
+      shardId: 'shardId-000000000001',
+      sequenceNumber: seq(2),
+      payload: '{not json',
+      deadLetteredAt: '2026-11-26T12:00:00.000Z',
+    });
+    expect(sink.messages[0]?.reason).toMatch(/^invalid record/);
+    expect(sink.messages[1]?.sequenceNumber).toBe(seq(3));
+  });
+
+  it('dead-letters a batch in which nothing parses instead of failing it', async () => {
+    const { sink, consumer } = setup();
+    const { response } = await consumer.consume({ Records: [kinesisRecord('x', 1), kinesisRecord('y', 2)] });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sink.messages.map((m) => m.sequenceNumber)).toEqual([seq(1), seq(2)]);
+  });
+
+  it('reports every record from the first affected one when writes fail for good', async () => {
+    const { store, consumer } = setup();
+    store.writeBudget = 0;
+    const { response } = await consumer.consume({
+      Records: [kinesisRecord(good(1), 1), kinesisRecord(good(2), 2, 'u1')],
+    });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(1) }, { itemIdentifier: seq(2) }]);
+  });
+
+  it('fails the invocation when the dead-letter queue cannot be reached, so nothing is lost', async () => {
+    const { consumer, sink } = setup();
+    jest.spyOn(sink, 'sendAll').mockRejectedValue(new Error('SQS unavailable'));
+    await expect(consumer.consume({ Records: [kinesisRecord('{bad', 1)] })).rejects.toThrow(
+      'SQS unavailable',
+    );
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * `buildApp` is the single way the app is assembled (bin/app.ts, the tests, the local runtime). These tests
+ * check that the whole app passes cdk-nag's AwsSolutions and Serverless packs with every finding either fixed
+ * or acknowledged with a reason, that CDK itself reports no warnings, and that the stack settings are read
+ * from context the way the CLI passes them (strings).
+ */
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { buildApp } from '../../../lib/app-builder';
+
+describe('cdk-nag', () => {
+  const { app, stack } = buildApp({}, { skipBundling: true, validate: false });
+  app.synth();
+
+  it.each([
+    ['AwsSolutions', new AwsSolutionsChecks()],
+    ['Serverless', new ServerlessChecks()],
+  ])('%s reports no unacknowledged error or warning', (_name, pack) => {
+    const findings = pack
+      .validateScope(stack)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+      );
+    expect(findings).toEqual([]);
+  });
+
+  it('leaves no CDK warning or error annotation', () => {
+    const annotations = Annotations.fromStack(stack);
+    expect([
+      ...annotations.findWarning('*', Match.anyValue()),
+      ...annotations.findError('*', Match.anyValue()),
+    ]).toEqual([]);
+  });
+});
+
+describe('stack settings from context', () => {
+  it('builds a provisioned stream from CLI-style string context', () => {
+    const { stack } = buildApp(
+      { streamMode: 'PROVISIONED', shardCount: '4', streamRetentionHours: '48' },
+      { skipBundling: true, validate: false },
+    );
+    Template.fromStack(stack).hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 4,
+      RetentionPeriodHours: 48,
+    });
+  });
+
+  it('rejects an unknown stream mode', () => {
+    expect(() => buildApp({ streamMode: 'SERVERLESS' }, { skipBundling: true, validate: false })).toThrow(
+      "Context streamMode must be 'ON_DEMAND' or 'PROVISIONED', got 'SERVERLESS'",
+    );
+  });
+
+  it('rejects a shard count that is not an integer', () => {
+    expect(() =>
+      buildApp({ streamMode: 'PROVISIONED', shardCount: 'four' }, { skipBundling: true, validate: false }),
+    ).toThrow("Context shardCount must be an integer, got 'four'");
+  });
+});

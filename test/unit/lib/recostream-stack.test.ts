@@ -1,0 +1,72 @@
+/**
+ * The stack is what operators deploy and what the local runtime reads: these tests pin its outputs (the
+ * names and URLs a user needs after `cdk deploy`), its protection, its shared rotating key, and that it stays
+ * environment-agnostic with generated physical names.
+ */
+import { Token } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { logicalIdOf, synthApp } from './helpers';
+
+const { stack, template } = synthApp();
+
+describe('RecoStream stack', () => {
+  it('has termination protection', () => {
+    expect(stack.terminationProtection).toBe(true);
+  });
+
+  it('is environment-agnostic', () => {
+    expect([Token.isUnresolved(stack.account), Token.isUnresolved(stack.region)]).toEqual([true, true]);
+  });
+
+  it('encrypts every store with one customer-managed key that rotates', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it.each([
+    ['ApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
+    ['EventsStreamName', () => ({ Ref: logicalIdOf(stack.ingestion.stream) })],
+    ['ProfilesTableName', () => ({ Ref: logicalIdOf(stack.featureStore.profilesTable) })],
+    ['ItemStatsTableName', () => ({ Ref: logicalIdOf(stack.featureStore.itemStatsTable) })],
+    ['WriteKeysTableName', () => ({ Ref: logicalIdOf(stack.ingestion.writeKeysTable) })],
+    ['LakeBucketName', () => ({ Ref: logicalIdOf(stack.lake.bucket) })],
+    ['DeadLetterQueueUrl', () => ({ Ref: logicalIdOf(stack.featureStore.deadLetterQueue) })],
+  ])('outputs %s', (name, value) => {
+    template.hasOutput(name, { Value: value() });
+  });
+
+  it('has no outputs beyond the documented ones', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
+      [
+        'ApiUrl',
+        'DeadLetterQueueUrl',
+        'EventsStreamName',
+        'ItemStatsTableName',
+        'LakeBucketName',
+        'ProfilesTableName',
+        'WriteKeysTableName',
+      ].sort(),
+    );
+  });
+
+  it('hard-codes no physical names of streams, tables, buckets, queues or functions', () => {
+    const named: Record<string, string> = {
+      'AWS::Kinesis::Stream': 'Name',
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::SQS::Queue': 'QueueName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+    };
+    const offenders = Object.entries(
+      template.toJSON().Resources as Record<string, { Type: string; Properties?: object }>,
+    )
+      .filter(
+        ([, r]) =>
+          named[r.Type] &&
+          (r.Properties as Record<string, unknown> | undefined)?.[named[r.Type]] !== undefined,
+      )
+      .map(([id]) => id);
+    expect(offenders).toEqual([]);
+  });
+});
