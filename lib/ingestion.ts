@@ -153,7 +153,9 @@ export class Ingestion extends Construct {
       entry: 'lambdas/ingest/handler.ts',
       description: 'Ingest API: validates events and writes them to the events stream',
       memorySize: 512,
-      timeout: Duration.seconds(10),
+      // The publisher's retry budget (5 s) plus one slow SDK call (10 s) must fit; API Gateway's
+      // own integration timeout (29 s) stays above it.
+      timeout: Duration.seconds(20),
     })
       .bindStreamWriter(this.stream, 'EVENTS_STREAM_NAME')
       .bindBucketPrefixWriter(

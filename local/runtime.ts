@@ -181,6 +181,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stop: stopAll,
     };
     healthProvider = runtime.health;
+    // Lets other commands (e.g. `npx recostream backfill --local`) find the running emulators.
+    writeFileSync(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify(
+        {
+          apiUrl: gateway.url,
+          kinesisEndpoint: kinesisEmulator.endpoint,
+          dynamoEndpoint: dynamoEmulator.endpoint,
+          streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
+          tables: Object.fromEntries(
+            ['Profiles', 'ItemStats', 'WriteKeys'].map((fragment) => [fragment, tableName(fragment)]),
+          ),
+          pid: process.pid,
+        },
+        null,
+        2,
+      ),
+    );
+    stoppers.unshift(async () => rmSync(join(dataDir, 'runtime.json'), { force: true }));
     return runtime;
   } catch (error) {
     await stopAll();
