@@ -4,7 +4,7 @@
  * (DynamoDB) in-process. Both persist under the data directory so a restart keeps the data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -45,6 +45,7 @@ export async function startKinesis(options: { dataDir?: string; port?: number })
   };
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
+    quarantineUnreadableKinesisData(join(options.dataDir, 'kinesis-data.json'));
     Object.assign(env, {
       SHOULD_PERSIST_DATA: 'true',
       LOAD_DATA_IF_EXISTS: 'true',
@@ -56,6 +57,10 @@ export async function startKinesis(options: { dataDir?: string; port?: number })
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never leave an orphaned emulator writing into the data directory, even if this process crashes.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.removeListener('exit', killChild));
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -64,7 +69,15 @@ export async function startKinesis(options: { dataDir?: string; port?: number })
   child.stderr?.on('data', keep);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilListening(port, child, () => output);
-  return { endpoint, stop: () => stopChild(child) };
+  return {
+    endpoint,
+    stop: async () => {
+      // kinesis-mock writes its data file every PERSIST_INTERVAL: wait for one more write so the
+      // records accepted just before shutdown survive the restart.
+      if (options.dataDir) await new Promise((r) => setTimeout(r, 1500));
+      await stopChild(child);
+    },
+  };
 }
 
 export async function startDynamo(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
@@ -118,4 +131,32 @@ async function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * kinesis-mock cannot start from a truncated data file (it writes the file in place). Such a file
+ * is moved aside with a warning; the stream then starts empty, and the event source mapping falls
+ * back to TRIM_HORIZON when its checkpoint is no longer in the stream.
+ */
+export function quarantineUnreadableKinesisData(path: string): boolean {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return false;
+  }
+  try {
+    if (size > 0) {
+      JSON.parse(readFileSync(path, 'utf8'));
+      return false;
+    }
+  } catch {
+    // unreadable: fall through
+  }
+  const aside = `${path}.unreadable-${Date.now()}`;
+  renameSync(path, aside);
+  process.stderr.write(
+    `kinesis-local data file ${path} was unreadable; moved to ${aside}, the stream starts empty\n`,
+  );
+  return true;
 }

@@ -118,7 +118,7 @@ export class EventSourceMappingPoller {
     for (const shard of shards) {
       const shardId = shard.ShardId as string;
       if (this.loops.has(shardId) || !this.running) continue;
-      this.loops.set(shardId, this.pollShard(shardId, shard.ParentShardId));
+      this.loops.set(shardId, this.superviseShard(shardId, shard.ParentShardId));
     }
   }
 
@@ -144,6 +144,19 @@ export class EventSourceMappingPoller {
     if (stats) stats.checkpoint = sequenceNumber;
   }
 
+  /** Keeps a shard's poller alive: an unexpected error is logged and polling resumes from the checkpoint. */
+  private async superviseShard(shardId: string, parentShardId: string | undefined): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollShard(shardId, parentShardId);
+        return;
+      } catch (error) {
+        this.options.log?.(`poller of ${shardId} failed, restarting: ${(error as Error).message}`);
+        await this.sleep(1000);
+      }
+    }
+  }
+
   private async pollShard(shardId: string, parentShardId: string | undefined): Promise<void> {
     // Lambda finishes a parent shard before it reads its children, so per-key order survives resharding.
     while (
@@ -157,7 +170,24 @@ export class EventSourceMappingPoller {
     const { mapping } = this.options;
     const checkpoint = this.readCheckpoint(shardId);
     this.shardStats.set(shardId, { millisBehindLatest: 0, recordsRead: 0, checkpoint });
-    let iterator = await this.iterator(shardId, checkpoint);
+    let iterator: string | undefined;
+    for (let attempt = 0; this.running && iterator === undefined; attempt++) {
+      try {
+        iterator = await this.iterator(shardId, checkpoint);
+      } catch (error) {
+        if (checkpoint && (error as Error).name === 'ResourceNotFoundException') {
+          // The emulator lost records after the checkpoint (it persists on an interval). Starting
+          // over is safe: the consumer's watermarks turn already-applied records into no-ops.
+          this.options.log?.(
+            `checkpoint of ${shardId} is not in the stream any more; reading from TRIM_HORIZON`,
+          );
+          iterator = await this.iterator(shardId, undefined).catch(() => undefined);
+        } else {
+          this.options.log?.(`GetShardIterator on ${shardId} failed: ${(error as Error).message}`);
+        }
+        if (iterator === undefined) await this.sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
     const buffer: KinesisStreamRecord[] = [];
     let firstBufferedAt = 0;
 

@@ -8,7 +8,19 @@
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from './runtime';
 
+/** The AWS SDK warns once per process that releases after January 2027 need Node 22; say it once, briefly. */
+function quietNodeVersionWarning() {
+  const original = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'NodeVersionSupportWarning' || /require node >=22/.test(text)) return;
+    (original as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 async function main() {
+  quietNodeVersionWarning();
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },

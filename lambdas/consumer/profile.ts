@@ -68,7 +68,7 @@ export interface ProfileLimits {
 export const DEFAULT_PROFILE_LIMITS: ProfileLimits = {
   recentInteractions: 50,
   purchasedItems: 200,
-  seenEventIds: 300,
+  seenEventIds: 100,
   cartLines: 100,
   categories: 50,
   halfLifeMs: 14 * 24 * 3600 * 1000,
