@@ -16,8 +16,8 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Integration tests start emulators; give them room on a 2-core box.
-      testTimeout: 120000,
     },
   ],
+  // Integration tests start emulators; give them room on a 2-core box (a global option: jest ignores it per project).
+  testTimeout: 120000,
 };

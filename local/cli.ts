@@ -105,8 +105,9 @@ Input
                            either canonical (as on the stream or in the lake) or a client input event
                            (as sent to POST /v1/events), normalised like the ingest API does, with
                            receivedAt = the event's own receivedAt, else its occurredAt, else the time
-                           of this run. Invalid events are counted, listed with their line number and
-                           reason, and written to FILE.rejected.jsonl (also with --dry-run).
+                           of this run, and a missing eventId = <shard>-<line>. Invalid events are
+                           counted, listed with their line number and reason, and written to
+                           FILE.rejected.jsonl (also with --dry-run).
 
 Target (one of)
   --local                  the running local runtime (npm start): DynamoDB endpoint and table names
