@@ -42,6 +42,7 @@ export interface FeatureStorePort {
   applyItemDelta(update: ItemRowUpdate): Promise<boolean>;
 }
 
+/** Map key of an item row; feature-updater builds the same string inline on its hot path. */
 export function itemRowId(key: ItemRowKey): string {
   return `${key.itemId}\u0000${key.bucket}`;
 }

@@ -26,7 +26,15 @@ import {
   hourBucket,
   TOTAL_BUCKET,
 } from './item-stats';
-import { applyEvent, emptyProfile, type Profile, type ProfileLimits, profileKeyOf } from './profile';
+import {
+  applyEventToDraft,
+  draftProfile,
+  emptyProfile,
+  finishProfile,
+  type Profile,
+  type ProfileLimits,
+  profileKeyOf,
+} from './profile';
 import { isAtOrBelow, maxSequence } from './sequence';
 
 export interface StreamRecord {
@@ -86,8 +94,8 @@ interface UserFold {
  * never retried.
  */
 export function foldUser(stored: Profile, records: readonly StreamRecord[], limits: ProfileLimits): UserFold {
-  let profile = stored;
-  let hwm = { ...stored.hwm };
+  const draft = draftProfile(stored);
+  const hwm: Record<string, string> = { ...stored.hwm };
   const seen = new Map(stored.seen);
   const countable: StreamRecord[] = [];
   const poison: PoisonRecord[] = [];
@@ -104,13 +112,13 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], limi
       if (firstSequence === undefined || firstSequence === record.sequenceNumber) countable.push(record);
       continue;
     }
-    hwm = { ...hwm, [record.shardId]: record.sequenceNumber };
+    hwm[record.shardId] = record.sequenceNumber;
     if (firstSequence !== undefined && firstSequence !== record.sequenceNumber) {
       duplicates++;
       continue;
     }
     try {
-      profile = applyEvent(profile, record.event, limits);
+      applyEventToDraft(draft, record.event, limits);
     } catch (error) {
       poison.push({ ...recordRef(record), reason: `profile update failed: ${errorMessage(error)}` });
       // Remembered with a marker so a replay of this record does not count it for items either.
@@ -124,9 +132,10 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], limi
   }
 
   const changed = applied + duplicates + poison.length > 0;
-  const seenList = [...seen.entries()].slice(-limits.seenEventIds);
   return {
-    profile: changed ? { ...profile, hwm, seen: seenList } : stored,
+    profile: changed
+      ? { ...finishProfile(draft, limits), hwm, seen: [...seen.entries()].slice(-limits.seenEventIds) }
+      : stored,
     changed,
     countable,
     applied,
@@ -147,11 +156,10 @@ export function itemContributions(records: readonly StreamRecord[]): Map<string,
   for (const record of records) {
     for (const contribution of contributionsOf(record.event)) {
       for (const bucket of [TOTAL_BUCKET, hourBucket(record.event.occurredAt)]) {
-        const key = { itemId: contribution.itemId, bucket };
-        const id = itemRowId(key);
+        const id = `${contribution.itemId}\u0000${bucket}`;
         let row = rows.get(id);
         if (!row) {
-          row = { key, contributions: [] };
+          row = { key: { itemId: contribution.itemId, bucket }, contributions: [] };
           rows.set(id, row);
         }
         row.contributions.push({ record, delta: contribution.delta, category: contribution.category });

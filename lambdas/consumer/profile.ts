@@ -105,51 +105,108 @@ export function profileKeyOf(event: Pick<CanonicalEvent, 'userId' | 'anonymousId
   throw new Error('event has neither userId nor anonymousId');
 }
 
+/**
+ * A profile being folded: the collections are private mutable copies, so a batch of a user's
+ * events costs one copy of the profile instead of one per event. Bounds that only matter for the
+ * stored size (categories, purchased items, cart lines) are applied once in `finishProfile`.
+ */
+export interface ProfileDraft {
+  base: Profile;
+  recent: Interaction[];
+  affinities: Record<string, Affinity>;
+  purchased: Map<string, string>;
+  cart: Record<string, CartLine>;
+  session?: SessionFeatures;
+  counts: Partial<Record<EventType, number>>;
+  firstEventAt?: string;
+  lastEventAt?: string;
+}
+
+export function draftProfile(profile: Profile): ProfileDraft {
+  return {
+    base: profile,
+    recent: [...profile.recent],
+    affinities: { ...profile.affinities },
+    purchased: new Map(profile.purchased.map((p) => [p.itemId, p.at])),
+    cart: { ...profile.cart },
+    session: profile.session,
+    counts: { ...profile.counts },
+    firstEventAt: profile.firstEventAt,
+    lastEventAt: profile.lastEventAt,
+  };
+}
+
+/** Folds one event into a draft (mutates the draft only). Throws on an event it cannot apply, leaving the draft unchanged. */
+export function applyEventToDraft(draft: ProfileDraft, event: CanonicalEvent, limits: ProfileLimits): void {
+  const at = event.occurredAt;
+  const atMs = Date.parse(at);
+  if (!Number.isFinite(atMs)) throw new Error(`occurredAt is not a valid time: ${at}`);
+  const interactions = interactionsOf(event);
+
+  for (const interaction of interactions) {
+    const weight = AFFINITY_WEIGHTS[interaction.type] ?? 0;
+    if (interaction.category !== undefined && weight > 0) {
+      draft.affinities[interaction.category] = addDecayed(
+        draft.affinities[interaction.category],
+        weight,
+        atMs,
+        limits.halfLifeMs,
+      );
+    }
+    insertRecent(draft.recent, interaction, limits.recentInteractions);
+  }
+  if (event.type === 'page_view' && event.category) {
+    draft.affinities[event.category] = addDecayed(
+      draft.affinities[event.category],
+      AFFINITY_WEIGHTS.page_view ?? 0,
+      atMs,
+      limits.halfLifeMs,
+    );
+  }
+  if (event.type === 'purchase') {
+    for (const line of event.lineItems) {
+      const previous = draft.purchased.get(line.itemId);
+      if (previous === undefined || previous < at) draft.purchased.set(line.itemId, at);
+    }
+  }
+  updateCart(draft.cart, event);
+  draft.session = updateSession(draft.session, event);
+  draft.counts[event.type] = (draft.counts[event.type] ?? 0) + 1;
+  draft.firstEventAt = minIso(draft.firstEventAt, at);
+  draft.lastEventAt = maxIso(draft.lastEventAt, at);
+}
+
+/** The profile a draft describes, with every bound applied. */
+export function finishProfile(draft: ProfileDraft, limits: ProfileLimits): Profile {
+  const lastEventAt = draft.lastEventAt;
+  return {
+    ...draft.base,
+    recent: draft.recent,
+    affinities: trimAffinities(draft.affinities, limits),
+    purchased: [...draft.purchased.entries()]
+      .map(([itemId, at]) => ({ itemId, at }))
+      .sort((a, b) => (a.at === b.at ? a.itemId.localeCompare(b.itemId) : a.at < b.at ? 1 : -1))
+      .slice(0, limits.purchasedItems),
+    cart: trimCart(draft.cart, limits.cartLines),
+    session: draft.session,
+    counts: draft.counts,
+    firstEventAt: draft.firstEventAt,
+    lastEventAt,
+    expiresAt: lastEventAt
+      ? Math.floor(Date.parse(lastEventAt) / 1000) + limits.ttlSeconds
+      : draft.base.expiresAt,
+  };
+}
+
 /** Folds one event into a profile. Pure: returns a new profile, never mutates. */
 export function applyEvent(
   profile: Profile,
   event: CanonicalEvent,
   limits: ProfileLimits = DEFAULT_PROFILE_LIMITS,
 ): Profile {
-  const at = event.occurredAt;
-  const atMs = Date.parse(at);
-  if (!Number.isFinite(atMs)) throw new Error(`occurredAt is not a valid time: ${at}`);
-  const interactions = interactionsOf(event);
-
-  const affinityUpdates = interactions
-    .filter((i) => i.category !== undefined)
-    .map((i) => [i.category as string, AFFINITY_WEIGHTS[i.type] ?? 0] as const)
-    .filter(([, weight]) => weight > 0);
-  if (event.type === 'page_view' && event.category)
-    affinityUpdates.push([event.category, AFFINITY_WEIGHTS.page_view ?? 0]);
-
-  let affinities = profile.affinities;
-  for (const [category, weight] of affinityUpdates) {
-    affinities = {
-      ...affinities,
-      [category]: addDecayed(affinities[category], weight, atMs, limits.halfLifeMs),
-    };
-  }
-
-  const lastEventAt = maxIso(profile.lastEventAt, at);
-  return {
-    ...profile,
-    recent:
-      interactions.length > 0
-        ? mergeRecent(profile.recent, interactions, limits.recentInteractions)
-        : profile.recent,
-    affinities: trimAffinities(affinities, limits),
-    purchased:
-      event.type === 'purchase'
-        ? mergePurchased(profile.purchased, event, limits.purchasedItems)
-        : profile.purchased,
-    cart: updateCart(profile.cart, event, limits.cartLines),
-    session: updateSession(profile.session, event),
-    counts: { ...profile.counts, [event.type]: (profile.counts[event.type] ?? 0) + 1 },
-    firstEventAt: minIso(profile.firstEventAt, at),
-    lastEventAt,
-    expiresAt: Math.floor(Date.parse(lastEventAt) / 1000) + limits.ttlSeconds,
-  };
+  const draft = draftProfile(profile);
+  applyEventToDraft(draft, event, limits);
+  return finishProfile(draft, limits);
 }
 
 /** The item interactions an event carries (a purchase carries one per line item). */
@@ -212,61 +269,38 @@ function trimAffinities(
   return Object.fromEntries(entries.slice(0, limits.categories));
 }
 
-/** Most recent first by event time; ties keep arrival order. Bounded. */
-function mergeRecent(
-  recent: readonly Interaction[],
-  added: readonly Interaction[],
-  limit: number,
-): Interaction[] {
-  const merged = [...recent];
-  for (const interaction of added) {
-    let index = merged.findIndex((existing) => existing.at < interaction.at);
-    if (index === -1) index = merged.length;
-    merged.splice(index, 0, interaction);
+/** Inserts most recent first by event time (ties keep arrival order), keeping at most `limit`. */
+function insertRecent(recent: Interaction[], interaction: Interaction, limit: number): void {
+  let index = recent.length;
+  for (let i = 0; i < recent.length; i++) {
+    if ((recent[i] as Interaction).at < interaction.at) {
+      index = i;
+      break;
+    }
   }
-  return merged.slice(0, limit);
+  if (index >= limit) return;
+  recent.splice(index, 0, interaction);
+  if (recent.length > limit) recent.length = limit;
 }
 
-function mergePurchased(
-  purchased: Profile['purchased'],
-  event: Extract<CanonicalEvent, { type: 'purchase' }>,
-  limit: number,
-): Profile['purchased'] {
-  const latest = new Map(purchased.map((p) => [p.itemId, p.at]));
-  for (const line of event.lineItems) {
-    const previous = latest.get(line.itemId);
-    if (previous === undefined || previous < event.occurredAt) latest.set(line.itemId, event.occurredAt);
-  }
-  return [...latest.entries()]
-    .map(([itemId, at]) => ({ itemId, at }))
-    .sort((a, b) => (a.at === b.at ? a.itemId.localeCompare(b.itemId) : a.at < b.at ? 1 : -1))
-    .slice(0, limit);
-}
-
-function updateCart(cart: Profile['cart'], event: CanonicalEvent, limit: number): Profile['cart'] {
+function updateCart(cart: Record<string, CartLine>, event: CanonicalEvent): void {
   const at = event.occurredAt;
-  const changes: Array<[string, number | null]> = [];
-  if (event.type === 'add_to_cart') {
-    const quantity = (cart[event.itemId]?.quantity ?? 0) + event.quantity;
-    changes.push([event.itemId, quantity]);
-  } else if (event.type === 'remove_from_cart') {
-    const quantity = (cart[event.itemId]?.quantity ?? 0) - event.quantity;
-    changes.push([event.itemId, quantity > 0 ? quantity : null]);
-  } else if (event.type === 'purchase') {
-    for (const line of event.lineItems) changes.push([line.itemId, null]);
-  }
-  if (changes.length === 0) return cart;
-
-  const next: Record<string, CartLine> = { ...cart };
-  for (const [itemId, quantity] of changes) {
-    const existing = next[itemId];
+  const change = (itemId: string, quantity: (current: number) => number | null) => {
+    const existing = cart[itemId];
     // A change older than the line's last change arrived late: the newer state wins.
-    if (existing && existing.at > at) continue;
-    if (quantity === null) delete next[itemId];
-    else next[itemId] = { quantity, at };
-  }
-  const lines = Object.entries(next);
-  if (lines.length <= limit) return next;
+    if (existing && existing.at > at) return;
+    const next = quantity(existing?.quantity ?? 0);
+    if (next === null || next <= 0) delete cart[itemId];
+    else cart[itemId] = { quantity: next, at };
+  };
+  if (event.type === 'add_to_cart') change(event.itemId, (q) => q + event.quantity);
+  else if (event.type === 'remove_from_cart') change(event.itemId, (q) => q - event.quantity);
+  else if (event.type === 'purchase') for (const line of event.lineItems) change(line.itemId, () => null);
+}
+
+function trimCart(cart: Record<string, CartLine>, limit: number): Record<string, CartLine> {
+  const lines = Object.entries(cart);
+  if (lines.length <= limit) return cart;
   return Object.fromEntries(lines.sort(([, a], [, b]) => (a.at < b.at ? 1 : -1)).slice(0, limit));
 }
 
