@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -14,6 +15,17 @@ export const FEATURE_TTL_ATTRIBUTE = 'expiresAt';
 export interface FeatureStoreProps {
   /** The events stream the consumer reads. */
   readonly stream: IStream;
+  /**
+   * Lake bucket whose quarantine prefix also receives a copy of every dead-lettered record, so
+   * analysts find them in the `quarantine` table next to the events the ingest API rejected.
+   * @default - dead-lettered records go to the DLQ only
+   */
+  readonly quarantineBucket?: IBucket;
+  /**
+   * Prefix of the quarantine in `quarantineBucket`.
+   * @default 'quarantine/'
+   */
+  readonly quarantinePrefix?: string;
   /**
    * Customer-managed key that encrypts both tables and the dead-letter queue.
    * @default - a new customer-managed key with yearly rotation
@@ -176,6 +188,14 @@ export class FeatureStore extends Construct {
       .bindTable(this.profilesTable, 'PROFILES_TABLE_NAME', 'readWrite')
       .bindTable(this.itemStatsTable, 'ITEM_STATS_TABLE_NAME', 'readWrite')
       .bindQueueSender(this.deadLetterQueue, 'DLQ_URL');
+    if (props.quarantineBucket) {
+      this.consumerFunction.bindBucketPrefixWriter(
+        props.quarantineBucket,
+        props.quarantinePrefix ?? 'quarantine/',
+        'QUARANTINE_BUCKET_NAME',
+        'QUARANTINE_PREFIX',
+      );
+    }
 
     this.consumerFunction.addEventSource(
       new KinesisEventSource(props.stream, {

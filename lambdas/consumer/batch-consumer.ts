@@ -13,11 +13,17 @@ import type {
   KinesisStreamRecord,
 } from 'aws-lambda';
 import { type CanonicalEvent, CanonicalEventSchema } from '../shared/events';
+import type { ObjectStore } from '../shared/object-store';
+import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
 import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
 
+export type DeadLetterCode = 'invalid_record' | 'poison_record';
+
 export interface DeadLetterMessage {
   readonly source: 'stream-consumer';
+  /** `invalid_record`: not a canonical event; `poison_record`: the domain code threw on it. */
+  readonly code: DeadLetterCode;
   readonly reason: string;
   readonly shardId: string;
   readonly sequenceNumber: string;
@@ -27,6 +33,13 @@ export interface DeadLetterMessage {
   /** The record's data as text (or base64 when it is not UTF-8). */
   readonly payload: string;
   readonly deadLetteredAt: string;
+}
+
+/** Where dead-lettered records are also kept for analysts: the lake's `quarantine/` prefix. */
+export interface ConsumerQuarantine {
+  readonly store: ObjectStore;
+  readonly bucket: string;
+  readonly prefix: string;
 }
 
 export interface ConsumeResult {
@@ -45,6 +58,7 @@ export class BatchConsumer {
     private readonly deadLetters: QueueSink,
     private readonly logger: BatchLogger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly quarantine?: ConsumerQuarantine,
   ) {
     this.processor = new BatchProcessor(EventType.KinesisDataStreams, {
       parser,
@@ -81,14 +95,18 @@ export class BatchConsumer {
         });
       } else {
         const cause = this.processor.errors[unparseable.length];
-        unparseable.push(this.deadLetter(record, `invalid record: ${describeError(cause, result)}`));
+        unparseable.push(
+          this.deadLetter(record, 'invalid_record', `invalid record: ${describeError(cause, result)}`),
+        );
       }
     });
 
     const deadLetter = async (poison: readonly PoisonRecord[]) => {
       const messages = [
         ...unparseable,
-        ...poison.map((p) => this.deadLetter(records[p.index] as KinesisStreamRecord, p.reason)),
+        ...poison.map((p) =>
+          this.deadLetter(records[p.index] as KinesisStreamRecord, 'poison_record', p.reason),
+        ),
       ];
       if (messages.length === 0) return;
       this.logger.warn('dead-lettering records', {
@@ -96,6 +114,7 @@ export class BatchConsumer {
         reasons: messages.map((m) => m.reason),
       });
       await this.deadLetters.sendAll(messages);
+      await this.quarantineAll(messages);
     };
 
     // Unparseable records go to the dead-letter queue first, even when nothing else is valid.
@@ -119,9 +138,49 @@ export class BatchConsumer {
     return { response, outcome, unparseable: unparseable.length };
   }
 
-  private deadLetter(record: KinesisStreamRecord, reason: string): DeadLetterMessage {
+  /** Best effort: the DLQ already holds the records, the quarantine copy is for Athena. */
+  private async quarantineAll(messages: readonly DeadLetterMessage[]): Promise<void> {
+    if (!this.quarantine || messages.length === 0) return;
+    const { store, bucket, prefix } = this.quarantine;
+    const now = this.clock();
+    const byCode = new Map<DeadLetterCode, DeadLetterMessage[]>();
+    for (const m of messages) byCode.set(m.code, [...(byCode.get(m.code) ?? []), m]);
+    for (const [code, group] of byCode) {
+      const first = group[0] as DeadLetterMessage;
+      const key = quarantineObjectKey(prefix, now, code, `${first.shardId}-${first.sequenceNumber}`);
+      const body = group
+        .map((m) =>
+          JSON.stringify({
+            reason: code,
+            field: '',
+            message: m.reason,
+            source: m.source,
+            route: null,
+            index: null,
+            receivedAt: new Date(m.approximateArrivalTimestamp * 1000).toISOString(),
+            requestId: null,
+            writeKeyName: null,
+            shardId: m.shardId,
+            sequenceNumber: m.sequenceNumber,
+            rawPayload: m.payload,
+          }),
+        )
+        .join('\n');
+      try {
+        await store.put(bucket, key, `${body}\n`);
+      } catch (error) {
+        this.logger.error('could not copy dead-lettered records to the quarantine prefix', {
+          key,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  private deadLetter(record: KinesisStreamRecord, code: DeadLetterCode, reason: string): DeadLetterMessage {
     return {
       source: 'stream-consumer',
+      code,
       reason,
       shardId: shardIdOf(record),
       sequenceNumber: record.kinesis.sequenceNumber,

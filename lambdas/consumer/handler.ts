@@ -8,6 +8,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
+import { objectStoreFromEnv } from '../shared/object-store';
 import { instrumented } from '../shared/observability';
 import { queueSinkFor } from '../shared/queue-sink';
 import { BatchConsumer } from './batch-consumer';
@@ -23,10 +24,19 @@ const store = new DynamoFeatureStore(tracer.captureAWSv3Client(dynamoDocumentCli
   profilesTable: requireEnv('PROFILES_TABLE_NAME'),
   itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
 });
+const quarantineBucket = process.env.QUARANTINE_BUCKET_NAME;
 const consumer = new BatchConsumer(
   new FeatureUpdater(store, updaterOptionsFromEnv()),
   queueSinkFor(requireEnv('DLQ_URL')),
   logger,
+  () => new Date(),
+  quarantineBucket
+    ? {
+        store: objectStoreFromEnv(),
+        bucket: quarantineBucket,
+        prefix: process.env.QUARANTINE_PREFIX ?? 'quarantine/',
+      }
+    : undefined,
 );
 
 async function consume(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {

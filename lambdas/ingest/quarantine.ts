@@ -15,10 +15,11 @@
  * objects are read by operators and must not hand out working keys.
  */
 import type { ObjectStore } from '../shared/object-store';
+import { DEFAULT_QUARANTINE_PREFIX, normalizePrefix, quarantineObjectKey } from '../shared/quarantine-layout';
 import type { BodyRejection, IngestBatch } from './ingest-request';
 
 export const QUARANTINE_SOURCE = 'ingest-api';
-export const DEFAULT_QUARANTINE_PREFIX = 'quarantine/';
+export { DEFAULT_QUARANTINE_PREFIX };
 export const MAX_RAW_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface QuarantineRecord {
@@ -117,22 +118,8 @@ export function truncateUtf8(text: string, maxBytes: number): { text: string; tr
   return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
 }
 
-/** `quarantine/` stays as is; `quarantine` gets its slash; '' means the bucket root. */
-export function normalizePrefix(prefix: string): string {
-  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-export function quarantineObjectKey(
-  prefix: string,
-  receivedAt: Date,
-  reason: string,
-  requestId: string,
-): string {
-  const dt = receivedAt.toISOString().slice(0, 10);
-  const safeRequestId = requestId.replace(/[^A-Za-z0-9._-]/g, '_');
-  const safeReason = reason.replace(/[^A-Za-z0-9_-]/g, '_');
-  return `${normalizePrefix(prefix)}dt=${dt}/reason=${safeReason}/${receivedAt.getTime()}-${safeRequestId}.jsonl`;
-}
+// The key layout is shared with the stream consumer's quarantine writes.
+export { normalizePrefix, quarantineObjectKey };
 
 export interface QuarantineObject {
   readonly key: string;

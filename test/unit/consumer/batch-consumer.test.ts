@@ -101,6 +101,41 @@ describe('BatchConsumer', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(1) }, { itemIdentifier: seq(2) }]);
   });
 
+  it('copies dead-lettered records to the lake quarantine, partitioned by date and reason', async () => {
+    const store = new InMemoryFeatureStore();
+    const sink = new CollectingSink();
+    const objects = new Map<string, string>();
+    const consumer = new BatchConsumer(
+      new FeatureUpdater(store, {
+        limits: DEFAULT_PROFILE_LIMITS,
+        itemBucketTtlSeconds: 3600,
+        concurrency: 2,
+        retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        conflictAttempts: 2,
+      }),
+      sink,
+      new Logger({ logLevel: 'SILENT' }),
+      () => new Date('2026-11-26T12:00:00Z'),
+      {
+        store: { put: async (bucket, key, body) => void objects.set(`${bucket}/${key}`, body) },
+        bucket: 'lake',
+        prefix: 'quarantine/',
+      },
+    );
+    await consumer.consume({ Records: [kinesisRecord('{broken', 1), kinesisRecord(good(2), 2)] });
+    const [[key, body]] = [...objects.entries()] as [[string, string]];
+    expect(key).toBe(
+      `lake/quarantine/dt=2026-11-26/reason=invalid_record/${Date.parse('2026-11-26T12:00:00Z')}-shardId-000000000001-${seq(1)}.jsonl`,
+    );
+    expect(JSON.parse(body.trim())).toMatchObject({
+      reason: 'invalid_record',
+      source: 'stream-consumer',
+      shardId: 'shardId-000000000001',
+      sequenceNumber: seq(1),
+      rawPayload: '{broken',
+    });
+  });
+
   it('fails the invocation when the dead-letter queue cannot be reached, so nothing is lost', async () => {
     const { consumer, sink } = setup();
     jest.spyOn(sink, 'sendAll').mockRejectedValue(new Error('SQS unavailable'));

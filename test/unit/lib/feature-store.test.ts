@@ -153,3 +153,33 @@ describe('consumer function', () => {
     );
   });
 });
+
+describe('quarantine copy of dead-lettered records', () => {
+  it('tells the consumer where the lake quarantine is', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+          QUARANTINE_PREFIX: 'quarantine/',
+          DLQ_URL: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('lets the consumer write only under the quarantine prefix', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('FeatureStoreConsumerFunction') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['s3:PutObject']),
+            Resource: {
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.lake.bucket), 'Arn'] }, '/quarantine/*']],
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
