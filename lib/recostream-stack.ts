@@ -42,6 +42,8 @@ export class RecoStreamStack extends Stack {
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
       encryptionKey: key,
       stream: this.ingestion.stream,
+      quarantineBucket: this.lake.bucket,
+      quarantinePrefix: this.lake.quarantinePrefix,
     });
     this.schemaRegistry = new EventSchemaRegistry(this, 'SchemaRegistry');
 
