@@ -125,6 +125,37 @@ describe('DynamoFeatureStore on dynalite', () => {
     expect(await itemViews(store, viewed.itemId)).toBe(2 * expectedViews);
   });
 
+  it('rides out DynamoDB throttling injected into the client and ends with exact counters', async () => {
+    const store = await freshStore();
+    // Wrap the real client: the first 6 requests fail as DynamoDB fails them under throttling.
+    let throttled = 0;
+    const throttling = Object.create(client) as DynamoDBDocumentClient;
+    throttling.send = (async (command: unknown) => {
+      if (throttled < 6) {
+        throttled++;
+        throw Object.assign(
+          new Error('The level of configured provisioned throughput for the table was exceeded.'),
+          {
+            name: 'ProvisionedThroughputExceededException',
+          },
+        );
+      }
+      return client.send(command as never);
+    }) as DynamoDBDocumentClient['send'];
+    const throttledStore = new DynamoFeatureStore(throttling, {
+      profilesTable: store.names.profiles,
+      itemStatsTable: store.names.items,
+    });
+    const outcome = await new FeatureUpdater(throttledStore, {
+      ...options,
+      retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 5 },
+    }).process(batch, async () => undefined);
+    expect(throttled).toBe(6);
+    expect(outcome.retries).toBe(6);
+    expect(outcome.failedFromIndex).toBeUndefined();
+    expect(await itemViews(store, viewed.itemId)).toBe(expectedViews);
+  });
+
   it('ends with exact counters after a crash between the profile and item writes', async () => {
     const store = await freshStore();
     const crashed = await apply(crashingAfter(store, 20), batch);
