@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { Ingestion } from './ingestion';
 import { LakeStorage } from './lake-storage';
@@ -22,6 +23,7 @@ export class RecoStreamStack extends Stack {
   public readonly ingestion: Ingestion;
   public readonly featureStore: FeatureStore;
   public readonly schemaRegistry: EventSchemaRegistry;
+  public readonly dataLake: DataLake;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -46,6 +48,13 @@ export class RecoStreamStack extends Stack {
       quarantinePrefix: this.lake.quarantinePrefix,
     });
     this.schemaRegistry = new EventSchemaRegistry(this, 'SchemaRegistry');
+    this.dataLake = new DataLake(this, 'DataLake', {
+      lakeBucket: this.lake.bucket,
+      stream: this.ingestion.stream,
+      accessLogsBucket: this.lake.accessLogsBucket,
+      encryptionKey: key,
+      quarantinePrefix: this.lake.quarantinePrefix,
+    });
 
     const outputs: Record<string, [string, string]> = {
       ApiUrl: [this.ingestion.api.url, 'Ingest API base URL (stage prod); POST to v1/events, v1/batch, ...'],
@@ -57,6 +66,12 @@ export class RecoStreamStack extends Stack {
       DeadLetterQueueUrl: [
         this.featureStore.deadLetterQueue.queueUrl,
         'Records the consumer could not process',
+      ],
+      GlueDatabaseName: [this.dataLake.database.ref, 'Glue database of the lake tables (events, quarantine)'],
+      AthenaWorkGroupName: [this.dataLake.workGroup.ref, 'Athena workgroup to query the lake with'],
+      DeliveryStreamName: [
+        this.dataLake.deliveryStream.ref,
+        'Firehose delivery stream: events stream -> lake',
       ],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {

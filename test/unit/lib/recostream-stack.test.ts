@@ -39,8 +39,11 @@ describe('RecoStream stack', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
       [
         'ApiUrl',
+        'AthenaWorkGroupName',
         'DeadLetterQueueUrl',
+        'DeliveryStreamName',
         'EventsStreamName',
+        'GlueDatabaseName',
         'ItemStatsTableName',
         'LakeBucketName',
         'ProfilesTableName',
