@@ -2,19 +2,35 @@
  * The `recostream` command (bin/recostream.js runs this file through tsx). Subcommands:
  *
  *   recostream backfill --events <file.jsonl|file.json> [--local] [--dry-run] ...
+ *   recostream query "<SQL>" | --named NAME [--format table|csv|json] [--athena ...]
+ *   recostream quarantine replay [--local | --stream NAME --bucket NAME] [--dry-run]
  *
- * Thin: argument parsing, choosing the target store and printing; the work is in ./backfill.
+ * Thin: argument parsing, choosing the target store and printing; the work is in ./backfill,
+ * ./lake-query (+ ./athena-query) and ./quarantine-replay. The S3 adapter of the replay store is here,
+ * with the other SDK wiring.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
 import { DynamoFeatureStore } from '../lambdas/consumer/dynamo-feature-store';
 import type { FeatureStorePort } from '../lambdas/consumer/feature-store-port';
-import { dynamoDocumentClient } from '../lambdas/shared/aws-clients';
+import { KinesisPublisher } from '../lambdas/ingest/kinesis-publisher';
+import { DEFAULT_QUARANTINE_PREFIX } from '../lambdas/ingest/quarantine';
+import { dynamoDocumentClient, kinesisClient, s3Client } from '../lambdas/shared/aws-clients';
+import { AthenaLake } from './athena-query';
 import {
   type ApplyResult,
   applyBackfill,
@@ -29,6 +45,25 @@ import {
   summarize,
   writeRejectionReport,
 } from './backfill';
+import {
+  formatResult,
+  type LakeQueryEngine,
+  listNamedQueries,
+  loadNamedQuery,
+  localLakeDir,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  openLocalLake,
+  UnknownNamedQueryError,
+} from './lake-query';
+import {
+  DEFAULT_LEDGER_PREFIX,
+  type EventValidator,
+  FileReplayStore,
+  formatReplaySummary,
+  type ReplayStore,
+  replayQuarantine,
+} from './quarantine-replay';
 import { LOCAL_REGION } from './template-topology';
 
 export interface CliIo {
@@ -45,15 +80,29 @@ const USAGE = 2;
 
 class UsageError extends Error {}
 
+/** Collaborators a caller (a test, a migration script) may replace. */
+export interface CliDeps {
+  /** Event rules for `quarantine replay`. @default normalizeEvent */
+  readonly validator?: EventValidator;
+}
+
 interface Command {
   readonly summary: string;
-  run(args: readonly string[], io: CliIo): Promise<number>;
+  run(args: readonly string[], io: CliIo, deps: CliDeps): Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   backfill: {
     summary: 'Rebuild the feature tables (Profiles, ItemStats) from a file of events',
     run: backfillCommand,
+  },
+  query: {
+    summary: 'Run SQL on the data lake: DuckDB over the local lake, or Athena',
+    run: queryCommand,
+  },
+  quarantine: {
+    summary: 'Quarantined events: `quarantine replay` re-ingests those the current rules accept',
+    run: quarantineCommand,
   },
 };
 
@@ -69,7 +118,11 @@ export function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = consoleIo,
+  deps: CliDeps = {},
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.err : io.out)(usage());
@@ -81,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
     return USAGE;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, io, deps);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       io.err(`recostream ${name}: ${(error as Error).message}\nRun \`recostream ${name} --help\` for usage.`);
@@ -288,6 +341,330 @@ function writeReport(path: string, rejections: readonly Rejection[], io: CliIo):
     writeRejectionReport(path, rejections);
   } catch (error) {
     io.err(`could not write ${path}: ${(error as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// query
+// ---------------------------------------------------------------------------------------------
+
+export function queryHelp(): string {
+  const names = listNamedQueries();
+  return `Usage: recostream query "<SQL>" [options]
+       recostream query --named NAME [options]
+
+Runs one SQL statement on the data lake and prints the result. Tables: \`events\` (the lake's event
+columns plus the partitions event_type, dt and hour, as strings) and \`quarantine\` (rejected events
+plus dt and reason). Locally DuckDB reads the lake folder; with --athena the same SQL runs on Athena,
+so keep to the SQL both accept (see sql/named/*.sql).
+
+Query
+  "<SQL>"                  the statement (quote it for the shell)
+  --named NAME             the saved query sql/named/NAME.sql (also an Athena named query):
+                           ${names.length > 0 ? names.join(', ') : '(none)'}
+
+Engine (default: the local lake, no AWS account needed)
+  --data-dir DIR           the local runtime's data directory (default .data); the lake is DIR/lake
+  --lake-dir DIR           read this lake folder (events/, quarantine/) instead
+  --athena                 run on Athena, with the default AWS credentials chain and region
+  --workgroup WG           Athena workgroup: the stack output AthenaWorkGroupName (default: the
+                           environment variable RECOSTREAM_ATHENA_WORKGROUP)
+  --database DB            Glue database of the lake tables: the stack output GlueDatabaseName
+                           (default: RECOSTREAM_GLUE_DATABASE)
+
+Output
+  --format FORMAT          table (aligned, default), csv (RFC 4180 with a header record) or json (an
+                           array of objects)
+  -h, --help               this text`;
+}
+
+async function queryCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: {
+      named: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      'data-dir': { type: 'string' },
+      'lake-dir': { type: 'string' },
+      athena: { type: 'boolean', default: false },
+      workgroup: { type: 'string' },
+      database: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(queryHelp());
+    return OK;
+  }
+  const format = values.format as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got '${values.format}'`);
+  if (positionals.length > 1)
+    throw new UsageError(`one SQL statement, quoted; got ${positionals.length} arguments`);
+  if (positionals.length === 1 && values.named !== undefined)
+    throw new UsageError('give either "<SQL>" or --named NAME, not both');
+
+  let sql = positionals[0];
+  if (values.named !== undefined) {
+    try {
+      sql = loadNamedQuery(values.named).sql;
+    } catch (error) {
+      if (!(error instanceof UnknownNamedQueryError)) throw error;
+      io.err(`recostream query: ${error.message}`);
+      return USAGE;
+    }
+  }
+  if (sql === undefined || sql.trim() === '') throw new UsageError('give "<SQL>" or --named NAME');
+
+  let engine: LakeQueryEngine;
+  let release = () => {};
+  if (values.athena) {
+    if (values['data-dir'] !== undefined || values['lake-dir'] !== undefined)
+      throw new UsageError('--data-dir and --lake-dir are for the local lake, not --athena');
+    const workGroup = values.workgroup ?? process.env.RECOSTREAM_ATHENA_WORKGROUP;
+    if (!workGroup)
+      throw new UsageError(
+        '--athena needs --workgroup WG (stack output AthenaWorkGroupName, or RECOSTREAM_ATHENA_WORKGROUP)',
+      );
+    const database = values.database ?? process.env.RECOSTREAM_GLUE_DATABASE;
+    const client = new AthenaClient({});
+    engine = new AthenaLake({
+      client,
+      workGroup,
+      ...(database ? { database } : {}),
+      onState: (state, id) => {
+        if (state === 'QUEUED' || state === 'RUNNING') io.err(`  Athena query ${id}: ${state}`);
+      },
+    });
+    release = () => client.destroy();
+  } else {
+    if (values.workgroup !== undefined || values.database !== undefined)
+      throw new UsageError('--workgroup and --database need --athena');
+    if (values['data-dir'] !== undefined && values['lake-dir'] !== undefined)
+      throw new UsageError('give --data-dir or --lake-dir, not both');
+    const lakeDir = resolve(values['lake-dir'] ?? localLakeDir(resolve(values['data-dir'] ?? '.data')));
+    if (!existsSync(lakeDir)) io.err(`recostream query: no lake at ${lakeDir} yet: the tables are empty`);
+    engine = await openLocalLake(lakeDir);
+  }
+  try {
+    const result = await engine.runQuery(sql);
+    io.out(formatResult(result, format));
+    return OK;
+  } catch (error) {
+    io.err(`recostream query: ${engine.description}: ${(error as Error).message}`);
+    return FAILED;
+  } finally {
+    await engine.close();
+    release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// quarantine replay
+// ---------------------------------------------------------------------------------------------
+
+export const QUARANTINE_HELP = `Usage: recostream quarantine replay [target] [options]
+
+Re-validates the events the ingest API quarantined with the current event rules and sends the ones
+that now pass to the events stream, with the eventId they were sent with (the consumer de-duplicates
+any that were accepted meanwhile). Event-level rejections (unknown_type, missing_identity, ...) are
+replayable; body-level ones (invalid_json, invalid_body, ...) are reported, and replayed only if the
+body now parses as { "events": [...] } (or the Segment envelope of its route).
+
+Each quarantine object quarantine/<path>.jsonl gets a ledger quarantine-replays/<path>.json listing
+what was sent, so running the command again sends nothing twice.
+
+Target (one of)
+  --local                  the local runtime (npm start): the Kinesis endpoint and stream name from
+                           DIR/runtime.json, the quarantine from DIR/lake/quarantine/
+  --data-dir DIR           the local runtime's data directory (default .data)
+  --stream NAME            the events stream (stack output EventsStreamName); with --local it
+                           overrides the name from runtime.json
+  --bucket NAME            the lake bucket (stack output LakeBucketName), read and written through
+                           the default AWS credentials chain and region
+
+Options
+  --dry-run                validate and count only: nothing is sent and no ledger is written
+  --dt YYYY-MM-DD          only quarantine objects of that rejection date
+  --reason CODE            only that rejection reason
+  --prefix PREFIX          key prefix of the quarantine (default ${DEFAULT_QUARANTINE_PREFIX})
+  -h, --help               this text
+
+Prints: files scanned, records, events checked, now valid, replayed, already replayed, and the
+events still invalid and the records not replayable, counted by reason. Exits 1 if the stream did
+not take every event (run it again: what was sent is in the ledgers).`;
+
+async function quarantineCommand(args: readonly string[], io: CliIo, deps: CliDeps): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    (sub === undefined ? io.err : io.out)(QUARANTINE_HELP);
+    return sub === undefined ? USAGE : OK;
+  }
+  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      local: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      stream: { type: 'string' },
+      bucket: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      dt: { type: 'string' },
+      reason: { type: 'string' },
+      prefix: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(QUARANTINE_HELP);
+    return OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.dt !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.dt))
+    throw new UsageError(`--dt must be YYYY-MM-DD, got '${values.dt}'`);
+  if (values.reason !== undefined && !/^[A-Za-z0-9_-]+$/.test(values.reason))
+    throw new UsageError(`--reason must be a rejection code such as unknown_type, got '${values.reason}'`);
+  if (values.local && values.bucket !== undefined)
+    throw new UsageError('--bucket is for the deployed stack; --local reads the local lake');
+  if (!values.local && values.bucket === undefined)
+    throw new UsageError(
+      'give --local, or --bucket NAME and --stream NAME (stack outputs LakeBucketName, EventsStreamName)',
+    );
+  if (!values.local && values['data-dir'] !== undefined) throw new UsageError('--data-dir needs --local');
+  const dryRun = values['dry-run'];
+
+  let store: ReplayStore;
+  let publisher: KinesisPublisher | undefined;
+  let streamName: string | undefined;
+  let kinesis: KinesisClient | undefined;
+  if (values.local) {
+    const dataDir = resolve(values['data-dir'] ?? '.data');
+    store = new FileReplayStore(localLakeDir(dataDir));
+    if (!dryRun) {
+      let runtime: ReturnType<typeof readLocalRuntime> & { streams?: Record<string, string> };
+      try {
+        runtime = readLocalRuntime(dataDir);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
+      streamName = values.stream ?? eventsStreamOf(runtime.streams ?? {});
+      kinesis = new KinesisClient({
+        endpoint: runtime.kinesisEndpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
+      });
+    }
+  } else {
+    store = new S3ReplayStore(s3Client(), values.bucket as string);
+    if (!dryRun) {
+      if (!values.stream) throw new UsageError('--stream NAME is required (stack output EventsStreamName)');
+      streamName = values.stream;
+    }
+  }
+  if (!dryRun && streamName) {
+    publisher = new KinesisPublisher({
+      streamName,
+      client: kinesis ?? kinesisClient(),
+      // An operator command, not an API call: more patience than the ingest API's 5 s budget.
+      budgetMs: 60_000,
+      maxAttempts: 8,
+      onRetry: (info) => io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
+    });
+  }
+
+  try {
+    io.out(
+      dryRun
+        ? `Quarantine replay (dry run: nothing is sent or recorded) of ${store.description}`
+        : `Quarantine replay of ${store.description} to stream ${streamName}`,
+    );
+    const summary = await replayQuarantine({
+      store,
+      ...(publisher ? { publisher } : {}),
+      ...(deps.validator ? { validator: deps.validator } : {}),
+      dryRun,
+      quarantinePrefix: values.prefix ?? DEFAULT_QUARANTINE_PREFIX,
+      ledgerPrefix: DEFAULT_LEDGER_PREFIX,
+      ...(values.dt ? { dt: values.dt } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+    });
+    io.out(formatReplaySummary(summary));
+    if (summary.examples.length > 0) {
+      io.err('Still invalid (first ones):');
+      for (const e of summary.examples)
+        io.err(`  ${e.key} line ${e.line}: ${e.reason}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+    }
+    if (summary.failures.length > 0) {
+      io.err(`${summary.failures.length} event(s) were not taken by the stream; run the command again:`);
+      for (const f of summary.failures.slice(0, LISTED_REJECTIONS))
+        io.err(
+          `  ${f.key} line ${f.line + 1} (${f.eventId}): ${f.errorCode}${f.errorMessage ? ` ${f.errorMessage}` : ''}`,
+        );
+      return FAILED;
+    }
+    return OK;
+  } finally {
+    kinesis?.destroy();
+  }
+}
+
+/** The events stream among runtime.json's `streams` (logical id -> name). */
+function eventsStreamOf(streams: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(streams);
+  const matches = entries.length === 1 ? entries : entries.filter(([id]) => /events/i.test(id));
+  if (matches.length !== 1)
+    throw new UsageError(
+      `cannot tell the events stream among ${entries.length} stream(s) in runtime.json: pass --stream NAME`,
+    );
+  return (matches[0] as [string, string])[1];
+}
+
+/** The replay store on S3: the lake bucket, with the same keys as the local lake folder. */
+export class S3ReplayStore implements ReplayStore {
+  readonly description: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {
+    this.description = `s3://${bucket}`;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return out.Body ? await out.Body.transformToString('utf-8') : '';
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
   }
 }
 

@@ -3,7 +3,19 @@
  * template, start the emulators, provision streams and tables, run the same handler code behind a
  * local API Gateway and Kinesis event source mappings, and optionally drive simulated traffic.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -16,6 +28,7 @@ import { type RunningEmulator, startDynamo, startKinesis } from './emulators';
 import { EventSourceMappingPoller } from './esm-poller';
 import { FunctionHost } from './function-host';
 import { startHttpGateway } from './http-gateway';
+import { LakeDeliveryLoop } from './lake-delivery';
 import { provision } from './provision';
 import { TrafficSimulator } from './simulator';
 import { LOCAL_REGION, topologyFromTemplate } from './template-topology';
@@ -34,6 +47,8 @@ export interface LocalRuntimeOptions {
   readonly trafficSeed?: number;
   /** Extra CDK context, e.g. to change batch settings. */
   readonly context?: Record<string, unknown>;
+  /** Buffer interval of the local Firehose delivery loops. @default min(template interval, 10 s) */
+  readonly lakeBufferIntervalSeconds?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -48,6 +63,10 @@ export interface LocalRuntime {
   readonly dynamo: DynamoDBDocumentClient;
   readonly host: FunctionHost;
   readonly pollers: readonly EventSourceMappingPoller[];
+  /** One local Firehose delivery loop per delivery stream of the template (possibly none). */
+  readonly lakeDeliveries: readonly LakeDeliveryLoop[];
+  /** `<dataDir>/lake`: a link to the lake bucket's local folder; undefined when the app has no lake bucket. */
+  readonly lakeDir?: string;
   /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
   tableName(fragment: string): string;
   /** Local file:// URL of the queue whose logical id contains `fragment`. */
@@ -127,6 +146,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stoppers.push(() => poller.stop());
     }
 
+    const bucketDir = (bucketId: string) => {
+      const bucket = topology.buckets.get(bucketId);
+      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
+      // The same folder FileObjectStore (RECOSTREAM_LOCAL_S3_DIR) uses for the bucket.
+      return join(dataDir, 's3', bucket.name);
+    };
+    const lakeBucket = lakeBucketId(topology);
+    const lakeDir = lakeBucket ? linkLakeDir(dataDir, bucketDir(lakeBucket), log) : undefined;
+    const lakeDeliveries = [...topology.deliveryStreams.values()].map((delivery) => {
+      const stream = topology.streams.get(delivery.sourceStreamId);
+      if (!stream)
+        throw new Error(
+          `Delivery stream ${delivery.logicalId} reads unknown stream ${delivery.sourceStreamId}`,
+        );
+      return new LakeDeliveryLoop({
+        delivery,
+        stream,
+        kinesis,
+        bucketDir: bucketDir(delivery.bucketId),
+        checkpointDir: join(dataDir, 'checkpoints'),
+        localBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
+        log,
+      });
+    });
+    for (const loop of lakeDeliveries) {
+      await loop.start();
+      // Stopped after the gateway (no new events), before the emulators: the final flush still reads the stream.
+      stoppers.push(() => loop.stop());
+    }
+
     let healthProvider: () => Record<string, unknown> = () => ({});
     const gateway = await startHttpGateway({
       routes: topology.routes,
@@ -167,6 +216,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamo,
       host,
       pollers,
+      lakeDeliveries,
+      lakeDir,
       tableName,
       queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
       health: () => ({
@@ -176,6 +227,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           logicalId: topology.eventSourceMappings[i]?.logicalId,
           ...p.snapshot(),
         })),
+        lakeDelivery: lakeDeliveries.map((loop) => loop.snapshot()),
         traffic: driver?.stats(),
       }),
       stop: stopAll,
@@ -190,6 +242,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           kinesisEndpoint: kinesisEmulator.endpoint,
           dynamoEndpoint: dynamoEmulator.endpoint,
           streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
+          lakeDir,
           tables: Object.fromEntries(
             ['Profiles', 'ItemStats', 'WriteKeys'].map((fragment) => [fragment, tableName(fragment)]),
           ),
@@ -252,6 +305,45 @@ async function ensureLocalWriteKey(
   await store.put(record);
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/**
+ * The bucket the lake lives in: the destination of the delivery streams, or else the bucket the
+ * ingest function quarantines rejected events to (the lake bucket before Firehose exists).
+ */
+function lakeBucketId(topology: LocalTopology): string | undefined {
+  const [delivery] = topology.deliveryStreams.values();
+  if (delivery) return delivery.bucketId;
+  const names = new Set(
+    [...topology.functions.values()].map((f) => f.environment.QUARANTINE_BUCKET_NAME).filter(Boolean),
+  );
+  return [...topology.buckets.values()].find((b) => names.has(b.name))?.logicalId;
+}
+
+/**
+ * Makes `<dataDir>/lake` a relative symlink to the lake bucket's folder, so `.data/lake/events/…`
+ * and `.data/lake/quarantine/…` are where the documentation says. A real, non-empty `lake` folder
+ * left by an older version is kept (and reported) rather than deleted.
+ */
+function linkLakeDir(dataDir: string, bucketDir: string, log: (message: string) => void): string {
+  mkdirSync(bucketDir, { recursive: true });
+  const link = join(dataDir, 'lake');
+  const target = bucketDir.slice(dataDir.length + 1);
+  const existing = lstatSync(link, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink()) {
+    if (readlinkSync(link) === target) return link;
+    unlinkSync(link);
+  } else if (existing?.isDirectory()) {
+    if (readdirSync(link).length > 0) {
+      log(`${link} is a folder, not a link to ${bucketDir}: move it away to see the lake there`);
+      return link;
+    }
+    rmdirSync(link);
+  } else if (existing) {
+    unlinkSync(link);
+  }
+  symlinkSync(target, link, 'dir');
+  return link;
 }
 
 function findByFragment<T extends { logicalId: string }>(items: readonly T[], fragment: string): T {

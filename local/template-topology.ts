@@ -1,12 +1,13 @@
 /**
  * Reads the synthesised CloudFormation template and derives the local topology: the streams,
- * tables, queues, buckets, functions (with their environment resolved to local names), API routes
- * and event source mappings that `npm start` must reproduce. Only the resource types and
- * intrinsic functions this app uses are understood; anything else fails loudly.
+ * tables, queues, buckets, functions (with their environment resolved to local names), API routes,
+ * event source mappings and Firehose delivery streams that `npm start` must reproduce. Only the
+ * resource types and intrinsic functions this app uses are understood; anything else fails loudly.
  */
 import { pathToFileURL } from 'node:url';
 import type {
   LocalAuthorizer,
+  LocalDeliveryStream,
   LocalEventSourceMapping,
   LocalFunction,
   LocalQueue,
@@ -127,7 +128,54 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     queues,
     buckets,
     eventSourceMappings,
+    deliveryStreams: deliveryStreamsOf(resources, resolver),
   };
+}
+
+/**
+ * Firehose delivery streams that read a Kinesis stream and write to S3. Firehose's defaults apply
+ * where the template says nothing: 300 s, and 5 MB (128 MB with record format conversion, which
+ * needs at least 64 MB).
+ */
+function deliveryStreamsOf(
+  resources: Record<string, CfnResource>,
+  resolver: IntrinsicResolver,
+): Map<string, LocalDeliveryStream> {
+  const deliveryStreams = new Map<string, LocalDeliveryStream>();
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::KinesisFirehose::DeliveryStream') continue;
+    const p = r.Properties ?? {};
+    const source = p.KinesisStreamSourceConfiguration as { KinesisStreamARN?: Json } | undefined;
+    if (!source)
+      throw new Error(`Delivery stream ${id}: the local runtime only supports a Kinesis stream as source`);
+    const destination = (p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration) as
+      | {
+          BucketARN?: Json;
+          Prefix?: Json;
+          ErrorOutputPrefix?: Json;
+          BufferingHints?: { SizeInMBs?: Json; IntervalInSeconds?: Json };
+          DynamicPartitioningConfiguration?: { Enabled?: Json };
+          DataFormatConversionConfiguration?: { Enabled?: Json };
+        }
+      | undefined;
+    if (!destination)
+      throw new Error(`Delivery stream ${id}: the local runtime only supports an S3 destination`);
+    const conversion = destination.DataFormatConversionConfiguration;
+    const converts = conversion !== undefined && String(conversion.Enabled ?? true) !== 'false';
+    const text = (value: Json | undefined) => (value === undefined ? '' : String(resolver.resolve(value)));
+    deliveryStreams.set(id, {
+      logicalId: id,
+      name: resolver.nameOf(id),
+      sourceStreamId: resolver.referencedLogicalId(source.KinesisStreamARN, 'AWS::Kinesis::Stream'),
+      bucketId: resolver.referencedLogicalId(destination.BucketARN, 'AWS::S3::Bucket'),
+      prefix: text(destination.Prefix),
+      errorPrefix: text(destination.ErrorOutputPrefix),
+      bufferSizeMb: Number(destination.BufferingHints?.SizeInMBs ?? (converts ? 128 : 5)),
+      bufferIntervalSeconds: Number(destination.BufferingHints?.IntervalInSeconds ?? 300),
+      dynamicPartitioning: String(destination.DynamicPartitioningConfiguration?.Enabled ?? false) === 'true',
+    });
+  }
+  return deliveryStreams;
 }
 
 function routesOf(resources: Record<string, CfnResource>, resolver: IntrinsicResolver): LocalRoute[] {
@@ -283,6 +331,7 @@ class IntrinsicResolver {
       'AWS::S3::Bucket': `arn:aws:s3:::${name}`,
       'AWS::Lambda::Function': `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
       'AWS::KMS::Key': `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${name}`,
+      'AWS::KinesisFirehose::DeliveryStream': `arn:aws:firehose:${LOCAL_REGION}:${LOCAL_ACCOUNT}:deliverystream/${name}`,
     };
     if (attribute === 'Arn' && arnOf[resource.Type]) return arnOf[resource.Type] as string;
     if (attribute === 'QueueUrl') return this.queueUrl(id);

@@ -73,6 +73,26 @@ export interface LocalEventSourceMapping {
   readonly onFailureQueueId?: string;
 }
 
+/**
+ * A Kinesis Data Firehose delivery stream from a Kinesis stream to S3 (ExtendedS3DestinationConfiguration),
+ * which the local runtime reproduces with lake-delivery.ts: Parquet objects in the bucket's local folder.
+ */
+export interface LocalDeliveryStream {
+  readonly logicalId: string;
+  readonly name: string;
+  /** Logical id of the source AWS::Kinesis::Stream (KinesisStreamSourceConfiguration.KinesisStreamARN). */
+  readonly sourceStreamId: string;
+  /** Logical id of the destination AWS::S3::Bucket (BucketARN). */
+  readonly bucketId: string;
+  /** S3 key prefix with Firehose expressions such as `!{partitionKeyFromQuery:event_type}`; '' for Firehose's default. */
+  readonly prefix: string;
+  /** ErrorOutputPrefix, e.g. with `!{firehose:error-output-type}`; '' for Firehose's default. */
+  readonly errorPrefix: string;
+  readonly bufferSizeMb: number;
+  readonly bufferIntervalSeconds: number;
+  readonly dynamicPartitioning: boolean;
+}
+
 export interface LocalTopology {
   readonly stackName: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
@@ -82,6 +102,8 @@ export interface LocalTopology {
   readonly queues: ReadonlyMap<string, LocalQueue>;
   readonly buckets: ReadonlyMap<string, { readonly logicalId: string; readonly name: string }>;
   readonly eventSourceMappings: readonly LocalEventSourceMapping[];
+  /** Firehose delivery streams by logical id; empty when the app has none. */
+  readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
 }
 
 /** Invokes a function of the topology with an event, as Lambda would, and returns its result. */

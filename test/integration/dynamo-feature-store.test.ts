@@ -74,8 +74,14 @@ function crashingAfter(store: FeatureStorePort, budget: number): FeatureStorePor
   return {
     getProfiles: (ids) => store.getProfiles(ids),
     getItemRows: (keys) => store.getItemRows(keys),
-    putProfile: async (p, v) => (guard(), store.putProfile(p, v)),
-    applyItemDelta: async (u) => (guard(), store.applyItemDelta(u)),
+    putProfile: async (p, v) => {
+      guard();
+      return store.putProfile(p, v);
+    },
+    applyItemDelta: async (u) => {
+      guard();
+      return store.applyItemDelta(u);
+    },
   };
 }
 

@@ -1,0 +1,275 @@
+/**
+ * A small data lake on disk, laid out like the lake bucket, for the query and replay tests:
+ *
+ *   <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   simulator traffic on several days (some
+ *                                                          outside the named queries' windows) plus a
+ *                                                          few hand-made edge cases, normalised by the
+ *                                                          API's own normalizeEvent
+ *   <lakeDir>/quarantine/dt=…/reason=…/*.jsonl            rejections produced by the API's own request
+ *                                                          parsing and written by its ObjectStoreQuarantine
+ *
+ * Days are relative to `now` (default: the real clock) because the named queries filter on
+ * current_date. The Parquet files are written by the local Firehose delivery's own writer
+ * (writeEventsParquet in local/lake-writer.ts), with the delivery stream's partitioned prefix.
+ */
+import { basename, dirname } from 'node:path';
+import { parseIngestRequest } from '../../lambdas/ingest/ingest-request';
+import {
+  bodyQuarantineRecord,
+  eventQuarantineRecords,
+  ObjectStoreQuarantine,
+  type QuarantineContext,
+  type QuarantineObject,
+  type QuarantineRecord,
+} from '../../lambdas/ingest/quarantine';
+import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
+import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
+import { FileObjectStore } from '../../lambdas/shared/object-store';
+import { writeEventsParquet } from '../../local/lake-writer';
+import { TrafficSimulator } from '../../local/simulator';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The UTC date `offsetDays` from `now`, as `YYYY-MM-DD` (a `dt` partition value). */
+export function utcDay(now: Date, offsetDays: number): string {
+  return new Date(now.getTime() + offsetDays * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** `hh:mm` UTC on the day `offsetDays` from `now`. */
+function at(now: Date, offsetDays: number, time: string): Date {
+  return new Date(`${utcDay(now, offsetDays)}T${time}:00.000Z`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+/** Simulator batches: [days from now, events, seed]. -60 is outside every window, -10 outside the 7-day one. */
+const SIMULATED_DAYS: ReadonlyArray<readonly [number, number, number]> = [
+  [-60, 150, 11],
+  [-10, 300, 12],
+  [-4, 500, 13],
+  [-2, 500, 14],
+  [-1, 500, 15],
+];
+
+export function fixtureEvents(now: Date): CanonicalEvent[] {
+  const inputs: unknown[] = [];
+  for (const [offset, count, seed] of SIMULATED_DAYS) {
+    const simulator = new TrafficSimulator({
+      seed,
+      users: 40,
+      items: 120,
+      categories: 6,
+      startTime: at(now, offset, '09:00'),
+      addToCartRate: 0.3,
+      purchaseRate: 0.5,
+    });
+    simulator.generate(count).forEach((event, i) => {
+      // Every 7th event without a session: the funnel then falls back to the person.
+      if (i % 7 === 3) {
+        const { sessionId: _dropped, ...rest } = event;
+        inputs.push(rest);
+      } else inputs.push(event);
+    });
+  }
+  const day1 = at(now, -1, '12:00').toISOString();
+  const day2 = at(now, -2, '12:00').toISOString();
+  inputs.push(
+    // No category: top items file it under '(none)'.
+    { type: 'product_view', eventId: 'edge-1', userId: 'edge-user', itemId: 'edge-item', occurredAt: day1 },
+    { type: 'add_to_cart', eventId: 'edge-2', userId: 'edge-user', itemId: 'edge-item', occurredAt: day1 },
+    // Several lines, one without category, one with quantity 3.
+    {
+      type: 'purchase',
+      eventId: 'edge-3',
+      anonymousId: 'edge-anon',
+      orderId: 'edge-order',
+      currency: 'EUR',
+      occurredAt: day2,
+      lineItems: [
+        { itemId: 'edge-item', quantity: 3, price: 5 },
+        { itemId: 'edge-item-2', quantity: 1, price: 7, category: 'edge-category' },
+        { itemId: 'edge-item-3', quantity: 2, price: 1, category: 'edge-category' },
+      ],
+    },
+    // Anonymous, no session, and a signed-in event of someone else in the same minute.
+    { type: 'page_view', eventId: 'edge-4', anonymousId: 'edge-anon', occurredAt: day2 },
+    { type: 'custom', eventId: 'edge-5', userId: 'edge-user', name: 'newsletter', occurredAt: day2 },
+  );
+  return inputs.map((input) => {
+    const result = normalizeEvent(input, { receivedAt: now });
+    if (!result.ok) throw new Error(`fixture event rejected: ${JSON.stringify(result.rejection)}`);
+    return result.event;
+  });
+}
+
+/** The delivery stream's S3 prefix, as lib/data-lake.ts builds it from the partition keys. */
+export const EVENTS_PREFIX_TEMPLATE = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
+
+/** Writes the events as the local Firehose delivery does: `events/event_type=…/dt=…/hour=…/*.parquet`. */
+export async function writeFixtureEvents(events: readonly CanonicalEvent[], lakeDir: string): Promise<void> {
+  const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX_TEMPLATE });
+  if (result.rows !== events.length)
+    throw new Error(`wrote ${result.rows} of ${events.length} fixture events`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quarantine
+// ---------------------------------------------------------------------------------------------
+
+interface FixtureRequest {
+  readonly requestId: string;
+  readonly days: number;
+  readonly time: string;
+  readonly path: string;
+  readonly contentType: string;
+  /** Sent as is when a string, else JSON.stringify'd. */
+  readonly body: unknown;
+}
+
+/**
+ * Requests the API partly or wholly rejects. With a validator that also accepts `wishlist_add`
+ * (as `add_to_cart`) the replayable ones are: wish-1, the id-less wishlist_add of u4, wish-2, ct-1,
+ * ct-2 and wish-old (6); with normalizeEvent only ct-1.
+ */
+export function fixtureRequests(now: Date): FixtureRequest[] {
+  const json = 'application/json';
+  return [
+    {
+      requestId: 'req-a',
+      days: -1,
+      time: '10:00',
+      path: '/v1/events',
+      contentType: json,
+      body: {
+        events: [
+          { type: 'page_view', userId: 'u1', eventId: 'ok-1' },
+          { type: 'wishlist_add', userId: 'u1', itemId: 'item-1', category: 'books', eventId: 'wish-1' },
+          { type: 'product_view', itemId: 'item-2', eventId: 'anon-less' },
+          { type: 'product_view', userId: 'u2', eventId: 'no-item' },
+          {
+            type: 'page_view',
+            userId: 'u3',
+            eventId: 'future-1',
+            occurredAt: new Date(at(now, -1, '10:00').getTime() + DAY_MS).toISOString(),
+          },
+          { type: 'wishlist_add', userId: 'u4', itemId: 'item-3', category: 'toys' },
+        ],
+      },
+    },
+    {
+      requestId: 'req-b',
+      days: -2,
+      time: '11:30',
+      path: '/v1/events',
+      contentType: json,
+      body: {
+        events: [{ type: 'wishlist_add', anonymousId: 'anon-9', itemId: 'item-4', eventId: 'wish-2' }],
+      },
+    },
+    {
+      requestId: 'req-c',
+      days: -3,
+      time: '08:15',
+      path: '/v1/events',
+      contentType: json,
+      body: '{"events": [{"type": "page_view", "userId": "u5"},]}',
+    },
+    {
+      requestId: 'req-d',
+      days: -3,
+      time: '09:45',
+      path: '/v1/events',
+      contentType: 'text/plain',
+      body: {
+        events: [
+          { type: 'page_view', userId: 'u6', eventId: 'ct-1' },
+          { type: 'wishlist_add', userId: 'u6', itemId: 'item-5', eventId: 'ct-2' },
+        ],
+      },
+    },
+    {
+      requestId: 'req-e',
+      days: -2,
+      time: '16:00',
+      path: '/v1/track',
+      contentType: json,
+      body: { userId: 'u7', event: 'Product Viewed', properties: {}, writeKey: 'rs_secret' },
+    },
+    {
+      requestId: 'req-g',
+      days: -1,
+      time: '17:20',
+      path: '/v1/events',
+      contentType: json,
+      body: { events: { type: 'page_view', userId: 'u8' } },
+    },
+    {
+      requestId: 'req-old',
+      days: -45,
+      time: '12:00',
+      path: '/v1/events',
+      contentType: json,
+      body: { events: [{ type: 'wishlist_add', userId: 'u9', itemId: 'item-6', eventId: 'wish-old' }] },
+    },
+  ];
+}
+
+export interface QuarantineFixture {
+  readonly records: readonly QuarantineRecord[];
+  readonly objects: readonly QuarantineObject[];
+}
+
+/**
+ * Runs each fixture request through the API's request parsing and writes its rejections with the
+ * API's ObjectStoreQuarantine onto a FileObjectStore whose bucket folder is lakeDir.
+ */
+export async function writeQuarantineFixture(lakeDir: string, now: Date): Promise<QuarantineFixture> {
+  const writer = new ObjectStoreQuarantine(new FileObjectStore(dirname(lakeDir)), basename(lakeDir));
+  const records: QuarantineRecord[] = [];
+  const objects: QuarantineObject[] = [];
+  for (const request of fixtureRequests(now)) {
+    const receivedAt = at(now, request.days, request.time);
+    const route = request.path.slice('/v1/'.length) as Parameters<typeof parseIngestRequest>[0]['route'];
+    const body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    const ctx: QuarantineContext = {
+      route: request.path,
+      receivedAt,
+      requestId: request.requestId,
+      writeKeyName: 'fixture',
+    };
+    const parsed = parseIngestRequest({
+      route,
+      headers: { 'Content-Type': request.contentType },
+      body,
+      receivedAt,
+    });
+    const rejected = parsed.ok
+      ? eventQuarantineRecords(parsed.batch, ctx)
+      : [bodyQuarantineRecord(parsed.rejection, parsed.rawBody, ctx)];
+    const result = await writer.write(rejected, ctx);
+    if (result.failed.length > 0)
+      throw new Error(`fixture quarantine write failed: ${String(result.failed[0]?.error)}`);
+    records.push(...rejected);
+    objects.push(...result.written);
+  }
+  return { records, objects };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole lake
+// ---------------------------------------------------------------------------------------------
+
+export interface LakeFixture extends QuarantineFixture {
+  readonly lakeDir: string;
+  readonly now: Date;
+  readonly events: readonly CanonicalEvent[];
+}
+
+export async function buildLakeFixture(lakeDir: string, now = new Date()): Promise<LakeFixture> {
+  const events = fixtureEvents(now);
+  await writeFixtureEvents(events, lakeDir);
+  const quarantine = await writeQuarantineFixture(lakeDir, now);
+  return { lakeDir, now, events, ...quarantine };
+}
