@@ -1,0 +1,62 @@
+/**
+ * Local and cloud lakes must be the same table: the Parquet files the local delivery loop writes
+ * must have exactly the columns (names, order and types) of the Glue `events` table in the
+ * synthesised template, and land under the template's Firehose prefix. Both sides are read from
+ * what CDK synthesises, not from a copy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { buildApp } from '../../lib/app-builder';
+import { hiveTypeToDuckDb, writeEventsParquet } from '../../local/lake-writer';
+import { simulatedCanonicalEvents } from '../support/simulated-events';
+
+interface GlueColumn {
+  Name: string;
+  Type: string;
+}
+
+const { app, stack } = buildApp({}, { validate: false, skipBundling: true });
+const template = app.synth().getStackByName(stack.stackName).template as {
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+};
+const resources = Object.values(template.Resources);
+const eventsTable = resources.find(
+  (r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput.Name === 'events',
+)?.Properties.TableInput as { StorageDescriptor: { Columns: GlueColumn[] }; PartitionKeys: GlueColumn[] };
+const firehose = resources.find((r) => r.Type === 'AWS::KinesisFirehose::DeliveryStream')?.Properties
+  .ExtendedS3DestinationConfiguration as { Prefix: string };
+
+let lakeDir: string;
+beforeAll(() => {
+  lakeDir = mkdtempSync(join(tmpdir(), 'recostream-parity-'));
+});
+afterAll(() => rmSync(lakeDir, { recursive: true, force: true }));
+
+it('writes Parquet whose columns are the Glue events table columns, under the Firehose prefix', async () => {
+  const events = simulatedCanonicalEvents(300, 5);
+  const { files } = await writeEventsParquet(events, { lakeDir, prefixTemplate: firehose.Prefix });
+  expect(files.length).toBeGreaterThan(0);
+
+  const prefixPattern = new RegExp(
+    `^${firehose.Prefix.replace(/!\{partitionKeyFromQuery:(\w+)\}/g, '[^/]+').replace(/\//g, '\\/')}[^/]+\\.parquet$`,
+  );
+  for (const file of files) expect(relative(lakeDir, file)).toMatch(prefixPattern);
+
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const described = await connection.runAndReadAll(
+    `DESCRIBE SELECT * FROM read_parquet('${files[0]}', hive_partitioning = false)`,
+  );
+  const parquetColumns = described.getRowObjects().map((r) => [String(r.column_name), String(r.column_type)]);
+  const glueColumns = eventsTable.StorageDescriptor.Columns.map((c) => [c.Name, hiveTypeToDuckDb(c.Type)]);
+  expect(parquetColumns.map(([name]) => name)).toEqual(glueColumns.map(([name]) => name));
+  const normalise = (type: string) => type.replace(/"/g, '').replace(/\s+/g, ' ').toUpperCase();
+  expect(parquetColumns.map(([, type]) => normalise(type as string))).toEqual(
+    glueColumns.map(([, type]) => normalise(type as string)),
+  );
+  // Partition keys live in the path only, as in Firehose output.
+  for (const key of eventsTable.PartitionKeys) expect(parquetColumns.map(([n]) => n)).not.toContain(key.Name);
+  connection.closeSync();
+});
