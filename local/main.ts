@@ -60,6 +60,7 @@ RecoStream is running (started in ${((Date.now() - started) / 1000).toFixed(1)} 
   Health (JSON)     ${runtime.apiUrl}/local/health
   Kinesis emulator  ${runtime.kinesisEndpoint}   stream ${[...runtime.topology.streams.values()].map((s) => s.name).join(', ')}
   DynamoDB emulator ${runtime.dynamoEndpoint}   tables ${[...runtime.topology.tables.values()].map((t) => t.name).join(', ')}
+  Data lake         ${runtime.lakeDir}   (Parquet as Firehose writes it; quarantine/ holds rejected events)
   Data directory    ${runtime.dataDir}
   Traffic           ${rate > 0 ? `${rate} simulated events/s (--no-traffic to turn off)` : 'off'}
 
@@ -69,6 +70,8 @@ Try it:
     ${runtime.apiUrl}/v1/events
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb get-item --region us-east-1 \\
     --endpoint-url ${runtime.dynamoEndpoint} --table-name ${profiles} --key '{"userId":{"S":"alice"}}'
+
+  npx recostream query --named funnel_by_day          # SQL on the local lake (DuckDB); --athena on AWS
 
 Press Ctrl-C to stop.`);
 
