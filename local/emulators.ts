@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
+import { startKinesisEmulator } from './kinesis-emulator';
 
 export interface RunningEmulator {
   readonly endpoint: string;
@@ -26,7 +27,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The Kinesis emulator: the built-in one (local/kinesis-emulator.ts) by default, or kinesis-mock
+ * (npm `kinesis-local`) with RECOSTREAM_KINESIS=kinesis-local.
+ */
 export async function startKinesis(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
+  if ((process.env.RECOSTREAM_KINESIS ?? 'builtin') === 'kinesis-local') return startKinesisMock(options);
+  return startKinesisEmulator(options);
+}
+
+/** kinesis-mock as a child process (its PutRecords slows down as the stream grows; see kinesis-emulator.ts). */
+export async function startKinesisMock(options: {
+  dataDir?: string;
+  port?: number;
+}): Promise<RunningEmulator> {
   const port = options.port ?? (await freePort());
   const tlsPort = await freePort();
   const packageDir = dirname(require.resolve('kinesis-local/package.json'));
