@@ -10,14 +10,13 @@
  * scan and checked against the number of product views, so both really did the work they are
  * credited with.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
 import { DynamoFeatureStore } from '../lambdas/consumer/dynamo-feature-store';
 import { FeatureUpdater } from '../lambdas/consumer/feature-updater';
 import type { CanonicalEvent } from '../lambdas/shared/events';
 import { startDynamo } from '../local/emulators';
+import { createFeatureTables, localDocumentClient } from '../test/support/feature-tables';
 import { table } from './markdown';
 import { NaiveConsumer } from './naive-consumer';
 import { perSecond, round } from './stats';
@@ -44,42 +43,9 @@ export const consumerDynamoBenchmark: Benchmark = {
     const productViews = countByType(events).product_view ?? 0;
 
     const emulator = await startDynamo({});
-    const client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: emulator.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        requestHandler: new NodeHttpHandler(),
-      }),
-      { marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false } },
-    );
+    const client = localDocumentClient(emulator.endpoint);
     try {
-      const createTables = async (prefix: string): Promise<Tables> => {
-        const names = { profiles: `${prefix}Profiles`, items: `${prefix}ItemStats` };
-        await client.send(
-          new CreateTableCommand({
-            TableName: names.profiles,
-            KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-            AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        await client.send(
-          new CreateTableCommand({
-            TableName: names.items,
-            KeySchema: [
-              { AttributeName: 'itemId', KeyType: 'HASH' },
-              { AttributeName: 'bucket', KeyType: 'RANGE' },
-            ],
-            AttributeDefinitions: [
-              { AttributeName: 'itemId', AttributeType: 'S' },
-              { AttributeName: 'bucket', AttributeType: 'S' },
-            ],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        return names;
-      };
+      const createTables = (prefix: string): Promise<Tables> => createFeatureTables(client, prefix);
 
       const runOurs = async (tables: Tables, input: readonly CanonicalEvent[]) => {
         const requests = { read: 0, write: 0 };

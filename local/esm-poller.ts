@@ -9,15 +9,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  ListShardsCommand,
-  type Shard,
-} from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { queueSinkFor } from '../lambdas/shared/queue-sink';
+import { listAllShards } from './kinesis-shards';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from './topology';
 
@@ -104,17 +99,7 @@ export class EventSourceMappingPoller {
   }
 
   private async discoverShards(): Promise<void> {
-    const shards: Shard[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.options.kinesis.send(
-        nextToken
-          ? new ListShardsCommand({ NextToken: nextToken })
-          : new ListShardsCommand({ StreamName: this.options.stream.name }),
-      );
-      shards.push(...(page.Shards ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
     for (const shard of shards) {
       const shardId = shard.ShardId as string;
       if (this.loops.has(shardId) || !this.running) continue;

@@ -23,10 +23,9 @@ import {
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
   type KinesisClient,
-  ListShardsCommand,
-  type Shard,
 } from '@aws-sdk/client-kinesis';
 import { type CanonicalEvent, CanonicalEventSchema } from '../lambdas/shared/events';
+import { listAllShards } from './kinesis-shards';
 import { type FailedRecord, writeErrorRecords, writeEventsParquet } from './lake-writer';
 import type { LocalDeliveryStream, LocalStream } from './topology';
 
@@ -358,17 +357,7 @@ export class LakeDeliveryLoop {
   // --- reading --------------------------------------------------------------------------------
 
   private async discoverShards(): Promise<void> {
-    const shards: Shard[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.options.kinesis.send(
-        nextToken
-          ? new ListShardsCommand({ NextToken: nextToken })
-          : new ListShardsCommand({ StreamName: this.options.stream.name }),
-      );
-      shards.push(...(page.Shards ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
+    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
     for (const shard of shards) {
       const shardId = shard.ShardId as string;
       if (this.loops.has(shardId) || !this.running) continue;

@@ -10,12 +10,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { main } from '../../local/cli';
 import { type RunningEmulator, startDynamo } from '../../local/emulators';
 import { type SimEvent, TrafficSimulator } from '../../local/simulator';
+import { createFeatureTables, localDocumentClient } from '../support/feature-tables';
 
 // The project's testTimeout is not applied per project by jest; backfilling a few thousand events takes seconds.
 jest.setTimeout(120_000);
@@ -31,14 +30,7 @@ let tables = 0;
 
 beforeAll(async () => {
   emulator = await startDynamo({});
-  client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      requestHandler: new NodeHttpHandler(),
-    }),
-  );
+  client = localDocumentClient(emulator.endpoint);
   dir = mkdtempSync(join(tmpdir(), 'backfill-it-'));
 });
 
@@ -48,33 +40,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Fresh tables shaped like the stack's, as test/integration/dynamo-feature-store.test.ts makes them. */
+/** Fresh tables shaped like the stack's. */
 async function freshTables(): Promise<{ profiles: string; items: string }> {
   tables++;
-  const names = { profiles: `Profiles${tables}`, items: `ItemStats${tables}` };
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.profiles,
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.items,
-      KeySchema: [
-        { AttributeName: 'itemId', KeyType: 'HASH' },
-        { AttributeName: 'bucket', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'itemId', AttributeType: 'S' },
-        { AttributeName: 'bucket', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return names;
+  return createFeatureTables(client, `T${tables}`);
 }
 
 async function scan(table: string): Promise<Record<string, unknown>[]> {

@@ -3,15 +3,14 @@
  * accepted by DynamoDB (reserved words, nested watermark paths) and give the same exactly-once
  * results as the in-memory store the unit tests use, including a crash between writes.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoFeatureStore } from '../../lambdas/consumer/dynamo-feature-store';
 import type { FeatureStorePort } from '../../lambdas/consumer/feature-store-port';
 import { FeatureUpdater, type StreamRecord } from '../../lambdas/consumer/feature-updater';
 import { DEFAULT_PROFILE_LIMITS } from '../../lambdas/consumer/profile';
 import { type RunningEmulator, startDynamo } from '../../local/emulators';
 import { records } from '../support/events';
+import { createFeatureTables, localDocumentClient } from '../support/feature-tables';
 import { simulatedCanonicalEvents } from '../support/simulated-events';
 
 let emulator: RunningEmulator;
@@ -20,14 +19,7 @@ let tables = 0;
 
 beforeAll(async () => {
   emulator = await startDynamo({});
-  client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: emulator.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      requestHandler: new NodeHttpHandler(),
-    }),
-  );
+  client = localDocumentClient(emulator.endpoint);
 });
 
 afterAll(async () => {
@@ -36,33 +28,13 @@ afterAll(async () => {
 
 async function freshStore(): Promise<DynamoFeatureStore & { names: { profiles: string; items: string } }> {
   tables++;
-  const profiles = `Profiles${tables}`;
-  const items = `ItemStats${tables}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: profiles,
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+  const names = await createFeatureTables(client, `T${tables}`);
+  return Object.assign(
+    new DynamoFeatureStore(client, { profilesTable: names.profiles, itemStatsTable: names.items }),
+    {
+      names,
+    },
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: items,
-      KeySchema: [
-        { AttributeName: 'itemId', KeyType: 'HASH' },
-        { AttributeName: 'bucket', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'itemId', AttributeType: 'S' },
-        { AttributeName: 'bucket', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return Object.assign(new DynamoFeatureStore(client, { profilesTable: profiles, itemStatsTable: items }), {
-    names: { profiles, items },
-  });
 }
 
 /** Lets `budget` writes through, then fails every write, like a function that dies mid-batch. */
