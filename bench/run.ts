@@ -16,6 +16,7 @@ import { consumerBenchmark } from './consumer';
 import { consumerDynamoBenchmark } from './consumer-dynamo';
 import { freshnessBenchmark } from './freshness';
 import { ingestHttpBenchmark } from './ingest-http';
+import { kinesisEmulatorsBenchmark } from './kinesis-emulators';
 import { lakeBenchmark } from './lake';
 import { round } from './stats';
 import type { BenchContext, Benchmark } from './types';
@@ -27,6 +28,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   freshnessBenchmark,
   ingestHttpBenchmark,
   lakeBenchmark,
+  kinesisEmulatorsBenchmark,
 ];
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 

@@ -1,0 +1,76 @@
+/**
+ * Why `npm start` uses the built-in Kinesis emulator: PutRecords latency as the stream fills up,
+ * for the built-in emulator and for kinesis-mock (npm `kinesis-local`), measured in the same run on
+ * the same 500-record batches of canonical simulator events (2 shards, in memory).
+ */
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type RunningEmulator, startKinesisMock } from '../local/emulators';
+import { startKinesisEmulator } from '../local/kinesis-emulator';
+import { table } from './markdown';
+import { round } from './stats';
+import type { Benchmark } from './types';
+import { canonicalEvents } from './workload';
+
+const BATCH = 500;
+const PUTS = 34;
+const REPORT_AT = [1, 10, 20, 34];
+
+async function measure(
+  emulator: RunningEmulator,
+  batches: ReadonlyArray<Array<{ Data: Uint8Array; PartitionKey: string }>>,
+) {
+  const client = new KinesisClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+  });
+  await client.send(new CreateStreamCommand({ StreamName: 'bench', ShardCount: 2 }));
+  await new Promise((r) => setTimeout(r, 300));
+  const ms: number[] = [];
+  for (const records of batches) {
+    const started = performance.now();
+    await client.send(new PutRecordsCommand({ StreamName: 'bench', Records: records }));
+    ms.push(performance.now() - started);
+  }
+  client.destroy();
+  return ms;
+}
+
+export const kinesisEmulatorsBenchmark: Benchmark = {
+  name: 'kinesis-emulators',
+  title: 'PutRecords latency as the stream grows: built-in emulator against kinesis-mock',
+  async run({ log }) {
+    const events = canonicalEvents(BATCH, 5);
+    const records = events.map((e) => ({
+      Data: Buffer.from(JSON.stringify(e)),
+      PartitionKey: e.userId ?? (e.anonymousId as string),
+    }));
+    const batches = Array.from({ length: PUTS }, () => records);
+    const results: Record<string, number[]> = {};
+    for (const [name, start] of [
+      ['built-in', () => startKinesisEmulator({})],
+      ['kinesis-mock', () => startKinesisMock({})],
+    ] as const) {
+      log(`kinesis-emulators: ${name}`);
+      const emulator = await start();
+      try {
+        results[name] = await measure(emulator, batches);
+      } finally {
+        await emulator.stop();
+      }
+    }
+    const rows = REPORT_AT.map((n) => [
+      (n * BATCH).toLocaleString('en-US'),
+      round(results['built-in']?.[n - 1] ?? Number.NaN, 1),
+      round(results['kinesis-mock']?.[n - 1] ?? Number.NaN, 1),
+    ]);
+    const markdown = [
+      table(['records in the stream after the put', 'built-in ms', 'kinesis-mock ms'], rows),
+      '',
+      `Each put is one PutRecords of ${BATCH} canonical events (${PUTS} puts per emulator, 2 shards, in memory).`,
+    ].join('\n');
+    return { markdown, data: { batch: BATCH, puts: PUTS, putMs: results } };
+  },
+};
