@@ -18,13 +18,20 @@ interface GlueColumn {
 }
 
 const { app, stack } = buildApp({}, { validate: false, skipBundling: true });
+interface TemplateResource {
+  Type: string;
+  Properties: {
+    TableInput?: { Name?: string; StorageDescriptor: { Columns: GlueColumn[] }; PartitionKeys: GlueColumn[] };
+    ExtendedS3DestinationConfiguration?: { Prefix: string };
+  };
+}
 const template = app.synth().getStackByName(stack.stackName).template as {
-  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+  Resources: Record<string, TemplateResource>;
 };
 const resources = Object.values(template.Resources);
 const eventsTable = resources.find(
-  (r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput.Name === 'events',
-)?.Properties.TableInput as { StorageDescriptor: { Columns: GlueColumn[] }; PartitionKeys: GlueColumn[] };
+  (r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput?.Name === 'events',
+)?.Properties.TableInput as NonNullable<TemplateResource['Properties']['TableInput']>;
 const firehose = resources.find((r) => r.Type === 'AWS::KinesisFirehose::DeliveryStream')?.Properties
   .ExtendedS3DestinationConfiguration as { Prefix: string };
 
