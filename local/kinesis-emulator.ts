@@ -465,9 +465,13 @@ function readRecords(path: string): StoredRecord[] {
   return out;
 }
 
-/** A sequence number shaped like Kinesis's (56 digits), derived from the clock and the shard. */
+/**
+ * A sequence number shaped like Kinesis's (56 digits), derived from the clock and the shard. The
+ * `499` lead keeps it above kinesis-mock's numbers (`4968…`), so a data directory that ran on
+ * kinesis-mock never sees new records below its old checkpoints and watermarks.
+ */
 function clockSequence(epochMs: number, shardIndex: number): bigint {
-  return BigInt(`49${String(epochMs).padStart(16, '0')}${String(shardIndex).padStart(4, '0')}`) * 10n ** 34n;
+  return BigInt(`499${String(epochMs).padStart(16, '0')}${String(shardIndex).padStart(4, '0')}`) * 10n ** 33n;
 }
 
 function bigMax(a: bigint, b: bigint): bigint {
