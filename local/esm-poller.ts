@@ -15,6 +15,7 @@ import { queueSinkFor } from '../lambdas/shared/queue-sink';
 import { listAllShards } from './kinesis-shards';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from './topology';
+import { WakeableSleep } from './wakeable-sleep';
 
 export interface PollerOptions {
   readonly mapping: LocalEventSourceMapping;
@@ -59,7 +60,7 @@ export class EventSourceMappingPoller {
     { millisBehindLatest: number; recordsRead: number; checkpoint?: string }
   >();
   private discoveryTimer?: NodeJS.Timeout;
-  private wakeSleepers: Array<() => void> = [];
+  private readonly sleeper = new WakeableSleep();
   readonly stats: PollerStats = {
     invocations: 0,
     functionErrors: 0,
@@ -87,7 +88,7 @@ export class EventSourceMappingPoller {
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.discoveryTimer);
-    for (const wake of this.wakeSleepers) wake();
+    this.sleeper.wakeAll();
     await Promise.allSettled(this.loops.values());
   }
 
@@ -394,14 +395,6 @@ export class EventSourceMappingPoller {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleepers = this.wakeSleepers.filter((w) => w !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleepers.push(done);
-    });
+    return this.sleeper.sleep(ms);
   }
 }

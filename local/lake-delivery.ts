@@ -28,6 +28,7 @@ import { type CanonicalEvent, CanonicalEventSchema } from '../lambdas/shared/eve
 import { listAllShards } from './kinesis-shards';
 import { type FailedRecord, writeErrorRecords, writeEventsParquet } from './lake-writer';
 import type { LocalDeliveryStream, LocalStream } from './topology';
+import { WakeableSleep } from './wakeable-sleep';
 
 export interface LakeDeliveryOptions {
   readonly delivery: LocalDeliveryStream;
@@ -123,7 +124,7 @@ export class LakeDeliveryLoop {
   private failedDeliveries = 0;
   private discoveryTimer?: NodeJS.Timeout;
   private intervalTimer?: NodeJS.Timeout;
-  private wakeSleepers: Array<() => void> = [];
+  private readonly sleeper = new WakeableSleep();
   private readonly stats = {
     recordsRead: 0,
     recordsDelivered: 0,
@@ -186,7 +187,7 @@ export class LakeDeliveryLoop {
     this.running = false;
     clearInterval(this.discoveryTimer);
     clearInterval(this.intervalTimer);
-    for (const wake of this.wakeSleepers) wake();
+    this.sleeper.wakeAll();
     await Promise.allSettled(this.loops.values());
     this.loops.clear();
     await this.deliver().catch((error) =>
@@ -504,7 +505,7 @@ export class LakeDeliveryLoop {
   private async catchUp(timeoutMs: number): Promise<void> {
     const since = Date.now();
     this.catchUpSince = Math.max(this.catchUpSince, since);
-    for (const wake of this.wakeSleepers) wake();
+    this.sleeper.wakeAll();
     while (Date.now() - since < timeoutMs && this.running) {
       const behind = [...this.shardState.values()].filter((s) => s.active && s.caughtUpAt < since);
       if (behind.length === 0) return;
@@ -549,15 +550,7 @@ export class LakeDeliveryLoop {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleepers = this.wakeSleepers.filter((w) => w !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleepers.push(done);
-    });
+    return this.sleeper.sleep(ms);
   }
 }
 
