@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
@@ -24,6 +25,8 @@ export class RecoStreamStack extends Stack {
   public readonly featureStore: FeatureStore;
   public readonly schemaRegistry: EventSchemaRegistry;
   public readonly dataLake: DataLake;
+  /** Every alarm and failed batch run notifies this topic (encrypted with the data key). */
+  public readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -31,6 +34,12 @@ export class RecoStreamStack extends Stack {
     // One customer-managed key for every store: they hold the same data (user behaviour events), and
     // access is still granted per resource through IAM.
     const key = new Key(this, 'DataKey', { enableKeyRotation: true, description: 'RecoStream data at rest' });
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'RecoStream alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
 
     this.lake = new LakeStorage(this, 'LakeStorage', { encryptionKey: key });
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -69,6 +78,7 @@ export class RecoStreamStack extends Stack {
       ],
       GlueDatabaseName: [this.dataLake.database.ref, 'Glue database of the lake tables (events, quarantine)'],
       AthenaWorkGroupName: [this.dataLake.workGroup.ref, 'Athena workgroup to query the lake with'],
+      AlarmTopicArn: [this.alarmTopic.topicArn, 'SNS topic of the alarms and failed batch runs'],
       DeliveryStreamName: [
         this.dataLake.deliveryStream.ref,
         'Firehose delivery stream: events stream -> lake',

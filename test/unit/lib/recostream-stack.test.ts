@@ -31,6 +31,7 @@ describe('RecoStream stack', () => {
     ['WriteKeysTableName', () => ({ Ref: logicalIdOf(stack.ingestion.writeKeysTable) })],
     ['LakeBucketName', () => ({ Ref: logicalIdOf(stack.lake.bucket) })],
     ['DeadLetterQueueUrl', () => ({ Ref: logicalIdOf(stack.featureStore.deadLetterQueue) })],
+    ['AlarmTopicArn', () => ({ Ref: logicalIdOf(stack.alarmTopic) })],
   ])('outputs %s', (name, value) => {
     template.hasOutput(name, { Value: value() });
   });
@@ -38,6 +39,7 @@ describe('RecoStream stack', () => {
   it('has no outputs beyond the documented ones', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
       [
+        'AlarmTopicArn',
         'ApiUrl',
         'AthenaWorkGroupName',
         'DeadLetterQueueUrl',
