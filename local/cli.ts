@@ -45,6 +45,7 @@ import {
   summarize,
   writeRejectionReport,
 } from './backfill';
+import { importCommand } from './import-command';
 import {
   formatResult,
   type LakeQueryEngine,
@@ -99,6 +100,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   query: {
     summary: 'Run SQL on the data lake: DuckDB over the local lake, or Athena',
     run: queryCommand,
+  },
+  import: {
+    summary: 'Import a public dataset (the UCI Online Retail CSVs) as purchase events',
+    run: (args, io) => importCommand(args, io),
   },
   quarantine: {
     summary: 'Quarantined events: `quarantine replay` re-ingests those the current rules accept',
