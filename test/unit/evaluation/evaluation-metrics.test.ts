@@ -1,6 +1,6 @@
 import { itemKnn, popularity, topK } from '../../../evaluation/baselines';
 import { leaveLastOrderOut } from '../../../evaluation/holdout';
-import { meanMetrics, rankingMetrics } from '../../../evaluation/metrics';
+import { meanMetrics, pairedBootstrap, rankingMetrics } from '../../../evaluation/metrics';
 import type { PurchaseEvent } from '../../../lambdas/shared/events';
 
 function order(
@@ -104,5 +104,23 @@ describe('baselines', () => {
     // c: 0.5; d: 0.4 + 0.3 = 0.7; a: 0.9 (bought, excluded under the new-items protocol).
     expect(itemKnn(new Set(['a', 'b']), neighbours, 10)).toEqual(['a', 'd', 'c']);
     expect(itemKnn(new Set(['a', 'b']), neighbours, 10, new Set(['a', 'b']))).toEqual(['d', 'c']);
+  });
+});
+
+describe('paired bootstrap', () => {
+  it('brackets the mean difference, is reproducible, and spans 0 when the methods tie on average', () => {
+    const a = [1, 0, 1, 1, 0, 1, 1, 1];
+    const b = [0, 0, 1, 0, 0, 1, 0, 1];
+    const ci = pairedBootstrap(a, b, 1000, 7);
+    expect(ci.mean).toBeCloseTo(3 / 8, 12);
+    expect(ci.low).toBeLessThanOrEqual(ci.mean);
+    expect(ci.high).toBeGreaterThanOrEqual(ci.mean);
+    expect(ci.low).toBeGreaterThan(0);
+    expect(pairedBootstrap(a, b, 1000, 7)).toEqual(ci);
+    const tie = pairedBootstrap([1, 0, 1, 0], [0, 1, 0, 1], 1000, 7);
+    expect(tie.mean).toBe(0);
+    expect(tie.low).toBeLessThan(0);
+    expect(tie.high).toBeGreaterThan(0);
+    expect(() => pairedBootstrap([1], [1, 2])).toThrow(/equally long/);
   });
 });
