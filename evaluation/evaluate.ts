@@ -30,6 +30,7 @@ import {
   DEFAULT_OPTIONS,
   type ExclusionKind,
   recommend,
+  type ScoringOptions,
   type TrendingLists,
 } from '../lambdas/recommend/scoring';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
