@@ -59,6 +59,12 @@ export interface RecoFunctionProps {
    * @default - the entry's folder name, e.g. `ingest` for `lambdas/ingest/handler.ts`
    */
   readonly serviceName?: string;
+  /**
+   * Repository-relative folders copied next to the bundle (same relative path), for files the handler reads
+   * at run time, e.g. `sql/jobs`.
+   * @default - none
+   */
+  readonly copyIntoBundle?: readonly string[];
 }
 
 /**
@@ -111,6 +117,7 @@ export class RecoFunction extends NodejsFunction {
         // Prefer the packages' ES module builds, which esbuild can tree-shake (the SDK's CJS builds it cannot).
         mainFields: ['module', 'main'],
         logLevel: LogLevel.WARNING,
+        ...(props.copyIntoBundle?.length ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),
       },
     });
     this.entryPath = entryPath;
@@ -258,4 +265,18 @@ export class RecoFunction extends NodejsFunction {
     }
     return rel.split(sep).join('/');
   }
+}
+
+/** esbuild hooks that copy repository folders into the bundle's output directory after bundling. */
+function copyHooks(folders: readonly string[]) {
+  for (const folder of folders) {
+    if (isAbsolute(folder) || normalize(folder).startsWith('..') || !/^[\w./-]+$/.test(folder))
+      throw new Error(`copyIntoBundle entries must be plain repository-relative folders, got '${folder}'`);
+  }
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      folders.map((f) => `mkdir -p "${outputDir}/${f}" && cp -R "${inputDir}/${f}/." "${outputDir}/${f}/"`),
+  };
 }

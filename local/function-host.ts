@@ -5,7 +5,7 @@
  * execution environments and added on demand up to a concurrency limit.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
@@ -97,6 +97,9 @@ export class FunctionHost {
   /** Bundles every function (in parallel) before the first invocation. */
   async prepare(): Promise<void> {
     mkdirSync(this.options.buildDir, { recursive: true });
+    // Files handlers read at run time travel next to the bundle, as the CDK bundling copies them (sql/jobs).
+    const sqlDir = resolve(__dirname, '..', 'sql');
+    if (existsSync(sqlDir)) cpSync(sqlDir, join(this.options.buildDir, 'sql'), { recursive: true });
     await Promise.all(
       [...this.functions.values()].map(async (fn) => {
         const outfile = join(this.options.buildDir, `${fn.logicalId}.js`);

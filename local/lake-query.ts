@@ -3,6 +3,7 @@
  *
  *   events      <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
  *   quarantine  <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
+ *   cf_state    <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
  *
  * Both are views whose columns are built from lake-columns.ts, with the Glue types and names (JSON
  * keys of the quarantine records mapped to their column names, partition columns as strings), so a
@@ -15,6 +16,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY, CF_STATE_PREFIX } from '../lambdas/jobs/job-sql';
 import {
   EVENT_COLUMNS,
   EVENT_PARTITION_KEYS,
@@ -43,6 +45,8 @@ export interface LakeQueryEngine {
 /** Relative globs of the two tables: one level per partition key, as Firehose and the ingest API write them. */
 export const EVENTS_GLOB = 'events/*/*/*/*.parquet';
 export const QUARANTINE_GLOB = 'quarantine/*/*/*.jsonl';
+/** The cf job's state (written by local/job-engine.ts as Athena's UNLOAD would): `jobs/cf/state/run=…/*.parquet`. */
+export const CF_STATE_GLOB = `${CF_STATE_PREFIX}run=*/*.parquet`;
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -142,8 +146,26 @@ export class LocalLake implements LakeQueryEngine {
         undefined,
       )}`,
     );
+    await this.refreshCfState();
     this.status = { eventFiles, quarantineFiles };
     return this.status;
+  }
+
+  /** `cf_state`: the collaborative-filtering state the cf job writes, one `run=<runId>` partition per run. */
+  private async refreshCfState(): Promise<void> {
+    const glob = join(this.lakeDir, CF_STATE_GLOB);
+    const files = await this.countFiles(glob);
+    const source =
+      files > 0
+        ? `read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true, hive_types = {${sqlString(CF_STATE_PARTITION_KEY.name)}: VARCHAR})`
+        : undefined;
+    await this.connection.run(
+      `CREATE OR REPLACE VIEW cf_state AS ${typedSelect(
+        [...CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY].map((c) => ({ column: c, source: c.name })),
+        source,
+        undefined,
+      )}`,
+    );
   }
 
   async runQuery(sql: string): Promise<QueryResult> {
@@ -157,6 +179,11 @@ export class LocalLake implements LakeQueryEngine {
         row.map((value, i) => (wide[i] && typeof value === 'string' ? integerValue(value) : value)),
       );
     return { columns, types, rows };
+  }
+
+  /** Stops the query running on this lake's connection (it then fails with an interrupt error). */
+  interrupt(): void {
+    this.connection.interrupt();
   }
 
   async close(): Promise<void> {

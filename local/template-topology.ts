@@ -12,6 +12,8 @@ import type {
   LocalFunction,
   LocalQueue,
   LocalRoute,
+  LocalSchedule,
+  LocalStateMachine,
   LocalStream,
   LocalTable,
   LocalTopology,
@@ -129,7 +131,44 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     buckets,
     eventSourceMappings,
     deliveryStreams: deliveryStreamsOf(resources, resolver),
+    ...schedulesOf(resources, resolver),
   };
+}
+
+/** State machines (with the batch job they run) and the EventBridge Scheduler schedules that start them. */
+function schedulesOf(
+  resources: Record<string, CfnResource>,
+  resolver: IntrinsicResolver,
+): { stateMachines: Map<string, LocalStateMachine>; schedules: LocalSchedule[] } {
+  const stateMachines = new Map<string, LocalStateMachine>();
+  const schedules: LocalSchedule[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const job = r.Metadata?.['recostream:job'];
+    stateMachines.set(id, { logicalId: id, ...(typeof job === 'string' ? { job } : {}) });
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Scheduler::Schedule') continue;
+    const p = r.Properties ?? {};
+    const target = p.Target as { Arn?: Json; Input?: Json } | undefined;
+    if (!target?.Arn) throw new Error(`Schedule ${id} has no target`);
+    const rawInput = target.Input === undefined ? undefined : String(resolver.resolve(target.Input));
+    let input: unknown;
+    try {
+      input = rawInput === undefined ? {} : JSON.parse(rawInput);
+    } catch {
+      throw new Error(`Schedule ${id}: target Input is not JSON: ${rawInput}`);
+    }
+    schedules.push({
+      logicalId: id,
+      expression: String(p.ScheduleExpression),
+      timezone: String(p.ScheduleExpressionTimezone ?? 'UTC'),
+      enabled: p.State !== 'DISABLED',
+      stateMachineId: resolver.referencedLogicalId(target.Arn, 'AWS::StepFunctions::StateMachine'),
+      input,
+    });
+  }
+  return { stateMachines, schedules };
 }
 
 /**

@@ -93,6 +93,27 @@ export interface LocalDeliveryStream {
   readonly dynamicPartitioning: boolean;
 }
 
+/** A Step Functions state machine; the local job runner runs those that name a batch job. */
+export interface LocalStateMachine {
+  readonly logicalId: string;
+  /** The batch job it runs (`recostream:job` metadata), if any. */
+  readonly job?: string;
+}
+
+/** An EventBridge Scheduler schedule that starts a state machine. */
+export interface LocalSchedule {
+  readonly logicalId: string;
+  /** `rate(15 minutes)`, `cron(0 2 * * ? *)` or `at(...)`. */
+  readonly expression: string;
+  /** @default 'UTC' */
+  readonly timezone: string;
+  readonly enabled: boolean;
+  /** Logical id of the target AWS::StepFunctions::StateMachine. */
+  readonly stateMachineId: string;
+  /** The target's Input, parsed. */
+  readonly input: unknown;
+}
+
 export interface LocalTopology {
   readonly stackName: string;
   readonly functions: ReadonlyMap<string, LocalFunction>;
@@ -104,6 +125,10 @@ export interface LocalTopology {
   readonly eventSourceMappings: readonly LocalEventSourceMapping[];
   /** Firehose delivery streams by logical id; empty when the app has none. */
   readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
+  /** State machines by logical id; empty when the app has none. */
+  readonly stateMachines: ReadonlyMap<string, LocalStateMachine>;
+  /** Schedules that start a state machine; empty when the app has none. */
+  readonly schedules: readonly LocalSchedule[];
 }
 
 /** Invokes a function of the topology with an event, as Lambda would, and returns its result. */

@@ -1,0 +1,299 @@
+/**
+ * The collaborative-filtering job on the local lake (DuckDB), at 1,000,000 and 5,000,000 simulator
+ * events (sizes from BENCH_CF_EVENTS, e.g. `BENCH_CF_EVENTS=100000 npm run bench -- --only cf-job`):
+ *
+ * 1. simulator events spread over the last 30 days (users = events / 50, 5,000 items), each arriving 2 s
+ *    after it happened, written as lake Parquet with the delivery loop's writer (timed separately);
+ * 2. the cf job as a full recompute (state + similarity + stats steps, sql/jobs/cf_*.sql with the
+ *    default settings) and then as the nightly incremental run over the last 24 h merged with that
+ *    state: wall time per step and peak process RSS (DuckDB runs in-process), sampled every 25 ms;
+ * 3. the bytes Athena would scan: Parquet bytes of the partitions the incremental query reads (the
+ *    three interaction event types, the last day + the 48 h lookback, plus the previous state files)
+ *    against a full rescan (every interaction partition; and every event partition, for reference).
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CF_STATE_PREFIX,
+  type CfRunParams,
+  cfQuerySteps,
+  DEFAULT_CF_SETTINGS,
+} from '../lambdas/jobs/job-sql';
+import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
+import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import { readJsonRows, runQueryStepWithResult } from '../local/job-engine';
+import { writeEventsParquet } from '../local/lake-writer';
+import { TrafficSimulator } from '../local/simulator';
+import { table } from './markdown';
+import { perSecond, round } from './stats';
+import type { Benchmark } from './types';
+
+const DEFAULT_SIZES = [1_000_000, 5_000_000];
+/** Events per writer call: each call writes one object per (event_type, dt, hour) partition it touches. */
+const CHUNK = 500_000;
+const SEED = 91;
+const DAYS = 30;
+const HOUR = 3_600_000;
+const INTERACTION_TYPES = new Set(['product_view', 'add_to_cart', 'purchase']);
+const PREFIX_TEMPLATE = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
+
+function sizes(): number[] {
+  const text = process.env.BENCH_CF_EVENTS;
+  if (!text) return DEFAULT_SIZES;
+  const parsed = text.split(',').map((s) => Number(s.trim()));
+  if (parsed.some((n) => !Number.isSafeInteger(n) || n < 1000))
+    throw new Error(`BENCH_CF_EVENTS must be a comma-separated list of integers >= 1000, got '${text}'`);
+  return parsed;
+}
+
+/** Peak resident set size while `work` runs, sampled every 25 ms. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRss: number }> {
+  let peakRss = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 25);
+  try {
+    const value = await work();
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    return { value, peakRss };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface PartitionFile {
+  readonly eventType: string;
+  /** Start of the partition's hour, epoch ms. */
+  readonly hourStart: number;
+  readonly bytes: number;
+}
+
+function lakeFiles(lakeDir: string): PartitionFile[] {
+  const files: PartitionFile[] = [];
+  const root = join(lakeDir, 'events');
+  for (const type of readdirSync(root)) {
+    for (const dt of readdirSync(join(root, type))) {
+      for (const hour of readdirSync(join(root, type, dt))) {
+        const dir = join(root, type, dt, hour);
+        const hourStart = Date.parse(`${dt.slice(3)}T${hour.slice(5)}:00:00Z`);
+        for (const name of readdirSync(dir))
+          files.push({
+            eventType: type.slice('event_type='.length),
+            hourStart,
+            bytes: statSync(join(dir, name)).size,
+          });
+      }
+    }
+  }
+  return files;
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+interface SizeResult {
+  readonly events: number;
+  readonly users: number;
+  readonly writeMs: number;
+  readonly lakeBytes: number;
+  readonly full: {
+    readonly stepsMs: Record<string, number>;
+    readonly totalMs: number;
+    readonly peakRssMiB: number;
+  };
+  readonly incremental: {
+    readonly stepsMs: Record<string, number>;
+    readonly totalMs: number;
+    readonly peakRssMiB: number;
+  };
+  readonly baselineRssMiB: number;
+  readonly stateRows: number;
+  readonly similarityRows: number;
+  readonly stats: Record<string, unknown>;
+  readonly scan: {
+    readonly incrementalBytes: number;
+    readonly incrementalEventBytes: number;
+    readonly stateBytes: number;
+    readonly fullInteractionBytes: number;
+    readonly allEventBytes: number;
+    readonly ratioToFullInteractions: number;
+    readonly ratioToAllEvents: number;
+  };
+}
+
+async function runJob(
+  params: CfRunParams,
+  lakeDir: string,
+): Promise<{
+  stepsMs: Record<string, number>;
+  totalMs: number;
+  peakRss: number;
+  rows: Record<string, number>;
+}> {
+  const stepsMs: Record<string, number> = {};
+  const rows: Record<string, number> = {};
+  const started = performance.now();
+  const { peakRss } = await withPeakRss(async () => {
+    for (const step of cfQuerySteps(params)) {
+      const result = await runQueryStepWithResult(step, lakeDir);
+      stepsMs[step.name] = round(result.ms, 0);
+      rows[step.name] = result.rows;
+    }
+  });
+  return { stepsMs, totalMs: round(performance.now() - started, 0), peakRss, rows };
+}
+
+async function benchSize(events: number, log: (m: string) => void): Promise<SizeResult> {
+  const lakeDir = mkdtempSync(join(tmpdir(), 'recostream-bench-cf-'));
+  try {
+    const now = Date.now();
+    const users = Math.max(100, Math.round(events / 50));
+    const simulator = new TrafficSimulator({
+      seed: SEED,
+      users,
+      items: 5000,
+      startTime: now - DAYS * 24 * HOUR,
+      meanSecondsBetweenEvents: (DAYS * 24 * 3600) / events,
+    });
+    let writeMs = 0;
+    let lakeBytes = 0;
+    let lastReceived = 0;
+    for (let done = 0; done < events; done += CHUNK) {
+      const chunk: CanonicalEvent[] = simulator.generate(Math.min(CHUNK, events - done)).map((input) => {
+        // The simulated clock may run past now (gaps are random): arrival times follow it, and the
+        // window ends after the last arrival.
+        const receivedAt = new Date(Date.parse(input.occurredAt) + 2000);
+        lastReceived = Math.max(lastReceived, receivedAt.getTime());
+        const result = normalizeEvent(input, { receivedAt });
+        if (!result.ok) throw new Error(`simulator produced an invalid event: ${result.rejection.message}`);
+        return result.event;
+      });
+      const started = performance.now();
+      const written = await writeEventsParquet(chunk, { lakeDir, prefixTemplate: PREFIX_TEMPLATE });
+      writeMs += performance.now() - started;
+      lakeBytes += written.bytes;
+      log(`cf-job: ${done + chunk.length} of ${events} events written`);
+    }
+
+    const windowTo = new Date(lastReceived + 1000).toISOString();
+    const baselineRss = process.memoryUsage.rss();
+    log(`cf-job: full recompute on ${events} events`);
+    const full = await runJob({ ...DEFAULT_CF_SETTINGS, runId: 'full', windowTo }, lakeDir);
+    log(`cf-job: full recompute ${full.totalMs} ms`);
+
+    const windowFrom = new Date(lastReceived + 1000 - 24 * HOUR).toISOString();
+    const incremental = await runJob(
+      { ...DEFAULT_CF_SETTINGS, runId: 'nightly', windowFrom, previousStateRunId: 'full', windowTo },
+      lakeDir,
+    );
+    log(`cf-job: incremental run ${incremental.totalMs} ms`);
+    const [stats] = await readJsonRows(join(lakeDir, 'jobs/cf/stats/run=full'));
+
+    // What Athena would scan: partition pruning on event_type, dt and hour; Parquet objects read whole
+    // (an upper bound: Athena reads only the columns it needs).
+    const files = lakeFiles(lakeDir);
+    const pruneFrom =
+      Math.floor((Date.parse(windowFrom) - DEFAULT_CF_SETTINGS.lookbackHours * HOUR) / HOUR) * HOUR;
+    const interactionFiles = files.filter((f) => INTERACTION_TYPES.has(f.eventType));
+    const sum = (list: PartitionFile[]) => list.reduce((s, f) => s + f.bytes, 0);
+    const incrementalEventBytes = sum(interactionFiles.filter((f) => f.hourStart >= pruneFrom));
+    const stateBytes = folderBytes(join(lakeDir, CF_STATE_PREFIX, 'run=full'));
+    const fullInteractionBytes = sum(interactionFiles);
+    const allEventBytes = sum(files);
+    const incrementalBytes = incrementalEventBytes + stateBytes;
+    const mib = (bytes: number) => round(bytes / 2 ** 20, 0);
+    return {
+      events,
+      users,
+      writeMs: round(writeMs, 0),
+      lakeBytes,
+      baselineRssMiB: mib(baselineRss),
+      full: { stepsMs: full.stepsMs, totalMs: full.totalMs, peakRssMiB: mib(full.peakRss) },
+      incremental: {
+        stepsMs: incremental.stepsMs,
+        totalMs: incremental.totalMs,
+        peakRssMiB: mib(incremental.peakRss),
+      },
+      stateRows: full.rows['cf-state'] ?? 0,
+      similarityRows: full.rows['cf-similarity'] ?? 0,
+      stats: stats ?? {},
+      scan: {
+        incrementalBytes,
+        incrementalEventBytes,
+        stateBytes,
+        fullInteractionBytes,
+        allEventBytes,
+        ratioToFullInteractions: round(incrementalBytes / fullInteractionBytes, 3),
+        ratioToAllEvents: round(incrementalBytes / allEventBytes, 3),
+      },
+    };
+  } finally {
+    rmSync(lakeDir, { recursive: true, force: true });
+  }
+}
+
+export const cfJobBenchmark: Benchmark = {
+  name: 'cf-job',
+  title: 'Collaborative-filtering job on the local lake (DuckDB): time, peak memory, bytes scanned',
+  async run({ log }) {
+    const results: SizeResult[] = [];
+    for (const events of sizes()) {
+      const result = await benchSize(events, log);
+      log(`cf-job: ${JSON.stringify(result)}`);
+      results.push(result);
+    }
+    const mb = (bytes: number) => round(bytes / 1e6, 1);
+    const markdown = [
+      table(
+        [
+          'events',
+          'users',
+          'write Parquet',
+          'write events/s',
+          'full job (state + similarity + stats)',
+          'peak RSS',
+          'nightly incremental job',
+          'peak RSS ',
+          'similarity rows',
+        ],
+        results.map((r) => [
+          r.events,
+          r.users,
+          `${round(r.writeMs / 1000, 1)} s`,
+          round(perSecond(r.events, r.writeMs), 0),
+          `${round(r.full.totalMs / 1000, 1)} s (${Object.values(r.full.stepsMs)
+            .map((ms) => round(ms / 1000, 1))
+            .join(' + ')})`,
+          `${r.full.peakRssMiB} MiB`,
+          `${round(r.incremental.totalMs / 1000, 1)} s`,
+          `${r.incremental.peakRssMiB} MiB`,
+          r.similarityRows,
+        ]),
+      ),
+      '',
+      table(
+        [
+          'events',
+          'nightly scan (last 24 h + 48 h lookback + state)',
+          'full rescan (interactions)',
+          'ratio',
+          'all events',
+          'ratio ',
+        ],
+        results.map((r) => [
+          r.events,
+          `${mb(r.scan.incrementalBytes)} MB (${mb(r.scan.incrementalEventBytes)} + ${mb(r.scan.stateBytes)} state)`,
+          `${mb(r.scan.fullInteractionBytes)} MB`,
+          r.scan.ratioToFullInteractions,
+          `${mb(r.scan.allEventBytes)} MB`,
+          r.scan.ratioToAllEvents,
+        ]),
+      ),
+      '',
+      `Simulator traffic over ${DAYS} days (users = events / 50, 5,000 items), default cf settings (top ${DEFAULT_CF_SETTINGS.topK}, min support ${DEFAULT_CF_SETTINGS.minSupport}, at most ${DEFAULT_CF_SETTINGS.maxItemsPerUser} items per user). Peak RSS is the whole process (Node + DuckDB), sampled every 25 ms; the baseline before the job was ${results.map((r) => `${r.baselineRssMiB} MiB`).join(' / ')}. Scan bytes are whole Parquet objects of the partitions Athena's pruning keeps (event_type, dt, hour), an upper bound since Athena reads only the needed columns.`,
+    ].join('\n');
+    return { markdown, data: { sizes: results } };
+  },
+};

@@ -1,0 +1,44 @@
+/** Step 1 of a run: plan it (id, window, query steps) and record it as running. Input: `{ job }`. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { z } from 'zod';
+import { jobNameSchema, jobServiceFromEnv, jobSettingsFromEnv, newSuffix } from '../jobs/job-env';
+import type { JobPlan } from '../jobs/job-plan';
+import { requireEnv } from '../shared/env';
+import { instrumented } from '../shared/observability';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const tracer = new Tracer();
+
+const inputSchema = z.object({ job: jobNameSchema });
+
+/**
+ * Locally (RECOSTREAM_LOCAL_S3_DIR set) buckets are named after their logical ids, which S3 would refuse;
+ * the Athena statements are never run there, so they are rendered with the lower-cased name. In AWS the
+ * name is used as is.
+ */
+function athenaBucketName(name: string): string {
+  return process.env.RECOSTREAM_LOCAL_S3_DIR ? name.toLowerCase() : name;
+}
+
+export const handler = instrumented({ logger, metrics, tracer }, async (event: unknown): Promise<JobPlan> => {
+  const parsed = inputSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`Invalid plan input: ${z.prettifyError(parsed.error)}`);
+  const settings = jobSettingsFromEnv();
+  const plan = await jobServiceFromEnv().plan({
+    job: parsed.data.job,
+    runIdSuffix: newSuffix(),
+    lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
+    cfSettings: settings.cf,
+    trendingSettings: settings.trending,
+  });
+  logger.info('run planned', {
+    job: plan.job,
+    runId: plan.runId,
+    windowFrom: plan.windowFrom,
+    windowTo: plan.windowTo,
+  });
+  return plan;
+});

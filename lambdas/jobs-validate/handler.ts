@@ -1,0 +1,30 @@
+/**
+ * The validation gate step: reads the run's stats, compares them with the thresholds and the active version's
+ * stats, stores the checks, and emits RunsRejected (alarmed on) or RunsPassed. Input: the plan.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { gateThresholdsFromEnv, jobServiceFromEnv, parsePlan } from '../jobs/job-env';
+import { JOB_DIMENSION, PASSED_METRIC, REJECTED_METRIC } from '../jobs/job-names';
+import type { ValidateOutcome } from '../jobs/job-service';
+import { instrumented } from '../shared/observability';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const tracer = new Tracer();
+
+export const handler = instrumented(
+  { logger, metrics, tracer },
+  async (event: unknown): Promise<ValidateOutcome> => {
+    const plan = parsePlan(event);
+    const outcome = await jobServiceFromEnv().validate(plan, gateThresholdsFromEnv(plan.job));
+    const single = metrics.singleMetric();
+    single.addDimension(JOB_DIMENSION, plan.job);
+    single.addMetric(outcome.passed ? PASSED_METRIC : REJECTED_METRIC, MetricUnit.Count, 1);
+    const failed = outcome.checks.filter((c) => !c.passed);
+    if (failed.length > 0) logger.warn('run rejected by the validation gate', { runId: plan.runId, failed });
+    else logger.info('run passed the validation gate', { runId: plan.runId });
+    return outcome;
+  },
+);

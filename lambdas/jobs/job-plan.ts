@@ -1,0 +1,103 @@
+/**
+ * Plans one run: its id, its window (incremental from the active version's window end) and its query steps
+ * (H1's SQL, rendered for Athena too). Pure; the plan handler supplies the clock, randomness and the
+ * active run.
+ */
+import type { JobName } from '../shared/published';
+import {
+  athenaUnload,
+  type CfRunParams,
+  cfQuerySteps,
+  DEFAULT_CF_SETTINGS,
+  DEFAULT_TRENDING_SETTINGS,
+  type QueryStep,
+  type TrendingRunParams,
+  trendingQuerySteps,
+} from './job-sql';
+import { newRunId } from './run-id';
+import type { StoredRunRecord } from './versioning';
+
+export type CfSettings = typeof DEFAULT_CF_SETTINGS;
+export type TrendingSettings = typeof DEFAULT_TRENDING_SETTINGS;
+
+export interface PlannedStep extends QueryStep {
+  /** The same step as an Athena UNLOAD statement into the lake bucket. */
+  readonly athenaQuery: string;
+}
+
+/** The plan is the state machine's working document: every later step reads it. */
+export interface JobPlan {
+  readonly job: JobName;
+  readonly runId: string;
+  readonly windowTo: string;
+  readonly windowFrom?: string;
+  readonly previousStateRunId?: string;
+  readonly steps: readonly PlannedStep[];
+  /** Where the publishable rows are (JSON). */
+  readonly resultPrefix: string;
+  /** Where the one-row stats are (JSON). */
+  readonly statsPrefix: string;
+}
+
+/** Position of the result and stats steps in H1's step lists (contract: cf [state, similarity, stats]). */
+export const STEP_ROLES: Readonly<Record<JobName, { result: number; stats: number; count: number }>> = {
+  cf: { result: 1, stats: 2, count: 3 },
+  trending: { result: 0, stats: 1, count: 2 },
+};
+
+export interface PlanInput {
+  readonly job: JobName;
+  readonly now: Date;
+  readonly runIdSuffix: string;
+  /** The run of the active version: its window end is where this run starts reading. */
+  readonly active?: StoredRunRecord;
+  /** Bucket the Athena UNLOAD statements write to. */
+  readonly lakeBucket: string;
+  readonly cfSettings?: Partial<CfSettings>;
+  readonly trendingSettings?: Partial<TrendingSettings>;
+}
+
+export function planRun(input: PlanInput): JobPlan {
+  const runId = newRunId(input.now, input.runIdSuffix);
+  const windowTo = input.now.toISOString();
+  let steps: QueryStep[];
+  let windowFrom: string | undefined;
+  let previousStateRunId: string | undefined;
+  if (input.job === 'cf') {
+    // Incremental: merge the events since the active run's window end into that run's state.
+    windowFrom = input.active?.window?.to;
+    previousStateRunId = windowFrom ? input.active?.runId : undefined;
+    const params: CfRunParams = {
+      ...DEFAULT_CF_SETTINGS,
+      ...input.cfSettings,
+      runId,
+      windowTo,
+      windowFrom,
+      previousStateRunId,
+    };
+    steps = cfQuerySteps(params);
+  } else {
+    const params: TrendingRunParams = {
+      ...DEFAULT_TRENDING_SETTINGS,
+      ...input.trendingSettings,
+      runId,
+      windowTo,
+    };
+    steps = trendingQuerySteps(params);
+  }
+  const roles = STEP_ROLES[input.job];
+  if (steps.length !== roles.count) {
+    throw new Error(`${input.job} has ${steps.length} query steps, the state machine expects ${roles.count}`);
+  }
+  const planned = steps.map((step) => ({ ...step, athenaQuery: athenaUnload(step, input.lakeBucket) }));
+  return {
+    job: input.job,
+    runId,
+    windowTo,
+    ...(windowFrom ? { windowFrom } : {}),
+    ...(previousStateRunId ? { previousStateRunId } : {}),
+    steps: planned,
+    resultPrefix: (planned[roles.result] as PlannedStep).targetPrefix,
+    statsPrefix: (planned[roles.stats] as PlannedStep).targetPrefix,
+  };
+}

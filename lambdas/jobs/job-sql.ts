@@ -1,0 +1,319 @@
+/**
+ * The batch jobs' query steps: which SQL (sql/jobs/*.sql) each step runs, with which validated
+ * parameters, and where it writes its rows in the lake bucket. The same steps run on Athena (UNLOAD,
+ * from Step Functions) and on DuckDB over the local lake (local/job-engine.ts). Domain code: no AWS.
+ *
+ * cf:       [state (PARQUET, the Glue table cf_state), similarity (JSON), stats (JSON)]
+ * trending: [trending (JSON), stats (JSON)]
+ */
+import type { LakeColumn } from '../shared/events/lake-columns';
+import { loadJobSql } from './sql-files';
+import {
+  doubleLiteral,
+  integerLiteral,
+  parseIsoInstant,
+  renderSql,
+  type SqlLiteral,
+  SqlParameterError,
+  stringLiteral,
+  timestampLiteral,
+} from './sql-params';
+
+export { SQL_BUNDLE_DIR } from './sql-files';
+
+export interface QueryStep {
+  readonly name: string;
+  readonly select: string;
+  /** Lake-relative prefix, ending in '/', e.g. `jobs/cf/results/run=<runId>/` */
+  readonly targetPrefix: string;
+  readonly format: 'PARQUET' | 'JSON';
+}
+
+export interface CfRunParams {
+  readonly runId: string;
+  /** End of the window (ISO-8601 UTC): events with received_at <= windowTo. */
+  readonly windowTo: string;
+  /** Start of the window (exclusive). Absent: full recompute (then previousStateRunId must be absent too). */
+  readonly windowFrom?: string;
+  /** The run whose state this run merges into (the last published run). */
+  readonly previousStateRunId?: string;
+  /** Partitions (event time) read before windowFrom, for events that arrive late. */
+  readonly lookbackHours: number;
+  readonly topK: number;
+  /** Minimum users in common for a pair to count. */
+  readonly minSupport: number;
+  /** λ in support / (support + λ). */
+  readonly shrinkage: number;
+  /** Signal of a purchased item (the strongest signal present counts). */
+  readonly purchaseWeight: number;
+  readonly cartWeight: number;
+  readonly viewWeight: number;
+  /** Items one user contributes to the pairs at most (strongest, most recent first). */
+  readonly maxItemsPerUser: number;
+  /** Items used by more than this share of the users are "very popular" and damped as neighbours. */
+  readonly popularItemShare: number;
+  /** Exponent of the popular-item damping (0 turns it off). */
+  readonly popularityDamping: number;
+  /** Stats: an item is active when it had an interaction in the last N days of the data. */
+  readonly activeDays: number;
+}
+
+export const DEFAULT_CF_SETTINGS: Omit<
+  CfRunParams,
+  'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'
+> = {
+  lookbackHours: 48,
+  topK: 50,
+  minSupport: 2,
+  shrinkage: 5,
+  purchaseWeight: 1,
+  cartWeight: 0.5,
+  viewWeight: 0.2,
+  maxItemsPerUser: 300,
+  popularItemShare: 0.05,
+  popularityDamping: 0.5,
+  activeDays: 30,
+};
+
+export interface TrendingRunParams {
+  readonly runId: string;
+  readonly windowTo: string;
+  /** Events that happened in the last `hours` hours before windowTo. */
+  readonly hours: number;
+  readonly halfLifeHours: number;
+  /** Items per scope (global and each category). */
+  readonly topN: number;
+  readonly viewWeight: number;
+  readonly cartWeight: number;
+  readonly purchaseWeight: number;
+}
+
+export const DEFAULT_TRENDING_SETTINGS: Omit<TrendingRunParams, 'runId' | 'windowTo'> = {
+  hours: 24,
+  halfLifeHours: 6,
+  topN: 50,
+  viewWeight: 1,
+  cartWeight: 3,
+  purchaseWeight: 5,
+};
+
+/** Glue table `cf_state` (partition key `run`, string): the columns cf_state.sql writes, in order. */
+export const CF_STATE_COLUMNS: readonly LakeColumn[] = [
+  { name: 'user_key', type: 'string', comment: "user_id, else 'anon#' || anonymous_id" },
+  { name: 'item_id', type: 'string', comment: 'item' },
+  { name: 'views', type: 'bigint', comment: 'distinct product_view events' },
+  { name: 'carts', type: 'bigint', comment: 'distinct add_to_cart events' },
+  { name: 'purchases', type: 'bigint', comment: 'distinct orders containing the item' },
+  { name: 'category', type: 'string', comment: 'largest non-null category seen' },
+  { name: 'last_event_at', type: 'timestamp', comment: 'latest event time (UTC)' },
+];
+export const CF_STATE_PARTITION_KEY: LakeColumn = { name: 'run', type: 'string', comment: 'run id' };
+
+/** State of run X at `jobs/cf/state/run=X/`. */
+export const CF_STATE_PREFIX = 'jobs/cf/state/';
+export const CF_RESULTS_PREFIX = 'jobs/cf/results/';
+export const CF_STATS_PREFIX = 'jobs/cf/stats/';
+export const TRENDING_RESULTS_PREFIX = 'jobs/trending/results/';
+export const TRENDING_STATS_PREFIX = 'jobs/trending/stats/';
+
+export interface SimilarityRow {
+  readonly item_id: string;
+  readonly neighbour_id: string;
+  /** (0, 1] */
+  readonly score: number;
+  readonly support: number;
+  /** 1..K */
+  readonly rank: number;
+}
+
+export interface TrendingRow {
+  /** 'global' | 'category#<c>' (trendingScope in lambdas/shared/published.ts). */
+  readonly scope: string;
+  readonly item_id: string;
+  readonly category: string | null;
+  readonly score: number;
+  readonly rank: number;
+}
+
+export interface CfStats {
+  readonly input_events: number;
+  readonly input_users: number;
+  readonly input_items: number;
+  /** Newest received_at in the window, epoch ms; null for an empty window. */
+  readonly window_max_received_ms: number | null;
+  readonly state_users: number;
+  readonly state_items: number;
+  readonly output_rows: number;
+  readonly items_with_neighbours: number;
+  readonly active_items: number;
+  readonly null_ids: number;
+  readonly min_score: number | null;
+  readonly max_score: number | null;
+}
+
+export interface TrendingStats {
+  readonly input_events: number;
+  readonly window_max_received_ms: number | null;
+  readonly output_rows: number;
+  readonly scopes: number;
+  readonly null_ids: number;
+  readonly min_score: number | null;
+  readonly max_score: number | null;
+}
+
+/** Run ids: they become S3 prefixes and SQL string literals, so letters, digits, `-`, `_` and `.` only. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** The `run` value that matches no state: a full recompute merges with nothing. */
+export const NO_PREVIOUS_STATE = '_none_';
+const HOUR_MS = 3_600_000;
+
+function runIdLiteral(name: string, value: unknown): SqlLiteral {
+  if (typeof value === 'string' && value.includes('..'))
+    throw new SqlParameterError(name, `'${value}' contains '..'`);
+  return stringLiteral(name, value, RUN_ID);
+}
+
+/** Partition bound (`dt`, `hour` of the UTC hour that contains `epochMs`), as string literals. */
+function partitionFrom(epochMs: number): { pruneFromDt: SqlLiteral; pruneFromHour: SqlLiteral } {
+  const iso = new Date(Math.floor(epochMs / HOUR_MS) * HOUR_MS).toISOString();
+  return { pruneFromDt: { sql: `'${iso.slice(0, 10)}'` }, pruneFromHour: { sql: `'${iso.slice(11, 13)}'` } };
+}
+
+/** Validated SQL literals of a cf run; throws SqlParameterError naming the bad parameter. */
+export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
+  const to = parseIsoInstant('windowTo', p.windowTo);
+  const incremental = p.windowFrom !== undefined;
+  if (incremental !== (p.previousStateRunId !== undefined))
+    throw new SqlParameterError(
+      incremental ? 'previousStateRunId' : 'windowFrom',
+      'windowFrom and previousStateRunId go together (both for an incremental run, neither for a full recompute)',
+    );
+  const from = incremental ? parseIsoInstant('windowFrom', p.windowFrom) : 0;
+  if (from >= to)
+    throw new SqlParameterError('windowFrom', `${p.windowFrom} is not before windowTo ${p.windowTo}`);
+  const lookback = integerLiteral('lookbackHours', p.lookbackHours, 0, 24 * 366);
+  const runId = runIdLiteral('runId', p.runId);
+  const previous = incremental ? runIdLiteral('previousStateRunId', p.previousStateRunId) : undefined;
+  if (previous && p.previousStateRunId === p.runId)
+    throw new SqlParameterError('previousStateRunId', 'must differ from runId');
+  const weight = (name: keyof CfRunParams) =>
+    doubleLiteral(name, p[name], { min: 0, max: 1, minExclusive: true });
+  return {
+    runId,
+    previousStateRunId: previous ?? { sql: `'${NO_PREVIOUS_STATE}'` },
+    windowTo: timestampLiteral(to),
+    windowFrom: timestampLiteral(from),
+    // A full recompute reads every partition: the bound is 1970-01-01 00.
+    ...partitionFrom(incremental ? from - p.lookbackHours * HOUR_MS : 0),
+    lookbackHours: lookback,
+    topK: integerLiteral('topK', p.topK, 1, 1000),
+    minSupport: integerLiteral('minSupport', p.minSupport, 1, 1_000_000),
+    shrinkage: doubleLiteral('shrinkage', p.shrinkage, { min: 0, max: 1_000_000 }),
+    purchaseWeight: weight('purchaseWeight'),
+    cartWeight: weight('cartWeight'),
+    viewWeight: weight('viewWeight'),
+    maxItemsPerUser: integerLiteral('maxItemsPerUser', p.maxItemsPerUser, 2, 100_000),
+    popularItemShare: doubleLiteral('popularItemShare', p.popularItemShare, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+    }),
+    popularityDamping: doubleLiteral('popularityDamping', p.popularityDamping, { min: 0, max: 10 }),
+    activeDays: integerLiteral('activeDays', p.activeDays, 1, 3660),
+  };
+}
+
+export function trendingSqlValues(p: TrendingRunParams): Record<string, SqlLiteral> {
+  const to = parseIsoInstant('windowTo', p.windowTo);
+  integerLiteral('hours', p.hours, 1, 24 * 90);
+  const start = to - p.hours * HOUR_MS;
+  const weight = (name: keyof TrendingRunParams) => doubleLiteral(name, p[name], { min: 0, max: 1000 });
+  return {
+    runId: runIdLiteral('runId', p.runId),
+    windowTo: timestampLiteral(to),
+    windowStart: timestampLiteral(start),
+    ...partitionFrom(start),
+    halfLifeHours: doubleLiteral('halfLifeHours', p.halfLifeHours, {
+      min: 0,
+      max: 24 * 365,
+      minExclusive: true,
+    }),
+    topN: integerLiteral('topN', p.topN, 1, 1000),
+    viewWeight: weight('viewWeight'),
+    cartWeight: weight('cartWeight'),
+    purchaseWeight: weight('purchaseWeight'),
+  };
+}
+
+/** Renders `sql/jobs/<name>.sql` with the values (includes resolved from the same folder). */
+export function renderJobSql(name: string, values: Readonly<Record<string, SqlLiteral>>): string {
+  return renderSql(loadJobSql(name), values, (file) => loadJobSql(file)).trim();
+}
+
+export function cfQuerySteps(p: CfRunParams): QueryStep[] {
+  const values = cfSqlValues(p);
+  const run = `run=${p.runId}/`;
+  return [
+    {
+      name: 'cf-state',
+      select: renderJobSql('cf_state', values),
+      targetPrefix: `${CF_STATE_PREFIX}${run}`,
+      format: 'PARQUET',
+    },
+    {
+      name: 'cf-similarity',
+      select: renderJobSql('cf_similarity', values),
+      targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
+      format: 'JSON',
+    },
+    {
+      name: 'cf-stats',
+      select: renderJobSql('cf_stats', values),
+      targetPrefix: `${CF_STATS_PREFIX}${run}`,
+      format: 'JSON',
+    },
+  ];
+}
+
+export function trendingQuerySteps(p: TrendingRunParams): QueryStep[] {
+  const values = trendingSqlValues(p);
+  const run = `run=${p.runId}/`;
+  return [
+    {
+      name: 'trending',
+      select: renderJobSql('trending', values),
+      targetPrefix: `${TRENDING_RESULTS_PREFIX}${run}`,
+      format: 'JSON',
+    },
+    {
+      name: 'trending-stats',
+      select: renderJobSql('trending_stats', values),
+      targetPrefix: `${TRENDING_STATS_PREFIX}${run}`,
+      format: 'JSON',
+    },
+  ];
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PREFIX = /^(?:[A-Za-z0-9_.=-]+\/)+$/;
+
+/** Validates a step's target prefix: relative, ending in '/', no `..`, S3-safe characters only. */
+export function checkTargetPrefix(prefix: string): string {
+  if (!PREFIX.test(prefix) || prefix.split('/').some((part) => part === '..' || part === '.'))
+    throw new Error(
+      `invalid target prefix '${prefix}': expected relative segments of [A-Za-z0-9_.=-] ending in '/'`,
+    );
+  return prefix;
+}
+
+/**
+ * The Athena statement of a step: `UNLOAD (<select>) TO 's3://<bucket>/<prefix>' WITH (format = …)`.
+ * UNLOAD refuses a non-empty target, so a step can never overwrite a previous run's output.
+ */
+export function athenaUnload(step: QueryStep, bucketName: string): string {
+  if (!BUCKET.test(bucketName)) throw new Error(`invalid bucket name '${bucketName}'`);
+  checkTargetPrefix(step.targetPrefix);
+  if (step.format !== 'PARQUET' && step.format !== 'JSON')
+    throw new Error(`unknown format '${String(step.format)}'`);
+  return `UNLOAD (\n${step.select}\n) TO 's3://${bucketName}/${step.targetPrefix}' WITH (format = '${step.format}')`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The batch jobs in the local runtime: the runner (the state machine's steps, locally), the fast-forwarded
+ * scheduler, `runtime.health().jobs`, and the `/local/jobs/<job>/runs` endpoints `recostream jobs run
+ * --local` and `jobs list --local` use on the running runtime.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoJobRuns } from '../lambdas/jobs/dynamo-job-runs';
+import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
+import { LocalJobRunner } from './job-runner';
+import { LocalJobScheduler } from './job-scheduler';
+import type { Invoke, LocalTopology } from './topology';
+
+export interface LocalJobs {
+  readonly runner: LocalJobRunner;
+  readonly scheduler?: LocalJobScheduler;
+  /** Handles `POST|GET /local/jobs/<job>/runs`; false for any other request. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  health(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export interface LocalJobsOptions {
+  readonly topology: LocalTopology;
+  readonly invoke: Invoke;
+  readonly lakeDir: string;
+  readonly dataDir: string;
+  readonly dynamo: DynamoDBDocumentClient;
+  /** Run the schedules (fast-forwarded by `speed`); off: jobs run only on request. */
+  readonly schedule: boolean;
+  readonly speed?: number;
+  readonly log?: (message: string) => void;
+}
+
+/** Undefined when the template has no batch-job state machines (or no JobRuns table). */
+export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined {
+  const { topology } = options;
+  if (![...topology.stateMachines.values()].some((m) => m.job)) return undefined;
+  const jobRunsTable = [...topology.functions.values()].find((f) => f.environment.JOB_RUNS_TABLE_NAME)
+    ?.environment.JOB_RUNS_TABLE_NAME;
+  if (!jobRunsTable) return undefined;
+  const runs = new DynamoJobRuns(jobRunsTable, options.dynamo);
+  const runner = new LocalJobRunner({
+    topology,
+    invoke: options.invoke,
+    lakeDir: options.lakeDir,
+    alarmFile: join(options.dataDir, 'alarms.jsonl'),
+    runs,
+    log: options.log,
+  });
+  const scheduler = options.schedule
+    ? new LocalJobScheduler({
+        topology,
+        runner,
+        lakeDir: options.lakeDir,
+        speed: options.speed,
+        log: options.log,
+      })
+    : undefined;
+  scheduler?.start();
+  void runner.refreshActiveVersions().catch(() => undefined);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const match = /^\/local\/jobs\/([^/]+)\/runs$/.exec(req.url?.split('?')[0] ?? '');
+    if (!match) return false;
+    const job = decodeURIComponent(match[1] as string);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!(JOB_NAMES as readonly string[]).includes(job)) {
+      send(404, { message: `Unknown job '${job}': one of ${JOB_NAMES.join(', ')}` });
+      return true;
+    }
+    try {
+      if (req.method === 'POST') send(200, await runner.run(job as JobName));
+      else if (req.method === 'GET') {
+        const [list, pointer] = await Promise.all([
+          runs.listRuns(job as JobName, 50),
+          runs.getPointer(job as JobName),
+        ]);
+        send(200, { activeVersion: pointer?.activeVersion, revision: pointer?.revision, runs: list });
+      } else send(405, { message: 'Use POST to run the job, GET to list its runs' });
+    } catch (error) {
+      send(500, { message: (error as Error).message });
+    }
+    return true;
+  };
+
+  return {
+    runner,
+    scheduler,
+    handle,
+    // `{ cf: { lastRun, activeVersion, runs, ..., schedule: { expression, nextRunAt, speed } }, trending: ... }`
+    health: () => {
+      const jobs = runner.snapshot();
+      const schedule = scheduler?.byJob() ?? {};
+      return Object.fromEntries(
+        Object.entries(jobs).map(([job, snap]) => [job, { ...snap, schedule: schedule[job] }]),
+      );
+    },
+    stop: async () => {
+      await scheduler?.stop();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+-- Trending input: weighted, time-decayed interactions that happened in the last `hours` hours
+-- One row per distinct (event, item): product views, add-to-carts and purchase lines with event time
+-- occurred_at in (windowStart, windowTo] and received by windowTo (so a rerun with the same windowTo
+-- reads the same events). weight: viewWeight, cartWeight or purchaseWeight; decay: 0.5 ^ (age in
+-- hours / halfLifeHours), age = windowTo - occurred_at. category: the event's, or the purchase line's.
+-- Partitions from windowStart's hour on (pruneFromDt, pruneFromHour). DISTINCT drops duplicate
+-- deliveries of one event. Used as a subquery by trending.sql and trending_stats.sql.
+WITH positions AS (
+  SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
+  FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
+  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS tens (d)
+  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS units (d)
+),
+recent AS (
+  SELECT event_id, event_type, item_id, category, line_items, occurred_at, received_at
+  FROM events
+  WHERE event_type IN ('product_view', 'add_to_cart', 'purchase')
+    AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
+    AND occurred_at > {{windowStart}}
+    AND occurred_at <= {{windowTo}}
+    AND received_at <= {{windowTo}}
+),
+purchases AS (
+  SELECT event_id, line_items, json_array_length(CAST(line_items AS JSON)) AS line_count, occurred_at, received_at
+  FROM recent
+  WHERE event_type = 'purchase' AND line_items IS NOT NULL
+),
+lines AS (
+  SELECT event_id, event_type AS kind, item_id, category, occurred_at, received_at
+  FROM recent
+  WHERE event_type IN ('product_view', 'add_to_cart')
+  UNION ALL
+  SELECT
+    p.event_id,
+    'purchase' AS kind,
+    p.line_items[x.pos].itemid AS item_id,
+    p.line_items[x.pos].category AS category,
+    p.occurred_at,
+    p.received_at
+  FROM purchases AS p
+  JOIN positions AS x ON x.pos <= p.line_count
+),
+distinct_lines AS (
+  SELECT DISTINCT event_id, kind, item_id, category, occurred_at, received_at
+  FROM lines
+)
+SELECT
+  event_id,
+  kind,
+  item_id,
+  category,
+  occurred_at,
+  received_at,
+  CASE
+    WHEN kind = 'purchase' THEN {{purchaseWeight}}
+    WHEN kind = 'add_to_cart' THEN {{cartWeight}}
+    ELSE {{viewWeight}}
+  END
+    * power(
+      CAST(0.5 AS DOUBLE),
+      CAST(date_diff('millisecond', occurred_at, {{windowTo}}) AS DOUBLE) / 3600000 / {{halfLifeHours}}
+    ) AS decayed_weight
+FROM distinct_lines

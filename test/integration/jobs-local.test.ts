@@ -1,0 +1,138 @@
+/**
+ * End to end on the local runtime: simulated events in the lake (as the local Firehose writes them), then
+ * the cf and trending jobs run through the template's plan/validate/publish Lambdas and DuckDB steps, then
+ * the Similarities items of the active version are readable; an empty lake yields a rejected run and an
+ * alarm, and the active version stays; a rollback through the CLI restores the previous version.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { normalizeEvent } from '../../lambdas/shared/events';
+import { main } from '../../local/cli';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { TrafficSimulator } from '../../local/simulator';
+import { writeEvents } from '../support/job-lake';
+
+let runtime: LocalRuntime;
+const dataDir = mkdtempSync(join(tmpdir(), 'jobs-local-'));
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ dataDir, port: 0, trafficRate: 0, jobSpeed: 0 });
+}, 180_000);
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Simulator events that occurred (and arrived) before now, starting `hoursAgo` ago: at most `count`. */
+function recentEvents(count: number, seed: number, hoursAgo = 3, arrivedNow = false) {
+  const now = Date.now() - 1000;
+  const simulator = new TrafficSimulator({
+    seed,
+    users: 60,
+    items: 120,
+    startTime: new Date(now - hoursAgo * 3_600_000),
+  });
+  return simulator
+    .generate(count)
+    .filter((input) => Date.parse(String(input.occurredAt)) <= now)
+    .map((input) => {
+      const receivedAt = arrivedNow ? now : Date.parse(String(input.occurredAt));
+      const result = normalizeEvent(input, { receivedAt: new Date(receivedAt) });
+      if (!result.ok) throw new Error(result.rejection.message);
+      return result.event;
+    });
+}
+
+async function activeSimilarities(itemId: string) {
+  const tables = runtime.topology.functions;
+  const env = [...tables.values()].find((f) => f.environment.JOB_FUNCTION === 'publish')?.environment ?? {};
+  const pointer = (
+    await runtime.dynamo.send(
+      new GetCommand({ TableName: env.JOB_RUNS_TABLE_NAME, Key: { job: 'cf', runId: 'ACTIVE' } }),
+    )
+  ).Item;
+  const item = (
+    await runtime.dynamo.send(
+      new GetCommand({
+        TableName: env.SIMILARITIES_TABLE_NAME,
+        Key: { itemId, version: pointer?.activeVersion },
+      }),
+    )
+  ).Item;
+  return { pointer, item };
+}
+
+describe('batch jobs on the local runtime', () => {
+  it('an empty lake gives a rejected cf run, an alarm, and no active version', async () => {
+    const jobs = runtime.jobs;
+    if (!jobs) throw new Error('runtime has no jobs');
+    const run = await jobs.runner.run('cf');
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe('rejected');
+    expect(run.checks?.filter((c) => !c.passed).map((c) => c.name)).toEqual(
+      expect.arrayContaining(['non_empty_input_events', 'non_empty_output_rows']),
+    );
+    const alarms = readFileSync(join(dataDir, 'alarms.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(alarms.at(-1)).toMatchObject({ subject: 'RecoStream cf run rejected' });
+    expect(jobs.health()).toMatchObject({ cf: { runs: 1, rejected: 1, activeVersion: undefined } });
+  });
+
+  it('events in the lake -> jobs run cf -> Similarities readable for the active version', async () => {
+    await writeEvents(runtime.lakeDir as string, recentEvents(4000, 11));
+    const jobs = runtime.jobs;
+    if (!jobs) throw new Error('runtime has no jobs');
+    const started = Date.now();
+    const cf = await jobs.runner.run('cf');
+    process.stderr.write(`cf local run: ${Date.now() - started} ms, steps ${JSON.stringify(cf.stepMs)}\n`);
+    expect(cf.checks?.filter((c) => !c.passed)).toEqual([]);
+    expect(cf.status).toBe('published');
+    expect(cf.publish?.publishedItems).toBeGreaterThan(10);
+    const resultFile = join(runtime.lakeDir as string, 'jobs/cf/results', `run=${cf.runId}`, 'part-0.json');
+    const firstRow = JSON.parse(readFileSync(resultFile, 'utf8').split('\n')[0] as string);
+    const { pointer, item } = await activeSimilarities(firstRow.item_id);
+    expect(pointer?.activeVersion).toBe(cf.runId);
+    expect(item?.neighbours[0]).toEqual({
+      itemId: firstRow.neighbour_id,
+      score: firstRow.score,
+      support: firstRow.support,
+    });
+    expect(jobs.health()).toMatchObject({ cf: { activeVersion: cf.runId, published: 1 } });
+
+    const trending = await jobs.runner.run('trending');
+    expect(trending.status).toBe('published');
+  });
+
+  it('jobs run --local, jobs list --local and rollback --local work against the running runtime', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    const before = (await activeSimilarities('x')).pointer?.activeVersion as string;
+    // Arrived after the previous run: the incremental run reads exactly these and merges its state.
+    await writeEvents(runtime.lakeDir as string, recentEvents(1500, 12, 1, true));
+    const code = await main(['jobs', 'run', 'cf', '--local', '--data-dir', dataDir], io);
+    expect([code, out.at(-1)]).toEqual([0, expect.stringContaining('published')]);
+    const after = (await activeSimilarities('x')).pointer?.activeVersion as string;
+    expect(after).not.toBe(before);
+    expect(out.at(-1)).toContain(`cf run ${after}: published`);
+
+    expect(await main(['jobs', 'list', 'cf', '--local', '--data-dir', dataDir], io)).toBe(0);
+    expect(out.at(-1)?.split('\n')[0]).toMatch(new RegExp(`^\\* ${after}  published`));
+
+    expect(
+      await main(['rollback', 'similarities', '--to', before, '--local', '--data-dir', dataDir], io),
+    ).toBe(0);
+    expect(out.at(-1)).toBe(`similarities: active version ${after} -> ${before} (pointer revision 3)`);
+    expect((await activeSimilarities('x')).pointer?.activeVersion).toBe(before);
+
+    expect(
+      await main(['rollback', 'similarities', '--to', 'nope', '--local', '--data-dir', dataDir], io),
+    ).toBe(1);
+    expect(err.at(-1)).toBe("recostream rollback: cf: no run 'nope' (see `recostream jobs list cf`)");
+    expect(existsSync(join(dataDir, 'runtime.json'))).toBe(true);
+  });
+});

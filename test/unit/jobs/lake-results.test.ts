@@ -1,0 +1,35 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { LakeResultReader } from '../../../lambdas/jobs/lake-results';
+import { FileObjectReader } from '../../../lambdas/shared/object-store';
+
+describe('LakeResultReader', () => {
+  const root = mkdtempSync(join(tmpdir(), 'results-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'lake', 'jobs', 'cf', 'results', 'run=r1');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'part-0.json'), '{"a":1}\n{"a":2}\n');
+  // Athena UNLOAD: gzip without a telling extension.
+  writeFileSync(join(dir, '20261126_abc_00001'), gzipSync('{"a":3}\n'));
+  writeFileSync(join(dir, '.part-1.json.tmp'), '{"half":');
+  writeFileSync(join(dir, '_SUCCESS'), '');
+  mkdirSync(join(root, 'lake', 'jobs', 'cf', 'results', 'run=r10'), { recursive: true });
+  writeFileSync(join(root, 'lake', 'jobs', 'cf', 'results', 'run=r10', 'part-0.json'), '{"a":10}\n');
+
+  const reader = new LakeResultReader(new FileObjectReader(root), 'lake');
+
+  it('reads plain and gzip NDJSON under exactly the prefix, skipping markers and partial files', async () => {
+    expect(await reader.readRows('jobs/cf/results/run=r1/')).toEqual([{ a: 3 }, { a: 1 }, { a: 2 }]);
+  });
+
+  it('returns no rows for a missing prefix', async () => {
+    expect(await reader.readRows('jobs/cf/results/run=none/')).toEqual([]);
+  });
+
+  it('names the object and line of a bad row', async () => {
+    writeFileSync(join(root, 'lake', 'bad.json'), '{"a":1}\nnot json\n');
+    await expect(reader.readRows('bad.json')).rejects.toThrow(/^lake\/bad\.json line 2 is not JSON/);
+  });
+});
