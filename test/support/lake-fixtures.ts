@@ -96,12 +96,67 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
     // Anonymous, no session, and a signed-in event of someone else in the same minute.
     { type: 'page_view', eventId: 'edge-4', anonymousId: 'edge-anon', occurredAt: day2 },
     { type: 'custom', eventId: 'edge-5', userId: 'edge-user', name: 'newsletter', occurredAt: day2 },
+    ...recommendationEvents(now),
   );
   return inputs.map((input) => {
     const result = normalizeEvent(input, { receivedAt: now });
     if (!result.ok) throw new Error(`fixture event rejected: ${JSON.stringify(result.rejection)}`);
     return result.event;
   });
+}
+
+/**
+ * Impressions and clicks for the CTR queries: two variants, a click at position 1 and one at position 0,
+ * an impression and a click delivered twice, a click on an item that was not shown, a click without
+ * impression, and a clicked impression outside the 30-day window.
+ */
+function recommendationEvents(now: Date): object[] {
+  const d1 = at(now, -1, '13:00').toISOString();
+  const d2 = at(now, -2, '13:00').toISOString();
+  const old = at(now, -60, '13:00').toISOString();
+  const impression = (
+    eventId: string,
+    recommendationId: string,
+    variant: string,
+    itemIds: string[],
+    occurredAt: string,
+  ) => ({
+    type: 'recommendation_impression',
+    eventId,
+    userId: 'edge-user',
+    recommendationId,
+    variant,
+    itemIds,
+    occurredAt,
+  });
+  const click = (
+    eventId: string,
+    recommendationId: string,
+    itemId: string,
+    occurredAt: string,
+    position?: number,
+  ) => ({
+    type: 'recommendation_click',
+    eventId,
+    userId: 'edge-user',
+    recommendationId,
+    itemId,
+    occurredAt,
+    ...(position === undefined ? {} : { position }),
+  });
+  return [
+    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1),
+    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1),
+    click('clk-1', 'rec-1', 'i2', d1, 1),
+    click('clk-1', 'rec-1', 'i2', d1, 1),
+    impression('imp-2', 'rec-2', 'recent-heavy', ['i4', 'i1'], d2),
+    click('clk-2', 'rec-2', 'i4', d2),
+    click('clk-3', 'rec-2', 'i9', d2),
+    impression('imp-3', 'rec-3', 'control', ['i5'], d1),
+    click('clk-4', 'rec-none', 'i1', d1, 0),
+    impression('imp-old', 'rec-old', 'control', ['i1', 'i2'], old),
+    click('clk-old', 'rec-old', 'i1', old, 0),
+  ];
 }
 
 /** The delivery stream's S3 prefix, as lib/data-lake.ts builds it from the partition keys. */

@@ -102,6 +102,12 @@ function mapTrack(message: JsonObject, properties: JsonObject, common: JsonObjec
       return mapProductEvent('remove_from_cart', message.event, properties, common);
     case 'order completed':
       return mapOrderCompleted(properties, common);
+    case 'product clicked':
+      // A click on a recommended product carries the recommendation's id; any other click stays custom.
+      if (properties.recommendation_id === undefined || properties.recommendation_id === null) {
+        return accept({ ...common, type: 'custom', name: message.event, properties });
+      }
+      return mapRecommendationClick(message.event, properties, common);
     case 'products searched':
       if (properties.query === undefined || properties.query === null) {
         return reject('properties.query', `properties.query: required for '${message.event}'`);
@@ -132,6 +138,30 @@ function mapProductEvent(
     category: properties.category,
     price: properties.price,
     currency: properties.currency,
+  });
+}
+
+/**
+ * 'Product Clicked' with `recommendation_id` (the recommendationId of the API answer). Segment's own
+ * `variant` and `position` mean the product variant and a position of unspecified base, so the A/B
+ * variant and the 0-based list index travel as `recommendation_variant` and `recommendation_position`.
+ */
+function mapRecommendationClick(
+  eventName: string,
+  properties: JsonObject,
+  common: JsonObject,
+): SegmentMappingResult {
+  const itemId = productId(properties);
+  if (itemId === undefined) {
+    return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
+  }
+  return accept({
+    ...common,
+    type: 'recommendation_click',
+    recommendationId: idString(properties.recommendation_id),
+    itemId,
+    position: properties.recommendation_position,
+    variant: properties.recommendation_variant,
   });
 }
 

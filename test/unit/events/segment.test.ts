@@ -193,6 +193,41 @@ describe('segmentToEventInput: e-commerce spec v2', () => {
     });
   });
 
+  it("maps 'Product Clicked' with recommendation_id to recommendation_click", () => {
+    const properties = {
+      product_id: 'p-7',
+      recommendation_id: 'rec-1',
+      recommendation_position: 2,
+      recommendation_variant: 'control',
+      variant: 'blue',
+      position: 3,
+    };
+    expect(canonical(track('Product Clicked', properties))).toMatchObject({
+      type: 'recommendation_click',
+      recommendationId: 'rec-1',
+      itemId: 'p-7',
+      position: 2,
+      variant: 'control',
+      userId: 'user-1',
+    });
+    expect(canonical(track('Product Clicked', { sku: 9, recommendation_id: 42 }))).toMatchObject({
+      type: 'recommendation_click',
+      recommendationId: '42',
+      itemId: '9',
+    });
+    expect(rejected(track('Product Clicked', { recommendation_id: 'rec-1' }))).toMatchObject({
+      field: 'properties.product_id',
+    });
+  });
+
+  it("keeps 'Product Clicked' without recommendation_id as a custom event", () => {
+    expect(canonical(track('Product Clicked', { product_id: 'p-7', position: 3 }))).toMatchObject({
+      type: 'custom',
+      name: 'Product Clicked',
+      properties: { product_id: 'p-7', position: 3 },
+    });
+  });
+
   it.each(['product viewed', '  PRODUCT VIEWED ', 'Product viewed'])(
     'matches %p case- and space-insensitively',
     (name) => {

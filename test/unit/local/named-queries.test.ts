@@ -177,14 +177,91 @@ function rejectedByReason(records: readonly QuarantineRecord[]): Row[] {
     .map((g) => ({ dt: g.dt, reason: g.reason, rejected: g.rejected, requests: g.requests.size }));
 }
 
+/** Impression slots and clicks of the last 30 days, each counted once, as the CTR queries define them. */
+function recommendationSlots(events: readonly CanonicalEvent[]) {
+  const slots = new Map<
+    string,
+    { recommendationId: string; variant: string; itemId: string; position: number }
+  >();
+  const clicks = new Set<string>();
+  for (const e of events) {
+    if (eventPartition(e).dt < since(30)) continue;
+    if (e.type === 'recommendation_impression') {
+      e.itemIds.forEach((itemId, position) => {
+        const key = JSON.stringify([e.recommendationId, itemId]);
+        slots.set(key, { recommendationId: e.recommendationId, variant: e.variant, itemId, position });
+      });
+    }
+    if (e.type === 'recommendation_click') clicks.add(JSON.stringify([e.recommendationId, e.itemId]));
+  }
+  return [...slots].map(([key, slot]) => ({ ...slot, clicked: clicks.has(key) }));
+}
+
+function ctrByVariant(events: readonly CanonicalEvent[]): Row[] {
+  const variants = new Map<string, Map<string, { shown: number; clicks: number }>>();
+  for (const slot of recommendationSlots(events)) {
+    const recs = variants.get(slot.variant) ?? new Map<string, { shown: number; clicks: number }>();
+    const rec = recs.get(slot.recommendationId) ?? { shown: 0, clicks: 0 };
+    rec.shown++;
+    if (slot.clicked) rec.clicks++;
+    recs.set(slot.recommendationId, rec);
+    variants.set(slot.variant, recs);
+  }
+  return [...variants]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([variant, recs]) => {
+      const all = [...recs.values()];
+      const shown = all.reduce((n, r) => n + r.shown, 0);
+      const clicks = all.reduce((n, r) => n + r.clicks, 0);
+      const clicked = all.filter((r) => r.clicks > 0).length;
+      return {
+        variant,
+        impressions: all.length,
+        items_shown: shown,
+        clicks,
+        clicked_recommendations: clicked,
+        ctr: ratio(clicks, shown),
+        recommendation_ctr: ratio(clicked, all.length),
+      };
+    });
+}
+
+function ctrByPosition(events: readonly CanonicalEvent[]): Row[] {
+  const groups = new Map<string, { variant: string; position: number; shown: number; clicks: number }>();
+  for (const slot of recommendationSlots(events)) {
+    const key = JSON.stringify([slot.variant, slot.position]);
+    const g = groups.get(key) ?? { variant: slot.variant, position: slot.position, shown: 0, clicks: 0 };
+    g.shown++;
+    if (slot.clicked) g.clicks++;
+    groups.set(key, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => cmp(a.variant, b.variant) || a.position - b.position)
+    .map((g) => ({
+      variant: g.variant,
+      position: g.position,
+      items_shown: g.shown,
+      clicks: g.clicks,
+      ctr: ratio(g.clicks, g.shown),
+    }));
+}
+
 /** Ratio columns are rounded to 4 decimals by the SQL and compared to that precision. */
-const RATIO_COLUMNS = new Set(['view_to_cart', 'cart_to_purchase', 'view_to_purchase']);
+const RATIO_COLUMNS = new Set([
+  'view_to_cart',
+  'cart_to_purchase',
+  'view_to_purchase',
+  'ctr',
+  'recommendation_ctr',
+]);
 
 const EXPECTED: Readonly<Record<string, (f: LakeFixture) => Row[]>> = {
   daily_active_users: (f) => dailyActiveUsers(f.events),
   funnel_by_day: (f) => funnelByDay(f.events),
   top_items_by_category: (f) => topItemsByCategory(f.events),
   rejected_by_reason: (f) => rejectedByReason(f.records),
+  ctr_by_variant: (f) => ctrByVariant(f.events),
+  ctr_by_position: (f) => ctrByPosition(f.events),
 };
 
 describe('sql/named', () => {
@@ -224,7 +301,10 @@ describe('sql/named', () => {
     const code = text
       .split('\n')
       .map((line) => line.replace(/--.*$/, ''))
-      .join('\n');
+      .join('\n')
+      // The one UNNEST both engines run alike: an array of strings with its 1-based ordinality (Trino's
+      // syntax, which DuckDB accepts too); arrays of structs (line_items) unnest differently.
+      .replace(/CROSS JOIN UNNEST\(\w+\.item_ids\) WITH ORDINALITY AS \w+ \(item_id, pos\)/g, '');
 
     it('starts with a one-line `-- description` (the Athena named query description)', () => {
       expect(text).toMatch(/^-- \S.{9,}\n/);

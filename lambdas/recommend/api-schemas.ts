@@ -1,0 +1,172 @@
+/**
+ * The recommendation API's contract as zod schemas: the handler parses requests with them, the tests
+ * check responses against them, and openapi.ts turns them into the OpenAPI document served at
+ * /v1/openapi.json, so the document cannot drift from what the handler accepts and returns.
+ */
+import { z } from 'zod';
+
+export const MAX_LIMIT = 50;
+export const DEFAULT_LIMIT = 10;
+export const MAX_EXCLUDED_ITEMS = 100;
+
+/** The API's routes; lib/recommendation-api.ts creates exactly these methods. */
+export const RECOMMEND_ROUTES = {
+  userRecommendations: { method: 'GET', path: '/v1/users/{userId}/recommendations' },
+  similarItems: { method: 'GET', path: '/v1/items/{itemId}/similar' },
+  trendingItems: { method: 'GET', path: '/v1/items/trending' },
+  openApi: { method: 'GET', path: '/v1/openapi.json' },
+} as const;
+export type RecommendRoute = keyof typeof RECOMMEND_ROUTES;
+
+const Identifier = z.string().min(1).max(256);
+
+const commaList = <T extends z.ZodType<string, string>>(item: T, max: number, description: string) =>
+  z
+    .string()
+    .max(8192)
+    .meta({ description })
+    .transform((s) =>
+      s
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(item).max(max, { error: `at most ${max} values` }));
+
+/** An integer query parameter; every message says what is expected. */
+const integerParameter = (min: number, max: number) => {
+  const range = { error: `expected an integer from ${min} to ${max}` };
+  return z.coerce.number().int({ error: 'expected an integer' }).min(min, range).max(max, range);
+};
+
+const Limit = integerParameter(1, MAX_LIMIT)
+  .default(DEFAULT_LIMIT)
+  .meta({ description: `Number of items, 1-${MAX_LIMIT}.` });
+
+export const ExclusionSchema = z.enum(['purchased', 'cart', 'none']);
+
+export const UserPathSchema = z.object({
+  userId: Identifier.refine((id) => id !== 'anon#', {
+    error: 'anon# must be followed by the anonymousId',
+  }).meta({
+    description:
+      'User id as sent to the ingest API, or `anon#<anonymousId>` (URL-encoded: `anon%23<anonymousId>`) ' +
+      'for an anonymous visitor.',
+  }),
+});
+
+export const ItemPathSchema = z.object({ itemId: Identifier.meta({ description: 'Item id.' }) });
+
+export const UserRecommendationsQuerySchema = z.strictObject({
+  limit: Limit,
+  exclude: commaList(
+    ExclusionSchema,
+    3,
+    "What to leave out of the user's own items: `purchased` (within the purchase window), `cart`; " +
+      '`none` for nothing. Default: `purchased,cart`.',
+  ).optional(),
+  excludeItems: commaList(
+    Identifier,
+    MAX_EXCLUDED_ITEMS,
+    'Item ids the caller hides, comma-separated.',
+  ).optional(),
+  category: Identifier.meta({ description: 'Only items of this category.' }).optional(),
+  categoryCap: integerParameter(1, MAX_LIMIT)
+    .meta({ description: 'At most this many items per category (diversity).' })
+    .optional(),
+});
+
+export const SimilarItemsQuerySchema = z.strictObject({
+  limit: Limit,
+  excludeItems: commaList(
+    Identifier,
+    MAX_EXCLUDED_ITEMS,
+    'Item ids the caller hides, comma-separated.',
+  ).optional(),
+});
+
+export const TrendingQuerySchema = z.strictObject({
+  limit: Limit,
+  category: Identifier.meta({ description: 'Trending in this category; global when absent.' }).optional(),
+});
+
+export const RecommendationItemSchema = z.object({
+  itemId: z.string(),
+  score: z.number(),
+  reason: z
+    .string()
+    .meta({ description: 'e.g. "because you viewed item-42", "trending in books", "popular".' }),
+  category: z.string().optional(),
+});
+
+export const ModelVersionSchema = z
+  .object({
+    cf: z.string().nullable().meta({ description: 'Active collaborative-filtering version, null if none.' }),
+    trending: z.string().nullable().meta({ description: 'Active trending version, null if none.' }),
+  })
+  .meta({ description: 'The published batch results this answer was computed from.' });
+
+export const UserRecommendationsResponseSchema = z.object({
+  userId: z.string(),
+  recommendationId: z.uuid().meta({
+    description: 'Send it back with recommendation_click events to measure click-through rate.',
+  }),
+  variant: z.string().meta({ description: 'A/B variant the user is assigned to.' }),
+  generatedAt: z.iso.datetime(),
+  model: ModelVersionSchema,
+  items: z.array(RecommendationItemSchema),
+});
+
+export const SimilarItemsResponseSchema = z.object({
+  itemId: z.string(),
+  generatedAt: z.iso.datetime(),
+  model: ModelVersionSchema,
+  items: z.array(RecommendationItemSchema),
+});
+
+export const TrendingResponseSchema = z.object({
+  category: z.string().nullable(),
+  generatedAt: z.iso.datetime(),
+  model: ModelVersionSchema,
+  items: z.array(RecommendationItemSchema),
+});
+
+export const ErrorResponseSchema = z.object({
+  message: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+export type RecommendationItem = z.infer<typeof RecommendationItemSchema>;
+export type UserRecommendationsResponse = z.infer<typeof UserRecommendationsResponseSchema>;
+export type SimilarItemsResponse = z.infer<typeof SimilarItemsResponseSchema>;
+export type TrendingResponse = z.infer<typeof TrendingResponseSchema>;
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+export type UserRecommendationsQuery = z.infer<typeof UserRecommendationsQuerySchema>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ErrorResponse };
+
+/** Parses path or query parameters; the error names every offending parameter. */
+export function parseParameters<S extends z.ZodType>(
+  schema: S,
+  input: Record<string, string | undefined> | null | undefined,
+  where: 'path' | 'query',
+): ParseResult<z.infer<S>> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return { ok: true, value: result.data };
+  const errors = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return { field: where, message: `unknown ${where} parameter(s): ${issue.keys.join(', ')}` };
+    }
+    const field = issue.path.map(String).join('.') || where;
+    return { field, message: `${field}: ${issue.message}` };
+  });
+  return {
+    ok: false,
+    error: {
+      message: errors.map((e) => e.message).join('; '),
+      code: `invalid_${where}_parameters`,
+      errors,
+    },
+  };
+}

@@ -1,0 +1,320 @@
+/**
+ * DynamoDB adapter of `RecommendationReads`.
+ *
+ * - Profiles: one GetItem per request (never cached: recommendations must follow what the user just did).
+ * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container.
+ * - Similarities / Trending: BatchGetItem of at most 100 keys per call, UnprocessedKeys retried with
+ *   exponential backoff and full jitter. Rows of a version never change once published, so they are
+ *   cached per (key, version) in a bounded LRU; a flip of the pointer simply reads new keys.
+ * - Popular (only until the first trending run is published): a bounded Scan of ItemStats `TOTAL` rows,
+ *   cached for `popularTtlMs`.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
+import type { ActiveVersions, RecommendationReads } from './recommendation-service';
+import type { NeighbourView, ProfileView, TrendingEntry } from './scoring';
+
+export interface DynamoReadsOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly profilesTable: string;
+  readonly similaritiesTable: string;
+  readonly trendingTable: string;
+  readonly jobRunsTable: string;
+  readonly itemStatsTable: string;
+  /** @default 60000 */
+  readonly pointerTtlMs?: number;
+  /** @default 300000 */
+  readonly popularTtlMs?: number;
+  /** ItemStats rows a popular-list scan reads at most. @default 2000 */
+  readonly popularScanLimit?: number;
+  /** Cached published rows (neighbour and trending lists). @default 20000 */
+  readonly cacheEntries?: number;
+  /** BatchGetItem calls per chunk, the first included. @default 5 */
+  readonly maxAttempts?: number;
+  /** @default 25 */
+  readonly baseDelayMs?: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const BATCH_GET_LIMIT = 100;
+const PROFILE_ATTRIBUTE_NAMES = {
+  '#userId': 'userId',
+  '#recent': 'recent',
+  '#purchased': 'purchased',
+  '#cart': 'cart',
+  '#affinities': 'affinities',
+  '#session': 'session',
+};
+const PROFILE_PROJECTION = Object.keys(PROFILE_ATTRIBUTE_NAMES).join(', ');
+
+export class DynamoRecommendationReads implements RecommendationReads {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private pointers?: { value: Promise<ActiveVersions>; expiresAt: number };
+  private popularCache?: { value: Promise<readonly TrendingEntry[]>; expiresAt: number };
+  private readonly rows: LruCache<unknown>;
+
+  constructor(private readonly options: DynamoReadsOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.rows = new LruCache(options.cacheEntries ?? 20_000);
+  }
+
+  async profile(userId: string): Promise<ProfileView | undefined> {
+    const out = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.profilesTable,
+        Key: { userId },
+        // Only what scoring reads: the dedupe state (`seen`, `hwm`) is most of a busy profile's bytes.
+        ProjectionExpression: PROFILE_PROJECTION,
+        ExpressionAttributeNames: PROFILE_ATTRIBUTE_NAMES,
+      }),
+    );
+    return out.Item ? toProfileView(out.Item) : undefined;
+  }
+
+  activeVersions(): Promise<ActiveVersions> {
+    const now = this.now();
+    if (this.pointers && this.pointers.expiresAt > now) return this.pointers.value;
+    const value = this.readPointers();
+    this.pointers = { value, expiresAt: now + (this.options.pointerTtlMs ?? 60_000) };
+    // A failed read is not cached: the next request tries again.
+    value.catch(() => {
+      if (this.pointers?.value === value) this.pointers = undefined;
+    });
+    return value;
+  }
+
+  async neighbours(
+    itemIds: readonly string[],
+    version: string,
+  ): Promise<Map<string, readonly NeighbourView[]>> {
+    const rows = await this.cachedRows(
+      this.options.similaritiesTable,
+      itemIds.map((itemId) => ({ itemId, version })),
+      (key) => `s\u0000${version}\u0000${key.itemId}`,
+      (item) => toNeighbours(item.neighbours),
+    );
+    const result = new Map<string, readonly NeighbourView[]>();
+    itemIds.forEach((itemId, i) => {
+      const list = rows[i];
+      if (list) result.set(itemId, list);
+    });
+    return result;
+  }
+
+  async trending(scopes: readonly string[], version: string): Promise<Map<string, readonly TrendingEntry[]>> {
+    const rows = await this.cachedRows(
+      this.options.trendingTable,
+      scopes.map((scope) => ({ scope, version })),
+      (key) => `t\u0000${version}\u0000${key.scope}`,
+      (item) => toEntries(item.items),
+    );
+    const result = new Map<string, readonly TrendingEntry[]>();
+    scopes.forEach((scope, i) => {
+      const list = rows[i];
+      if (list) result.set(scope, list);
+    });
+    return result;
+  }
+
+  popular(limit: number): Promise<readonly TrendingEntry[]> {
+    const now = this.now();
+    if (!this.popularCache || this.popularCache.expiresAt <= now) {
+      const value = this.scanPopular();
+      this.popularCache = { value, expiresAt: now + (this.options.popularTtlMs ?? 300_000) };
+      value.catch(() => {
+        if (this.popularCache?.value === value) this.popularCache = undefined;
+      });
+    }
+    return this.popularCache.value.then((list) => list.slice(0, limit));
+  }
+
+  private async readPointers(): Promise<ActiveVersions> {
+    const jobs: JobName[] = ['cf', 'trending'];
+    const items = await this.batchGet(
+      this.options.jobRunsTable,
+      jobs.map((job) => ({ job, runId: ACTIVE_POINTER_ID })),
+    );
+    const versions: { cf?: string; trending?: string } = {};
+    for (const item of items) {
+      const job = item.job;
+      const version = item.activeVersion;
+      if ((job === 'cf' || job === 'trending') && typeof version === 'string' && version !== '') {
+        versions[job] = version;
+      }
+    }
+    return versions;
+  }
+
+  /**
+   * Rows for `keys` in order (undefined where the table has none), through the version-keyed cache.
+   * Absent rows are cached too: a version is immutable, so "no neighbours" stays true for it.
+   */
+  private async cachedRows<K extends Record<string, string>, V>(
+    table: string,
+    keys: readonly K[],
+    cacheKey: (key: K) => string,
+    convert: (item: Record<string, unknown>) => V,
+  ): Promise<Array<V | undefined>> {
+    const result: Array<V | undefined> = new Array(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const hit = this.rows.get(cacheKey(key));
+      if (hit === undefined) missing.push(i);
+      else result[i] = (hit === ABSENT ? undefined : hit) as V | undefined;
+    });
+    if (missing.length === 0) return result;
+    const unique = [...new Map(missing.map((i) => [cacheKey(keys[i] as K), keys[i] as K])).values()];
+    const items = await this.batchGet(table, unique);
+    const found = new Map<string, V>();
+    for (const item of items) found.set(cacheKey(item as K), convert(item));
+    for (const key of unique) {
+      const k = cacheKey(key);
+      this.rows.set(k, found.has(k) ? found.get(k) : ABSENT);
+    }
+    for (const i of missing) result[i] = found.get(cacheKey(keys[i] as K));
+    return result;
+  }
+
+  /** BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff; throws when keys stay unprocessed. */
+  private async batchGet(
+    table: string,
+    keys: readonly Record<string, string>[],
+  ): Promise<Record<string, unknown>[]> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const baseDelayMs = this.options.baseDelayMs ?? 25;
+    const chunks: Record<string, string>[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
+    const results = await Promise.all(
+      chunks.map(async (chunk) => {
+        const items: Record<string, unknown>[] = [];
+        let pending: Record<string, unknown>[] = chunk;
+        for (let attempt = 1; pending.length > 0; attempt++) {
+          const out: BatchGetCommandOutput = await this.options.client.send(
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+          );
+          items.push(...((out.Responses?.[table] ?? []) as Record<string, unknown>[]));
+          pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+          if (pending.length === 0) break;
+          if (attempt >= maxAttempts) {
+            throw new Error(
+              `BatchGetItem on ${table}: ${pending.length} keys still unprocessed after ${attempt} attempts`,
+            );
+          }
+          await this.sleep(Math.floor(this.random() * baseDelayMs * 2 ** (attempt - 1)));
+        }
+        return items;
+      }),
+    );
+    return results.flat();
+  }
+
+  private async scanPopular(): Promise<readonly TrendingEntry[]> {
+    const limit = this.options.popularScanLimit ?? 2000;
+    const scored: TrendingEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let read = 0;
+    do {
+      const out = await this.options.client.send(
+        new ScanCommand({
+          TableName: this.options.itemStatsTable,
+          FilterExpression: '#bucket = :total',
+          ExpressionAttributeNames: { '#bucket': 'bucket' },
+          ExpressionAttributeValues: { ':total': 'TOTAL' },
+          Limit: Math.min(1000, limit - read),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      read += out.ScannedCount ?? 0;
+      for (const item of out.Items ?? []) {
+        const score = num(item.purchases) * 5 + num(item.carts) * 3 + num(item.views);
+        if (score > 0 && typeof item.itemId === 'string') {
+          scored.push({
+            itemId: item.itemId,
+            score,
+            ...(typeof item.category === 'string' ? { category: item.category } : {}),
+          });
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && read < limit);
+    return scored.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1)).slice(0, 200);
+  }
+}
+
+const ABSENT = Symbol('absent');
+
+/** A small LRU on Map's insertion order. */
+class LruCache<V> {
+  private readonly map = new Map<string, V | typeof ABSENT>();
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | typeof ABSENT | undefined {
+    const value = this.map.get(key);
+    if (value === undefined) return undefined;
+    this.map.delete(key);
+    this.map.set(key, value);
+    return value;
+  }
+
+  set(key: string, value: V | typeof ABSENT | undefined): void {
+    if (value === undefined) return;
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+  }
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toNeighbours(value: unknown): readonly NeighbourView[] {
+  return toEntries(value);
+}
+
+function toEntries(value: unknown): TrendingEntry[] {
+  if (!Array.isArray(value)) return [];
+  const entries: TrendingEntry[] = [];
+  for (const v of value) {
+    if (!isObject(v) || typeof v.itemId !== 'string' || typeof v.score !== 'number') continue;
+    entries.push({
+      itemId: v.itemId,
+      score: v.score,
+      ...(typeof v.category === 'string' ? { category: v.category } : {}),
+    });
+  }
+  return entries;
+}
+
+/** A stored profile as scoring reads it; missing collections (older items) read as empty. */
+export function toProfileView(item: Record<string, unknown>): ProfileView {
+  return {
+    userId: String(item.userId),
+    recent: Array.isArray(item.recent) ? (item.recent as ProfileView['recent']) : [],
+    purchased: Array.isArray(item.purchased) ? (item.purchased as ProfileView['purchased']) : [],
+    cart: isObject(item.cart) ? (item.cart as ProfileView['cart']) : {},
+    affinities: isObject(item.affinities) ? (item.affinities as ProfileView['affinities']) : {},
+    ...(isObject(item.session)
+      ? { session: item.session as unknown as NonNullable<ProfileView['session']> }
+      : {}),
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * Recommendation API Lambda (API Gateway REST, Lambda proxy integration, payload v1).
+ *
+ *   GET /v1/users/{userId}/recommendations?limit=&exclude=&excludeItems=&category=&categoryCap=
+ *   GET /v1/items/{itemId}/similar?limit=&excludeItems=
+ *   GET /v1/items/trending?category=&limit=
+ *   GET /v1/openapi.json
+ *
+ * Thin: parse with the zod schemas (api-schemas.ts), assign the variant (variants.ts), call the service
+ * (recommendation-service.ts, which plans the reads and calls the pure scoring), map to JSON. A user
+ * response is recorded as one `recommendation_impression` on the events stream; the put starts as soon
+ * as the ranking is known, runs while the response is serialised, and is bounded by a short timeout:
+ * a failure is logged and counted, never returned to the caller.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
+import { numberEnv, requireEnv } from '../shared/env';
+import { instrumented } from '../shared/observability';
+import {
+  type ErrorResponse,
+  ItemPathSchema,
+  parseParameters,
+  RECOMMEND_ROUTES,
+  type RecommendationItem,
+  SimilarItemsQuerySchema,
+  type SimilarItemsResponse,
+  TrendingQuerySchema,
+  type TrendingResponse,
+  UserPathSchema,
+  UserRecommendationsQuerySchema,
+  type UserRecommendationsResponse,
+} from './api-schemas';
+import { DynamoRecommendationReads } from './dynamo-reads';
+import { type ImpressionSink, impressionEvent, impressionRecord } from './impression';
+import { KinesisImpressionSink } from './kinesis-impression-sink';
+import { buildOpenApiDocument } from './openapi';
+import {
+  type RecommendationReads,
+  similarTo,
+  trendingNow,
+  userRecommendations,
+} from './recommendation-service';
+import type { Recommendation, ScoringOptions } from './scoring';
+import { assignVariant, parseVariantsConfig, type VariantsConfig } from './variants';
+
+export type RecommendMetricName =
+  | 'Requests'
+  | 'RecommendationResponses'
+  | 'ImpressionsPublished'
+  | 'ImpressionPublishFailures'
+  | 'EmptyRecommendations';
+
+export interface RecommendMetrics {
+  count(name: RecommendMetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}
+
+type HandlerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface RecommendHandlerDeps {
+  readonly reads: RecommendationReads;
+  readonly impressions: ImpressionSink;
+  /** @default DEFAULT_VARIANTS (one `control` variant) */
+  readonly variants?: VariantsConfig;
+  /** Bound on the impression put. @default 150 */
+  readonly impressionTimeoutMs?: number;
+  /** Scoring settings that are not per variant (maxSources, purchasedWindowDays). */
+  readonly scoring?: Partial<Pick<ScoringOptions, 'maxSources' | 'purchasedWindowDays'>>;
+  readonly clock?: () => Date;
+  readonly generateId?: () => string;
+  readonly logger?: HandlerLogger;
+  readonly metrics?: RecommendMetrics;
+}
+
+export type RecommendHandler = (
+  event: APIGatewayProxyEvent,
+  context?: Context,
+) => Promise<APIGatewayProxyResult>;
+
+export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHandler {
+  const clock = deps.clock ?? (() => new Date());
+  const generateId = deps.generateId ?? randomUUID;
+  const log: HandlerLogger = deps.logger ?? new Logger({ serviceName: 'recommend' });
+  const metrics: RecommendMetrics = deps.metrics ?? { count: () => {} };
+  const variants = deps.variants ?? parseVariantsConfig(undefined);
+  const impressionTimeoutMs = deps.impressionTimeoutMs ?? 150;
+  let openApiBody: string | undefined;
+
+  /** Never rejects: the caller's answer does not depend on it. */
+  async function recordImpression(input: Parameters<typeof impressionEvent>[0]): Promise<void> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`impression put timed out after ${impressionTimeoutMs} ms`));
+      }, impressionTimeoutMs);
+    });
+    try {
+      const record = impressionRecord(impressionEvent(input));
+      await Promise.race([deps.impressions.send(record, controller.signal), timeout]);
+      metrics.count('ImpressionsPublished', 1);
+    } catch (error) {
+      metrics.count('ImpressionPublishFailures', 1);
+      log.warn('impression not recorded', {
+        recommendationId: input.recommendationId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function forUser(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const path = parseParameters(UserPathSchema, event.pathParameters, 'path');
+    if (!path.ok) return errorResponse(400, path.error);
+    const query = parseParameters(UserRecommendationsQuerySchema, event.queryStringParameters, 'query');
+    if (!query.ok) return errorResponse(400, query.error);
+    const { userId } = path.value;
+    const now = clock();
+    const variant = assignVariant(variants, userId);
+    const result = await userRecommendations(deps.reads, {
+      userId,
+      ...query.value,
+      now: now.getTime(),
+      scoring: { ...deps.scoring, weights: variant.weights },
+    });
+    const recommendationId = generateId();
+    const generatedAt = now.toISOString();
+    // Started before the body is built, awaited before returning (Lambda freezes after the return).
+    const impression =
+      result.items.length > 0
+        ? recordImpression({
+            userId,
+            recommendationId,
+            itemIds: result.items.map((i) => i.itemId),
+            variant: variant.name,
+            at: generatedAt,
+          })
+        : undefined;
+    const body: UserRecommendationsResponse = {
+      userId,
+      recommendationId,
+      variant: variant.name,
+      generatedAt,
+      model: result.model,
+      items: result.items.map(toItem),
+    };
+    const response = jsonResponse(200, body);
+    metrics.count('RecommendationResponses', 1, { variant: variant.name });
+    if (result.items.length === 0) metrics.count('EmptyRecommendations', 1);
+    await impression;
+    return response;
+  }
+
+  async function similar(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const path = parseParameters(ItemPathSchema, event.pathParameters, 'path');
+    if (!path.ok) return errorResponse(400, path.error);
+    const query = parseParameters(SimilarItemsQuerySchema, event.queryStringParameters, 'query');
+    if (!query.ok) return errorResponse(400, query.error);
+    const result = await similarTo(deps.reads, { itemId: path.value.itemId, ...query.value });
+    const body: SimilarItemsResponse = {
+      itemId: path.value.itemId,
+      generatedAt: clock().toISOString(),
+      model: result.model,
+      items: result.items.map(toItem),
+    };
+    return jsonResponse(200, body);
+  }
+
+  async function trending(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const query = parseParameters(TrendingQuerySchema, event.queryStringParameters, 'query');
+    if (!query.ok) return errorResponse(400, query.error);
+    const result = await trendingNow(deps.reads, query.value);
+    const body: TrendingResponse = {
+      category: query.value.category ?? null,
+      generatedAt: clock().toISOString(),
+      model: result.model,
+      items: result.items.map(toItem),
+    };
+    return jsonResponse(200, body);
+  }
+
+  return async (event) => {
+    const method = (event.httpMethod ?? 'GET').toUpperCase();
+    const route = Object.values(RECOMMEND_ROUTES).find((r) => r.path === event.resource);
+    if (!route) {
+      return errorResponse(404, { message: `no route for ${method} ${event.path}`, code: 'not_found' });
+    }
+    if (method !== route.method) {
+      return errorResponse(405, {
+        message: `${method} is not allowed on ${route.path}`,
+        code: 'method_not_allowed',
+      });
+    }
+    metrics.count('Requests', 1);
+    try {
+      switch (route.path) {
+        case RECOMMEND_ROUTES.userRecommendations.path:
+          return await forUser(event);
+        case RECOMMEND_ROUTES.similarItems.path:
+          return await similar(event);
+        case RECOMMEND_ROUTES.trendingItems.path:
+          return await trending(event);
+        case RECOMMEND_ROUTES.openApi.path:
+          openApiBody ??= JSON.stringify(buildOpenApiDocument());
+          return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: openApiBody };
+      }
+    } catch (error) {
+      log.error('recommendation request failed', { route: route.path, error });
+      return errorResponse(500, {
+        message: 'internal error; the request can be retried',
+        code: 'internal_error',
+      });
+    }
+  };
+}
+
+function toItem(r: Recommendation): RecommendationItem {
+  return {
+    itemId: r.itemId,
+    score: r.score,
+    reason: r.reason,
+    ...(r.category !== undefined ? { category: r.category } : {}),
+  };
+}
+
+function jsonResponse(statusCode: number, body: object): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+function errorResponse(statusCode: number, error: ErrorResponse): APIGatewayProxyResult {
+  return jsonResponse(statusCode, error);
+}
+
+// ---- Lambda wiring: Powertools at module scope, collaborators from env on the first invocation ----
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recommend';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+});
+const tracer = new Tracer({ serviceName });
+
+/** EMF: dimensioned counts (variant: a handful of configured names) as single metrics, the rest batched. */
+function powertoolsMetrics(m: Metrics): RecommendMetrics {
+  return {
+    count(name, value, dimensions) {
+      if (!dimensions) {
+        m.addMetric(name, MetricUnit.Count, value);
+        return;
+      }
+      const single = m.singleMetric();
+      for (const [key, dimensionValue] of Object.entries(dimensions))
+        single.addDimension(key, dimensionValue);
+      single.addMetric(name, MetricUnit.Count, value);
+    },
+  };
+}
+
+let recommendHandler: RecommendHandler | undefined;
+
+/**
+ * Env, read on the first invocation (so tests and the local runtime can import the module):
+ *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
+ *   ITEM_STATS_TABLE_NAME, EVENTS_STREAM_NAME (required);
+ *   RECOMMEND_VARIANTS (JSON, see variants.ts), ACTIVE_VERSION_CACHE_SECONDS (60),
+ *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (20), PURCHASED_WINDOW_DAYS (365).
+ */
+function fromEnv(): RecommendHandler {
+  if (recommendHandler) return recommendHandler;
+  recommendHandler = createRecommendHandler({
+    reads: new DynamoRecommendationReads({
+      client: tracer.captureAWSv3Client(dynamoDocumentClient()),
+      profilesTable: requireEnv('PROFILES_TABLE_NAME'),
+      similaritiesTable: requireEnv('SIMILARITIES_TABLE_NAME'),
+      trendingTable: requireEnv('TRENDING_TABLE_NAME'),
+      jobRunsTable: requireEnv('JOB_RUNS_TABLE_NAME'),
+      itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
+      pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
+    }),
+    impressions: new KinesisImpressionSink(
+      tracer.captureAWSv3Client(kinesisClient()),
+      requireEnv('EVENTS_STREAM_NAME'),
+    ),
+    variants: parseVariantsConfig(process.env.RECOMMEND_VARIANTS),
+    impressionTimeoutMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
+    scoring: {
+      maxSources: numberEnv('MAX_SOURCE_ITEMS', 20),
+      purchasedWindowDays: numberEnv('PURCHASED_WINDOW_DAYS', 365),
+    },
+    logger,
+    metrics: powertoolsMetrics(metrics),
+  });
+  return recommendHandler;
+}
+
+export const handler = instrumented({ logger, metrics, tracer }, (event: APIGatewayProxyEvent) =>
+  fromEnv()(event),
+);

@@ -1,0 +1,130 @@
+/**
+ * The OpenAPI 3.1 document of the recommendation API, generated from the zod schemas the handler
+ * parses with (z.toJSONSchema; OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target).
+ */
+import { z } from 'zod';
+import {
+  ErrorResponseSchema,
+  ItemPathSchema,
+  RECOMMEND_ROUTES,
+  type RecommendRoute,
+  SimilarItemsQuerySchema,
+  SimilarItemsResponseSchema,
+  TrendingQuerySchema,
+  TrendingResponseSchema,
+  UserPathSchema,
+  UserRecommendationsQuerySchema,
+  UserRecommendationsResponseSchema,
+} from './api-schemas';
+
+type JsonObject = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
+  return rest;
+}
+
+/** One OpenAPI parameter per property of a zod object schema of path or query parameters. */
+function parameters(schema: z.ZodObject, where: 'path' | 'query'): JsonObject[] {
+  const object = jsonSchema(schema, 'input') as {
+    properties?: Record<string, JsonObject>;
+    required?: string[];
+  };
+  const required = new Set(object.required ?? []);
+  return Object.entries(object.properties ?? {}).map(([name, property]) => {
+    const { description, ...propertySchema } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: propertySchema,
+    };
+  });
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schemaName: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(schemaName) } },
+});
+const errors = {
+  '400': json('Error', 'Invalid path or query parameters; `errors` names each one.'),
+  '403': { description: 'Missing or unknown API key (x-api-key), as API Gateway answers.' },
+  '429': { description: 'Usage plan throttle or quota exceeded.' },
+  '500': json('Error', 'Unexpected failure.'),
+};
+
+/** Path operations keyed by route; every route of RECOMMEND_ROUTES has one (a test checks both ways). */
+const OPERATIONS: Readonly<Record<RecommendRoute, JsonObject>> = {
+  userRecommendations: {
+    operationId: 'getUserRecommendations',
+    summary: 'Personalised recommendations for a user or an anonymous visitor',
+    description:
+      'Blends item-to-item collaborative filtering on the neighbours of recent interactions and purchases ' +
+      "with trending items in the user's top categories; users without a profile get trending and popular " +
+      'items. Each answer is recorded as a recommendation_impression event.',
+    parameters: [
+      ...parameters(UserPathSchema, 'path'),
+      ...parameters(UserRecommendationsQuerySchema, 'query'),
+    ],
+    responses: { '200': json('UserRecommendations', 'Ranked items with reasons.'), ...errors },
+  },
+  similarItems: {
+    operationId: 'getSimilarItems',
+    summary: "An item's nearest neighbours (item-to-item collaborative filtering)",
+    parameters: [...parameters(ItemPathSchema, 'path'), ...parameters(SimilarItemsQuerySchema, 'query')],
+    responses: {
+      '200': json('SimilarItems', 'Neighbours, best first; empty when none are published.'),
+      ...errors,
+    },
+  },
+  trendingItems: {
+    operationId: 'getTrendingItems',
+    summary: 'Trending items, globally or in one category',
+    parameters: parameters(TrendingQuerySchema, 'query'),
+    responses: { '200': json('Trending', 'Trending items, best first.'), ...errors },
+  },
+  openApi: {
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    responses: {
+      '200': {
+        description: 'OpenAPI 3.1 document.',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+      '403': errors['403'],
+    },
+  },
+};
+
+export function buildOpenApiDocument(serverUrl?: string): JsonObject {
+  const paths: Record<string, JsonObject> = {};
+  for (const [route, { method, path }] of Object.entries(RECOMMEND_ROUTES) as Array<
+    [RecommendRoute, (typeof RECOMMEND_ROUTES)[RecommendRoute]]
+  >) {
+    paths[path] = { ...paths[path], [method.toLowerCase()]: OPERATIONS[route] };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'RecoStream recommendation API',
+      version: '1.0.0',
+      description:
+        'Personalised, similar and trending items. Authenticate with an API key in the x-api-key header; ' +
+        'the usage plan of the key throttles requests.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas: {
+        UserRecommendations: jsonSchema(UserRecommendationsResponseSchema, 'output'),
+        SimilarItems: jsonSchema(SimilarItemsResponseSchema, 'output'),
+        Trending: jsonSchema(TrendingResponseSchema, 'output'),
+        Error: jsonSchema(ErrorResponseSchema, 'output'),
+      },
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * What each endpoint reads and computes, against a port (`RecommendationReads`) that the DynamoDB adapter
+ * implements and tests fake. No AWS imports: reads are planned from the profile (bounded source items,
+ * a few trending scopes), issued in parallel, and handed to the pure scoring functions.
+ */
+import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import {
+  type ExclusionKind,
+  type NeighbourView,
+  type ProfileView,
+  type Recommendation,
+  recommend,
+  type ScoringOptions,
+  similarItems,
+  sourceItemsFor,
+  type TrendingEntry,
+  trendingCategoriesFor,
+  trendingItems,
+} from './scoring';
+
+export interface ActiveVersions {
+  readonly cf?: string;
+  readonly trending?: string;
+}
+
+export interface RecommendationReads {
+  /** The stored profile, or undefined when the user has none. */
+  profile(userId: string): Promise<ProfileView | undefined>;
+  /** Active versions of the batch results (cached by the adapter). */
+  activeVersions(): Promise<ActiveVersions>;
+  /** Neighbour lists of these items in `version` (items without a list are absent from the map). */
+  neighbours(itemIds: readonly string[], version: string): Promise<Map<string, readonly NeighbourView[]>>;
+  /** Trending lists by scope (`global`, `category#<c>`) in `version`. */
+  trending(scopes: readonly string[], version: string): Promise<Map<string, readonly TrendingEntry[]>>;
+  /** All-time popular items, for when no trending version exists yet. */
+  popular(limit: number): Promise<readonly TrendingEntry[]>;
+}
+
+export interface ModelVersion {
+  readonly cf: string | null;
+  readonly trending: string | null;
+}
+
+export interface ServiceResult {
+  readonly items: readonly Recommendation[];
+  readonly model: ModelVersion;
+}
+
+/** Anonymous visitors' profiles are keyed `anon#<anonymousId>` by the consumer (profileKeyOf). */
+export const ANONYMOUS_PREFIX = 'anon#';
+
+export function isAnonymous(userId: string): boolean {
+  return userId.startsWith(ANONYMOUS_PREFIX);
+}
+
+export interface UserRequest {
+  readonly userId: string;
+  readonly limit: number;
+  readonly exclude?: readonly (ExclusionKind | 'none')[];
+  readonly excludeItems?: readonly string[];
+  readonly category?: string;
+  readonly categoryCap?: number;
+  readonly now: number;
+  readonly scoring: Pick<ScoringOptions, 'weights'> & Partial<ScoringOptions>;
+}
+
+export async function userRecommendations(
+  reads: RecommendationReads,
+  request: UserRequest,
+): Promise<ServiceResult> {
+  const options: Partial<ScoringOptions> = {
+    ...request.scoring,
+    limit: request.limit,
+    exclude: exclusionsFrom(request.exclude),
+    excludeItems: new Set(request.excludeItems ?? []),
+    sessionOnly: isAnonymous(request.userId),
+    ...(request.category !== undefined ? { category: request.category } : {}),
+    ...(request.categoryCap !== undefined ? { categoryCap: request.categoryCap } : {}),
+  };
+  const [profile, versions] = await Promise.all([reads.profile(request.userId), reads.activeVersions()]);
+  const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);
+  const scopes = [
+    GLOBAL_TRENDING_SCOPE,
+    ...trendingCategoriesFor(profile, request.now, options).map((c) => trendingScope(c)),
+  ];
+  const [neighbours, trending] = await Promise.all([
+    versions.cf && sources.length > 0 ? reads.neighbours(sources, versions.cf) : new Map(),
+    versions.trending
+      ? reads.trending(scopes, versions.trending)
+      : new Map<string, readonly TrendingEntry[]>(),
+  ]);
+  const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
+  const popular = global.length === 0 ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
+  const byCategory = new Map<string, readonly TrendingEntry[]>();
+  for (const [scope, list] of trending) {
+    if (scope !== GLOBAL_TRENDING_SCOPE) byCategory.set(scope.slice('category#'.length), list);
+  }
+  const items = recommend({
+    profile,
+    neighbours,
+    trending: { global, byCategory },
+    popular,
+    now: request.now,
+    options,
+  });
+  return { items, model: modelOf(versions) };
+}
+
+export async function similarTo(
+  reads: RecommendationReads,
+  request: { readonly itemId: string; readonly limit: number; readonly excludeItems?: readonly string[] },
+): Promise<ServiceResult> {
+  const versions = await reads.activeVersions();
+  const lists = versions.cf ? await reads.neighbours([request.itemId], versions.cf) : new Map();
+  const items = similarItems(request.itemId, lists.get(request.itemId) ?? [], {
+    limit: request.limit,
+    excludeItems: new Set(request.excludeItems ?? []),
+  });
+  return { items, model: modelOf(versions) };
+}
+
+export async function trendingNow(
+  reads: RecommendationReads,
+  request: { readonly limit: number; readonly category?: string },
+): Promise<ServiceResult> {
+  const versions = await reads.activeVersions();
+  const scope = trendingScope(request.category);
+  const lists = versions.trending ? await reads.trending([scope], versions.trending) : new Map();
+  let entries: readonly TrendingEntry[] = lists.get(scope) ?? [];
+  // Before the first trending run, the global list falls back to all-time popularity.
+  if (entries.length === 0 && request.category === undefined) entries = await reads.popular(request.limit);
+  return { items: trendingItems(entries, request), model: modelOf(versions) };
+}
+
+function exclusionsFrom(exclude: UserRequest['exclude']): ReadonlySet<ExclusionKind> {
+  if (exclude === undefined) return new Set<ExclusionKind>(['purchased', 'cart']);
+  return new Set(exclude.filter((e): e is ExclusionKind => e !== 'none'));
+}
+
+function modelOf(versions: ActiveVersions): ModelVersion {
+  return { cf: versions.cf ?? null, trending: versions.trending ?? null };
+}

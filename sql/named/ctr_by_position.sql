@@ -1,0 +1,33 @@
+-- Recommendation click-through rate per variant and position in the list over the last 30 days
+-- One row per variant and position (0 = first item shown). A slot is one item of a
+-- recommendation_impression at its index in itemIds; it is clicked when a recommendation_click carries
+-- the same recommendationId and itemId. Events delivered twice count once. items_shown = slots at that
+-- position; clicks = clicked slots; ctr = clicks / items_shown, rounded to 4 decimals.
+-- Window: dt >= today - 30 days (impressions and clicks).
+WITH slots AS (
+  SELECT DISTINCT
+    i.recommendation_id,
+    i.variant,
+    s.item_id,
+    s.pos - 1 AS position
+  FROM events i
+  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
+  WHERE i.event_type = 'recommendation_impression'
+    AND i.dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+),
+clicks AS (
+  SELECT DISTINCT recommendation_id, item_id
+  FROM events
+  WHERE event_type = 'recommendation_click'
+    AND dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+)
+SELECT
+  s.variant,
+  s.position,
+  count(*) AS items_shown,
+  sum(CASE WHEN c.item_id IS NULL THEN 0 ELSE 1 END) AS clicks,
+  round(CAST(sum(CASE WHEN c.item_id IS NULL THEN 0 ELSE 1 END) AS DOUBLE) / count(*), 4) AS ctr
+FROM slots s
+LEFT JOIN clicks c ON c.recommendation_id = s.recommendation_id AND c.item_id = s.item_id
+GROUP BY s.variant, s.position
+ORDER BY s.variant, s.position

@@ -1,0 +1,44 @@
+-- Recommendation click-through rate per A/B variant over the last 30 days
+-- One row per variant. A recommendation is one recommendation_impression (its recommendationId, the
+-- variant, the items shown in order); a click is a recommendation_click carrying that recommendationId
+-- and an item that was shown in it (clicks on items not shown are ignored). Events delivered twice
+-- count once. impressions = recommendations shown; items_shown = their item slots; clicks = distinct
+-- (recommendation, item) pairs clicked; ctr = clicks / items_shown; recommendation_ctr = share of
+-- recommendations with at least one click. Both rounded to 4 decimals. Window: dt >= today - 30 days.
+WITH slots AS (
+  SELECT DISTINCT
+    i.recommendation_id,
+    i.variant,
+    s.item_id
+  FROM events i
+  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
+  WHERE i.event_type = 'recommendation_impression'
+    AND i.dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+),
+clicks AS (
+  SELECT DISTINCT recommendation_id, item_id
+  FROM events
+  WHERE event_type = 'recommendation_click'
+    AND dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+),
+per_recommendation AS (
+  SELECT
+    s.recommendation_id,
+    s.variant,
+    count(*) AS items_shown,
+    sum(CASE WHEN c.item_id IS NULL THEN 0 ELSE 1 END) AS clicks
+  FROM slots s
+  LEFT JOIN clicks c ON c.recommendation_id = s.recommendation_id AND c.item_id = s.item_id
+  GROUP BY s.recommendation_id, s.variant
+)
+SELECT
+  variant,
+  count(*) AS impressions,
+  sum(items_shown) AS items_shown,
+  sum(clicks) AS clicks,
+  sum(CASE WHEN clicks > 0 THEN 1 ELSE 0 END) AS clicked_recommendations,
+  round(CAST(sum(clicks) AS DOUBLE) / NULLIF(sum(items_shown), 0), 4) AS ctr,
+  round(CAST(sum(CASE WHEN clicks > 0 THEN 1 ELSE 0 END) AS DOUBLE) / count(*), 4) AS recommendation_ctr
+FROM per_recommendation
+GROUP BY variant
+ORDER BY variant

@@ -1,0 +1,387 @@
+/**
+ * The handler with its real adapters (DynamoRecommendationReads, KinesisImpressionSink) over mocked SDK
+ * clients: one impression per answered request with the response's id, order and variant; impression
+ * failures and timeouts never reach the caller; bounded, retried BatchGetItem reads; pointer caching;
+ * parameter errors.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  ErrorResponseSchema,
+  RECOMMEND_ROUTES,
+  TrendingResponseSchema,
+  UserRecommendationsResponseSchema,
+} from '../../../lambdas/recommend/api-schemas';
+import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
+import { createRecommendHandler, type RecommendMetricName } from '../../../lambdas/recommend/handler';
+import { KinesisImpressionSink } from '../../../lambdas/recommend/kinesis-impression-sink';
+import { CanonicalEventSchema } from '../../../lambdas/shared/events';
+
+const dynamoMock = mockClient(DynamoDBDocumentClient);
+const kinesisMock = mockClient(KinesisClient);
+const NOW = new Date('2026-11-26T12:00:00.000Z');
+
+const TABLES = {
+  profilesTable: 'Profiles',
+  similaritiesTable: 'Similarities',
+  trendingTable: 'Trending',
+  jobRunsTable: 'JobRuns',
+  itemStatsTable: 'ItemStats',
+};
+
+const profiles: Record<string, Record<string, unknown>> = {
+  alice: {
+    userId: 'alice',
+    version: 3,
+    recent: [{ type: 'product_view', itemId: 'A', category: 'books', at: NOW.toISOString() }],
+    purchased: [],
+    cart: {},
+    affinities: { books: { score: 2, at: NOW.getTime() } },
+    hwm: {},
+    seen: [],
+    counts: {},
+  },
+  'anon#v1': {
+    userId: 'anon#v1',
+    recent: [{ type: 'product_view', itemId: 'A', at: NOW.toISOString() }],
+    purchased: [],
+    cart: {},
+    affinities: {},
+    session: { id: 's1', startedAt: NOW.toISOString(), lastAt: NOW.toISOString(), events: 1 },
+  },
+};
+const similarities: Record<string, Record<string, unknown>> = {
+  'A|cf-2': {
+    itemId: 'A',
+    version: 'cf-2',
+    neighbours: [
+      { itemId: 'X', score: 0.9, support: 4 },
+      { itemId: 'Y', score: 0.5, support: 2 },
+    ],
+  },
+};
+const trendingRows: Record<string, Record<string, unknown>> = {
+  'global|tr-7': { scope: 'global', version: 'tr-7', items: [{ itemId: 'G', score: 10, category: 'toys' }] },
+  'category#books|tr-7': {
+    scope: 'category#books',
+    version: 'tr-7',
+    items: [{ itemId: 'K', score: 3, category: 'books' }],
+  },
+};
+
+let batchGetCalls: BatchGetCommandInput[] = [];
+let unprocessedOnce = new Set<string>();
+
+function installTables(pointers: Record<string, string> = { cf: 'cf-2', trending: 'tr-7' }) {
+  dynamoMock
+    .on(GetCommand)
+    .callsFake((input: { TableName: string; Key: { userId: string }; ProjectionExpression?: string }) => {
+      expect(input.TableName).toBe('Profiles');
+      expect(input.ProjectionExpression).toBe('#userId, #recent, #purchased, #cart, #affinities, #session');
+      return { Item: profiles[input.Key.userId] };
+    });
+  dynamoMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+    batchGetCalls.push(input);
+    const [table, request] = Object.entries(input.RequestItems ?? {})[0] as [
+      string,
+      { Keys: Record<string, string>[] },
+    ];
+    const responses: Record<string, unknown>[] = [];
+    const unprocessed: Record<string, string>[] = [];
+    for (const key of request.Keys) {
+      const id = `${table}|${JSON.stringify(key)}`;
+      if (unprocessedOnce.has(id)) {
+        unprocessedOnce.delete(id);
+        unprocessed.push(key);
+        continue;
+      }
+      const row =
+        table === 'JobRuns'
+          ? pointers[key.job as string] && {
+              job: key.job,
+              runId: 'ACTIVE',
+              activeVersion: pointers[key.job as string],
+            }
+          : table === 'Similarities'
+            ? similarities[`${key.itemId}|${key.version}`]
+            : trendingRows[`${key.scope}|${key.version}`];
+      if (row) responses.push(row);
+    }
+    return {
+      Responses: { [table]: responses },
+      ...(unprocessed.length > 0 ? { UnprocessedKeys: { [table]: { Keys: unprocessed } } } : {}),
+    };
+  });
+  dynamoMock.on(ScanCommand).resolves({
+    Items: [
+      { itemId: 'P1', bucket: 'TOTAL', views: 10, purchases: 1 },
+      { itemId: 'P2', bucket: 'TOTAL', views: 50, carts: 2 },
+    ],
+    ScannedCount: 2,
+  });
+}
+
+function setup(options: { impressionTimeoutMs?: number } = {}) {
+  const counts: Array<[RecommendMetricName, number, Record<string, string> | undefined]> = [];
+  const warnings: unknown[] = [];
+  let id = 0;
+  const reads = new DynamoRecommendationReads({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' })),
+    ...TABLES,
+    now: () => NOW.getTime(),
+    sleep: async () => {},
+  });
+  const handler = createRecommendHandler({
+    reads,
+    impressions: new KinesisImpressionSink(new KinesisClient({ region: 'local' }), 'events'),
+    clock: () => NOW,
+    generateId: () => `00000000-0000-4000-8000-00000000000${++id}`,
+    impressionTimeoutMs: options.impressionTimeoutMs ?? 150,
+    logger: { info: () => {}, warn: (...args: unknown[]) => warnings.push(args), error: () => {} },
+    metrics: { count: (name, value, dimensions) => counts.push([name, value, dimensions]) },
+    variants: { experiment: 'e', variants: [{ name: 'solo', share: 1 }] },
+  });
+  return { handler, counts, warnings };
+}
+
+function request(
+  route: keyof typeof RECOMMEND_ROUTES,
+  pathParameters: Record<string, string> | null,
+  query: Record<string, string> | null = null,
+): APIGatewayProxyEvent {
+  const { method, path } = RECOMMEND_ROUTES[route];
+  return {
+    resource: path,
+    path: Object.entries(pathParameters ?? {}).reduce<string>((p, [k, v]) => p.replace(`{${k}}`, v), path),
+    httpMethod: method,
+    pathParameters,
+    queryStringParameters: query,
+    headers: {},
+    multiValueHeaders: {},
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+function puts() {
+  return kinesisMock.commandCalls(PutRecordCommand).map((c) => {
+    const input = c.args[0].input;
+    return {
+      partitionKey: input.PartitionKey,
+      event: CanonicalEventSchema.parse(JSON.parse(Buffer.from(input.Data as Uint8Array).toString('utf8'))),
+    };
+  });
+}
+
+beforeEach(() => {
+  dynamoMock.reset();
+  kinesisMock.reset();
+  batchGetCalls = [];
+  unprocessedOnce = new Set();
+  installTables();
+  kinesisMock.on(PutRecordCommand).resolves({ ShardId: 'shardId-000000000000', SequenceNumber: '1' });
+});
+
+describe('GET /v1/users/{userId}/recommendations', () => {
+  it('answers with ranked items and records exactly one impression with the same id, order and variant', async () => {
+    const { handler, counts } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'alice' }, { limit: '3' }));
+    expect(response.statusCode).toBe(200);
+    const body = UserRecommendationsResponseSchema.parse(JSON.parse(response.body));
+    expect(body).toEqual({
+      userId: 'alice',
+      recommendationId: '00000000-0000-4000-8000-000000000001',
+      variant: 'solo',
+      generatedAt: NOW.toISOString(),
+      model: { cf: 'cf-2', trending: 'tr-7' },
+      items: [
+        { itemId: 'X', score: 0.9, reason: 'because you viewed A' },
+        { itemId: 'K', score: 0.5, reason: 'trending in books', category: 'books' },
+        { itemId: 'Y', score: 0.5, reason: 'because you viewed A' },
+      ],
+    });
+    const sent = puts();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toEqual({
+      partitionKey: 'alice',
+      event: expect.objectContaining({
+        type: 'recommendation_impression',
+        eventId: body.recommendationId,
+        recommendationId: body.recommendationId,
+        userId: 'alice',
+        itemIds: ['X', 'K', 'Y'],
+        variant: 'solo',
+        occurredAt: NOW.toISOString(),
+      }),
+    });
+    expect(counts).toEqual(
+      expect.arrayContaining([
+        ['RecommendationResponses', 1, { variant: 'solo' }],
+        ['ImpressionsPublished', 1, undefined],
+      ]),
+    );
+  });
+
+  it('reads neighbour lists with one bounded BatchGetItem and retries unprocessed keys', async () => {
+    unprocessedOnce.add(`Similarities|${JSON.stringify({ itemId: 'A', version: 'cf-2' })}`);
+    const { handler } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'alice' }));
+    expect(JSON.parse(response.body).items.map((i: { itemId: string }) => i.itemId)).toEqual([
+      'X',
+      'K',
+      'Y',
+      'G',
+    ]);
+    const similarityCalls = batchGetCalls.filter((c) => c.RequestItems?.Similarities);
+    expect(similarityCalls.map((c) => c.RequestItems?.Similarities?.Keys)).toEqual([
+      [{ itemId: 'A', version: 'cf-2' }],
+      [{ itemId: 'A', version: 'cf-2' }],
+    ]);
+  });
+
+  it('caches the active pointers and published rows between requests', async () => {
+    const { handler } = setup();
+    await handler(request('userRecommendations', { userId: 'alice' }));
+    await handler(request('userRecommendations', { userId: 'alice' }));
+    expect(batchGetCalls.filter((c) => c.RequestItems?.JobRuns)).toHaveLength(1);
+    expect(batchGetCalls.filter((c) => c.RequestItems?.Similarities)).toHaveLength(1);
+    // The profile is read every time: recommendations follow what the user just did.
+    expect(dynamoMock.commandCalls(GetCommand)).toHaveLength(2);
+    expect(puts()).toHaveLength(2);
+  });
+
+  it('serves an anonymous visitor from their session; the impression carries the anonymousId', async () => {
+    const { handler } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'anon#v1' }, { limit: '2' }));
+    const body = JSON.parse(response.body);
+    expect(body.items.map((i: { itemId: string }) => i.itemId)).toEqual(['X', 'Y']);
+    const [sent] = puts();
+    expect(sent?.partitionKey).toBe('v1');
+    expect(sent?.event).toMatchObject({ anonymousId: 'v1', itemIds: ['X', 'Y'] });
+    expect(sent?.event.userId).toBeUndefined();
+  });
+
+  it('gives users without a profile the popular list', async () => {
+    const { handler } = setup();
+    const body = JSON.parse((await handler(request('userRecommendations', { userId: 'nobody' }))).body);
+    expect(body.items).toEqual([{ itemId: 'G', score: 0.1, reason: 'popular', category: 'toys' }]);
+    expect(puts()).toHaveLength(1);
+  });
+
+  it('falls back to all-time popularity before the first trending run, and reports no model', async () => {
+    installTables({});
+    const { handler } = setup();
+    const body = JSON.parse((await handler(request('userRecommendations', { userId: 'nobody' }))).body);
+    // P1 = 1·5 + 10 = 15, P2 = 2·3 + 50 = 56
+    expect(body.items.map((i: { itemId: string }) => i.itemId)).toEqual(['P2', 'P1']);
+    expect(body.model).toEqual({ cf: null, trending: null });
+  });
+
+  it('records no impression for an empty answer', async () => {
+    installTables({});
+    dynamoMock.on(ScanCommand).resolves({ Items: [], ScannedCount: 0 });
+    const { handler, counts } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'nobody' }));
+    expect(JSON.parse(response.body).items).toEqual([]);
+    expect(puts()).toHaveLength(0);
+    expect(counts).toContainEqual(['EmptyRecommendations', 1, undefined]);
+  });
+
+  it('answers 200 when the impression put fails, and counts the failure', async () => {
+    kinesisMock
+      .on(PutRecordCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    const { handler, counts, warnings } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'alice' }));
+    expect(response.statusCode).toBe(200);
+    expect(counts).toContainEqual(['ImpressionPublishFailures', 1, undefined]);
+    expect(JSON.stringify(warnings)).toContain('Rate exceeded');
+  });
+
+  it('bounds a hanging impression put by the timeout', async () => {
+    kinesisMock.on(PutRecordCommand).callsFake(() => new Promise(() => {}));
+    const { handler, counts } = setup({ impressionTimeoutMs: 50 });
+    const started = Date.now();
+    const response = await handler(request('userRecommendations', { userId: 'alice' }));
+    expect(response.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(counts).toContainEqual(['ImpressionPublishFailures', 1, undefined]);
+  });
+
+  it.each([
+    [{ limit: '0' }, 'limit: expected an integer from 1 to 50'],
+    [{ limit: 'ten' }, 'limit: Invalid input: expected number, received NaN'],
+    [{ exclude: 'purchased,wishlist' }, 'exclude.1'],
+    [{ sort: 'price' }, 'unknown query parameter(s): sort'],
+    [{ categoryCap: '1.5' }, 'categoryCap: expected an integer'],
+  ])('rejects %j with 400 naming the parameter', async (query, message) => {
+    const { handler } = setup();
+    const response = await handler(request('userRecommendations', { userId: 'alice' }, query));
+    expect(response.statusCode).toBe(400);
+    const body = ErrorResponseSchema.parse(JSON.parse(response.body));
+    expect(body.code).toBe('invalid_query_parameters');
+    expect(body.message).toContain(message);
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('applies exclude, excludeItems and category from the query', async () => {
+    const { handler } = setup();
+    const ids = async (query: Record<string, string>) =>
+      JSON.parse((await handler(request('userRecommendations', { userId: 'alice' }, query))).body).items.map(
+        (i: { itemId: string }) => i.itemId,
+      );
+    expect(await ids({ excludeItems: 'X, G' })).toEqual(['K', 'Y']);
+    expect(await ids({ category: 'books' })).toEqual(['K']);
+  });
+});
+
+describe('item routes and the document', () => {
+  it('GET /v1/items/{itemId}/similar lists the published neighbours', async () => {
+    const { handler } = setup();
+    const response = await handler(request('similarItems', { itemId: 'A' }, { limit: '1' }));
+    expect(JSON.parse(response.body)).toEqual({
+      itemId: 'A',
+      generatedAt: NOW.toISOString(),
+      model: { cf: 'cf-2', trending: 'tr-7' },
+      items: [{ itemId: 'X', score: 0.9, reason: 'similar to A' }],
+    });
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('GET /v1/items/trending reads the category scope', async () => {
+    const { handler } = setup();
+    const body = TrendingResponseSchema.parse(
+      JSON.parse((await handler(request('trendingItems', null, { category: 'books' }))).body),
+    );
+    expect(body.items).toEqual([{ itemId: 'K', score: 3, reason: 'trending in books', category: 'books' }]);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const { handler } = setup();
+    const response = await handler(request('openApi', null));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).openapi).toBe('3.1.0');
+  });
+
+  it('answers 404 for an unknown resource and 500 when a read fails', async () => {
+    const { handler } = setup();
+    const unknown = { ...request('openApi', null), resource: '/v1/nope' };
+    expect((await handler(unknown)).statusCode).toBe(404);
+    dynamoMock.on(GetCommand).rejects(new Error('boom'));
+    const failed = await handler(request('userRecommendations', { userId: 'alice' }));
+    expect(failed.statusCode).toBe(500);
+    expect(JSON.parse(failed.body).code).toBe('internal_error');
+  });
+});
