@@ -28,7 +28,11 @@ export interface AuthorizerDeps {
   readonly store: WriteKeyStore;
   readonly logger?: Logger;
   /** Called with the decision, for metrics; never receives the key. */
-  readonly onDecision?: (decision: 'allow' | 'deny_unknown' | 'deny_disabled' | 'unauthorized') => void;
+  readonly onDecision?: (
+    decision: 'allow' | 'deny_unknown' | 'deny_disabled' | 'deny_role' | 'unauthorized',
+  ) => void;
+  /** Role the key must have (the admin authorizer sets `admin`); undefined accepts every enabled key. */
+  readonly requiredRole?: 'admin';
 }
 
 export type AuthorizerHandler = (
@@ -58,6 +62,14 @@ export function createAuthorizerHandler(deps: AuthorizerDeps): AuthorizerHandler
     if (record.disabled) {
       logger.info('disabled write key', { writeKeyName: record.name });
       decide('deny_disabled');
+      return buildPolicy(record.name, 'Deny', event.methodArn);
+    }
+    if (deps.requiredRole !== undefined && record.role !== deps.requiredRole) {
+      logger.info('write key lacks the required role', {
+        writeKeyName: record.name,
+        requiredRole: deps.requiredRole,
+      });
+      decide('deny_role');
       return buildPolicy(record.name, 'Deny', event.methodArn);
     }
     logger.debug('write key allowed', { writeKeyName: record.name });
@@ -93,6 +105,8 @@ function authorizerFromEnv(): AuthorizerHandler {
       tracer.captureAWSv3Client(dynamoDocumentClient()),
     ),
     logger,
+    // The admin authorizer is this same code with REQUIRED_ROLE=admin.
+    requiredRole: process.env.REQUIRED_ROLE === 'admin' ? 'admin' : undefined,
     // One decision per invocation, so a request-scoped dimension (cleared on publish) is enough.
     onDecision: (decision) => {
       metrics.addDimension('decision', decision);

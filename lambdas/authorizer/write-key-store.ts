@@ -45,7 +45,7 @@ export class DynamoWriteKeyStore implements WriteKeyStore {
 
 /** Validates an item read from the table, so a malformed row is an error rather than an Allow. */
 function toRecord(item: Record<string, unknown>): WriteKeyRecord {
-  const { keyHash, name, createdAt, disabled } = item;
+  const { keyHash, name, createdAt, disabled, role } = item;
   if (
     typeof keyHash !== 'string' ||
     typeof name !== 'string' ||
@@ -58,5 +58,12 @@ function toRecord(item: Record<string, unknown>): WriteKeyRecord {
   }
   // Fail closed: any value other than absent/false (e.g. the string "true") counts as disabled.
   const isDisabled = disabled !== undefined && disabled !== null && disabled !== false;
-  return { keyHash, name, createdAt, ...(isDisabled ? { disabled: true } : {}) };
+  // Only the exact value grants the role; anything else is an ordinary key.
+  return {
+    keyHash,
+    name,
+    createdAt,
+    ...(isDisabled ? { disabled: true } : {}),
+    ...(role === 'admin' ? { role: 'admin' as const } : {}),
+  };
 }

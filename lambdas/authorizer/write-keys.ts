@@ -25,6 +25,11 @@ export interface WriteKeyRecord {
   readonly createdAt: string;
   /** A disabled key is known but denied (403), so a leaked key can be revoked without deleting its history. */
   readonly disabled?: boolean;
+  /**
+   * `admin` keys may call the admin methods (DELETE /v1/users/{userId}), whose authorizer requires the role;
+   * ordinary write keys have no role.
+   */
+  readonly role?: 'admin';
 }
 
 /** SHA-256 hex of a write key (see the module comment for why a fast hash is fine). */

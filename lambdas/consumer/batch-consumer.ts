@@ -46,6 +46,8 @@ export interface ConsumeResult {
   readonly response: KinesisStreamBatchResponse;
   readonly outcome: BatchOutcome;
   readonly unparseable: number;
+  /** The events that parsed (for per-event metrics such as CTR). */
+  readonly events: readonly CanonicalEvent[];
 }
 
 type BatchLogger = Pick<Logger, 'warn' | 'error' | 'debug'>;
@@ -135,7 +137,7 @@ export class BatchConsumer {
           ? []
           : records.slice(failedFrom).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
     };
-    return { response, outcome, unparseable: unparseable.length };
+    return { response, outcome, unparseable: unparseable.length, events: valid.map((v) => v.event) };
   }
 
   /** Best effort: the DLQ already holds the records, the quarantine copy is for Athena. */

@@ -8,11 +8,13 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
+import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { instrumented } from '../shared/observability';
 import { queueSinkFor } from '../shared/queue-sink';
 import { BatchConsumer } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
+import { recommendationCountsByVariant } from './ctr-counts';
 import { DynamoFeatureStore } from './dynamo-feature-store';
 import { FeatureUpdater } from './feature-updater';
 
@@ -40,7 +42,7 @@ const consumer = new BatchConsumer(
 );
 
 async function consume(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
-  const { response, outcome, unparseable } = await consumer.consume(event, context);
+  const { response, outcome, unparseable, events } = await consumer.consume(event, context);
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric('EventsApplied', MetricUnit.Count, outcome.applied);
   metrics.addMetric('EventsReplayed', MetricUnit.Count, outcome.replays);
@@ -54,6 +56,13 @@ async function consume(event: KinesisStreamEvent, context: Context): Promise<Kin
   const newest = Math.max(0, ...event.Records.map((r) => r.kinesis.approximateArrivalTimestamp));
   if (newest > 0)
     metrics.addMetric('StreamToFeatureLag', MetricUnit.Milliseconds, Date.now() - newest * 1000);
+  // Per-variant CTR inputs: one single metric per variant present (a handful at most).
+  for (const [variant, counts] of recommendationCountsByVariant(events)) {
+    const single = metrics.singleMetric();
+    single.addDimension(VARIANT_DIMENSION, variant);
+    single.addMetric(CONSUMER_METRICS.recommendationImpressions, MetricUnit.Count, counts.impressions);
+    single.addMetric(CONSUMER_METRICS.recommendationClicks, MetricUnit.Count, counts.clicks);
+  }
   return response;
 }
 

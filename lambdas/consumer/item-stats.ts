@@ -3,6 +3,7 @@
  * row of the hour it happened in (hourly rows feed trending and expire by TTL). The consumer sums
  * a whole batch per row in memory, then applies each row's delta with one ADD update.
  */
+import { isCanaryEvent } from '../shared/canary';
 import type { CanonicalEvent } from '../shared/events';
 
 export const COUNTERS = ['views', 'carts', 'removes', 'purchases', 'units', 'impressions', 'clicks'] as const;
@@ -23,8 +24,9 @@ export interface ItemContribution {
   readonly delta: CounterDelta;
 }
 
-/** What one event adds to item statistics. */
+/** What one event adds to item statistics; freshness-canary events add nothing. */
 export function contributionsOf(event: CanonicalEvent): ItemContribution[] {
+  if (isCanaryEvent(event)) return [];
   switch (event.type) {
     case 'product_view':
       return [{ itemId: event.itemId, category: event.category, delta: { views: 1 } }];

@@ -295,7 +295,7 @@ describe('local lake delivery', () => {
   });
 
   it('reports delivery figures in health()', () => {
-    const health = runtime.health() as { lakeDelivery: unknown[] };
+    const health = runtime.health();
     expect(health.lakeDelivery).toHaveLength(runtime.topology.deliveryStreams.size);
   });
 

@@ -1,0 +1,149 @@
+/**
+ * A user's request to be forgotten, as the audit trail keeps it (DeletionRequests table), and the
+ * orchestration of the synchronous part: the profile goes at once, the lake rows within the stated
+ * purge window. No AWS here: stores are ports (dynamo-deletion-store.ts implements them).
+ *
+ * What is deleted where:
+ *   Profiles (DynamoDB)       the user's row: deleted synchronously by DELETE /v1/users/{userId}
+ *   ItemStats (DynamoDB)      NOT removable: per-item counters are sums over all users and carry no user id
+ *   lake events (Parquet)     the user's rows: removed by the next lake purge (LAKE_PURGE_WINDOW_HOURS)
+ *   Kinesis stream            records expire with the stream retention (24 h by default); events still in
+ *                             the stream when the profile is deleted can re-create a profile, which the
+ *                             purge deletes again (it re-runs the profile step)
+ * The audit record keeps the userId only until the lake purge is done; after that only its hash.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+
+/** Longest time between a request and its rows being gone from the lake (the purge runs hourly). */
+export const LAKE_PURGE_WINDOW_HOURS = 24;
+
+export type StoreStatus = 'deleted' | 'pending' | 'not_removable' | 'failed';
+
+export interface DeletionRequest {
+  readonly requestId: string;
+  /** SHA-256 hex of the userId: kept for ever, so a later question "was X deleted?" can be answered. */
+  readonly userIdHash: string;
+  /** The raw userId, needed by the lake purge; removed once the purge is done. */
+  readonly userId?: string;
+  /** The admin key name (authorizer principal) that asked. */
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  /** The promise: lake rows gone by then. */
+  readonly lakeDeadline: string;
+  readonly status: 'pending' | 'completed' | 'failed';
+  readonly stores: {
+    readonly profile: StoreStatus;
+    readonly itemStats: StoreStatus;
+    readonly lake: StoreStatus;
+  };
+  /** Lake files rewritten and rows removed, once purged. */
+  readonly lakeFilesRewritten?: number;
+  readonly lakeRowsRemoved?: number;
+  readonly completedAt?: string;
+  readonly error?: string;
+}
+
+export interface DeletionRequestStore {
+  put(request: DeletionRequest): Promise<void>;
+  /** Requests whose lake purge is still to do. */
+  pending(): Promise<DeletionRequest[]>;
+  get(requestId: string): Promise<DeletionRequest | undefined>;
+}
+
+export interface ProfileEraser {
+  /** Deletes the profile; true when there was one. */
+  deleteProfile(userId: string): Promise<boolean>;
+}
+
+export class InvalidUserIdError extends Error {}
+
+/** The same bounds as the event schema's userId (1 to 256 characters). */
+export function validateUserId(userId: unknown): string {
+  if (typeof userId !== 'string' || userId.length === 0)
+    throw new InvalidUserIdError('userId must be a non-empty string');
+  if (userId.length > 256) throw new InvalidUserIdError('userId must be at most 256 characters');
+  return userId;
+}
+
+export function hashUserId(userId: string): string {
+  return createHash('sha256').update(userId, 'utf8').digest('hex');
+}
+
+/** Deletes the profile now and records the request; the lake purge finishes it later. */
+export async function requestUserDeletion(
+  deps: { readonly profiles: ProfileEraser; readonly requests: DeletionRequestStore },
+  input: {
+    readonly userId: unknown;
+    readonly requestedBy: string;
+    readonly now: Date;
+    readonly requestId?: string;
+  },
+): Promise<DeletionRequest & { readonly profileExisted: boolean }> {
+  const userId = validateUserId(input.userId);
+  const base = {
+    requestId: input.requestId ?? randomUUID(),
+    userIdHash: hashUserId(userId),
+    userId,
+    requestedBy: input.requestedBy,
+    requestedAt: input.now.toISOString(),
+    lakeDeadline: new Date(input.now.getTime() + LAKE_PURGE_WINDOW_HOURS * 3_600_000).toISOString(),
+  };
+  // Recorded before anything is deleted, so a crash in between still leaves the request to finish.
+  await deps.requests.put({
+    ...base,
+    status: 'pending',
+    stores: { profile: 'pending', itemStats: 'not_removable', lake: 'pending' },
+  });
+  const profileExisted = await deps.profiles.deleteProfile(userId);
+  const request: DeletionRequest = {
+    ...base,
+    status: 'pending',
+    stores: { profile: 'deleted', itemStats: 'not_removable', lake: 'pending' },
+  };
+  await deps.requests.put(request);
+  return { ...request, profileExisted };
+}
+
+/** Removes a set of users' rows from the lake; the DuckDB and Athena implementations share this port. */
+export interface LakePurger {
+  purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }>;
+}
+
+/**
+ * The scheduled step: purge every pending request's user from the lake in one pass (each affected file
+ * is rewritten once), delete the profile again (events still in the stream may have re-created it),
+ * then complete the requests and drop the raw userId from the audit.
+ */
+export async function completePendingDeletions(
+  deps: {
+    readonly profiles: ProfileEraser;
+    readonly requests: DeletionRequestStore;
+    readonly lake: LakePurger;
+  },
+  now: () => Date,
+): Promise<{ completed: number; filesRewritten: number; rowsRemoved: number }> {
+  const pending = (await deps.requests.pending()).filter((r) => r.userId !== undefined);
+  if (pending.length === 0) return { completed: 0, filesRewritten: 0, rowsRemoved: 0 };
+  const userIds = [...new Set(pending.map((r) => r.userId as string))];
+  let result: { filesRewritten: number; rowsRemoved: number };
+  try {
+    result = await deps.lake.purge(userIds);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const request of pending) await deps.requests.put({ ...request, error: message });
+    throw error;
+  }
+  for (const userId of userIds) await deps.profiles.deleteProfile(userId);
+  for (const request of pending) {
+    const { userId: _dropped, error: _cleared, ...kept } = request;
+    await deps.requests.put({
+      ...kept,
+      status: 'completed',
+      stores: { ...request.stores, lake: 'deleted' },
+      lakeFilesRewritten: result.filesRewritten,
+      lakeRowsRemoved: result.rowsRemoved,
+      completedAt: now().toISOString(),
+    });
+  }
+  return { completed: pending.length, ...result };
+}

@@ -1,0 +1,70 @@
+/**
+ * Removes users' rows from a lake folder of Parquet files with DuckDB: find the files that contain the
+ * users (only those are touched), rewrite each without their rows into a temporary file next to it, then
+ * rename it over the original (atomic on one file system); a file left empty is deleted. Readers see
+ * either the old or the new file, never half of one. Used on the local lake; in AWS the same steps run
+ * per affected S3 object (see README "Deleting a user").
+ */
+import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { LakePurger } from './deletion-request';
+
+const sql = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export class DuckDbLakePurger implements LakePurger {
+  /** @param eventsDir the events table root (`<lake>/events`), partitioned below it */
+  constructor(
+    private readonly eventsDir: string,
+    private readonly userColumn = 'user_id',
+  ) {}
+
+  async purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }> {
+    const files = parquetFiles(this.eventsDir);
+    if (userIds.length === 0 || files.length === 0) return { filesRewritten: 0, rowsRemoved: 0 };
+    const users = userIds.map(sql).join(', ');
+    const column = `"${this.userColumn.replaceAll('"', '""')}"`;
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const affected = await connection.runAndReadAll(
+        `SELECT filename, count(*) AS removed FROM read_parquet([${files.map(sql).join(', ')}], ` +
+          `filename = true, hive_partitioning = false, union_by_name = true) ` +
+          `WHERE ${column} IN (${users}) GROUP BY filename ORDER BY filename`,
+      );
+      let rowsRemoved = 0;
+      const rows = affected.getRowObjectsJson() as Array<{ filename: string; removed: string | number }>;
+      for (const { filename, removed } of rows) {
+        const source = `read_parquet(${sql(filename)}, hive_partitioning = false)`;
+        const keep = `SELECT * FROM ${source} WHERE ${column} IS NULL OR ${column} NOT IN (${users})`;
+        const left = await connection.runAndReadAll(`SELECT count(*) AS n FROM (${keep})`);
+        if (Number((left.getRowObjectsJson()[0] as { n: string | number }).n) === 0) {
+          rmSync(filename);
+        } else {
+          const temporary = `${filename}.purge-tmp`;
+          await connection.run(`COPY (${keep}) TO ${sql(temporary)} (FORMAT parquet, COMPRESSION snappy)`);
+          renameSync(temporary, filename);
+        }
+        rowsRemoved += Number(removed);
+      }
+      return { filesRewritten: rows.length, rowsRemoved };
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+}
+
+function parquetFiles(dir: string): string[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return parquetFiles(path);
+    return entry.isFile() && entry.name.endsWith('.parquet') ? [path] : [];
+  });
+}

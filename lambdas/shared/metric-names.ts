@@ -1,0 +1,73 @@
+/**
+ * Names of the custom CloudWatch metrics that the dashboard and alarms (lib/monitoring.ts) read and the
+ * functions emit (Powertools EMF). Writer and reader import the same constants, so a renamed metric cannot
+ * leave an alarm watching nothing. Powertools adds a `service` dimension (POWERTOOLS_SERVICE_NAME) to
+ * every metric; alarms must use the same dimension set the writer uses.
+ */
+
+/** Namespace of every custom metric (RecoFunction sets POWERTOOLS_METRICS_NAMESPACE to it). */
+export const METRICS_NAMESPACE = 'RecoStream';
+
+/** `service` dimension values of the emitting functions. */
+export const SERVICES = {
+  /** lambdas/ingest: POWERTOOLS_SERVICE_NAME is the entry folder name. */
+  ingest: 'ingest',
+  /** lambdas/consumer: its Metrics instance sets this name explicitly. */
+  consumer: 'stream-consumer',
+  canary: 'freshness-canary',
+} as const;
+
+/** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */
+export const INGEST_METRICS = {
+  accepted: 'EventsAccepted',
+  /** Dimensions: service, reason. */
+  rejected: 'EventsRejected',
+  /** Dimensions: service, reason. */
+  requestsRejected: 'RequestsRejected',
+  publishFailures: 'PublishFailures',
+} as const;
+
+/** Stream consumer counters (lambdas/consumer/handler.ts). */
+export const CONSUMER_METRICS = {
+  applied: 'EventsApplied',
+  poison: 'PoisonRecords',
+  batchItemFailures: 'BatchItemFailures',
+  streamToFeatureLag: 'StreamToFeatureLag',
+  /** Dimensions: service, variant. Canary events are never counted. */
+  recommendationImpressions: 'RecommendationImpressions',
+  /** Dimensions: service, variant. */
+  recommendationClicks: 'RecommendationClicks',
+} as const;
+
+/** Dimension name of the recommendation variant in the CTR metrics. */
+export const VARIANT_DIMENSION = 'variant';
+
+/**
+ * Batch jobs (lambdas/jobs). The publish step emits `PublishedItems` once per published run (service
+ * `jobs-publish`): its SampleCount is the number of good runs, which the staleness alarm watches. The
+ * validate step emits `RunsRejected` (service `jobs-validate`). `JobLastSuccessAgeSeconds` (now minus
+ * finishedAt of the last published run, read from JobRuns) is NOT emitted yet: the plan step should emit
+ * it on every run so the dashboard can draw the age even while the job keeps failing.
+ */
+export const JOB_METRICS = {
+  published: 'PublishedItems',
+  rejected: 'RunsRejected',
+  lastSuccessAgeSeconds: 'JobLastSuccessAgeSeconds',
+} as const;
+export const JOB_SERVICES = {
+  publish: 'jobs-publish',
+  validate: 'jobs-validate',
+  plan: 'jobs-plan',
+} as const;
+export const JOB_DIMENSION = 'job';
+
+/**
+ * Freshness canary: milliseconds from the ingest API's 200 to the canary event being visible in the
+ * profile, and in the recommendation API; `CanaryFailures` counts runs that did not see it in time.
+ * Dimension: service.
+ */
+export const CANARY_METRICS = {
+  profileFreshness: 'CanaryProfileFreshness',
+  recommendationFreshness: 'CanaryRecommendationFreshness',
+  failures: 'CanaryFailures',
+} as const;

@@ -1,0 +1,72 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { RecoFunction } from './recostream-function';
+
+export interface FreshnessCanaryProps {
+  /** Base URL of the ingest API (stage URL, ending in `/`). */
+  readonly ingestBaseUrl: string;
+  readonly writeKeysTable: ITable;
+  readonly profilesTable: ITable;
+  readonly encryptionKey: IKey;
+  /** @default Duration.minutes(1) */
+  readonly interval?: Duration;
+}
+
+/**
+ * The end-to-end freshness canary: a function run every minute by an EventBridge rule (not Scheduler:
+ * the local runtime maps Scheduler schedules to batch jobs), with its own write key in Secrets Manager.
+ * Its metric and SLO alarm are in Monitoring (`freshnessCanary: true`).
+ */
+export class FreshnessCanary extends Construct {
+  public readonly function: RecoFunction;
+  public readonly writeKeySecret: Secret;
+  public readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: FreshnessCanaryProps) {
+    super(scope, id);
+    this.writeKeySecret = new Secret(this, 'WriteKey', {
+      description: 'RecoStream freshness canary: ingest write key (its hash is registered on first use)',
+      encryptionKey: props.encryptionKey,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.writeKeySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The canary key is a 48-character random write key that only sends canary events; rotating it needs ' +
+        'the old hash disabled in WriteKeys, an operator step documented in the README, not a rotation Lambda.',
+    });
+    this.function = new RecoFunction(this, 'Function', {
+      entry: 'lambdas/canary/handler.ts',
+      serviceName: 'freshness-canary',
+      description: 'Freshness canary: ingest API -> visible in the profile, every minute',
+      memorySize: 256,
+      timeout: Duration.seconds(55),
+      environment: {
+        INGEST_BASE_URL: props.ingestBaseUrl,
+        CANARY_WRITE_KEY_SECRET_ARN: this.writeKeySecret.secretArn,
+        CANARY_TIMEOUT_MS: '45000',
+      },
+    }).bindTable(props.profilesTable, 'PROFILES_TABLE_NAME');
+    this.writeKeySecret.grantRead(this.function);
+    // Registers its own key: PutItem only (conditional, never overwrites), not the table's full write grant.
+    props.writeKeysTable.grant(this.function, 'dynamodb:PutItem');
+    props.encryptionKey.grant(this.function, 'kms:Encrypt', 'kms:GenerateDataKey');
+    this.function.addEnvironment('WRITE_KEYS_TABLE_NAME', props.writeKeysTable.tableName);
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'Runs the freshness canary',
+      schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+    Validations.of(this.rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason:
+        'A canary run that could not be delivered is itself the signal: the freshness SLO alarm treats a ' +
+        'missing data point as breaching, and a run retried later would measure nothing useful.',
+    });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * `recostream cost`: the monthly cost table at 1, 10 and 100 million events a day (or --events-per-day),
+ * from the app's synthesised template (pass CDK context as -c key=value, like `cdk deploy`).
+ */
+import { parseArgs } from 'node:util';
+import { buildApp } from '../../lib/app-builder';
+import {
+  type CostAssumptions,
+  type CostLine,
+  DEFAULT_ASSUMPTIONS,
+  monthlyCost,
+  shardsNeeded,
+  totalOf,
+} from './model';
+import { PRICE_DATE, PRICE_REGION, PRICES } from './prices';
+import { type CostSettings, costSettingsFromTemplate } from './settings';
+
+export const DEFAULT_VOLUMES = [1e6, 1e7, 1e8];
+
+export function synthCostSettings(context: Record<string, unknown> = {}): CostSettings {
+  const { app, stack } = buildApp(context, { validate: false, skipBundling: true });
+  return costSettingsFromTemplate(app.synth().getStackByName(stack.stackName).template);
+}
+
+const usd = (value: number) =>
+  value >= 100 ? `$${Math.round(value).toLocaleString('en-US')}` : `$${value.toFixed(2)}`;
+const volumeLabel = (v: number) =>
+  v >= 1e6 ? `${v / 1e6} M events/day` : `${v.toLocaleString('en-US')} events/day`;
+
+export function costTableMarkdown(
+  settings: CostSettings,
+  volumes: readonly number[] = DEFAULT_VOLUMES,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): string {
+  const perVolume = volumes.map((v) => monthlyCost(v, settings, a));
+  const keyOf = (l: CostLine): string => `${l.service}\u0000${l.item}`;
+  const keys = (perVolume[0] ?? []).map(keyOf);
+  const byKey = perVolume.map((lines) => new Map<string, CostLine>(lines.map((l) => [keyOf(l), l])));
+  const rows = keys.map((key) => {
+    const [service, item] = key.split('\u0000');
+    return `| ${service} | ${item} | ${byKey.map((m) => usd((m.get(key) as CostLine).usd)).join(' | ')} |`;
+  });
+  const out = [
+    `Monthly cost (30 days), ${PRICE_REGION} on-demand list prices of ${PRICE_DATE}, USD:`,
+    '',
+    `| Service | Item | ${volumes.map(volumeLabel).join(' | ')} |`,
+    `|---|---|${volumes.map(() => '---:').join('|')}|`,
+    ...rows,
+    `| **Total** | | ${perVolume.map((lines) => `**${usd(totalOf(lines))}**`).join(' | ')} |`,
+    '',
+    'Settings read from the synthesised template: ' +
+      `stream ${settings.stream.mode}${settings.stream.mode === 'PROVISIONED' ? ` (${settings.stream.shards} shards)` : ''}, ` +
+      `retention ${settings.stream.retentionHours} h; Firehose buffer ${settings.firehose.bufferIntervalSeconds} s / ` +
+      `${settings.firehose.bufferSizeMb} MiB, Parquet ${settings.firehose.formatConversion ? 'on' : 'off'}, dynamic partitioning ` +
+      `${settings.firehose.dynamicPartitioning ? 'on' : 'off'}; consumer batch ${settings.consumer.batchSize} / ` +
+      `${settings.consumer.batchingWindowSeconds} s; Lambda memory ${Object.entries(settings.lambdaMemoryMb)
+        .map(([f, m]) => `${f} ${m} MB`)
+        .join(', ')}; lake Standard-IA after ${settings.lake.iaAfterDays ?? '-'} d, Glacier IR after ` +
+      `${settings.lake.glacierAfterDays ?? '-'} d; DynamoDB ${settings.dynamodbOnDemand ? 'on-demand' : 'provisioned'}.`,
+  ];
+  if (settings.stream.mode === 'PROVISIONED') {
+    const short = volumes.filter((v) => shardsNeeded(v, a) > settings.stream.shards);
+    if (short.length > 0)
+      out.push(
+        '',
+        `Warning: ${settings.stream.shards} shards are too few at ${short.map(volumeLabel).join(', ')} ` +
+          `(needs ${short.map((v) => shardsNeeded(v, a)).join(', ')} at ${a.peakToAverage}x peak).`,
+      );
+  }
+  out.push(
+    '',
+    `Assumptions: ${Object.entries(a)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}.`,
+    '',
+    `Not included: the recommendation API (priced per read, not per event), data transfer out, Firehose JQ hours, free tiers. Sources: ${Object.values(
+      PRICES,
+    )
+      .map((p) => p.source)
+      .join(' ')}`,
+  );
+  return out.join('\n');
+}
+
+export async function costCommand(
+  args: readonly string[],
+  io: { out(text: string): void; err(text: string): void },
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      'events-per-day': { type: 'string', multiple: true },
+      context: { type: 'string', short: 'c', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(
+      'Usage: recostream cost [--events-per-day N ...] [-c key=value ...]\n' +
+        'Prints the monthly AWS cost table (Markdown) for the configured app at each volume ' +
+        '(default 1, 10 and 100 million events a day).',
+    );
+    return 0;
+  }
+  const volumes = (values['events-per-day'] ?? []).map((text) => {
+    const n = Number(text.replaceAll('_', ''));
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--events-per-day must be a positive number, got '${text}'`);
+    return n;
+  });
+  const context: Record<string, string> = {};
+  for (const pair of values.context ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`-c expects key=value, got '${pair}'`);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  io.out(costTableMarkdown(synthCostSettings(context), volumes.length > 0 ? volumes : DEFAULT_VOLUMES));
+  return 0;
+}
