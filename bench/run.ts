@@ -12,12 +12,14 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { cfJobBenchmark } from './cf-job';
 import { consumerBenchmark } from './consumer';
 import { consumerDynamoBenchmark } from './consumer-dynamo';
 import { freshnessBenchmark } from './freshness';
 import { ingestHttpBenchmark } from './ingest-http';
 import { kinesisEmulatorsBenchmark } from './kinesis-emulators';
 import { lakeBenchmark } from './lake';
+import { recommendApiBenchmark } from './recommend-api';
 import { round } from './stats';
 import type { BenchContext, Benchmark } from './types';
 
@@ -28,6 +30,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   freshnessBenchmark,
   ingestHttpBenchmark,
   lakeBenchmark,
+  recommendApiBenchmark,
+  cfJobBenchmark,
   kinesisEmulatorsBenchmark,
 ];
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');

@@ -3,11 +3,17 @@ import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { ApiWaf } from './api-waf';
+import { BatchJobs } from './batch-jobs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
+import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
 import { LakeStorage } from './lake-storage';
+import { firehoseBufferInterval, Monitoring } from './monitoring';
+import { RecommendationApi } from './recommendation-api';
 import { EventSchemaRegistry } from './schema-registry';
+import { UserDeletion } from './user-deletion';
 
 export interface RecoStreamStackProps extends StackProps {
   /** @default 'ON_DEMAND' */
@@ -27,6 +33,16 @@ export class RecoStreamStack extends Stack {
   public readonly dataLake: DataLake;
   /** Every alarm and failed batch run notifies this topic (encrypted with the data key). */
   public readonly alarmTopic: Topic;
+  /** Dashboard and alarms. */
+  public readonly monitoring: Monitoring;
+  /** Admin `DELETE /v1/users/{userId}` and the DeletionRequests audit table. */
+  public readonly userDeletion: UserDeletion;
+  /** Every-minute canary event: ingest API -> visible in the profile. */
+  public readonly freshnessCanary: FreshnessCanary;
+  /** Scheduled cf and trending jobs, their versioned tables and the JobRuns table. */
+  public readonly batchJobs: BatchJobs;
+  /** GET recommendations (personalised, similar, trending) behind API keys and a usage plan. */
+  public readonly recommendationApi: RecommendationApi;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -65,6 +81,63 @@ export class RecoStreamStack extends Stack {
       quarantinePrefix: this.lake.quarantinePrefix,
     });
 
+    this.batchJobs = new BatchJobs(this, 'BatchJobs', {
+      encryptionKey: key,
+      lakeBucket: this.lake.bucket,
+      dataLake: this.dataLake,
+      alarmTopic: this.alarmTopic,
+      // `-c jobGateThresholds='{"cf":{"minCoverage":0.2}}'` overrides gate thresholds (npm start lowers coverage).
+      gateThresholds: jsonContext(this, 'jobGateThresholds'),
+    });
+
+    this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
+      profilesTable: this.featureStore.profilesTable,
+      itemStatsTable: this.featureStore.itemStatsTable,
+      similaritiesTable: this.batchJobs.similaritiesTable,
+      trendingTable: this.batchJobs.trendingTable,
+      jobRunsTable: this.batchJobs.jobRunsTable,
+      stream: this.ingestion.stream,
+    });
+
+    this.userDeletion = new UserDeletion(this, 'UserDeletion', {
+      api: this.ingestion.api,
+      writeKeysTable: this.ingestion.writeKeysTable,
+      profilesTable: this.featureStore.profilesTable,
+      encryptionKey: key,
+    });
+
+    this.freshnessCanary = new FreshnessCanary(this, 'FreshnessCanary', {
+      ingestBaseUrl: this.ingestion.api.url,
+      writeKeysTable: this.ingestion.writeKeysTable,
+      profilesTable: this.featureStore.profilesTable,
+      encryptionKey: key,
+    });
+
+    // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.
+    if (['true', true].includes(this.node.tryGetContext('waf'))) {
+      new ApiWaf(this, 'ApiWaf', { apis: [this.ingestion.api, this.recommendationApi.api] });
+    }
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      alarmTopic: this.alarmTopic,
+      // `cdk deploy -c alarmEmail=ops@example.com` subscribes an address (it must confirm by e-mail).
+      alarmEmail: this.node.tryGetContext('alarmEmail') || undefined,
+      ingestApi: this.ingestion.api,
+      stream: this.ingestion.stream,
+      consumerFunction: this.featureStore.consumerFunction,
+      deadLetterQueue: this.featureStore.deadLetterQueue,
+      deliveryStreamName: this.dataLake.deliveryStream.ref,
+      firehoseBufferInterval: firehoseBufferInterval(this.dataLake.deliveryStream),
+      batchJobs: Object.entries(this.batchJobs.stateMachines).map(([name, stateMachine]) => ({
+        name,
+        stateMachine,
+      })),
+      // BatchJobs has its own failed/rejected-run alarms; Monitoring adds staleness.
+      alarmOnJobFailures: false,
+      recommendationApi: this.recommendationApi.api,
+      freshnessCanary: true,
+    });
+
     const outputs: Record<string, [string, string]> = {
       ApiUrl: [this.ingestion.api.url, 'Ingest API base URL (stage prod); POST to v1/events, v1/batch, ...'],
       EventsStreamName: [this.ingestion.stream.streamName, 'Kinesis events stream'],
@@ -83,9 +156,40 @@ export class RecoStreamStack extends Stack {
         this.dataLake.deliveryStream.ref,
         'Firehose delivery stream: events stream -> lake',
       ],
+      SimilaritiesTableName: [
+        this.batchJobs.similaritiesTable.tableName,
+        'DynamoDB item similarities (versioned)',
+      ],
+      TrendingTableName: [this.batchJobs.trendingTable.tableName, 'DynamoDB trending items (versioned)'],
+      JobRunsTableName: [
+        this.batchJobs.jobRunsTable.tableName,
+        'DynamoDB batch runs and active-version pointers',
+      ],
+      RecommendationApiUrl: [
+        this.recommendationApi.url,
+        'Recommendation API base URL (stage prod); GET v1/users/{userId}/recommendations, ... with x-api-key',
+      ],
+      RecommendationApiKeyId: [
+        this.recommendationApi.apiKey.keyId,
+        'Id of the first recommendation API key: aws apigateway get-api-key --api-key <id> --include-value',
+      ],
+      CfStateMachineArn: [this.batchJobs.stateMachines.cf.stateMachineArn, 'Collaborative-filtering job'],
+      TrendingStateMachineArn: [this.batchJobs.stateMachines.trending.stateMachineArn, 'Trending job'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });
     }
+  }
+}
+
+/** A context value given as JSON text (CLI `-c`) or as an object (in-process callers). */
+function jsonContext<T>(scope: Construct, key: string): T | undefined {
+  const raw: unknown = scope.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') return raw as T;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw new Error(`Context ${key} must be JSON, got '${raw}'`);
   }
 }

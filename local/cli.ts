@@ -4,6 +4,8 @@
  *   recostream backfill --events <file.jsonl|file.json> [--local] [--dry-run] ...
  *   recostream query "<SQL>" | --named NAME [--format table|csv|json] [--athena ...]
  *   recostream quarantine replay [--local | --stream NAME --bucket NAME] [--dry-run]
+ *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
+ *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
  *
  * Thin: argument parsing, choosing the target store and printing; the work is in ./backfill,
  * ./lake-query (+ ./athena-query) and ./quarantine-replay. The S3 adapter of the replay store is here,
@@ -45,7 +47,9 @@ import {
   summarize,
   writeRejectionReport,
 } from './backfill';
+import { costCommand } from './cost/command';
 import { importCommand } from './import-command';
+import { jobsCommand, rollbackCommand } from './jobs-command';
 import {
   formatResult,
   type LakeQueryEngine,
@@ -108,6 +112,18 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   quarantine: {
     summary: 'Quarantined events: `quarantine replay` re-ingests those the current rules accept',
     run: quarantineCommand,
+  },
+  jobs: {
+    summary: 'Batch jobs: `jobs run cf|trending` runs one now, `jobs list cf` shows runs and their checks',
+    run: (args, io) => jobsCommand(args, io),
+  },
+  cost: {
+    summary: 'Monthly AWS cost table at 1, 10 and 100 million events a day, from the configured app',
+    run: (args, io) => costCommand(args, io),
+  },
+  rollback: {
+    summary: 'Restore an earlier published version: `rollback similarities|trending --to <version>`',
+    run: (args, io) => rollbackCommand(args, io),
   },
 };
 

@@ -49,14 +49,20 @@ async function main() {
     trafficRate: rate,
     trafficSeed: values.seed ? toInt(values.seed, 'seed') : undefined,
     dataDir: values['data-dir'],
+    // A fresh lake with a minute of simulated traffic covers few items; the deployed default (0.3) would reject
+    // the first cf runs for a while, so the demo publishes from 10% coverage (every other check unchanged).
+    context: { jobGateThresholds: { cf: { minCoverage: 0.1 } } },
     log: (message) => console.log(`  [local] ${message}`),
   });
   const profiles = runtime.tableName('Profiles');
   console.log(`
 RecoStream is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
+  Console           ${runtime.apiUrl}/   (open it in a browser: live pipeline, demo storefront, lake queries)
   Ingest API        ${runtime.apiUrl}/v1/events   (Segment: ${runtime.apiUrl}/v1/batch, /v1/track, /v1/page, /v1/identify)
   Write key         ${runtime.writeKey}
+  Recommendations   ${runtime.apiUrl}/v1/users/{userId}/recommendations   (also /v1/items/{itemId}/similar, /v1/items/trending, /v1/openapi.json)
+  API key           ${runtime.apiKey}   (header x-api-key)
   Health (JSON)     ${runtime.apiUrl}/local/health
   Kinesis emulator  ${runtime.kinesisEndpoint}   stream ${[...runtime.topology.streams.values()].map((s) => s.name).join(', ')}
   DynamoDB emulator ${runtime.dynamoEndpoint}   tables ${[...runtime.topology.tables.values()].map((t) => t.name).join(', ')}
@@ -71,7 +77,10 @@ Try it:
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb get-item --region us-east-1 \\
     --endpoint-url ${runtime.dynamoEndpoint} --table-name ${profiles} --key '{"userId":{"S":"alice"}}'
 
+  curl -s -H 'x-api-key: ${runtime.apiKey}' '${runtime.apiUrl}/v1/users/alice/recommendations?limit=5'
   npx recostream query --named funnel_by_day          # SQL on the local lake (DuckDB); --athena on AWS
+  npx recostream jobs list cf --local                  # batch runs and their validation checks
+  npx recostream jobs run trending --local             # run a batch job now (also on a fast-forwarded schedule)
 
 Press Ctrl-C to stop.`);
 

@@ -3,6 +3,7 @@
  * template, start the emulators, provision streams and tables, run the same handler code behind a
  * local API Gateway and Kinesis event source mappings, and optionally drive simulated traffic.
  */
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   lstatSync,
@@ -24,11 +25,15 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoWriteKeyStore } from '../lambdas/authorizer/write-key-store';
 import { newWriteKey } from '../lambdas/authorizer/write-keys';
 import { buildApp } from '../lib/app-builder';
+import { buildConsole, createConsoleServer, localJobRollback } from './console-server';
 import { type RunningEmulator, startDynamo, startKinesis } from './emulators';
 import { EventSourceMappingPoller } from './esm-poller';
 import { FunctionHost } from './function-host';
+import { computeHealth, type LocalHealth } from './health';
 import { startHttpGateway } from './http-gateway';
 import { LakeDeliveryLoop } from './lake-delivery';
+import { startLocalCanary } from './local-canary';
+import { type LocalJobs, startLocalJobs } from './local-jobs';
 import { provision } from './provision';
 import { TrafficSimulator } from './simulator';
 import { LOCAL_REGION, topologyFromTemplate } from './template-topology';
@@ -49,12 +54,24 @@ export interface LocalRuntimeOptions {
   readonly context?: Record<string, unknown>;
   /** Buffer interval of the local Firehose delivery loops. @default min(template interval, 10 s) */
   readonly lakeBufferIntervalSeconds?: number;
+  /**
+   * Run the batch jobs' schedules, fast-forwarded (simulated seconds per real second; 0: jobs only run on
+   * request, `recostream jobs run --local`). @default 96 (RECOSTREAM_JOB_SPEED) with traffic, else 0
+   */
+  readonly jobSpeed?: number;
+  /**
+   * Run the freshness canary (ingest API -> profile) every N seconds; its last result is `canary` in
+   * `/local/health`. 0 turns it off. @default 60 with traffic, else 0
+   */
+  readonly canaryIntervalSeconds?: number;
   readonly log?: (message: string) => void;
 }
 
 export interface LocalRuntime {
   readonly apiUrl: string;
   readonly writeKey: string;
+  /** `x-api-key` of the recommendation API (kept in `<dataDir>/local-api-key`). */
+  readonly apiKey: string;
   readonly kinesisEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly dataDir: string;
@@ -67,11 +84,14 @@ export interface LocalRuntime {
   readonly lakeDeliveries: readonly LakeDeliveryLoop[];
   /** `<dataDir>/lake`: a link to the lake bucket's local folder; undefined when the app has no lake bucket. */
   readonly lakeDir?: string;
+  /** The batch jobs (runner, scheduler); undefined when the app has none or no lake. */
+  readonly jobs?: LocalJobs;
   /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
   tableName(fragment: string): string;
   /** Local file:// URL of the queue whose logical id contains `fragment`. */
   queueUrl(fragment: string): string;
-  health(): Record<string, unknown>;
+  /** The `/local/health` document (shape: local/health.ts LocalHealth). */
+  health(): LocalHealth;
   stop(): Promise<void>;
 }
 
@@ -118,6 +138,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await provision(topology, kinesis, dynamoClient);
 
     const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir);
+    const apiKey = ensureLocalApiKey(dataDir);
 
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
@@ -176,18 +197,51 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stoppers.push(() => loop.stop());
     }
 
-    let healthProvider: () => Record<string, unknown> = () => ({});
+    let healthProvider: () => unknown = () => ({});
+    // The local console (console/, bundled here) at `/`, same origin as the API; see console-server.ts.
+    const trafficOn = (options.trafficRate ?? 20) > 0;
+    const jobSpeed = options.jobSpeed ?? (trafficOn ? Number(process.env.RECOSTREAM_JOB_SPEED ?? 96) : 0);
+    const jobs: LocalJobs | undefined = lakeDir
+      ? startLocalJobs({
+          topology,
+          invoke,
+          lakeDir,
+          dataDir,
+          dynamo,
+          schedule: jobSpeed > 0,
+          speed: jobSpeed,
+          log,
+        })
+      : undefined;
+    if (jobs) stoppers.push(() => jobs.stop());
+    await buildConsole(join(dataDir, 'console'));
+    const consoleServer = createConsoleServer({
+      buildDir: join(dataDir, 'console'),
+      routes: topology.routes,
+      writeKey,
+      apiKey: () => apiKey,
+      simulatorSeed: options.trafficSeed ?? 42,
+      lakeDir,
+      jobNames: () => (jobs ? Object.keys(jobs.runner.snapshot()) : []),
+      rollback: jobs
+        ? localJobRollback(topology, dynamo, () => jobs.runner.refreshActiveVersions())
+        : undefined,
+    });
+    stoppers.push(() => consoleServer.close());
     const gateway = await startHttpGateway({
       routes: topology.routes,
       invoke,
       port: options.port ?? 3000,
-      extraHandlers: (req, res) => {
+      // Routes with ApiKeyRequired (the recommendation API) answer 403 without this key, as API Gateway does.
+      apiKeys: new Set([apiKey]),
+      extraHandlers: async (req, res) => {
         if (req.method === 'GET' && req.url?.split('?')[0] === '/local/health') {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(healthProvider()));
           return true;
         }
-        return false;
+        if (jobs && req.url?.startsWith('/local/jobs/') && (await jobs.handle(req, res))) return true;
+        return consoleServer.handle(req, res);
       },
     });
     stoppers.push(() => gateway.close());
@@ -204,10 +258,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         : undefined;
     if (driver) stoppers.push(() => driver.stop());
 
+    const canaryIntervalSeconds = options.canaryIntervalSeconds ?? (trafficRate > 0 ? 60 : 0);
+    const canary =
+      canaryIntervalSeconds > 0
+        ? startLocalCanary({
+            apiUrl: gateway.url,
+            writeKey,
+            dynamo,
+            profilesTable: findByFragment([...topology.tables.values()], 'Profiles').name,
+            intervalMs: canaryIntervalSeconds * 1000,
+            log,
+          })
+        : undefined;
+    if (canary) stoppers.push(() => canary.stop());
+    const startedAt = Date.now();
+
     const tableName = (fragment: string) => findByFragment([...topology.tables.values()], fragment).name;
     const runtime: LocalRuntime = {
       apiUrl: gateway.url,
       writeKey,
+      apiKey,
       kinesisEndpoint: kinesisEmulator.endpoint,
       dynamoEndpoint: dynamoEmulator.endpoint,
       dataDir,
@@ -218,18 +288,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       pollers,
       lakeDeliveries,
       lakeDir,
+      jobs,
       tableName,
       queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
-      health: () => ({
-        at: new Date().toISOString(),
-        invocations: Object.fromEntries(host.invocations),
-        eventSourceMappings: pollers.map((p, i) => ({
-          logicalId: topology.eventSourceMappings[i]?.logicalId,
-          ...p.snapshot(),
-        })),
-        lakeDelivery: lakeDeliveries.map((loop) => loop.snapshot()),
-        traffic: driver?.stats(),
-      }),
+      health: () =>
+        computeHealth({
+          startedAt,
+          invocations: host.invocations,
+          consumers: pollers.map((p, i) => ({
+            mapping: topology.eventSourceMappings[i]?.logicalId ?? `mapping-${i}`,
+            stats: p.snapshot(),
+          })),
+          deliveries: lakeDeliveries.map((loop) => loop.snapshot()),
+          queues: [...topology.queues.values()].map((q) => ({ name: q.logicalId, url: q.url })),
+          lakeDir,
+          canary: canary?.last(),
+          jobs: jobs?.runner.snapshot(),
+          traffic: driver?.stats(),
+        }),
       stop: stopAll,
     };
     healthProvider = runtime.health;
@@ -239,12 +315,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       JSON.stringify(
         {
           apiUrl: gateway.url,
+          apiKey,
           kinesisEndpoint: kinesisEmulator.endpoint,
           dynamoEndpoint: dynamoEmulator.endpoint,
           streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
           lakeDir,
           tables: Object.fromEntries(
-            ['Profiles', 'ItemStats', 'WriteKeys'].map((fragment) => [fragment, tableName(fragment)]),
+            ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
+              fragment,
+              tableName(fragment),
+            ]),
           ),
           pid: process.pid,
         },
@@ -303,6 +383,18 @@ async function ensureLocalWriteKey(
   }
   const { key, record } = newWriteKey('local');
   await store.put(record);
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * One API key per data directory for the recommendation API, like the write key: generated on first start.
+ * API Gateway generates key values itself; locally any unguessable string does.
+ */
+function ensureLocalApiKey(dataDir: string): string {
+  const keyFile = join(dataDir, 'local-api-key');
+  if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
+  const key = `rk_${randomBytes(24).toString('base64url')}`;
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   return key;
 }

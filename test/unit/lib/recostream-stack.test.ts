@@ -32,6 +32,8 @@ describe('RecoStream stack', () => {
     ['LakeBucketName', () => ({ Ref: logicalIdOf(stack.lake.bucket) })],
     ['DeadLetterQueueUrl', () => ({ Ref: logicalIdOf(stack.featureStore.deadLetterQueue) })],
     ['AlarmTopicArn', () => ({ Ref: logicalIdOf(stack.alarmTopic) })],
+    ['RecommendationApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
+    ['RecommendationApiKeyId', () => ({ Ref: logicalIdOf(stack.recommendationApi.apiKey) })],
   ])('outputs %s', (name, value) => {
     template.hasOutput(name, { Value: value() });
   });
@@ -42,6 +44,11 @@ describe('RecoStream stack', () => {
         'AlarmTopicArn',
         'ApiUrl',
         'AthenaWorkGroupName',
+        'CfStateMachineArn',
+        'JobRunsTableName',
+        'SimilaritiesTableName',
+        'TrendingStateMachineArn',
+        'TrendingTableName',
         'DeadLetterQueueUrl',
         'DeliveryStreamName',
         'EventsStreamName',
@@ -49,6 +56,8 @@ describe('RecoStream stack', () => {
         'ItemStatsTableName',
         'LakeBucketName',
         'ProfilesTableName',
+        'RecommendationApiKeyId',
+        'RecommendationApiUrl',
         'WriteKeysTableName',
       ].sort(),
     );
