@@ -9,7 +9,7 @@
 -- by an incremental run (a full recompute, windowFrom = 1970, reads everything).
 -- Purchase lines are read by position (1..500, the schema's line-item limit) because Trino and
 -- DuckDB unnest arrays of structs differently (see sql/named/top_items_by_category.sql).
--- Excluded traffic (e.g. synthetic canaries, bots) goes in the WHERE of window_events.
+-- Excluded traffic (freshness canaries today; bots later) is filtered in the WHERE of window_events.
 WITH positions AS (
   SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
   FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
@@ -34,6 +34,8 @@ window_events AS (
     AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
     AND received_at > {{windowFrom}}
     AND received_at <= {{windowTo}}
+    -- Freshness-canary events (lambdas/shared/canary.ts) never train anything.
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
 ),
 purchases AS (
   SELECT

@@ -19,6 +19,8 @@ recent AS (
     AND occurred_at > {{windowStart}}
     AND occurred_at <= {{windowTo}}
     AND received_at <= {{windowTo}}
+    -- Freshness-canary events (lambdas/shared/canary.ts) never trend.
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
 ),
 purchases AS (
   SELECT event_id, line_items, json_array_length(CAST(line_items AS JSON)) AS line_count, occurred_at, received_at

@@ -13,12 +13,14 @@ WITH slots AS (
   FROM events i
   CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
   WHERE i.event_type = 'recommendation_impression'
+    AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
     AND i.dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
   FROM events
   WHERE event_type = 'recommendation_click'
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
     AND dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
 ),
 per_recommendation AS (

@@ -11,5 +11,6 @@ SELECT
   count(*) AS events
 FROM events
 WHERE dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+  AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
 GROUP BY dt
 ORDER BY dt DESC

@@ -13,6 +13,7 @@ WITH sessions AS (
     max(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END) AS purchased
   FROM events
   WHERE dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
   GROUP BY 1, 2
 ),
 steps AS (

@@ -17,6 +17,7 @@ recent AS (
   SELECT event_type, item_id, category, line_items
   FROM events
   WHERE dt >= CAST(CAST(current_date - INTERVAL '7' DAY AS DATE) AS VARCHAR)
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
     AND event_type IN ('product_view', 'add_to_cart', 'purchase')
 ),
 purchases AS (

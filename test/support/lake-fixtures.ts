@@ -97,12 +97,71 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
     { type: 'page_view', eventId: 'edge-4', anonymousId: 'edge-anon', occurredAt: day2 },
     { type: 'custom', eventId: 'edge-5', userId: 'edge-user', name: 'newsletter', occurredAt: day2 },
     ...recommendationEvents(now),
+    ...canaryEvents(now),
   );
   return inputs.map((input) => {
     const result = normalizeEvent(input, { receivedAt: now });
     if (!result.ok) throw new Error(`fixture event rejected: ${JSON.stringify(result.rejection)}`);
     return result.event;
   });
+}
+
+/**
+ * Freshness-canary traffic (userId `canary#…`, lambdas/shared/canary.ts): every named query must leave it
+ * out, so the expectations are computed without it.
+ */
+function canaryEvents(now: Date): object[] {
+  const d1 = at(now, -1, '14:00').toISOString();
+  const userId = 'canary#probe-1';
+  return [
+    {
+      type: 'product_view',
+      eventId: 'canary-1',
+      userId,
+      sessionId: 'canary-s',
+      itemId: 'i1',
+      category: 'books',
+      occurredAt: d1,
+    },
+    {
+      type: 'add_to_cart',
+      eventId: 'canary-2',
+      userId,
+      sessionId: 'canary-s',
+      itemId: 'i1',
+      quantity: 1,
+      category: 'books',
+      occurredAt: d1,
+    },
+    {
+      type: 'purchase',
+      eventId: 'canary-3',
+      userId,
+      sessionId: 'canary-s',
+      orderId: 'canary-order',
+      currency: 'EUR',
+      occurredAt: d1,
+      lineItems: [{ itemId: 'i1', quantity: 1, price: 1, category: 'books' }],
+    },
+    {
+      type: 'recommendation_impression',
+      eventId: 'canary-4',
+      userId,
+      recommendationId: 'rec-canary',
+      variant: 'control',
+      itemIds: ['i1', 'i2'],
+      occurredAt: d1,
+    },
+    {
+      type: 'recommendation_click',
+      eventId: 'canary-5',
+      userId,
+      recommendationId: 'rec-canary',
+      itemId: 'i1',
+      position: 0,
+      occurredAt: d1,
+    },
+  ];
 }
 
 /**

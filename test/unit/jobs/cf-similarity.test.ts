@@ -47,6 +47,9 @@ describe('cf similarity: hand-computed fixture', () => {
       view('u3', 'A', T),
       view('u3', 'C', T),
       purchase('u4', ['B'], T),
+      // Freshness-canary traffic never trains: it would add a user, an item D and a pair A-B.
+      purchase('canary#probe', ['A', 'B', 'D'], T),
+      view('canary#probe', 'C', T),
     ]);
   });
 

@@ -16,7 +16,7 @@ describe('trending', () => {
   //              view 11:00 (1 h) → 0.5^(1/6) = 0.890898718140                        B = 4.426432624073
   //   C (no category): purchase line 09:00 → 3.535533905933                              C = 3.535533905933
   // Not counted: a view 25 h old, a view after windowTo, a view that happened at 11:30 but arrived
-  // after windowTo, and the second delivery of A's 12:00 view (same event id).
+  // after windowTo, the second delivery of A's 12:00 view (same event id), and canary events.
   const A = 2.25;
   const B = 5 * Math.SQRT1_2 + 0.5 ** (1 / 6);
   const C = 5 * Math.SQRT1_2;
@@ -33,6 +33,9 @@ describe('trending', () => {
       view('u6', 'D', { at: '2026-11-19T11:00:00.000Z' }, 'books'),
       view('u7', 'E', at('12:01', '2026-11-20T12:01:00.000Z'), 'books'),
       view('u8', 'F', at('11:30', '2026-11-20T12:00:00.001Z'), 'books'),
+      // Freshness-canary traffic never trends: neither a new item nor a boost of A.
+      view('canary#probe', 'Z', at('11:00'), 'books'),
+      purchase('canary#probe', [{ itemId: 'A', category: 'books' }], at('11:00')),
     ]);
   });
 
