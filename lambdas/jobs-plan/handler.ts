@@ -1,11 +1,12 @@
 /** Step 1 of a run: plan it (id, window, query steps) and record it as running. Input: `{ job }`. */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { z } from 'zod';
 import { jobNameSchema, jobServiceFromEnv, jobSettingsFromEnv, newSuffix } from '../jobs/job-env';
 import type { JobPlan } from '../jobs/job-plan';
 import { requireEnv } from '../shared/env';
+import { JOB_DIMENSION, JOB_METRICS } from '../shared/metric-names';
 import { instrumented } from '../shared/observability';
 
 const logger = new Logger();
@@ -34,6 +35,12 @@ export const handler = instrumented({ logger, metrics, tracer }, async (event: u
     cfSettings: settings.cf,
     trendingSettings: settings.trending,
   });
+  if (plan.lastSuccessAgeSeconds !== undefined) {
+    // Per job, so the dashboard draws one line each; the staleness alarm watches the published runs.
+    const perJob = metrics.singleMetric();
+    perJob.addDimension(JOB_DIMENSION, plan.job);
+    perJob.addMetric(JOB_METRICS.lastSuccessAgeSeconds, MetricUnit.Seconds, plan.lastSuccessAgeSeconds);
+  }
   logger.info('run planned', {
     job: plan.job,
     runId: plan.runId,

@@ -37,6 +37,11 @@ export interface JobPlan {
   readonly resultPrefix: string;
   /** Where the one-row stats are (JSON). */
   readonly statsPrefix: string;
+  /**
+   * Seconds since the active version's run finished (JOB_METRICS.lastSuccessAgeSeconds); absent before the
+   * first published run. Emitted by the plan step on every run, so the age is visible while runs fail.
+   */
+  readonly lastSuccessAgeSeconds?: number;
 }
 
 /** Position of the result and stats steps in H1's step lists (contract: cf [state, similarity, stats]). */

@@ -103,7 +103,17 @@ export class JobService {
 
   async plan(input: Omit<PlanInput, 'now' | 'active'>): Promise<JobPlan> {
     const now = this.clock();
-    const plan = planRun({ ...input, now, active: await this.activeRun(input.job) });
+    const active = await this.activeRun(input.job);
+    const planned = planRun({ ...input, now, active });
+    const plan: JobPlan = active?.finishedAt
+      ? {
+          ...planned,
+          lastSuccessAgeSeconds: Math.max(
+            0,
+            Math.round((now.getTime() - Date.parse(active.finishedAt)) / 1000),
+          ),
+        }
+      : planned;
     await this.deps.runs.putRun({
       job: plan.job,
       runId: plan.runId,

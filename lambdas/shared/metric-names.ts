@@ -46,8 +46,8 @@ export const VARIANT_DIMENSION = 'variant';
  * Batch jobs (lambdas/jobs). The publish step emits `PublishedItems` once per published run (service
  * `jobs-publish`): its SampleCount is the number of good runs, which the staleness alarm watches. The
  * validate step emits `RunsRejected` (service `jobs-validate`). `JobLastSuccessAgeSeconds` (now minus
- * finishedAt of the last published run, read from JobRuns) is NOT emitted yet: the plan step should emit
- * it on every run so the dashboard can draw the age even while the job keeps failing.
+ * finishedAt of the active version's run, read from JobRuns) is emitted by the plan step (service
+ * `jobs-plan`) on every run, so the dashboard draws the age even while the job keeps failing.
  */
 export const JOB_METRICS = {
   published: 'PublishedItems',

@@ -73,7 +73,10 @@ describe('job service', () => {
     const { runThrough, stage } = setup();
     const first = await runThrough();
     expect(first.plan.windowFrom).toBeUndefined();
+    expect(first.plan.lastSuccessAgeSeconds).toBeUndefined();
     const second = await stage(cfStats());
+    // The clock moved one day since the first run was published.
+    expect(second.lastSuccessAgeSeconds).toBe(86_400);
     expect(second.windowFrom).toBe(first.plan.windowTo);
     expect(second.previousStateRunId).toBe(first.plan.runId);
   });
