@@ -1,12 +1,14 @@
 /**
  * The AWS service emulators the local runtime needs, all from npm: kinesis-mock (npm
  * `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process and dynalite
- * (DynamoDB) in-process. Both persist under the data directory so a restart keeps the data.
+ * (DynamoDB) on a worker thread of its own. Both persist under the data directory, so a restart keeps
+ * the data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { startKinesisEmulator } from './kinesis-emulator';
 
 export interface RunningEmulator {
@@ -95,27 +97,29 @@ export async function startKinesisMock(options: {
 }
 
 export async function startDynamo(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
-  // dynalite has no types; its factory returns a node http server.
-  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
   const port = options.port ?? (await freePort());
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
+  const worker = new Worker(join(__dirname, 'dynalite-worker.js'), {
+    workerData: { port, path: options.dataDir },
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    worker.once('error', reject);
+    worker.on('message', (message: { type: string; message?: string }) => {
+      if (message.type === 'listening') resolve();
+      if (message.type === 'error') reject(new Error(`dynalite: ${message.message}`));
+    });
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-      }),
+    stop: async () => {
+      const closed = new Promise<void>((resolve) =>
+        worker.on('message', (m: { type: string }) => m.type === 'closed' && resolve()),
+      );
+      worker.postMessage({ type: 'close' });
+      // The LevelDB store is closed with the server; a worker that hangs is not worth waiting for.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await worker.terminate();
+    },
   };
 }
 
