@@ -9,6 +9,7 @@ import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
+import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
 import { RecommendationApi } from './recommendation-api';
@@ -37,6 +38,8 @@ export class RecoStreamStack extends Stack {
   public readonly monitoring: Monitoring;
   /** Admin `DELETE /v1/users/{userId}` and the DeletionRequests audit table. */
   public readonly userDeletion: UserDeletion;
+  /** Daily purge of deleted users from the lake (events and quarantine), with its deadline alarm. */
+  public readonly lakePurge: LakePurge;
   /** Every-minute canary event: ingest API -> visible in the profile. */
   public readonly freshnessCanary: FreshnessCanary;
   /** Scheduled cf and trending jobs, their versioned tables and the JobRuns table. */
@@ -104,6 +107,15 @@ export class RecoStreamStack extends Stack {
       writeKeysTable: this.ingestion.writeKeysTable,
       profilesTable: this.featureStore.profilesTable,
       encryptionKey: key,
+    });
+    this.lakePurge = new LakePurge(this, 'LakePurge', {
+      deletionRequestsTable: this.userDeletion.deletionRequestsTable,
+      profilesTable: this.featureStore.profilesTable,
+      lakeBucket: this.lake.bucket,
+      dataLake: this.dataLake,
+      encryptionKey: key,
+      alarmTopic: this.alarmTopic,
+      quarantinePrefix: this.lake.quarantinePrefix,
     });
 
     this.freshnessCanary = new FreshnessCanary(this, 'FreshnessCanary', {

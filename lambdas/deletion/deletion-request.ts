@@ -6,7 +6,9 @@
  * What is deleted where:
  *   Profiles (DynamoDB)       the user's row: deleted synchronously by DELETE /v1/users/{userId}
  *   ItemStats (DynamoDB)      NOT removable: per-item counters are sums over all users and carry no user id
- *   lake events (Parquet)     the user's rows: removed by the next lake purge (LAKE_PURGE_WINDOW_HOURS)
+ *   lake events (Parquet)     the user's rows: removed by the next lake purge (LAKE_PURGE_WINDOW_HOURS);
+ *                             in AWS also every older S3 version of the rewritten objects (lake-purge-runner.ts)
+ *   quarantine (JSON lines)   the user's rejected records: removed by the AWS lake purge
  *   Kinesis stream            records expire with the stream retention (24 h by default); events still in
  *                             the stream when the profile is deleted can re-create a profile, which the
  *                             purge deletes again (it re-runs the profile step)
@@ -14,8 +16,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 
-/** Longest time between a request and its rows being gone from the lake (the purge runs hourly). */
-export const LAKE_PURGE_WINDOW_HOURS = 24;
+/**
+ * Longest time between a request and its rows being gone from the lake. The AWS purge starts daily and
+ * loops until no work is left, so a request normally completes within about 25 h; the rest is room for two
+ * more daily runs after a failure before the overdue alarm (lib/lake-purge.ts) fires.
+ */
+export const LAKE_PURGE_WINDOW_HOURS = 72;
 
 export type StoreStatus = 'deleted' | 'pending' | 'not_removable' | 'failed';
 
@@ -35,10 +41,30 @@ export interface DeletionRequest {
     readonly profile: StoreStatus;
     readonly itemStats: StoreStatus;
     readonly lake: StoreStatus;
+    /** Set by the AWS lake purge (the local flow has no quarantine purge and leaves it out). */
+    readonly quarantine?: StoreStatus;
   };
-  /** Lake files rewritten and rows removed, once purged. */
+  /** When each store's data was confirmed gone (ISO-8601), for "deleted everywhere, when". */
+  readonly storeDeletedAt?: {
+    readonly lake?: string;
+    readonly quarantine?: string;
+    readonly profile?: string;
+  };
+  /** Anonymous ids to purge with the user (none unless the request names them). */
+  readonly anonymousIds?: readonly string[];
+  /** Lake files rewritten and rows removed, once purged (cumulative over AWS purge runs). */
   readonly lakeFilesRewritten?: number;
   readonly lakeRowsRemoved?: number;
+  readonly quarantineFilesRewritten?: number;
+  readonly quarantineRecordsRemoved?: number;
+  /**
+   * AWS purge: object keys whose rewrite started but whose older versions may not be deleted yet; the next
+   * run finishes them first (bounded by the objects one invocation touches).
+   */
+  readonly purgeInFlight?: readonly string[];
+  readonly purgeStartedAt?: string;
+  readonly lastPurgeRunAt?: string;
+  readonly purgeAttempts?: number;
   readonly completedAt?: string;
   readonly error?: string;
 }

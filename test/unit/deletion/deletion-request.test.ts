@@ -39,7 +39,7 @@ class MemoryProfiles implements ProfileEraser {
 const now = new Date('2026-11-26T10:00:00.000Z');
 
 describe('requestUserDeletion', () => {
-  it('records the request before deleting, then marks the profile deleted with a 24 h lake deadline', async () => {
+  it('records the request before deleting, then marks the profile deleted with a 72 h lake deadline', async () => {
     const requests = new MemoryRequests();
     const profiles = new MemoryProfiles(new Set(['u1', 'u2']));
     const out = await requestUserDeletion(
@@ -52,7 +52,7 @@ describe('requestUserDeletion', () => {
       userId: 'u1',
       requestedBy: 'ops',
       requestedAt: '2026-11-26T10:00:00.000Z',
-      lakeDeadline: '2026-11-27T10:00:00.000Z',
+      lakeDeadline: '2026-11-29T10:00:00.000Z',
       status: 'pending',
       stores: { profile: 'deleted', itemStats: 'not_removable', lake: 'pending' },
       profileExisted: true,
@@ -145,7 +145,7 @@ describe('DELETE handler', () => {
     expect(body).toMatchObject({
       userIdHash: hashUserId('u1'),
       profileExisted: true,
-      lakeDeadline: '2026-11-27T10:00:00.000Z',
+      lakeDeadline: '2026-11-29T10:00:00.000Z',
       stores: { profile: 'deleted', itemStats: 'not_removable', lake: 'pending' },
     });
     expect(requests.rows.get(body.requestId)?.requestedBy).toBe('ops');

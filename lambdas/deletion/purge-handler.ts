@@ -1,0 +1,170 @@
+/**
+ * The AWS lake purge function, with two actions:
+ *   `purge` (the state machine's step, started daily): one bounded pass of runLakePurge under a lease; it
+ *           returns `moreWork` so the state machine invokes it again until nothing is left.
+ *   `check` (hourly rule): publishes pending / overdue deletion requests for the deadline alarm.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Context } from 'aws-lambda';
+import { dynamoDocumentClient, s3Client } from '../shared/aws-clients';
+import { numberEnv, requireEnv } from '../shared/env';
+import { EVENT_COLUMNS } from '../shared/events/lake-columns';
+import { instrumented } from '../shared/observability';
+import { AthenaSqlRunner } from './athena-sql-runner';
+import type { DeletionRequestStore, ProfileEraser } from './deletion-request';
+import { DynamoDeletionRequestStore, DynamoProfileEraser } from './dynamo-deletion-store';
+import { DynamoPurgeLease } from './dynamo-purge-lease';
+import { type LakeObjects, type LakeSql, runLakePurge } from './lake-purge-runner';
+import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from './purge-metrics';
+import { deadlineReport } from './purge-status';
+import { S3VersionedObjects } from './s3-versioned-objects';
+
+export interface PurgeEvent {
+  readonly action?: 'purge' | 'check';
+  /** Invocations so far in this execution (the state machine passes the previous output back). */
+  readonly iteration?: number;
+  /** Requests that failed earlier in this execution: not retried until the next execution. */
+  readonly failed?: readonly string[];
+}
+
+export interface PurgeOutput {
+  readonly action: 'purge';
+  readonly iteration: number;
+  readonly moreWork: boolean;
+  readonly failed: readonly string[];
+  readonly failedCount: number;
+  readonly leaseHeld?: boolean;
+}
+
+export interface PurgeHandlerDeps {
+  readonly requests: DeletionRequestStore;
+  readonly profiles: ProfileEraser;
+  readonly lease: Pick<DynamoPurgeLease, 'acquire' | 'release'>;
+  readonly sql: (remainingMs: () => number) => LakeSql;
+  readonly objects: LakeObjects;
+  readonly bucket: string;
+  readonly database: string;
+  readonly settleMs: number;
+  /** Time kept back at the end of an invocation: no new object is started within it. */
+  readonly reserveMs: number;
+  readonly metrics: {
+    addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): unknown;
+  };
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  readonly now?: () => Date;
+}
+
+export function createPurgeHandler(deps: PurgeHandlerDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: PurgeEvent, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+    const action = event?.action ?? 'purge';
+    if (action === 'check') return check(deps, now());
+    if (action !== 'purge')
+      throw new Error(`unknown action '${String(action)}': expected 'purge' or 'check'`);
+    const iteration = (event.iteration ?? 0) + 1;
+    const previous = event.failed ?? [];
+    const owner = context.awsRequestId;
+    const remainingMs = () => context.getRemainingTimeInMillis();
+    if (!(await deps.lease.acquire(owner, now().getTime(), remainingMs() + 60_000))) {
+      deps.logger.warn('another purge invocation holds the lease; this execution stops here');
+      return out(iteration, false, previous, true);
+    }
+    try {
+      const result = await runLakePurge(
+        {
+          sql: deps.sql(remainingMs),
+          objects: deps.objects,
+          requests: deps.requests,
+          profiles: deps.profiles,
+          bucket: deps.bucket,
+          database: deps.database,
+          eventColumns: EVENT_COLUMNS.map((c) => c.name),
+          settleMs: deps.settleMs,
+          now,
+          hasTime: () => remainingMs() > deps.reserveMs,
+        },
+        { skipRequestIds: previous },
+      );
+      deps.metrics.addMetric(LAKE_PURGE_METRICS.objectsRewritten, MetricUnit.Count, result.objectsRewritten);
+      deps.metrics.addMetric(LAKE_PURGE_METRICS.rowsRemoved, MetricUnit.Count, result.rowsRemoved);
+      deps.metrics.addMetric(
+        LAKE_PURGE_METRICS.quarantineRecordsRemoved,
+        MetricUnit.Count,
+        result.quarantineRecordsRemoved,
+      );
+      deps.metrics.addMetric(LAKE_PURGE_METRICS.failures, MetricUnit.Count, result.failed.length);
+      deps.logger.info('lake purge pass', { iteration, ...result });
+      return out(iteration, result.moreWork, [...previous, ...result.failed]);
+    } finally {
+      await deps.lease.release(owner);
+    }
+  };
+}
+
+async function check(deps: PurgeHandlerDeps, now: Date) {
+  const report = deadlineReport(await deps.requests.pending(), now);
+  deps.metrics.addMetric(LAKE_PURGE_METRICS.pending, MetricUnit.Count, report.pending);
+  deps.metrics.addMetric(LAKE_PURGE_METRICS.overdue, MetricUnit.Count, report.overdue);
+  deps.metrics.addMetric(
+    LAKE_PURGE_METRICS.oldestPendingAgeHours,
+    MetricUnit.Count,
+    report.oldestPendingAgeHours,
+  );
+  if (report.overdue > 0) deps.logger.warn('deletion requests past their lake deadline', { ...report });
+  return { action: 'check' as const, ...report };
+}
+
+function out(
+  iteration: number,
+  moreWork: boolean,
+  failed: readonly string[],
+  leaseHeld?: boolean,
+): PurgeOutput {
+  return {
+    action: 'purge',
+    iteration,
+    moreWork,
+    failed,
+    failedCount: failed.length,
+    ...(leaseHeld ? { leaseHeld } : {}),
+  };
+}
+
+const logger = new Logger({ serviceName: LAKE_PURGE_SERVICE });
+const metrics = new Metrics({ serviceName: LAKE_PURGE_SERVICE });
+const tracer = new Tracer({ serviceName: LAKE_PURGE_SERVICE });
+let purge: ReturnType<typeof createPurgeHandler> | undefined;
+
+export const handler = instrumented(
+  { logger, metrics, tracer },
+  async (event: PurgeEvent, context: Context) => {
+    purge ??= (() => {
+      const requestsTable = requireEnv('DELETION_REQUESTS_TABLE_NAME');
+      const bucket = requireEnv('LAKE_BUCKET_NAME');
+      const athena = new AthenaClient({ requestHandler: new NodeHttpHandler({ requestTimeout: 10_000 }) });
+      return createPurgeHandler({
+        requests: new DynamoDeletionRequestStore(dynamoDocumentClient(), requestsTable),
+        profiles: new DynamoProfileEraser(dynamoDocumentClient(), requireEnv('PROFILES_TABLE_NAME')),
+        lease: new DynamoPurgeLease(dynamoDocumentClient(), requestsTable),
+        sql: (remainingMs) =>
+          new AthenaSqlRunner(athena, {
+            workGroup: requireEnv('ATHENA_WORKGROUP'),
+            database: requireEnv('GLUE_DATABASE'),
+            remainingMs,
+          }),
+        objects: new S3VersionedObjects(s3Client(), bucket),
+        bucket,
+        database: requireEnv('GLUE_DATABASE'),
+        settleMs: numberEnv('PURGE_SETTLE_SECONDS', 3600) * 1000,
+        reserveMs: numberEnv('PURGE_RESERVE_SECONDS', 180) * 1000,
+        metrics,
+        logger,
+      });
+    })();
+    return purge(event, context);
+  },
+);
