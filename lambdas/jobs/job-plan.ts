@@ -42,6 +42,8 @@ export interface JobPlan {
    * first published run. Emitted by the plan step on every run, so the age is visible while runs fail.
    */
   readonly lastSuccessAgeSeconds?: number;
+  /** cf: window end of the full recomputation this run's incremental chain starts from (this run's own when full). */
+  readonly fullRecomputeAt?: string;
 }
 
 /** Position of the result and stats steps in H1's step lists (contract: cf [state, similarity, stats]). */
@@ -60,7 +62,16 @@ export interface PlanInput {
   readonly lakeBucket: string;
   readonly cfSettings?: Partial<CfSettings>;
   readonly trendingSettings?: Partial<TrendingSettings>;
+  /**
+   * cf: recompute from the whole lake when the incremental chain started this many days ago or more. It
+   * picks up events that arrived later than the lookback, drops deleted users' contributions from the
+   * state, and keeps the state an incremental run needs younger than the lake's `jobs/` expiry.
+   * @default DEFAULT_FULL_RECOMPUTE_DAYS
+   */
+  readonly fullRecomputeDays?: number;
 }
+
+export const DEFAULT_FULL_RECOMPUTE_DAYS = 7;
 
 export function planRun(input: PlanInput): JobPlan {
   const runId = newRunId(input.now, input.runIdSuffix);
@@ -68,10 +79,16 @@ export function planRun(input: PlanInput): JobPlan {
   let steps: QueryStep[];
   let windowFrom: string | undefined;
   let previousStateRunId: string | undefined;
+  let fullRecomputeAt: string | undefined;
   if (input.job === 'cf') {
-    // Incremental: merge the events since the active run's window end into that run's state.
-    windowFrom = input.active?.window?.to;
+    // Incremental: merge the events since the active run's window end into that run's state, unless the
+    // chain of incremental runs is due for a full recomputation.
+    const chainStart = input.active?.fullRecomputeAt ?? input.active?.startedAt;
+    const days = input.fullRecomputeDays ?? DEFAULT_FULL_RECOMPUTE_DAYS;
+    const due = chainStart === undefined || input.now.getTime() - Date.parse(chainStart) >= days * 86_400_000;
+    windowFrom = due ? undefined : input.active?.window?.to;
     previousStateRunId = windowFrom ? input.active?.runId : undefined;
+    fullRecomputeAt = windowFrom ? chainStart : windowTo;
     const params: CfRunParams = {
       ...DEFAULT_CF_SETTINGS,
       ...input.cfSettings,
@@ -101,6 +118,7 @@ export function planRun(input: PlanInput): JobPlan {
     windowTo,
     ...(windowFrom ? { windowFrom } : {}),
     ...(previousStateRunId ? { previousStateRunId } : {}),
+    ...(fullRecomputeAt ? { fullRecomputeAt } : {}),
     steps: planned,
     resultPrefix: (planned[roles.result] as PlannedStep).targetPrefix,
     statsPrefix: (planned[roles.stats] as PlannedStep).targetPrefix,

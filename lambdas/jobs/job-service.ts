@@ -122,6 +122,7 @@ export class JobService {
       window: { ...(plan.windowFrom ? { from: plan.windowFrom } : {}), to: plan.windowTo },
       resultPrefix: plan.resultPrefix,
       ...(plan.previousStateRunId ? { previousStateRunId: plan.previousStateRunId } : {}),
+      ...(plan.fullRecomputeAt ? { fullRecomputeAt: plan.fullRecomputeAt } : {}),
     });
     return plan;
   }

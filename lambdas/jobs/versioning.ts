@@ -16,6 +16,8 @@ export interface StoredRunRecord extends RunRecord {
   readonly baselineRunId?: string;
   /** cf: the run whose state this run merged with (none: a full recomputation). */
   readonly previousStateRunId?: string;
+  /** cf: window end of the full recomputation this run's incremental chain started from. */
+  readonly fullRecomputeAt?: string;
 }
 
 export const DEFAULT_KEEP_VERSIONS = 3;

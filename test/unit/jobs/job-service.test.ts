@@ -69,6 +69,28 @@ describe('job service', () => {
     expect(await runs.getRun('cf', plan.runId)).toMatchObject({ status: 'published', publishedItems: 2 });
   });
 
+  it('recomputes cf from the whole lake once the incremental chain is a week old', async () => {
+    const { runThrough } = setup();
+    // Runs are a day apart: the first is full, the next six merge into the chain, the eighth starts anew.
+    const plans = [];
+    for (let day = 0; day < 9; day++) plans.push((await runThrough()).plan);
+    expect(plans.map((p) => (p.windowFrom === undefined ? 'full' : 'incremental'))).toEqual([
+      'full',
+      'incremental',
+      'incremental',
+      'incremental',
+      'incremental',
+      'incremental',
+      'incremental',
+      'full',
+      'incremental',
+    ]);
+    expect(plans[6]?.fullRecomputeAt).toBe(plans[0]?.windowTo);
+    expect(plans[7]?.fullRecomputeAt).toBe(plans[7]?.windowTo);
+    expect(plans[8]?.fullRecomputeAt).toBe(plans[7]?.windowTo);
+    expect(plans[8]?.previousStateRunId).toBe(plans[7]?.runId);
+  });
+
   it('plans incrementally from the active version: its window end and its state', async () => {
     const { runThrough, stage } = setup();
     const first = await runThrough();
