@@ -10,6 +10,11 @@ import {
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY as S3_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
+/** Key prefix of the batch jobs' intermediate and result files (lambdas/jobs/job-sql.ts). */
+export const JOBS_PREFIX = 'jobs/';
+/** Twice the cf job's full-recompute period. */
+export const JOB_INTERMEDIATES_DAYS = 14;
+
 /** Key prefix of events rejected by the ingest API: `quarantine/dt=YYYY-MM-DD/reason=<code>/...`. */
 export const QUARANTINE_PREFIX = 'quarantine/';
 
@@ -113,6 +118,15 @@ export class LakeStorage extends Construct {
           ],
           noncurrentVersionExpiration: Duration.days(noncurrentDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        {
+          // Batch-job intermediates (cf state keyed by user, results, stats): the cf job recomputes in
+          // full every 7 days (lambdas/jobs/job-plan.ts), so nothing older is read again, and user-level
+          // rows do not outlive a deletion request by more than this.
+          id: 'ExpireJobIntermediates',
+          prefix: JOBS_PREFIX,
+          expiration: Duration.days(JOB_INTERMEDIATES_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

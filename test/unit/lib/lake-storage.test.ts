@@ -84,6 +84,20 @@ describe('lake bucket', () => {
       ]),
     );
   });
+
+  it("expires the batch jobs' intermediates after 14 days, old versions a day later", () => {
+    expect(bucket(lakeId).Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        {
+          Id: 'ExpireJobIntermediates',
+          Status: 'Enabled',
+          Prefix: 'jobs/',
+          ExpirationInDays: 14,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        },
+      ]),
+    );
+  });
 });
 
 describe('access log bucket', () => {
