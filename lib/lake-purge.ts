@@ -93,7 +93,7 @@ export class LakePurge extends Construct {
     const settleSeconds = (props.settleTime ?? Duration.hours(1)).toSeconds();
 
     this.function = new RecoFunction(this, 'Function', {
-      entry: 'lambdas/deletion/purge-handler.ts',
+      entry: 'lambdas/lake-purge/handler.ts',
       serviceName: LAKE_PURGE_SERVICE,
       description: 'Lake purge: removes deleted users from the events and quarantine objects (Athena UNLOAD)',
       memorySize: 512,

@@ -10,18 +10,18 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
+import { AthenaSqlRunner } from '../deletion/athena-sql-runner';
+import type { DeletionRequestStore, ProfileEraser } from '../deletion/deletion-request';
+import { DynamoDeletionRequestStore, DynamoProfileEraser } from '../deletion/dynamo-deletion-store';
+import { DynamoPurgeLease } from '../deletion/dynamo-purge-lease';
+import { type LakeObjects, type LakeSql, runLakePurge } from '../deletion/lake-purge-runner';
+import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../deletion/purge-metrics';
+import { deadlineReport } from '../deletion/purge-status';
+import { S3VersionedObjects } from '../deletion/s3-versioned-objects';
 import { dynamoDocumentClient, s3Client } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import { EVENT_COLUMNS } from '../shared/events/lake-columns';
 import { instrumented } from '../shared/observability';
-import { AthenaSqlRunner } from './athena-sql-runner';
-import type { DeletionRequestStore, ProfileEraser } from './deletion-request';
-import { DynamoDeletionRequestStore, DynamoProfileEraser } from './dynamo-deletion-store';
-import { DynamoPurgeLease } from './dynamo-purge-lease';
-import { type LakeObjects, type LakeSql, runLakePurge } from './lake-purge-runner';
-import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from './purge-metrics';
-import { deadlineReport } from './purge-status';
-import { S3VersionedObjects } from './s3-versioned-objects';
 
 export interface PurgeEvent {
   readonly action?: 'purge' | 'check';
