@@ -5,7 +5,7 @@
  *   2. every customer with two or more orders has their last order held out (holdout.ts);
  *   3. the training events go into a lake folder as Parquet in the delivery stream's layout, and the
  *      collaborative-filtering and trending SQL of the batch jobs (sql/jobs) runs on it with DuckDB —
- *      trending as of the hour of each held-out order, as the 15-minute schedule would have published it;
+ *      trending as of the start of the day of each held-out order, as the 15-minute schedule would have published it;
  *   4. the profiles are built by the stream consumer's own domain code (FeatureUpdater, via the backfill);
  *   5. the API's scoring function recommends 10 items per customer, just before the held-out order,
  *      next to two baselines (global popularity, pure item-kNN on the same neighbour lists);
@@ -50,7 +50,14 @@ import {
 } from './metrics';
 
 export const K = 10;
-export const METHODS = ['blend', 'popularity', 'itemKnn'] as const;
+export const METHODS = ['blend', 'blendWide', 'popularity', 'itemKnn'] as const;
+export const BLENDS = ['blend', 'blendWide'] as const;
+/**
+ * The shipped scoring with the API's defaults (`blend`: 20 source items per user, MAX_SOURCE_ITEMS) and with
+ * 50 source items (`blendWide`: the same code with MAX_SOURCE_ITEMS=50, a configuration change). UCI customers
+ * buy ~18 distinct items per order, so 20 sources leave part of their history unused.
+ */
+export const WIDE_SOURCES = 50;
 export type Method = (typeof METHODS)[number];
 export const PROTOCOLS = ['allItems', 'newItems'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -66,7 +73,7 @@ export interface EvaluationResult {
   /** Blend minus each baseline, per user, with a 95% paired-bootstrap interval. */
   readonly blendVersus: Record<
     Protocol,
-    Record<'popularity' | 'itemKnn', { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>
+    Record<string, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>
   >;
   readonly seconds: number;
 }
@@ -108,8 +115,8 @@ export async function evaluateUciRetail(
     const popular = popularity(train);
 
     const perUser: Record<Protocol, Record<Method, RankingMetrics[]>> = {
-      allItems: { blend: [], popularity: [], itemKnn: [] },
-      newItems: { blend: [], popularity: [], itemKnn: [] },
+      allItems: { blend: [], blendWide: [], popularity: [], itemKnn: [] },
+      newItems: { blend: [], blendWide: [], popularity: [], itemKnn: [] },
     };
     for (const user of users) {
       const trending = await trendingAt(user.at);
@@ -119,6 +126,10 @@ export async function evaluateUciRetail(
         const exclude = protocol === 'newItems' ? user.previouslyBought : new Set<string>();
         const lists: Record<Method, string[]> = {
           blend: blendFor(user, profiles.get(user.userId), neighbours, trending, protocol, blendOptions),
+          blendWide: blendFor(user, profiles.get(user.userId), neighbours, trending, protocol, {
+            ...blendOptions,
+            maxSources: WIDE_SOURCES,
+          }),
           popularity: topK(popular, K, exclude),
           itemKnn: itemKnn(user.previouslyBought, neighbours, K, exclude),
         };
@@ -129,19 +140,22 @@ export async function evaluateUciRetail(
     const results = Object.fromEntries(
       PROTOCOLS.map((p) => [p, Object.fromEntries(METHODS.map((m) => [m, meanMetrics(perUser[p][m])]))]),
     ) as EvaluationResult['results'];
-    const versus = (p: Protocol, baseline: 'popularity' | 'itemKnn', metric: 'hitRate' | 'ndcg') =>
+    const versus = (p: Protocol, blend: Method, baseline: Method, metric: 'hitRate' | 'ndcg') =>
       pairedBootstrap(
-        perUser[p].blend.map((m) => m[metric]),
+        perUser[p][blend].map((m) => m[metric]),
         perUser[p][baseline].map((m) => m[metric]),
       );
+    // Keys like `blendWide-itemKnn`: each blend against each baseline.
     const blendVersus = Object.fromEntries(
       PROTOCOLS.map((p) => [
         p,
         Object.fromEntries(
-          (['popularity', 'itemKnn'] as const).map((b) => [
-            b,
-            { hitRate: versus(p, b, 'hitRate'), ndcg: versus(p, b, 'ndcg') },
-          ]),
+          BLENDS.flatMap((blend) =>
+            (['popularity', 'itemKnn'] as const).map((b) => [
+              `${blend}-${b}`,
+              { hitRate: versus(p, blend, b, 'hitRate'), ndcg: versus(p, blend, b, 'ndcg') },
+            ]),
+          ),
         ),
       ]),
     ) as EvaluationResult['blendVersus'];
