@@ -176,7 +176,7 @@ export const consumerDynamoBenchmark: Benchmark = {
           `${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); profile writes ${profileRatio}x fewer, item-row ` +
           `writes ${itemRatio}x fewer.`,
         '',
-        `dynalite in-process, same ${EVENTS.toLocaleString('en-US')} events (default simulator shape, seed ${SEED}) ` +
+        `dynalite on its own worker thread, same ${EVENTS.toLocaleString('en-US')} events (default simulator shape, seed ${SEED}) ` +
           `for both, each from empty tables after a ${WARM_UP_EVENTS.toLocaleString('en-US')}-event warm-up; ` +
           `ours in ${ours.batches} batches of ${BATCH_SIZE} with the Lambda's default options ` +
           `(${ours.conflicts} conflicts, ${ours.retries} retries). Check: both tables sum to ` +
