@@ -1,4 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
+import { ApiKey, type IUsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -15,17 +16,26 @@ export interface FreshnessCanaryProps {
   readonly encryptionKey: IKey;
   /** @default Duration.minutes(1) */
   readonly interval?: Duration;
+  /**
+   * The recommendation API to check (its stage URL and usage plan): the canary gets its own API key on
+   * that plan and also measures until the API reflects the event. Absent: only the profile is checked.
+   */
+  readonly recommendationApi?: { readonly url: string; readonly usagePlan: IUsagePlan };
 }
 
 /**
  * The end-to-end freshness canary: a function run every minute by an EventBridge rule (not Scheduler:
- * the local runtime maps Scheduler schedules to batch jobs), with its own write key in Secrets Manager.
+ * the local runtime maps Scheduler schedules to batch jobs), with its own write key in Secrets Manager
+ * and, when given the recommendation API, its own API key on that API's usage plan.
  * Its metric and SLO alarm are in Monitoring (`freshnessCanary: true`).
  */
 export class FreshnessCanary extends Construct {
   public readonly function: RecoFunction;
   public readonly writeKeySecret: Secret;
   public readonly rule: Rule;
+  /** The canary's recommendation API key and the secret that holds its value (with `recommendationApi`). */
+  public readonly apiKey?: ApiKey;
+  public readonly apiKeySecret?: Secret;
 
   constructor(scope: Construct, id: string, props: FreshnessCanaryProps) {
     super(scope, id);
@@ -43,7 +53,7 @@ export class FreshnessCanary extends Construct {
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/canary/handler.ts',
       serviceName: 'freshness-canary',
-      description: 'Freshness canary: ingest API -> visible in the profile, every minute',
+      description: 'Freshness canary: ingest API -> visible in the profile and recommendations, every minute',
       memorySize: 256,
       timeout: Duration.seconds(55),
       environment: {
@@ -57,6 +67,29 @@ export class FreshnessCanary extends Construct {
     props.writeKeysTable.grant(this.function, 'dynamodb:PutItem');
     props.encryptionKey.grant(this.function, 'kms:Encrypt', 'kms:GenerateDataKey');
     this.function.addEnvironment('WRITE_KEYS_TABLE_NAME', props.writeKeysTable.tableName);
+    if (props.recommendationApi) {
+      this.apiKeySecret = new Secret(this, 'ApiKeySecret', {
+        description: 'RecoStream freshness canary: value of its recommendation API key',
+        encryptionKey: props.encryptionKey,
+        // API Gateway key values: 20-128 characters.
+        generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+      });
+      Validations.of(this.apiKeySecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The value of an API Gateway API key that only reads recommendations for canary users; the key is ' +
+          'replaced by changing the secret and redeploying, which updates the key, not by a rotation Lambda.',
+      });
+      // A dynamic reference ({{resolve:secretsmanager:...}}): the value is never in the template.
+      this.apiKey = new ApiKey(this, 'ApiKey', {
+        description: 'Freshness canary: reads recommendations of canary users',
+        value: this.apiKeySecret.secretValue.unsafeUnwrap(),
+      });
+      props.recommendationApi.usagePlan.addApiKey(this.apiKey);
+      this.apiKeySecret.grantRead(this.function);
+      this.function.addEnvironment('RECOMMENDATION_API_URL', props.recommendationApi.url);
+      this.function.addEnvironment('CANARY_API_KEY_SECRET_ARN', this.apiKeySecret.secretArn);
+    }
     this.rule = new Rule(this, 'Schedule', {
       description: 'Runs the freshness canary',
       schedule: Schedule.rate(props.interval ?? Duration.minutes(1)),

@@ -329,6 +329,23 @@ export class Monitoring extends Construct {
         treatMissingData: TreatMissingData.BREACHING,
         description: `End-to-end freshness above the ${t.freshnessSloMs / 1000} s SLO (3 of 5 canary runs)`,
       });
+      // No data while nothing is published (the canary skips the check); a check that times out publishes
+      // no figure, so CanaryFailures below pages for it.
+      alarm('RecommendationFreshnessSlo', canaryReco, {
+        threshold: t.freshnessSloMs,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        description:
+          `Canary event reflected by the recommendation API later than the ${t.freshnessSloMs / 1000} s SLO ` +
+          '(3 of 5 canary runs)',
+      });
+      alarm('CanaryFailures', custom(CANARY_METRICS.failures, SERVICES.canary, Stats.SUM), {
+        threshold: 0,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        description:
+          'The canary event was not visible in the profile or the recommendation API in time (3 of 5 runs)',
+      });
     }
 
     // --- CTR per variant -------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ export class RecoStreamStack extends Stack {
   public readonly userDeletion: UserDeletion;
   /** Daily purge of deleted users from the lake (events and quarantine), with its deadline alarm. */
   public readonly lakePurge: LakePurge;
-  /** Every-minute canary event: ingest API -> visible in the profile. */
+  /** Every-minute canary event: ingest API -> visible in the profile and the recommendation API. */
   public readonly freshnessCanary: FreshnessCanary;
   /** Scheduled cf and trending jobs, their versioned tables and the JobRuns table. */
   public readonly batchJobs: BatchJobs;
@@ -123,6 +123,7 @@ export class RecoStreamStack extends Stack {
       writeKeysTable: this.ingestion.writeKeysTable,
       profilesTable: this.featureStore.profilesTable,
       encryptionKey: key,
+      recommendationApi: this.recommendationApi,
     });
 
     // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.

@@ -102,6 +102,10 @@ export interface CanaryHealth {
   readonly profileVisibleMs?: number;
   /** Ingest API accepted -> visible in the recommendation API (when it exists). */
   readonly recommendationVisibleMs?: number;
+  /** Why the recommendation API was not measured, e.g. nothing published yet (not a failure). */
+  readonly recommendationSkipped?: string;
+  /** The item the canary event viewed. */
+  readonly itemId?: string;
   readonly ok: boolean;
   readonly error?: string;
 }

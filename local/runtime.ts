@@ -60,8 +60,8 @@ export interface LocalRuntimeOptions {
    */
   readonly jobSpeed?: number;
   /**
-   * Run the freshness canary (ingest API -> profile) every N seconds; its last result is `canary` in
-   * `/local/health`. 0 turns it off. @default 60 with traffic, else 0
+   * Run the freshness canary (ingest API -> profile -> recommendation API) every N seconds; its last
+   * result is `canary` in `/local/health`. 0 turns it off. @default 60 with traffic, else 0
    */
   readonly canaryIntervalSeconds?: number;
   readonly log?: (message: string) => void;
@@ -266,6 +266,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ? startLocalCanary({
             apiUrl: gateway.url,
             writeKey,
+            apiKey,
             dynamo,
             profilesTable: findByFragment([...topology.tables.values()], 'Profiles').name,
             intervalMs: canaryIntervalSeconds * 1000,

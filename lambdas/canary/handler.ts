@@ -1,8 +1,10 @@
 /**
  * Freshness canary (EventBridge rule, every minute): one canary event through the public ingest API,
- * then the time until it is visible in the profile, published as CanaryProfileFreshness (ms), or a
- * CanaryFailures count when it was not visible in time. The write key comes from Secrets Manager; its
- * hash is registered in the WriteKeys table on the first run (conditional put, never overwrites).
+ * then the time until it is visible in the profile (CanaryProfileFreshness, ms) and until the
+ * recommendation API reflects it (CanaryRecommendationFreshness, ms; skipped while nothing is
+ * published), or a CanaryFailures count when it was not visible in time. The write key comes from
+ * Secrets Manager; its hash is registered in the WriteKeys table on the first run (conditional put,
+ * never overwrites). The recommendation API key is another secret, the value of the canary's API key.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -14,22 +16,34 @@ import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { CANARY_METRICS, SERVICES } from '../shared/metric-names';
 import { instrumented } from '../shared/observability';
-import { dynamoProfileCheck, httpIngestSender } from './adapters';
-import { type CanaryResult, measureFreshness } from './freshness';
+import {
+  dynamoProfileCheck,
+  httpIngestSender,
+  httpItemPicker,
+  httpRecommendationsCheck,
+  type RecommendationApiClient,
+} from './adapters';
+import { type CanaryPorts, type CanaryResult, measureFreshness } from './freshness';
 
 const logger = new Logger({ serviceName: SERVICES.canary });
 const metrics = new Metrics({ serviceName: SERVICES.canary });
 const tracer = new Tracer({ serviceName: SERVICES.canary });
 
 let writeKey: Promise<string> | undefined;
+/** Per container: the API key and the item picker, whose cached choice outlives one run. */
+let recommendationPorts: Promise<RecommendationPorts | undefined> | undefined;
+
+type RecommendationPorts = Required<Pick<CanaryPorts, 'pickItem' | 'recommendationsReflect'>>;
+
+async function readSecret(arn: string, what: string): Promise<string> {
+  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  const value = out.SecretString?.trim();
+  if (!value) throw new Error(`the canary ${what} secret is empty`);
+  return value;
+}
 
 async function loadWriteKey(): Promise<string> {
-  const client = new SecretsManagerClient({});
-  const out = await client.send(
-    new GetSecretValueCommand({ SecretId: requireEnv('CANARY_WRITE_KEY_SECRET_ARN') }),
-  );
-  const key = out.SecretString?.trim();
-  if (!key) throw new Error('the canary write-key secret is empty');
+  const key = await readSecret(requireEnv('CANARY_WRITE_KEY_SECRET_ARN'), 'write-key');
   try {
     await new DynamoWriteKeyStore(requireEnv('WRITE_KEYS_TABLE_NAME'), dynamoDocumentClient()).put({
       keyHash: hashWriteKey(key),
@@ -40,6 +54,22 @@ async function loadWriteKey(): Promise<string> {
     if (!(error instanceof Error && error.message.includes('already exists'))) throw error;
   }
   return key;
+}
+
+/** The recommendation API's ports, or undefined when the stack gives the canary no API (env unset). */
+async function loadRecommendationPorts(): Promise<RecommendationPorts | undefined> {
+  const baseUrl = process.env.RECOMMENDATION_API_URL;
+  const secretArn = process.env.CANARY_API_KEY_SECRET_ARN;
+  if (!baseUrl || !secretArn) return undefined;
+  const client: RecommendationApiClient = { baseUrl, apiKey: await readSecret(secretArn, 'API-key') };
+  return { pickItem: httpItemPicker(client), recommendationsReflect: httpRecommendationsCheck(client) };
+}
+
+function forgetOnFailure<T>(load: () => Promise<T>, reset: () => void): Promise<T> {
+  return load().catch((error: unknown) => {
+    reset();
+    throw error;
+  });
 }
 
 export function publish(result: CanaryResult, sink: Pick<Metrics, 'addMetric'>): void {
@@ -55,12 +85,15 @@ export function publish(result: CanaryResult, sink: Pick<Metrics, 'addMetric'>):
 }
 
 export const handler = instrumented({ logger, metrics, tracer }, async (): Promise<CanaryResult> => {
-  writeKey ??= loadWriteKey().catch((error: unknown) => {
+  writeKey ??= forgetOnFailure(loadWriteKey, () => {
     writeKey = undefined;
-    throw error;
+  });
+  recommendationPorts ??= forgetOnFailure(loadRecommendationPorts, () => {
+    recommendationPorts = undefined;
   });
   const result = await measureFreshness(
     {
+      ...(await recommendationPorts),
       send: httpIngestSender(requireEnv('INGEST_BASE_URL'), await writeKey),
       profileHasEvent: dynamoProfileCheck(dynamoDocumentClient(), requireEnv('PROFILES_TABLE_NAME')),
       now: Date.now,

@@ -52,8 +52,9 @@ describe('Monitoring on the RecoStream stack', () => {
 
   it('sends every alarm and its recovery to the alarm topic', () => {
     const alarms = Object.entries(alarmsOf(template)).filter(([id]) => id.startsWith('Monitoring'));
-    // iterator age, DLQ, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs, 2 x job staleness, canary SLO
-    expect(alarms.length).toBe(4 + 4 + 2 + 1);
+    // iterator age, DLQ, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs, 2 x job staleness,
+    // canary: profile SLO, recommendation SLO, failures
+    expect(alarms.length).toBe(4 + 4 + 2 + 3);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -274,7 +275,8 @@ describe('Monitoring with batch jobs, a recommendation API and the canary', () =
   const { stack, template, topic, jobs } = build();
 
   it('has one alarm per job for failures and one for staleness, all to the topic', () => {
-    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 1);
+    // ... + canary: profile SLO, recommendation SLO, failures
+    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 3);
     for (const alarm of Object.values(alarmsOf(template)))
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
@@ -344,6 +346,32 @@ describe('Monitoring with batch jobs, a recommendation API and the canary', () =
       EvaluationPeriods: 5,
       DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms when the recommendation API reflects canary events late, or canary runs fail, in 3 of 5', () => {
+    expect(alarmNamed(template, 'RecommendationFreshnessSlo')).toMatchObject({
+      Namespace: 'RecoStream',
+      MetricName: 'CanaryRecommendationFreshness',
+      Dimensions: [{ Name: 'service', Value: 'freshness-canary' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 10_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      // Skipped while nothing is published: no data is not a breach.
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarmNamed(template, 'CanaryFailures')).toMatchObject({
+      MetricName: 'CanaryFailures',
+      Dimensions: [{ Name: 'service', Value: 'freshness-canary' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
     });
   });
 
