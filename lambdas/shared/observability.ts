@@ -36,7 +36,8 @@ export function instrumented<E, R>(
     } finally {
       subsegment?.close();
       if (parent) tracer.setSegment(parent);
-      metrics.publishStoredMetrics();
+      // An invocation that recorded nothing has nothing to flush (Powertools would log a warning for it).
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
   };
