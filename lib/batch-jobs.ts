@@ -57,16 +57,16 @@ import {
 } from '../lambdas/jobs/job-sql';
 import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
-import type { LakeColumn } from '../lambdas/shared/events';
 import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/published';
 import type { DataLake } from './data-lake';
-import { EVENTS_TABLE_NAME } from './data-lake';
+import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
+import { JOBS_PREFIX } from './lake-storage';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
 /** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
 export const CF_STATE_TABLE_NAME = 'cf_state';
-/** Everything the jobs write in the lake bucket lives under this prefix. */
-export const JOBS_PREFIX = 'jobs/';
+/** Everything the jobs write in the lake bucket lives under this prefix (its lifecycle: lib/lake-storage.ts). */
+export { JOBS_PREFIX };
 /** CloudFormation metadata key naming the job a state machine runs; the local scheduler reads it. */
 export const JOB_METADATA_KEY = 'recostream:job';
 /** Powertools service name of the validate function (its folder name; a dimension of RunsRejected). */
@@ -192,17 +192,7 @@ export class BatchJobs extends Construct {
           'storage.location.template': `${stateLocation}${CF_STATE_PARTITION_KEY.name}=\${${CF_STATE_PARTITION_KEY.name}}/`,
         },
         partitionKeys: [glueColumn(CF_STATE_PARTITION_KEY)],
-        storageDescriptor: {
-          columns: CF_STATE_COLUMNS.map(glueColumn),
-          location: stateLocation,
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            parameters: { 'serialization.format': '1' },
-          },
-          storedAsSubDirectories: false,
-        },
+        storageDescriptor: parquetStorage(CF_STATE_COLUMNS, stateLocation),
       },
     });
 
@@ -497,10 +487,6 @@ class ScopedAthenaQuery extends AthenaStartQueryExecution {
     super(scope, id, props);
     this.taskPolicies = [];
   }
-}
-
-function glueColumn(column: LakeColumn): CfnTable.ColumnProperty {
-  return { name: column.name, type: column.type, comment: column.comment };
 }
 
 function pascal(name: string): string {

@@ -274,17 +274,7 @@ export class DataLake extends Construct {
           'storage.location.template': `${eventsLocation}${locationTemplate(EVENT_PARTITION_KEYS)}`,
         },
         partitionKeys: EVENT_PARTITION_KEYS.map(glueColumn),
-        storageDescriptor: {
-          columns: EVENT_COLUMNS.map(glueColumn),
-          location: eventsLocation,
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            parameters: { 'serialization.format': '1' },
-          },
-          storedAsSubDirectories: false,
-        },
+        storageDescriptor: parquetStorage(EVENT_COLUMNS, eventsLocation),
       },
     });
 
@@ -528,8 +518,26 @@ export class DataLake extends Construct {
   }
 }
 
-function glueColumn(column: LakeColumn): CfnTable.ColumnProperty {
+export function glueColumn(column: LakeColumn): CfnTable.ColumnProperty {
   return { name: column.name, type: column.type, comment: column.comment };
+}
+
+/** Storage of a Glue table of Parquet objects under `location` (the events table, the cf job's state). */
+export function parquetStorage(
+  columns: readonly LakeColumn[],
+  location: string,
+): CfnTable.StorageDescriptorProperty {
+  return {
+    columns: columns.map(glueColumn),
+    location,
+    inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serdeInfo: {
+      serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+      parameters: { 'serialization.format': '1' },
+    },
+    storedAsSubDirectories: false,
+  };
 }
 
 /** `{ column: jsonKey }` for the columns whose JSON key differs from the column name. */
