@@ -378,7 +378,13 @@ export class BatchJobs extends Construct {
     const catchInto = (state: TaskStateBase, handler: IChainable) =>
       state.addCatch(handler, { errors: [Errors.ALL], resultPath: '$.error' });
 
-    const planStep = lambdaStep('Plan', fns.plan, TaskInput.fromObject({ job }), '$.plan');
+    // The job is fixed per state machine; the execution input travels as `options` (e.g. `asOf` for a replay).
+    const planStep = lambdaStep(
+      'Plan',
+      fns.plan,
+      TaskInput.fromObject({ job, options: JsonPath.objectAt('$') }),
+      '$.plan',
+    );
     catchInto(planStep, recordPlanFailure);
 
     const queries = stepNames.map((name, i) => {

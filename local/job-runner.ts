@@ -85,12 +85,15 @@ export class LocalJobRunner {
     );
   }
 
-  /** Runs `job` now; a run of the same job already in progress is joined rather than started twice. */
-  run(job: JobName): Promise<LocalRunResult> {
+  /**
+   * Runs `job` now (or as of a past `asOf`, as the state machine's execution input would); a run of the
+   * same job already in progress is joined rather than started twice.
+   */
+  run(job: JobName, options: { readonly asOf?: string } = {}): Promise<LocalRunResult> {
     if (!this.jobs().includes(job)) return Promise.reject(new Error(`No state machine runs job '${job}'`));
     const current = this.inFlight.get(job);
     if (current) return current;
-    const promise = this.execute(job).finally(() => this.inFlight.delete(job));
+    const promise = this.execute(job, options).finally(() => this.inFlight.delete(job));
     this.inFlight.set(job, promise);
     return promise;
   }
@@ -126,13 +129,13 @@ export class LocalJobRunner {
     );
   }
 
-  private async execute(job: JobName): Promise<LocalRunResult> {
+  private async execute(job: JobName, options: { readonly asOf?: string }): Promise<LocalRunResult> {
     const started = this.clock();
     const stepMs: Record<string, number> = {};
     let plan: JobPlan | undefined;
     let result: Omit<LocalRunResult, 'job' | 'startedAt' | 'finishedAt' | 'durationMs' | 'stepMs'>;
     try {
-      plan = (await this.options.invoke(this.functionIds.plan, { job })) as JobPlan;
+      plan = (await this.options.invoke(this.functionIds.plan, { job, options })) as JobPlan;
       for (const step of plan.steps) {
         const t0 = performance.now();
         await (this.options.runStep ?? runQueryStepLocally)(step, this.options.lakeDir);

@@ -25,12 +25,14 @@ const OK = 0;
 const FAILED = 1;
 const USAGE = 2;
 
-export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--data-dir DIR] | --state-machine ARN]
+export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--data-dir DIR] | --state-machine ARN] [--as-of ISO]
        recostream jobs list <cf|trending> [--local [--data-dir DIR] | --job-runs-table NAME] [--limit N]
 
   run    runs the job now and waits: plan, query steps, validation gate, publish. Locally the running
          runtime (npm start) runs it; on AWS it starts an execution of the job's state machine (stack
          outputs CfStateMachineArn / TrendingStateMachineArn). Exit code 0 only when it published.
+         --as-of ISO runs it as of a past instant (historical imports, replays): the window ends
+         there and cf recomputes in full.
   list   the job's runs, newest first, with their validation checks; * marks the active version.
          On AWS pass the stack output JobRunsTableName.`;
 
@@ -51,6 +53,7 @@ export async function jobsCommand(args: readonly string[], io: Io): Promise<numb
       'data-dir': { type: 'string', default: '.data' },
       'state-machine': { type: 'string' },
       'job-runs-table': { type: 'string' },
+      'as-of': { type: 'string' },
       limit: { type: 'string', default: '20' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -65,8 +68,15 @@ export async function jobsCommand(args: readonly string[], io: Io): Promise<numb
     return USAGE;
   }
   if (action === 'run') {
-    if (values.local) return runLocal(jobArg, values['data-dir'], io);
-    if (values['state-machine']) return runOnAws(jobArg, values['state-machine'], io);
+    const asOf = values['as-of'];
+    if (asOf !== undefined && !(/^\d{4}-\d{2}-\d{2}T/.test(asOf) && Date.parse(asOf) <= Date.now())) {
+      io.err(
+        `recostream jobs run: --as-of must be a past ISO-8601 instant such as 2010-12-24T00:00:00Z, got '${asOf}'`,
+      );
+      return USAGE;
+    }
+    if (values.local) return runLocal(jobArg, values['data-dir'], io, asOf);
+    if (values['state-machine']) return runOnAws(jobArg, values['state-machine'], io, asOf);
     io.err('recostream jobs run: pass --local (the running npm start) or --state-machine ARN (AWS)');
     return USAGE;
   }
@@ -122,11 +132,15 @@ export async function rollbackCommand(args: readonly string[], io: Io): Promise<
   }
 }
 
-async function runLocal(job: JobName, dataDir: string, io: Io): Promise<number> {
+async function runLocal(job: JobName, dataDir: string, io: Io, asOf?: string): Promise<number> {
   const info = readLocalRuntime(dataDir);
   if (!info.apiUrl) throw new Error(`${dataDir}/runtime.json has no apiUrl: is npm start running?`);
   io.err(`Running ${job} on the local runtime (${info.apiUrl})…`);
-  const response = await fetch(`${info.apiUrl}/local/jobs/${job}/runs`, { method: 'POST' });
+  const response = await fetch(`${info.apiUrl}/local/jobs/${job}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(asOf ? { asOf: new Date(asOf).toISOString() } : {}),
+  });
   const body = (await response.json()) as LocalRunResult & { message?: string };
   if (!response.ok) {
     io.err(`recostream jobs run: ${body.message ?? response.statusText}`);
@@ -136,12 +150,18 @@ async function runLocal(job: JobName, dataDir: string, io: Io): Promise<number> 
   return body.status === 'published' ? OK : FAILED;
 }
 
-async function runOnAws(job: JobName, stateMachineArn: string, io: Io, pollMs = 5000): Promise<number> {
+async function runOnAws(
+  job: JobName,
+  stateMachineArn: string,
+  io: Io,
+  asOf?: string,
+  pollMs = 5000,
+): Promise<number> {
   const sfn = new SFNClient({});
   const { executionArn } = await sfn.send(
     new StartExecutionCommand({
       stateMachineArn,
-      input: JSON.stringify({ job }),
+      input: JSON.stringify(asOf ? { job, asOf: new Date(asOf).toISOString() } : { job }),
       name: `manual-${Date.now()}`,
     }),
   );

@@ -74,8 +74,16 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
       return true;
     }
     try {
-      if (req.method === 'POST') send(200, await runner.run(job as JobName));
-      else if (req.method === 'GET') {
+      if (req.method === 'POST') {
+        // Optional JSON body `{ "asOf": "<ISO instant>" }`: a replay as of a past time.
+        const text = await readBody(req);
+        const body = text.trim() === '' ? {} : (JSON.parse(text) as { asOf?: unknown });
+        if (body.asOf !== undefined && typeof body.asOf !== 'string') {
+          send(400, { message: 'asOf must be an ISO-8601 instant' });
+          return true;
+        }
+        send(200, await runner.run(job as JobName, body.asOf ? { asOf: body.asOf } : {}));
+      } else if (req.method === 'GET') {
         const [list, pointer] = await Promise.all([
           runs.listRuns(job as JobName, 50),
           runs.getPointer(job as JobName),
@@ -104,4 +112,13 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
       await scheduler?.stop();
     },
   };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }

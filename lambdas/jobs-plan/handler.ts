@@ -13,7 +13,11 @@ const logger = new Logger();
 const metrics = new Metrics();
 const tracer = new Tracer();
 
-const inputSchema = z.object({ job: jobNameSchema });
+/** `options` is the execution input (the schedule sends `{ job }`; a replay may add `asOf`). */
+const inputSchema = z.object({
+  job: jobNameSchema,
+  options: z.object({ asOf: z.iso.datetime().optional() }).optional(),
+});
 
 /**
  * Locally (RECOSTREAM_LOCAL_S3_DIR set) buckets are named after their logical ids, which S3 would refuse;
@@ -32,6 +36,7 @@ export const handler = instrumented({ logger, metrics, tracer }, async (event: u
     job: parsed.data.job,
     runIdSuffix: newSuffix(),
     lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
+    ...(parsed.data.options?.asOf ? { asOf: parsed.data.options.asOf } : {}),
     cfSettings: settings.cf,
     trendingSettings: settings.trending,
   });

@@ -84,6 +84,10 @@ export const jobPlanSchema = z.object({
   ),
   resultPrefix: z.string().min(1),
   statsPrefix: z.string().min(1),
+  lastSuccessAgeSeconds: z.number().optional(),
+  fullRecomputeAt: z.string().optional(),
+  // A replay's instant: validate must see it to leave drift unjudged.
+  asOf: z.string().optional(),
 });
 
 export function parsePlan(event: unknown): JobPlan {

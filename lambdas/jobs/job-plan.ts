@@ -42,6 +42,8 @@ export interface JobPlan {
    * first published run. Emitted by the plan step on every run, so the age is visible while runs fail.
    */
   readonly lastSuccessAgeSeconds?: number;
+  /** A replay as of this past instant (PlanInput.asOf): the drift checks have no like-for-like baseline. */
+  readonly asOf?: string;
   /** cf: window end of the full recomputation this run's incremental chain starts from (this run's own when full). */
   readonly fullRecomputeAt?: string;
 }
@@ -69,13 +71,21 @@ export interface PlanInput {
    * @default DEFAULT_FULL_RECOMPUTE_DAYS
    */
   readonly fullRecomputeDays?: number;
+  /**
+   * Plan as of this past instant (ISO-8601): the window ends there, and cf recomputes in full from what
+   * had been received by then. For historical imports and replays (e.g. the UCI data); the run id still
+   * comes from the real clock, so versions keep their order.
+   */
+  readonly asOf?: string;
 }
 
 export const DEFAULT_FULL_RECOMPUTE_DAYS = 7;
 
 export function planRun(input: PlanInput): JobPlan {
   const runId = newRunId(input.now, input.runIdSuffix);
-  const windowTo = input.now.toISOString();
+  if (input.asOf !== undefined && !(Date.parse(input.asOf) <= input.now.getTime()))
+    throw new Error(`asOf must be an ISO-8601 instant in the past, got ${input.asOf}`);
+  const windowTo = input.asOf ?? input.now.toISOString();
   let steps: QueryStep[];
   let windowFrom: string | undefined;
   let previousStateRunId: string | undefined;
@@ -85,7 +95,10 @@ export function planRun(input: PlanInput): JobPlan {
     // chain of incremental runs is due for a full recomputation.
     const chainStart = input.active?.fullRecomputeAt ?? input.active?.startedAt;
     const days = input.fullRecomputeDays ?? DEFAULT_FULL_RECOMPUTE_DAYS;
-    const due = chainStart === undefined || input.now.getTime() - Date.parse(chainStart) >= days * 86_400_000;
+    const due =
+      input.asOf !== undefined ||
+      chainStart === undefined ||
+      input.now.getTime() - Date.parse(chainStart) >= days * 86_400_000;
     windowFrom = due ? undefined : input.active?.window?.to;
     previousStateRunId = windowFrom ? input.active?.runId : undefined;
     fullRecomputeAt = windowFrom ? chainStart : windowTo;
@@ -119,6 +132,7 @@ export function planRun(input: PlanInput): JobPlan {
     ...(windowFrom ? { windowFrom } : {}),
     ...(previousStateRunId ? { previousStateRunId } : {}),
     ...(fullRecomputeAt ? { fullRecomputeAt } : {}),
+    ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
     steps: planned,
     resultPrefix: (planned[roles.result] as PlannedStep).targetPrefix,
     statsPrefix: (planned[roles.stats] as PlannedStep).targetPrefix,

@@ -91,6 +91,49 @@ describe('job service', () => {
     expect(plans[8]?.previousStateRunId).toBe(plans[7]?.runId);
   });
 
+  it('plans a replay as of a past instant: the window ends there and cf recomputes in full', async () => {
+    const { runThrough, service } = setup();
+    await runThrough();
+    const replay = await service.plan({
+      job: 'cf',
+      runIdSuffix: 'replay',
+      lakeBucket: 'lake',
+      asOf: '2010-12-24T00:00:00.000Z',
+    });
+    expect(replay.windowTo).toBe('2010-12-24T00:00:00.000Z');
+    expect([replay.windowFrom, replay.previousStateRunId]).toEqual([undefined, undefined]);
+    expect(replay.fullRecomputeAt).toBe('2010-12-24T00:00:00.000Z');
+    expect(replay.asOf).toBe('2010-12-24T00:00:00.000Z');
+    // The run id still follows the real clock, so versions keep their order.
+    expect(replay.runId.startsWith('2026-11-2')).toBe(true);
+    await expect(
+      service.plan({ job: 'cf', runIdSuffix: 'late', lakeBucket: 'lake', asOf: '2999-01-01T00:00:00.000Z' }),
+    ).rejects.toThrow(/asOf must be an ISO-8601 instant in the past/);
+  });
+
+  it('judges no drift for a replay: its slice of time has no like-for-like baseline', async () => {
+    const { runThrough, service, results } = setup();
+    await runThrough(cfStats({ output_rows: 40_000, state_items: 20_000 }));
+    const asOf = '2010-12-24T00:00:00.000Z';
+    const replay = await service.plan({ job: 'cf', runIdSuffix: 'replay', lakeBucket: 'lake', asOf });
+    // A tenth of the live run's rows: a live run would be rejected for drift.
+    results.files.set(replay.statsPrefix, [
+      {
+        ...cfStats({ output_rows: 4_000, state_items: 2_000 }, asOf),
+        window_max_received_ms: Date.parse(asOf) - 60_000,
+      },
+    ]);
+    results.files.set(replay.resultPrefix, [
+      { item_id: 'i1', neighbour_id: 'i2', score: 0.5, support: 3, rank: 1 },
+    ]);
+    const validation = await service.validate(replay, thresholds);
+    expect(validation.checks.filter((c) => c.name.startsWith('drift_')).map((c) => c.passed)).toEqual([
+      true,
+      true,
+    ]);
+    expect(validation.passed).toBe(true);
+  });
+
   it('plans incrementally from the active version: its window end and its state', async () => {
     const { runThrough, stage } = setup();
     const first = await runThrough();
