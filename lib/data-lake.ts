@@ -25,6 +25,7 @@ import {
   type IBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { DeadLetterCode } from '../lambdas/consumer/batch-consumer';
 import type { BodyRejectionCode } from '../lambdas/ingest/ingest-request';
@@ -39,7 +40,7 @@ import {
 } from '../lambdas/shared/events';
 import { readNamedQueryFiles } from './data-lake/named-queries';
 import { QUARANTINE_PREFIX } from './lake-storage';
-import { REPO_ROOT } from './recostream-function';
+import { REPO_ROOT, RecoFunction } from './recostream-function';
 
 /** Glue table of the events Firehose delivers as Parquet. */
 export const EVENTS_TABLE_NAME = 'events';
@@ -160,6 +161,13 @@ export interface DataLakeProps {
    * @default - `sql/named` in the repository
    */
   readonly namedQueriesDirectory?: string;
+  /**
+   * Replace `userId` and `anonymousId` with `p1_<HMAC-SHA256>` pseudonyms in the copy Firehose delivers to the
+   * lake (a Lambda data transformation with a generated key in Secrets Manager). The stream and the feature
+   * store keep the real ids. See lambdas/shared/pseudonym.ts and docs/operations.md.
+   * @default false
+   */
+  readonly pseudonymizeUserIds?: boolean;
 }
 
 /**
@@ -194,6 +202,10 @@ export class DataLake extends Construct {
   public readonly namedQueries: readonly CfnNamedQuery[];
   /** Key of Firehose's S3 writes, the results bucket and the query results. */
   public readonly key: IKey;
+  /** The Firehose transformation that pseudonymises ids; only with `pseudonymizeUserIds`. */
+  public readonly pseudonymizer?: RecoFunction;
+  /** The HMAC key of the pseudonyms (generated, retained on stack deletion); only with `pseudonymizeUserIds`. */
+  public readonly pseudonymKey?: Secret;
 
   constructor(scope: Construct, id: string, props: DataLakeProps) {
     super(scope, id);
@@ -361,6 +373,10 @@ export class DataLake extends Construct {
       }),
     );
     this.deliveryLogGroup.grantWrite(this.deliveryRole);
+    if (props.pseudonymizeUserIds) {
+      this.pseudonymKey = this.createPseudonymKey();
+      this.pseudonymizer = this.createPseudonymizer(this.pseudonymKey);
+    }
 
     this.deliveryStream = new CfnDeliveryStream(this, 'DeliveryStream', {
       deliveryStreamType: 'KinesisStreamAsSource',
@@ -387,7 +403,10 @@ export class DataLake extends Construct {
         dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
         processingConfiguration: {
           enabled: true,
+          // Firehose runs the Lambda transformation before the JQ query, so partitions come from the
+          // pseudonymised record (same event type and time: only the ids change).
           processors: [
+            ...(this.pseudonymizer ? [lambdaProcessor(this.pseudonymizer)] : []),
             {
               type: 'MetadataExtraction',
               parameters: [
@@ -484,6 +503,45 @@ export class DataLake extends Construct {
     });
   }
 
+  private createPseudonymKey(): Secret {
+    const secret = new Secret(this, 'PseudonymKey', {
+      description: 'RecoStream: HMAC key of the user id pseudonyms in the data lake',
+      encryptionKey: this.key,
+      // 64 letters and digits (~380 bits); a deleted key would make the lake's pseudonyms unrelatable to users,
+      // so deletion purges could no longer find their rows: keep it when the stack goes.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The pseudonym HMAC key is not rotated automatically: a new key changes every pseudonym, which splits ' +
+        "each user's lake history in two and breaks deletion purges of older rows. Rotation is a deliberate, " +
+        'versioned (p1_ -> p2_) operation, described in docs/operations.md.',
+    });
+    return secret;
+  }
+
+  private createPseudonymizer(secret: Secret): RecoFunction {
+    const fn = new RecoFunction(this, 'Pseudonymizer', {
+      entry: 'lambdas/lake-pseudonymize/handler.ts',
+      description: 'Firehose transformation: userId / anonymousId -> HMAC pseudonyms before the lake',
+      memorySize: 512,
+      // Firehose waits up to 5 minutes per invocation; a 1 MB batch takes well under a second.
+      timeout: Duration.minutes(1),
+      environment: { PSEUDONYM_SECRET_ARN: secret.secretArn },
+    });
+    secret.grantRead(fn);
+    this.deliveryRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        // Firehose invokes the unqualified ARN and reads its configuration; no version wildcard needed.
+        actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+        resources: [fn.functionArn],
+      }),
+    );
+    return fn;
+  }
+
   private acknowledgeDeliveryFindings(bucket: IBucket): void {
     Validations.of(this.deliveryStream).acknowledge({
       id: 'AwsSolutions-KDF1',
@@ -577,6 +635,19 @@ function projectionParameters(
     }
   }
   return parameters;
+}
+
+/** Firehose's Lambda processor; 1 MB batches keep the response (ids grow to 67 characters) far below 6 MB. */
+function lambdaProcessor(fn: RecoFunction): CfnDeliveryStream.ProcessorProperty {
+  return {
+    type: 'Lambda',
+    parameters: [
+      { parameterName: 'LambdaArn', parameterValue: fn.functionArn },
+      { parameterName: 'NumberOfRetries', parameterValue: '3' },
+      { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
+      { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
+    ],
+  };
 }
 
 /** `key1=${key1}/key2=${key2}/` for Athena's `storage.location.template`. */

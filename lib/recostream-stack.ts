@@ -82,6 +82,8 @@ export class RecoStreamStack extends Stack {
       accessLogsBucket: this.lake.accessLogsBucket,
       encryptionKey: key,
       quarantinePrefix: this.lake.quarantinePrefix,
+      // `-c pseudonymizeLakeUserIds=true`: HMAC pseudonyms instead of user / anonymous ids in the lake.
+      pseudonymizeUserIds: ['true', true].includes(this.node.tryGetContext('pseudonymizeLakeUserIds')),
     });
 
     this.batchJobs = new BatchJobs(this, 'BatchJobs', {

@@ -27,7 +27,8 @@ import {
 import { type CanonicalEvent, CanonicalEventSchema } from '../lambdas/shared/events';
 import { listAllShards } from './kinesis-shards';
 import { type FailedRecord, writeErrorRecords, writeEventsParquet } from './lake-writer';
-import type { LocalDeliveryStream, LocalStream } from './topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
+import type { Invoke, LocalDeliveryStream, LocalStream } from './topology';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface LakeDeliveryOptions {
@@ -43,6 +44,8 @@ export interface LakeDeliveryOptions {
   /** Pause between GetRecords calls on a shard that has no backlog. @default 1000 */
   readonly pollIntervalMs?: number;
   readonly log?: (message: string) => void;
+  /** Invokes the function of a `Lambda` processor (`delivery.transformFunctionId`); required when there is one. */
+  readonly invoke?: Invoke;
 }
 
 export interface DeliveryShardStats {
@@ -107,6 +110,8 @@ interface CheckpointFile {
 }
 
 const MAX_LOCAL_INTERVAL_SECONDS = 10;
+/** Firehose's Lambda processor batches (BufferSizeInMBs default 1 MB): invocations stay below 6 MB. */
+const TRANSFORM_BATCH_BYTES = 1024 * 1024;
 const GET_RECORDS_LIMIT = 10_000;
 
 export class LakeDeliveryLoop {
@@ -265,8 +270,8 @@ export class LakeDeliveryLoop {
   private async write(batch: readonly BufferedRecord[]): Promise<void> {
     const { delivery } = this.options;
     const events: CanonicalEvent[] = [];
-    const failed: FailedRecord[] = [];
-    for (const record of batch) {
+    const { records, failed } = await this.transform(batch);
+    for (const record of records) {
       const outcome = this.convert(record);
       if ('event' in outcome) events.push(outcome.event);
       else failed.push(outcome.failure);
@@ -305,6 +310,76 @@ export class LakeDeliveryLoop {
         `lake delivery ${delivery.name}: ${failed.length} records could not be converted; see ${errors.files.join(', ')}`,
       );
     }
+  }
+
+  /**
+   * Runs the `Lambda` processor as Firehose does, before partitioning and conversion: batches of about 1 MB,
+   * `Ok` records continue with the returned data, `Dropped` ones end here, `ProcessingFailed` ones (and ids
+   * the function did not answer for) go to the error prefix with their original data. A failing invocation
+   * rejects the delivery, which is retried with the records kept (Firehose retries, then writes the whole
+   * batch to `processing-failed`; locally it keeps retrying so the developer sees the error).
+   */
+  private async transform(
+    batch: readonly BufferedRecord[],
+  ): Promise<{ records: BufferedRecord[]; failed: FailedRecord[] }> {
+    const { delivery, invoke } = this.options;
+    if (!delivery.transformFunctionId) return { records: [...batch], failed: [] };
+    if (!invoke) throw new Error(`delivery stream ${delivery.name} has a Lambda processor but no invoke`);
+    const records: BufferedRecord[] = [];
+    const failed: FailedRecord[] = [];
+    let dropped = 0;
+    for (const chunk of chunksOf(batch, TRANSFORM_BATCH_BYTES)) {
+      const response = (await invoke(delivery.transformFunctionId, this.transformEvent(chunk))) as {
+        records?: { recordId?: string; result?: string; data?: string }[];
+      };
+      const byId = new Map((response?.records ?? []).map((r) => [r.recordId, r]));
+      chunk.forEach((record, index) => {
+        const out = byId.get(String(index));
+        const failure = (errorCode: string, errorMessage: string) =>
+          failed.push({
+            rawData: record.data,
+            errorOutputType: 'processing-failed',
+            errorCode,
+            errorMessage,
+            arrivalTimestamp: record.arrivedAt,
+            sequenceNumber: record.sequenceNumber,
+          });
+        if (!out) failure('Lambda.MissingRecordId', `The function returned no result for record ${index}`);
+        else if (out.result === 'Ok' && typeof out.data === 'string')
+          records.push({ ...record, data: Buffer.from(out.data, 'base64') });
+        else if (out.result === 'Dropped') dropped++;
+        else if (out.result === 'ProcessingFailed')
+          failure('Lambda.ProcessingFailed', 'The function marked the record as ProcessingFailed');
+        else failure('Lambda.InvalidResult', `Invalid result '${String(out.result)}' for record ${index}`);
+      });
+    }
+    if (dropped > 0)
+      this.options.log?.(`lake delivery ${delivery.name}: ${dropped} records dropped by the processor`);
+    return { records, failed };
+  }
+
+  /** The Firehose data-transformation event; record ids are the positions in the chunk. */
+  private transformEvent(chunk: readonly BufferedRecord[]): unknown {
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+    return {
+      invocationId: randomUUID(),
+      deliveryStreamArn: arn('firehose', `deliverystream/${this.options.delivery.name}`),
+      sourceKinesisStreamArn: arn('kinesis', `stream/${this.options.stream.name}`),
+      region: LOCAL_REGION,
+      records: chunk.map((record, index) => ({
+        recordId: String(index),
+        approximateArrivalTimestamp: record.arrivedAt,
+        data: Buffer.from(record.data).toString('base64'),
+        kinesisRecordMetadata: {
+          shardId: record.shardId,
+          partitionKey: '',
+          approximateArrivalTimestamp: record.arrivedAt,
+          sequenceNumber: record.sequenceNumber,
+          subsequenceNumber: 0,
+        },
+      })),
+    };
   }
 
   /** Parses a record as Firehose's conversion would see it: JSON, then the canonical event schema. */
@@ -558,6 +633,23 @@ export class LakeDeliveryLoop {
 function firehoseObjectName(deliveryStream: string, at: Date, extension: string): string {
   const stamp = at.toISOString().slice(0, 19).replace(/[T:]/g, '-');
   return `${deliveryStream}-1-${stamp}-${randomUUID()}.${extension}`;
+}
+
+function chunksOf(records: readonly BufferedRecord[], maxBytes: number): BufferedRecord[][] {
+  const chunks: BufferedRecord[][] = [];
+  let current: BufferedRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (current.length > 0 && bytes + record.data.length > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += record.data.length;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function isMissingSequence(error: unknown): boolean {

@@ -35,6 +35,7 @@ import { LakeDeliveryLoop } from './lake-delivery';
 import { startLocalCanary } from './local-canary';
 import { type LocalJobs, startLocalJobs } from './local-jobs';
 import { provision } from './provision';
+import { localPseudonymEnvironment } from './pseudonym-key';
 import { TrafficSimulator } from './simulator';
 import { LOCAL_REGION, topologyFromTemplate } from './template-topology';
 import type { LocalTopology } from './topology';
@@ -142,7 +143,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
-      baseEnvironment: lambdaEnvironment(dataDir, kinesisEmulator.endpoint, dynamoEmulator.endpoint),
+      baseEnvironment: {
+        ...lambdaEnvironment(dataDir, kinesisEmulator.endpoint, dynamoEmulator.endpoint),
+        // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
+        ...localPseudonymEnvironment(topology, dataDir),
+      },
       // Lambda gives every concurrent request an environment of its own; workers start on demand, so
       // 16 (the API benchmark's concurrency) costs nothing until requests overlap.
       maxConcurrency: 16,
@@ -191,6 +196,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         checkpointDir: join(dataDir, 'checkpoints'),
         localBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
         log,
+        // Runs the delivery stream's Lambda processor (e.g. the pseudonymiser), as Firehose does.
+        invoke,
       });
     });
     for (const loop of lakeDeliveries) {

@@ -195,6 +195,10 @@ function deliveryStreamsOf(
           BufferingHints?: { SizeInMBs?: Json; IntervalInSeconds?: Json };
           DynamicPartitioningConfiguration?: { Enabled?: Json };
           DataFormatConversionConfiguration?: { Enabled?: Json };
+          ProcessingConfiguration?: {
+            Enabled?: Json;
+            Processors?: { Type?: Json; Parameters?: { ParameterName?: Json; ParameterValue?: Json }[] }[];
+          };
         }
       | undefined;
     if (!destination)
@@ -212,9 +216,30 @@ function deliveryStreamsOf(
       bufferSizeMb: Number(destination.BufferingHints?.SizeInMBs ?? (converts ? 128 : 5)),
       bufferIntervalSeconds: Number(destination.BufferingHints?.IntervalInSeconds ?? 300),
       dynamicPartitioning: String(destination.DynamicPartitioningConfiguration?.Enabled ?? false) === 'true',
+      ...transformFunctionOf(id, destination.ProcessingConfiguration, resolver),
     });
   }
   return deliveryStreams;
+}
+
+/** The function of the delivery stream's `Lambda` processor, if processing is on and has one (at most one). */
+function transformFunctionOf(
+  id: string,
+  processing:
+    | {
+        Enabled?: Json;
+        Processors?: { Type?: Json; Parameters?: { ParameterName?: Json; ParameterValue?: Json }[] }[];
+      }
+    | undefined,
+  resolver: IntrinsicResolver,
+): { transformFunctionId?: string } {
+  if (!processing || String(processing.Enabled ?? true) === 'false') return {};
+  const lambdas = (processing.Processors ?? []).filter((p) => p.Type === 'Lambda');
+  if (lambdas.length === 0) return {};
+  if (lambdas.length > 1) throw new Error(`Delivery stream ${id}: more than one Lambda processor`);
+  const arn = lambdas[0]?.Parameters?.find((p) => p.ParameterName === 'LambdaArn')?.ParameterValue;
+  if (arn === undefined) throw new Error(`Delivery stream ${id}: Lambda processor without LambdaArn`);
+  return { transformFunctionId: resolver.findReferencedFunction(arn) };
 }
 
 function routesOf(resources: Record<string, CfnResource>, resolver: IntrinsicResolver): LocalRoute[] {

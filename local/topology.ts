@@ -91,6 +91,8 @@ export interface LocalDeliveryStream {
   readonly bufferSizeMb: number;
   readonly bufferIntervalSeconds: number;
   readonly dynamicPartitioning: boolean;
+  /** Logical id of the function of a `Lambda` processor (data transformation), run before conversion. */
+  readonly transformFunctionId?: string;
 }
 
 /** A Step Functions state machine; the local job runner runs those that name a batch job. */

@@ -33,6 +33,28 @@ describe('cdk-nag', () => {
   });
 });
 
+describe('cdk-nag with pseudonymizeLakeUserIds', () => {
+  // Validation on: every finding of the extra function, secret and grants fails synthesis unless acknowledged.
+  const { app, stack } = buildApp(
+    { pseudonymizeLakeUserIds: 'true' },
+    { skipBundling: true, validate: true },
+  );
+  app.synth();
+
+  it.each([
+    ['AwsSolutions', new AwsSolutionsChecks()],
+    ['Serverless', new ServerlessChecks()],
+  ])('%s reports no unacknowledged error or warning', (_name, pack) => {
+    expect(stack.dataLake.pseudonymizer).toBeDefined();
+    const findings = pack
+      .validateScope(stack)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+      );
+    expect(findings).toEqual([]);
+  });
+});
+
 describe('stack settings from context', () => {
   it('builds a provisioned stream from CLI-style string context', () => {
     const { stack } = buildApp(
