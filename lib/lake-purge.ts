@@ -111,6 +111,11 @@ export class LakePurge extends Construct {
     props.profilesTable.grant(fn, 'dynamodb:DeleteItem');
     fn.addEnvironment('PROFILES_TABLE_NAME', props.profilesTable.tableName);
     key.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // A pseudonymised lake stores ids as HMACs: the purge computes them to find the rows written since.
+    if (dataLake.pseudonymKey) {
+      dataLake.pseudonymKey.grantRead(fn);
+      fn.addEnvironment('PSEUDONYM_SECRET_ARN', dataLake.pseudonymKey.secretArn);
+    }
 
     const workGroupArn = stack.formatArn({
       service: 'athena',

@@ -81,6 +81,11 @@ export interface LakePurgeDeps {
   readonly now: () => Date;
   /** False once the invocation should start no new object (the time budget is spent). */
   readonly hasTime: () => boolean;
+  /**
+   * An id as a pseudonymised lake stores it (lambdas/shared/pseudonym.ts `lakeIdentifier`), when the lake is
+   * pseudonymised: the purge then looks for both forms.
+   */
+  readonly lakeIdentifier?: (id: string) => string;
 }
 
 export interface LakePurgeResult {
@@ -96,6 +101,19 @@ export interface LakePurgeResult {
 }
 
 export const DEFAULT_STAGING_PREFIX = 'purge-staging/';
+
+/** The subject with its ids also as a pseudonymised lake stores them (rows from before the switch keep the real ones). */
+export function withLakeIdentifiers(
+  subject: PurgeSubject,
+  lakeIdentifier: ((id: string) => string) | undefined,
+): PurgeSubject {
+  if (!lakeIdentifier) return subject;
+  return {
+    ...subject,
+    lakeUserIds: [lakeIdentifier(subject.userId)],
+    ...(subject.anonymousIds?.length ? { lakeAnonymousIds: subject.anonymousIds.map(lakeIdentifier) } : {}),
+  };
+}
 
 export async function runLakePurge(
   deps: LakePurgeDeps,
@@ -145,7 +163,7 @@ class RequestPurge {
     request: DeletionRequest,
   ) {
     this.current = request;
-    this.subject = purgeSubject(request);
+    this.subject = withLakeIdentifiers(purgeSubject(request), deps.lakeIdentifier);
     this.stagingPrefix = deps.stagingPrefix ?? DEFAULT_STAGING_PREFIX;
   }
 

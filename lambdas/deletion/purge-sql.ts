@@ -13,6 +13,12 @@ import { InvalidUserIdError, validateUserId } from './deletion-request';
 export interface PurgeSubject {
   readonly userId: string;
   readonly anonymousIds?: readonly string[];
+  /**
+   * The same ids as a pseudonymised lake stores them (`p1_…`, lambdas/shared/pseudonym.ts), when the lake
+   * is pseudonymised: rows written before the switch carry the real ids, rows after it the pseudonyms.
+   */
+  readonly lakeUserIds?: readonly string[];
+  readonly lakeAnonymousIds?: readonly string[];
 }
 
 export class PurgeSqlError extends Error {
@@ -58,22 +64,28 @@ export function quoteIdentifier(name: string): string {
   return `"${name}"`;
 }
 
-function validateSubject(subject: PurgeSubject): { user: string; anonymous: string[] } {
+function validateSubject(subject: PurgeSubject): { users: string[]; anonymous: string[] } {
   const anonymous = [...new Set(subject.anonymousIds ?? [])];
   if (anonymous.length > MAX_ANONYMOUS_IDS)
     throw new PurgeSqlError(
       `at most ${MAX_ANONYMOUS_IDS} anonymous ids per request, got ${anonymous.length}`,
     );
+  const users = [...new Set([subject.userId, ...(subject.lakeUserIds ?? [])])];
+  const anonymousAsStored = [...new Set([...anonymous, ...(subject.lakeAnonymousIds ?? [])])];
   return {
-    user: idLiteral(subject.userId),
-    anonymous: anonymous.map((id) => idLiteral(id, 'anonymousId')),
+    users: users.map((id) => idLiteral(id)),
+    anonymous: anonymousAsStored.map((id) => idLiteral(id, 'anonymousId')),
   };
 }
 
 /** TRUE exactly for the subject's event rows (never NULL). */
 export function subjectPredicate(subject: PurgeSubject): string {
-  const { user, anonymous } = validateSubject(subject);
-  const parts = [`coalesce("user_id" = ${user}, false)`];
+  const { users, anonymous } = validateSubject(subject);
+  const parts = [
+    users.length === 1
+      ? `coalesce("user_id" = ${users[0]}, false)`
+      : `coalesce("user_id" IN (${users.join(', ')}), false)`,
+  ];
   if (anonymous.length > 0) parts.push(`coalesce("anonymous_id" IN (${anonymous.join(', ')}), false)`);
   return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`;
 }

@@ -10,34 +10,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type {
   FirehoseTransformationEvent,
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { requireEnv } from '../shared/env';
 import { instrumented } from '../shared/observability';
-import { PseudonymRecordError, parsePseudonymKey, pseudonymizeRecord } from '../shared/pseudonym';
+import { PseudonymRecordError, pseudonymizeRecord } from '../shared/pseudonym';
+import { type KeyLoader, keyFromEnvironmentOrSecret } from '../shared/pseudonym-key';
 
 const SERVICE = 'lake-pseudonymize';
 const logger = new Logger({ serviceName: SERVICE });
 const metrics = new Metrics({ serviceName: SERVICE });
 const tracer = new Tracer({ serviceName: SERVICE });
 
-export type KeyLoader = () => Promise<Buffer>;
-
-/** The key from PSEUDONYM_KEY (local runtime) or else the secret PSEUDONYM_SECRET_ARN. */
-export function keyFromEnvironmentOrSecret(client: () => SecretsManagerClient): KeyLoader {
-  return async () => {
-    const local = process.env.PSEUDONYM_KEY;
-    if (local) return parsePseudonymKey(local);
-    const arn = requireEnv('PSEUDONYM_SECRET_ARN');
-    const out = await client().send(new GetSecretValueCommand({ SecretId: arn }));
-    if (out.SecretString === undefined) throw new Error(`secret ${arn} has no SecretString`);
-    return parsePseudonymKey(out.SecretString);
-  };
-}
+export { type KeyLoader, keyFromEnvironmentOrSecret };
 
 export interface TransformCounts {
   readonly ok: number;

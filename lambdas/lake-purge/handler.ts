@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { AthenaSqlRunner } from '../deletion/athena-sql-runner';
@@ -22,6 +23,8 @@ import { dynamoDocumentClient, s3Client } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import { EVENT_COLUMNS } from '../shared/events/lake-columns';
 import { instrumented } from '../shared/observability';
+import { lakeIdentifier } from '../shared/pseudonym';
+import { type KeyLoader, keyFromEnvironmentOrSecret } from '../shared/pseudonym-key';
 
 export interface PurgeEvent {
   readonly action?: 'purge' | 'check';
@@ -56,6 +59,8 @@ export interface PurgeHandlerDeps {
   };
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly now?: () => Date;
+  /** With a pseudonymised lake: how it stores an id (the key is loaded on first use). */
+  readonly lakeIdentifier?: () => Promise<(id: string) => string>;
 }
 
 export function createPurgeHandler(deps: PurgeHandlerDeps) {
@@ -74,8 +79,10 @@ export function createPurgeHandler(deps: PurgeHandlerDeps) {
       return out(iteration, false, previous, true);
     }
     try {
+      const lakeIdentifier = await deps.lakeIdentifier?.();
       const result = await runLakePurge(
         {
+          ...(lakeIdentifier ? { lakeIdentifier } : {}),
           sql: deps.sql(remainingMs),
           objects: deps.objects,
           requests: deps.requests,
@@ -163,8 +170,28 @@ export const handler = instrumented(
         reserveMs: numberEnv('PURGE_RESERVE_SECONDS', 180) * 1000,
         metrics,
         logger,
+        ...(process.env.PSEUDONYM_SECRET_ARN || process.env.PSEUDONYM_KEY
+          ? {
+              lakeIdentifier: cachedLakeIdentifier(
+                keyFromEnvironmentOrSecret(() => new SecretsManagerClient({})),
+              ),
+            }
+          : {}),
       });
     })();
     return purge(event, context);
   },
 );
+
+/** The key is read once per container; a failed read is retried by the next invocation. */
+function cachedLakeIdentifier(load: KeyLoader): () => Promise<(id: string) => string> {
+  let key: Promise<Buffer> | undefined;
+  return async () => {
+    key ??= load().catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    const loaded = await key;
+    return (id) => lakeIdentifier(loaded, id);
+  };
+}

@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { basicAuthorizationFor } from '../../lambdas/authorizer/write-keys';
+import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
+import { basicAuthorizationFor, newWriteKey } from '../../lambdas/authorizer/write-keys';
 import { parsePseudonymKey, pseudonymize } from '../../lambdas/shared/pseudonym';
 import { openLocalLake } from '../../local/lake-query';
 import { LOCAL_PSEUDONYM_KEY_FILE } from '../../local/pseudonym-key';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { completeLocalDeletions } from '../../local/user-deletion';
 
 jest.setTimeout(180_000);
 
@@ -135,4 +137,50 @@ it('keeps alice in the profile and only her pseudonym in the lake', async () => 
     ['Lambda.ProcessingFailed', 'not json'],
   ]);
   expect(runtime.lakeDeliveries[0]?.snapshot().recordsFailed).toBe(1);
+});
+
+it('a deleted user is purged from the pseudonymised lake: the purge looks for the pseudonym too', async () => {
+  const { key: adminKey, record } = newWriteKey('ops-admin');
+  await new DynamoWriteKeyStore(runtime.tableName('WriteKeys'), runtime.dynamo).put({
+    ...record,
+    role: 'admin',
+  });
+  const lakeKey = parsePseudonymKey(readFileSync(join(dataDir, LOCAL_PSEUDONYM_KEY_FILE), 'utf8'));
+  const bob = pseudonymize(lakeKey, 'bob');
+  const post = await fetch(`${runtime.apiUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(runtime.writeKey) },
+    body: JSON.stringify({
+      events: [
+        { type: 'product_view', userId: 'bob', itemId: 'item-b1' },
+        { type: 'product_view', userId: 'carol', itemId: 'item-c1' },
+      ],
+    }),
+  });
+  expect(post.status).toBe(200);
+  const count = async (userId: string) => {
+    for (const loop of runtime.lakeDeliveries) await loop.flush();
+    const lake = await openLocalLake(runtime.lakeDir as string);
+    try {
+      const result = await lake.runQuery(`SELECT count(*) FROM events WHERE user_id = '${userId}'`);
+      return Number(result.rows[0]?.[0]);
+    } finally {
+      await lake.close();
+    }
+  };
+  await eventually(
+    () => count(bob),
+    (n) => n === 1,
+  );
+
+  const deleted = await fetch(`${runtime.apiUrl}/v1/users/bob`, {
+    method: 'DELETE',
+    headers: { authorization: basicAuthorizationFor(adminKey) },
+  });
+  expect(deleted.status).toBe(202);
+  const result = await completeLocalDeletions(runtime);
+  expect(result.rowsRemoved).toBe(1);
+  expect(await count(bob)).toBe(0);
+  // Nobody else's rows go: carol is still there under her pseudonym.
+  expect(await count(pseudonymize(lakeKey, 'carol'))).toBe(1);
 });

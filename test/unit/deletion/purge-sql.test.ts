@@ -1,5 +1,7 @@
 /** SQL text of the AWS lake purge: exact rendering, strict validation, and the NULL handling checked on DuckDB. */
+
 import { DuckDBInstance } from '@duckdb/node-api';
+import { withLakeIdentifiers } from '../../../lambdas/deletion/lake-purge-runner';
 import {
   findEventObjectsSql,
   findQuarantineObjectsSql,
@@ -49,6 +51,20 @@ describe('queries', () => {
     expect(subjectPredicate({ userId: 'u1', anonymousIds: ['a1', 'a2', 'a1'] })).toBe(
       `(coalesce("user_id" = 'u1', false) OR coalesce("anonymous_id" IN ('a1', 'a2'), false))`,
     );
+  });
+
+  it('in a pseudonymised lake, matches the ids in both forms (rows from before and after the switch)', () => {
+    const subject = withLakeIdentifiers({ userId: 'u1', anonymousIds: ['a1'] }, (id) => `p1_${id}`);
+    expect(subject).toEqual({
+      userId: 'u1',
+      anonymousIds: ['a1'],
+      lakeUserIds: ['p1_u1'],
+      lakeAnonymousIds: ['p1_a1'],
+    });
+    expect(subjectPredicate(subject)).toBe(
+      `(coalesce("user_id" IN ('u1', 'p1_u1'), false) OR coalesce("anonymous_id" IN ('a1', 'p1_a1'), false))`,
+    );
+    expect(withLakeIdentifiers({ userId: 'u1' }, undefined)).toEqual({ userId: 'u1' });
   });
 
   it('looks for the JSON-encoded ids in the quarantine raw payload', () => {

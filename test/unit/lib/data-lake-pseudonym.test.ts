@@ -58,6 +58,28 @@ describe('pseudonymizeLakeUserIds on', () => {
   const secretId = logicalIdOf(secret);
   const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
 
+  it('lets the lake purge read the key, to find deleted users under their pseudonyms', () => {
+    const resources = template.toJSON().Resources;
+    const purgeId = logicalIdOf(stack.lakePurge.function);
+    expect(resources[purgeId].Properties.Environment.Variables.PSEUDONYM_SECRET_ARN).toEqual({
+      Ref: secretId,
+    });
+    const roleId = resources[purgeId].Properties.Role['Fn::GetAtt'][0];
+    interface PolicyResource {
+      Type: string;
+      Properties: { Roles?: Array<{ Ref?: string }>; PolicyDocument?: { Statement: unknown[] } };
+    }
+    const statements = (Object.values(resources) as PolicyResource[])
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles?.some((x) => x.Ref === roleId))
+      .flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Resource: { Ref: secretId },
+      }),
+    );
+  });
+
   it('runs the Lambda processor before the JQ metadata extraction', () => {
     const processors = processorsOf(template);
     expect(processors.map((p) => p.Type)).toEqual(['Lambda', 'MetadataExtraction']);
