@@ -27,20 +27,21 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { DeadLetterCode } from '../lambdas/consumer/batch-consumer';
-import type { BodyRejectionCode } from '../lambdas/ingest/ingest-request';
 import {
   EVENT_COLUMNS,
   EVENT_PARTITION_KEYS,
+  EVENT_PARTITION_SOURCES,
   EVENT_TYPES,
   type LakeColumn,
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
-  type RejectionCode,
 } from '../lambdas/shared/events';
+import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { readNamedQueryFiles } from './data-lake/named-queries';
 import { QUARANTINE_PREFIX } from './lake-storage';
 import { REPO_ROOT, RecoFunction } from './recostream-function';
+
+export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/quarantine-layout';
 
 /** Glue table of the events Firehose delivers as Parquet. */
 export const EVENTS_TABLE_NAME = 'events';
@@ -54,52 +55,6 @@ export const DELIVERY_ERRORS_PREFIX = 'errors/';
 export const NAMED_QUERIES_DIR = join(REPO_ROOT, 'sql', 'named');
 /** First day the partition projections cover (`dt` of both tables). */
 export const DEFAULT_PROJECTION_START_DATE = '2024-01-01';
-
-/**
- * How Firehose derives each partition value of an event, a JQ 1.6 expression per `EVENT_PARTITION_KEYS`
- * entry: by event time (`occurredAt`, always UTC ISO-8601 with `Z`), as `eventPartition()` does locally.
- */
-const EVENT_PARTITION_JQ: Readonly<Record<string, string>> = {
-  event_type: '.type',
-  dt: '.occurredAt[0:10]',
-  hour: '.occurredAt[11:13]',
-};
-
-// Rejection and dead-letter codes, spelled out as records so that the compiler fails here when a code is added
-// to (or removed from) the ingest API's or the consumer's types without the quarantine table learning about it.
-const EVENT_REJECTION_CODES: Record<RejectionCode, true> = {
-  invalid_event: true,
-  event_too_large: true,
-  missing_identity: true,
-  unknown_type: true,
-  future_timestamp: true,
-};
-const BODY_REJECTION_CODES: Record<BodyRejectionCode, true> = {
-  invalid_json: true,
-  unsupported_media_type: true,
-  payload_too_large: true,
-  too_many_events: true,
-  invalid_body: true,
-};
-
-const CONSUMER_DEAD_LETTER_CODES: Record<DeadLetterCode, true> = {
-  invalid_record: true,
-  poison_record: true,
-};
-
-/** Any `reason=` partition value of the quarantine table. */
-export type QuarantineReason = RejectionCode | BodyRejectionCode | DeadLetterCode;
-
-/**
- * Every `reason=<code>` partition value under `quarantine/`: the per-event rejection codes, the ingest API's
- * body-level codes and the consumer's dead-letter codes. The quarantine table projects exactly these values,
- * so a reason missing here is invisible to Athena.
- */
-export const QUARANTINE_REASONS: readonly QuarantineReason[] = [
-  ...(Object.keys(EVENT_REJECTION_CODES) as RejectionCode[]),
-  ...(Object.keys(BODY_REJECTION_CODES) as BodyRejectionCode[]),
-  ...(Object.keys(CONSUMER_DEAD_LETTER_CODES) as DeadLetterCode[]),
-];
 
 export interface DataLakeProps {
   /** The lake bucket: Firehose writes `events/` and `errors/`, the ingest API already writes `quarantine/`. */
@@ -174,7 +129,7 @@ export interface DataLakeProps {
  * The queryable data lake over the lake bucket: a Glue database with the `events` table (Parquet, partitioned
  * by event type, day and hour) and the `quarantine` table (JSON lines, by day and rejection reason), both with
  * partition projection so Athena needs no crawler and no MSCK REPAIR; a Firehose delivery stream that reads
- * the events stream and writes Parquet into the `events` partitions (dynamic partitioning on event time); and
+ * the events stream and writes Parquet into the `events` partitions (dynamic partitioning on receipt time); and
  * an Athena workgroup with enforced settings, its own encrypted results bucket and the named queries of
  * `sql/named/`.
  */
@@ -272,7 +227,8 @@ export class DataLake extends Construct {
       databaseName: this.database.ref,
       tableInput: {
         name: EVENTS_TABLE_NAME,
-        description: 'Canonical events delivered by Firehose, partitioned by event type and event time (UTC)',
+        description:
+          'Canonical events delivered by Firehose, partitioned by event type and receipt time (UTC)',
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           EXTERNAL: 'TRUE',
@@ -655,12 +611,17 @@ function locationTemplate(keys: readonly LakeColumn[]): string {
   return keys.map((k) => `${k.name}=\${${k.name}}/`).join('');
 }
 
-/** The JQ object Firehose's MetadataExtraction processor evaluates, keys in partition order. */
+/**
+ * The JQ 1.6 object Firehose's MetadataExtraction processor evaluates, keys in partition order, from the
+ * same sources `eventPartition()` uses locally: the receipt time (`receivedAt`, always UTC ISO-8601 with
+ * `Z`, set by the server), never the client's `occurredAt`.
+ */
 function eventPartitionQuery(): string {
   const fields = EVENT_PARTITION_KEYS.map((k) => {
-    const expression = EVENT_PARTITION_JQ[k.name];
-    if (!expression) throw new Error(`No JQ expression for events partition key '${k.name}'`);
-    return `${k.name}: ${expression}`;
+    const source = EVENT_PARTITION_SOURCES[k.name];
+    if (!source) throw new Error(`No source for events partition key '${k.name}'`);
+    const slice = source.slice ? `[${source.slice[0]}:${source.slice[1]}]` : '';
+    return `${k.name}: .${source.field}${slice}`;
   });
   return `{${fields.join(', ')}}`;
 }

@@ -24,6 +24,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoWriteKeyStore } from '../lambdas/authorizer/write-key-store';
 import { newWriteKey } from '../lambdas/authorizer/write-keys';
+import { CANARY_WRITE_KEY_NAME } from '../lambdas/shared/canary';
 import { buildApp } from '../lib/app-builder';
 import { buildConsole, createConsoleServer, localJobRollback } from './console-server';
 import { type RunningEmulator, startDynamo, startKinesis } from './emulators';
@@ -71,6 +72,11 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly apiUrl: string;
   readonly writeKey: string;
+  /**
+   * The freshness canary's own write key (named CANARY_WRITE_KEY_NAME, as the canary registers its key on
+   * AWS): the only key whose events may carry `canary#` user ids.
+   */
+  readonly canaryWriteKey: string;
   /** `x-api-key` of the recommendation API (kept in `<dataDir>/local-api-key`). */
   readonly apiKey: string;
   readonly kinesisEndpoint: string;
@@ -138,7 +144,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     await provision(topology, kinesis, dynamoClient);
 
-    const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir);
+    const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
+    const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
     const apiKey = ensureLocalApiKey(dataDir);
 
     const host = new FunctionHost(topology.functions, {
@@ -272,7 +279,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       canaryIntervalSeconds > 0
         ? startLocalCanary({
             apiUrl: gateway.url,
-            writeKey,
+            writeKey: canaryWriteKey,
             apiKey,
             dynamo,
             profilesTable: findByFragment([...topology.tables.values()], 'Profiles').name,
@@ -287,6 +294,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const runtime: LocalRuntime = {
       apiUrl: gateway.url,
       writeKey,
+      canaryWriteKey,
       apiKey,
       kinesisEndpoint: kinesisEmulator.endpoint,
       dynamoEndpoint: dynamoEmulator.endpoint,
@@ -377,13 +385,17 @@ function lambdaEnvironment(
   };
 }
 
-/** One write key per data directory: generated on first start, its hash stored like in AWS. */
+/**
+ * One write key per name and data directory: generated on first start, its hash stored like in AWS. The
+ * key named `local` keeps its historical file name, `local-write-key`.
+ */
 async function ensureLocalWriteKey(
   topology: LocalTopology,
   dynamo: DynamoDBDocumentClient,
   dataDir: string,
+  name: string,
 ): Promise<string> {
-  const keyFile = join(dataDir, 'local-write-key');
+  const keyFile = join(dataDir, name === 'local' ? 'local-write-key' : `${name}-write-key`);
   const authorizer = [...topology.functions.values()].find((f) => f.environment.WRITE_KEYS_TABLE_NAME);
   if (!authorizer) throw new Error('No function has WRITE_KEYS_TABLE_NAME: cannot seed a local write key');
   const store = new DynamoWriteKeyStore(authorizer.environment.WRITE_KEYS_TABLE_NAME as string, dynamo);
@@ -391,7 +403,7 @@ async function ensureLocalWriteKey(
     const key = readFileSync(keyFile, 'utf8').trim();
     return key;
   }
-  const { key, record } = newWriteKey('local');
+  const { key, record } = newWriteKey(name);
   await store.put(record);
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   return key;

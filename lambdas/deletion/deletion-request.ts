@@ -15,6 +15,7 @@
  * The audit record keeps the userId only until the lake purge is done; after that only its hash.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { parseUserId } from '../shared/ids';
 
 /**
  * Longest time between a request and its rows being gone from the lake. The AWS purge starts daily and
@@ -83,12 +84,14 @@ export interface ProfileEraser {
 
 export class InvalidUserIdError extends Error {}
 
-/** The same bounds as the event schema's userId (1 to 256 characters). */
+/**
+ * The userId of a deletion request, under the rules every entry point shares (lambdas/shared/ids.ts):
+ * normalised to NFC, so it is the id the ingest API stored, and refused exactly when ingest refuses it.
+ */
 export function validateUserId(userId: unknown): string {
-  if (typeof userId !== 'string' || userId.length === 0)
-    throw new InvalidUserIdError('userId must be a non-empty string');
-  if (userId.length > 256) throw new InvalidUserIdError('userId must be at most 256 characters');
-  return userId;
+  const parsed = parseUserId(userId);
+  if (!parsed.ok) throw new InvalidUserIdError(parsed.message);
+  return parsed.id;
 }
 
 export function hashUserId(userId: string): string {

@@ -1,13 +1,15 @@
 /**
  * The Athena SQL of the AWS lake purge, rendered from validated values only: the ids run inside queries
- * executed with the purge role, so each is checked (length, no control characters, valid UTF-16) and
+ * executed with the purge role, so each is checked (the shared id rules: length, NFC, no control
+ * characters, well-formed) and
  * rendered as a Trino string literal with quotes doubled; identifiers come from the lake column list and
  * must be plain lower-case names; object paths must be keys of the layout Firehose writes. No AWS here.
  *
  * NULL matters: `user_id IN ('a')` is NULL, not false, for an anonymous event, and `NOT NULL` would drop
  * that row from the rewrite. Every membership test is wrapped in `coalesce(..., false)`.
  */
-import { InvalidUserIdError, validateUserId } from './deletion-request';
+import { parseStoredId } from '../shared/ids';
+import { InvalidUserIdError } from './deletion-request';
 
 /** Whose rows a purge removes: the user id, plus anonymous ids when the request names them. */
 export interface PurgeSubject {
@@ -31,7 +33,6 @@ export const MAX_ANONYMOUS_IDS = 100;
 /** C0 control characters and DEL. */
 const hasControl = (text: string) =>
   [...text].some((c) => (c.codePointAt(0) as number) < 0x20 || c === '\u007f');
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,127}$/;
 /** `events/event_type=<t>/dt=<yyyy-MM-dd>/hour=<HH>/<file>`: the keys Firehose (and this purge) writes. */
 const EVENT_KEY =
@@ -41,21 +42,18 @@ const QUARANTINE_KEY =
   /^quarantine\/dt=\d{4}-\d{2}-\d{2}\/reason=[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9._-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-/** Validates an id to purge (user or anonymous) beyond the schema bounds: no control characters, valid UTF-16. */
-export function validatePurgeId(id: unknown, what = 'userId'): string {
-  let value: string;
-  try {
-    value = validateUserId(id);
-  } catch (error) {
-    throw new InvalidUserIdError((error as Error).message.replace('userId', what));
-  }
-  if (hasControl(value)) throw new InvalidUserIdError(`${what} must not contain control characters`);
-  if (LONE_SURROGATE.test(value)) throw new InvalidUserIdError(`${what} must be well-formed UTF-16`);
-  return value;
+/**
+ * Validates an id to purge as it is stored, under the id rules every entry point shares (lambdas/shared/ids.ts):
+ * whatever the ingest API and DELETE accept, the purge accepts, and nothing else reaches the SQL.
+ */
+export function validatePurgeId(id: unknown, what: 'userId' | 'anonymousId' = 'userId'): string {
+  const parsed = parseStoredId(id, what);
+  if (!parsed.ok) throw new InvalidUserIdError(parsed.message);
+  return parsed.id;
 }
 
 /** A Trino string literal of a validated id. */
-export function idLiteral(id: unknown, what = 'userId'): string {
+export function idLiteral(id: unknown, what: 'userId' | 'anonymousId' = 'userId'): string {
   return `'${validatePurgeId(id, what).replaceAll("'", "''")}'`;
 }
 

@@ -15,7 +15,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { kinesisClient, s3Client } from '../shared/aws-clients';
+import { CANARY_WRITE_KEY_NAME } from '../shared/canary';
 import { numberEnv, requireEnv } from '../shared/env';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '../shared/events/schema';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { isSegmentRoute, parseIngestRequest, routeFromPath, routePath } from './ingest-request';
 import {
@@ -29,6 +31,7 @@ import {
   bodyQuarantineRecord,
   DEFAULT_QUARANTINE_PREFIX,
   eventQuarantineRecords,
+  failureQuarantineRecord,
   ObjectStoreQuarantine,
   type QuarantineContext,
   type QuarantineRecord,
@@ -38,6 +41,7 @@ import {
   bodyRejectedResponse,
   type IngestSummary,
   ingestedResponse,
+  internalErrorResponse,
   methodNotAllowedResponse,
   notFoundResponse,
   publishFailedResponse,
@@ -91,6 +95,8 @@ export interface IngestHandlerDeps {
   readonly generateId?: () => string;
   /** `Retry-After` on a 503. @default 1 */
   readonly retryAfterSeconds?: number;
+  /** Oldest accepted occurredAt, before the receipt time. @default DEFAULT_MAX_EVENT_AGE_MS (30 days) */
+  readonly maxEventAgeMs?: number;
 }
 
 export type IngestHandler = (
@@ -140,8 +146,36 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     }
   }
 
+  // Whatever goes wrong, the client gets a JSON answer (a thrown error would reach API Gateway as a bare
+  // 502) and the body is kept: a 500 tells Segment-style clients to retry, and nothing is lost meanwhile.
   return async (event, context) => {
     const receivedAt = clock();
+    try {
+      return await handle(event, context, receivedAt);
+    } catch (error) {
+      const requestId = event.requestContext?.requestId || context?.awsRequestId || 'unknown';
+      const route = routeFromPath(event.resource) ?? routeFromPath(event.path);
+      const ctx: QuarantineContext = {
+        route: route ? routePath(route) : (event.path ?? ''),
+        receivedAt,
+        requestId,
+        writeKeyName: authorizerWriteKeyName(event),
+      };
+      log.error('ingest request failed', { route: ctx.route, requestId, error });
+      metrics.count('RequestsRejected', 1, { reason: 'internal_error' });
+      const body = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+        : (event.body ?? '');
+      await writeQuarantine([failureQuarantineRecord(error, body, ctx)], ctx);
+      return internalErrorResponse(requestId, route !== undefined && isSegmentRoute(route));
+    }
+  };
+
+  async function handle(
+    event: APIGatewayProxyEvent,
+    context: Context | undefined,
+    receivedAt: Date,
+  ): Promise<APIGatewayProxyResult> {
     const requestId = event.requestContext?.requestId || context?.awsRequestId || randomUUID();
     const writeKeyName = authorizerWriteKeyName(event);
     const method = event.httpMethod ?? 'POST';
@@ -161,6 +195,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       isBase64Encoded: event.isBase64Encoded,
       receivedAt,
       ...(deps.generateId ? { generateId: deps.generateId } : {}),
+      ...(deps.maxEventAgeMs !== undefined ? { maxEventAgeMs: deps.maxEventAgeMs } : {}),
+      fromCanary: writeKeyName === CANARY_WRITE_KEY_NAME,
     });
     if (!parsed.ok) {
       const { rejection } = parsed;
@@ -181,12 +217,12 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       partitionKey: partitionKeyFor(canonical),
       data: Buffer.from(JSON.stringify(canonical), 'utf8'),
     }));
+    // Everything that could throw is built before the first record leaves: a failure then publishes nothing.
+    const rejected = batch.errors.length > 0 ? eventQuarantineRecords(batch, quarantineCtx) : [];
     // Quarantine runs alongside the publish: neither waits for the other.
     const [published] = await Promise.all([
       publish(records),
-      batch.errors.length > 0
-        ? writeQuarantine(eventQuarantineRecords(batch, quarantineCtx), quarantineCtx)
-        : undefined,
+      rejected.length > 0 ? writeQuarantine(rejected, quarantineCtx) : undefined,
     ]);
 
     const failedIds = new Set(published.failed.map((f) => f.record.id));
@@ -232,7 +268,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return publishFailedResponse(summary, retry, retryAfterSeconds, segment);
     }
     return ingestedResponse(summary, segment);
-  };
+  }
 }
 
 /** The write-key name the REQUEST authorizer put in its context (never the key itself). */
@@ -267,6 +303,7 @@ let ingest: IngestHandler | undefined;
  *   QUARANTINE_BUCKET_NAME   bucket for rejected events (required)
  *   QUARANTINE_PREFIX        key prefix (default `quarantine/`)
  *   PUBLISH_MAX_ATTEMPTS, PUBLISH_BASE_DELAY_MS, PUBLISH_MAX_DELAY_MS, PUBLISH_BUDGET_MS, RETRY_AFTER_SECONDS
+ *   MAX_EVENT_AGE_SECONDS    oldest accepted occurredAt before the receipt time (default 30 days)
  */
 function ingestFromEnv(): IngestHandler {
   if (ingest) return ingest;
@@ -289,6 +326,7 @@ function ingestFromEnv(): IngestHandler {
     logger,
     metrics: powertoolsMetrics(metrics),
     retryAfterSeconds: numberEnv('RETRY_AFTER_SECONDS', 1),
+    maxEventAgeMs: numberEnv('MAX_EVENT_AGE_SECONDS', DEFAULT_MAX_EVENT_AGE_MS / 1000) * 1000,
   });
   return ingest;
 }

@@ -11,7 +11,13 @@
  */
 import {
   type CanonicalEvent,
+  findNonFinite,
+  findTooDeep,
+  formatPath,
   MAX_EVENT_BYTES,
+  MAX_JSON_DEPTH,
+  type NormalizeOptions,
+  nonFiniteMessage,
   normalizeEvent,
   type RejectionCode,
   type SegmentCall,
@@ -65,7 +71,8 @@ export type BodyRejectionCode =
   | 'payload_too_large'
   | 'invalid_json'
   | 'invalid_body'
-  | 'too_many_events';
+  | 'too_many_events'
+  | 'nesting_too_deep';
 
 /** A problem with the request as a whole; nothing in it is accepted. */
 export interface BodyRejection {
@@ -115,7 +122,14 @@ export interface IngestRequestInput {
   readonly receivedAt: Date;
   /** Supplies an eventId for events sent without one. @default crypto.randomUUID */
   readonly generateId?: () => string;
+  /** Oldest accepted occurredAt, before receivedAt. @default DEFAULT_MAX_EVENT_AGE_MS */
+  readonly maxEventAgeMs?: number;
+  /** The request comes with the freshness canary's write key: `canary#` userIds are allowed. @default false */
+  readonly fromCanary?: boolean;
 }
+
+/** Longest field path quoted in a nesting rejection (the path itself can be long). */
+const MAX_FIELD_CHARS = 200;
 
 export function parseIngestRequest(input: IngestRequestInput): IngestParseResult {
   const { text, bytes } = decodeBody(input.body, input.isBase64Encoded ?? false);
@@ -148,6 +162,18 @@ export function parseIngestRequest(input: IngestRequestInput): IngestParseResult
       400,
       'invalid_json',
       `body: invalid JSON at position ${position} (line ${line}, column ${column}): ${message}`,
+    );
+  }
+
+  // Before anything else reads the body: nothing in a request nested this deep is accepted, so no valid
+  // event of it is published (and none duplicated when the client retries after fixing it).
+  const deep = findTooDeep(parsed.value, MAX_JSON_DEPTH);
+  if (deep) {
+    const field = truncateField(formatPath(deep));
+    return rejectBody(
+      400,
+      'nesting_too_deep',
+      `${field}: nested more than ${MAX_JSON_DEPTH} objects or arrays deep (counted from the body)`,
     );
   }
 
@@ -201,9 +227,11 @@ function normalizeItems(input: IngestRequestInput, items: readonly unknown[]): I
   const errors: EventError[] = [];
   const duplicates: number[] = [];
   const seen = new Set<string>();
-  const options = {
+  const options: NormalizeOptions = {
     receivedAt: input.receivedAt,
     ...(input.generateId ? { generateId: input.generateId } : {}),
+    ...(input.maxEventAgeMs !== undefined ? { maxEventAgeMs: input.maxEventAgeMs } : {}),
+    allowCanaryUserIds: input.fromCanary ?? false,
   };
 
   items.forEach((item, index) => {
@@ -225,7 +253,7 @@ function normalizeItems(input: IngestRequestInput, items: readonly unknown[]): I
 function normalizeItem(
   route: IngestRoute,
   item: unknown,
-  options: Parameters<typeof normalizeEvent>[1],
+  options: NormalizeOptions,
 ): ReturnType<typeof normalizeEvent> {
   if (route === 'events') return normalizeEvent(item, options);
 
@@ -242,6 +270,15 @@ function normalizeItem(
       },
     };
   }
+  // Checked on the message as sent, so the error names Segment's field (`properties.price`), not ours.
+  const nonFinite = findNonFinite(item);
+  if (nonFinite) {
+    const field = formatPath(nonFinite.path);
+    return {
+      ok: false,
+      rejection: { code: 'non_finite_number', field, message: nonFiniteMessage(field, nonFinite.value) },
+    };
+  }
   const mapped = segmentToEventInput(item, route === 'batch' ? undefined : route);
   return mapped.ok ? normalizeEvent(mapped.input, options) : mapped;
 }
@@ -251,6 +288,10 @@ export function joinField(prefix: string, field: string): string {
   if (prefix === '') return field;
   if (field === '') return prefix;
   return field.startsWith('[') ? `${prefix}${field}` : `${prefix}.${field}`;
+}
+
+function truncateField(field: string): string {
+  return field.length > MAX_FIELD_CHARS ? `${field.slice(0, MAX_FIELD_CHARS)}…` : field;
 }
 
 function decodeBody(

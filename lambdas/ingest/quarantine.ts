@@ -95,6 +95,22 @@ function buildRecord(
   };
 }
 
+/** Reason of a request the handler failed on unexpectedly (a bug, not the client's fault): kept whole. */
+export type IngestFailureCode = 'internal_error';
+const MAX_FAILURE_MESSAGE_CHARS = 500;
+
+/** The record for a request the handler could not finish: the raw body and what went wrong. */
+export function failureQuarantineRecord(
+  error: unknown,
+  rawBody: string,
+  ctx: QuarantineContext,
+): QuarantineRecord {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const message = `internal error: ${detail}`.slice(0, MAX_FAILURE_MESSAGE_CHARS);
+  const reason: IngestFailureCode = 'internal_error';
+  return buildRecord(ctx, reason, '', message, null, rawBody);
+}
+
 /** Body-level messages start with the field they are about (`events: ...`, `Content-Type: ...`). */
 function bodyField(message: string): string {
   const colon = message.indexOf(':');

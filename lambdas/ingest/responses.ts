@@ -6,6 +6,7 @@
  *   4xx  { message, code } for a request rejected as a whole (415, 413, 400)
  *   503  { message, code, accepted, eventIds, retry: [{ index, eventId }], rejected, duplicates, errors }
  *        with Retry-After (seconds), when Kinesis did not take every event after retries
+ *   500  { message, code: internal_error } when the handler failed (the body is quarantined)
  *
  * Segment bodies also carry `success` (true on 200, false otherwise); Segment libraries only look at the
  * status code, but the field matches Segment's own API.
@@ -104,6 +105,15 @@ export function publishFailedResponse(
     },
     { 'Retry-After': String(retryAfterSeconds) },
   );
+}
+
+/** 500 for a request the handler failed on; its body was quarantined, so a retry loses nothing. */
+export function internalErrorResponse(requestId: string, segment: boolean): JsonResponse {
+  return jsonResponse(500, {
+    ...segmentFlag(segment, false),
+    message: `internal error; the request was kept for inspection (requestId ${requestId}); retry it`,
+    code: 'internal_error',
+  });
 }
 
 export function notFoundResponse(method: string, path: string): JsonResponse {

@@ -4,6 +4,7 @@
  * /v1/openapi.json, so the document cannot drift from what the handler accepts and returns.
  */
 import { z } from 'zod';
+import { idSchema, ProfileKeySchema } from '../shared/ids';
 
 export const MAX_LIMIT = 50;
 export const DEFAULT_LIMIT = 10;
@@ -18,7 +19,9 @@ export const RECOMMEND_ROUTES = {
 } as const;
 export type RecommendRoute = keyof typeof RECOMMEND_ROUTES;
 
-const Identifier = z.string().min(1).max(256);
+/** Item ids follow the id contract (lambdas/shared/ids.ts), so an id the ingest API stored is found here. */
+const ItemId = idSchema();
+const Category = z.string().min(1).max(256);
 
 const commaList = <T extends z.ZodType<string, string>>(item: T, max: number, description: string) =>
   z
@@ -46,16 +49,14 @@ const Limit = integerParameter(1, MAX_LIMIT)
 export const ExclusionSchema = z.enum(['purchased', 'cart', 'none']);
 
 export const UserPathSchema = z.object({
-  userId: Identifier.refine((id) => id !== 'anon#', {
-    error: 'anon# must be followed by the anonymousId',
-  }).meta({
+  userId: ProfileKeySchema.meta({
     description:
       'User id as sent to the ingest API, or `anon#<anonymousId>` (URL-encoded: `anon%23<anonymousId>`) ' +
       'for an anonymous visitor.',
   }),
 });
 
-export const ItemPathSchema = z.object({ itemId: Identifier.meta({ description: 'Item id.' }) });
+export const ItemPathSchema = z.object({ itemId: ItemId.meta({ description: 'Item id.' }) });
 
 export const UserRecommendationsQuerySchema = z.strictObject({
   limit: Limit,
@@ -66,11 +67,11 @@ export const UserRecommendationsQuerySchema = z.strictObject({
       '`none` for nothing. Default: `purchased,cart`.',
   ).optional(),
   excludeItems: commaList(
-    Identifier,
+    ItemId,
     MAX_EXCLUDED_ITEMS,
     'Item ids the caller hides, comma-separated.',
   ).optional(),
-  category: Identifier.meta({ description: 'Only items of this category.' }).optional(),
+  category: Category.meta({ description: 'Only items of this category.' }).optional(),
   categoryCap: integerParameter(1, MAX_LIMIT)
     .meta({ description: 'At most this many items per category (diversity).' })
     .optional(),
@@ -79,7 +80,7 @@ export const UserRecommendationsQuerySchema = z.strictObject({
 export const SimilarItemsQuerySchema = z.strictObject({
   limit: Limit,
   excludeItems: commaList(
-    Identifier,
+    ItemId,
     MAX_EXCLUDED_ITEMS,
     'Item ids the caller hides, comma-separated.',
   ).optional(),
@@ -87,7 +88,7 @@ export const SimilarItemsQuerySchema = z.strictObject({
 
 export const TrendingQuerySchema = z.strictObject({
   limit: Limit,
-  category: Identifier.meta({ description: 'Trending in this category; global when absent.' }).optional(),
+  category: Category.meta({ description: 'Trending in this category; global when absent.' }).optional(),
 });
 
 export const RecommendationItemSchema = z.object({

@@ -61,7 +61,7 @@ afterAll(async () => {
 function ports() {
   const client = { baseUrl: runtime.apiUrl, apiKey: runtime.apiKey };
   return {
-    send: httpIngestSender(runtime.apiUrl, runtime.writeKey),
+    send: httpIngestSender(runtime.apiUrl, runtime.canaryWriteKey),
     profileHasEvent: dynamoProfileCheck(runtime.dynamo, runtime.tableName('Profiles')),
     pickItem: httpItemPicker(client),
     recommendationsReflect: httpRecommendationsCheck(client),
@@ -102,6 +102,15 @@ it('measures ingest -> profile -> recommendation API freshness and keeps canary 
   expect(refused.ok).toBe(false);
   expect(refused.error).toMatch(/^ingest refused the canary event: HTTP 403/);
 
+  // The canary# prefix is reserved: an ordinary client key cannot send it (its events would vanish from
+  // every statistic).
+  const impostor = await measureFreshness(
+    { ...canaryPorts, send: httpIngestSender(runtime.apiUrl, runtime.writeKey) },
+    { name: 'local', timeoutMs: 1_000 },
+  );
+  expect(impostor.ok).toBe(false);
+  expect(impostor.error).toMatch(/^ingest refused the canary event: HTTP 400: .*reserved_id/);
+
   const wrongApiKey = await measureFreshness(
     { ...canaryPorts, pickItem: httpItemPicker({ baseUrl: runtime.apiUrl, apiKey: 'rk_wrong' }) },
     { name: 'local', timeoutMs: 10_000 },
@@ -133,6 +142,7 @@ it('runs the canary on the runtime and serves lag, freshness, DLQ, lake and cana
   expect(served.lakeDelivery[0]?.templateBufferIntervalSeconds).toBe(300);
   expect(served.deadLetterQueues.map((q) => q.messages)).toEqual(served.deadLetterQueues.map(() => 0));
   expect(served.deadLetterQueues.length).toBeGreaterThan(0);
-  expect(served.quarantine).toEqual({ files: 0, bytes: 0, byReason: {} });
+  // The one quarantined record is the impostor's canary event of the test above.
+  expect(served.quarantine).toEqual({ files: 1, bytes: expect.any(Number), byReason: { reserved_id: 1 } });
   expect(Array.isArray(served.jobs)).toBe(true);
 });

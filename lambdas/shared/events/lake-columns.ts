@@ -62,11 +62,16 @@ export const EVENT_COLUMNS: readonly LakeColumn[] = [
   },
 ];
 
-/** Partition keys of `events`, in prefix order: `events/event_type=…/dt=…/hour=…/`. */
+/**
+ * Partition keys of `events`, in prefix order: `events/event_type=…/dt=…/hour=…/`. `dt` and `hour` are the
+ * server's receipt time (`receivedAt`), never the client's `occurredAt`: a client cannot choose partitions,
+ * so one request touches at most one hour per event type, Firehose's active partitions stay few, and every
+ * partition lies inside the Glue projection range. Event time stays a column (`occurred_at`).
+ */
 export const EVENT_PARTITION_KEYS: readonly LakeColumn[] = [
   { name: 'event_type', type: 'string', comment: 'canonical event type' },
-  { name: 'dt', type: 'string', comment: 'event date, yyyy-MM-dd (UTC)' },
-  { name: 'hour', type: 'string', comment: 'event hour, 00-23 (UTC)' },
+  { name: 'dt', type: 'string', comment: 'receipt date (received_at), yyyy-MM-dd (UTC)' },
+  { name: 'hour', type: 'string', comment: 'receipt hour (received_at), 00-23 (UTC)' },
 ];
 
 export const QUARANTINE_COLUMNS: readonly LakeColumn[] = [
@@ -124,7 +129,26 @@ export function toLakeRow(event: CanonicalEvent): Record<string, unknown> {
   return row;
 }
 
-/** Partition values of an event: by event time, as Firehose's JQ query computes them. */
+/**
+ * How each partition value derives from the canonical event's JSON: a field and, for the time keys, the
+ * characters of its ISO-8601 UTC text. Firehose's JQ query (lib/data-lake.ts) and `eventPartition` (the
+ * local delivery) are both built from this one table.
+ */
+export const EVENT_PARTITION_SOURCES: Readonly<
+  Record<string, { readonly field: 'type' | 'receivedAt'; readonly slice?: readonly [number, number] }>
+> = {
+  event_type: { field: 'type' },
+  dt: { field: 'receivedAt', slice: [0, 10] },
+  hour: { field: 'receivedAt', slice: [11, 13] },
+};
+
+/** Partition values of an event: by receipt time, as Firehose's JQ query computes them. */
 export function eventPartition(event: CanonicalEvent): { event_type: string; dt: string; hour: string } {
-  return { event_type: event.type, dt: event.occurredAt.slice(0, 10), hour: event.occurredAt.slice(11, 13) };
+  const value = (key: string): string => {
+    const source = EVENT_PARTITION_SOURCES[key];
+    if (!source) throw new Error(`No source for events partition key '${key}'`);
+    const text = event[source.field];
+    return source.slice ? text.slice(source.slice[0], source.slice[1]) : text;
+  };
+  return { event_type: value('event_type'), dt: value('dt'), hour: value('hour') };
 }

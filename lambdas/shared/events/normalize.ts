@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { type IdRejectionCode, reservedUserIdProblem } from '../ids';
+import { findNonFinite, formatPath, nonFiniteMessage } from './json-shape';
 import {
   AddToCartEventSchema,
   type CanonicalEvent,
   CURRENT_SCHEMA_VERSION,
   CustomEventSchema,
+  DEFAULT_MAX_EVENT_AGE_MS,
   EVENT_TYPES,
   type EventType,
   hasIdentity,
@@ -25,7 +28,10 @@ export type RejectionCode =
   | 'event_too_large'
   | 'missing_identity'
   | 'unknown_type'
-  | 'future_timestamp';
+  | 'future_timestamp'
+  | 'event_too_old'
+  | 'non_finite_number'
+  | IdRejectionCode;
 
 /** `field` is a path into the event (`lineItems[0].price`), '' for the event as a whole. */
 export interface EventRejection {
@@ -41,6 +47,13 @@ export interface NormalizeOptions {
   receivedAt: Date;
   /** Supplies `eventId` when the client sent none. @default crypto.randomUUID */
   generateId?: () => string;
+  /**
+   * Oldest accepted `occurredAt`, as a distance before `receivedAt`; older events are rejected
+   * (`event_too_old`). @default DEFAULT_MAX_EVENT_AGE_MS (30 days)
+   */
+  maxEventAgeMs?: number;
+  /** Whether a `canary#` userId is allowed: only for the freshness canary's own write key. @default false */
+  allowCanaryUserIds?: boolean;
 }
 
 // Before 1973-03-03 in milliseconds: a timestamp this small is almost certainly epoch SECONDS, which would
@@ -118,6 +131,12 @@ export function normalizeEvent(input: unknown, opts: NormalizeOptions): Normaliz
 
   if (!hasIdentity(input)) return reject('missing_identity', 'userId', IDENTITY_REQUIRED_MESSAGE);
 
+  const nonFinite = findNonFinite(input);
+  if (nonFinite) {
+    const field = formatPath(nonFinite.path);
+    return reject('non_finite_number', field, nonFiniteMessage(field, nonFinite.value));
+  }
+
   const receivedAt = opts.receivedAt.toISOString();
   const candidate = withoutNulls(input);
   candidate.eventId ??= (opts.generateId ?? randomUUID)();
@@ -128,10 +147,20 @@ export function normalizeEvent(input: unknown, opts: NormalizeOptions): Normaliz
   const parsed = InputEventSchema.safeParse(candidate, PARSE_OPTIONS);
   if (!parsed.success) {
     const { field, message } = formatIssues(parsed.error.issues);
-    return reject('invalid_event', field, message);
+    return reject(rejectionOf(parsed.error.issues[0]), field, message);
   }
 
   const event: CanonicalEvent = parsed.data;
+  if (event.userId !== undefined) {
+    const reserved = reservedUserIdProblem(event.userId, opts.allowCanaryUserIds ?? false);
+    if (reserved) return reject('reserved_id', 'userId', `userId: ${reserved}`);
+  }
+  return checkEventTime(event, opts);
+}
+
+/** occurredAt within [receivedAt - max age, receivedAt + skew]: the lake and the jobs rely on the bound. */
+function checkEventTime(event: CanonicalEvent, opts: NormalizeOptions): NormalizeResult {
+  const receivedAt = event.receivedAt;
   const aheadMs = Date.parse(event.occurredAt) - opts.receivedAt.getTime();
   if (aheadMs > MAX_FUTURE_SKEW_MS) {
     return reject(
@@ -141,7 +170,30 @@ export function normalizeEvent(input: unknown, opts: NormalizeOptions): Normaliz
         `at most ${MAX_FUTURE_SKEW_MS / 1000} s of clock skew is allowed`,
     );
   }
+  const maxAgeMs = opts.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS;
+  if (-aheadMs > maxAgeMs) {
+    return reject(
+      'event_too_old',
+      'occurredAt',
+      `occurredAt: ${event.occurredAt} is ${describeDuration(-aheadMs)} before server time ${receivedAt}; ` +
+        `events older than ${describeDuration(maxAgeMs)} are not accepted (import history with recostream import)`,
+    );
+  }
   return { ok: true, event };
+}
+
+function describeDuration(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours < 48) return `${Math.round(hours * 10) / 10} h`;
+  return `${Math.round((hours / 24) * 10) / 10} days`;
+}
+
+/** The reason code an issue carries (`params.rejection`, set by the id schemas), else `invalid_event`. */
+function rejectionOf(issue: z.core.$ZodIssue | undefined): RejectionCode {
+  const params = issue?.code === 'custom' ? (issue.params as { rejection?: unknown } | undefined) : undefined;
+  return params?.rejection === 'invalid_id' || params?.rejection === 'reserved_id'
+    ? params.rejection
+    : 'invalid_event';
 }
 
 const PARSE_OPTIONS = { error: conciseMessage } satisfies z.core.ParseContext<z.core.$ZodIssue>;
@@ -186,22 +238,14 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): { field: string; mes
   return { field: formatPath(issues[0]?.path ?? []), message: summaries.join('; ') };
 }
 
-/** ['lineItems', 0, 'price'] -> 'lineItems[0].price' */
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text;
-}
-
 /**
  * A shallow copy without top-level nulls: JSON clients commonly send `"userId": null` for "not set", and
- * treating that as absent is kinder than rejecting the event. Nested values are left as sent.
+ * treating that as absent is kinder than rejecting the event. Nested values are left as sent. The copy has
+ * no prototype: `JSON.parse` makes `"__proto__"` an own key, and assigning it to an ordinary object would
+ * set the copy's prototype, through which the schema would read the fields it carries.
  */
 function withoutNulls(input: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
+  const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(input)) {
     if (input[key] !== null) copy[key] = input[key];
   }
@@ -223,7 +267,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 

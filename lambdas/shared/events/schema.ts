@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnonymousIdSchema, idSchema, UserIdSchema } from '../ids';
 
 /**
  * The canonical event: the one shape stored on the Kinesis stream and in the lake, whatever the client sent.
@@ -34,11 +35,17 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const MAX_EVENT_BYTES = 32 * 1024;
 /** How far a client clock may run ahead of the server before an event is rejected as from the future. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/**
+ * How long before the server time an event may have happened and still be accepted by the ingest API
+ * (a prop of the Ingestion construct). Older history goes in through the importer, not the API.
+ */
+export const DEFAULT_MAX_EVENT_AGE_MS = 30 * 24 * 3_600_000;
 
 const boundedString = (max: number) => z.string().min(1).max(max);
-const Identifier = boundedString(256);
-const ShortIdentifier = boundedString(128);
-const ItemId = boundedString(256);
+// Ids follow the one id contract (lambdas/shared/ids.ts): NFC, well-formed, no control characters.
+const Identifier = idSchema();
+const ShortIdentifier = idSchema(128);
+const ItemId = idSchema();
 const Label = boundedString(256);
 const Price = z.number().min(0);
 const Quantity = z.int().min(1);
@@ -68,8 +75,8 @@ const commonFields = {
     error: `unsupported schema version, expected ${CURRENT_SCHEMA_VERSION}`,
   }),
   eventId: ShortIdentifier,
-  userId: Identifier.optional(),
-  anonymousId: Identifier.optional(),
+  userId: UserIdSchema.optional(),
+  anonymousId: AnonymousIdSchema.optional(),
   sessionId: Identifier.optional(),
   occurredAt: UtcTimestamp,
   receivedAt: UtcTimestamp,

@@ -251,10 +251,14 @@ function idString(value: unknown): unknown {
   return typeof value === 'number' ? String(value) : value;
 }
 
-/** Segment merges a batch-level object under each message's; nested objects (context.page) merge too. */
+/**
+ * Segment merges a batch-level object under each message's; nested objects (context.page) merge too. The
+ * result has no prototype, so a client's `"__proto__"` key stays a plain (ignored) key instead of
+ * becoming the object's prototype.
+ */
 function mergeUnder(base: JsonObject, override: unknown): JsonObject {
   if (!isObject(override)) return base;
-  const merged: JsonObject = { ...base };
+  const merged: JsonObject = Object.assign(Object.create(null), base);
   for (const [key, value] of Object.entries(override)) {
     const below = merged[key];
     merged[key] = isObject(below) && isObject(value) ? mergeUnder(below, value) : value;

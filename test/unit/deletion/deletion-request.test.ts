@@ -62,13 +62,19 @@ describe('requestUserDeletion', () => {
     expect(hashUserId('u1')).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it.each([[''], [undefined], ['x'.repeat(257)]])('refuses userId %p', async (userId) => {
-    const requests = new MemoryRequests();
-    await expect(
-      requestUserDeletion({ requests, profiles: new MemoryProfiles() }, { userId, requestedBy: 'ops', now }),
-    ).rejects.toThrow(/userId must be/);
-    expect(requests.rows.size).toBe(0);
-  });
+  it.each([[''], [undefined], ['x'.repeat(257)], ['a\u0000'], ['anon#x']])(
+    'refuses userId %p',
+    async (userId) => {
+      const requests = new MemoryRequests();
+      await expect(
+        requestUserDeletion(
+          { requests, profiles: new MemoryProfiles() },
+          { userId, requestedBy: 'ops', now },
+        ),
+      ).rejects.toThrow(/^userId (must|is required|the prefix anon# is reserved)/);
+      expect(requests.rows.size).toBe(0);
+    },
+  );
 });
 
 describe('completePendingDeletions', () => {
@@ -162,7 +168,7 @@ describe('DELETE handler', () => {
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body)).toEqual({
       error: 'invalid_user_id',
-      message: 'userId must be a non-empty string',
+      message: 'userId is required',
     });
   });
 });

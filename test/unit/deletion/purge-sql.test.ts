@@ -21,20 +21,24 @@ describe('ids', () => {
   });
 
   it.each([
-    ['', 'userId must be a non-empty string'],
-    [undefined, 'userId must be a non-empty string'],
+    ['', 'userId must not be empty'],
+    [undefined, 'userId is required'],
+    [42, 'userId must be a string'],
     ['x'.repeat(257), 'userId must be at most 256 characters'],
     ['a\nb', 'userId must not contain control characters'],
     ['a\u0000', 'userId must not contain control characters'],
     ['a\u007f', 'userId must not contain control characters'],
-    ['a\ud800', 'userId must be well-formed UTF-16'],
+    ['a\u0085', 'userId must not contain control characters'],
+    ['a\ud800', 'userId must be well-formed Unicode'],
+    ['anon#x', 'userId the prefix anon# is reserved'],
+    ['Jose\u0301', 'userId must be in Unicode normalization form NFC'],
   ])('refuses %p', (id, message) => {
     expect(() => validatePurgeId(id)).toThrow(message);
   });
 
   it('names the anonymous id in its errors', () => {
     expect(() => subjectPredicate({ userId: 'u', anonymousIds: [''] })).toThrow(
-      'anonymousId must be a non-empty string',
+      'anonymousId must not be empty',
     );
   });
 });

@@ -452,8 +452,10 @@ describe('handler (env wiring)', () => {
     process.env.EVENTS_STREAM_NAME = 'events-stream';
     process.env.QUARANTINE_BUCKET_NAME = 'quarantine-bucket';
     process.env.RECOSTREAM_LOCAL_S3_DIR = dir;
+    process.env.MAX_EVENT_AGE_SECONDS = '3600';
   });
   afterAll(async () => {
+    delete process.env.MAX_EVENT_AGE_SECONDS;
     delete process.env.EVENTS_STREAM_NAME;
     delete process.env.QUARANTINE_BUCKET_NAME;
     delete process.env.RECOSTREAM_LOCAL_S3_DIR;
@@ -474,11 +476,21 @@ describe('handler (env wiring)', () => {
     const authorization = `Basic ${Buffer.from('rs_TopSecretKey:').toString('base64')}`;
     const event = apiEvent({
       headers: { 'Content-Type': 'application/json', Authorization: authorization },
-      body: eventsBody([pageView({ eventId: 'env-ok' }), pageView({ userId: undefined })]),
+      // The handler runs on the real clock: occurredAt defaults to it, or is set two hours before it.
+      body: eventsBody([
+        pageView({ eventId: 'env-ok', occurredAt: undefined }),
+        pageView({ userId: undefined, occurredAt: undefined }),
+        pageView({ eventId: 'env-old', occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() }),
+      ]),
     });
     const res = await handler(event, { functionName: 'ingest', awsRequestId: 'lambda-req' } as Context);
     expect(res.statusCode).toBe(200);
     expect(kinesis).toHaveReceivedCommandWith(PutRecordsCommand, { StreamName: 'events-stream' });
+    // MAX_EVENT_AGE_SECONDS (1 h here) bounds occurredAt.
+    expect(JSON.parse(res.body)).toMatchObject({
+      accepted: 1,
+      errors: [{ index: 1 }, { index: 2, code: 'event_too_old' }],
+    });
 
     const reasonDir = join(dir, 'quarantine-bucket', 'quarantine');
     const [dt] = await readdir(reasonDir);

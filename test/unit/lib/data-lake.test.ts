@@ -195,11 +195,17 @@ describe('quarantine table', () => {
         'missing_identity',
         'unknown_type',
         'future_timestamp',
+        'event_too_old',
+        'non_finite_number',
+        'invalid_id',
+        'reserved_id',
         'invalid_json',
         'unsupported_media_type',
         'payload_too_large',
         'too_many_events',
         'invalid_body',
+        'nesting_too_deep',
+        'internal_error',
         'invalid_record',
         'poison_record',
       ].sort(),
@@ -233,7 +239,7 @@ describe('Firehose delivery stream', () => {
     );
   });
 
-  it('partitions dynamically with a JQ 1.6 query on the event type and event time', () => {
+  it('partitions dynamically with a JQ 1.6 query on the event type and the receipt time (never the client time)', () => {
     expect([destination().DynamicPartitioningConfiguration, destination().ProcessingConfiguration]).toEqual([
       { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
       {
@@ -244,7 +250,7 @@ describe('Firehose delivery stream', () => {
             Parameters: [
               {
                 ParameterName: 'MetadataExtractionQuery',
-                ParameterValue: '{event_type: .type, dt: .occurredAt[0:10], hour: .occurredAt[11:13]}',
+                ParameterValue: '{event_type: .type, dt: .receivedAt[0:10], hour: .receivedAt[11:13]}',
               },
               { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
             ],
