@@ -32,7 +32,8 @@ export interface BuildAppOptions {
  * in-process. The feature flags of `cdk.json` are applied first (the CLI passes them on its own; in-process
  * callers would otherwise get a different template), then `context` on top.
  *
- * Context keys: `streamMode` ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`.
+ * Context keys: `streamMode` ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`,
+ * `maxEventAgeDays`.
  */
 export function buildApp(
   context: Record<string, unknown> = {},
@@ -72,6 +73,7 @@ export function stackPropsFromContext(app: App): RecoStreamStackProps {
     streamMode,
     shardCount: numberContext(app, 'shardCount'),
     streamRetentionHours: numberContext(app, 'streamRetentionHours'),
+    maxEventAgeDays: numberContext(app, 'maxEventAgeDays'),
   };
 }
 

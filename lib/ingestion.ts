@@ -14,6 +14,7 @@ import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
 import { QUARANTINE_PREFIX } from './lake-storage';
 import { RecoFunction } from './recostream-function';
 
@@ -66,6 +67,14 @@ export interface IngestionProps {
    * @default Duration.minutes(5)
    */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * How long before its receipt an event may have happened (`occurredAt`) and still be accepted; older
+   * events are quarantined as `event_too_old`. The lake is partitioned by receipt time whatever this is;
+   * the bound keeps event-time data (hourly item statistics, trending, profiles) to recent history. Older
+   * history goes in through `recostream import`. From 1 hour to 365 days.
+   * @default Duration.days(30)
+   */
+  readonly maxEventAge?: Duration;
 }
 
 /**
@@ -111,6 +120,16 @@ export class Ingestion extends Construct {
       throw new Error(`Throttling limits must be positive, got rate ${rateLimit} and burst ${burstLimit}`);
     }
     const quarantinePrefix = props.quarantinePrefix ?? QUARANTINE_PREFIX;
+    const maxEventAgeSeconds = (props.maxEventAge ?? Duration.millis(DEFAULT_MAX_EVENT_AGE_MS)).toSeconds();
+    if (
+      !Number.isInteger(maxEventAgeSeconds) ||
+      maxEventAgeSeconds < 3600 ||
+      maxEventAgeSeconds > 365 * 86_400
+    ) {
+      throw new Error(
+        `maxEventAge must be a whole number of seconds from 1 hour to 365 days, got ${maxEventAgeSeconds} s`,
+      );
+    }
 
     this.key =
       props.encryptionKey ??
@@ -156,6 +175,7 @@ export class Ingestion extends Construct {
       // The publisher's retry budget (5 s) plus one slow SDK call (10 s) must fit; API Gateway's
       // own integration timeout (29 s) stays above it.
       timeout: Duration.seconds(20),
+      environment: { MAX_EVENT_AGE_SECONDS: String(maxEventAgeSeconds) },
     })
       .bindStreamWriter(this.stream, 'EVENTS_STREAM_NAME')
       .bindBucketPrefixWriter(

@@ -23,6 +23,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly shardCount?: number;
   /** @default 24 */
   readonly streamRetentionHours?: number;
+  /** Oldest accepted occurredAt, in days before receipt (Ingestion `maxEventAge`). @default 30 */
+  readonly maxEventAgeDays?: number;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -68,6 +70,7 @@ export class RecoStreamStack extends Stack {
       streamMode: props.streamMode === 'PROVISIONED' ? StreamMode.PROVISIONED : StreamMode.ON_DEMAND,
       shardCount: props.shardCount,
       streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
+      ...(props.maxEventAgeDays !== undefined ? { maxEventAge: Duration.days(props.maxEventAgeDays) } : {}),
     });
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
       encryptionKey: key,

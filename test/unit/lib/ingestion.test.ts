@@ -169,9 +169,22 @@ describe('ingest function', () => {
           EVENTS_STREAM_NAME: { Ref: logicalIdOf(ingestion.stream) },
           QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
           QUARANTINE_PREFIX: 'quarantine/',
+          MAX_EVENT_AGE_SECONDS: String(30 * 86_400),
         }),
       },
     });
+  });
+
+  it('takes the occurredAt bound from props (context maxEventAgeDays on the app) and refuses odd ones', () => {
+    ingestionAlone({ maxEventAge: Duration.days(7) }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_EVENT_AGE_SECONDS: String(7 * 86_400) }) },
+    });
+    synthApp({ maxEventAgeDays: '90' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_EVENT_AGE_SECONDS: String(90 * 86_400) }) },
+    });
+    expect(() => ingestionAlone({ maxEventAge: Duration.minutes(5) })).toThrow(
+      'maxEventAge must be a whole number of seconds from 1 hour to 365 days, got 300 s',
+    );
   });
 
   it('may put records on the events stream', () => {
