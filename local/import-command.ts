@@ -15,6 +15,8 @@ import { formatUciReport, importUciRetail } from './uci-retail';
 export const IMPORT_HELP = `Usage: recostream import uci <folder of daily CSVs> [options]
 
 Converts the UCI Online Retail data (CC BY 4.0) into purchase events and reports every skipped row.
+Each event keeps its invoice time as occurredAt and is received now (the import time): the lake files it
+under today's receipt-time partitions. Replay the batch jobs on it with jobs run --as-of <instant>.
 
 Options:
   --out FILE        write the events as JSON lines (then: recostream backfill --events FILE)
@@ -28,6 +30,7 @@ const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{par
 export async function importCommand(
   args: readonly string[],
   io: { out(text: string): void; err(text: string): void },
+  clock: () => Date = () => new Date(),
 ): Promise<number> {
   const usage = (message: string) => {
     io.err(`recostream import: ${message}\n\n${IMPORT_HELP}`);
@@ -57,7 +60,7 @@ export async function importCommand(
   if (!values.out && !values.lake && !values.local)
     return usage('say where the events go: --out, --lake or --local');
 
-  const { events, report } = importUciRetail(resolve(dir));
+  const { events, report } = importUciRetail(resolve(dir), { receivedAt: clock() });
   io.out(formatUciReport(report));
   if (values.out) {
     writeFileSync(values.out, events.map((e) => `${JSON.stringify(e)}\n`).join(''));

@@ -11,7 +11,11 @@
  * batch/message), each event then validated on its own. Truncated payloads never are. Events keep the
  * eventId they were sent with, so if one was accepted meanwhile (the client resent it) the consumer
  * de-duplicates it; one sent without an eventId gets an id derived from its quarantine position, the
- * same on every run. Validation uses the record's original receivedAt, as the API would have.
+ * same on every run. Validation uses the record's original receivedAt, as the API would have (so an event
+ * that was too old then is still too old); the replayed event is received now, when it reaches the stream:
+ * the lake files it under the replay's receipt-time partitions and the next incremental jobs read it (its
+ * old receipt time would put it behind windows already run, and a replay of weeks of quarantine would
+ * open a partition per old hour).
  *
  * Replayed once. For each quarantine object `quarantine/<path>.jsonl` a ledger object
  * `quarantine-replays/<path>.json` lists the entries (line, index, eventId) already sent; a later run
@@ -373,7 +377,7 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
         }
         counts.nowValid++;
         if (dryRun) continue;
-        const { event } = result;
+        const event = { ...result.event, receivedAt: now().toISOString() };
         pending.push({
           key,
           line,

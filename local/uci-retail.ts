@@ -18,6 +18,11 @@
  *
  * The same product twice on one invoice becomes one line with the quantities added. InvoiceDate is UK
  * local time, which in December is UTC.
+ *
+ * `occurredAt` is the invoice time. `receivedAt` is the import time when one is given (`recostream import`
+ * does: the lake is partitioned by receipt time, so the history lands in today's partitions, inside the
+ * Glue projection range and the purge's reach, and `jobs run --as-of` replays it on event time); without
+ * one, the invoice time, as if each invoice had been sent live (the offline evaluation's timeline).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,17 +83,29 @@ interface Line {
   readonly customer: string;
 }
 
+export interface UciImportOptions {
+  /** The events' receipt time. @default each invoice's own time (as if sent live) */
+  readonly receivedAt?: Date;
+}
+
 /** Reads every `*.csv` of the folder (in name order) and converts it. */
-export function importUciRetail(dir: string): UciImport {
+export function importUciRetail(dir: string, options: UciImportOptions = {}): UciImport {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.csv'))
     .sort();
   if (files.length === 0)
     throw new Error(`${dir} holds no .csv files: expected the UCI Online Retail daily CSVs`);
-  return convertUciRows(files.map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') })));
+  return convertUciRows(
+    files.map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') })),
+    options,
+  );
 }
 
-export function convertUciRows(files: ReadonlyArray<{ name: string; text: string }>): UciImport {
+export function convertUciRows(
+  files: ReadonlyArray<{ name: string; text: string }>,
+  options: UciImportOptions = {},
+): UciImport {
+  const importedAt = options.receivedAt?.toISOString();
   const skipped: Record<SkipRule, number> = {
     noCustomer: 0,
     cancellation: 0,
@@ -175,8 +192,7 @@ export function convertUciRows(files: ReadonlyArray<{ name: string; text: string
           lineItems,
           revenue: round2(lineItems.reduce((sum, l) => sum + l.price * l.quantity, 0)),
           occurredAt: first.at,
-          // Received when it happened: the lake's windows and partitions then follow the real timeline.
-          receivedAt: first.at,
+          receivedAt: importedAt ?? first.at,
         }),
       );
     }

@@ -72,9 +72,11 @@ export interface PlanInput {
    */
   readonly fullRecomputeDays?: number;
   /**
-   * Plan as of this past instant (ISO-8601): the window ends there, and cf recomputes in full from what
-   * had been received by then. For historical imports and replays (e.g. the UCI data); the run id still
-   * comes from the real clock, so versions keep their order.
+   * Plan as of this past instant (ISO-8601): a replay of history. The window is on event time and ends
+   * there, over every event received by now (an import is received when it is imported, whatever its
+   * event time), and cf recomputes in full. For historical imports (e.g. the UCI data); the run id still
+   * comes from the real clock, so versions keep their order. The next cf run after a replay recomputes in
+   * full: a state windowed on event time is no prefix of the receipt clock the live runs continue on.
    */
   readonly asOf?: string;
 }
@@ -86,6 +88,7 @@ export function planRun(input: PlanInput): JobPlan {
   if (input.asOf !== undefined && !(Date.parse(input.asOf) <= input.now.getTime()))
     throw new Error(`asOf must be an ISO-8601 instant in the past, got ${input.asOf}`);
   const windowTo = input.asOf ?? input.now.toISOString();
+  const replay = input.asOf !== undefined ? { replayReceivedBy: input.now.toISOString() } : {};
   let steps: QueryStep[];
   let windowFrom: string | undefined;
   let previousStateRunId: string | undefined;
@@ -98,6 +101,7 @@ export function planRun(input: PlanInput): JobPlan {
     const due =
       input.asOf !== undefined ||
       chainStart === undefined ||
+      input.active?.asOf !== undefined ||
       input.now.getTime() - Date.parse(chainStart) >= days * 86_400_000;
     windowFrom = due ? undefined : input.active?.window?.to;
     previousStateRunId = windowFrom ? input.active?.runId : undefined;
@@ -109,6 +113,7 @@ export function planRun(input: PlanInput): JobPlan {
       windowTo,
       windowFrom,
       previousStateRunId,
+      ...replay,
     };
     steps = cfQuerySteps(params);
   } else {
@@ -117,6 +122,7 @@ export function planRun(input: PlanInput): JobPlan {
       ...input.trendingSettings,
       runId,
       windowTo,
+      ...replay,
     };
     steps = trendingQuerySteps(params);
   }

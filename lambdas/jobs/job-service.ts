@@ -123,6 +123,7 @@ export class JobService {
       resultPrefix: plan.resultPrefix,
       ...(plan.previousStateRunId ? { previousStateRunId: plan.previousStateRunId } : {}),
       ...(plan.fullRecomputeAt ? { fullRecomputeAt: plan.fullRecomputeAt } : {}),
+      ...(plan.asOf ? { asOf: plan.asOf } : {}),
     });
     return plan;
   }

@@ -7,8 +7,10 @@
  * trending: [trending (JSON), stats (JSON)]
  */
 import type { LakeColumn } from '../shared/events/lake-columns';
+import { MAX_FUTURE_SKEW_MS } from '../shared/events/schema';
 import { loadJobSql } from './sql-files';
 import {
+  booleanLiteral,
   doubleLiteral,
   integerLiteral,
   parseIsoInstant,
@@ -29,16 +31,26 @@ export interface QueryStep {
   readonly format: 'PARQUET' | 'JSON';
 }
 
-export interface CfRunParams {
+/**
+ * The two clocks a run's window can be on. Live runs window on receipt time (`received_at`): the lake is
+ * partitioned by it, and an event is counted by the run whose window it arrived in, however late it
+ * happened. An as-of replay of history windows on event time (`occurred_at`) instead, over every event
+ * received by `replayReceivedBy` (the run's real time): imported history is received when it is imported,
+ * years after it happened, so the receipt clock says nothing about "as of" then.
+ */
+interface WindowClock {
+  /** Present: an as-of replay, windowed on occurred_at, reading the events received by this instant. */
+  readonly replayReceivedBy?: string;
+}
+
+export interface CfRunParams extends WindowClock {
   readonly runId: string;
-  /** End of the window (ISO-8601 UTC): events with received_at <= windowTo. */
+  /** End of the window (ISO-8601 UTC): events with received_at <= windowTo (occurred_at in a replay). */
   readonly windowTo: string;
   /** Start of the window (exclusive). Absent: full recompute (then previousStateRunId must be absent too). */
   readonly windowFrom?: string;
   /** The run whose state this run merges into (the last published run). */
   readonly previousStateRunId?: string;
-  /** Partitions (event time) read before windowFrom, for events that arrive late. */
-  readonly lookbackHours: number;
   readonly topK: number;
   /** Minimum users in common for a pair to count. */
   readonly minSupport: number;
@@ -60,9 +72,8 @@ export interface CfRunParams {
 
 export const DEFAULT_CF_SETTINGS: Omit<
   CfRunParams,
-  'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'
+  'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId' | 'replayReceivedBy'
 > = {
-  lookbackHours: 48,
   topK: 50,
   minSupport: 2,
   shrinkage: 5,
@@ -75,8 +86,9 @@ export const DEFAULT_CF_SETTINGS: Omit<
   activeDays: 30,
 };
 
-export interface TrendingRunParams {
+export interface TrendingRunParams extends WindowClock {
   readonly runId: string;
+  /** Events that happened by windowTo and were received by it (by replayReceivedBy in a replay). */
   readonly windowTo: string;
   /** Events that happened in the last `hours` hours before windowTo. */
   readonly hours: number;
@@ -88,7 +100,7 @@ export interface TrendingRunParams {
   readonly purchaseWeight: number;
 }
 
-export const DEFAULT_TRENDING_SETTINGS: Omit<TrendingRunParams, 'runId' | 'windowTo'> = {
+export const DEFAULT_TRENDING_SETTINGS: Omit<TrendingRunParams, 'runId' | 'windowTo' | 'replayReceivedBy'> = {
   hours: 24,
   halfLifeHours: 6,
   topN: 50,
@@ -139,7 +151,10 @@ export interface CfStats {
   readonly input_events: number;
   readonly input_users: number;
   readonly input_items: number;
-  /** Newest received_at in the window, epoch ms; null for an empty window. */
+  /**
+   * Newest time on the window's clock, epoch ms (received_at; occurred_at in an as-of replay); null for an
+   * empty window. The validation gate's freshness input.
+   */
   readonly window_max_received_ms: number | null;
   readonly state_users: number;
   readonly state_items: number;
@@ -153,6 +168,7 @@ export interface CfStats {
 
 export interface TrendingStats {
   readonly input_events: number;
+  /** As CfStats.window_max_received_ms. */
   readonly window_max_received_ms: number | null;
   readonly output_rows: number;
   readonly scopes: number;
@@ -173,10 +189,32 @@ function runIdLiteral(name: string, value: unknown): SqlLiteral {
   return stringLiteral(name, value, RUN_ID);
 }
 
-/** Partition bound (`dt`, `hour` of the UTC hour that contains `epochMs`), as string literals. */
-function partitionFrom(epochMs: number): { pruneFromDt: SqlLiteral; pruneFromHour: SqlLiteral } {
+/** `dt` and `hour` of the UTC hour that contains `epochMs`, as string literals. */
+function partitionOf(epochMs: number): { dt: SqlLiteral; hour: SqlLiteral } {
   const iso = new Date(Math.floor(epochMs / HOUR_MS) * HOUR_MS).toISOString();
-  return { pruneFromDt: { sql: `'${iso.slice(0, 10)}'` }, pruneFromHour: { sql: `'${iso.slice(11, 13)}'` } };
+  return { dt: { sql: `'${iso.slice(0, 10)}'` }, hour: { sql: `'${iso.slice(11, 13)}'` } };
+}
+
+/**
+ * The window's clock and the receipt-time partitions (`dt`, `hour` of received_at) a run reads: from the
+ * hour of `fromMs` (live runs; 1970 for a full recompute or a replay) to the hour of the newest receipt
+ * it may read (windowTo, or replayReceivedBy in a replay).
+ */
+function clockValues(p: WindowClock, windowToMs: number, liveFromMs: number): Record<string, SqlLiteral> {
+  const replay = p.replayReceivedBy !== undefined;
+  const receivedBy = replay ? parseIsoInstant('replayReceivedBy', p.replayReceivedBy) : windowToMs;
+  if (receivedBy < windowToMs)
+    throw new SqlParameterError('replayReceivedBy', `${p.replayReceivedBy} is before windowTo`);
+  const from = partitionOf(replay ? 0 : liveFromMs);
+  const to = partitionOf(receivedBy);
+  return {
+    windowOnEventTime: booleanLiteral(replay),
+    receivedBy: timestampLiteral(receivedBy),
+    pruneFromDt: from.dt,
+    pruneFromHour: from.hour,
+    pruneToDt: to.dt,
+    pruneToHour: to.hour,
+  };
 }
 
 /** Validated SQL literals of a cf run; throws SqlParameterError naming the bad parameter. */
@@ -191,7 +229,6 @@ export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
   const from = incremental ? parseIsoInstant('windowFrom', p.windowFrom) : 0;
   if (from >= to)
     throw new SqlParameterError('windowFrom', `${p.windowFrom} is not before windowTo ${p.windowTo}`);
-  const lookback = integerLiteral('lookbackHours', p.lookbackHours, 0, 24 * 366);
   const runId = runIdLiteral('runId', p.runId);
   const previous = incremental ? runIdLiteral('previousStateRunId', p.previousStateRunId) : undefined;
   if (previous && p.previousStateRunId === p.runId)
@@ -203,9 +240,8 @@ export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
     previousStateRunId: previous ?? { sql: `'${NO_PREVIOUS_STATE}'` },
     windowTo: timestampLiteral(to),
     windowFrom: timestampLiteral(from),
-    // A full recompute reads every partition: the bound is 1970-01-01 00.
-    ...partitionFrom(incremental ? from - p.lookbackHours * HOUR_MS : 0),
-    lookbackHours: lookback,
+    // An incremental live run reads the partitions its window was received in; a full one, all of them.
+    ...clockValues(p, to, from),
     topK: integerLiteral('topK', p.topK, 1, 1000),
     minSupport: integerLiteral('minSupport', p.minSupport, 1, 1_000_000),
     shrinkage: doubleLiteral('shrinkage', p.shrinkage, { min: 0, max: 1_000_000 }),
@@ -232,7 +268,8 @@ export function trendingSqlValues(p: TrendingRunParams): Record<string, SqlLiter
     runId: runIdLiteral('runId', p.runId),
     windowTo: timestampLiteral(to),
     windowStart: timestampLiteral(start),
-    ...partitionFrom(start),
+    // An event that happened after windowStart was received at most the allowed clock skew before it.
+    ...clockValues(p, to, start - MAX_FUTURE_SKEW_MS),
     halfLifeHours: doubleLiteral('halfLifeHours', p.halfLifeHours, {
       min: 0,
       max: 24 * 365,

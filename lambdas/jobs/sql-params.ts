@@ -49,6 +49,11 @@ export function stringLiteral(name: string, value: unknown, pattern: RegExp): Sq
   return { sql: `'${value}'` };
 }
 
+/** `TRUE` or `FALSE`. */
+export function booleanLiteral(value: boolean): SqlLiteral {
+  return { sql: value ? 'TRUE' : 'FALSE' };
+}
+
 export function integerLiteral(name: string, value: unknown, min: number, max: number): SqlLiteral {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
     throw new SqlParameterError(name, `expected an integer in [${min}, ${max}], got ${String(value)}`);

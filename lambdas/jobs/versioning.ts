@@ -18,6 +18,8 @@ export interface StoredRunRecord extends RunRecord {
   readonly previousStateRunId?: string;
   /** cf: window end of the full recomputation this run's incremental chain started from. */
   readonly fullRecomputeAt?: string;
+  /** An as-of replay of history (PlanInput.asOf): its window is on event time, not on receipt time. */
+  readonly asOf?: string;
 }
 
 export const DEFAULT_KEEP_VERSIONS = 3;

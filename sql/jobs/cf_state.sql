@@ -8,7 +8,7 @@
 -- Counts are additive and max() is associative, so merging window after window gives exactly the
 -- state a full recompute over the same events gives. Duplicate deliveries of one event (Firehose
 -- retries) carry the same event_id and received_at, so they fall in the same window and count once.
--- A full recompute reads every partition and a previous state that does not exist.
+-- A full recompute (and an as-of replay) reads every partition and a previous state that does not exist.
 WITH window_interactions AS (
   {{include:cf_window_interactions}}
 ),

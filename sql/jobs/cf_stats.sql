@@ -1,6 +1,7 @@
 -- Collaborative filtering run statistics (one row), read by the validation gate
 -- input_*: the window's interactions (cf_window_interactions.sql): distinct events, users, items, and
--- the newest received_at as epoch ms (freshness). state_*: the state this run wrote (cf_state,
+-- the newest time on the window's clock as epoch ms (freshness; window_max_received_ms is received_at
+-- for the live runs, occurred_at for an as-of replay). state_*: the state this run wrote (cf_state,
 -- run = runId). output_rows, items_with_neighbours, min_score, max_score: the similarity result,
 -- recomputed here with cf_similarity.sql (Athena cannot read the step's JSON output as a table).
 -- active_items: items of the state with an interaction in the activeDays days before the newest
@@ -17,7 +18,7 @@ input_stats AS (
     count(DISTINCT event_id) AS input_events,
     count(DISTINCT user_key) AS input_users,
     count(DISTINCT item_id) AS input_items,
-    date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', max(received_at)) AS window_max_received_ms
+    date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', max(window_at)) AS window_max_received_ms
   FROM window_interactions
 ),
 state AS (

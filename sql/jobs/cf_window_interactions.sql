@@ -1,22 +1,25 @@
--- Collaborative filtering input: the interactions of the events received in this run's window
+-- Collaborative filtering input: the interactions of the events in this run's window
 -- One row per product_view / add_to_cart event and per purchase line, with the person (user_key:
 -- user_id, else 'anon#' || anonymous_id, as the feature-store consumer keys profiles), the item, its
 -- category (from the event, or from the purchase line), the event id and times. Used as a subquery
 -- by cf_state.sql and cf_stats.sql.
--- Window: received_at in (windowFrom, windowTo]. The lake is partitioned by event time, so
--- the partitions read are those from windowFrom - lookbackHours on (pruneFromDt, hour
--- pruneFromHour): an event that arrives later than the lookback after it happened is not seen
--- by an incremental run (a full recompute, windowFrom = 1970, reads everything).
+-- Window: window_at in (windowFrom, windowTo] and received_at <= receivedBy. window_at is received_at
+-- for the live runs (windowOnEventTime FALSE, receivedBy = windowTo) and occurred_at for an as-of replay
+-- of history (windowOnEventTime TRUE, receivedBy = the real time of the run): imported history is
+-- received when it is imported, long after it happened.
+-- The lake is partitioned by receipt time (dt, hour of received_at), so the partitions read are exactly
+-- those from (pruneFromDt, pruneFromHour) to (pruneToDt, pruneToHour): the hours of windowFrom and
+-- receivedBy for a live run, every partition up to receivedBy for a full recompute or a replay.
 -- Purchase lines are read by position (1..500, the schema's line-item limit) because Trino and
 -- DuckDB unnest arrays of structs differently (see sql/named/top_items_by_category.sql).
--- Excluded traffic (freshness canaries today; bots later) is filtered in the WHERE of window_events.
+-- Excluded traffic (freshness canaries today; bots later) is filtered in the WHERE of lake_events.
 WITH positions AS (
   SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
   FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
   CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS tens (d)
   CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS units (d)
 ),
-window_events AS (
+lake_events AS (
   SELECT
     event_id,
     event_type,
@@ -28,14 +31,20 @@ window_events AS (
     category,
     line_items,
     occurred_at,
-    received_at
+    received_at,
+    CASE WHEN {{windowOnEventTime}} THEN occurred_at ELSE received_at END AS window_at
   FROM events
   WHERE event_type IN ('product_view', 'add_to_cart', 'purchase')
     AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
-    AND received_at > {{windowFrom}}
-    AND received_at <= {{windowTo}}
+    AND (dt < {{pruneToDt}} OR (dt = {{pruneToDt}} AND hour <= {{pruneToHour}}))
+    AND received_at <= {{receivedBy}}
     -- Freshness-canary events (lambdas/shared/canary.ts) never train anything.
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
+),
+window_events AS (
+  SELECT event_id, event_type, user_key, item_id, category, line_items, occurred_at, received_at, window_at
+  FROM lake_events
+  WHERE window_at > {{windowFrom}} AND window_at <= {{windowTo}}
 ),
 purchases AS (
   SELECT
@@ -44,11 +53,12 @@ purchases AS (
     line_items,
     json_array_length(CAST(line_items AS JSON)) AS line_count,
     occurred_at,
-    received_at
+    received_at,
+    window_at
   FROM window_events
   WHERE event_type = 'purchase' AND line_items IS NOT NULL
 )
-SELECT event_id, event_type AS kind, user_key, item_id, category, occurred_at, received_at
+SELECT event_id, event_type AS kind, user_key, item_id, category, occurred_at, received_at, window_at
 FROM window_events
 WHERE event_type IN ('product_view', 'add_to_cart')
 UNION ALL
@@ -59,6 +69,7 @@ SELECT
   p.line_items[x.pos].itemid AS item_id,
   p.line_items[x.pos].category AS category,
   p.occurred_at,
-  p.received_at
+  p.received_at,
+  p.window_at
 FROM purchases AS p
 JOIN positions AS x ON x.pos <= p.line_count

@@ -1,10 +1,16 @@
 -- Trending input: weighted, time-decayed interactions that happened in the last `hours` hours
 -- One row per distinct (event, item): product views, add-to-carts and purchase lines with event time
--- occurred_at in (windowStart, windowTo] and received by windowTo (so a rerun with the same windowTo
--- reads the same events). weight: viewWeight, cartWeight or purchaseWeight; decay: 0.5 ^ (age in
--- hours / halfLifeHours), age = windowTo - occurred_at. category: the event's, or the purchase line's.
--- Partitions from windowStart's hour on (pruneFromDt, pruneFromHour). DISTINCT drops duplicate
--- deliveries of one event. Used as a subquery by trending.sql and trending_stats.sql.
+-- occurred_at in (windowStart, windowTo] and received by receivedBy (windowTo for the live runs, so a
+-- rerun with the same windowTo reads the same events; the real time of the run for an as-of replay,
+-- whose imported history was received long after it happened). weight: viewWeight, cartWeight or
+-- purchaseWeight; decay: 0.5 ^ (age in hours / halfLifeHours), age = windowTo - occurred_at. category:
+-- the event's, or the purchase line's. window_at: the time the run's freshness is measured on
+-- (received_at live, occurred_at in a replay, windowOnEventTime).
+-- The lake is partitioned by receipt time: an event that happened after windowStart was received at
+-- most the allowed clock skew before it, so a live run reads the partitions from the hour of
+-- windowStart - skew to the hour of receivedBy (pruneFrom…, pruneTo…); a replay reads every partition
+-- up to receivedBy. DISTINCT drops duplicate deliveries of one event. Used as a subquery by trending.sql
+-- and trending_stats.sql.
 WITH positions AS (
   SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
   FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
@@ -16,9 +22,10 @@ recent AS (
   FROM events
   WHERE event_type IN ('product_view', 'add_to_cart', 'purchase')
     AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
+    AND (dt < {{pruneToDt}} OR (dt = {{pruneToDt}} AND hour <= {{pruneToHour}}))
     AND occurred_at > {{windowStart}}
     AND occurred_at <= {{windowTo}}
-    AND received_at <= {{windowTo}}
+    AND received_at <= {{receivedBy}}
     -- Freshness-canary events (lambdas/shared/canary.ts) never trend.
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
 ),
@@ -53,6 +60,7 @@ SELECT
   category,
   occurred_at,
   received_at,
+  CASE WHEN {{windowOnEventTime}} THEN occurred_at ELSE received_at END AS window_at,
   CASE
     WHEN kind = 'purchase' THEN {{purchaseWeight}}
     WHEN kind = 'add_to_cart' THEN {{cartWeight}}

@@ -1,5 +1,6 @@
 -- Trending run statistics (one row), read by the validation gate
--- input_events: distinct events in the window; window_max_received_ms: newest received_at (epoch ms);
+-- input_events: distinct events in the window; window_max_received_ms: newest time on the window's
+-- clock (epoch ms): received_at for the live runs, occurred_at for an as-of replay;
 -- output_rows, scopes, min_score, max_score: of the trending result (recomputed with trending.sql);
 -- null_ids: result rows with a NULL scope or item_id (must be 0).
 WITH interactions AS (
@@ -11,7 +12,7 @@ trending AS (
 input_stats AS (
   SELECT
     count(DISTINCT event_id) AS input_events,
-    date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', max(received_at)) AS window_max_received_ms
+    date_diff('millisecond', TIMESTAMP '1970-01-01 00:00:00', max(window_at)) AS window_max_received_ms
   FROM interactions
 ),
 output_stats AS (

@@ -3,7 +3,8 @@
 -- recommendation_impression at its index in itemIds; it is clicked when a recommendation_click carries
 -- the same recommendationId and itemId. Events delivered twice count once. items_shown = slots at that
 -- position; clicks = clicked slots; ctr = clicks / items_shown, rounded to 4 decimals.
--- Window: dt >= today - 30 days (impressions and clicks).
+-- Window: occurred_at on or after today - 30 days (impressions and clicks), from the receipt-time
+-- partitions (dt) of today - 31 days on (see daily_active_users.sql).
 WITH slots AS (
   SELECT DISTINCT
     i.recommendation_id,
@@ -14,14 +15,16 @@ WITH slots AS (
   CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
   WHERE i.event_type = 'recommendation_impression'
     AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
   FROM events
   WHERE event_type = 'recommendation_click'
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
-    AND dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 )
 SELECT
   s.variant,

@@ -4,7 +4,8 @@
 -- and an item that was shown in it (clicks on items not shown are ignored). Events delivered twice
 -- count once. impressions = recommendations shown; items_shown = their item slots; clicks = distinct
 -- (recommendation, item) pairs clicked; ctr = clicks / items_shown; recommendation_ctr = share of
--- recommendations with at least one click. Both rounded to 4 decimals. Window: dt >= today - 30 days.
+-- recommendations with at least one click. Both rounded to 4 decimals. Window: occurred_at on or after
+-- today - 30 days, from the receipt-time partitions (dt) of today - 31 days on (see daily_active_users.sql).
 WITH slots AS (
   SELECT DISTINCT
     i.recommendation_id,
@@ -14,14 +15,16 @@ WITH slots AS (
   CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
   WHERE i.event_type = 'recommendation_impression'
     AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
   FROM events
   WHERE event_type = 'recommendation_click'
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
-    AND dt >= CAST(CAST(current_date - INTERVAL '30' DAY AS DATE) AS VARCHAR)
+    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 per_recommendation AS (
   SELECT

@@ -137,19 +137,24 @@ describe('batch jobs on the local runtime', () => {
   });
 
   it('jobs run --as-of replays historical events (e.g. the UCI import) through the gate', async () => {
-    // Purchases of December 2010, received then: a run as of now would fail input freshness and an
-    // incremental run would never read those partitions; as of 2010-12-24 it recomputes in full.
+    // Purchases of December 2010, imported now (as `recostream import` files them: received at the import
+    // time, in today's partitions): a run as of now would fail input freshness; as of just after the last
+    // one it replays them on event time and recomputes in full.
+    const importedAt = new Date();
     const old = new TrafficSimulator({ seed: 21, users: 60, items: 120, startTime: '2010-12-01T08:00:00Z' })
       .generate(3000)
       .map((input) => {
-        const result = normalizeEvent(input, { receivedAt: new Date(String(input.occurredAt)) });
+        const result = normalizeEvent(input, {
+          receivedAt: importedAt,
+          maxEventAgeMs: Number.POSITIVE_INFINITY,
+        });
         if (!result.ok) throw new Error(result.rejection.message);
         return result.event;
       });
     await writeEvents(runtime.lakeDir as string, old);
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: () => undefined };
-    const asOf = new Date(Date.parse(old.at(-1)?.receivedAt as string) + 60_000).toISOString();
+    const asOf = new Date(Date.parse(old.at(-1)?.occurredAt as string) + 60_000).toISOString();
     const code = await main(['jobs', 'run', 'cf', '--local', '--data-dir', dataDir, '--as-of', asOf], io);
     expect([code, out.at(-1)]).toEqual([0, expect.stringContaining('published')]);
     const { pointer } = await activeSimilarities('x');

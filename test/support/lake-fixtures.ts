@@ -2,8 +2,10 @@
  * A small data lake on disk, laid out like the lake bucket, for the query and replay tests:
  *
  *   <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   simulator traffic on several days (some
- *                                                          outside the named queries' windows) plus a
- *                                                          few hand-made edge cases, normalised by the
+ *                                                          outside the named queries' windows), each
+ *                                                          event received 2 s after it happened, plus a
+ *                                                          few hand-made edge cases (a late arrival,
+ *                                                          history imported today), normalised by the
  *                                                          API's own normalizeEvent
  *   <lakeDir>/quarantine/dt=…/reason=…/*.jsonl            rejections produced by the API's own request
  *                                                          parsing and written by its ObjectStoreQuarantine
@@ -75,6 +77,8 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
   }
   const day1 = at(now, -1, '12:00').toISOString();
   const day2 = at(now, -2, '12:00').toISOString();
+  const day3 = at(now, -3, '12:00').toISOString();
+  const old = at(now, -60, '10:00').toISOString();
   inputs.push(
     // No category: top items file it under '(none)'.
     { type: 'product_view', eventId: 'edge-1', userId: 'edge-user', itemId: 'edge-item', occurredAt: day1 },
@@ -98,13 +102,53 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
     { type: 'custom', eventId: 'edge-5', userId: 'edge-user', name: 'newsletter', occurredAt: day2 },
     ...recommendationEvents(now),
     ...canaryEvents(now),
+    // Happened three days ago, arrived yesterday: it counts on its event day, from yesterday's partition.
+    {
+      type: 'product_view',
+      eventId: LATE_ARRIVAL,
+      userId: 'late-user',
+      itemId: 'late-item',
+      occurredAt: day3,
+    },
+    // History imported today (`recostream import`): received now, happened 60 days ago, so it sits in
+    // today's partition but inside no query's window.
+    {
+      type: 'product_view',
+      eventId: 'imported-1',
+      userId: 'importer',
+      itemId: 'imported-item',
+      occurredAt: old,
+    },
+    {
+      type: 'purchase',
+      eventId: 'imported-2',
+      userId: 'importer',
+      orderId: 'imported-order',
+      currency: 'EUR',
+      occurredAt: old,
+      lineItems: [{ itemId: 'imported-item', quantity: 1, price: 2, category: 'imported' }],
+    },
   );
   return inputs.map((input) => {
-    const result = normalizeEvent(input, { receivedAt: now });
+    const fields = input as { eventId?: string; occurredAt?: string };
+    const imported = fields.eventId?.startsWith('imported-') ?? false;
+    const receivedAt = imported
+      ? now
+      : fields.eventId === LATE_ARRIVAL
+        ? at(now, -1, '08:00')
+        : new Date(Date.parse(fields.occurredAt as string) + 2000);
+    const result = normalizeEvent(input, {
+      receivedAt,
+      // The importer writes history straight to the lake, past the API's occurredAt bound.
+      ...(imported ? { maxEventAgeMs: 365 * DAY_MS } : {}),
+      allowCanaryUserIds: true,
+    });
     if (!result.ok) throw new Error(`fixture event rejected: ${JSON.stringify(result.rejection)}`);
     return result.event;
   });
 }
+
+const LATE_ARRIVAL = 'late-arrival';
 
 /**
  * Freshness-canary traffic (userId `canary#…`, lambdas/shared/canary.ts): every named query must leave it

@@ -1,9 +1,11 @@
 /**
  * Incremental CF: three nightly windows merged state by state end with exactly the state and the
- * similarities of one full recomputation over the same events, late arrivals within the lookback
- * included; an arrival later than the lookback is the documented limit.
+ * similarities of one full recomputation over the same events, late arrivals included however late:
+ * the lake is partitioned by receipt time, so an event is in the partitions of the window it arrived in.
+ * Each run reads only those partitions.
  */
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
+import { writeEventsParquet } from '../../../local/lake-writer';
 import { TrafficSimulator } from '../../../local/simulator';
 import { canonical, purchase, readCfState, runCf, tempLake, view, writeEvents } from '../../support/job-lake';
 
@@ -13,7 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const T1 = iso(T0 + 24 * HOUR);
 const T2 = iso(T0 + 48 * HOUR);
 const T3 = iso(T0 + 96 * HOUR);
-const SETTINGS = { minSupport: 2, lookbackHours: 48, popularItemShare: 0.2 };
+const SETTINGS = { minSupport: 2, popularItemShare: 0.2 };
 
 /** ~3 days of simulator traffic, each event arriving 2 s after it happened. */
 function simulatedEvents(): CanonicalEvent[] {
@@ -38,8 +40,7 @@ describe('cf incremental runs', () => {
   const { lakeDir, remove } = tempLake();
   afterAll(remove);
   const events = simulatedEvents();
-  // Late arrivals: they happened in the first window's hours but arrive in the third window, within
-  // the 48 h lookback of its windowFrom (T2 - 48 h = T0).
+  // Late arrivals: they happened in the first window's hours but arrive in the third window.
   const late = [
     purchase('late-buyer', ['item-00001', 'item-00002'], {
       at: iso(T0 + 5 * HOUR),
@@ -122,8 +123,9 @@ describe('cf incremental runs', () => {
     expect(thirdOut).toEqual(fullOut);
   });
 
-  it('misses an event that arrives later than the lookback (the documented limit)', async () => {
-    // Happened 3 days before T2 (outside T2 - 48 h), arrived in the window (T2, T3].
+  it('counts an event that arrives days after it happened, in the window it arrived in', async () => {
+    // Happened a day before T0, arrived in the window (T2, T3]: with event-time partitions an
+    // incremental run (which prunes to its window's partitions) never saw it.
     const { lakeDir: dir, remove: removeDir } = tempLake();
     try {
       await writeEvents(dir, [
@@ -140,9 +142,41 @@ describe('cf incremental runs', () => {
         windowTo: T3,
       });
       const full = await runCf(dir, { ...SETTINGS, runId: 'f', windowTo: T3 });
-      expect(incremental.stats.input_events).toBe(0);
-      expect(incremental.stats.state_users).toBe(2);
+      expect(incremental.stats.input_events).toBe(1);
+      expect(incremental.stats.state_users).toBe(3);
       expect(full.stats.state_users).toBe(3);
+      expect(await readCfState(dir, 'i2')).toEqual(await readCfState(dir, 'f'));
+    } finally {
+      removeDir();
+    }
+  });
+
+  it('reads only the receipt-time partitions of its window', async () => {
+    const { lakeDir: dir, remove: removeDir } = tempLake();
+    try {
+      await writeEvents(dir, [
+        purchase('a', ['P', 'Q'], { at: iso(T0 + 30 * HOUR) }),
+        purchase('b', ['P', 'Q'], { at: iso(T0 + 31 * HOUR) }),
+      ]);
+      // Received inside the second window, but filed under a partition outside it (hour 03 of T0's
+      // day): the incremental run must not read that partition at all, so it does not see the event.
+      const misfiled = purchase('c', ['P', 'Q'], { at: iso(T0 + 40 * HOUR) });
+      await writeEventsParquet([misfiled], {
+        lakeDir: dir,
+        prefixTemplate: 'events/event_type=purchase/dt=2026-11-10/hour=03/',
+      });
+      await runCf(dir, { ...SETTINGS, runId: 'i1', windowTo: T1 });
+      const incremental = await runCf(dir, {
+        ...SETTINGS,
+        runId: 'i2',
+        windowFrom: T1,
+        previousStateRunId: 'i1',
+        windowTo: T2,
+      });
+      expect(incremental.stats.input_events).toBe(2);
+      // A full recompute reads every partition.
+      const full = await runCf(dir, { ...SETTINGS, runId: 'f', windowTo: T2 });
+      expect(full.stats.input_events).toBe(3);
     } finally {
       removeDir();
     }

@@ -111,6 +111,31 @@ describe('job service', () => {
     ).rejects.toThrow(/asOf must be an ISO-8601 instant in the past/);
   });
 
+  it('reads a replay on event time, over what has been received by now, and recomputes in full after it', async () => {
+    const { runThrough, service, results, now } = setup();
+    await runThrough();
+    // As of an hour ago: recent enough that the incremental chain would not be due by age.
+    const asOf = new Date(now() - 3_600_000).toISOString();
+    const replay = await service.plan({ job: 'cf', runIdSuffix: 'replay', lakeBucket: 'lake', asOf });
+    const state = replay.steps[0]?.select ?? '';
+    expect(state).toContain('CASE WHEN TRUE THEN occurred_at ELSE received_at END AS window_at');
+    const realNow = new Date(now()).toISOString();
+    expect(state).toContain(`received_at <= TIMESTAMP '${realNow.slice(0, 10)} ${realNow.slice(11, 23)}'`);
+    results.files.set(replay.statsPrefix, [
+      { ...cfStats(), window_max_received_ms: Date.parse(asOf) - 60_000 },
+    ]);
+    results.files.set(replay.resultPrefix, [
+      { item_id: 'i1', neighbour_id: 'i2', score: 0.5, support: 3, rank: 1 },
+    ]);
+    expect((await service.validate(replay, thresholds)).passed).toBe(true);
+    await service.publish(replay, 3);
+    // A state windowed on event time is no prefix of the receipt clock: nothing continues from it.
+    const next = await runThrough();
+    expect(next.plan.windowFrom).toBeUndefined();
+    expect(next.plan.previousStateRunId).toBeUndefined();
+    expect(next.plan.steps[0]?.select).toContain('CASE WHEN FALSE THEN occurred_at ELSE received_at END');
+  });
+
   it('judges no drift for a replay: its slice of time has no like-for-like baseline', async () => {
     const { runThrough, service, results } = setup();
     await runThrough(cfStats({ output_rows: 40_000, state_items: 20_000 }));

@@ -47,18 +47,34 @@ describe('query steps', () => {
     ]);
     for (const step of steps) expect(step.select).not.toMatch(/\{\{|\}\}/);
     const state = steps[0]?.select ?? '';
-    // The window, and the partitions from windowFrom - 48 h (rounded down to the hour).
-    expect(state).toContain("received_at > TIMESTAMP '2026-11-25 00:30:00.000'");
+    // The window on the receipt clock, and exactly the receipt-time partitions it was received in (the
+    // hours of windowFrom and windowTo).
+    expect(state).toContain('CASE WHEN FALSE THEN occurred_at ELSE received_at END AS window_at');
+    expect(state).toContain("window_at > TIMESTAMP '2026-11-25 00:30:00.000'");
+    expect(state).toContain("window_at <= TIMESTAMP '2026-11-26 02:00:00.000'");
     expect(state).toContain("received_at <= TIMESTAMP '2026-11-26 02:00:00.000'");
-    expect(state).toContain("(dt > '2026-11-23' OR (dt = '2026-11-23' AND hour >= '00'))");
+    expect(state).toContain("(dt > '2026-11-25' OR (dt = '2026-11-25' AND hour >= '00'))");
+    expect(state).toContain("(dt < '2026-11-26' OR (dt = '2026-11-26' AND hour <= '02'))");
     expect(state).toContain("WHERE run = '2026-11-25T02-00-00Z-abcd'");
   });
 
   it('cf without a window start is a full recompute: every partition, no previous state', () => {
     const state = cfQuerySteps(CF)[0]?.select ?? '';
-    expect(state).toContain("received_at > TIMESTAMP '1970-01-01 00:00:00.000'");
+    expect(state).toContain("window_at > TIMESTAMP '1970-01-01 00:00:00.000'");
     expect(state).toContain("(dt > '1970-01-01' OR (dt = '1970-01-01' AND hour >= '00'))");
+    expect(state).toContain("(dt < '2026-11-26' OR (dt = '2026-11-26' AND hour <= '02'))");
     expect(state).toContain("WHERE run = '_none_'");
+  });
+
+  it('cf as of a past instant: the window on event time, over everything received by the real time', () => {
+    const state =
+      cfQuerySteps({ ...CF, windowTo: '2010-12-23T17:00:00Z', replayReceivedBy: '2026-11-26T02:00:00Z' })[0]
+        ?.select ?? '';
+    expect(state).toContain('CASE WHEN TRUE THEN occurred_at ELSE received_at END AS window_at');
+    expect(state).toContain("window_at <= TIMESTAMP '2010-12-23 17:00:00.000'");
+    expect(state).toContain("received_at <= TIMESTAMP '2026-11-26 02:00:00.000'");
+    expect(state).toContain("(dt > '1970-01-01' OR (dt = '1970-01-01' AND hour >= '00'))");
+    expect(state).toContain("(dt < '2026-11-26' OR (dt = '2026-11-26' AND hour <= '02'))");
   });
 
   it('trending: results and stats, window from windowTo - hours', () => {
@@ -68,7 +84,13 @@ describe('query steps', () => {
       ['trending-stats', 'JSON', 'jobs/trending/stats/run=t-1/'],
     ]);
     expect(steps[0]?.select).toContain("occurred_at > TIMESTAMP '2026-11-25 02:15:00.000'");
+    expect(steps[0]?.select).toContain("received_at <= TIMESTAMP '2026-11-26 02:15:00.000'");
+    // Receipt-time partitions from the hour of windowStart - 5 min (an event may be received up to the
+    // allowed clock skew before it happened) to the hour of windowTo.
     expect(steps[0]?.select).toContain("(dt > '2026-11-25' OR (dt = '2026-11-25' AND hour >= '02'))");
+    expect(steps[0]?.select).toContain("(dt < '2026-11-26' OR (dt = '2026-11-26' AND hour <= '02'))");
+    const early = trendingQuerySteps({ ...TRENDING, windowTo: '2026-11-26T02:03:00Z' })[0]?.select;
+    expect(early).toContain("(dt > '2026-11-25' OR (dt = '2026-11-25' AND hour >= '01'))");
   });
 
   it('renders the Athena UNLOAD statement', () => {
@@ -133,7 +155,13 @@ describe('parameter validation', () => {
     ['a fractional min support', { minSupport: 1.5 }, /'minSupport'/],
     ['a weight above 1', { cartWeight: 2 }, /'cartWeight': expected a number in \(0, 1\]/],
     ['a NaN shrinkage', { shrinkage: Number.NaN }, /'shrinkage'/],
-    ['a string where a number goes', { lookbackHours: '1; DROP' as unknown as number }, /'lookbackHours'/],
+    ['a string where a number goes', { topK: '1; DROP' as unknown as number }, /'topK'/],
+    [
+      'a replay that reads less than its window',
+      { replayReceivedBy: '2026-11-25T00:00:00Z' },
+      /'replayReceivedBy'.*before windowTo/,
+    ],
+    ['a replay instant that is no instant', { replayReceivedBy: "now'" }, /'replayReceivedBy'/],
   ];
   it.each(cases)('rejects %s', (_name, change, message) => {
     expect(() => cfSqlValues({ ...CF, ...change })).toThrow(SqlParameterError);

@@ -116,13 +116,33 @@ describe('expandPrefix', () => {
 });
 
 describe('writeEventsParquet', () => {
-  it('writes one Snappy Parquet file per partition, at the expanded prefix', async () => {
+  it('writes one Snappy Parquet file per partition (event type, receipt hour), at the expanded prefix', async () => {
     const view = fixture('product_view');
+    // Partitions follow receivedAt; occurredAt (the client's clock) plays no part.
     const events: CanonicalEvent[] = [
-      { ...view, eventId: 'a', occurredAt: '2026-11-26T07:10:00.000Z' },
-      { ...view, eventId: 'b', occurredAt: '2026-11-26T07:50:00.000Z' },
-      { ...view, eventId: 'c', occurredAt: '2026-11-26T08:00:00.000Z' },
-      { ...fixture('purchase'), occurredAt: '2026-11-27T23:59:59.999Z' },
+      {
+        ...view,
+        eventId: 'a',
+        receivedAt: '2026-11-26T07:10:00.000Z',
+        occurredAt: '2026-11-20T01:00:00.000Z',
+      },
+      {
+        ...view,
+        eventId: 'b',
+        receivedAt: '2026-11-26T07:50:00.000Z',
+        occurredAt: '2026-11-26T07:50:00.000Z',
+      },
+      {
+        ...view,
+        eventId: 'c',
+        receivedAt: '2026-11-26T08:00:00.000Z',
+        occurredAt: '2026-11-26T07:59:00.000Z',
+      },
+      {
+        ...fixture('purchase'),
+        receivedAt: '2026-11-27T23:59:59.999Z',
+        occurredAt: '2026-11-28T00:03:00.000Z',
+      },
     ];
     const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: PREFIX });
 
@@ -241,7 +261,7 @@ describe('writeEventsParquet', () => {
     const events = Array.from({ length: 5000 }, (_, i) => ({
       ...view,
       eventId: `e-${i}`,
-      occurredAt: new Date(Date.UTC(2026, 10, 20) + i * 60_000).toISOString(),
+      receivedAt: new Date(Date.UTC(2026, 10, 20) + i * 60_000).toISOString(),
     })) as CanonicalEvent[];
     const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: PREFIX });
     expect(result.files.length).toBe(Math.ceil((5000 * 60) / 3600));

@@ -42,8 +42,10 @@ async function run(name: string): Promise<Row[]> {
   return rowObjects(await lake.runQuery(loadNamedQuery(name).sql));
 }
 
-/** `dt >= today - days`, as the queries compute it from current_date (UTC). */
+/** `day >= today - days`, as the queries compute it from current_date (UTC). */
 const since = (days: number) => utcDay(new Date(), -days);
+/** The UTC date the event happened on: the queries' day (the lake's dt is the receipt date). */
+const eventDay = (e: CanonicalEvent) => e.occurredAt.slice(0, 10);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const person = (e: CanonicalEvent) => e.userId ?? `anon#${e.anonymousId}`;
 const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
@@ -54,7 +56,7 @@ function dailyActiveUsers(events: readonly CanonicalEvent[]): Row[] {
     { people: Set<string>; users: Set<string>; anon: Set<string>; events: number }
   >();
   for (const e of events) {
-    const { dt } = eventPartition(e);
+    const dt = eventDay(e);
     if (dt < since(30)) continue;
     const day = days.get(dt) ?? { people: new Set(), users: new Set(), anon: new Set(), events: 0 };
     day.people.add(person(e));
@@ -65,8 +67,8 @@ function dailyActiveUsers(events: readonly CanonicalEvent[]): Row[] {
   }
   return [...days]
     .sort(([a], [b]) => cmp(b, a))
-    .map(([dt, d]) => ({
-      dt,
+    .map(([day, d]) => ({
+      day,
       active_users: d.people.size,
       signed_in_users: d.users.size,
       anonymous_visitors: d.anon.size,
@@ -77,7 +79,7 @@ function dailyActiveUsers(events: readonly CanonicalEvent[]): Row[] {
 function funnelByDay(events: readonly CanonicalEvent[]): Row[] {
   const sessions = new Map<string, Map<string, Set<string>>>();
   for (const e of events) {
-    const { dt } = eventPartition(e);
+    const dt = eventDay(e);
     if (dt < since(30)) continue;
     const key = e.sessionId ?? `user#${person(e)}`;
     const day = sessions.get(dt) ?? new Map<string, Set<string>>();
@@ -94,7 +96,7 @@ function funnelByDay(events: readonly CanonicalEvent[]): Row[] {
       const carted = viewed.filter((t) => t.has('add_to_cart'));
       const purchased = carted.filter((t) => t.has('purchase'));
       return {
-        dt,
+        day: dt,
         sessions: all.length,
         viewed: viewed.length,
         carted: carted.length,
@@ -128,7 +130,7 @@ function topItemsByCategory(events: readonly CanonicalEvent[]): Row[] {
     return t;
   };
   for (const e of events) {
-    if (eventPartition(e).dt < since(7)) continue;
+    if (eventDay(e) < since(7)) continue;
     if (e.type === 'product_view') row(e.category, e.itemId).views++;
     if (e.type === 'add_to_cart') row(e.category, e.itemId).carts++;
     if (e.type === 'purchase') {
@@ -186,7 +188,7 @@ function recommendationSlots(events: readonly CanonicalEvent[]) {
   >();
   const clicks = new Set<string>();
   for (const e of events) {
-    if (eventPartition(e).dt < since(30)) continue;
+    if (eventDay(e) < since(30)) continue;
     if (e.type === 'recommendation_impression') {
       e.itemIds.forEach((itemId, position) => {
         const key = JSON.stringify([e.recommendationId, itemId]);
@@ -285,8 +287,15 @@ describe('sql/named', () => {
   });
 
   it('the fixture covers the windows: days inside and outside them, and every table', () => {
-    const days = new Set(fixture.events.map((e) => eventPartition(e).dt));
+    const days = new Set(fixture.events.map(eventDay));
     expect([...days].some((d) => d < since(30))).toBe(true);
+    // History imported today (receipt partition today, event day outside every window), and an event
+    // that arrived days after it happened (its day is not its partition's).
+    const today = since(0);
+    expect(fixture.events.some((e) => eventPartition(e).dt === today && eventDay(e) < since(30))).toBe(true);
+    expect(fixture.events.some((e) => eventPartition(e).dt !== eventDay(e) && eventDay(e) >= since(30))).toBe(
+      true,
+    );
     expect([...days].some((d) => d >= since(30) && d < since(7))).toBe(true);
     expect(fixture.records.some((r) => r.receivedAt.slice(0, 10) < since(30))).toBe(true);
     expect(lake.files.eventFiles).toBeGreaterThan(10);
