@@ -180,17 +180,21 @@ describe('local lake delivery', () => {
     const { prefix } = loopOptions.delivery;
     const root = join(lakeRoot(), staticPrefix(prefix));
     const rows = await query(
-      `SELECT *, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS occurred_iso
+      `SELECT *, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS occurred_iso,
+         strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_iso
        FROM read_parquet('${root}**/*.parquet', hive_partitioning = true, hive_types_autocast = false)
        WHERE user_id = '${user}' ORDER BY event_type`,
     );
     expect(rows.map((r) => r.event_type)).toEqual(['custom', 'product_view', 'purchase']);
 
     const purchase = rows[2] as Record<string, unknown>;
+    // Event time is a column; the partition is the receipt time the API stamped.
     expect(purchase.occurred_iso).toBe(twoHoursAgo);
+    const receivedAt = String(purchase.received_iso);
+    expect(Date.parse(receivedAt)).toBeGreaterThan(Date.parse(twoHoursAgo));
     expect(purchase).toMatchObject({
-      dt: twoHoursAgo.slice(0, 10),
-      hour: twoHoursAgo.slice(11, 13),
+      dt: receivedAt.slice(0, 10),
+      hour: receivedAt.slice(11, 13),
       order_id: 'o-1',
       currency: 'EUR',
       revenue: 28,

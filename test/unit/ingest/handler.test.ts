@@ -18,10 +18,11 @@ import { KinesisPublisher } from '../../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../../lambdas/ingest/partition';
 import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
 import {
-  type ApiEventOptions,
+  acceptAllPutRecords,
   apiEvent,
   decodeRecords,
   eventsBody,
+  ingestHarness,
   MemoryObjectStore,
   NOW,
   pageView,
@@ -31,34 +32,10 @@ import {
 } from './helpers';
 
 const kinesis = mockClient(KinesisClient);
-const acceptAll = (input: PutRecordsCommandInput) => ({
-  FailedRecordCount: 0,
-  Records: (input.Records ?? []).map((_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-0' })),
-});
+const acceptAll = acceptAllPutRecords;
 const throttled = { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' };
 
-function harness() {
-  const store = new MemoryObjectStore();
-  const metrics = new RecordingMetrics();
-  const ingest = createIngestHandler({
-    publisher: new KinesisPublisher({
-      streamName: 'events',
-      client: new KinesisClient({ region: 'eu-west-1' }),
-      sleep: async () => {},
-      random: () => 0.5,
-    }),
-    quarantine: new ObjectStoreQuarantine(store, 'quarantine-bucket'),
-    clock: () => NOW,
-    logger: silentLogger(),
-    metrics,
-    retryAfterSeconds: 2,
-  });
-  const call = async (options: ApiEventOptions) => {
-    const response = await ingest(apiEvent(options));
-    return { ...response, json: JSON.parse(response.body) as Record<string, unknown> };
-  };
-  return { call, store, metrics };
-}
+const harness = () => ingestHarness();
 
 /** Every record sent to Kinesis, in call order. */
 function published() {

@@ -3,8 +3,16 @@
  * recorder and valid canonical-API events.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { KinesisClient, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { IngestMetricName, IngestMetrics } from '../../../lambdas/ingest/handler';
+import {
+  createIngestHandler,
+  type IngestHandlerDeps,
+  type IngestMetricName,
+  type IngestMetrics,
+} from '../../../lambdas/ingest/handler';
+import { KinesisPublisher } from '../../../lambdas/ingest/kinesis-publisher';
+import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
 import type { ObjectStore } from '../../../lambdas/shared/object-store';
 
 export const NOW = new Date('2024-05-01T12:00:00.000Z');
@@ -108,4 +116,38 @@ export function decodeRecords(
     partitionKey: r.PartitionKey,
     event: JSON.parse(Buffer.from(r.Data ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>,
   }));
+}
+
+/** A mocked PutRecords answer that takes every record. */
+export const acceptAllPutRecords = (input: PutRecordsCommandInput) => ({
+  FailedRecordCount: 0,
+  Records: (input.Records ?? []).map((_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-0' })),
+});
+
+/**
+ * The ingest handler with the real Kinesis publisher (on whatever mock the test put on KinesisClient) and
+ * the real quarantine writer on an in-memory store, at NOW; `overrides` replace any collaborator.
+ */
+export function ingestHarness(overrides: Partial<IngestHandlerDeps> = {}) {
+  const store = new MemoryObjectStore();
+  const metrics = new RecordingMetrics();
+  const ingest = createIngestHandler({
+    publisher: new KinesisPublisher({
+      streamName: 'events',
+      client: new KinesisClient({ region: 'eu-west-1' }),
+      sleep: async () => {},
+      random: () => 0.5,
+    }),
+    quarantine: new ObjectStoreQuarantine(store, 'quarantine-bucket'),
+    clock: () => NOW,
+    logger: silentLogger(),
+    metrics,
+    retryAfterSeconds: 2,
+    ...overrides,
+  });
+  const call = async (options: ApiEventOptions) => {
+    const response = await ingest(apiEvent(options));
+    return { ...response, json: JSON.parse(response.body) as Record<string, unknown> };
+  };
+  return { ingest, call, store, metrics };
 }

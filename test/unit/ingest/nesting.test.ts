@@ -6,49 +6,19 @@
  * quarantined, nothing of it is published, and any other failure of the handler is a 500 with the body
  * kept, never a thrown error.
  */
-import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createIngestHandler } from '../../../lambdas/ingest/handler';
-import { KinesisPublisher } from '../../../lambdas/ingest/kinesis-publisher';
-import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
 import { MAX_JSON_DEPTH } from '../../../lambdas/shared/events';
-import {
-  apiEvent,
-  MemoryObjectStore,
-  NOW,
-  pageView,
-  REQUEST_ID,
-  RecordingMetrics,
-  silentLogger,
-} from './helpers';
+import { acceptAllPutRecords, apiEvent, ingestHarness, NOW, pageView, REQUEST_ID } from './helpers';
 
 const kinesis = mockClient(KinesisClient);
 
 beforeEach(() => {
   kinesis.reset();
-  kinesis.on(PutRecordsCommand).callsFake((input: PutRecordsCommandInput) => ({
-    FailedRecordCount: 0,
-    Records: (input.Records ?? []).map((_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-0' })),
-  }));
+  kinesis.on(PutRecordsCommand).callsFake(acceptAllPutRecords);
 });
 
-function harness(generateId?: () => string) {
-  const store = new MemoryObjectStore();
-  const metrics = new RecordingMetrics();
-  const ingest = createIngestHandler({
-    publisher: new KinesisPublisher({
-      streamName: 'events',
-      client: new KinesisClient({ region: 'eu-west-1' }),
-      sleep: async () => {},
-    }),
-    quarantine: new ObjectStoreQuarantine(store, 'lake'),
-    clock: () => NOW,
-    logger: silentLogger(),
-    metrics,
-    ...(generateId ? { generateId } : {}),
-  });
-  return { ingest, store, metrics };
-}
+const harness = (generateId?: () => string) => ingestHarness(generateId ? { generateId } : {});
 
 const quarantineKey = (reason: string) =>
   `quarantine/dt=2024-05-01/reason=${reason}/${NOW.getTime()}-${REQUEST_ID}.jsonl`;
