@@ -3,6 +3,8 @@
  * implements and tests fake. No AWS imports: reads are planned from the profile (bounded source items,
  * a few trending scopes), issued in parallel, and handed to the pure scoring functions.
  */
+
+import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
 import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
 import {
   type ExclusionKind,
@@ -47,7 +49,7 @@ export interface ServiceResult {
 }
 
 /** Anonymous visitors' profiles are keyed `anon#<anonymousId>` by the consumer (profileKeyOf). */
-export const ANONYMOUS_PREFIX = 'anon#';
+export const ANONYMOUS_PREFIX = ANONYMOUS_PROFILE_PREFIX;
 
 export function isAnonymous(userId: string): boolean {
   return userId.startsWith(ANONYMOUS_PREFIX);
