@@ -37,7 +37,7 @@ export interface FaultPlan {
   readonly kinesisFailEventIds?: Readonly<Record<string, number>>;
   /** Never answer the DynamoDB `operation` on a table whose name contains `table`, once `skip` went through. */
   readonly holdDynamoWrite?: { readonly operation: string; readonly table: string; readonly skip: number };
-  /** Store the records of every `PutRecords` call from now on, but never answer. */
+  /** Store the records of the next `PutRecords` call but never answer it; hold later calls unanswered and unstored. */
   readonly holdPutRecordsAnswer?: boolean;
 }
 
@@ -121,6 +121,9 @@ export class FaultInjector {
 
   readonly kinesis: AwsJsonMiddleware = async (call, next) => {
     if (call.operation !== 'PutRecords' || !call.input) return next(call);
+    // Only the first held call stores its records: a caller's retry after a timeout must not add copies.
+    if (this.plan.holdPutRecordsAnswer && this.heldKinds.has('kinesis'))
+      return this.hold('kinesis', 'PutRecords (not stored)');
     const entries = (call.input.Records as PutRecordsEntry[] | undefined) ?? [];
     this.counters.putRecordsCalls++;
     this.counters.recordsSent += entries.length;

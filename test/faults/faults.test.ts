@@ -14,22 +14,18 @@
  * Expectations that fail today are `test.failing` with the reason in their name (KNOWN below): when the fix
  * lands they start to fail, and become plain tests.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { freePort } from '../../local/emulators';
 import type { FaultPlan } from '../../local/faults';
-import { LocalLake, sqlString } from '../../local/lake-query';
 import type { SimEvent } from '../../local/simulator';
+import { badInput, expectKeptAside, keptAside, putOnStream } from './support/bad-input';
 import { FaultRuntime } from './support/fault-runtime';
 import { RecordingIngestClient } from './support/ingest-client';
-import type { DrainReport, RuntimeInfo } from './support/protocol';
 import { FaultReport } from './support/report';
-import { expectations, finishScenario, thousands } from './support/scenario';
+import { finishScenario, scenarioSuite, thousands } from './support/scenario';
 import { SegmentTraffic } from './support/segment-traffic';
-import type { Tally } from './support/tally';
 import { scenarioPrefix, scenarioTraffic } from './support/traffic';
 
 const REPORT_PATH = join(__dirname, '..', '..', 'test-artifacts', 'fault-report.json');
@@ -49,6 +45,7 @@ const KNOWN = {
 let runtime: FaultRuntime;
 let dataDir: string;
 const report = new FaultReport();
+const scenario = scenarioSuite(report);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'recostream-faults-'));
@@ -62,62 +59,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Outcome {
-  /** Distinct events sent, each of which the API must have accepted in the end. */
-  readonly sent: number;
-  readonly tally: Tally;
-  readonly drain: DrainReport;
-}
-
-interface ScenarioOptions<O extends Outcome> {
-  /** Scenario-specific checks (the fault really happened, bad input kept aside, …). */
-  readonly checks?: Readonly<Record<string, (outcome: O) => void>>;
-  readonly knownAppliedTwice?: boolean;
-  readonly knownLakeDuplicates?: boolean;
-}
-
-/** One scenario: run it once, then one test per expectation. */
-function scenario<O extends Outcome>(title: string, run: () => Promise<O>, options: ScenarioOptions<O> = {}) {
-  describe(title, () => {
-    let outcome: O;
-    beforeAll(async () => {
-      outcome = await run();
-    });
-
-    for (const [name, check] of Object.entries(options.checks ?? {})) test(name, () => check(outcome));
-
-    test('the API accepted every event, and the lake holds each accepted event and nothing else', () => {
-      const { actual, expected } = expectations.lake(outcome.tally);
-      expect(actual).toEqual({ ...expected, accepted: outcome.sent });
-    });
-
-    const appliedOnce = 'each accepted event is applied once to profiles and item statistics';
-    (options.knownAppliedTwice ? test.failing : test)(
-      options.knownAppliedTwice ? `${appliedOnce} [KNOWN FAILURE: ${KNOWN.appliedTwice}]` : appliedOnce,
-      () => {
-        const { actual, expected } = expectations.appliedOnce(outcome.tally);
-        expect(actual).toEqual(expected);
-      },
-    );
-
-    const oneRow = 'the lake has one row per event';
-    (options.knownLakeDuplicates ? test.failing : test)(
-      options.knownLakeDuplicates ? `${oneRow} [KNOWN FAILURE: ${KNOWN.lakeDuplicates}]` : oneRow,
-      () => {
-        const { actual, expected } = expectations.noDuplicateRows(outcome.tally);
-        expect(actual).toEqual(expected);
-      },
-    );
-  });
-}
-
-function knownFailures(options: { appliedTwice?: boolean; lakeDuplicates?: boolean }): string[] {
-  return [
-    ...(options.appliedTwice ? [KNOWN.appliedTwice] : []),
-    ...(options.lakeDuplicates ? [KNOWN.lakeDuplicates] : []),
-  ];
-}
-
 const plural = (n: number, noun: string, nouns = `${noun}s`) => `${thousands(n)} ${n === 1 ? noun : nouns}`;
 const percent = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(0)}%`;
 
@@ -129,143 +70,20 @@ function failEveryAttempt(eventIds: readonly string[]): FaultPlan['kinesisFailEv
   return Object.fromEntries(eventIds.map((id) => [id, PUBLISH_ATTEMPTS]));
 }
 
-/**
- * Arms the kill: the consumer is held on its third item-statistics write of a batch (its profile writes done),
- * the next PutRecords has its records stored but is never answered; once both are held, SIGKILL, and start
- * again on the same data directory and port. `after` runs on the new process (e.g. to set the faults again).
- */
-async function armKill(
-  faults: FaultPlan,
-  after?: () => Promise<void>,
-): Promise<{ readonly done: Promise<readonly string[]> }> {
-  await runtime.setPlan({
-    ...faults,
-    holdDynamoWrite: { operation: 'UpdateItem', table: 'ItemStats', skip: 2 },
-    holdPutRecordsAnswer: true,
-  });
-  const killed = (async () => {
-    const held = await runtime.waitForHeld(2, 60_000);
-    await runtime.kill();
-    await runtime.restart();
-    await after?.();
-    return held;
-  })();
-  // Awaited by the scenario; until then a failure must not count as unhandled.
-  killed.catch(() => undefined);
-  return { done: killed };
-}
-
-const HELD = /^(DynamoDB UpdateItem on .*ItemStats|answer to PutRecords of \d+ records)/;
-
-/** Bad input for the poison scenarios: records the consumer cannot apply, a body that is not JSON, invalid events. */
-function badInput(prefix: string) {
-  return {
-    poison: [`${prefix}not-json {`, JSON.stringify({ eventId: `${prefix}teleport`, type: 'teleport' })],
-    malformedBody: `{"events":[{"type":"page_view","userId":"${prefix}user-0001"`,
-    invalidEvents: [
-      { eventId: `${prefix}no-item`, type: 'product_view', userId: `${prefix}user-0001` },
-      { eventId: `${prefix}no-identity`, type: 'page_view' },
-    ],
-  };
-}
-
-/** Puts records straight onto the stream (not through the API), keyed like one of the scenario's users. */
-async function putOnStream(
-  info: RuntimeInfo,
-  partitionKey: string,
-  payloads: readonly string[],
-): Promise<void> {
-  const kinesis = new KinesisClient({
-    endpoint: info.kinesisEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  try {
-    await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: info.streamName,
-        Records: payloads.map((text) => ({ PartitionKey: partitionKey, Data: Buffer.from(text) })),
-      }),
-    );
-  } finally {
-    kinesis.destroy();
-  }
-}
-
-interface KeptAside {
-  /** Dead-letter code of each poison record, in order. */
-  readonly deadLetterCodes: readonly (string | undefined)[];
-  /** Poison records found under the lake's errors/ prefix. */
-  readonly lakeErrors: number;
-  /** Quarantined records of the scenario, by reason. */
-  readonly quarantine: Readonly<Record<string, number>>;
-}
-
-/** Where the bad input went: the consumer's DLQ, the lake's errors/ prefix, the quarantine table. */
-async function keptAside(info: RuntimeInfo, prefix: string, poison: readonly string[]): Promise<KeptAside> {
-  const deadLetters = readFileSync(info.deadLetterFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { code?: string; payload?: string });
-  const errorsDir = join(info.lakeDir, 'errors');
-  const errorFiles = (readdirSync(errorsDir, { recursive: true }) as string[]).filter((f) =>
-    f.endsWith('.jsonl'),
-  );
-  const errorPayloads = errorFiles.flatMap((file) =>
-    readFileSync(join(errorsDir, file), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) =>
-        Buffer.from((JSON.parse(line) as { rawData: string }).rawData, 'base64').toString('utf8'),
-      ),
-  );
-  const lake = await LocalLake.open(info.lakeDir);
-  try {
-    const quarantined = await lake.runQuery(
-      `SELECT reason, count(*) AS n FROM quarantine WHERE strpos(raw_payload, ${sqlString(prefix)}) > 0 GROUP BY reason`,
-    );
-    return {
-      deadLetterCodes: poison.map((text) => deadLetters.find((m) => m.payload === text)?.code),
-      lakeErrors: errorPayloads.filter((text) => poison.includes(text)).length,
-      quarantine: Object.fromEntries(quarantined.rows.map(([reason, n]) => [String(reason), Number(n)])),
-    };
-  } finally {
-    await lake.close();
-  }
-}
-
-/**
- * What keptAside must find for `badInput`: the two invalid events each under their own reason. Dead-lettering
- * is at least once: a consumer batch killed after its poison records were dead-lettered repeats them.
- */
-function expectKeptAside(kept: KeptAside, options: { killed: boolean }): void {
-  expect(kept.deadLetterCodes).toEqual(['invalid_record', 'invalid_record']);
-  expect(kept.lakeErrors).toBe(2);
-  const { invalid_json: bodies, invalid_record: records = 0, ...events } = kept.quarantine;
-  expect({ bodies, events: Object.values(events).reduce((sum, n) => sum + n, 0) }).toEqual({
-    bodies: 1,
-    events: 2,
-  });
-  if (options.killed) expect(records).toBeGreaterThanOrEqual(2);
-  else expect(records).toBe(2);
-}
-
 scenario('baseline: no fault', async () => {
   const startedAt = performance.now();
   const tag = 'base';
   const sent = scenarioTraffic({ tag, events: 1000, seed: 11 });
   const client = new RecordingIngestClient(() => runtime.available());
   await client.sendAll(asBodies(sent), 100);
-  const { tally, drain } = await finishScenario(runtime, report, {
+  return finishScenario(runtime, {
     tag,
     title: 'none (baseline)',
-    sent,
-    accepted: client.accepted,
-    injected: () => '-',
     startedAt,
+    sent,
+    client,
+    injected: () => '-',
   });
-  return { sent: sent.length, tally, drain };
 });
 
 scenario(
@@ -273,39 +91,39 @@ scenario(
   async () => {
     const startedAt = performance.now();
     const tag = 'kill';
-    const sent = scenarioTraffic({ tag, events: 1500, seed: 12 });
+    const sent = scenarioTraffic({ tag, events: 1000, seed: 12 });
     const client = new RecordingIngestClient(() => runtime.available());
     const startsBefore = runtime.starts;
     let killed: { readonly done: Promise<readonly string[]> } | undefined;
     await client.sendAll(asBodies(sent), 100, async (batch) => {
-      if (batch === 8) killed = await armKill({});
+      if (batch === 8) killed = await runtime.killWhenHeld({});
     });
     const held = (await killed?.done) ?? [];
-    const { tally, drain } = await finishScenario(runtime, report, {
+    const outcome = await finishScenario(runtime, {
       tag,
       title: 'SIGKILL mid-batch + restart',
       startedAt,
       sent,
-      accepted: client.accepted,
+      client,
       injected: () =>
         `1 SIGKILL (consumer mid-batch, ingest answer lost); ${plural(client.stats().resends, 'request')} resent`,
-      knownFailures: knownFailures({ lakeDuplicates: true }),
     });
     return {
-      sent: sent.length,
-      tally,
-      drain,
+      ...outcome,
       held,
       restarts: runtime.starts - startsBefore,
       client: client.stats(),
     };
   },
   {
-    knownLakeDuplicates: true,
+    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the process was killed while a consumer batch and an ingest request were half done': (o) => {
         expect(o.restarts).toBe(1);
-        expect(o.held).toEqual([expect.stringMatching(HELD), expect.stringMatching(HELD)]);
+        expect(o.held).toEqual([
+          expect.stringMatching(FaultRuntime.HELD),
+          expect.stringMatching(FaultRuntime.HELD),
+        ]);
         expect(o.held.map((h) => h.startsWith('DynamoDB')).sort()).toEqual([false, true]);
         expect(o.client.lostAnswers).toBeGreaterThan(0);
       },
@@ -319,7 +137,7 @@ scenario(
   async () => {
     const startedAt = performance.now();
     const tag = 'throttle';
-    const sent = scenarioTraffic({ tag, events: 1500, seed: 13 });
+    const sent = scenarioTraffic({ tag, events: 1000, seed: 13 });
     await runtime.setPlan({
       seed: 13,
       dynamoThrottleShare: THROTTLE_SHARE,
@@ -327,16 +145,15 @@ scenario(
     });
     const client = new RecordingIngestClient(() => runtime.available());
     await client.sendAll(asBodies(sent), 100);
-    const { tally, drain } = await finishScenario(runtime, report, {
+    return finishScenario(runtime, {
       tag,
       title: 'DynamoDB throttling (ProvisionedThroughputExceededException)',
       startedAt,
       sent,
-      accepted: client.accepted,
+      client,
       injected: (d) =>
         `${thousands(d.faults.dynamoThrottled)} of ${thousands(d.faults.dynamoWrites)} consumer writes throttled (${percent(d.faults.dynamoThrottled, d.faults.dynamoWrites)})`,
     });
-    return { sent: sent.length, tally, drain };
   },
   {
     checks: {
@@ -351,20 +168,19 @@ scenario(
   async () => {
     const startedAt = performance.now();
     const tag = 'partial';
-    const sent = scenarioTraffic({ tag, events: 1500, seed: 14 });
+    const sent = scenarioTraffic({ tag, events: 1000, seed: 14 });
     await runtime.setPlan({ seed: 14, kinesisRecordFailureShare: RECORD_FAILURE_SHARE });
     const client = new RecordingIngestClient(() => runtime.available());
     await client.sendAll(asBodies(sent), 100);
-    const { tally, drain } = await finishScenario(runtime, report, {
+    return finishScenario(runtime, {
       tag,
       title: 'Kinesis PutRecords partial failures',
       startedAt,
       sent,
-      accepted: client.accepted,
+      client,
       injected: (d) =>
         `${thousands(d.faults.recordsFailed)} of ${thousands(d.faults.recordsSent)} records failed (${percent(d.faults.recordsFailed, d.faults.recordsSent)}); ${plural(client.stats().statuses['503'] ?? 0, 'answer')} 503`,
     });
-    return { sent: sent.length, tally, drain };
   },
   { checks: { 'records were failed': (o) => expect(o.drain.faults.recordsFailed).toBeGreaterThan(0) } },
 );
@@ -374,7 +190,7 @@ scenario(
   async () => {
     const startedAt = performance.now();
     const tag = 'segment';
-    const sent = scenarioTraffic({ tag, events: 1500, seed: 15 });
+    const sent = scenarioTraffic({ tag, events: 1000, seed: 15 });
     // The last event of every fourth batch of 100 cannot be stored at first: the API answers 503 (the other 99
     // stored), and analytics-node sends the whole batch again, as Segment's libraries do.
     const doomed = sent.filter((_, i) => i % 400 === 99).map((e) => e.eventId);
@@ -383,20 +199,19 @@ scenario(
     for (let i = 0; i < sent.length; i += 100) await segment.send(sent.slice(i, i + 100));
     await segment.close();
     const stats = segment.stats();
-    const { tally, drain } = await finishScenario(runtime, report, {
+    const outcome = await finishScenario(runtime, {
       tag,
       title: 'Segment full-batch resends after 503',
       startedAt,
       sent,
-      accepted: segment.accepted,
+      client: segment,
       injected: () =>
         `${plural(stats.statuses['503'] ?? 0, 'answer')} 503; ${plural(stats.resends, 'whole batch', 'whole batches')} resent`,
-      knownFailures: knownFailures({ lakeDuplicates: true }),
     });
-    return { sent: sent.length, tally, drain, doomed: doomed.length, segment: stats };
+    return { ...outcome, doomed: doomed.length, segment: stats };
   },
   {
-    knownLakeDuplicates: true,
+    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the library resent the batches the API answered 503, and delivered everything': (o) => {
         expect(o.segment.statuses['503']).toBeGreaterThanOrEqual(o.doomed);
@@ -424,21 +239,19 @@ scenario(
     await segment.send(sent);
     await segment.close();
     const stats = segment.stats();
-    const { tally, drain } = await finishScenario(runtime, report, {
+    const outcome = await finishScenario(runtime, {
       tag,
       title: "Segment resend of one user's 400-event batch",
       startedAt,
       sent,
-      accepted: segment.accepted,
+      client: segment,
       injected: () =>
         `${plural(stats.statuses['503'] ?? 0, 'answer')} 503; ${plural(stats.resends, 'whole batch', 'whole batches')} resent`,
-      knownFailures: knownFailures({ appliedTwice: true, lakeDuplicates: true }),
     });
-    return { sent: sent.length, tally, drain, segment: stats };
+    return { ...outcome, segment: stats };
   },
   {
-    knownAppliedTwice: true,
-    knownLakeDuplicates: true,
+    known: { appliedOnce: KNOWN.appliedTwice, oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the library resent the whole batch after the 503': (o) => {
         expect(o.segment.statuses['503']).toBeGreaterThanOrEqual(1);
@@ -465,19 +278,17 @@ scenario(
       if (batch === 5) malformedStatus = (await client.postRaw('/v1/events', bad.malformedBody))?.status;
       if (batch === 8) await client.send(bad.invalidEvents);
     });
-    const { tally, drain } = await finishScenario(runtime, report, {
+    const outcome = await finishScenario(runtime, {
       tag,
       title: 'poison records + malformed body',
       startedAt,
       sent,
-      accepted: client.accepted,
+      client,
       injected: () =>
         `${bad.poison.length} poison records on the stream, 1 body not JSON (400), ${bad.invalidEvents.length} invalid events`,
     });
     return {
-      sent: sent.length,
-      tally,
-      drain,
+      ...outcome,
       malformedStatus,
       kept: await keptAside(info, prefix, bad.poison),
     };
@@ -521,30 +332,30 @@ scenario(
       if (batch < 6) segmentSends.push(segment.send(viaSegment.slice(batch * 100, batch * 100 + 100)));
       if (batch === 2) await putOnStream(info, `${prefix}user-0001`, bad.poison);
       if (batch === 3) malformedStatus = (await client.postRaw('/v1/events', bad.malformedBody))?.status;
-      if (batch === 4) killed = await armKill(faults, () => runtime.setPlan(faults));
+      if (batch === 4) killed = await runtime.killWhenHeld(faults, () => runtime.setPlan(faults));
       if (batch === 8) await client.send(bad.invalidEvents);
     });
     await Promise.all(segmentSends);
     await segment.close();
     const held = (await killed?.done) ?? [];
-    const accepted = new Set([...client.accepted, ...segment.accepted]);
     const sent = [...direct, ...viaSegment];
-    const { tally, drain } = await finishScenario(runtime, report, {
+    const both = {
+      accepted: new Set([...client.accepted, ...segment.accepted]),
+      sendCounts: new Map([...client.sendCounts, ...segment.sendCounts]),
+    };
+    const outcome = await finishScenario(runtime, {
       tag,
       title: 'all of the above at once',
       startedAt,
       sent,
-      accepted,
+      client: both,
       injected: (d) =>
         `1 SIGKILL; after the restart ${thousands(d.faults.dynamoThrottled)} writes throttled, ` +
         `${thousands(d.faults.recordsFailed)} records failed; ${plural(segment.stats().resends, 'Segment batch', 'Segment batches')} and ` +
         `${plural(client.stats().resends, 'request')} resent; poison, malformed and invalid input`,
-      knownFailures: knownFailures({ lakeDuplicates: true }),
     });
     return {
-      sent: sent.length,
-      tally,
-      drain,
+      ...outcome,
       held,
       malformedStatus,
       segment: segment.stats(),
@@ -552,10 +363,13 @@ scenario(
     };
   },
   {
-    knownLakeDuplicates: true,
+    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'every fault happened': (o) => {
-        expect(o.held).toEqual([expect.stringMatching(HELD), expect.stringMatching(HELD)]);
+        expect(o.held).toEqual([
+          expect.stringMatching(FaultRuntime.HELD),
+          expect.stringMatching(FaultRuntime.HELD),
+        ]);
         expect(o.drain.faults.dynamoThrottled).toBeGreaterThan(0);
         expect(o.drain.faults.recordsFailed).toBeGreaterThan(0);
         expect(o.segment.resends).toBeGreaterThan(0);

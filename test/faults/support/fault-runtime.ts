@@ -87,6 +87,36 @@ export class FaultRuntime {
     return [...this.held];
   }
 
+  /** How `killWhenHeld` describes its two held calls. */
+  static readonly HELD = /^(DynamoDB UpdateItem on .*ItemStats|answer to PutRecords of \d+ records)/;
+
+  /**
+   * Arms the kill: the consumer is held on an item-statistics write once two went through (so its batch has
+   * written its profiles and part of its item rows), the next PutRecords has its records stored but is never
+   * answered; once both are held, SIGKILL, and start again on the same data directory and port. `faults` stay on until then; `after` runs on the new
+   * process (e.g. to set the faults again). `done` resolves with the held calls once the new process runs.
+   */
+  async killWhenHeld(
+    faults: FaultPlan,
+    after?: () => Promise<void>,
+  ): Promise<{ readonly done: Promise<readonly string[]> }> {
+    await this.setPlan({
+      ...faults,
+      holdDynamoWrite: { operation: 'UpdateItem', table: 'ItemStats', skip: 2 },
+      holdPutRecordsAnswer: true,
+    });
+    const done = (async () => {
+      const held = await this.waitForHeld(2, 60_000);
+      await this.kill();
+      await this.restart();
+      await after?.();
+      return held;
+    })();
+    // Awaited by the scenario; until then a failure must not count as unhandled.
+    done.catch(() => undefined);
+    return { done };
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -27,6 +27,8 @@ export interface RawAnswer {
 
 export class RecordingIngestClient {
   readonly accepted = new Set<string>();
+  /** How many requests carried each eventId (resends included). */
+  readonly sendCounts = new Map<string, number>();
   private readonly counters = { requests: 0, resends: 0, lostAnswers: 0 };
   private readonly statuses: Record<string, number> = {};
 
@@ -55,6 +57,10 @@ export class RecordingIngestClient {
       if (attempt > MAX_ATTEMPTS)
         throw new Error(`${pending.length} events still not stored after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 1) this.counters.resends++;
+      for (const event of pending) {
+        const eventId = String(event.eventId);
+        this.sendCounts.set(eventId, (this.sendCounts.get(eventId) ?? 0) + 1);
+      }
       const answer = await this.post('/v1/events', JSON.stringify({ events: pending }));
       if (answer === undefined) continue;
       this.record(answer);

@@ -27,6 +27,8 @@ const TRACK_NAMES = {
 
 export class SegmentTraffic {
   readonly accepted = new Set<string>();
+  /** How many requests carried each messageId (= eventId), resends included. */
+  readonly sendCounts = new Map<string, number>();
   private readonly analytics: Analytics;
   private readonly counters = { requests: 0, resends: 0, failed: 0 };
   private readonly statuses: Record<string, number> = {};
@@ -46,6 +48,8 @@ export class SegmentTraffic {
       httpClient: async (url, init) => {
         this.counters.requests++;
         if (init.headers['X-Retry-Count']) this.counters.resends++;
+        for (const message of (JSON.parse(init.body) as { batch: Array<{ messageId: string }> }).batch)
+          this.sendCounts.set(message.messageId, (this.sendCounts.get(message.messageId) ?? 0) + 1);
         let response: Response;
         try {
           response = await fetch(url, init);

@@ -26,6 +26,8 @@ export interface Tally {
   /** Accepted eventIds not in the lake, and lake eventIds the API never accepted. */
   readonly lakeMissing: number;
   readonly lakeUnexpected: number;
+  /** Lake rows beyond the number of requests that carried their event: copies the pipeline made itself. */
+  readonly lakeCopiesBeyondSends: number;
   /** Sum of `counts` over the scenario's profiles, and the same from the accepted events. */
   readonly profileEvents: number;
   readonly expectedProfileEvents: number;
@@ -46,12 +48,20 @@ export interface Tally {
 
 const EXAMPLES = 5;
 
+export interface ClientRecord {
+  /** eventIds the API answered as stored. */
+  readonly accepted: ReadonlySet<string>;
+  /** How many requests carried each eventId. */
+  readonly sendCounts: ReadonlyMap<string, number>;
+}
+
 export async function tally(
   runtime: RuntimeInfo,
   prefix: string,
   sent: readonly SimEvent[],
-  acceptedIds: ReadonlySet<string>,
+  client: ClientRecord,
 ): Promise<Tally> {
+  const acceptedIds = client.accepted;
   const examples = { lake: [] as string[], duplicates: [] as string[], applied: [] as string[] };
   const note = (kind: keyof typeof examples, text: string) => {
     if (examples[kind].length < EXAMPLES) examples[kind].push(text);
@@ -65,7 +75,11 @@ export async function tally(
   const unexpected = [...lakeIds.keys()].filter((id) => !acceptedIds.has(id));
   for (const id of missing) note('lake', `accepted but not in the lake: ${id}`);
   for (const id of unexpected) note('lake', `in the lake but never accepted: ${id}`);
-  for (const [id, n] of lakeIds) if (n > 1) note('duplicates', `${n} lake rows for ${id}`);
+  let lakeCopiesBeyondSends = 0;
+  for (const [id, n] of lakeIds) {
+    if (n > 1) note('duplicates', `${n} lake rows for ${id}, sent ${client.sendCounts.get(id) ?? 0} times`);
+    lakeCopiesBeyondSends += Math.max(0, n - (client.sendCounts.get(id) ?? 0));
+  }
 
   const documents = dynamoClient(runtime);
   const profiles = await scan(documents, {
@@ -133,6 +147,7 @@ export async function tally(
     lakeDistinct: lakeIds.size,
     lakeMissing: missing.length,
     lakeUnexpected: unexpected.length,
+    lakeCopiesBeyondSends,
     profileEvents,
     expectedProfileEvents: accepted.length,
     profilesDiffering,
