@@ -22,7 +22,8 @@ import type { FaultPlan } from '../../local/faults';
 import type { SimEvent } from '../../local/simulator';
 import { badInput, expectKeptAside, keptAside, putOnStream } from './support/bad-input';
 import { FaultRuntime } from './support/fault-runtime';
-import { RecordingIngestClient } from './support/ingest-client';
+import { type IngestClientStats, RecordingIngestClient } from './support/ingest-client';
+import type { DrainReport } from './support/protocol';
 import { FaultReport } from './support/report';
 import { finishScenario, scenarioSuite, thousands } from './support/scenario';
 import { SegmentTraffic } from './support/segment-traffic';
@@ -70,21 +71,64 @@ function failEveryAttempt(eventIds: readonly string[]): FaultPlan['kinesisFailEv
   return Object.fromEntries(eventIds.map((id) => [id, PUBLISH_ATTEMPTS]));
 }
 
-scenario('baseline: no fault', async () => {
+/** Sends 1,000 simulated events to `POST /v1/events` in requests of 100 under `plan`. */
+async function directScenario(options: {
+  readonly tag: string;
+  readonly title: string;
+  readonly seed: number;
+  readonly plan: FaultPlan;
+  readonly injected: (drain: DrainReport, client: IngestClientStats) => string;
+}) {
   const startedAt = performance.now();
-  const tag = 'base';
-  const sent = scenarioTraffic({ tag, events: 1000, seed: 11 });
+  const { tag, title } = options;
+  const sent = scenarioTraffic({ tag, events: 1000, seed: options.seed });
+  await runtime.setPlan(options.plan);
   const client = new RecordingIngestClient(() => runtime.available());
   await client.sendAll(asBodies(sent), 100);
   return finishScenario(runtime, {
     tag,
-    title: 'none (baseline)',
+    title,
     startedAt,
     sent,
     client,
-    injected: () => '-',
+    injected: (drain) => options.injected(drain, client.stats()),
   });
-});
+}
+
+/**
+ * Sends `sent` with Segment's library in batches of `flushAt`, one batch at a time, while the events in `doomed`
+ * cannot be stored at first (the API answers 503 for their batch, the rest of it stored).
+ */
+async function segmentScenario(options: {
+  readonly tag: string;
+  readonly title: string;
+  readonly seed: number;
+  readonly sent: readonly SimEvent[];
+  readonly flushAt: number;
+  readonly doomed: readonly string[];
+}) {
+  const startedAt = performance.now();
+  const { tag, title, sent, flushAt, doomed } = options;
+  await runtime.setPlan({ seed: options.seed, kinesisFailEventIds: failEveryAttempt(doomed) });
+  const segment = new SegmentTraffic(await runtime.available(), flushAt, () => runtime.available());
+  for (let i = 0; i < sent.length; i += flushAt) await segment.send(sent.slice(i, i + flushAt));
+  await segment.close();
+  const stats = segment.stats();
+  const outcome = await finishScenario(runtime, {
+    tag,
+    title,
+    startedAt,
+    sent,
+    client: segment,
+    injected: () =>
+      `${plural(stats.statuses['503'] ?? 0, 'answer')} 503; ${plural(stats.resends, 'whole batch', 'whole batches')} resent`,
+  });
+  return { ...outcome, doomed: doomed.length, segment: stats };
+}
+
+scenario('baseline: no fault', () =>
+  directScenario({ tag: 'base', title: 'none (baseline)', seed: 11, plan: {}, injected: () => '-' }),
+);
 
 scenario(
   'the runtime is killed with SIGKILL mid-batch and restarted on the same data',
@@ -134,27 +178,15 @@ scenario(
 
 scenario(
   `DynamoDB throttles ${THROTTLE_SHARE * 100}% of the consumer's writes`,
-  async () => {
-    const startedAt = performance.now();
-    const tag = 'throttle';
-    const sent = scenarioTraffic({ tag, events: 1000, seed: 13 });
-    await runtime.setPlan({
-      seed: 13,
-      dynamoThrottleShare: THROTTLE_SHARE,
-      dynamoThrottleTables: CONSUMER_TABLES,
-    });
-    const client = new RecordingIngestClient(() => runtime.available());
-    await client.sendAll(asBodies(sent), 100);
-    return finishScenario(runtime, {
-      tag,
+  () =>
+    directScenario({
+      tag: 'throttle',
       title: 'DynamoDB throttling (ProvisionedThroughputExceededException)',
-      startedAt,
-      sent,
-      client,
+      seed: 13,
+      plan: { seed: 13, dynamoThrottleShare: THROTTLE_SHARE, dynamoThrottleTables: CONSUMER_TABLES },
       injected: (d) =>
         `${thousands(d.faults.dynamoThrottled)} of ${thousands(d.faults.dynamoWrites)} consumer writes throttled (${percent(d.faults.dynamoThrottled, d.faults.dynamoWrites)})`,
-    });
-  },
+    }),
   {
     checks: {
       'writes were throttled': (o) => expect(o.drain.faults.dynamoThrottled).toBeGreaterThan(0),
@@ -165,50 +197,34 @@ scenario(
 
 scenario(
   `Kinesis PutRecords fails ${RECORD_FAILURE_SHARE * 100}% of the records on the ingest path`,
-  async () => {
-    const startedAt = performance.now();
-    const tag = 'partial';
-    const sent = scenarioTraffic({ tag, events: 1000, seed: 14 });
-    await runtime.setPlan({ seed: 14, kinesisRecordFailureShare: RECORD_FAILURE_SHARE });
-    const client = new RecordingIngestClient(() => runtime.available());
-    await client.sendAll(asBodies(sent), 100);
-    return finishScenario(runtime, {
-      tag,
+  () =>
+    directScenario({
+      tag: 'partial',
       title: 'Kinesis PutRecords partial failures',
-      startedAt,
-      sent,
-      client,
-      injected: (d) =>
-        `${thousands(d.faults.recordsFailed)} of ${thousands(d.faults.recordsSent)} records failed (${percent(d.faults.recordsFailed, d.faults.recordsSent)}); ${plural(client.stats().statuses['503'] ?? 0, 'answer')} 503`,
-    });
-  },
+      seed: 14,
+      plan: { seed: 14, kinesisRecordFailureShare: RECORD_FAILURE_SHARE },
+      injected: (d, client) =>
+        `${thousands(d.faults.recordsFailed)} of ${thousands(d.faults.recordsSent)} records failed (${percent(d.faults.recordsFailed, d.faults.recordsSent)}); ${plural(client.statuses['503'] ?? 0, 'answer')} 503`,
+    }),
   { checks: { 'records were failed': (o) => expect(o.drain.faults.recordsFailed).toBeGreaterThan(0) } },
 );
 
 scenario(
   'the Segment client resends whole batches after a 503',
-  async () => {
-    const startedAt = performance.now();
+  () => {
     const tag = 'segment';
     const sent = scenarioTraffic({ tag, events: 1000, seed: 15 });
     // The last event of every fourth batch of 100 cannot be stored at first: the API answers 503 (the other 99
     // stored), and analytics-node sends the whole batch again, as Segment's libraries do.
     const doomed = sent.filter((_, i) => i % 400 === 99).map((e) => e.eventId);
-    await runtime.setPlan({ seed: 15, kinesisFailEventIds: failEveryAttempt(doomed) });
-    const segment = new SegmentTraffic(await runtime.available(), 100, () => runtime.available());
-    for (let i = 0; i < sent.length; i += 100) await segment.send(sent.slice(i, i + 100));
-    await segment.close();
-    const stats = segment.stats();
-    const outcome = await finishScenario(runtime, {
+    return segmentScenario({
       tag,
       title: 'Segment full-batch resends after 503',
-      startedAt,
+      seed: 15,
       sent,
-      client: segment,
-      injected: () =>
-        `${plural(stats.statuses['503'] ?? 0, 'answer')} 503; ${plural(stats.resends, 'whole batch', 'whole batches')} resent`,
+      flushAt: 100,
+      doomed,
     });
-    return { ...outcome, doomed: doomed.length, segment: stats };
   },
   {
     known: { oneRowPerEvent: KNOWN.lakeDuplicates },
@@ -224,31 +240,21 @@ scenario(
 
 scenario(
   "a Segment resend of one user's 400-event batch",
-  async () => {
-    const startedAt = performance.now();
+  () => {
     const tag = 'heavy';
     const userId = `${scenarioPrefix(tag)}user-0001`;
     const sent = scenarioTraffic({ tag, events: 400, seed: 16 }).map(
       ({ anonymousId: _, ...event }) => ({ ...event, userId }) as SimEvent,
     );
-    await runtime.setPlan({
-      seed: 16,
-      kinesisFailEventIds: failEveryAttempt([sent[399]?.eventId as string]),
-    });
-    const segment = new SegmentTraffic(await runtime.available(), 400, () => runtime.available());
-    await segment.send(sent);
-    await segment.close();
-    const stats = segment.stats();
-    const outcome = await finishScenario(runtime, {
+    const doomed = [sent[399]?.eventId as string];
+    return segmentScenario({
       tag,
       title: "Segment resend of one user's 400-event batch",
-      startedAt,
+      seed: 16,
       sent,
-      client: segment,
-      injected: () =>
-        `${plural(stats.statuses['503'] ?? 0, 'answer')} 503; ${plural(stats.resends, 'whole batch', 'whole batches')} resent`,
+      flushAt: 400,
+      doomed,
     });
-    return { ...outcome, segment: stats };
   },
   {
     known: { appliedOnce: KNOWN.appliedTwice, oneRowPerEvent: KNOWN.lakeDuplicates },
