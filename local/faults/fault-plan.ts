@@ -79,6 +79,7 @@ export class FaultInjector {
   private eventIdFailures = new Map<string, number>();
   private dynamoHoldSkipped = 0;
   private heldKinds = new Set<string>();
+  private putRecordsHeld = false;
 
   constructor(private readonly onHeld: (description: string) => void = () => undefined) {}
 
@@ -90,6 +91,7 @@ export class FaultInjector {
     this.eventIdFailures = new Map();
     this.dynamoHoldSkipped = 0;
     this.heldKinds = new Set();
+    this.putRecordsHeld = false;
   }
 
   stats(): FaultStats {
@@ -122,8 +124,9 @@ export class FaultInjector {
   readonly kinesis: AwsJsonMiddleware = async (call, next) => {
     if (call.operation !== 'PutRecords' || !call.input) return next(call);
     // Only the first held call stores its records: a caller's retry after a timeout must not add copies.
-    if (this.plan.holdPutRecordsAnswer && this.heldKinds.has('kinesis'))
-      return this.hold('kinesis', 'PutRecords (not stored)');
+    const holdAfterStoring = this.plan.holdPutRecordsAnswer === true && !this.putRecordsHeld;
+    if (this.plan.holdPutRecordsAnswer && !holdAfterStoring) return this.hold('kinesis');
+    this.putRecordsHeld ||= holdAfterStoring;
     const entries = (call.input.Records as PutRecordsEntry[] | undefined) ?? [];
     this.counters.putRecordsCalls++;
     this.counters.recordsSent += entries.length;
@@ -135,9 +138,8 @@ export class FaultInjector {
       kept.length > 0
         ? await next({ ...call, input: { ...call.input, Records: kept } })
         : jsonResponse('1.1', 200, { FailedRecordCount: 0, Records: [] });
-    if (this.plan.holdPutRecordsAnswer) {
-      return this.hold('kinesis', `answer to PutRecords of ${kept.length} records (stored)`);
-    }
+    if (holdAfterStoring)
+      return this.hold('kinesis', `answer to PutRecords (records stored: ${kept.length})`);
     if (failed === 0 || stored.status !== 200) return stored;
     return mergeFailures(stored, failing, String(call.input.StreamName ?? ''));
   };
@@ -156,10 +158,10 @@ export class FaultInjector {
     return share > 0 && this.draw(`kin|${entry.PartitionKey}|${entry.Data}`) < share;
   }
 
-  /** Never resolves; the first hold of each kind is reported. */
-  private hold(kind: 'dynamo' | 'kinesis', description: string): Promise<AwsJsonResponse> {
+  /** Never resolves; the first described hold of each kind is reported. */
+  private hold(kind: 'dynamo' | 'kinesis', description?: string): Promise<AwsJsonResponse> {
     this.counters.callsHeld++;
-    if (!this.heldKinds.has(kind)) {
+    if (description !== undefined && !this.heldKinds.has(kind)) {
       this.heldKinds.add(kind);
       this.counters.held.push(description);
       this.onHeld(description);

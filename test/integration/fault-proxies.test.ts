@@ -229,6 +229,46 @@ describe('holding a call', () => {
   });
 });
 
+describe('holding PutRecords answers', () => {
+  it('stores the first held call and holds later ones unstored, so a retry adds no copy', async () => {
+    const held: string[] = [];
+    const holding = new FaultInjector((description) => held.push(description));
+    holding.setPlan({ holdPutRecordsAnswer: true });
+    const own = await startFaultProxies(
+      { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint },
+      holding,
+    );
+    const client = new KinesisClient({ ...config, endpoint: own.kinesis, maxAttempts: 1 });
+    await direct.kinesis.send(new CreateStreamCommand({ StreamName: 'hold-test', ShardCount: 1 }));
+    const put = (eventId: string) =>
+      client.send(
+        new PutRecordsCommand({
+          StreamName: 'hold-test',
+          Records: [{ PartitionKey: 'k', Data: Buffer.from(JSON.stringify({ eventId })) }],
+        }),
+      );
+    try {
+      const calls = [put('h-1'), put('h-2')];
+      for (const call of calls) call.catch(() => undefined);
+      await until(() => holding.stats().callsHeld === 2);
+      expect(held).toEqual(['answer to PutRecords (records stored: 1)']);
+      const shards = await direct.kinesis.send(new ListShardsCommand({ StreamName: 'hold-test' }));
+      const { ShardIterator } = await direct.kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: 'hold-test',
+          ShardId: shards.Shards?.[0]?.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      const page = await direct.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+      expect(page.Records).toHaveLength(1);
+    } finally {
+      await own.close();
+      client.destroy();
+    }
+  });
+});
+
 /** Polls a condition (an upper bound, not a pace: it returns as soon as the condition holds). */
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -88,7 +88,7 @@ export class FaultRuntime {
   }
 
   /** How `killWhenHeld` describes its two held calls. */
-  static readonly HELD = /^(DynamoDB UpdateItem on .*ItemStats|answer to PutRecords of \d+ records)/;
+  static readonly HELD = /^(DynamoDB UpdateItem on .*ItemStats|answer to PutRecords \(records stored: \d+\))/;
 
   /**
    * Arms the kill: the consumer is held on an item-statistics write once two went through (so its batch has
