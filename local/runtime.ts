@@ -66,7 +66,22 @@ export interface LocalRuntimeOptions {
    * result is `canary` in `/local/health`. 0 turns it off. @default 60 with traffic, else 0
    */
   readonly canaryIntervalSeconds?: number;
+  /**
+   * Puts something between the functions and the emulators (the fault-injecting proxies of local/faults):
+   * called once the emulators listen, it returns the endpoints the functions get as AWS_ENDPOINT_URL_KINESIS
+   * and AWS_ENDPOINT_URL_DYNAMODB. The runtime's own clients (provisioning, event source mappings, lake
+   * delivery) keep talking to the emulators. @default the functions talk to the emulators
+   */
+  readonly functionEndpoints?: (
+    emulators: ServiceEndpoints,
+  ) => Promise<ServiceEndpoints & { close(): Promise<void> }>;
   readonly log?: (message: string) => void;
+}
+
+/** Endpoint URLs of the two emulated services the functions call. */
+export interface ServiceEndpoints {
+  readonly kinesis: string;
+  readonly dynamodb: string;
 }
 
 export interface LocalRuntime {
@@ -148,10 +163,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
     const apiKey = ensureLocalApiKey(dataDir);
 
+    const emulators = { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint };
+    const interposed = options.functionEndpoints ? await options.functionEndpoints(emulators) : undefined;
+    if (interposed) stoppers.push(() => interposed.close());
+    const functionEndpoints = interposed ?? emulators;
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
-        ...lambdaEnvironment(dataDir, kinesisEmulator.endpoint, dynamoEmulator.endpoint),
+        ...lambdaEnvironment(dataDir, functionEndpoints.kinesis, functionEndpoints.dynamodb),
         // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
         ...localPseudonymEnvironment(topology, dataDir),
       },
