@@ -21,14 +21,30 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
 export interface FeatureTableNames {
   readonly profiles: string;
   readonly items: string;
+  readonly progress: string;
 }
 
-/** Creates `<prefix>Profiles` (userId) and `<prefix>ItemStats` (itemId, bucket), as lib/feature-store.ts defines them. */
+/**
+ * Creates `<prefix>Profiles` (userId), `<prefix>ItemStats` (itemId, bucket) and `<prefix>ConsumerProgress`
+ * (shardId), as lib/feature-store.ts defines them.
+ */
 export async function createFeatureTables(
   client: DynamoDBDocumentClient,
   prefix: string,
 ): Promise<FeatureTableNames> {
-  const names = { profiles: `${prefix}Profiles`, items: `${prefix}ItemStats` };
+  const names = {
+    profiles: `${prefix}Profiles`,
+    items: `${prefix}ItemStats`,
+    progress: `${prefix}ConsumerProgress`,
+  };
+  await client.send(
+    new CreateTableCommand({
+      TableName: names.progress,
+      KeySchema: [{ AttributeName: 'shardId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'shardId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
   await client.send(
     new CreateTableCommand({
       TableName: names.profiles,

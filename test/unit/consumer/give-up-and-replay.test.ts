@@ -1,0 +1,123 @@
+/**
+ * Records the event source mapping gives up on are re-published by `dlq replay` (same events, each
+ * marked with the record it replays) and must then be applied exactly once, whatever the consumer had
+ * already done with them: nothing, the profile but not (all) the item rows, or everything. Meanwhile
+ * later records keep moving the item rows' watermarks past the given-up ones, so a row cannot tell from
+ * its watermark alone whether it saw them: the shard progress (give-up detection) must.
+ *
+ * Each test compares the store with an independent count of the events: per user and type, per item and
+ * counter, all-time and hourly.
+ */
+import {
+  FeatureUpdater,
+  type StreamRecord,
+  type UpdaterOptions,
+} from '../../../lambdas/consumer/feature-updater';
+import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
+import { records, seq } from '../../support/events';
+import { InMemoryFeatureStore, InMemoryShardProgress } from '../../support/in-memory-feature-store';
+import { expectedCounts, storedCounts } from '../../support/independent-counts';
+import { simulatedCanonicalEvents } from '../../support/simulated-events';
+import { batchesOf, runMapping } from '../../support/simulated-mapping';
+
+const SHARD = 'shardId-000000000000';
+const OTHER_SHARD = 'shardId-000000000001';
+const options: UpdaterOptions = {
+  limits: DEFAULT_PROFILE_LIMITS,
+  itemBucketTtlSeconds: 8 * 24 * 3600,
+  concurrency: 4,
+  retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+  conflictAttempts: 3,
+};
+
+/** Few items, so later records touch the given-up records' item rows again. */
+const events = simulatedCanonicalEvents(600, 21, { users: 30, items: 20 });
+const stream = records(events, SHARD, 1);
+
+function throttled(): Error {
+  return Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+    name: 'ProvisionedThroughputExceededException',
+  });
+}
+
+/** The given-up records as `dlq replay` re-publishes them: new records, each naming its origin. */
+function replayed(givenUp: readonly StreamRecord[], shardId: string, firstSeq: number): StreamRecord[] {
+  return givenUp.map((r, i) => ({
+    index: i,
+    shardId,
+    sequenceNumber: seq(firstSeq + i),
+    origin: { shardId: r.shardId, sequenceNumber: r.sequenceNumber },
+    event: r.event,
+  }));
+}
+
+function setup() {
+  const store = new InMemoryFeatureStore();
+  const progress = new InMemoryShardProgress();
+  return { store, progress, updater: new FeatureUpdater(store, options, progress) };
+}
+
+describe('give-up and replay', () => {
+  const hotItem = (() => {
+    const views = new Map<string, number>();
+    for (const e of events)
+      if (e.type === 'product_view') views.set(e.itemId, (views.get(e.itemId) ?? 0) + 1);
+    return [...views.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+  })();
+
+  it('applies a batch given up after its profiles were written but before (some of) its item rows were, exactly once', async () => {
+    const { store, updater } = setup();
+    // The hot item's rows are throttled throughout batch 2's attempts: profiles are written, the
+    // hot rows are not, other rows partly are; the mapping gives up on the rest of the batch.
+    let throttling = false;
+    store.faults = (write) =>
+      throttling && write.kind === 'item' && write.itemId === hotItem ? throttled() : undefined;
+    const givenUp = await runMapping(updater, batchesOf(stream, 100), {
+      maxRetries: 2,
+      beforeInvoke: (batch) => {
+        throttling = batch === 2;
+      },
+    });
+    expect(givenUp.length).toBeGreaterThan(0);
+    const withProfile = givenUp.filter((r) => store.profiles.get(r.event.userId ?? '')?.counts);
+    expect(withProfile.length).toBeGreaterThan(0);
+    expect(storedCounts(store)).not.toEqual(expectedCounts(events));
+
+    await runMapping(updater, [replayed(givenUp, OTHER_SHARD, 1)], { maxRetries: 2 });
+    expect(storedCounts(store)).toEqual(expectedCounts(events));
+  });
+
+  it('changes nothing when it replays a batch the consumer had fully applied before the mapping gave up', async () => {
+    const { store, updater } = setup();
+    // Every attempt of batch 3 writes everything, then the invocation fails (a crash after the writes).
+    const givenUp = await runMapping(updater, batchesOf(stream, 100), {
+      maxRetries: 2,
+      crashAfter: (batch) => batch[0]?.sequenceNumber === seq(301),
+    });
+    expect(givenUp).toHaveLength(100);
+    expect(storedCounts(store)).toEqual(expectedCounts(events));
+
+    await runMapping(updater, [replayed(givenUp, SHARD, 10_001)], { maxRetries: 2 });
+    expect(storedCounts(store)).toEqual(expectedCounts(events));
+  });
+
+  it('applies the records of several give-ups once, and a second replay of them changes nothing', async () => {
+    const { store, updater } = setup();
+    let throttling = false;
+    store.faults = (write) =>
+      throttling && write.kind === 'item' && write.itemId === hotItem ? throttled() : undefined;
+    const givenUp = await runMapping(updater, batchesOf(stream, 50), {
+      maxRetries: 1,
+      beforeInvoke: (batch) => {
+        throttling = batch === 1 || batch === 6;
+      },
+      crashAfter: (batch) => batch[0]?.sequenceNumber === seq(401),
+    });
+    await runMapping(updater, batchesOf(replayed(givenUp, OTHER_SHARD, 1), 50), { maxRetries: 1 });
+    const once = storedCounts(store);
+    expect(once).toEqual(expectedCounts(events));
+    // A replay whose ledger was lost sends the same records again, on new records.
+    await runMapping(updater, batchesOf(replayed(givenUp, OTHER_SHARD, 5_001), 50), { maxRetries: 1 });
+    expect(storedCounts(store)).toEqual(once);
+  });
+});
