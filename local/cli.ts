@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
@@ -56,6 +56,7 @@ import {
   openLocalLake,
   UnknownNamedQueryError,
 } from './lake-query';
+import { localKinesisClient } from './local-kinesis';
 import {
   DEFAULT_LEDGER_PREFIX,
   type EventValidator,
@@ -575,12 +576,7 @@ async function quarantineCommand(args: readonly string[], io: CliIo, deps: CliDe
       }
       if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
       streamName = values.stream ?? eventsStreamOf(runtime.streams ?? {});
-      kinesis = new KinesisClient({
-        endpoint: runtime.kinesisEndpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
-      });
+      kinesis = localKinesisClient(runtime.kinesisEndpoint);
     }
   } else {
     store = new S3ReplayStore(s3Client(), values.bucket as string);

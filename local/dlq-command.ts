@@ -6,24 +6,23 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisPublisher } from '../lambdas/ingest/kinesis-publisher';
 import { kinesisClient, s3Client } from '../lambdas/shared/aws-clients';
 import { readLocalRuntime } from './backfill';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from './dlq-replay';
+import { localKinesisClient } from './local-kinesis';
 import { FileReplayStore, type ReplayStore } from './quarantine-replay';
 import { S3ReplayStore } from './s3-replay-store';
-import { LOCAL_REGION } from './template-topology';
 
+/** Where the command prints (the CLI's io; tests pass their own). */
 interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
-const OK = 0;
-const FAILED = 1;
-const USAGE = 2;
+/** Exit codes, as every recostream command: done, failed, bad usage. */
+const [OK, FAILED, USAGE] = [0, 1, 2] as const;
 const LISTED = 10;
 
 export const DLQ_HELP = `Usage: recostream dlq replay [target] [options]
@@ -118,12 +117,8 @@ async function run(args: readonly string[], io: Io): Promise<number> {
     streamName ??= streams.length === 1 ? streams[0] : undefined;
     if (!dryRun && !streamName) throw new UsageError('cannot tell the events stream: pass --stream NAME');
     if (!dryRun) {
-      kinesis = new KinesisClient({
-        endpoint: runtime.kinesisEndpoint,
-        region: LOCAL_REGION,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
-      });
+      if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
+      kinesis = localKinesisClient(runtime.kinesisEndpoint);
     }
   } else {
     store = new S3ReplayStore(s3Client(), values.bucket as string);

@@ -37,35 +37,26 @@ export async function createFeatureTables(
     items: `${prefix}ItemStats`,
     progress: `${prefix}ConsumerProgress`,
   };
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.progress,
-      KeySchema: [{ AttributeName: 'shardId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'shardId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.profiles,
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.items,
-      KeySchema: [
-        { AttributeName: 'itemId', KeyType: 'HASH' },
-        { AttributeName: 'bucket', KeyType: 'RANGE' },
+  const keys: Array<[string, Array<[string, 'HASH' | 'RANGE']>]> = [
+    [names.profiles, [['userId', 'HASH']]],
+    [
+      names.items,
+      [
+        ['itemId', 'HASH'],
+        ['bucket', 'RANGE'],
       ],
-      AttributeDefinitions: [
-        { AttributeName: 'itemId', AttributeType: 'S' },
-        { AttributeName: 'bucket', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+    ],
+    [names.progress, [['shardId', 'HASH']]],
+  ];
+  for (const [TableName, schema] of keys) {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        KeySchema: schema.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+        AttributeDefinitions: schema.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
   return names;
 }

@@ -8,7 +8,6 @@ import {
   FeatureUpdater,
   type PoisonRecord,
   type StreamRecord,
-  type UpdaterOptions,
 } from '../../../lambdas/consumer/feature-updater';
 import { TOTAL_BUCKET } from '../../../lambdas/consumer/item-stats';
 import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
@@ -16,14 +15,9 @@ import { decodeWatermark } from '../../../lambdas/consumer/sequence';
 import { event, records, seq } from '../../support/events';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../../support/in-memory-feature-store';
 import { simulatedCanonicalEvents } from '../../support/simulated-events';
+import { TEST_UPDATER_OPTIONS } from '../../support/updater-options';
 
-const options: UpdaterOptions = {
-  limits: DEFAULT_PROFILE_LIMITS,
-  itemBucketTtlSeconds: 8 * 24 * 3600,
-  concurrency: 4,
-  retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-  conflictAttempts: 3,
-};
+const options = TEST_UPDATER_OPTIONS;
 
 const noDeadLetter = async () => undefined;
 

@@ -6,24 +6,14 @@
  */
 
 import { InvalidWriteError } from '../../../lambdas/consumer/feature-store-port';
-import {
-  FeatureUpdater,
-  type PoisonRecord,
-  type UpdaterOptions,
-} from '../../../lambdas/consumer/feature-updater';
+import { FeatureUpdater, type PoisonRecord } from '../../../lambdas/consumer/feature-updater';
 import { TOTAL_BUCKET } from '../../../lambdas/consumer/item-stats';
-import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
 import { event, records } from '../../support/events';
 import { InMemoryFeatureStore } from '../../support/in-memory-feature-store';
+import { TEST_UPDATER_OPTIONS } from '../../support/updater-options';
 
-const options: UpdaterOptions = {
-  limits: DEFAULT_PROFILE_LIMITS,
-  itemBucketTtlSeconds: 8 * 24 * 3600,
-  concurrency: 4,
-  // Retries allowed: a refused write must still be tried only once.
-  retry: { attempts: 5, baseDelayMs: 0, maxDelayMs: 0 },
-  conflictAttempts: 3,
-};
+// Retries allowed: a refused write must still be tried only once.
+const options = { ...TEST_UPDATER_OPTIONS, retry: { attempts: 5, baseDelayMs: 0, maxDelayMs: 0 } };
 const tooLarge = () => new InvalidWriteError('Item size has exceeded the maximum allowed size');
 
 const batch = records([

@@ -5,7 +5,7 @@
  * tests pin its horizon, its cap for bots, and its stored form.
  */
 import { DedupLedger } from '../../../lambdas/consumer/dedup-ledger';
-import { FeatureUpdater, type UpdaterOptions } from '../../../lambdas/consumer/feature-updater';
+import { FeatureUpdater } from '../../../lambdas/consumer/feature-updater';
 import { TOTAL_BUCKET } from '../../../lambdas/consumer/item-stats';
 import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
 import {
@@ -19,15 +19,10 @@ import {
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
 import { event, records } from '../../support/events';
 import { InMemoryFeatureStore } from '../../support/in-memory-feature-store';
+import { TEST_UPDATER_OPTIONS } from '../../support/updater-options';
 
 const SHARD = 'shardId-000000000000';
-const options: UpdaterOptions = {
-  limits: DEFAULT_PROFILE_LIMITS,
-  itemBucketTtlSeconds: 8 * 24 * 3600,
-  concurrency: 4,
-  retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-  conflictAttempts: 3,
-};
+const options = TEST_UPDATER_OPTIONS;
 const T0 = Date.UTC(2026, 10, 26, 0, 0);
 const HOUR = 3600_000;
 

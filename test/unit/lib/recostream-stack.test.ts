@@ -65,6 +65,18 @@ describe('RecoStream stack', () => {
     );
   });
 
+  it('protects every DynamoDB table from deletion and retains it with the stack', () => {
+    const tables = Object.entries(template.findResources('AWS::DynamoDB::Table'));
+    expect(tables.length).toBeGreaterThanOrEqual(8);
+    for (const [id, table] of tables) {
+      expect([id, table.Properties.DeletionProtectionEnabled, table.DeletionPolicy]).toEqual([
+        id,
+        true,
+        'Retain',
+      ]);
+    }
+  });
+
   it('hard-codes no physical names of streams, tables, buckets, queues or functions', () => {
     const named: Record<string, string> = {
       'AWS::Kinesis::Stream': 'Name',
