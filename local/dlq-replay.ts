@@ -3,10 +3,10 @@
  * gave up on (Lambda's S3 on-failure objects, lambdas/shared/failed-batch.ts) to the events stream.
  *
  * Same events: each record's data goes back byte for byte, so the eventIds are the originals; its
- * partition key names the record it replays (lambdas/shared/replay-origin.ts). The consumer then applies
- * exactly what the original did not: the profile if its ledger lacks the eventId, and the item rows the
- * original never reached. A batch the consumer had partly applied before it gave up is therefore safe to
- * replay whole.
+ * partition key names the record it replays (lambdas/shared/replay-origin.ts), after the records that one
+ * replayed itself if it was a replay given up again. The consumer then applies exactly what none of them
+ * did: the profile if its ledger lacks the eventId, and the item rows none of them reached. A batch the
+ * consumer had partly applied before it gave up is therefore safe to replay whole.
  *
  * Replayed once: for each object `aws/lambda/<path>` a ledger object `dlq-replays/<path>.json` lists the
  * sequence numbers sent; a later run skips them. The ledger is written after the stream took the records,
@@ -25,7 +25,7 @@ import {
   failedBatchRecords,
   parseFailedBatch,
 } from '../lambdas/shared/failed-batch';
-import { replayPartitionKey } from '../lambdas/shared/replay-origin';
+import { MAX_REPLAY_HOPS, replayOriginsOf, replayPartitionKey } from '../lambdas/shared/replay-origin';
 import type { ReplayStore } from './quarantine-replay';
 
 export const DLQ_LEDGER_PREFIX = 'dlq-replays/';
@@ -64,6 +64,8 @@ export interface DlqReplaySummary {
   readonly alreadyReplayed: number;
   /** Received longer than the horizon ago: left out. */
   readonly beyondHorizon: number;
+  /** Replays given up and replayed more than MAX_REPLAY_HOPS times over: left out. */
+  readonly tooManyHops: number;
   /** Objects that are not failed-batch records, with the reason. */
   readonly unreadable: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
   readonly ledgersWritten: number;
@@ -103,6 +105,7 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
     replayed: 0,
     alreadyReplayed: 0,
     beyondHorizon: 0,
+    tooManyHops: 0,
     ledgersWritten: 0,
   };
   const unreadable: Array<{ key: string; reason: string }> = [];
@@ -173,6 +176,12 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
         counts.beyondHorizon++;
         continue;
       }
+      // A replay given up again keeps the records it replayed: each may have reached some item rows.
+      const origins = [...(replayOriginsOf(record.kinesis.partitionKey) ?? []), { shardId, sequenceNumber }];
+      if (origins.length > MAX_REPLAY_HOPS) {
+        counts.tooManyHops++;
+        continue;
+      }
       if (dryRun) {
         counts.replayed++;
         continue;
@@ -182,7 +191,7 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
         sequenceNumber,
         record: {
           id: `${key}#${sequenceNumber}`,
-          partitionKey: replayPartitionKey({ shardId, sequenceNumber }),
+          partitionKey: replayPartitionKey(origins),
           data,
         },
       });
@@ -212,6 +221,7 @@ export function formatDlqReplaySummary(summary: DlqReplaySummary): string {
     ['already replayed', summary.alreadyReplayed],
     ['beyond the horizon', summary.beyondHorizon],
   ];
+  if (summary.tooManyHops > 0) rows.push(['replayed too often', summary.tooManyHops]);
   if (!summary.dryRun) rows.push(['publish failed', summary.failures.length]);
   if (summary.unreadable.length > 0) rows.push(['unreadable objects', summary.unreadable.length]);
   return rows.map(([label, value]) => `  ${label.padEnd(20)}${value}`).join('\n');

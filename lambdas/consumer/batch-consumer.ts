@@ -16,7 +16,7 @@ import { type CanonicalEvent, CanonicalEventSchema } from '../shared/events';
 import type { ObjectStore } from '../shared/object-store';
 import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
-import { replayOriginOf } from '../shared/replay-origin';
+import { replayOriginsOf } from '../shared/replay-origin';
 import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
 
 export type DeadLetterCode = 'invalid_record' | 'poison_record';
@@ -93,13 +93,13 @@ export class BatchConsumer {
     results.forEach(([status, result], index) => {
       const record = records[index] as KinesisStreamRecord;
       if (status === 'success') {
-        const origin = replayOriginOf(record.kinesis.partitionKey);
+        const origins = replayOriginsOf(record.kinesis.partitionKey);
         valid.push({
           index,
           shardId: shardIdOf(record),
           sequenceNumber: record.kinesis.sequenceNumber,
           arrivedAt: Math.floor(record.kinesis.approximateArrivalTimestamp),
-          ...(origin ? { origin } : {}),
+          ...(origins ? { origins } : {}),
           event: result as CanonicalEvent,
         });
       } else {

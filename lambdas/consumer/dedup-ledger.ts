@@ -28,11 +28,13 @@ export interface LedgerLimits {
 export type LedgerVerdict =
   /** Never seen: apply it. */
   | 'new'
-  /** Applied through this very carrier (a redelivery, or a replay of that record): it still counts for items. */
+  /** Applied through this very record (a redelivery): it still counts for items. */
   | 'first-carrier'
+  /** Applied through a record this one replays (`dlq replay`): items count where that record did not. */
+  | 'origin'
   /** Applied, or dead-lettered, through another record: a producer duplicate. */
   | 'duplicate'
-  /** This carrier was dead-lettered as poison. */
+  /** The record that carried it (this one, or one it replays) was dead-lettered as poison. */
   | 'poison';
 
 export class DedupLedger {
@@ -68,12 +70,17 @@ export class DedupLedger {
     return this.entries.size;
   }
 
-  /** The verdict on `eventId` carried by the record with sequence number `carrierSequence`. */
-  check(eventId: string, carrierSequence: string): LedgerVerdict {
+  /**
+   * The verdict on `eventId` carried by the record with sequence number `carrierSequence`, which replays
+   * the records `originSequences` (none for an ordinary record).
+   */
+  check(eventId: string, carrierSequence: string, originSequences: readonly string[] = []): LedgerVerdict {
     const entry = this.entries.get(eventKey(eventId));
     if (!entry) return 'new';
-    if (entry.carrier !== carrierFingerprint(carrierSequence)) return 'duplicate';
-    return entry.poison ? 'poison' : 'first-carrier';
+    if (entry.carrier === carrierFingerprint(carrierSequence))
+      return entry.poison ? 'poison' : 'first-carrier';
+    if (!originSequences.some((s) => entry.carrier === carrierFingerprint(s))) return 'duplicate';
+    return entry.poison ? 'poison' : 'origin';
   }
 
   record(eventId: string, carrierSequence: string, receivedAt: string, poison = false): void {

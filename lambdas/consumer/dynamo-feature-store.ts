@@ -7,22 +7,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DedupLedger } from './dedup-ledger';
-import type {
-  FeatureStorePort,
-  GapWindow,
-  ItemRow,
-  ItemRowKey,
-  ItemRowUpdate,
-  ReplayedOrigin,
-} from './feature-store-port';
+import type { FeatureStorePort, GapWindow, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
 import { InvalidWriteError, itemRowId } from './feature-store-port';
 import { COUNTERS, type CounterDelta } from './item-stats';
 import type { Profile } from './profile';
 
 const BATCH_GET_LIMIT = 100;
-/** Item-row attributes of one shard's gap windows and replayed origins: `gaps#<shardId>`, `replayed#<shardId>`. */
+/** Item-row attribute of one shard's gap windows: `gaps#<shardId>`. */
 const GAPS_PREFIX = 'gaps#';
-const REPLAYED_PREFIX = 'replayed#';
 
 export interface DynamoFeatureStoreOptions {
   readonly profilesTable: string;
@@ -77,18 +69,13 @@ export class DynamoFeatureStore implements FeatureStorePort {
       for (const counter of COUNTERS)
         if (typeof item[counter] === 'number') counts[counter] = item[counter] as number;
       const gaps: Record<string, readonly GapWindow[]> = {};
-      const replayed: Record<string, readonly ReplayedOrigin[]> = {};
-      for (const [name, value] of Object.entries(item)) {
+      for (const [name, value] of Object.entries(item))
         if (name.startsWith(GAPS_PREFIX)) gaps[name.slice(GAPS_PREFIX.length)] = value as GapWindow[];
-        else if (name.startsWith(REPLAYED_PREFIX))
-          replayed[name.slice(REPLAYED_PREFIX.length)] = value as ReplayedOrigin[];
-      }
       const row: ItemRow = {
         itemId: item.itemId as string,
         bucket: item.bucket as string,
         hwm: (item.hwm as Record<string, string> | undefined) ?? {},
         ...(Object.keys(gaps).length > 0 ? { gaps } : {}),
-        ...(Object.keys(replayed).length > 0 ? { replayed } : {}),
         counts,
         category: item.category as string | undefined,
         lastEventAt: item.lastEventAt as string | undefined,
@@ -134,23 +121,17 @@ export class DynamoFeatureStore implements FeatureStorePort {
         adds.push(`#${counter} :${counter}`);
       }
     }
-    // Per-shard lists are top-level attributes, so each shard's invocation sets its own without a race.
+    // A shard's gap windows are a top-level attribute, so each shard's invocation sets its own without a race.
     if (update.gaps) {
       names['#gaps'] = `${GAPS_PREFIX}${update.shardId}`;
       values[':gaps'] = update.gaps;
       sets.push('#gaps = :gaps');
     }
-    if (update.replayed) {
-      names['#replayed'] = `${REPLAYED_PREFIX}${update.shardId}`;
-      values[':replayed'] = update.replayed;
-      sets.push('#replayed = :replayed');
-    }
     (update.dropShards ?? []).forEach((drop, i) => {
       names[`#d${i}`] = drop.shardId;
       names[`#dg${i}`] = `${GAPS_PREFIX}${drop.shardId}`;
-      names[`#dr${i}`] = `${REPLAYED_PREFIX}${drop.shardId}`;
       values[`:d${i}`] = drop.expected;
-      removes.push(`#hwm.#d${i}`, `#dg${i}`, `#dr${i}`);
+      removes.push(`#hwm.#d${i}`, `#dg${i}`);
       conditions.push(`#hwm.#d${i} = :d${i}`);
     });
 

@@ -19,16 +19,11 @@ export interface ItemRowKey {
  */
 export type GapWindow = readonly [lo: string, hi: string, at: number];
 
-/** A record (shard, sequence number) whose contribution reached this row through a replay; `at` in epoch seconds. */
-export type ReplayedOrigin = readonly [shardId: string, sequenceNumber: string, at: number];
-
 export interface ItemRow extends ItemRowKey {
   /** Per shard: `<sequence>@<arrival epoch s>` of the last record applied (sequence.ts). */
   readonly hwm: Readonly<Record<string, string>>;
   /** Per shard: its gap windows. */
   readonly gaps?: Readonly<Record<string, readonly GapWindow[]>>;
-  /** Per carrier shard: the origins it applied as replays. */
-  readonly replayed?: Readonly<Record<string, readonly ReplayedOrigin[]>>;
   readonly counts: CounterDelta;
   readonly category?: string;
   readonly lastEventAt?: string;
@@ -49,8 +44,6 @@ export interface ItemRowUpdate {
   readonly expiresAt?: number;
   /** Replaces this shard's gap windows (absent: unchanged). */
   readonly gaps?: readonly GapWindow[];
-  /** Replaces the origins this shard applied as replays (absent: unchanged). */
-  readonly replayed?: readonly ReplayedOrigin[];
   /**
    * Other shards whose watermark has expired (closed, or past the retention): their entries are removed,
    * each only if still at the value read.

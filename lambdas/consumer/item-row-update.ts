@@ -19,20 +19,16 @@ export function applyItemRowUpdate(
 
   const hwm: Record<string, string> = { ...(row?.hwm ?? {}), [update.shardId]: update.newHwm };
   const gaps = { ...(row?.gaps ?? {}) };
-  const replayed = { ...(row?.replayed ?? {}) };
   if (update.gaps) gaps[update.shardId] = update.gaps;
-  if (update.replayed) replayed[update.shardId] = update.replayed;
   for (const { shardId } of update.dropShards ?? []) {
     delete hwm[shardId];
     delete gaps[shardId];
-    delete replayed[shardId];
   }
   return {
     itemId: update.key.itemId,
     bucket: update.key.bucket,
     hwm,
     ...(Object.keys(gaps).length > 0 ? { gaps } : {}),
-    ...(Object.keys(replayed).length > 0 ? { replayed } : {}),
     counts: addDelta(row?.counts ?? {}, update.delta),
     category: update.category ?? row?.category,
     lastEventAt: update.lastEventAt,

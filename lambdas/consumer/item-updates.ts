@@ -3,12 +3,13 @@
  * conditional update that brings a row up to date. Pure.
  *
  * A row keeps, per shard, the watermark of the last record applied to it; a contribution at or below it
- * was applied already (a redelivery). A replayed record (`dlq replay`) is judged by its origin instead:
- * it counts on the rows the origin never reached — below the origin shard's watermark unless inside a gap
- * window (records given up before the row moved past them, shard-progress.ts), and not applied by an
- * earlier replay.
+ * was applied already (a redelivery). A replayed record (`dlq replay`) is also judged by its origins: it
+ * counts on the rows none of them reached. A record reached a row if it is at or below the row's
+ * watermark of its shard, unless inside a gap window (records given up before the row moved past them,
+ * shard-progress.ts).
  */
-import type { GapWindow, ItemRow, ItemRowKey, ItemRowUpdate, ReplayedOrigin } from './feature-store-port';
+import type { RecordOrigin } from '../shared/replay-origin';
+import type { GapWindow, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
 import {
   addDelta,
   type CounterDelta,
@@ -53,21 +54,16 @@ export interface ItemUpdateContext {
   readonly nowSeconds: number;
   /** Watermarks of other shards set longer ago than this are dropped. */
   readonly watermarkRetentionSeconds: number;
-  /** Gap windows and replayed origins older than this are dropped (the retry horizon). */
+  /** Gap windows older than this are dropped (the retry horizon). */
   readonly horizonSeconds: number;
   /** Give-ups detected on this shard within the horizon. */
   readonly gaps: readonly ShardGap[];
 }
 
-/** Whether the record `origin` names already reached `row` (applied by itself, or by a replay of it). */
-export function originApplied(
-  row: ItemRow | undefined,
-  origin: { readonly shardId: string; readonly sequenceNumber: string },
-): boolean {
+/** Whether the record `origin` names reached `row`. */
+export function originApplied(row: ItemRow | undefined, origin: RecordOrigin): boolean {
   if (!row) return false;
   const seq = origin.sequenceNumber;
-  for (const list of Object.values(row.replayed ?? {}))
-    if (list.some(([shard, s]) => shard === origin.shardId && s === seq)) return true;
   if (!isAtOrBelow(seq, watermarkSequence(row.hwm[origin.shardId]))) return false;
   const windows = row.gaps?.[origin.shardId] ?? [];
   return !windows.some(
@@ -88,16 +84,10 @@ export function itemUpdateFor(
   let newest: StreamRecord | undefined;
   let category: string | undefined;
   let lastEventAt = row?.lastEventAt ?? '';
-  const recovered: ReplayedOrigin[] = [];
   for (const contribution of accumulator.contributions) {
     const { record } = contribution;
     if (isAtOrBelow(record.sequenceNumber, watermark)) continue;
-    if (record.origin) {
-      const origin = record.origin;
-      const again = recovered.some(([s, q]) => s === origin.shardId && q === origin.sequenceNumber);
-      if (again || originApplied(row, origin)) continue;
-      recovered.push([origin.shardId, origin.sequenceNumber, nowSeconds]);
-    }
+    if (record.origins?.some((origin) => originApplied(row, origin))) continue;
     delta = addDelta(delta, contribution.delta);
     if (!newest || compareSequence(record.sequenceNumber, newest.sequenceNumber) > 0) newest = record;
     category = contribution.category ?? category;
@@ -120,7 +110,6 @@ export function itemUpdateFor(
     conversionRate: isTotal ? conversionRate(addDelta(row?.counts ?? {}, delta)) : undefined,
     expiresAt: isTotal ? undefined : hourStartSeconds + context.itemBucketTtlSeconds,
     ...gapWindowsUpdate(row?.gaps?.[shardId] ?? [], watermark, context.gaps, keepFrom, nowSeconds),
-    ...replayedUpdate(row?.replayed?.[shardId] ?? [], recovered, keepFrom),
     ...dropShardsUpdate(row, context),
   };
 }
@@ -145,16 +134,6 @@ function gapWindowsUpdate(
   if (end !== undefined) windows = [...windows, [watermark ?? '', end, nowSeconds]];
   const changed = windows.length !== current.length || end !== undefined;
   return changed ? { gaps: windows } : {};
-}
-
-function replayedUpdate(
-  current: readonly ReplayedOrigin[],
-  recovered: readonly ReplayedOrigin[],
-  keepFrom: number,
-): { replayed?: readonly ReplayedOrigin[] } {
-  const kept = current.filter(([, , at]) => at >= keepFrom);
-  if (recovered.length === 0 && kept.length === current.length) return {};
-  return { replayed: [...kept, ...recovered] };
 }
 
 function dropShardsUpdate(

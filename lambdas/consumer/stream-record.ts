@@ -9,8 +9,8 @@ export interface StreamRecord {
   readonly sequenceNumber: string;
   /** Kinesis approximateArrivalTimestamp, epoch seconds. @default the event's receivedAt */
   readonly arrivedAt?: number;
-  /** Set on a record re-published by `recostream dlq replay`: the record it replays. */
-  readonly origin?: RecordOrigin;
+  /** Set on a record re-published by `recostream dlq replay`: the records it replays, oldest first. */
+  readonly origins?: readonly RecordOrigin[];
   readonly event: CanonicalEvent;
 }
 
@@ -20,11 +20,6 @@ export interface PoisonRecord {
   readonly sequenceNumber: string;
   readonly reason: string;
   readonly event: CanonicalEvent;
-}
-
-/** The record a record stands for: its origin when it is a replay, else itself. */
-export function originOf(record: StreamRecord): RecordOrigin {
-  return record.origin ?? { shardId: record.shardId, sequenceNumber: record.sequenceNumber };
 }
 
 /** Arrival time in epoch seconds (the event's receivedAt for records built without one). */

@@ -5,18 +5,21 @@
  * by the event ledger (lambdas/consumer/dedup-ledger.ts: was this eventId applied, and through which
  * record):
  *
- * | record                                   | profile      | item statistics                          |
- * |------------------------------------------|--------------|------------------------------------------|
- * | new event                                | applied      | counted                                  |
- * | redelivery of the event's first carrier  | skipped      | counted where the item watermark allows  |
- * | replay (`dlq replay`) of the first carrier | skipped    | counted on the rows its origin missed    |
- * | another record with the same eventId     | skipped      | not counted (producer duplicate)         |
- * | poison (the domain code throws)          | dead-lettered, remembered so it is never counted      |
+ * | record                                         | profile       | item statistics                         |
+ * |------------------------------------------------|---------------|-----------------------------------------|
+ * | new event                                      | applied       | counted                                 |
+ * | redelivery of the record the ledger names      | skipped       | counted where the item watermark allows |
+ * | replay (`dlq replay`) of the record it names   | skipped       | counted on the rows no origin reached   |
+ * | another record with the same eventId           | skipped       | not counted (producer duplicate)        |
+ * | poison (the domain code throws)                | dead-lettered, remembered so it is never counted      |
+ *
+ * A replay that applies anything takes over the ledger entry: a second replay of the same records (a lost
+ * replay ledger) is then a duplicate, and a redelivery of the replay itself counts where it may.
  */
 import { DedupLedger } from './dedup-ledger';
 import { applyEventToDraft, draftProfile, finishProfile, type Profile, type ProfileLimits } from './profile';
 import { encodeWatermark, expiredShards, isAtOrBelow, watermarkSequence } from './sequence';
-import { arrivalOf, newestArrival, originOf, type PoisonRecord, type StreamRecord } from './stream-record';
+import { arrivalOf, newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
 
 export interface FoldOptions {
   readonly limits: ProfileLimits;
@@ -56,7 +59,8 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
 
   for (const record of records) {
     const { event } = record;
-    const verdict = ledger.check(event.eventId, originOf(record).sequenceNumber);
+    const origins = (record.origins ?? []).map((o) => o.sequenceNumber);
+    const verdict = ledger.check(event.eventId, record.sequenceNumber, origins);
     if (isAtOrBelow(record.sequenceNumber, watermarkSequence(hwm[record.shardId]))) {
       replays++;
       // A redelivered record counts for items only if it was the first carrier of its event (or its
@@ -66,9 +70,11 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
     }
     hwm[record.shardId] = encodeWatermark({ sequence: record.sequenceNumber, at: arrivalOf(record) });
     advanced = true;
-    if (verdict === 'first-carrier') {
-      // The first carrier again, on a new record: a replay. The profile has it; the item rows decide.
+    if (verdict === 'first-carrier' || verdict === 'origin') {
+      // A replay of the record that applied it: the profile has it, the item rows decide. The replay
+      // becomes the record the ledger names.
       replays++;
+      ledger.record(event.eventId, record.sequenceNumber, event.receivedAt);
       countable.push(record);
       continue;
     }
@@ -76,7 +82,7 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
       duplicates++;
       continue;
     }
-    const carrier = originOf(record).sequenceNumber;
+    const carrier = record.sequenceNumber;
     if (options.poisonAll !== undefined) {
       poison.push({ ...recordRef(record), reason: options.poisonAll });
       ledger.record(event.eventId, carrier, event.receivedAt, true);

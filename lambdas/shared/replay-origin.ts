@@ -1,16 +1,18 @@
 /**
- * How a record re-published by `recostream dlq replay` names the record it replays (its origin): in the
- * Kinesis partition key, `replay|<shardId>|<sequenceNumber>`. The data is the original event, byte for
- * byte, so the lake and every reader of the stream see the same event; only the consumer reads the key.
+ * How a record re-published by `recostream dlq replay` names the records it replays (its origins): in the
+ * Kinesis partition key, `replay|<shardId>|<sequenceNumber>`, one `|<shardId>|<sequenceNumber>` hop per
+ * replay, oldest first. A replayed record that is given up again and replayed again keeps the whole
+ * chain, since each hop may have reached some item rows. The data is the original event, byte for byte,
+ * so the lake and every reader of the stream see the same event; only the consumer reads the key.
  * The key also routes the record, so a replay may land on another shard than the user's other records:
  * nothing depends on that order (profiles fold by event time, and each shard has its own watermarks).
  *
- * A client could send a user id shaped like this key; the consumer would then judge its events as
- * replays of a record it never saw: applied once to the profile, and skipped by item rows that are past
- * that sequence number. It can lose its own item counts, never double them.
+ * The consumer uses the origins to apply exactly what none of them did (lambdas/consumer): the profile
+ * if its ledger does not hold the event, and the item rows no origin reached.
  *
- * The consumer uses the origin to apply exactly what the original record did not (lambdas/consumer): the
- * profile if the ledger does not hold the event, and the item rows the origin had not reached.
+ * A client could send a user id shaped like this key; the consumer would then judge its events as
+ * replays of records it never saw: applied once to the profile, and skipped by item rows that are past
+ * those sequence numbers. It can lose its own item counts, never double them.
  */
 export interface RecordOrigin {
   readonly shardId: string;
@@ -18,15 +20,27 @@ export interface RecordOrigin {
 }
 
 const PREFIX = 'replay|';
-const PATTERN = /^replay\|(shardId-[0-9]{1,20})\|([0-9]{1,129})$/;
+const HOP = /^(shardId-[0-9]{1,20})\|([0-9]{1,129})$/;
+/** Kinesis caps a partition key at 256 characters: three hops of 56-digit sequence numbers fit. */
+export const MAX_REPLAY_HOPS = 3;
 
-export function replayPartitionKey(origin: RecordOrigin): string {
-  return `${PREFIX}${origin.shardId}|${origin.sequenceNumber}`;
+/** The partition key of a record replaying `origins` (oldest first). */
+export function replayPartitionKey(origins: readonly RecordOrigin[]): string {
+  if (origins.length === 0 || origins.length > MAX_REPLAY_HOPS)
+    throw new Error(`a replayed record names 1 to ${MAX_REPLAY_HOPS} origins, got ${origins.length}`);
+  return `${PREFIX}${origins.map((o) => `${o.shardId}|${o.sequenceNumber}`).join('|')}`;
 }
 
-/** The origin a partition key names, or undefined for an ordinary record. */
-export function replayOriginOf(partitionKey: string): RecordOrigin | undefined {
+/** The origins a partition key names (oldest first), or undefined for an ordinary record. */
+export function replayOriginsOf(partitionKey: string): RecordOrigin[] | undefined {
   if (!partitionKey.startsWith(PREFIX)) return undefined;
-  const match = PATTERN.exec(partitionKey);
-  return match ? { shardId: match[1] as string, sequenceNumber: match[2] as string } : undefined;
+  const parts = partitionKey.slice(PREFIX.length).split('|');
+  if (parts.length % 2 !== 0 || parts.length === 0 || parts.length > 2 * MAX_REPLAY_HOPS) return undefined;
+  const origins: RecordOrigin[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    const match = HOP.exec(`${parts[i]}|${parts[i + 1]}`);
+    if (!match) return undefined;
+    origins.push({ shardId: match[1] as string, sequenceNumber: match[2] as string });
+  }
+  return origins;
 }

@@ -238,7 +238,7 @@ describe('DynamoFeatureStore: stored shapes', () => {
     expect(stored.Item?.counts).toEqual({ product_view: 1 });
   });
 
-  it('writes gap windows, replayed origins and dropped shards the way the in-memory stores do', async () => {
+  it('writes gap windows and drops expired shards the way the in-memory stores do', async () => {
     const store = await freshStore();
     const key = { itemId: 'a', bucket: 'TOTAL' };
     const first: ItemRowUpdate = {
@@ -259,7 +259,6 @@ describe('DynamoFeatureStore: stored shapes', () => {
       delta: { views: 1 },
       lastEventAt: '2026-11-26T11:00:00.000Z',
       gaps: [['', '5', 900000]],
-      replayed: [['shardId-000000000000', '90', 900000]],
       dropShards: [{ shardId: 'shardId-000000000000', expected: '100@1000' }],
     };
     expect(await store.applyItemDelta(first)).toBe(true);
@@ -277,7 +276,6 @@ describe('DynamoFeatureStore: stored shapes', () => {
       bucket: 'TOTAL',
       hwm: inMemory?.hwm,
       gaps: inMemory?.gaps,
-      replayed: inMemory?.replayed,
       counts: inMemory?.counts,
       category: undefined,
       lastEventAt: inMemory?.lastEventAt,

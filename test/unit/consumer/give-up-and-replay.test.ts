@@ -31,13 +31,13 @@ function throttled(): Error {
   });
 }
 
-/** The given-up records as `dlq replay` re-publishes them: new records, each naming its origin. */
+/** The given-up records as `dlq replay` re-publishes them: new records, each naming its origins. */
 function replayed(givenUp: readonly StreamRecord[], shardId: string, firstSeq: number): StreamRecord[] {
   return givenUp.map((r, i) => ({
     index: i,
     shardId,
     sequenceNumber: seq(firstSeq + i),
-    origin: { shardId: r.shardId, sequenceNumber: r.sequenceNumber },
+    origins: [...(r.origins ?? []), { shardId: r.shardId, sequenceNumber: r.sequenceNumber }],
     event: r.event,
   }));
 }
@@ -113,5 +113,31 @@ describe('give-up and replay', () => {
     // A replay whose ledger was lost sends the same records again, on new records.
     await runMapping(updater, batchesOf(replayed(givenUp, OTHER_SHARD, 5_001), 50), { maxRetries: 1 });
     expect(storedCounts(store)).toEqual(once);
+  });
+
+  it('applies a replay given up again, and replayed again, exactly once', async () => {
+    const { store, updater } = setup();
+    const givenUp = await runMapping(updater, batchesOf(stream, 100), {
+      maxRetries: 1,
+      beforeInvoke: throttleDuring(store, hotItem, [1]),
+    });
+    // The replay hits the same throttling: the mapping gives up on part of the replay as well.
+    const firstReplay = replayed(givenUp, OTHER_SHARD, 1);
+    const givenUpAgain = await runMapping(updater, batchesOf(firstReplay, 40), {
+      maxRetries: 1,
+      beforeInvoke: throttleDuring(store, hotItem, [0]),
+    });
+    expect(givenUpAgain.length).toBeGreaterThan(0);
+    expect(givenUpAgain[0]?.origins).toHaveLength(1);
+    // Traffic on the replay's shard moves its rows on, then the records given up twice are replayed.
+    const laterOnOtherShard = records(
+      simulatedCanonicalEvents(200, 22, { users: 30, items: 20 }),
+      OTHER_SHARD,
+      5_001,
+    );
+    await runMapping(updater, batchesOf(laterOnOtherShard, 100), { maxRetries: 1 });
+    await runMapping(updater, [replayed(givenUpAgain, SHARD, 20_001)], { maxRetries: 1 });
+    const all = [...events, ...laterOnOtherShard.map((r) => r.event)];
+    expect(storedCounts(store)).toEqual(expectedCounts(all));
   });
 });

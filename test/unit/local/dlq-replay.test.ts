@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { EventPublisher, PublishRecord } from '../../../lambdas/ingest/kinesis-publisher';
 import { type FailedBatchRecord, failedBatchKey } from '../../../lambdas/shared/failed-batch';
-import { replayOriginOf } from '../../../lambdas/shared/replay-origin';
+import { replayOriginsOf, replayPartitionKey } from '../../../lambdas/shared/replay-origin';
 import { main } from '../../../local/cli';
 import { dlqLedgerKey, replayFailedBatches } from '../../../local/dlq-replay';
 import { countUnreplayedBatches } from '../../../local/health';
@@ -119,10 +119,10 @@ it('re-publishes every record unchanged, marked with the record it replays, and 
     alreadyReplayed: 0,
     ledgersWritten: 2,
   });
-  expect(publisher.sent.map((r) => replayOriginOf(r.partitionKey))).toEqual([
-    { shardId: 'shardId-000000000003', sequenceNumber: '40001' },
-    { shardId: 'shardId-000000000003', sequenceNumber: '40002' },
-    { shardId: 'shardId-000000000003', sequenceNumber: '40003' },
+  expect(publisher.sent.map((r) => replayOriginsOf(r.partitionKey))).toEqual([
+    [{ shardId: 'shardId-000000000003', sequenceNumber: '40001' }],
+    [{ shardId: 'shardId-000000000003', sequenceNumber: '40002' }],
+    [{ shardId: 'shardId-000000000003', sequenceNumber: '40003' }],
   ]);
   expect(Buffer.from(publisher.sent[0]?.data as Uint8Array).toString('base64')).toBe(
     records[0]?.kinesis.data,
@@ -149,7 +149,7 @@ it('leaves out what the stream did not take, so the next run sends just that', a
   publisher.failIds.clear();
   const second = await replayFailedBatches({ store, publisher, now: () => NOW });
   expect([second.replayed, second.alreadyReplayed]).toEqual([1, 1]);
-  expect(publisher.sent.map((r) => replayOriginOf(r.partitionKey)?.sequenceNumber)).toEqual([
+  expect(publisher.sent.map((r) => replayOriginsOf(r.partitionKey)?.at(-1)?.sequenceNumber)).toEqual([
     '40001',
     '40002',
   ]);
@@ -176,6 +176,35 @@ it('leaves out records received longer ago than the horizon unless forced, and s
     replayed: 0,
     alreadyReplayed: 2,
   });
+});
+
+it('keeps the origins of a replayed record that was given up again, up to three', async () => {
+  const first = { shardId: 'shardId-000000000001', sequenceNumber: '111' };
+  const second = { shardId: 'shardId-000000000002', sequenceNumber: '222' };
+  const replayOf = (n: number, origins: Parameters<typeof replayPartitionKey>[0]): KinesisStreamRecord => {
+    const record = kinesisRecord(n, recent);
+    return { ...record, kinesis: { ...record.kinesis, partitionKey: replayPartitionKey(origins) } };
+  };
+  const { store } = await withObjects([
+    [
+      keyA,
+      JSON.stringify(
+        failedBatch([
+          replayOf(1, [first]),
+          replayOf(2, [first, second]),
+          replayOf(3, [first, second, second]),
+        ]),
+      ),
+    ],
+  ]);
+  const publisher = new CapturingPublisher();
+  const summary = await replayFailedBatches({ store, publisher, now: () => NOW });
+  expect([summary.replayed, summary.tooManyHops]).toEqual([2, 1]);
+  const self = (seq: string) => ({ shardId: 'shardId-000000000003', sequenceNumber: seq });
+  expect(publisher.sent.map((r) => replayOriginsOf(r.partitionKey))).toEqual([
+    [first, self('40001')],
+    [first, second, self('40002')],
+  ]);
 });
 
 it('reports objects that are not failed batches and sends nothing of them', async () => {
