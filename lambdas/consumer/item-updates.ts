@@ -20,7 +20,7 @@ import {
 } from './item-stats';
 import { compareSequence, encodeWatermark, expiredShards, isAtOrBelow, watermarkSequence } from './sequence';
 import type { ShardGap } from './shard-progress';
-import { arrivalOf, type StreamRecord } from './stream-record';
+import type { StreamRecord } from './stream-record';
 
 export interface ItemAccumulator {
   readonly key: ItemRowKey;
@@ -103,7 +103,8 @@ export function itemUpdateFor(
     shardId,
     expectedHwm,
     rowHasHwm: row !== undefined && Object.keys(row.hwm).length > 0,
-    newHwm: encodeWatermark({ sequence: newest.sequenceNumber, at: arrivalOf(newest) }),
+    // Timed only when Kinesis gave the arrival: a backfill's synthetic shard keeps its watermark for good.
+    newHwm: encodeWatermark({ sequence: newest.sequenceNumber, at: newest.arrivedAt }),
     delta,
     category: category ?? row?.category,
     lastEventAt,

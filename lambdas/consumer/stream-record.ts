@@ -7,7 +7,10 @@ export interface StreamRecord {
   readonly index: number;
   readonly shardId: string;
   readonly sequenceNumber: string;
-  /** Kinesis approximateArrivalTimestamp, epoch seconds. @default the event's receivedAt */
+  /**
+   * Kinesis approximateArrivalTimestamp, epoch seconds. Absent for records that never were on a stream
+   * (a backfill): their watermarks are then never pruned, and "now" is the events' receivedAt.
+   */
   readonly arrivedAt?: number;
   /** Set on a record re-published by `recostream dlq replay`: the records it replays, oldest first. */
   readonly origins?: readonly RecordOrigin[];

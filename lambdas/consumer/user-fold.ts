@@ -19,7 +19,7 @@
 import { DedupLedger } from './dedup-ledger';
 import { applyEventToDraft, draftProfile, finishProfile, type Profile, type ProfileLimits } from './profile';
 import { encodeWatermark, expiredShards, isAtOrBelow, watermarkSequence } from './sequence';
-import { arrivalOf, newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
+import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
 
 export interface FoldOptions {
   readonly limits: ProfileLimits;
@@ -68,7 +68,9 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
       if (verdict === 'first-carrier' || verdict === 'new') countable.push(record);
       continue;
     }
-    hwm[record.shardId] = encodeWatermark({ sequence: record.sequenceNumber, at: arrivalOf(record) });
+    // Timed only when Kinesis gave the arrival: a backfill's synthetic shard keeps its watermark for good
+    // (the same source can be fed again at any time).
+    hwm[record.shardId] = encodeWatermark({ sequence: record.sequenceNumber, at: record.arrivedAt });
     advanced = true;
     if (verdict === 'first-carrier' || verdict === 'origin') {
       // A replay of the record that applied it: the profile has it, the item rows decide. The replay

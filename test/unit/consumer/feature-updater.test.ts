@@ -272,13 +272,17 @@ describe('FeatureUpdater', () => {
       sequence: seq(3),
       at: at(3),
     });
-    // Watermarks written before they carried a time are never dropped.
+    // Watermarks written before they carried a time, and those of records that were never on a stream
+    // (a backfill source, which can be fed again), are never dropped.
     store.profiles.set('u1', {
       ...(store.profiles.get('u1') as NonNullable<ReturnType<typeof store.profiles.get>>),
       hwm: { legacy: seq(1) },
     });
+    await run(store, records([view(5)], 'backfill-0123456789ab', 5), opts);
+    expect(store.profiles.get('u1')?.hwm['backfill-0123456789ab']).toBe(seq(5));
     await run(store, on('shardId-000000000004', 4, at(30)), opts);
     expect(Object.keys(store.profiles.get('u1')?.hwm ?? {}).sort()).toEqual([
+      'backfill-0123456789ab',
       'legacy',
       'shardId-000000000004',
     ]);
