@@ -16,8 +16,8 @@
  *   redelivery applies exactly what is missing. A write DynamoDB refuses (InvalidWriteError) is not
  *   retried: the records concerned are dead-lettered and the shard moves on.
  * - Records the event source mapping gives up on (after its retries) are re-published by `dlq replay`
- *   with their origin; shard-progress.ts records where the mapping skipped records, so item rows know
- *   which of them they never saw, and a replay applies exactly what its origin did not.
+ *   with their origins; shard-progress.ts records where the mapping skipped records, so item rows know
+ *   which of them they never saw, and a replay applies exactly what none of its origins did.
  */
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
