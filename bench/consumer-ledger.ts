@@ -25,7 +25,7 @@ import type { Profile } from '../lambdas/consumer/profile';
 import { decodeWatermark } from '../lambdas/consumer/sequence';
 import type { CanonicalEvent } from '../lambdas/shared/events';
 import { startDynamo } from '../local/emulators';
-import { records, seq } from '../test/support/events';
+import { records } from '../test/support/events';
 import { createFeatureTables, localDocumentClient } from '../test/support/feature-tables';
 import { InMemoryFeatureStore } from '../test/support/in-memory-feature-store';
 import { itemSizeBytes, writeUnits } from './dynamo-item-size';
@@ -256,16 +256,24 @@ export const consumerLedgerBenchmark: Benchmark = {
   },
 };
 
+/** Records as Kinesis delivers them to the Lambda: with their arrival time (about the event's receivedAt). */
+function onStream(events: readonly CanonicalEvent[], firstSeq: number): StreamRecord[] {
+  return records(events, SHARD_ID, firstSeq).map((r) => ({
+    ...r,
+    arrivedAt: Math.floor(Date.parse(r.event.receivedAt) / 1000),
+  }));
+}
+
 /** Batches of one shard; with `resendEvery`, every n-th batch is followed by the same events on new records. */
 function batchesOf(events: readonly CanonicalEvent[], resendEvery?: number): StreamRecord[][] {
   const out: StreamRecord[][] = [];
   let next = 1;
   for (let start = 0, n = 0; start < events.length; start += BATCH_SIZE, n++) {
     const slice = events.slice(start, start + BATCH_SIZE);
-    out.push(records(slice, SHARD_ID, next));
+    out.push(onStream(slice, next));
     next += slice.length;
     if (resendEvery && n % resendEvery === 0) {
-      out.push(records(slice, SHARD_ID, next));
+      out.push(onStream(slice, next));
       next += slice.length;
     }
   }
@@ -306,7 +314,7 @@ async function botSizes(maxEntries: number) {
       occurredAt: at,
       receivedAt: at,
     };
-    const batch: StreamRecord[] = [{ index: 0, shardId: SHARD_ID, sequenceNumber: seq(i + 1), event }];
+    const batch = onStream([event], i + 1);
     seen.add(batch);
     await updater.process(batch, async () => undefined);
     const profile = store.profiles.get('bot') as Profile;
