@@ -15,6 +15,7 @@ import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
 import { cfJobBenchmark } from './cf-job';
 import { consumerBenchmark } from './consumer';
 import { consumerDynamoBenchmark } from './consumer-dynamo';
+import { consumerLedgerBenchmark } from './consumer-ledger';
 import { freshnessBenchmark } from './freshness';
 import { ingestHttpBenchmark } from './ingest-http';
 import { kinesisEmulatorsBenchmark } from './kinesis-emulators';
@@ -26,6 +27,7 @@ import type { BenchContext, Benchmark } from './types';
 const BENCHMARKS: readonly Benchmark[] = [
   consumerBenchmark,
   consumerDynamoBenchmark,
+  consumerLedgerBenchmark,
   // Freshness before ingest: the ingest runs leave a consumer backlog that takes minutes to drain locally.
   freshnessBenchmark,
   ingestHttpBenchmark,

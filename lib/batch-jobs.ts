@@ -155,6 +155,7 @@ export class BatchJobs extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: PUBLISHED_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     } as const;
     const s = AttributeType.STRING;
     this.similaritiesTable = new Table(this, 'SimilaritiesTable', {

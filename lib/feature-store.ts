@@ -1,12 +1,14 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FailedBatches } from './failed-batches';
 import { RecoFunction } from './recostream-function';
 
 /** TTL attribute (epoch seconds) of both feature tables. */
@@ -27,10 +29,47 @@ export interface FeatureStoreProps {
    */
   readonly quarantinePrefix?: string;
   /**
-   * Customer-managed key that encrypts both tables and the dead-letter queue.
+   * Customer-managed key that encrypts the tables, the dead-letter queue and the failed-batches bucket.
    * @default - a new customer-managed key with yearly rotation
    */
   readonly encryptionKey?: IKey;
+  /**
+   * Retry horizon: a resend of an accepted event (same eventId) within this time after its `receivedAt` is
+   * applied once, however many events came in between (`DEDUP_HORIZON_MINUTES`). The profile's event
+   * ledger costs 16 bytes per event of the horizon (`ledgerMaxEntries` caps it). Whole minutes, 1 minute
+   * to 7 days.
+   * @default Duration.hours(24)
+   */
+  readonly dedupHorizon?: Duration;
+  /**
+   * Most events one profile's ledger keeps (`LEDGER_MAX_ENTRIES`, 16 bytes each). A user with more events
+   * within the horizon (a bot: 4,096 a day is one every 21 s around the clock) keeps exactly-once for the
+   * newest ones only; a resend of an older one is applied again.
+   * @default 4096
+   */
+  readonly ledgerMaxEntries?: number;
+  /**
+   * Retention of the events stream: watermarks older than this (and the horizon) are pruned from profiles
+   * and item rows, since no record at or below them can be delivered again.
+   * @default Duration.hours(24)
+   */
+  readonly streamRetention?: Duration;
+  /**
+   * How long the batches the event source mapping gives up on stay in the failed-batches bucket (>= 7 days).
+   * @default Duration.days(7)
+   */
+  readonly failedBatchRetention?: Duration;
+  /**
+   * Bucket for the failed-batches bucket's server access logs.
+   * @default - none (acknowledged)
+   */
+  readonly accessLogsBucket?: IBucket;
+  /**
+   * Reserved concurrency of the consumer: other functions cannot starve it, and it cannot starve them. It
+   * must be at least the number of open shards times `parallelizationFactor`, or shards wait their turn.
+   * @default 20
+   */
+  readonly reservedConcurrency?: number;
   /**
    * Billing mode of both tables. PROVISIONED uses the CDK default capacity (5 RCU / 5 WCU); tune it on the
    * exposed tables.
@@ -73,12 +112,12 @@ export interface FeatureStoreProps {
    */
   readonly bisectBatchOnError?: boolean;
   /**
-   * Retries of a failing batch before its records go to the dead-letter queue (0 to 10000).
+   * Retries of a failing batch before its records go to the failed-batches bucket (0 to 10000).
    * @default 10
    */
   readonly retryAttempts?: number;
   /**
-   * Records older than this go to the dead-letter queue unprocessed (60 s to 7 days).
+   * Records older than this go to the failed-batches bucket unprocessed (60 s to 7 days).
    * @default Duration.hours(6)
    */
   readonly maxRecordAge?: Duration;
@@ -104,15 +143,23 @@ export interface FeatureStoreProps {
 /**
  * The online feature store: `Profiles` (per user) and `ItemStats` (per item and time bucket) DynamoDB tables,
  * kept up to date by the consumer function from the events stream through a Kinesis event source mapping
- * with partial batch responses, bisect-on-error, bounded retries and an SQS dead-letter queue.
+ * with partial batch responses, bisect-on-error and bounded retries. Records that can never be applied
+ * (poison) go to an SQS dead-letter queue; batches the mapping gives up on go whole to an S3 bucket, from
+ * which `recostream dlq replay` re-publishes them.
  */
 export class FeatureStore extends Construct {
   /** Per-user profiles; partition key `userId`. */
   public readonly profilesTable: Table;
   /** Per-item statistics; partition key `itemId`, sort key `bucket`. */
   public readonly itemStatsTable: Table;
-  /** Records the consumer could not process (the mapping's on-failure destination and the handler's own). */
+  /** Per-shard progress of the consumer (where the mapping gave up on records); partition key `shardId`. */
+  public readonly progressTable: Table;
+  /** Records the consumer dead-lettered (unparseable, poison, refused by DynamoDB), with their reason. */
   public readonly deadLetterQueue: Queue;
+  /** The event source mapping's on-failure destination: whole batches it gave up on. */
+  public readonly failedBatchesBucket: IBucket;
+  /** Batches the mapping gave up on (objects written to the failed-batches bucket), per minute. */
+  public readonly failedBatchesMetric: IMetric;
   /** Reads the events stream and updates both tables. */
   public readonly consumerFunction: RecoFunction;
   /** Key that encrypts both tables and the dead-letter queue. */
@@ -127,6 +174,26 @@ export class FeatureStore extends Construct {
       'recentInteractionsLimit',
       props.recentInteractionsLimit ?? 50,
     );
+    const dedupHorizonMinutes = wholeMinutes(
+      'dedupHorizon',
+      props.dedupHorizon ?? Duration.hours(24),
+      1,
+      7 * 24 * 60,
+    );
+    const ledgerMaxEntries = positiveInteger('ledgerMaxEntries', props.ledgerMaxEntries ?? 4096);
+    if (ledgerMaxEntries > 10_000)
+      throw new Error(
+        `ledgerMaxEntries must be at most 10000 (160 KB of a 400 KB profile), got ${ledgerMaxEntries}`,
+      );
+    const reservedConcurrency = positiveInteger('reservedConcurrency', props.reservedConcurrency ?? 20);
+    const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
+    // A watermark can go once no record at or below it can arrive again (stream retention, maximum record
+    // age) and no replay within the horizon needs it; one hour of margin for arrival-time skew.
+    const watermarkRetentionSeconds =
+      Math.max(
+        Math.min((props.streamRetention ?? Duration.hours(24)).toSeconds(), maxRecordAge.toSeconds()),
+        dedupHorizonMinutes * 60,
+      ) + 3600;
     const parallelizationFactor = props.parallelizationFactor ?? 1;
     if (parallelizationFactor !== 1 && !props.allowParallelization) {
       throw new Error(
@@ -145,18 +212,24 @@ export class FeatureStore extends Construct {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: FEATURE_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     } as const;
 
     this.profilesTable = new Table(this, 'ProfilesTable', {
       ...tableDefaults,
+      timeToLiveAttribute: FEATURE_TTL_ATTRIBUTE,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
     });
     this.itemStatsTable = new Table(this, 'ItemStatsTable', {
       ...tableDefaults,
+      timeToLiveAttribute: FEATURE_TTL_ATTRIBUTE,
       partitionKey: { name: 'itemId', type: AttributeType.STRING },
       sortKey: { name: 'bucket', type: AttributeType.STRING },
+    });
+    this.progressTable = new Table(this, 'ConsumerProgressTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'shardId', type: AttributeType.STRING },
     });
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -164,29 +237,44 @@ export class FeatureStore extends Construct {
       encryptionMasterKey: this.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Dead letters outlive the stack: deleting it must not delete the only copy of those records.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const dlqReason =
-      'This queue is itself the dead-letter destination (the event source mapping on-failure target and ' +
-      'the consumer handler DLQ); records are inspected and replayed by an operator, not consumed.';
+      'This queue is itself the dead-letter destination of the consumer handler (poison records); records ' +
+      'are inspected and replayed by an operator, not consumed.';
     Validations.of(this.deadLetterQueue).acknowledge(
       { id: 'AwsSolutions-SQS3', reason: dlqReason },
       { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
     );
+
+    const failedBatches = new FailedBatches(this, 'FailedBatches', {
+      encryptionKey: this.key,
+      retention: props.failedBatchRetention,
+      accessLogsBucket: props.accessLogsBucket,
+    });
+    this.failedBatchesBucket = failedBatches.bucket;
+    this.failedBatchesMetric = failedBatches.metricBatchesWritten();
 
     this.consumerFunction = new RecoFunction(this, 'ConsumerFunction', {
       entry: 'lambdas/consumer/handler.ts',
       description: 'Events stream consumer: updates user profiles and item statistics',
       memorySize: 1024,
       timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: reservedConcurrency,
       environment: {
         AFFINITY_HALF_LIFE_DAYS: String(affinityHalfLifeDays),
         PROFILE_TTL_DAYS: String(profileTtlDays),
         ITEM_BUCKET_TTL_DAYS: String(itemBucketTtlDays),
         RECENT_INTERACTIONS_LIMIT: String(recentInteractionsLimit),
+        DEDUP_HORIZON_MINUTES: String(dedupHorizonMinutes),
+        LEDGER_MAX_ENTRIES: String(ledgerMaxEntries),
+        WATERMARK_RETENTION_SECONDS: String(watermarkRetentionSeconds),
       },
     })
       .bindTable(this.profilesTable, 'PROFILES_TABLE_NAME', 'readWrite')
       .bindTable(this.itemStatsTable, 'ITEM_STATS_TABLE_NAME', 'readWrite')
+      .bindTable(this.progressTable, 'CONSUMER_PROGRESS_TABLE_NAME', 'readWrite')
       .bindQueueSender(this.deadLetterQueue, 'DLQ_URL');
     if (props.quarantineBucket) {
       this.consumerFunction.bindBucketPrefixWriter(
@@ -204,13 +292,20 @@ export class FeatureStore extends Construct {
         bisectBatchOnError: props.bisectBatchOnError ?? true,
         reportBatchItemFailures: true,
         retryAttempts: props.retryAttempts ?? 10,
-        maxRecordAge: props.maxRecordAge ?? Duration.hours(6),
+        maxRecordAge,
         parallelizationFactor,
         startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
-        onFailure: new SqsDlq(this.deadLetterQueue),
+        onFailure: failedBatches.destination,
       }),
     );
   }
+}
+
+function wholeMinutes(name: string, value: Duration, min: number, max: number): number {
+  const minutes = value.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < min || minutes > max)
+    throw new Error(`${name} must be a whole number of minutes from ${min} to ${max}, got ${minutes}`);
+  return minutes;
 }
 
 function positive(name: string, value: number): number {

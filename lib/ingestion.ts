@@ -159,6 +159,7 @@ export class Ingestion extends Construct {
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
 
     this.authorizerFunction = new RecoFunction(this, 'AuthorizerFunction', {

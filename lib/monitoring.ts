@@ -77,6 +77,8 @@ export interface MonitoringProps {
   readonly stream: IStream;
   readonly consumerFunction: IFunction;
   readonly deadLetterQueue: IQueue;
+  /** Batches the consumer's event source mapping gave up on (S3 on-failure destination), when it has one. */
+  readonly failedBatches?: IMetric;
   /** Name of the Firehose delivery stream (stream -> lake). */
   readonly deliveryStreamName: string;
   /** Its buffer interval: the freshness alarm fires above a multiple of it. */
@@ -194,6 +196,15 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       description: 'Records the consumer could not process are waiting in the dead-letter queue',
     });
+    if (props.failedBatches) {
+      alarm('ConsumerGaveUpOnBatch', props.failedBatches, {
+        threshold: 0,
+        evaluationPeriods: 1,
+        description:
+          'The event source mapping gave up on a batch: it is in the failed-batches bucket, not yet applied ' +
+          '(docs/operations.md: npx recostream dlq replay)',
+      });
+    }
 
     // --- lake delivery ----------------------------------------------------------------------------------
     const firehose = (metricName: string, statistic: string) =>

@@ -65,6 +65,11 @@ export interface RecoFunctionProps {
    * @default - none
    */
   readonly copyIntoBundle?: readonly string[];
+  /**
+   * Reserved concurrency: a floor and a ceiling on this function's concurrent executions.
+   * @default - none (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -91,6 +96,7 @@ export class RecoFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
@@ -166,7 +172,7 @@ export class RecoFunction extends NodejsFunction {
         id: 'Serverless-LambdaDLQ',
         reason:
           'No function of this app is invoked asynchronously: API Gateway invokes synchronously and the ' +
-          'Kinesis event source mapping has its own on-failure SQS destination, so an async DLQ would never fire.',
+          'Kinesis event source mapping has its own on-failure S3 destination, so an async DLQ would never fire.',
       },
     );
   }

@@ -75,8 +75,10 @@ export class RecoStreamStack extends Stack {
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
       encryptionKey: key,
       stream: this.ingestion.stream,
+      streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
       quarantineBucket: this.lake.bucket,
       quarantinePrefix: this.lake.quarantinePrefix,
+      accessLogsBucket: this.lake.accessLogsBucket,
     });
     this.schemaRegistry = new EventSchemaRegistry(this, 'SchemaRegistry');
     this.dataLake = new DataLake(this, 'DataLake', {
@@ -144,6 +146,7 @@ export class RecoStreamStack extends Stack {
       stream: this.ingestion.stream,
       consumerFunction: this.featureStore.consumerFunction,
       deadLetterQueue: this.featureStore.deadLetterQueue,
+      failedBatches: this.featureStore.failedBatchesMetric,
       deliveryStreamName: this.dataLake.deliveryStream.ref,
       firehoseBufferInterval: firehoseBufferInterval(this.dataLake.deliveryStream),
       batchJobs: Object.entries(this.batchJobs.stateMachines).map(([name, stateMachine]) => ({
@@ -165,7 +168,11 @@ export class RecoStreamStack extends Stack {
       LakeBucketName: [this.lake.bucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
       DeadLetterQueueUrl: [
         this.featureStore.deadLetterQueue.queueUrl,
-        'Records the consumer could not process',
+        'Records the consumer dead-lettered (poison), with their reason',
+      ],
+      FailedBatchesBucketName: [
+        this.featureStore.failedBatchesBucket.bucketName,
+        'Batches the consumer gave up on (npx recostream dlq replay --bucket <name> --stream <EventsStreamName>)',
       ],
       GlueDatabaseName: [this.dataLake.database.ref, 'Glue database of the lake tables (events, quarantine)'],
       AthenaWorkGroupName: [this.dataLake.workGroup.ref, 'Athena workgroup to query the lake with'],

@@ -45,6 +45,7 @@ export class UserDeletion extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The audit trail outlives the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
 
     this.adminAuthorizerFunction = new RecoFunction(this, 'AdminAuthorizerFunction', {

@@ -23,7 +23,7 @@ import type {
 } from '../lambdas/consumer/feature-store-port';
 import { itemRowId } from '../lambdas/consumer/feature-store-port';
 import { FeatureUpdater, type StreamRecord, type UpdaterOptions } from '../lambdas/consumer/feature-updater';
-import { addDelta } from '../lambdas/consumer/item-stats';
+import { applyItemRowUpdate } from '../lambdas/consumer/item-row-update';
 import type { Profile } from '../lambdas/consumer/profile';
 import { type CanonicalEvent, CanonicalEventSchema, normalizeEvent } from '../lambdas/shared/events';
 
@@ -395,18 +395,9 @@ export class MemoryFeatureStore implements FeatureStorePort {
 
   async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
     const id = itemRowId(update.key);
-    const row = this.items.get(id);
-    const hasHwm = row !== undefined && Object.keys(row.hwm).length > 0;
-    if (update.rowHasHwm !== hasHwm || (hasHwm && row?.hwm[update.shardId] !== update.expectedHwm))
-      return false;
-    this.items.set(id, {
-      itemId: update.key.itemId,
-      bucket: update.key.bucket,
-      hwm: { ...(row?.hwm ?? {}), [update.shardId]: update.newHwm },
-      counts: addDelta(row?.counts ?? {}, update.delta),
-      category: update.category ?? row?.category,
-      lastEventAt: update.lastEventAt,
-    });
+    const next = applyItemRowUpdate(this.items.get(id), update);
+    if (!next) return false;
+    this.items.set(id, next);
     return true;
   }
 }

@@ -4,6 +4,7 @@
  *   recostream backfill --events <file.jsonl|file.json> [--local] [--dry-run] ...
  *   recostream query "<SQL>" | --named NAME [--format table|csv|json] [--athena ...]
  *   recostream quarantine replay [--local | --stream NAME --bucket NAME] [--dry-run]
+ *   recostream dlq replay [--local | --bucket NAME --stream NAME] [--dry-run]
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
  *
@@ -16,14 +17,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
@@ -48,6 +42,7 @@ import {
   writeRejectionReport,
 } from './backfill';
 import { costCommand } from './cost/command';
+import { dlqCommand } from './dlq-command';
 import { importCommand } from './import-command';
 import { jobsCommand, rollbackCommand } from './jobs-command';
 import {
@@ -61,6 +56,7 @@ import {
   openLocalLake,
   UnknownNamedQueryError,
 } from './lake-query';
+import { localKinesisClient } from './local-kinesis';
 import {
   DEFAULT_LEDGER_PREFIX,
   type EventValidator,
@@ -69,6 +65,10 @@ import {
   type ReplayStore,
   replayQuarantine,
 } from './quarantine-replay';
+import { S3ReplayStore } from './s3-replay-store';
+
+export { S3ReplayStore } from './s3-replay-store';
+
 import { LOCAL_REGION } from './template-topology';
 
 export interface CliIo {
@@ -112,6 +112,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   quarantine: {
     summary: 'Quarantined events: `quarantine replay` re-ingests those the current rules accept',
     run: quarantineCommand,
+  },
+  dlq: {
+    summary: 'Batches the stream consumer gave up on: `dlq replay` re-publishes them, applied exactly once',
+    run: (args, io) => dlqCommand(args, io),
   },
   jobs: {
     summary: 'Batch jobs: `jobs run cf|trending` runs one now, `jobs list cf` shows runs and their checks',
@@ -572,12 +576,7 @@ async function quarantineCommand(args: readonly string[], io: CliIo, deps: CliDe
       }
       if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
       streamName = values.stream ?? eventsStreamOf(runtime.streams ?? {});
-      kinesis = new KinesisClient({
-        endpoint: runtime.kinesisEndpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
-      });
+      kinesis = localKinesisClient(runtime.kinesisEndpoint);
     }
   } else {
     store = new S3ReplayStore(s3Client(), values.bucket as string);
@@ -642,51 +641,6 @@ function eventsStreamOf(streams: Readonly<Record<string, string>>): string {
       `cannot tell the events stream among ${entries.length} stream(s) in runtime.json: pass --stream NAME`,
     );
   return (matches[0] as [string, string])[1];
-}
-
-/** The replay store on S3: the lake bucket, with the same keys as the local lake folder. */
-export class S3ReplayStore implements ReplayStore {
-  readonly description: string;
-
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-  ) {
-    this.description = `s3://${bucket}`;
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys;
-  }
-
-  async get(key: string): Promise<string | undefined> {
-    try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.Body ? await out.Body.transformToString('utf-8') : '';
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
-  }
-
-  async put(key: string, body: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
-    );
-  }
 }
 
 function positiveInt(raw: string, name: string): number {

@@ -3,14 +3,21 @@
  * synthesised template: batch size and batching window, parallelization factor (lanes by
  * partition key), ReportBatchItemFailures (retry from the lowest failed sequence number), bisect on
  * function error, finite retries, maximum record age and an on-failure destination that receives
- * Lambda's own invocation record. Progress is checkpointed to disk after each batch, so a restart
- * resumes where it stopped; the consumer's watermarks make the possible replay harmless.
+ * Lambda's own invocation record (an SQS queue: the record; an S3 bucket: the record and the whole
+ * batch, under Lambda's key layout). Shards are read parents first (both parents of a merge), as Lambda
+ * does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
+ * consumer's watermarks make the possible replay harmless.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import {
+  type FailedBatchRecord,
+  type FailureCondition,
+  failedBatchKey,
+} from '../lambdas/shared/failed-batch';
 import { queueSinkFor } from '../lambdas/shared/queue-sink';
 import { listAllShards } from './kinesis-shards';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
@@ -21,6 +28,12 @@ export interface PollerOptions {
   readonly mapping: LocalEventSourceMapping;
   readonly stream: LocalStream;
   readonly onFailureQueue?: LocalQueue;
+  /** The local folder of an S3 on-failure destination (`<dataDir>/s3/<bucket>`). */
+  readonly onFailureBucketDir?: string;
+  /** Clock of the on-failure records (their timestamp and key). @default () => new Date() */
+  readonly now?: () => Date;
+  /** Waits between polls and retries (tests pass their own). @default timers, cut short by stop() */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly kinesis: KinesisClient;
   readonly invoke: Invoke;
   readonly checkpointDir: string;
@@ -104,7 +117,11 @@ export class EventSourceMappingPoller {
     for (const shard of shards) {
       const shardId = shard.ShardId as string;
       if (this.loops.has(shardId) || !this.running) continue;
-      this.loops.set(shardId, this.superviseShard(shardId, shard.ParentShardId));
+      // A merged shard has two parents (ParentShardId and AdjacentParentShardId): both come first.
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+        (id): id is string => id !== undefined,
+      );
+      this.loops.set(shardId, this.superviseShard(shardId, parents));
     }
   }
 
@@ -131,10 +148,10 @@ export class EventSourceMappingPoller {
   }
 
   /** Keeps a shard's poller alive: an unexpected error is logged and polling resumes from the checkpoint. */
-  private async superviseShard(shardId: string, parentShardId: string | undefined): Promise<void> {
+  private async superviseShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
     while (this.running) {
       try {
-        await this.pollShard(shardId, parentShardId);
+        await this.pollShard(shardId, parentShardIds);
         return;
       } catch (error) {
         this.options.log?.(`poller of ${shardId} failed, restarting: ${(error as Error).message}`);
@@ -143,13 +160,11 @@ export class EventSourceMappingPoller {
     }
   }
 
-  private async pollShard(shardId: string, parentShardId: string | undefined): Promise<void> {
-    // Lambda finishes a parent shard before it reads its children, so per-key order survives resharding.
+  private async pollShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
+    // Lambda finishes the parent shards before it reads a child, so per-key order survives resharding.
     while (
       this.running &&
-      parentShardId &&
-      this.loops.has(parentShardId) &&
-      !this.finishedShards.has(parentShardId)
+      parentShardIds.some((parent) => this.loops.has(parent) && !this.finishedShards.has(parent))
     ) {
       await this.sleep(500);
     }
@@ -326,7 +341,7 @@ export class EventSourceMappingPoller {
   private async sendToOnFailure(
     shardId: string,
     records: KinesisStreamRecord[],
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded',
+    condition: FailureCondition,
     attempts: number,
     message: string,
   ): Promise<void> {
@@ -336,34 +351,48 @@ export class EventSourceMappingPoller {
     this.options.log?.(
       `${records.length} records of ${shardId} sent to the on-failure destination (${condition}): ${message}`,
     );
-    if (!this.options.onFailureQueue) return;
-    // The same shape Lambda sends to an on-failure destination: batch metadata, not the records.
-    await queueSinkFor(this.options.onFailureQueue.url).sendAll([
-      {
-        requestContext: {
-          requestId: createHash('sha1').update(`${shardId}${first.kinesis.sequenceNumber}`).digest('hex'),
-          functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${this.options.mapping.functionId}`,
-          condition,
-          approximateInvokeCount: attempts,
-        },
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: message },
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        KinesisBatchInfo: {
-          shardId,
-          startSequenceNumber: first.kinesis.sequenceNumber,
-          endSequenceNumber: last.kinesis.sequenceNumber,
-          approximateArrivalOfFirstRecord: new Date(
-            first.kinesis.approximateArrivalTimestamp * 1000,
-          ).toISOString(),
-          approximateArrivalOfLastRecord: new Date(
-            last.kinesis.approximateArrivalTimestamp * 1000,
-          ).toISOString(),
-          batchSize: records.length,
-          streamArn: this.streamArn,
-        },
+    const at = this.options.now?.() ?? new Date();
+    // The shape Lambda sends to an on-failure destination: the invocation record with batch metadata.
+    const invocation: Omit<FailedBatchRecord, 'payload'> = {
+      requestContext: {
+        requestId: createHash('sha1').update(`${shardId}${first.kinesis.sequenceNumber}`).digest('hex'),
+        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${this.options.mapping.functionId}`,
+        condition,
+        approximateInvokeCount: attempts,
       },
-    ]);
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: message },
+      version: '1.0',
+      timestamp: at.toISOString(),
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: first.kinesis.sequenceNumber,
+        endSequenceNumber: last.kinesis.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(
+          first.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        approximateArrivalOfLastRecord: new Date(
+          last.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        batchSize: records.length,
+        streamArn: this.streamArn,
+      },
+    };
+    if (this.options.onFailureQueue)
+      await queueSinkFor(this.options.onFailureQueue.url).sendAll([invocation]);
+    if (this.options.onFailureBucketDir) {
+      // An S3 destination also gets the whole invocation payload, so the records themselves survive.
+      const record: FailedBatchRecord = { ...invocation, payload: JSON.stringify({ Records: records }) };
+      const key = failedBatchKey(this.mappingUuid, shardId, at, randomUUID());
+      const path = join(this.options.onFailureBucketDir, ...key.split('/'));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify(record));
+    }
+  }
+
+  /** A stable UUID-shaped id for the mapping (Lambda's is random; ours derives from the logical id). */
+  private get mappingUuid(): string {
+    const hex = createHash('sha1').update(this.options.mapping.logicalId).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   }
 
   private toLambdaRecord(
@@ -395,6 +424,6 @@ export class EventSourceMappingPoller {
   }
 
   private sleep(ms: number): Promise<void> {
-    return this.sleeper.sleep(ms);
+    return this.options.sleep ? this.options.sleep(ms) : this.sleeper.sleep(ms);
   }
 }

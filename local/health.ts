@@ -4,9 +4,11 @@
  * JSON shape the local console draws. Times are epoch-free: ages and durations in milliseconds.
  * Fields a part of the system does not have yet (e.g. no batch jobs) are empty arrays or undefined.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FAILED_BATCH_KEY_PREFIX } from '../lambdas/shared/failed-batch';
+import { dlqLedgerKey } from './dlq-replay';
 import type { PollerStats } from './esm-poller';
 import type { DeliveryStats } from './lake-delivery';
 
@@ -25,7 +27,10 @@ export interface LocalHealth {
   readonly consumers: readonly ConsumerHealth[];
   /** One entry per Firehose delivery stream (stream -> lake). */
   readonly lakeDelivery: readonly LakeDeliveryHealth[];
-  /** Dead-letter / on-failure queues: messages waiting (the DLQ-not-empty alarm). */
+  /**
+   * Dead-letter queues and on-failure destinations: messages waiting (the DLQ-not-empty alarm); a failed
+   * batch not yet replayed counts as one.
+   */
   readonly deadLetterQueues: readonly QueueHealth[];
   /** Rejected events kept in the lake bucket under quarantine/. */
   readonly quarantine: QuarantineHealth;
@@ -168,6 +173,8 @@ export interface HealthSources {
   readonly deliveries: readonly DeliveryStats[];
   /** file:// URLs of the dead-letter queues, by name. */
   readonly queues: readonly { name: string; url: string }[];
+  /** Local folders of S3 on-failure destinations (failed batches), by bucket name. */
+  readonly failedBatches?: readonly { name: string; dir: string }[];
   /** `<dataDir>/lake` (the lake bucket's folder); undefined when the app has no lake. */
   readonly lakeDir?: string;
   readonly quarantinePrefix?: string;
@@ -219,7 +226,14 @@ export function computeHealth(sources: HealthSources): LocalHealth {
         bufferedRecords: d.bufferedRecords,
       };
     }),
-    deadLetterQueues: sources.queues.map((q) => ({ queue: q.name, messages: countQueueMessages(q.url) })),
+    deadLetterQueues: [
+      ...sources.queues.map((q) => ({ queue: q.name, messages: countQueueMessages(q.url) })),
+      // A failed batch waiting for `dlq replay` counts as one message, as in an SQS destination.
+      ...(sources.failedBatches ?? []).map((b) => ({
+        queue: b.name,
+        messages: countUnreplayedBatches(b.dir),
+      })),
+    ],
     quarantine: quarantineHealth(sources.lakeDir, sources.quarantinePrefix ?? 'quarantine/'),
     lake: lakeFilesHealth(sources.lakeDir, sources.eventsPrefix ?? 'events/'),
     canary: sources.canary,
@@ -245,6 +259,16 @@ export function countQueueMessages(fileUrl: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Failed-batch objects in a bucket folder that `dlq replay` has no ledger for yet. */
+export function countUnreplayedBatches(bucketDir: string): number {
+  let count = 0;
+  for (const file of walk(join(bucketDir, FAILED_BATCH_KEY_PREFIX))) {
+    const key = relative(bucketDir, file.path).split(sep).join('/');
+    if (!existsSync(join(bucketDir, ...dlqLedgerKey(key).split('/')))) count++;
+  }
+  return count;
 }
 
 function quarantineHealth(lakeDir: string | undefined, prefix: string): QuarantineHealth {

@@ -182,13 +182,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(() => host.close());
     const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
 
+    const bucketDir = (bucketId: string) => {
+      const bucket = topology.buckets.get(bucketId);
+      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
+      // The same folder FileObjectStore (RECOSTREAM_LOCAL_S3_DIR) uses for the bucket.
+      return join(dataDir, 's3', bucket.name);
+    };
     const pollers = topology.eventSourceMappings.map((mapping) => {
       const stream = topology.streams.get(mapping.streamId);
       if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
+      const onFailure = mapping.onFailure;
       return new EventSourceMappingPoller({
         mapping,
         stream,
-        onFailureQueue: mapping.onFailureQueueId ? topology.queues.get(mapping.onFailureQueueId) : undefined,
+        onFailureQueue:
+          onFailure && 'queueId' in onFailure ? topology.queues.get(onFailure.queueId) : undefined,
+        onFailureBucketDir: onFailure && 'bucketId' in onFailure ? bucketDir(onFailure.bucketId) : undefined,
         kinesis,
         invoke,
         checkpointDir: join(dataDir, 'checkpoints'),
@@ -199,13 +208,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await poller.start();
       stoppers.push(() => poller.stop());
     }
-
-    const bucketDir = (bucketId: string) => {
-      const bucket = topology.buckets.get(bucketId);
-      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
-      // The same folder FileObjectStore (RECOSTREAM_LOCAL_S3_DIR) uses for the bucket.
-      return join(dataDir, 's3', bucket.name);
-    };
+    const failedBatchDirs = topology.eventSourceMappings.flatMap(({ onFailure }) =>
+      onFailure && 'bucketId' in onFailure
+        ? [{ name: onFailure.bucketId, dir: bucketDir(onFailure.bucketId) }]
+        : [],
+    );
     const lakeBucket = lakeBucketId(topology);
     const lakeDir = lakeBucket ? linkLakeDir(dataDir, bucketDir(lakeBucket), log) : undefined;
     const lakeDeliveries = [...topology.deliveryStreams.values()].map((delivery) => {
@@ -338,6 +345,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           })),
           deliveries: lakeDeliveries.map((loop) => loop.snapshot()),
           queues: [...topology.queues.values()].map((q) => ({ name: q.logicalId, url: q.url })),
+          failedBatches: failedBatchDirs,
           lakeDir,
           canary: canary?.last(),
           jobs: jobs?.runner.snapshot(),
@@ -357,6 +365,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           dynamoEndpoint: dynamoEmulator.endpoint,
           streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
           lakeDir,
+          // `npx recostream dlq replay --local` reads the consumer's failed batches here.
+          failedBatchesDir: failedBatchDirs[0]?.dir,
           tables: Object.fromEntries(
             ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
               fragment,

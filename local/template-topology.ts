@@ -117,7 +117,7 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
         'ReportBatchItemFailures',
       ),
       startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST' | undefined) ?? 'LATEST',
-      onFailureQueueId: onFailure ? resolver.referencedLogicalId(onFailure, 'AWS::SQS::Queue') : undefined,
+      onFailure: onFailure ? onFailureOf(resolver, onFailure) : undefined,
     });
   }
 
@@ -133,6 +133,13 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     deliveryStreams: deliveryStreamsOf(resources, resolver),
     ...schedulesOf(resources, resolver),
   };
+}
+
+/** An event source mapping's on-failure destination: an SQS queue or an S3 bucket. */
+function onFailureOf(resolver: IntrinsicResolver, destination: Json): LocalEventSourceMapping['onFailure'] {
+  const bucketId = resolver.logicalIdOfType(destination, 'AWS::S3::Bucket');
+  if (bucketId) return { bucketId };
+  return { queueId: resolver.referencedLogicalId(destination, 'AWS::SQS::Queue') };
 }
 
 /** State machines (with the batch job they run) and the EventBridge Scheduler schedules that start them. */
@@ -331,6 +338,12 @@ class IntrinsicResolver {
       default:
         throw new Error(`Local runtime cannot resolve ${JSON.stringify(value).slice(0, 200)}`);
     }
+  }
+
+  /** The logical id `value` references when it is a resource of `type`, else undefined. */
+  logicalIdOfType(value: Json | undefined, type: string): string | undefined {
+    const id = this.logicalIdIn(value);
+    return id && this.resources[id]?.Type === type ? id : undefined;
   }
 
   referencedLogicalId(value: Json | undefined, type: string): string {

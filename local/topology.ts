@@ -70,7 +70,8 @@ export interface LocalEventSourceMapping {
   readonly parallelizationFactor: number;
   readonly reportBatchItemFailures: boolean;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
-  readonly onFailureQueueId?: string;
+  /** The on-failure destination: an SQS queue (batch metadata) or an S3 bucket (the whole batch). */
+  readonly onFailure?: { readonly queueId: string } | { readonly bucketId: string };
 }
 
 /**

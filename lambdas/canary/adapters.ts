@@ -4,6 +4,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { basicAuthorizationFor } from '../authorizer/write-keys';
+import { LEDGER_ATTRIBUTE, ledgerHasEvent } from '../shared/event-ledger';
 import { answerReflectsView, type CanaryEvent } from './freshness';
 
 /** `base` joined with a relative path, whether or not the base URL ends in `/` (stage URLs do). */
@@ -31,7 +32,7 @@ export function httpIngestSender(
   };
 }
 
-/** Consistent read of the profile's `seen` list (eventId, sequence number pairs). */
+/** Consistent read of the profile's event ledger (lambdas/shared/event-ledger.ts): was the event applied? */
 export function dynamoProfileCheck(
   client: DynamoDBDocumentClient,
   profilesTable: string,
@@ -41,12 +42,12 @@ export function dynamoProfileCheck(
       new GetCommand({
         TableName: profilesTable,
         Key: { userId },
-        ProjectionExpression: 'seen',
+        ProjectionExpression: LEDGER_ATTRIBUTE,
         ConsistentRead: true,
       }),
     );
-    const seen = (out.Item?.seen ?? []) as ReadonlyArray<readonly [string, string]>;
-    return seen.some(([id]) => id === eventId);
+    const ledger = out.Item?.[LEDGER_ATTRIBUTE];
+    return ledger instanceof Uint8Array && ledgerHasEvent(ledger, eventId);
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The freshness canary's measurement, with no AWS in it: send one marked event through the public
- * ingest API, then poll until the profile shows it (its eventId in the profile's `seen` list) and, when
+ * ingest API, then poll until the profile shows it (its eventId in the profile's event ledger) and, when
  * the recommendation API is checked, until its answer for the canary user reflects the view. The clock
  * starts when the request is sent, so the figures are what a client experiences end to end.
  *

@@ -16,13 +16,17 @@ import { type CanonicalEvent, CanonicalEventSchema } from '../shared/events';
 import type { ObjectStore } from '../shared/object-store';
 import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
+import { replayOriginsOf } from '../shared/replay-origin';
 import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
 
 export type DeadLetterCode = 'invalid_record' | 'poison_record';
 
 export interface DeadLetterMessage {
   readonly source: 'stream-consumer';
-  /** `invalid_record`: not a canonical event; `poison_record`: the domain code threw on it. */
+  /**
+   * `invalid_record`: not a canonical event; `poison_record`: the domain code threw on it, or the feature
+   * store refused the write it needed (DynamoDB ValidationException).
+   */
   readonly code: DeadLetterCode;
   readonly reason: string;
   readonly shardId: string;
@@ -89,10 +93,13 @@ export class BatchConsumer {
     results.forEach(([status, result], index) => {
       const record = records[index] as KinesisStreamRecord;
       if (status === 'success') {
+        const origins = replayOriginsOf(record.kinesis.partitionKey);
         valid.push({
           index,
           shardId: shardIdOf(record),
           sequenceNumber: record.kinesis.sequenceNumber,
+          arrivedAt: Math.floor(record.kinesis.approximateArrivalTimestamp),
+          ...(origins ? { origins } : {}),
           event: result as CanonicalEvent,
         });
       } else {
@@ -103,9 +110,12 @@ export class BatchConsumer {
       }
     });
 
+    // The updater may call this more than once (poison found while folding, then writes the store
+    // refused); the unparseable records go with the first call.
+    let pendingUnparseable: readonly DeadLetterMessage[] = unparseable;
     const deadLetter = async (poison: readonly PoisonRecord[]) => {
       const messages = [
-        ...unparseable,
+        ...pendingUnparseable,
         ...poison.map((p) =>
           this.deadLetter(records[p.index] as KinesisStreamRecord, 'poison_record', p.reason),
         ),
@@ -116,12 +126,13 @@ export class BatchConsumer {
         reasons: messages.map((m) => m.reason),
       });
       await this.deadLetters.sendAll(messages);
+      pendingUnparseable = [];
       await this.quarantineAll(messages);
     };
 
     // Unparseable records go to the dead-letter queue first, even when nothing else is valid.
-    const outcome = await this.updater.process(valid, async (poison) => deadLetter(poison));
-    if (outcome.poison.length === 0 && unparseable.length > 0) await deadLetter([]);
+    const outcome = await this.updater.process(valid, deadLetter);
+    if (pendingUnparseable.length > 0) await deadLetter([]);
 
     const failedFrom = outcome.failedFromIndex;
     if (failedFrom !== undefined) {

@@ -22,17 +22,21 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-/** Retries a call that throws, with exponential backoff and full jitter; rethrows the last error. */
+/**
+ * Retries a call that throws, with exponential backoff and full jitter; rethrows the last error, or at
+ * once an error `isRetryable` says no retry can help.
+ */
 export async function withRetries<R>(
   policy: RetryPolicy,
   fn: () => Promise<R>,
   onRetry?: (error: unknown) => void,
+  isRetryable: (error: unknown) => boolean = () => true,
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= policy.attempts) throw error;
+      if (attempt >= policy.attempts || !isRetryable(error)) throw error;
       onRetry?.(error);
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));

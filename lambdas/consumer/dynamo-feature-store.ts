@@ -6,18 +6,23 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
-import { itemRowId } from './feature-store-port';
+import { DedupLedger } from './dedup-ledger';
+import type { FeatureStorePort, GapWindow, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
+import { InvalidWriteError, itemRowId } from './feature-store-port';
 import { COUNTERS, type CounterDelta } from './item-stats';
 import type { Profile } from './profile';
 
 const BATCH_GET_LIMIT = 100;
+/** Item-row attribute of one shard's gap windows: `gaps#<shardId>`. */
+const GAPS_PREFIX = 'gaps#';
 
 export interface DynamoFeatureStoreOptions {
   readonly profilesTable: string;
   readonly itemStatsTable: string;
   /** Counts requests, for metrics and the write-amplification benchmark. */
   readonly onRequest?: (kind: 'read' | 'write') => void;
+  /** Sees every profile written (the benchmark measures their size). */
+  readonly onProfileWrite?: (profile: Profile) => void;
 }
 
 export class DynamoFeatureStore implements FeatureStorePort {
@@ -31,11 +36,12 @@ export class DynamoFeatureStore implements FeatureStorePort {
       this.options.profilesTable,
       userIds.map((userId) => ({ userId })),
     );
-    return new Map(items.map((item) => [item.userId as string, item as unknown as Profile]));
+    return new Map(items.map((item) => [item.userId as string, profileFromItem(item)]));
   }
 
   async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
     this.options.onRequest?.('write');
+    this.options.onProfileWrite?.(profile);
     try {
       await this.client.send(
         new PutCommand({
@@ -48,7 +54,7 @@ export class DynamoFeatureStore implements FeatureStorePort {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      throw refusedOr(error, `profile ${profile.userId}`);
     }
   }
 
@@ -62,10 +68,14 @@ export class DynamoFeatureStore implements FeatureStorePort {
       const counts: CounterDelta = {};
       for (const counter of COUNTERS)
         if (typeof item[counter] === 'number') counts[counter] = item[counter] as number;
+      const gaps: Record<string, readonly GapWindow[]> = {};
+      for (const [name, value] of Object.entries(item))
+        if (name.startsWith(GAPS_PREFIX)) gaps[name.slice(GAPS_PREFIX.length)] = value as GapWindow[];
       const row: ItemRow = {
         itemId: item.itemId as string,
         bucket: item.bucket as string,
         hwm: (item.hwm as Record<string, string> | undefined) ?? {},
+        ...(Object.keys(gaps).length > 0 ? { gaps } : {}),
         counts,
         category: item.category as string | undefined,
         lastEventAt: item.lastEventAt as string | undefined,
@@ -81,6 +91,8 @@ export class DynamoFeatureStore implements FeatureStorePort {
     const values: Record<string, unknown> = { ':last': update.lastEventAt };
     const sets: string[] = ['#last = :last'];
     const adds: string[] = [];
+    const removes: string[] = [];
+    const conditions: string[] = [];
 
     if (update.rowHasHwm) {
       names['#shard'] = update.shardId;
@@ -109,12 +121,24 @@ export class DynamoFeatureStore implements FeatureStorePort {
         adds.push(`#${counter} :${counter}`);
       }
     }
+    // A shard's gap windows are a top-level attribute, so each shard's invocation sets its own without a race.
+    if (update.gaps) {
+      names['#gaps'] = `${GAPS_PREFIX}${update.shardId}`;
+      values[':gaps'] = update.gaps;
+      sets.push('#gaps = :gaps');
+    }
+    (update.dropShards ?? []).forEach((drop, i) => {
+      names[`#d${i}`] = drop.shardId;
+      names[`#dg${i}`] = `${GAPS_PREFIX}${drop.shardId}`;
+      values[`:d${i}`] = drop.expected;
+      removes.push(`#hwm.#d${i}`, `#dg${i}`);
+      conditions.push(`#hwm.#d${i} = :d${i}`);
+    });
 
-    let condition: string;
-    if (!update.rowHasHwm) condition = 'attribute_not_exists(#hwm)';
-    else if (update.expectedHwm === undefined) condition = 'attribute_not_exists(#hwm.#shard)';
+    if (!update.rowHasHwm) conditions.unshift('attribute_not_exists(#hwm)');
+    else if (update.expectedHwm === undefined) conditions.unshift('attribute_not_exists(#hwm.#shard)');
     else {
-      condition = '#hwm.#shard = :expected';
+      conditions.unshift('#hwm.#shard = :expected');
       values[':expected'] = update.expectedHwm;
     }
 
@@ -124,8 +148,14 @@ export class DynamoFeatureStore implements FeatureStorePort {
         new UpdateCommand({
           TableName: this.options.itemStatsTable,
           Key: { itemId: update.key.itemId, bucket: update.key.bucket },
-          UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-          ConditionExpression: condition,
+          UpdateExpression: [
+            `SET ${sets.join(', ')}`,
+            adds.length ? `ADD ${adds.join(', ')}` : '',
+            removes.length ? `REMOVE ${removes.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -133,7 +163,7 @@ export class DynamoFeatureStore implements FeatureStorePort {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      throw refusedOr(error, `item row ${update.key.itemId} ${update.key.bucket}`);
     }
   }
 
@@ -161,4 +191,26 @@ export class DynamoFeatureStore implements FeatureStorePort {
     }
     return out;
   }
+}
+
+/**
+ * A stored profile. Profiles written before the event ledger carry `seen` ([eventId, sequence] pairs)
+ * instead: it becomes the ledger, dated by the profile's last event, and is dropped at the next write.
+ */
+function profileFromItem(item: Record<string, unknown>): Profile {
+  const { seen, ...rest } = item;
+  const profile = rest as unknown as Profile;
+  if (!Array.isArray(seen) || profile.ledger !== undefined) return profile;
+  const datedAt = Date.parse(profile.lastReceivedAt ?? profile.lastEventAt ?? '');
+  const ledger = DedupLedger.fromLegacySeen(
+    seen as Array<[string, string]>,
+    Number.isFinite(datedAt) ? Math.floor(datedAt / 60_000) : 0,
+  ).encode({ horizonMinutes: Number.POSITIVE_INFINITY, maxEntries: Number.POSITIVE_INFINITY });
+  return { ...profile, ...(ledger ? { ledger } : {}) };
+}
+
+/** DynamoDB's ValidationException (item too large, key too long, ...) is final: retrying cannot help. */
+function refusedOr(error: unknown, what: string): unknown {
+  if ((error as { name?: unknown } | undefined)?.name !== 'ValidationException') return error;
+  return new InvalidWriteError(`${what}: ${(error as Error).message}`, { cause: error });
 }

@@ -1,6 +1,7 @@
 /**
  * What the consumer needs from the feature store, independent of DynamoDB. Conditional writes
- * report a lost race as `false`; any thrown error is treated as transient and retried.
+ * report a lost race as `false`; a write the store refuses for good throws InvalidWriteError (the
+ * records concerned are dead-lettered); any other thrown error is treated as transient and retried.
  */
 import type { CounterDelta } from './item-stats';
 import type { Profile } from './profile';
@@ -11,8 +12,18 @@ export interface ItemRowKey {
   readonly bucket: string;
 }
 
+/**
+ * Sequence numbers of a shard, `lo < s < hi` (`lo` '' for no lower bound), whose records never reached
+ * this row although the watermark has passed them: they were given up (the event source mapping's
+ * on-failure destination). Written the first time the row moves past such a gap; `at` in epoch seconds.
+ */
+export type GapWindow = readonly [lo: string, hi: string, at: number];
+
 export interface ItemRow extends ItemRowKey {
+  /** Per shard: `<sequence>@<arrival epoch s>` of the last record applied (sequence.ts). */
   readonly hwm: Readonly<Record<string, string>>;
+  /** Per shard: its gap windows. */
+  readonly gaps?: Readonly<Record<string, readonly GapWindow[]>>;
   readonly counts: CounterDelta;
   readonly category?: string;
   readonly lastEventAt?: string;
@@ -31,6 +42,24 @@ export interface ItemRowUpdate {
   readonly lastEventAt: string;
   readonly conversionRate?: number;
   readonly expiresAt?: number;
+  /** Replaces this shard's gap windows (absent: unchanged). */
+  readonly gaps?: readonly GapWindow[];
+  /**
+   * Other shards whose watermark has expired (closed, or past the retention): their entries are removed,
+   * each only if still at the value read.
+   */
+  readonly dropShards?: ReadonlyArray<{ readonly shardId: string; readonly expected: string }>;
+}
+
+/**
+ * A write the store refuses whatever the retries (DynamoDB ValidationException: an item over 400 KB, a
+ * key too long, ...). The consumer dead-letters the records concerned instead of retrying the shard.
+ */
+export class InvalidWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidWriteError';
+  }
 }
 
 export interface FeatureStorePort {

@@ -2,56 +2,35 @@
  * Applies one Kinesis batch (records of a single shard, in sequence order) to the feature store
  * with exactly-once effect. The design, also explained in the README:
  *
- * - Profiles: each user's events are folded in memory and written once with a conditional put on
- *   the profile version. The profile remembers, per shard, the highest sequence number applied
- *   (`hwm`), so a replayed record is skipped, and the last few hundred eventIds with the sequence
- *   number that carried them (`seen`), so a producer duplicate (same eventId, new record) is skipped.
- * - Item rows: a record counts for items unless it is a producer duplicate. Each row keeps its own
- *   per-shard watermark; a row's delta only sums records above it, and the ADD is conditional on
- *   the watermark it was computed against. A crash between the profile write and the item writes
- *   is therefore harmless: the retry skips the profile (watermark) and applies the items once.
+ * - Profiles: each user's events are folded in memory (user-fold.ts) and written once with a conditional
+ *   put on the profile version. The profile remembers, per shard, the highest sequence number applied
+ *   (`hwm`), so a redelivered record is skipped, and in its event ledger every event applied during the
+ *   retry horizon with the record that carried it, so a producer duplicate (same eventId, new record) is
+ *   skipped however many events came in between.
+ * - Item rows (item-updates.ts): a record counts for items unless it is a producer duplicate. Each row
+ *   keeps its own per-shard watermark; a row's delta only sums records above it, and the ADD is
+ *   conditional on the watermark it was computed against. A crash between the profile write and the item
+ *   writes is therefore harmless: the retry skips the profile (watermark) and applies the items once.
  * - When a write fails for good, every record from the first affected one on is reported as failed
  *   and redelivered; nothing at or after that record is allowed to move an item watermark, so the
- *   redelivery applies exactly what is missing.
+ *   redelivery applies exactly what is missing. A write DynamoDB refuses (InvalidWriteError) is not
+ *   retried: the records concerned are dead-lettered and the shard moves on.
+ * - Records the event source mapping gives up on (after its retries) are re-published by `dlq replay`
+ *   with their origins; shard-progress.ts records where the mapping skipped records, so item rows know
+ *   which of them they never saw, and a replay applies exactly what none of its origins did.
  */
-import type { CanonicalEvent } from '../shared/events';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
-import type { FeatureStorePort, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
-import { itemRowId } from './feature-store-port';
-import {
-  addDelta,
-  type CounterDelta,
-  contributionsOf,
-  conversionRate,
-  hourBucket,
-  TOTAL_BUCKET,
-} from './item-stats';
-import {
-  applyEventToDraft,
-  draftProfile,
-  emptyProfile,
-  finishProfile,
-  type Profile,
-  type ProfileLimits,
-  profileKeyOf,
-} from './profile';
-import { isAtOrBelow, maxSequence } from './sequence';
+import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
+import { itemContributions, itemUpdateFor } from './item-updates';
+import { emptyProfile, type Profile, type ProfileLimits, profileKeyOf } from './profile';
+import { type ShardGap, type ShardProgress, type ShardProgressPort, startProgress } from './shard-progress';
+import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
+import { errorMessage, type FoldOptions, foldUser, type UserFold } from './user-fold';
 
-export interface StreamRecord {
-  /** Position in the Lambda batch. */
-  readonly index: number;
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  readonly event: CanonicalEvent;
-}
+export type { PoisonRecord, StreamRecord } from './stream-record';
 
-export interface PoisonRecord {
-  readonly index: number;
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  readonly reason: string;
-  readonly event: CanonicalEvent;
-}
+/** Watermarks are kept at least a week after their record arrived (Kinesis retention is 1 to 365 days). */
+export const DEFAULT_WATERMARK_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export interface UpdaterOptions {
   readonly limits: ProfileLimits;
@@ -60,6 +39,12 @@ export interface UpdaterOptions {
   readonly retry: RetryPolicy;
   /** Attempts when a conditional write loses a race (re-read, recompute, write again). */
   readonly conflictAttempts: number;
+  /**
+   * A shard watermark set by a record that arrived longer ago than this is dropped: no record at or below
+   * it can be delivered again (stream retention, maximum record age) or replayed within the horizon.
+   * @default DEFAULT_WATERMARK_RETENTION_SECONDS
+   */
+  readonly watermarkRetentionSeconds?: number;
 }
 
 export interface BatchOutcome {
@@ -73,154 +58,61 @@ export interface BatchOutcome {
   readonly poison: readonly PoisonRecord[];
   readonly profileWrites: number;
   readonly itemWrites: number;
+  /** Writes of the shard's progress (start and end of the invocation). */
+  readonly progressWrites: number;
   readonly conflicts: number;
   readonly retries: number;
 }
 
-interface UserFold {
-  readonly profile: Profile;
-  readonly changed: boolean;
-  /** Records that count for item statistics (not producer duplicates). */
-  readonly countable: readonly StreamRecord[];
-  readonly applied: number;
-  readonly replays: number;
-  readonly duplicates: number;
-  readonly poison: readonly PoisonRecord[];
+interface Counters {
+  profileWrites: number;
+  itemWrites: number;
+  progressWrites: number;
+  conflicts: number;
+  retries: number;
 }
 
-/**
- * Folds a user's records (in sequence order) into their stored profile. Pure; a record that makes
- * the domain code throw is returned as poison and skipped, but still moves the watermark so it is
- * never retried.
- */
-export function foldUser(stored: Profile, records: readonly StreamRecord[], limits: ProfileLimits): UserFold {
-  const draft = draftProfile(stored);
-  const hwm: Record<string, string> = { ...stored.hwm };
-  const seen = new Map(stored.seen);
-  const countable: StreamRecord[] = [];
-  const poison: PoisonRecord[] = [];
-  let applied = 0;
-  let replays = 0;
-  let duplicates = 0;
-
-  for (const record of records) {
-    const firstSequence = seen.get(record.event.eventId);
-    if (isAtOrBelow(record.sequenceNumber, hwm[record.shardId])) {
-      replays++;
-      // Replayed record: it counts for items only if it was the first carrier of its eventId
-      // (or has fallen out of the bounded window, in which case the item watermark decides).
-      if (firstSequence === undefined || firstSequence === record.sequenceNumber) countable.push(record);
-      continue;
-    }
-    hwm[record.shardId] = record.sequenceNumber;
-    if (firstSequence !== undefined && firstSequence !== record.sequenceNumber) {
-      duplicates++;
-      continue;
-    }
-    try {
-      applyEventToDraft(draft, record.event, limits);
-    } catch (error) {
-      poison.push({ ...recordRef(record), reason: `profile update failed: ${errorMessage(error)}` });
-      // Remembered with a marker so a replay of this record does not count it for items either.
-      seen.set(record.event.eventId, `!${record.sequenceNumber}`);
-      continue;
-    }
-    seen.delete(record.event.eventId);
-    seen.set(record.event.eventId, record.sequenceNumber);
-    countable.push(record);
-    applied++;
-  }
-
-  const changed = applied + duplicates + poison.length > 0;
-  return {
-    profile: changed
-      ? { ...finishProfile(draft, limits), hwm, seen: [...seen.entries()].slice(-limits.seenEventIds) }
-      : stored,
-    changed,
-    countable,
-    applied,
-    replays,
-    duplicates,
-    poison,
-  };
-}
-
-interface ItemAccumulator {
-  key: ItemRowKey;
-  contributions: Array<{ record: StreamRecord; delta: CounterDelta; category?: string }>;
-}
-
-/** Groups the item contributions of countable records by row (all-time and hourly). */
-export function itemContributions(records: readonly StreamRecord[]): Map<string, ItemAccumulator> {
-  const rows = new Map<string, ItemAccumulator>();
-  for (const record of records) {
-    for (const contribution of contributionsOf(record.event)) {
-      for (const bucket of [TOTAL_BUCKET, hourBucket(record.event.occurredAt)]) {
-        const id = `${contribution.itemId}\u0000${bucket}`;
-        let row = rows.get(id);
-        if (!row) {
-          row = { key: { itemId: contribution.itemId, bucket }, contributions: [] };
-          rows.set(id, row);
-        }
-        row.contributions.push({ record, delta: contribution.delta, category: contribution.category });
-      }
-    }
-  }
-  return rows;
-}
-
-/** The update that brings a row up to date with the contributions above its shard watermark. */
-export function itemUpdateFor(
-  accumulator: ItemAccumulator,
-  row: ItemRow | undefined,
-  shardId: string,
-  itemBucketTtlSeconds: number,
-): ItemRowUpdate | undefined {
-  const expectedHwm = row?.hwm[shardId];
-  let delta: CounterDelta = {};
-  let newHwm: string | undefined;
-  let category: string | undefined;
-  let lastEventAt = row?.lastEventAt ?? '';
-  for (const contribution of accumulator.contributions) {
-    if (isAtOrBelow(contribution.record.sequenceNumber, expectedHwm)) continue;
-    delta = addDelta(delta, contribution.delta);
-    newHwm = maxSequence(newHwm, contribution.record.sequenceNumber);
-    category = contribution.category ?? category;
-    if (contribution.record.event.occurredAt > lastEventAt)
-      lastEventAt = contribution.record.event.occurredAt;
-  }
-  if (newHwm === undefined) return undefined;
-  const isTotal = accumulator.key.bucket === TOTAL_BUCKET;
-  const hourStartSeconds = isTotal ? 0 : Date.parse(`${accumulator.key.bucket.slice(2)}:00:00.000Z`) / 1000;
-  return {
-    key: accumulator.key,
-    shardId,
-    expectedHwm,
-    rowHasHwm: row !== undefined && Object.keys(row.hwm).length > 0,
-    newHwm,
-    delta,
-    category: category ?? row?.category,
-    lastEventAt,
-    conversionRate: isTotal ? conversionRate(addDelta(row?.counts ?? {}, delta)) : undefined,
-    expiresAt: isTotal ? undefined : hourStartSeconds + itemBucketTtlSeconds,
-  };
-}
+const notRefused = (error: unknown) => !(error instanceof InvalidWriteError);
 
 export class FeatureUpdater {
   constructor(
     private readonly store: FeatureStorePort,
     private readonly options: UpdaterOptions,
+    /** Where give-ups are detected; without it (backfills) a replay's origin is judged by watermarks alone. */
+    private readonly progress?: ShardProgressPort,
   ) {}
 
+  private get foldOptions(): FoldOptions {
+    return {
+      limits: this.options.limits,
+      watermarkRetentionSeconds: this.watermarkRetentionSeconds,
+    };
+  }
+
+  private get watermarkRetentionSeconds(): number {
+    return this.options.watermarkRetentionSeconds ?? DEFAULT_WATERMARK_RETENTION_SECONDS;
+  }
+
+  private get horizonSeconds(): number {
+    return this.options.limits.dedupHorizonMinutes * 60;
+  }
+
   /**
-   * Applies a batch. `deadLetter` receives poison records before any state is written, so a record
-   * that is skipped by a watermark has always reached the dead-letter destination first.
+   * Applies a batch. `deadLetter` receives poison records (possibly in several calls, each with new ones)
+   * before any state that skips them is written, so a skipped record has always been dead-lettered first.
    */
   async process(
     records: readonly StreamRecord[],
     deadLetter: (poison: readonly PoisonRecord[]) => Promise<void>,
   ): Promise<BatchOutcome> {
-    const counters = { profileWrites: 0, itemWrites: 0, conflicts: 0, retries: 0 };
+    const counters: Counters = {
+      profileWrites: 0,
+      itemWrites: 0,
+      progressWrites: 0,
+      conflicts: 0,
+      retries: 0,
+    };
+    const poison: PoisonRecord[] = [];
     let failureReason: string | undefined;
     const noteFailure = (error: unknown) => {
       failureReason ??= errorMessage(error);
@@ -228,30 +120,42 @@ export class FeatureUpdater {
     const onRetry = () => {
       counters.retries++;
     };
+    const sendPoison = async (found: readonly PoisonRecord[]) => {
+      if (found.length === 0) return;
+      await deadLetter(found);
+      poison.push(...found);
+    };
+    const first = records[0];
+    const last = records[records.length - 1];
+    if (!first || !last) return { ...emptyOutcome(), ...counters };
+    const failAll = (error: unknown): BatchOutcome => ({
+      ...emptyOutcome(),
+      failedFromIndex: first.index,
+      failureReason: errorMessage(error),
+      ...counters,
+    });
+    const nowSeconds = newestArrival(records);
+
+    let progress: ShardProgress | undefined;
+    let stored: Map<string, Profile>;
     const byUser = groupBy(records, (r) => profileKeyOf(r.event));
     const userIds = [...byUser.keys()];
-
-    let stored: Map<string, Profile>;
     try {
-      stored = await this.readProfiles(userIds, onRetry);
+      const [started, profiles] = await Promise.all([
+        this.startProgress(first, last, nowSeconds, counters, onRetry),
+        withRetries(this.options.retry, () => this.store.getProfiles(userIds), onRetry),
+      ]);
+      progress = started;
+      stored = profiles;
     } catch (error) {
-      return {
-        ...emptyOutcome(),
-        failedFromIndex: records[0]?.index,
-        failureReason: errorMessage(error),
-        ...counters,
-      };
+      return failAll(error);
     }
 
     const folds = new Map<string, UserFold>();
     for (const [userId, userRecords] of byUser) {
-      folds.set(
-        userId,
-        foldUser(stored.get(userId) ?? emptyProfile(userId), userRecords, this.options.limits),
-      );
+      folds.set(userId, foldUser(stored.get(userId) ?? emptyProfile(userId), userRecords, this.foldOptions));
     }
-    const poison = [...folds.values()].flatMap((f) => f.poison);
-    if (poison.length > 0) await deadLetter(poison);
+    await sendPoison([...folds.values()].flatMap((f) => f.poison));
 
     // Profiles: one conditional write per changed user; a lost race re-reads and folds again.
     let failedFromIndex = Number.POSITIVE_INFINITY;
@@ -264,6 +168,7 @@ export class FeatureUpdater {
           folds.get(userId) as UserFold,
           counters,
           onRetry,
+          sendPoison,
         );
         folds.set(userId, final);
       } catch (error) {
@@ -277,12 +182,27 @@ export class FeatureUpdater {
       .flatMap((f) => f.countable)
       .filter((r) => r.index < failedFromIndex)
       .sort((a, b) => a.index - b.index);
-    const itemFailure = await this.writeItems(countable, counters, onRetry, noteFailure);
-    failedFromIndex = Math.min(failedFromIndex, itemFailure);
+    const items = await this.writeItems(
+      countable,
+      progress?.gaps ?? [],
+      nowSeconds,
+      counters,
+      onRetry,
+      noteFailure,
+    );
+    failedFromIndex = Math.min(failedFromIndex, items.failedFrom);
+    try {
+      await sendPoison(items.refused);
+    } catch (error) {
+      noteFailure(error);
+      failedFromIndex = Math.min(failedFromIndex, ...items.refused.map((p) => p.index));
+    }
 
+    const failed = Number.isFinite(failedFromIndex) ? failedFromIndex : undefined;
+    if (progress) await this.endProgress(progress, records, failed, counters);
     const folded = [...folds.values()];
     return {
-      failedFromIndex: Number.isFinite(failedFromIndex) ? failedFromIndex : undefined,
+      failedFromIndex: failed,
       failureReason,
       applied: sum(folded, (f) => f.applied),
       replays: sum(folded, (f) => f.replays),
@@ -292,46 +212,108 @@ export class FeatureUpdater {
     };
   }
 
-  private async readProfiles(userIds: readonly string[], onRetry: () => void): Promise<Map<string, Profile>> {
-    return withRetries(this.options.retry, () => this.store.getProfiles(userIds), onRetry);
+  private async startProgress(
+    first: StreamRecord,
+    last: StreamRecord,
+    nowSeconds: number,
+    counters: Counters,
+    onRetry: () => void,
+  ): Promise<ShardProgress | undefined> {
+    const port = this.progress;
+    if (!port) return undefined;
+    const previous = await withRetries(this.options.retry, () => port.get(first.shardId), onRetry);
+    const progress = startProgress(
+      previous,
+      { shardId: first.shardId, first: first.sequenceNumber, last: last.sequenceNumber },
+      nowSeconds,
+      this.horizonSeconds,
+    );
+    counters.progressWrites++;
+    await withRetries(this.options.retry, () => port.put(progress), onRetry);
+    return progress;
+  }
+
+  /** Best effort: a lost end write only makes the next invocation record a gap that holds nothing. */
+  private async endProgress(
+    progress: ShardProgress,
+    records: readonly StreamRecord[],
+    failedFromIndex: number | undefined,
+    counters: Counters,
+  ): Promise<void> {
+    const failedAt = records.find((r) => r.index === failedFromIndex);
+    const end = failedAt ? { ...progress, from: failedAt.sequenceNumber } : { ...progress, done: true };
+    counters.progressWrites++;
+    await this.progress?.put(end).catch(() => undefined);
   }
 
   private async writeProfile(
     userId: string,
     userRecords: readonly StreamRecord[],
     initial: UserFold,
-    counters: { profileWrites: number; conflicts: number },
+    counters: Counters,
     onRetry: () => void,
+    sendPoison: (poison: readonly PoisonRecord[]) => Promise<void>,
   ): Promise<UserFold> {
     let fold = initial;
+    let refusal: string | undefined;
     for (let attempt = 1; ; attempt++) {
       if (!fold.changed) return fold;
       const expectedVersion = fold.profile.version;
       const next = { ...fold.profile, version: expectedVersion + 1 };
       counters.profileWrites++;
-      const written = await withRetries(
-        this.options.retry,
-        () => this.store.putProfile(next, expectedVersion),
-        onRetry,
-      );
+      let written: boolean;
+      try {
+        written = await withRetries(
+          this.options.retry,
+          () => this.store.putProfile(next, expectedVersion),
+          onRetry,
+          notRefused,
+        );
+      } catch (error) {
+        if (!(error instanceof InvalidWriteError)) throw error;
+        // Refused even without this batch's events: the stored profile cannot be rewritten. The records
+        // were dead-lettered; they stay unapplied (a redelivery dead-letters them again).
+        if (refusal !== undefined) return { ...fold, profile: fold.base, changed: false, countable: [] };
+        refusal = `profile ${userId} refused by the feature store: ${error.message}`;
+        const alreadySent = new Set(fold.poison.map((p) => p.index));
+        fold = foldUser(fold.base, userRecords, { ...this.foldOptions, poisonAll: refusal });
+        await sendPoison(fold.poison.filter((p) => !alreadySent.has(p.index)));
+        continue;
+      }
       if (written) return { ...fold, profile: next };
       counters.conflicts++;
       if (attempt >= this.options.conflictAttempts)
         throw new Error(`profile ${userId}: too many write conflicts`);
-      const fresh = (await this.readProfiles([userId], onRetry)).get(userId) ?? emptyProfile(userId);
-      fold = foldUser(fresh, userRecords, this.options.limits);
+      const fresh = (
+        await withRetries(this.options.retry, () => this.store.getProfiles([userId]), onRetry)
+      ).get(userId);
+      fold = foldUser(fresh ?? emptyProfile(userId), userRecords, {
+        ...this.foldOptions,
+        ...(refusal !== undefined ? { poisonAll: refusal } : {}),
+      });
     }
   }
 
-  /** Returns the batch index of the first record whose item contribution could not be written. */
+  /** Writes the item rows; returns the batch index of the first record whose contribution failed. */
   private async writeItems(
     records: readonly StreamRecord[],
-    counters: { itemWrites: number; conflicts: number },
+    gaps: readonly ShardGap[],
+    nowSeconds: number,
+    counters: Counters,
     onRetry: () => void,
     noteFailure: (error: unknown) => void,
-  ): Promise<number> {
+  ): Promise<{ failedFrom: number; refused: PoisonRecord[] }> {
+    const refused = new Map<number, PoisonRecord>();
     const shardId = records[0]?.shardId;
-    if (shardId === undefined) return Number.POSITIVE_INFINITY;
+    if (shardId === undefined) return { failedFrom: Number.POSITIVE_INFINITY, refused: [] };
+    const context = {
+      shardId,
+      itemBucketTtlSeconds: this.options.itemBucketTtlSeconds,
+      nowSeconds,
+      watermarkRetentionSeconds: this.watermarkRetentionSeconds,
+      horizonSeconds: this.horizonSeconds,
+      gaps,
+    };
     const accumulators = [...itemContributions(records).values()];
     let rows: Map<string, ItemRow>;
     try {
@@ -342,7 +324,7 @@ export class FeatureUpdater {
       );
     } catch (error) {
       noteFailure(error);
-      return records[0]?.index ?? Number.POSITIVE_INFINITY;
+      return { failedFrom: records[0]?.index ?? Number.POSITIVE_INFINITY, refused: [] };
     }
 
     let failedFrom = Number.POSITIVE_INFINITY;
@@ -350,10 +332,16 @@ export class FeatureUpdater {
       let row = rows.get(itemRowId(accumulator.key));
       try {
         for (let attempt = 1; ; attempt++) {
-          const update = itemUpdateFor(accumulator, row, shardId, this.options.itemBucketTtlSeconds);
+          const update = itemUpdateFor(accumulator, row, context);
           if (!update) return;
           counters.itemWrites++;
-          if (await withRetries(this.options.retry, () => this.store.applyItemDelta(update), onRetry)) return;
+          const written = await withRetries(
+            this.options.retry,
+            () => this.store.applyItemDelta(update),
+            onRetry,
+            notRefused,
+          );
+          if (written) return;
           counters.conflicts++;
           if (attempt >= this.options.conflictAttempts) throw new Error('too many item write conflicts');
           row = (
@@ -361,26 +349,26 @@ export class FeatureUpdater {
           ).get(itemRowId(accumulator.key));
         }
       } catch (error) {
+        if (error instanceof InvalidWriteError) {
+          const { itemId, bucket } = accumulator.key;
+          for (const { record } of accumulator.contributions)
+            if (!refused.has(record.index))
+              refused.set(record.index, {
+                index: record.index,
+                shardId: record.shardId,
+                sequenceNumber: record.sequenceNumber,
+                event: record.event,
+                reason: `item statistics not updated: row ${itemId} ${bucket} refused by the feature store: ${error.message}`,
+              });
+          return;
+        }
         noteFailure(error);
         const first = Math.min(...accumulator.contributions.map((c) => c.record.index));
         failedFrom = Math.min(failedFrom, first);
       }
     });
-    return failedFrom;
+    return { failedFrom, refused: [...refused.values()] };
   }
-}
-
-function recordRef(record: StreamRecord) {
-  return {
-    index: record.index,
-    shardId: record.shardId,
-    sequenceNumber: record.sequenceNumber,
-    event: record.event,
-  };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
@@ -406,6 +394,7 @@ function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
     poison: [],
     profileWrites: 0,
     itemWrites: 0,
+    progressWrites: 0,
     conflicts: 0,
     retries: 0,
   };

@@ -16,19 +16,22 @@ import { BatchConsumer } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
 import { recommendationCountsByVariant } from './ctr-counts';
 import { DynamoFeatureStore } from './dynamo-feature-store';
+import { DynamoShardProgress } from './dynamo-shard-progress';
 import { FeatureUpdater } from './feature-updater';
 
 const logger = new Logger({ serviceName: 'stream-consumer' });
 const metrics = new Metrics({ namespace: 'RecoStream', serviceName: 'stream-consumer' });
 const tracer = new Tracer({ serviceName: 'stream-consumer' });
 
-const store = new DynamoFeatureStore(tracer.captureAWSv3Client(dynamoDocumentClient()), {
+const dynamo = tracer.captureAWSv3Client(dynamoDocumentClient());
+const store = new DynamoFeatureStore(dynamo, {
   profilesTable: requireEnv('PROFILES_TABLE_NAME'),
   itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
 });
+const progress = new DynamoShardProgress(dynamo, requireEnv('CONSUMER_PROGRESS_TABLE_NAME'));
 const quarantineBucket = process.env.QUARANTINE_BUCKET_NAME;
 const consumer = new BatchConsumer(
-  new FeatureUpdater(store, updaterOptionsFromEnv()),
+  new FeatureUpdater(store, updaterOptionsFromEnv(), progress),
   queueSinkFor(requireEnv('DLQ_URL')),
   logger,
   () => new Date(),
@@ -50,6 +53,7 @@ async function consume(event: KinesisStreamEvent, context: Context): Promise<Kin
   metrics.addMetric('PoisonRecords', MetricUnit.Count, outcome.poison.length + unparseable);
   metrics.addMetric('ProfileWrites', MetricUnit.Count, outcome.profileWrites);
   metrics.addMetric('ItemWrites', MetricUnit.Count, outcome.itemWrites);
+  metrics.addMetric('ProgressWrites', MetricUnit.Count, outcome.progressWrites);
   metrics.addMetric('WriteConflicts', MetricUnit.Count, outcome.conflicts);
   metrics.addMetric('StoreRetries', MetricUnit.Count, outcome.retries);
   metrics.addMetric('BatchItemFailures', MetricUnit.Count, response.batchItemFailures.length);

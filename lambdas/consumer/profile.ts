@@ -39,10 +39,18 @@ export interface Profile {
   readonly userId: string;
   /** Optimistic-lock version: each write is conditional on the version it read. */
   readonly version: number;
-  /** Highest Kinesis sequence number applied, per shard: a replayed record is recognised and skipped. */
+  /**
+   * Highest Kinesis sequence number applied per shard, with the record's arrival time
+   * (`<sequence>@<epoch s>`, sequence.ts): a redelivered record is recognised and skipped. Shards whose
+   * records are all past the stream's retention are dropped.
+   */
   readonly hwm: Readonly<Record<string, string>>;
-  /** Recently applied eventIds and the sequence number that carried them: producer duplicates are skipped. */
-  readonly seen: ReadonlyArray<readonly [eventId: string, sequenceNumber: string]>;
+  /**
+   * The events applied during the retry horizon and the record that carried each (binary, layout in
+   * lambdas/shared/event-ledger.ts): a producer duplicate (same eventId, another record) is skipped.
+   * Absent while empty.
+   */
+  readonly ledger?: Uint8Array;
   readonly recent: readonly Interaction[];
   readonly affinities: Readonly<Record<string, Affinity>>;
   readonly purchased: ReadonlyArray<{ readonly itemId: string; readonly at: string }>;
@@ -51,6 +59,8 @@ export interface Profile {
   readonly counts: Readonly<Partial<Record<EventType, number>>>;
   readonly firstEventAt?: string;
   readonly lastEventAt?: string;
+  /** The newest server `receivedAt` of an applied event: the TTL counts from it, not from client clocks. */
+  readonly lastReceivedAt?: string;
   /** DynamoDB TTL (epoch seconds): inactive profiles expire. */
   readonly expiresAt?: number;
 }
@@ -58,21 +68,25 @@ export interface Profile {
 export interface ProfileLimits {
   readonly recentInteractions: number;
   readonly purchasedItems: number;
-  readonly seenEventIds: number;
   readonly cartLines: number;
   readonly categories: number;
   readonly halfLifeMs: number;
   readonly ttlSeconds: number;
+  /** Retry horizon: how long an applied event stays in the ledger, minutes (from its receivedAt). */
+  readonly dedupHorizonMinutes: number;
+  /** Ledger entries kept at most (bots above it lose exactly-once for their oldest events). */
+  readonly ledgerMaxEntries: number;
 }
 
 export const DEFAULT_PROFILE_LIMITS: ProfileLimits = {
   recentInteractions: 50,
   purchasedItems: 200,
-  seenEventIds: 100,
   cartLines: 100,
   categories: 50,
   halfLifeMs: 14 * 24 * 3600 * 1000,
   ttlSeconds: 400 * 24 * 3600,
+  dedupHorizonMinutes: 24 * 60,
+  ledgerMaxEntries: 4096,
 };
 
 /** How much one event says about interest in its category. */
@@ -89,7 +103,6 @@ export function emptyProfile(userId: string): Profile {
     userId,
     version: 0,
     hwm: {},
-    seen: [],
     recent: [],
     affinities: {},
     purchased: [],
@@ -120,6 +133,7 @@ export interface ProfileDraft {
   counts: Partial<Record<EventType, number>>;
   firstEventAt?: string;
   lastEventAt?: string;
+  lastReceivedAt?: string;
 }
 
 export function draftProfile(profile: Profile): ProfileDraft {
@@ -133,6 +147,7 @@ export function draftProfile(profile: Profile): ProfileDraft {
     counts: { ...profile.counts },
     firstEventAt: profile.firstEventAt,
     lastEventAt: profile.lastEventAt,
+    lastReceivedAt: profile.lastReceivedAt,
   };
 }
 
@@ -174,11 +189,12 @@ export function applyEventToDraft(draft: ProfileDraft, event: CanonicalEvent, li
   draft.counts[event.type] = (draft.counts[event.type] ?? 0) + 1;
   draft.firstEventAt = minIso(draft.firstEventAt, at);
   draft.lastEventAt = maxIso(draft.lastEventAt, at);
+  draft.lastReceivedAt = maxIso(draft.lastReceivedAt, event.receivedAt);
 }
 
 /** The profile a draft describes, with every bound applied. */
 export function finishProfile(draft: ProfileDraft, limits: ProfileLimits): Profile {
-  const lastEventAt = draft.lastEventAt;
+  const lastReceivedAt = draft.lastReceivedAt;
   return {
     ...draft.base,
     recent: draft.recent,
@@ -191,9 +207,11 @@ export function finishProfile(draft: ProfileDraft, limits: ProfileLimits): Profi
     session: draft.session,
     counts: draft.counts,
     firstEventAt: draft.firstEventAt,
-    lastEventAt,
-    expiresAt: lastEventAt
-      ? Math.floor(Date.parse(lastEventAt) / 1000) + limits.ttlSeconds
+    lastEventAt: draft.lastEventAt,
+    lastReceivedAt,
+    // From the server's receivedAt: a client clock (or an import of old events) cannot expire a profile early.
+    expiresAt: lastReceivedAt
+      ? Math.floor(Date.parse(lastReceivedAt) / 1000) + limits.ttlSeconds
       : draft.base.expiresAt,
   };
 }

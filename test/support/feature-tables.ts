@@ -21,35 +21,42 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
 export interface FeatureTableNames {
   readonly profiles: string;
   readonly items: string;
+  readonly progress: string;
 }
 
-/** Creates `<prefix>Profiles` (userId) and `<prefix>ItemStats` (itemId, bucket), as lib/feature-store.ts defines them. */
+/**
+ * Creates `<prefix>Profiles` (userId), `<prefix>ItemStats` (itemId, bucket) and `<prefix>ConsumerProgress`
+ * (shardId), as lib/feature-store.ts defines them.
+ */
 export async function createFeatureTables(
   client: DynamoDBDocumentClient,
   prefix: string,
 ): Promise<FeatureTableNames> {
-  const names = { profiles: `${prefix}Profiles`, items: `${prefix}ItemStats` };
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.profiles,
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.items,
-      KeySchema: [
-        { AttributeName: 'itemId', KeyType: 'HASH' },
-        { AttributeName: 'bucket', KeyType: 'RANGE' },
+  const names = {
+    profiles: `${prefix}Profiles`,
+    items: `${prefix}ItemStats`,
+    progress: `${prefix}ConsumerProgress`,
+  };
+  const keys: Array<[string, Array<[string, 'HASH' | 'RANGE']>]> = [
+    [names.profiles, [['userId', 'HASH']]],
+    [
+      names.items,
+      [
+        ['itemId', 'HASH'],
+        ['bucket', 'RANGE'],
       ],
-      AttributeDefinitions: [
-        { AttributeName: 'itemId', AttributeType: 'S' },
-        { AttributeName: 'bucket', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+    ],
+    [names.progress, [['shardId', 'HASH']]],
+  ];
+  for (const [TableName, schema] of keys) {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        KeySchema: schema.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+        AttributeDefinitions: schema.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
   return names;
 }

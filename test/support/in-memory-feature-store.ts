@@ -1,6 +1,7 @@
 /**
  * An in-memory feature store with the same conditional semantics as the DynamoDB adapter, plus
- * fault injection: fail (or "crash") after a number of writes, or throw throttling errors.
+ * fault injection: fail (or "crash") after a number of writes, throw throttling errors, or fail the
+ * writes of chosen profiles or item rows (`faults`).
  */
 import type {
   FeatureStorePort,
@@ -9,8 +10,9 @@ import type {
   ItemRowUpdate,
 } from '../../lambdas/consumer/feature-store-port';
 import { itemRowId } from '../../lambdas/consumer/feature-store-port';
-import { addDelta } from '../../lambdas/consumer/item-stats';
+import { applyItemRowUpdate, type StoredItemRow } from '../../lambdas/consumer/item-row-update';
 import type { Profile } from '../../lambdas/consumer/profile';
+import type { ShardProgress, ShardProgressPort } from '../../lambdas/consumer/shard-progress';
 
 export class CrashError extends Error {
   constructor() {
@@ -21,13 +23,17 @@ export class CrashError extends Error {
 
 export class InMemoryFeatureStore implements FeatureStorePort {
   readonly profiles = new Map<string, Profile>();
-  readonly items = new Map<string, ItemRow & { conversionRate?: number; expiresAt?: number }>();
+  readonly items = new Map<string, StoredItemRow>();
   writes = 0;
   /** Writes allowed before every further write throws `failure()` (simulates a crash or outage). */
   writeBudget = Number.POSITIVE_INFINITY;
   failure: () => Error = () => new CrashError();
   /** Throws a throttling error for the next N calls of any kind. */
   throttleNext = 0;
+  /** An error for a given write (a profile by user id, an item row by item id and bucket), or undefined. */
+  faults?: (
+    write: { kind: 'profile'; userId: string } | { kind: 'item'; itemId: string; bucket: string },
+  ) => Error | undefined;
 
   private guard(isWrite: boolean) {
     if (this.throttleNext > 0) {
@@ -54,6 +60,8 @@ export class InMemoryFeatureStore implements FeatureStorePort {
 
   async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
     this.guard(true);
+    const fault = this.faults?.({ kind: 'profile', userId: profile.userId });
+    if (fault) throw fault;
     const current = this.profiles.get(profile.userId);
     if ((current?.version ?? 0) !== expectedVersion) return false;
     this.profiles.set(profile.userId, structuredClone(profile));
@@ -72,21 +80,12 @@ export class InMemoryFeatureStore implements FeatureStorePort {
 
   async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
     this.guard(true);
+    const fault = this.faults?.({ kind: 'item', ...update.key });
+    if (fault) throw fault;
     const id = itemRowId(update.key);
-    const row = this.items.get(id);
-    const hasHwm = row !== undefined && Object.keys(row.hwm).length > 0;
-    if (update.rowHasHwm !== hasHwm) return false;
-    if (hasHwm && row?.hwm[update.shardId] !== update.expectedHwm) return false;
-    this.items.set(id, {
-      itemId: update.key.itemId,
-      bucket: update.key.bucket,
-      hwm: { ...(row?.hwm ?? {}), [update.shardId]: update.newHwm },
-      counts: addDelta(row?.counts ?? {}, update.delta),
-      category: update.category ?? row?.category,
-      lastEventAt: update.lastEventAt,
-      conversionRate: update.conversionRate,
-      expiresAt: update.expiresAt,
-    });
+    const next = applyItemRowUpdate(this.items.get(id), update);
+    if (!next) return false;
+    this.items.set(id, next);
     return true;
   }
 
@@ -99,5 +98,23 @@ export class InMemoryFeatureStore implements FeatureStorePort {
       .map((r) => ({ itemId: r.itemId, bucket: r.bucket, counts: r.counts, category: r.category }))
       .sort((a, b) => `${a.itemId}${a.bucket}`.localeCompare(`${b.itemId}${b.bucket}`));
     return { profiles, items };
+  }
+}
+
+/** The shard progress port in memory, with a write counter and the same fault injection. */
+export class InMemoryShardProgress implements ShardProgressPort {
+  readonly progress = new Map<string, ShardProgress>();
+  writes = 0;
+  failWrites = false;
+
+  async get(shardId: string): Promise<ShardProgress | undefined> {
+    const p = this.progress.get(shardId);
+    return p ? structuredClone(p) : undefined;
+  }
+
+  async put(progress: ShardProgress): Promise<void> {
+    if (this.failWrites) throw new CrashError();
+    this.writes++;
+    this.progress.set(progress.shardId, structuredClone(progress));
   }
 }

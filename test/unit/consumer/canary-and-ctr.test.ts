@@ -1,7 +1,7 @@
 /** Canary events never count in item statistics or CTR; real impressions and clicks count per variant. */
 import { recommendationCountsByVariant } from '../../../lambdas/consumer/ctr-counts';
-import { itemContributions } from '../../../lambdas/consumer/feature-updater';
 import { contributionsOf } from '../../../lambdas/consumer/item-stats';
+import { itemContributions } from '../../../lambdas/consumer/item-updates';
 import { CANARY_SQL_FILTER, isCanaryEvent } from '../../../lambdas/shared/canary';
 import { event, records } from '../../support/events';
 

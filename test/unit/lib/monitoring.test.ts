@@ -52,9 +52,9 @@ describe('Monitoring on the RecoStream stack', () => {
 
   it('sends every alarm and its recovery to the alarm topic', () => {
     const alarms = Object.entries(alarmsOf(template)).filter(([id]) => id.startsWith('Monitoring'));
-    // iterator age, DLQ, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs, 2 x job staleness,
-    // canary: profile SLO, recommendation SLO, failures
-    expect(alarms.length).toBe(4 + 4 + 2 + 3);
+    // iterator age, DLQ, batches given up, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs,
+    // 2 x job staleness, canary: profile SLO, recommendation SLO, failures
+    expect(alarms.length).toBe(5 + 4 + 2 + 3);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -86,6 +86,26 @@ describe('Monitoring on the RecoStream stack', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
+    });
+  });
+
+  it('alarms as soon as the event source mapping writes a batch it gave up on to the failed-batches bucket', () => {
+    expect(alarmNamed(template, 'ConsumerGaveUpOnBatch')).toMatchObject({
+      Namespace: 'AWS/S3',
+      MetricName: 'PutRequests',
+      Dimensions: expect.arrayContaining([
+        { Name: 'BucketName', Value: { Ref: logicalIdOf(stack.featureStore.failedBatchesBucket) } },
+        { Name: 'FilterId', Value: 'FailedBatches' },
+      ]),
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+    // The request metrics exist only with a metrics configuration on Lambda's prefix.
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      MetricsConfigurations: [{ Id: 'FailedBatches', Prefix: 'aws/lambda/' }],
     });
   });
 

@@ -31,6 +31,7 @@ describe('RecoStream stack', () => {
     ['WriteKeysTableName', () => ({ Ref: logicalIdOf(stack.ingestion.writeKeysTable) })],
     ['LakeBucketName', () => ({ Ref: logicalIdOf(stack.lake.bucket) })],
     ['DeadLetterQueueUrl', () => ({ Ref: logicalIdOf(stack.featureStore.deadLetterQueue) })],
+    ['FailedBatchesBucketName', () => ({ Ref: logicalIdOf(stack.featureStore.failedBatchesBucket) })],
     ['AlarmTopicArn', () => ({ Ref: logicalIdOf(stack.alarmTopic) })],
     ['RecommendationApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     ['RecommendationApiKeyId', () => ({ Ref: logicalIdOf(stack.recommendationApi.apiKey) })],
@@ -52,6 +53,7 @@ describe('RecoStream stack', () => {
         'DeadLetterQueueUrl',
         'DeliveryStreamName',
         'EventsStreamName',
+        'FailedBatchesBucketName',
         'GlueDatabaseName',
         'ItemStatsTableName',
         'LakeBucketName',
@@ -61,6 +63,18 @@ describe('RecoStream stack', () => {
         'WriteKeysTableName',
       ].sort(),
     );
+  });
+
+  it('protects every DynamoDB table from deletion and retains it with the stack', () => {
+    const tables = Object.entries(template.findResources('AWS::DynamoDB::Table'));
+    expect(tables.length).toBeGreaterThanOrEqual(8);
+    for (const [id, table] of tables) {
+      expect([id, table.Properties.DeletionProtectionEnabled, table.DeletionPolicy]).toEqual([
+        id,
+        true,
+        'Retain',
+      ]);
+    }
   });
 
   it('hard-codes no physical names of streams, tables, buckets, queues or functions', () => {

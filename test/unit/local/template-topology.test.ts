@@ -1,5 +1,6 @@
 /**
- * Parsing of Firehose delivery streams in local/template-topology.ts. The local lake delivery loop
+ * Parsing of Firehose delivery streams (and of the event source mappings' on-failure destinations) in
+ * local/template-topology.ts. The local lake delivery loop
  * is configured only from the template, so the standard CloudFormation properties (source stream
  * ARN, bucket ARN, Prefix, ErrorOutputPrefix, BufferingHints, dynamic partitioning) must map to the
  * right LocalDeliveryStream, with Firehose's defaults where the template is silent. A hand-written
@@ -122,5 +123,46 @@ describe('delivery streams in the template topology', () => {
         options,
       ),
     ).toThrow(/AWS::S3::Bucket/);
+  });
+});
+
+describe('event source mappings in the template topology', () => {
+  const mappingTemplate = (destination: unknown) =>
+    ({
+      Resources: {
+        EventsStream: { Type: 'AWS::Kinesis::Stream', Properties: { ShardCount: 2 } },
+        FailedBatches: { Type: 'AWS::S3::Bucket' },
+        Dlq: { Type: 'AWS::SQS::Queue' },
+        Consumer: { Type: 'AWS::Lambda::Function', Properties: {}, Metadata: { 'recostream:entry': 'x.ts' } },
+        Mapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: {
+            FunctionName: { Ref: 'Consumer' },
+            EventSourceArn: { 'Fn::GetAtt': ['EventsStream', 'Arn'] },
+            BatchSize: 500,
+            StartingPosition: 'TRIM_HORIZON',
+            DestinationConfig: { OnFailure: { Destination: destination } },
+          },
+        },
+      },
+    }) as unknown as CfnTemplate;
+
+  it('reads an S3 bucket as the on-failure destination (the whole batch goes there)', () => {
+    const topology = topologyFromTemplate(
+      mappingTemplate({ 'Fn::GetAtt': ['FailedBatches', 'Arn'] }),
+      options,
+    );
+    expect(topology.eventSourceMappings[0]?.onFailure).toEqual({ bucketId: 'FailedBatches' });
+  });
+
+  it('still reads an SQS queue as the on-failure destination', () => {
+    const topology = topologyFromTemplate(mappingTemplate({ 'Fn::GetAtt': ['Dlq', 'Arn'] }), options);
+    expect(topology.eventSourceMappings[0]?.onFailure).toEqual({ queueId: 'Dlq' });
+  });
+
+  it('refuses any other destination', () => {
+    expect(() =>
+      topologyFromTemplate(mappingTemplate({ 'Fn::GetAtt': ['EventsStream', 'Arn'] }), options),
+    ).toThrow(/Expected a reference to a AWS::SQS::Queue/);
   });
 });
