@@ -10,6 +10,7 @@ import { DynamoJobRuns } from '../lambdas/jobs/dynamo-job-runs';
 import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
 import { LocalJobRunner } from './job-runner';
 import { LocalJobScheduler } from './job-scheduler';
+import { localRequestRefusal } from './local-request-guard';
 import type { Invoke, LocalTopology } from './topology';
 
 export interface LocalJobs {
@@ -69,6 +70,12 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const refusal = localRequestRefusal(req);
+    if (refusal) {
+      req.resume();
+      send(refusal.status, { message: refusal.error });
+      return true;
+    }
     if (!(JOB_NAMES as readonly string[]).includes(job)) {
       send(404, { message: `Unknown job '${job}': one of ${JOB_NAMES.join(', ')}` });
       return true;
