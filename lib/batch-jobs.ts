@@ -382,7 +382,12 @@ export class BatchJobs extends Construct {
     const planStep = lambdaStep(
       'Plan',
       fns.plan,
-      TaskInput.fromObject({ job, options: JsonPath.objectAt('$') }),
+      // The run's clock is the execution's start time (the local runner passes its own clock the same way).
+      TaskInput.fromObject({
+        job,
+        options: JsonPath.objectAt('$'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+      }),
       '$.plan',
     );
     catchInto(planStep, recordPlanFailure);

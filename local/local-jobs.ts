@@ -31,6 +31,8 @@ export interface LocalJobsOptions {
   /** Run the schedules (fast-forwarded by `speed`); off: jobs run only on request. */
   readonly schedule: boolean;
   readonly speed?: number;
+  /** The clock of the runs and the schedule (tests inject one). @default the wall clock */
+  readonly clock?: () => Date;
   readonly log?: (message: string) => void;
 }
 
@@ -42,6 +44,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     ?.environment.JOB_RUNS_TABLE_NAME;
   if (!jobRunsTable) return undefined;
   const runs = new DynamoJobRuns(jobRunsTable, options.dynamo);
+  const clock = options.clock;
   const runner = new LocalJobRunner({
     topology,
     invoke: options.invoke,
@@ -49,6 +52,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     alarmFile: join(options.dataDir, 'alarms.jsonl'),
     runs,
     log: options.log,
+    clock,
   });
   const scheduler = options.schedule
     ? new LocalJobScheduler({
@@ -57,6 +61,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
         lakeDir: options.lakeDir,
         speed: options.speed,
         log: options.log,
+        ...(clock ? { now: () => clock().getTime() } : {}),
       })
     : undefined;
   scheduler?.start();

@@ -65,6 +65,12 @@ export interface LocalRuntimeOptions {
    * result is `canary` in `/local/health`. 0 turns it off. @default 60 with traffic, else 0
    */
   readonly canaryIntervalSeconds?: number;
+  /**
+   * The batch jobs' clock: each run's start, and so its window end, is `jobClock()`; the schedule follows it
+   * too. Tests inject one so that which events a run reads never depends on how fast the machine is.
+   * @default the wall clock
+   */
+  readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
 }
 
@@ -219,6 +225,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           dynamo,
           schedule: jobSpeed > 0,
           speed: jobSpeed,
+          clock: options.jobClock,
           log,
         })
       : undefined;
