@@ -131,6 +131,11 @@ export class ConsoleQueryRunner {
     }
   }
 
+  /** Settles once DuckDB has really ended the last query (an interrupted one takes a moment to stop). */
+  async whenIdle(): Promise<void> {
+    while (this.running) await this.settled;
+  }
+
   async close(): Promise<void> {
     await this.settled;
     const lake = this.lake;

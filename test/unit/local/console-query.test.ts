@@ -73,23 +73,14 @@ describe('ConsoleQueryRunner', () => {
   it('interrupts a query that runs past the time limit, and stays usable', async () => {
     const runner = new ConsoleQueryRunner({ lakeDir, timeoutMs: 300 });
     try {
-      const started = Date.now();
+      // Days of work uninterrupted: it ends only because the runner interrupts it.
       await expect(runner.run('SELECT count(*) FROM range(1000000000000) a')).rejects.toThrow(
         new QueryTimeoutError(300),
       );
-      expect(Date.now() - started).toBeLessThan(5000);
-      // Busy until DuckDB has stopped the interrupted query, then usable again.
-      let answer: unknown;
-      for (let attempt = 0; answer === undefined; attempt++) {
-        try {
-          answer = (await runner.run('SELECT 42 AS answer')).rows;
-        } catch (error) {
-          if (!(error instanceof QueryBusyError) || attempt > 50) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      expect(answer).toEqual([[42]]);
-      expect(Date.now() - started).toBeLessThan(5000);
+      // Busy until DuckDB has stopped the interrupted query (a second query meanwhile gets QueryBusyError,
+      // see below), then usable again.
+      await runner.whenIdle();
+      expect((await runner.run('SELECT 42 AS answer')).rows).toEqual([[42]]);
     } finally {
       await runner.close();
     }
