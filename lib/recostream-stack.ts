@@ -130,7 +130,10 @@ export class RecoStreamStack extends Stack {
 
     // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.
     if (['true', true].includes(this.node.tryGetContext('waf'))) {
-      new ApiWaf(this, 'ApiWaf', { apis: [this.ingestion.api, this.recommendationApi.api] });
+      new ApiWaf(this, 'ApiWaf', {
+        apis: [this.ingestion.api, this.recommendationApi.api],
+        encryptionKey: key,
+      });
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
