@@ -17,7 +17,22 @@ it('adds no web ACL unless the waf context is set', () => {
 
 describe('with -c waf=true', () => {
   const { stack, template } = synthApp({ waf: 'true' });
-  type Rule = { Name: string; Statement: Record<string, any>; Action?: unknown };
+  interface RegexMatch {
+    readonly RegexString: string;
+    readonly FieldToMatch: unknown;
+  }
+  /** The template's shape of the two custom rules these tests read. */
+  interface Rule {
+    readonly Name: string;
+    readonly Priority: number;
+    readonly Action?: unknown;
+    readonly Statement: {
+      readonly RegexMatchStatement: RegexMatch;
+      readonly AndStatement: {
+        readonly Statements: [unknown, { NotStatement: { Statement: { RegexMatchStatement: RegexMatch } } }];
+      };
+    };
+  }
   const rules = (): Rule[] =>
     (Object.values(template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties.Rules ?? []) as Rule[];
   const rule = (name: string) => {
@@ -100,7 +115,7 @@ describe('with -c waf=true', () => {
       '/',
     ])
       expect([p, ingest.test(p)]).toEqual([p, false]);
-    const priority = (name: string) => (rule(name) as unknown as { Priority: number }).Priority;
+    const priority = (name: string) => rule(name).Priority;
     expect(priority('OversizeBodyOutsideIngest')).toBeGreaterThan(priority('AWSManagedRulesCommonRuleSet'));
   });
 
