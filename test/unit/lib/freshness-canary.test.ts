@@ -103,7 +103,9 @@ describe('the write key of the canary (issue 13: its role could write an admin k
 
   it('gives the canary function no write at all on the WriteKeys table', () => {
     const canaryRole = logicalIdOf(canary.function.role ?? canary.function);
-    const onWriteKeys = statementsOf(canaryRole).filter((st) => JSON.stringify(st.Resource).includes(writeKeysId));
+    const onWriteKeys = statementsOf(canaryRole).filter((st) =>
+      JSON.stringify(st.Resource).includes(writeKeysId),
+    );
     expect(onWriteKeys.flatMap(actionsOf)).toEqual([]);
     const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(canary.function)];
     expect(fn?.Properties.Environment.Variables.WRITE_KEYS_TABLE_NAME).toBeUndefined();
@@ -128,7 +130,9 @@ describe('the write key of the canary (issue 13: its role could write an admin k
         Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [writeKeysId, 'Arn'] },
         Condition: {
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['keyHash', 'name', 'createdAt', 'disabled'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['keyHash', 'name', 'createdAt', 'disabled'],
+          },
         },
       },
     ]);
