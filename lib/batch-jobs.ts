@@ -3,7 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -61,6 +61,7 @@ import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/publish
 import type { DataLake } from './data-lake';
 import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
 import { JOBS_PREFIX } from './lake-storage';
+import { allowCloudWatchLogs } from './private/log-groups';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
 /** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
@@ -249,7 +250,7 @@ export class BatchJobs extends Construct {
       retention: RetentionDays.ONE_MONTH,
       encryptionKey: key,
     });
-    key.grantEncryptDecrypt(new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`));
+    allowCloudWatchLogs(key);
     const stepNames: Record<JobName, string[]> = {
       cf: cfQuerySteps({ ...DEFAULT_CF_SETTINGS, runId: 'synth', windowTo: '2000-01-01T00:00:00.000Z' }).map(
         (q) => q.name,

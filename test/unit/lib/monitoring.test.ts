@@ -180,7 +180,6 @@ describe('Monitoring on the RecoStream stack', () => {
       Environment: {
         Variables: Match.objectLike({
           CANARY_WRITE_KEY_SECRET_ARN: { Ref: logicalIdOf(stack.freshnessCanary.writeKeySecret) },
-          WRITE_KEYS_TABLE_NAME: { Ref: logicalIdOf(stack.ingestion.writeKeysTable) },
           PROFILES_TABLE_NAME: { Ref: logicalIdOf(stack.featureStore.profilesTable) },
         }),
       },

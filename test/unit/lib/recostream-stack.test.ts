@@ -23,6 +23,46 @@ describe('RecoStream stack', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('encrypts every log group with that key (issue 13: 15 had none), with and without the opt-ins', () => {
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+    for (const { template: t } of [
+      { template },
+      synthApp({ waf: 'true', pseudonymizeLakeUserIds: 'true' }),
+    ]) {
+      const groups = Object.entries(t.findResources('AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThan(15);
+      const unencrypted = groups.filter(
+        ([, g]) => JSON.stringify(g.Properties.KmsKeyId) !== JSON.stringify(keyArn),
+      );
+      expect(unencrypted.map(([id]) => id)).toEqual([]);
+    }
+  });
+
+  it("lets CloudWatch Logs use the key only for this account's and region's log groups", () => {
+    const statements = template.toJSON().Resources[logicalIdOf(stack.node.findChild('DataKey'))].Properties
+      .KeyPolicy.Statement as Array<{ Principal?: { Service?: unknown }; Condition?: unknown }>;
+    const forLogs = statements.filter((st) => JSON.stringify(st.Principal?.Service ?? '').includes('logs.'));
+    expect(forLogs).toHaveLength(1);
+    expect(forLogs[0]?.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':logs:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':log-group:*',
+            ],
+          ],
+        },
+      },
+    });
+  });
+
   it.each([
     ['ApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     ['EventsStreamName', () => ({ Ref: logicalIdOf(stack.ingestion.stream) })],
