@@ -63,6 +63,25 @@ describe('RecoStream stack', () => {
     });
   });
 
+  it('lets no role list the lake bucket beyond the prefixes it works on (s3:prefix), except Firehose delivery', () => {
+    const lake = logicalIdOf(stack.lake.bucket);
+    const firehose = logicalIdOf(stack.dataLake.deliveryRole);
+    const unscoped: string[] = [];
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      // Firehose's documented destination policy lists the bucket it delivers to (ListBucket, no prefix).
+      if (JSON.stringify(policy.Properties.Roles).includes(`"${firehose}"`)) continue;
+      for (const st of policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>) {
+        const lists = [st.Action].flat().filter((a) => /^s3:(List|\*)/.test(String(a)));
+        const onLake = [st.Resource]
+          .flat()
+          .some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [lake, 'Arn'] }));
+        const prefixed = JSON.stringify(st.Condition ?? {}).includes('"s3:prefix"');
+        if (lists.length > 0 && onLake && !prefixed) unscoped.push(`${id}: ${lists.join(',')}`);
+      }
+    }
+    expect(unscoped).toEqual([]);
+  });
+
   it.each([
     ['ApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     ['EventsStreamName', () => ({ Ref: logicalIdOf(stack.ingestion.stream) })],
