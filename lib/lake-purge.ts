@@ -27,7 +27,7 @@ import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
 import { type DataLake, EVENTS_PREFIX, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
-import { QUARANTINE_PREFIX } from './lake-storage';
+import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
 import { allowCloudWatchLogs } from './private/log-groups';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
@@ -150,8 +150,9 @@ export class LakePurge extends Construct {
         ],
       }),
     );
-    // Athena reads and UNLOADs with the caller's credentials: the purged prefixes only.
-    const purgedPrefixes = [EVENTS_PREFIX, quarantinePrefix, this.stagingPrefix];
+    // Athena reads and UNLOADs with the caller's credentials: the purged prefixes only. Firehose's error
+    // records (errors/) are listed and rewritten by the function itself.
+    const purgedPrefixes = [EVENTS_PREFIX, quarantinePrefix, DELIVERY_ERRORS_PREFIX, this.stagingPrefix];
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:ListBucket', 's3:ListBucketVersions'],

@@ -123,6 +123,9 @@ export class RecoStreamStack extends Stack {
       quarantinePrefix: this.lake.quarantinePrefix,
     });
 
+    // Firehose's error records keep real ids: only the purge, which removes a deleted user's, reads them.
+    if (this.lakePurge.function.role) this.lake.restrictDeliveryErrorReads([this.lakePurge.function.role]);
+
     this.freshnessCanary = new FreshnessCanary(this, 'FreshnessCanary', {
       ingestBaseUrl: this.ingestion.api.url,
       writeKeysTable: this.ingestion.writeKeysTable,
