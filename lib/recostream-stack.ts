@@ -160,6 +160,7 @@ export class RecoStreamStack extends Stack {
       alarmOnJobFailures: false,
       recommendationApi: this.recommendationApi.api,
       freshnessCanary: true,
+      lakePseudonymizer: this.dataLake.pseudonymizer !== undefined,
     });
 
     const outputs: Record<string, [string, string]> = {

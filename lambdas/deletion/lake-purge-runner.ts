@@ -20,7 +20,9 @@
  * only when that question returns no object (the purge verifies its own work).
  */
 import { createHash } from 'node:crypto';
+import { DELIVERY_ERRORS_PREFIX } from '../shared/delivery-errors';
 import type { DeletionRequest, DeletionRequestStore, ProfileEraser } from './deletion-request';
+import { filterDeliveryErrorLines } from './delivery-errors-filter';
 import {
   eventObjectKey,
   findEventObjectsSql,
@@ -41,8 +43,6 @@ import {
   startPurgeRun,
   withInFlight,
 } from './purge-status';
-import { DELIVERY_ERRORS_PREFIX } from '../shared/delivery-errors';
-import { filterDeliveryErrorLines } from './delivery-errors-filter';
 import { filterQuarantineLines } from './quarantine-filter';
 
 /** Runs SQL in the lake's Athena workgroup and database. */
