@@ -33,7 +33,7 @@ import {
   SERVICES,
   VARIANT_DIMENSION,
 } from '../lambdas/shared/metric-names';
-import { dataLossAlarms } from './monitoring/data-loss-alarms';
+import { dataLossAlarms, firehoseMetric } from './monitoring/data-loss-alarms';
 
 /** Alarm thresholds; every one can be overridden through `MonitoringProps.thresholds`. */
 export interface MonitoringThresholds {
@@ -200,13 +200,7 @@ export class Monitoring extends Construct {
 
     // --- lake delivery ----------------------------------------------------------------------------------
     const firehose = (metricName: string, statistic: string) =>
-      new Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: props.deliveryStreamName },
-        statistic,
-        period: fiveMinutes,
-      });
+      firehoseMetric(props.deliveryStreamName, metricName, statistic, fiveMinutes);
     const freshness = firehose('DeliveryToS3.DataFreshness', Stats.MAXIMUM);
     const freshnessLimit = t.firehoseFreshnessBufferMultiple * bufferSeconds;
     alarm('FirehoseFreshness', freshness, {

@@ -4,9 +4,10 @@
  * file through a temporary file and a rename (a file left empty is deleted). The AWS purge does the same per
  * S3 object (lambdas/deletion/lake-purge-runner.ts).
  */
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LakePurger } from '../lambdas/deletion/deletion-request';
+import { filesUnder } from '../lambdas/deletion/duckdb-lake-purger';
 import { filterJsonLines, payloadMentions } from '../lambdas/deletion/quarantine-filter';
 import { DELIVERY_ERRORS_PREFIX, deliveryErrorPayload } from '../lambdas/shared/delivery-errors';
 
@@ -19,7 +20,8 @@ export class LocalDeliveryErrorsPurger implements LakePurger {
     if (userIds.length === 0) return { filesRewritten, rowsRemoved };
     const [userId, ...others] = userIds as [string, ...string[]];
     const subject = { userId, lakeUserIds: others };
-    for (const file of files(join(this.lakeDir, DELIVERY_ERRORS_PREFIX))) {
+    const files = filesUnder(join(this.lakeDir, DELIVERY_ERRORS_PREFIX), (name) => !name.endsWith('.tmp'));
+    for (const file of files) {
       const { kept, removed, keptLines } = filterJsonLines(readFileSync(file, 'utf8'), (line) => {
         const payload = deliveryErrorPayload(line);
         return payload !== undefined && payloadMentions(payload, subject);
@@ -35,18 +37,4 @@ export class LocalDeliveryErrorsPurger implements LakePurger {
     }
     return { filesRewritten, rowsRemoved };
   }
-}
-
-function files(dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return files(path);
-    return entry.isFile() && !entry.name.endsWith('.tmp') ? [path] : [];
-  });
 }

@@ -7,6 +7,22 @@ import {
   SERVICES,
 } from '../../lambdas/shared/metric-names';
 
+/** A metric of the lake's Firehose delivery stream (namespace AWS/Firehose). */
+export function firehoseMetric(
+  deliveryStreamName: string,
+  metricName: string,
+  statistic: string,
+  period: Duration,
+): Metric {
+  return new Metric({
+    namespace: 'AWS/Firehose',
+    metricName,
+    dimensionsMap: { DeliveryStreamName: deliveryStreamName },
+    statistic,
+    period,
+  });
+}
+
 /** An alarm that fires when records were lost, or sent to `errors/` instead of the lake. */
 export interface DataLossAlarm {
   readonly name: string;
@@ -42,13 +58,7 @@ export function dataLossAlarms(props: DataLossAlarmsProps): DataLossAlarm[] {
       period: minute,
     });
   const firehose = (metricName: string, statistic: string) =>
-    new Metric({
-      namespace: 'AWS/Firehose',
-      metricName,
-      dimensionsMap: { DeliveryStreamName: props.deliveryStreamName },
-      statistic,
-      period: minute,
-    });
+    firehoseMetric(props.deliveryStreamName, metricName, statistic, minute);
   const alarms: DataLossAlarm[] = [
     {
       name: 'QuarantineWriteFailures',
