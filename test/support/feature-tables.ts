@@ -2,9 +2,10 @@
  * A document client for a local DynamoDB emulator and fresh Profiles/ItemStats tables with the
  * stack's key schema, for tests and benchmarks that run the consumer's store directly.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createActiveTable } from '../../local/provision';
 
 export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
@@ -29,27 +30,23 @@ export async function createFeatureTables(
   prefix: string,
 ): Promise<FeatureTableNames> {
   const names = { profiles: `${prefix}Profiles`, items: `${prefix}ItemStats` };
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.profiles,
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: names.items,
-      KeySchema: [
-        { AttributeName: 'itemId', KeyType: 'HASH' },
-        { AttributeName: 'bucket', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'itemId', AttributeType: 'S' },
-        { AttributeName: 'bucket', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createActiveTable(client, {
+    TableName: names.profiles,
+    KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  await createActiveTable(client, {
+    TableName: names.items,
+    KeySchema: [
+      { AttributeName: 'itemId', KeyType: 'HASH' },
+      { AttributeName: 'bucket', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'itemId', AttributeType: 'S' },
+      { AttributeName: 'bucket', AttributeType: 'S' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
   return names;
 }
