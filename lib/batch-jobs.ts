@@ -3,7 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -59,8 +59,10 @@ import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
 import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/published';
 import type { DataLake } from './data-lake';
-import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
+import { EVENTS_PREFIX, EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
 import { JOBS_PREFIX } from './lake-storage';
+import { allowCloudWatchLogs } from './private/log-groups';
+import { grantPrefixAccess } from './private/prefix-grants';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
 /** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
@@ -241,7 +243,7 @@ export class BatchJobs extends Construct {
     publish.bindTable(this.similaritiesTable, 'SIMILARITIES_TABLE_NAME', 'readWrite');
     publish.bindTable(this.trendingTable, 'TRENDING_TABLE_NAME', 'readWrite');
     for (const fn of [validate, publish]) {
-      lakeBucket.grantRead(fn, `${JOBS_PREFIX}*`);
+      grantPrefixAccess(fn, lakeBucket, [JOBS_PREFIX], 'read');
       acknowledgeBucketRead(fn.role?.node.tryFindChild('DefaultPolicy'), lakeBucket);
     }
 
@@ -250,7 +252,7 @@ export class BatchJobs extends Construct {
       retention: RetentionDays.ONE_MONTH,
       encryptionKey: key,
     });
-    key.grantEncryptDecrypt(new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`));
+    allowCloudWatchLogs(key);
     const stepNames: Record<JobName, string[]> = {
       cf: cfQuerySteps({ ...DEFAULT_CF_SETTINGS, runId: 'synth', windowTo: '2000-01-01T00:00:00.000Z' }).map(
         (q) => q.name,
@@ -383,7 +385,12 @@ export class BatchJobs extends Construct {
     const planStep = lambdaStep(
       'Plan',
       fns.plan,
-      TaskInput.fromObject({ job, options: JsonPath.objectAt('$') }),
+      // The run's clock is the execution's start time (the local runner passes its own clock the same way).
+      TaskInput.fromObject({
+        job,
+        options: JsonPath.objectAt('$'),
+        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
+      }),
       '$.plan',
     );
     catchInto(planStep, recordPlanFailure);
@@ -475,8 +482,9 @@ export class BatchJobs extends Construct {
           ],
         }),
       );
-      lakeBucket.grantRead(machine, 'events/*');
-      lakeBucket.grantReadWrite(machine, `${JOBS_PREFIX}*`);
+      // Athena runs with the state machine's credentials: it reads events/ and reads and writes jobs/.
+      grantPrefixAccess(machine, lakeBucket, [EVENTS_PREFIX], 'read');
+      grantPrefixAccess(machine, lakeBucket, [JOBS_PREFIX], 'readWrite');
       dataLake.resultsBucket.grantReadWrite(machine);
       acknowledgeStateMachinePolicy(machine, lakeBucket, dataLake, Object.values(this.functions));
     }
@@ -512,10 +520,6 @@ function acknowledgeBucketRead(policy: Construct | undefined, bucket: IBucket): 
   if (!policy) return;
   const id = bucketLogicalId(bucket);
   const ack = (rule: string, reason: string) => Validations.of(policy).acknowledge({ id: rule, reason });
-  const readActions = 'Part of the CDK grantRead action set, on the jobs/ prefix of the lake bucket only.';
-  ack('AwsSolutions-IAM5[Action::s3:GetObject*]', readActions);
-  ack('AwsSolutions-IAM5[Action::s3:GetBucket*]', readActions);
-  ack('AwsSolutions-IAM5[Action::s3:List*]', readActions);
   if (id)
     ack(
       `AwsSolutions-IAM5[Resource::<${id}.Arn>/${JOBS_PREFIX}*]`,
@@ -533,8 +537,8 @@ function acknowledgeStateMachinePolicy(
   if (!policy) return;
   const ack = (rule: string, reason: string) => Validations.of(policy).acknowledge({ id: rule, reason });
   const s3Actions =
-    'Part of the CDK grantRead/grantReadWrite action sets, scoped to the lake prefixes Athena reads (events/) ' +
-    'and writes (jobs/) and to the Athena results bucket.';
+    "Part of the CDK grantReadWrite action set on the Athena results bucket (the workgroup's own bucket); the " +
+    'lake grants name their actions and prefixes (grantPrefixAccess).';
   for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'])
     ack(`AwsSolutions-IAM5[Action::${action}]`, s3Actions);
   const kms =

@@ -38,7 +38,7 @@ import {
 } from '../lambdas/shared/events';
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { readNamedQueryFiles } from './data-lake/named-queries';
-import { QUARANTINE_PREFIX } from './lake-storage';
+import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
 import { REPO_ROOT, RecoFunction } from './recostream-function';
 
 export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/quarantine-layout';
@@ -50,7 +50,7 @@ export const QUARANTINE_TABLE_NAME = 'quarantine';
 /** Key prefix of the Parquet events: `events/event_type=…/dt=…/hour=…/`. */
 export const EVENTS_PREFIX = 'events/';
 /** Key prefix of the records Firehose could not partition or convert: `errors/<error-output-type>/dt=…/`. */
-export const DELIVERY_ERRORS_PREFIX = 'errors/';
+export { DELIVERY_ERRORS_PREFIX };
 /** Directory whose `*.sql` files become Athena named queries. */
 export const NAMED_QUERIES_DIR = join(REPO_ROOT, 'sql', 'named');
 /** First day the partition projections cover (`dt` of both tables). */

@@ -1,12 +1,18 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { ApiKey, type IUsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeProviderFramework, encryptedLogGroup } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
+
+/** The attributes of an ordinary write key, the only ones the canary key's registration may write. */
+export const ORDINARY_WRITE_KEY_ATTRIBUTES = ['keyHash', 'name', 'createdAt', 'disabled'] as const;
 
 export interface FreshnessCanaryProps {
   /** Base URL of the ingest API (stage URL, ending in `/`). */
@@ -28,6 +34,10 @@ export interface FreshnessCanaryProps {
  * the local runtime maps Scheduler schedules to batch jobs), with its own write key in Secrets Manager
  * and, when given the recommendation API, its own API key on that API's usage plan.
  * Its metric and SLO alarm are in Monitoring (`freshnessCanary: true`).
+ *
+ * The write key's hash is registered in WriteKeys at deploy by a custom resource (`Custom::CanaryWriteKey`),
+ * whose function may write only the attributes of an ordinary key (never `role`); the canary function itself
+ * has no write on the table, so neither role can create an admin key.
  */
 export class FreshnessCanary extends Construct {
   public readonly function: RecoFunction;
@@ -36,6 +46,8 @@ export class FreshnessCanary extends Construct {
   /** The canary's recommendation API key and the secret that holds its value (with `recommendationApi`). */
   public readonly apiKey?: ApiKey;
   public readonly apiKeySecret?: Secret;
+  /** Registers the write key's hash in WriteKeys at deploy; disables it when the resource is deleted. */
+  public readonly keyRegistration: { readonly function: RecoFunction; readonly resource: CustomResource };
 
   constructor(scope: Construct, id: string, props: FreshnessCanaryProps) {
     super(scope, id);
@@ -50,6 +62,7 @@ export class FreshnessCanary extends Construct {
         'The canary key is a 48-character random write key that only sends canary events; rotating it needs ' +
         'the old hash disabled in WriteKeys, an operator step documented in the README, not a rotation Lambda.',
     });
+    this.keyRegistration = this.registerKeyAtDeploy(props);
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/canary/handler.ts',
       serviceName: 'freshness-canary',
@@ -63,10 +76,6 @@ export class FreshnessCanary extends Construct {
       },
     }).bindTable(props.profilesTable, 'PROFILES_TABLE_NAME');
     this.writeKeySecret.grantRead(this.function);
-    // Registers its own key: PutItem only (conditional, never overwrites), not the table's full write grant.
-    props.writeKeysTable.grant(this.function, 'dynamodb:PutItem');
-    props.encryptionKey.grant(this.function, 'kms:Encrypt', 'kms:GenerateDataKey');
-    this.function.addEnvironment('WRITE_KEYS_TABLE_NAME', props.writeKeysTable.tableName);
     if (props.recommendationApi) {
       this.apiKeySecret = new Secret(this, 'ApiKeySecret', {
         description: 'RecoStream freshness canary: value of its recommendation API key',
@@ -101,5 +110,40 @@ export class FreshnessCanary extends Construct {
         'A canary run that could not be delivered is itself the signal: the freshness SLO alarm treats a ' +
         'missing data point as breaching, and a run retried later would measure nothing useful.',
     });
+    // The first run needs its key registered.
+    this.rule.node.addDependency(this.keyRegistration.resource);
+  }
+
+  private registerKeyAtDeploy(props: FreshnessCanaryProps): FreshnessCanary['keyRegistration'] {
+    const fn = new RecoFunction(this, 'KeyRegistrationFunction', {
+      entry: 'lambdas/canary-key/handler.ts',
+      serviceName: 'freshness-canary',
+      description: 'Custom resource: registers the freshness canary write key hash in WriteKeys at deploy',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+    });
+    this.writeKeySecret.grantRead(fn);
+    // An ordinary key only: DynamoDB refuses a put or update that names any other attribute (`role`).
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.writeKeysTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...ORDINARY_WRITE_KEY_ATTRIBUTES] },
+        },
+      }),
+    );
+    props.encryptionKey.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    const provider = new Provider(this, 'KeyRegistrationProvider', {
+      onEventHandler: fn,
+      logGroup: encryptedLogGroup(this, 'KeyRegistrationProviderLogs', props.encryptionKey),
+    });
+    acknowledgeProviderFramework(provider, Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement));
+    const resource = new CustomResource(this, 'KeyRegistration', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::CanaryWriteKey',
+      properties: { SecretArn: this.writeKeySecret.secretArn, TableName: props.writeKeysTable.tableName },
+    });
+    return { function: fn, resource };
   }
 }

@@ -1,10 +1,10 @@
-import { Aws, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -27,7 +27,8 @@ import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
 import { type DataLake, EVENTS_PREFIX, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
-import { QUARANTINE_PREFIX } from './lake-storage';
+import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
+import { allowCloudWatchLogs } from './private/log-groups';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
 export interface LakePurgeProps {
@@ -149,8 +150,9 @@ export class LakePurge extends Construct {
         ],
       }),
     );
-    // Athena reads and UNLOADs with the caller's credentials: the purged prefixes only.
-    const purgedPrefixes = [EVENTS_PREFIX, quarantinePrefix, this.stagingPrefix];
+    // Athena reads and UNLOADs with the caller's credentials: the purged prefixes only. Firehose's error
+    // records (errors/) are listed and rewritten by the function itself.
+    const purgedPrefixes = [EVENTS_PREFIX, quarantinePrefix, DELIVERY_ERRORS_PREFIX, this.stagingPrefix];
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:ListBucket', 's3:ListBucketVersions'],
@@ -192,7 +194,7 @@ export class LakePurge extends Construct {
       retention: RetentionDays.ONE_MONTH,
       encryptionKey: key,
     });
-    key.grantEncryptDecrypt(new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`));
+    allowCloudWatchLogs(key);
     const purgeStep = new LambdaInvoke(this, 'Purge pass', {
       lambdaFunction: fn,
       payloadResponseOnly: true,

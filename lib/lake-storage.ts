@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
@@ -9,6 +10,9 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY as S3_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { DELIVERY_ERRORS_PREFIX } from '../lambdas/shared/delivery-errors';
+
+export { DELIVERY_ERRORS_PREFIX };
 
 /** Key prefix of the batch jobs' intermediate and result files (lambdas/jobs/job-sql.ts). */
 export const JOBS_PREFIX = 'jobs/';
@@ -45,6 +49,13 @@ export interface LakeStorageProps {
    * @default 365
    */
   readonly accessLogRetentionDays?: number;
+  /**
+   * Days Firehose's error records (`errors/`) are kept: they hold the raw stream records, with real user ids
+   * even in a pseudonymised lake. Long enough to investigate and replay, short enough not to become a second
+   * lake. Older versions go a day after.
+   * @default 14
+   */
+  readonly deliveryErrorsExpirationDays?: number;
 }
 
 /**
@@ -76,6 +87,8 @@ export class LakeStorage extends Construct {
     requireWholeDays('glacierAfterDays', glacierDays, 1);
     requireWholeDays('noncurrentVersionExpirationDays', noncurrentDays, 1);
     requireWholeDays('accessLogRetentionDays', logDays, 1);
+    const errorsDays = props.deliveryErrorsExpirationDays ?? 14;
+    requireWholeDays('deliveryErrorsExpirationDays', errorsDays, 1);
     if (glacierDays <= iaDays) {
       throw new Error(
         `glacierAfterDays (${glacierDays}) must be greater than infrequentAccessAfterDays (${iaDays})`,
@@ -128,9 +141,34 @@ export class LakeStorage extends Construct {
           expiration: Duration.days(JOB_INTERMEDIATES_DAYS),
           noncurrentVersionExpiration: Duration.days(1),
         },
+        {
+          id: 'ExpireDeliveryErrors',
+          prefix: DELIVERY_ERRORS_PREFIX,
+          expiration: Duration.days(errorsDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+  }
+
+  /**
+   * Only `readers` may read Firehose's error records: a bucket-policy Deny on `errors/*` for every other
+   * principal, whatever its IAM policies say (the records hold real user ids, also in a pseudonymised lake).
+   * Firehose still writes there. An administrator who must read one changes this policy (a deploy, audited).
+   */
+  public restrictDeliveryErrorReads(readers: readonly IRole[]): void {
+    if (readers.length === 0) throw new Error('restrictDeliveryErrorReads needs at least one reader role');
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyNamedRolesReadDeliveryErrors',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.bucket.arnForObjects(`${DELIVERY_ERRORS_PREFIX}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readers.map((role) => role.roleArn) } },
+      }),
+    );
   }
 }
 

@@ -33,6 +33,7 @@ import {
   SERVICES,
   VARIANT_DIMENSION,
 } from '../lambdas/shared/metric-names';
+import { dataLossAlarms, firehoseMetric } from './monitoring/data-loss-alarms';
 
 /** Alarm thresholds; every one can be overridden through `MonitoringProps.thresholds`. */
 export interface MonitoringThresholds {
@@ -97,6 +98,8 @@ export interface MonitoringProps {
   readonly ctrVariants?: readonly string[];
   /** Whether the freshness canary runs (its SLO alarm then treats missing data as breaching). */
   readonly freshnessCanary?: boolean;
+  /** The lake is pseudonymised: alarm on records the pseudonymiser failed. @default false */
+  readonly lakePseudonymizer?: boolean;
   readonly thresholds?: Partial<MonitoringThresholds>;
 }
 
@@ -208,13 +211,7 @@ export class Monitoring extends Construct {
 
     // --- lake delivery ----------------------------------------------------------------------------------
     const firehose = (metricName: string, statistic: string) =>
-      new Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: props.deliveryStreamName },
-        statistic,
-        period: fiveMinutes,
-      });
+      firehoseMetric(props.deliveryStreamName, metricName, statistic, fiveMinutes);
     const freshness = firehose('DeliveryToS3.DataFreshness', Stats.MAXIMUM);
     const freshnessLimit = t.firehoseFreshnessBufferMultiple * bufferSeconds;
     alarm('FirehoseFreshness', freshness, {
@@ -223,6 +220,12 @@ export class Monitoring extends Construct {
       description: `Oldest record not yet in the lake is older than ${freshnessLimit} s (${t.firehoseFreshnessBufferMultiple}x the ${bufferSeconds} s buffer interval)`,
     });
     const deliverySuccess = firehose('DeliveryToS3.Success', Stats.AVERAGE);
+    const lost = dataLossAlarms({
+      deliveryStreamName: props.deliveryStreamName,
+      lakePseudonymizer: props.lakePseudonymizer ?? false,
+    });
+    for (const { name, metric, description, evaluationPeriods, datapointsToAlarm } of lost)
+      alarm(name, metric, { threshold: 0, evaluationPeriods, datapointsToAlarm, description });
 
     // --- APIs ----------------------------------------------------------------------------------------
     const apis: Array<[string, RestApi]> = [['IngestApi', props.ingestApi]];

@@ -12,6 +12,7 @@ import { Ingestion } from './ingestion';
 import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
+import { encryptEveryLogGroup } from './private/log-groups';
 import { RecommendationApi } from './recommendation-api';
 import { EventSchemaRegistry } from './schema-registry';
 import { UserDeletion } from './user-deletion';
@@ -55,6 +56,8 @@ export class RecoStreamStack extends Stack {
     // One customer-managed key for every store: they hold the same data (user behaviour events), and
     // access is still granted per resource through IAM.
     const key = new Key(this, 'DataKey', { enableKeyRotation: true, description: 'RecoStream data at rest' });
+    // Log groups hold ids and payload fragments too: every one the app creates is encrypted with this key.
+    encryptEveryLogGroup(this, key);
 
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'RecoStream alarms',
@@ -125,6 +128,9 @@ export class RecoStreamStack extends Stack {
       quarantinePrefix: this.lake.quarantinePrefix,
     });
 
+    // Firehose's error records keep real ids: only the purge, which removes a deleted user's, reads them.
+    if (this.lakePurge.function.role) this.lake.restrictDeliveryErrorReads([this.lakePurge.function.role]);
+
     this.freshnessCanary = new FreshnessCanary(this, 'FreshnessCanary', {
       ingestBaseUrl: this.ingestion.api.url,
       writeKeysTable: this.ingestion.writeKeysTable,
@@ -135,7 +141,10 @@ export class RecoStreamStack extends Stack {
 
     // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.
     if (['true', true].includes(this.node.tryGetContext('waf'))) {
-      new ApiWaf(this, 'ApiWaf', { apis: [this.ingestion.api, this.recommendationApi.api] });
+      new ApiWaf(this, 'ApiWaf', {
+        apis: [this.ingestion.api, this.recommendationApi.api],
+        encryptionKey: key,
+      });
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -157,6 +166,7 @@ export class RecoStreamStack extends Stack {
       alarmOnJobFailures: false,
       recommendationApi: this.recommendationApi.api,
       freshnessCanary: true,
+      lakePseudonymizer: this.dataLake.pseudonymizer !== undefined,
     });
 
     const outputs: Record<string, [string, string]> = {

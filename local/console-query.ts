@@ -1,11 +1,14 @@
 /**
  * The console's query box: read-only SQL on the local lake, one query at a time, bounded in rows and time.
  *
- * Read-only is enforced twice: the text must be a single SELECT or WITH statement (comments and string
- * literals are skipped when looking for the keyword and for `;`), and it is run wrapped as a subquery
- * (`SELECT * FROM (<sql>) LIMIT n`), which DuckDB refuses to parse for anything but a query. DuckDB runs
- * queries on its own threads (limited to one here), so a long query never blocks the API's event loop.
+ * Read-only is DuckDB's doing, not a check on the text: the runner's own DuckDB instance is confined to the
+ * lake directory with its configuration locked (`ConfinedLakeOptions` in lake-query.ts: no file outside the
+ * lake, no extension installs, no `SET` that undoes it), and DuckDB's own parser must find exactly one
+ * statement in the text, which must prepare as a SELECT; only that prepared statement runs, streamed, and
+ * only the first rows are read. DuckDB runs queries on its own thread (one here), so a long query never
+ * blocks the API's event loop.
  */
+import { StatementType } from '@duckdb/node-api';
 import { type LocalLake, openLocalLake, type QueryResult } from './lake-query';
 
 export const DEFAULT_QUERY_ROW_LIMIT = 500;
@@ -32,75 +35,32 @@ export class QueryTimeoutError extends Error {
   }
 }
 
-interface Scan {
-  /** The text with comments replaced by a space and literals emptied: keywords and `;` are safe to find. */
-  readonly skeleton: string;
-  /** Index just after the last character that is neither whitespace, `;` nor part of a comment. */
-  readonly codeEnd: number;
-}
-
-function scan(sql: string): Scan {
-  let skeleton = '';
-  let codeEnd = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i] as string;
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-      skeleton += ' ';
-    } else if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      if (end === -1) throw new QueryRefusedError('unterminated /* comment');
-      i = end + 2;
-      skeleton += ' ';
-    } else if (c === "'" || c === '"') {
-      // A doubled quote inside a literal is an escaped quote.
-      let j = i + 1;
-      for (;;) {
-        const k = sql.indexOf(c, j);
-        if (k === -1)
-          throw new QueryRefusedError(`unterminated ${c === "'" ? 'string' : 'quoted identifier'}`);
-        if (sql[k + 1] === c) {
-          j = k + 2;
-          continue;
-        }
-        i = k + 1;
-        break;
-      }
-      skeleton += c + c;
-      codeEnd = i;
-    } else {
-      skeleton += c;
-      i++;
-      if (c !== ';' && !/\s/.test(c)) codeEnd = i;
-    }
-  }
-  return { skeleton, codeEnd };
-}
-
-/** The statement with comments replaced by a space and string literals and quoted identifiers emptied. */
-export function sqlSkeleton(sql: string): string {
-  return scan(sql).skeleton;
-}
+/** What the node bindings say when the text parses to no statement at all (only comments or blanks). */
+const NO_STATEMENT = 'Error in native callback';
 
 /**
- * The SQL to run, without trailing `;` and comments, or a QueryRefusedError saying why it is not a single
- * read-only query.
+ * Runs `sql` on `lake` when DuckDB's parser finds exactly one statement in it and that statement prepares
+ * as a SELECT (WITH, VALUES, DESCRIBE, FROM-first and SHOW are SELECTs too); else a QueryRefusedError
+ * naming what it found. At most `maxRows` rows are read.
  */
-export function readOnlyQuery(sql: string): string {
-  const { skeleton, codeEnd } = scan(sql);
-  const body = skeleton.trim().replace(/[\s;]*$/, '');
-  if (body === '') throw new QueryRefusedError('the query is empty');
-  if (body.includes(';')) throw new QueryRefusedError('only one statement at a time');
-  const keyword = /^\(*\s*([A-Za-z]+)/.exec(body)?.[1]?.toUpperCase();
-  if (keyword !== 'SELECT' && keyword !== 'WITH') {
-    throw new QueryRefusedError(
-      `only SELECT and WITH queries run here (read-only); this one starts with ${keyword ?? 'something else'}`,
-    );
+export async function runOneSelect(lake: LocalLake, sql: string, maxRows: number): Promise<QueryResult> {
+  if (sql.trim() === '') throw new QueryRefusedError('the query is empty');
+  let statements: Awaited<ReturnType<LocalLake['extractStatements']>>;
+  try {
+    statements = await lake.extractStatements(sql);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message === NO_STATEMENT) throw new QueryRefusedError('the query is empty');
+    throw new QueryRefusedError(message.replace(/^Failed to extract statements: /, ''));
   }
-  return sql.slice(0, codeEnd);
+  if (statements.count !== 1)
+    throw new QueryRefusedError(`only one statement at a time; this text holds ${statements.count}`);
+  const prepared = await statements.prepare(0);
+  if (prepared.statementType !== StatementType.SELECT) {
+    const kind = StatementType[prepared.statementType] ?? String(prepared.statementType);
+    throw new QueryRefusedError(`only SELECT queries run here (read-only), not ${kind}`);
+  }
+  return lake.readPrepared(prepared, maxRows);
 }
 
 export interface ConsoleQueryResult extends QueryResult {
@@ -133,7 +93,6 @@ export class ConsoleQueryRunner {
   }
 
   async run(sql: string): Promise<ConsoleQueryResult> {
-    const text = readOnlyQuery(sql);
     if (this.running) throw new QueryBusyError();
     this.running = true;
     const started = performance.now();
@@ -142,9 +101,7 @@ export class ConsoleQueryRunner {
       const lake = await this.open();
       // New partitions (a new hour, the first quarantine file) need the views rebuilt.
       await lake.refresh();
-      // A newline before `)`: the query may end with a -- comment.
-      const wrapped = `SELECT * FROM (\n${text}\n) AS console_query LIMIT ${this.rowLimit + 1}`;
-      const query = lake.runQuery(wrapped);
+      const query = runOneSelect(lake, sql, this.rowLimit + 1);
       settled = query.catch(() => undefined);
       this.settled = settled;
       let timer: NodeJS.Timeout | undefined;
@@ -174,6 +131,11 @@ export class ConsoleQueryRunner {
     }
   }
 
+  /** Settles once DuckDB has really ended the last query (an interrupted one takes a moment to stop). */
+  async whenIdle(): Promise<void> {
+    while (this.running) await this.settled;
+  }
+
   async close(): Promise<void> {
     await this.settled;
     const lake = this.lake;
@@ -183,12 +145,8 @@ export class ConsoleQueryRunner {
 
   private open(): Promise<LocalLake> {
     if (!this.lake) {
-      this.lake = openLocalLake(this.options.lakeDir).then(async (lake) => {
-        // One thread and a memory cap: the console must not starve the pipeline on a 2-core laptop.
-        await lake.runQuery('SET threads = 1');
-        await lake.runQuery("SET memory_limit = '512MB'");
-        return lake;
-      });
+      // One thread and a memory cap: the console must not starve the pipeline on a 2-core laptop.
+      this.lake = openLocalLake(this.options.lakeDir, { confined: { threads: 1, memoryLimit: '512MB' } });
       this.lake.catch(() => {
         this.lake = undefined;
       });

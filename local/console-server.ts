@@ -11,8 +11,8 @@
  *   POST /local/query               {sql} or {name}: read-only SQL on the local lake (see console-query.ts)
  *   POST /local/jobs/<job>/rollback {toVersion?}: only when the runtime provides a rollback function
  *
- * Handing out keys is acceptable only because the gateway listens on 127.0.0.1; requests whose Host header
- * is not a loopback name are refused too, so a web page elsewhere cannot reach them by DNS rebinding.
+ * Handing out keys is acceptable only because the gateway listens on 127.0.0.1; local-request-guard.ts refuses
+ * requests whose Host is not a loopback name (DNS rebinding) and POSTs that are not JSON from this origin.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +25,7 @@ import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
 import { ApiLatencyRecorder } from './api-latency';
 import { ConsoleQueryRunner, QueryBusyError, QueryRefusedError, QueryTimeoutError } from './console-query';
 import { listNamedQueries, loadNamedQuery, UnknownNamedQueryError } from './lake-query';
+import { localRequestRefusal } from './local-request-guard';
 import { TrafficSimulator } from './simulator';
 import type { LocalRoute, LocalTopology } from './topology';
 
@@ -156,10 +157,10 @@ export function createConsoleServer(options: ConsoleOptions): ConsoleServer {
     const method = req.method ?? 'GET';
     apiLatency.observe(req, res);
     if (!isConsolePath(path)) return false;
-    if (!isLoopbackHost(req.headers.host)) {
-      sendJson(res, 403, {
-        error: `the console answers on 127.0.0.1 or localhost only, not ${req.headers.host}`,
-      });
+    const refusal = localRequestRefusal(req);
+    if (refusal) {
+      req.resume();
+      sendJson(res, refusal.status, { error: refusal.error });
       return true;
     }
 
@@ -327,13 +328,6 @@ function isConsolePath(path: string): boolean {
   return (
     CONSOLE_PATHS.has(path) || path.startsWith('/console/') || /^\/local\/jobs\/[^/]+\/rollback$/.test(path)
   );
-}
-
-/** `127.0.0.1:3000`, `localhost:3000`, `[::1]:3000` (or without a port). */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

@@ -47,6 +47,7 @@ export interface JobRunnerOptions {
   /** @default runQueryStepLocally */
   readonly runStep?: (step: QueryStep, lakeDir: string) => Promise<void>;
   readonly log?: (message: string) => void;
+  /** The runs' clock: each run starts (and plans its window) at `clock()`. @default the wall clock */
   readonly clock?: () => Date;
 }
 
@@ -135,7 +136,12 @@ export class LocalJobRunner {
     let plan: JobPlan | undefined;
     let result: Omit<LocalRunResult, 'job' | 'startedAt' | 'finishedAt' | 'durationMs' | 'stepMs'>;
     try {
-      plan = (await this.options.invoke(this.functionIds.plan, { job, options })) as JobPlan;
+      // As the state machine passes `$$.Execution.StartTime`: the run's clock is the runner's.
+      plan = (await this.options.invoke(this.functionIds.plan, {
+        job,
+        options,
+        startedAt: started.toISOString(),
+      })) as JobPlan;
       for (const step of plan.steps) {
         const t0 = performance.now();
         await (this.options.runStep ?? runQueryStepLocally)(step, this.options.lakeDir);

@@ -15,7 +15,13 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  type DuckDBExtractedStatements,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+} from '@duckdb/node-api';
 import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY, CF_STATE_PREFIX } from '../lambdas/jobs/job-sql';
 import {
   EVENT_COLUMNS,
@@ -65,6 +71,25 @@ export function localLakeDir(dataDir: string): string {
   return join(dataDir, 'lake');
 }
 
+/**
+ * DuckDB locked down for SQL typed by a person (the console's query box): files can be opened only under the
+ * lake directory (`allowed_directories` with `enable_external_access = false`, so `read_text('/etc/passwd')`,
+ * `ATTACH`, `COPY … TO` elsewhere and URLs all fail), extensions are neither installed nor loaded on demand,
+ * and `lock_configuration` refuses any `SET` that would undo this. Which statements run at all is the
+ * caller's decision (see console-query.ts: one prepared SELECT).
+ */
+export interface ConfinedLakeOptions {
+  /** DuckDB worker threads. */
+  readonly threads: number;
+  /** DuckDB memory limit, e.g. `512MB`. */
+  readonly memoryLimit: string;
+}
+
+export interface LocalLakeOptions {
+  /** Confine DuckDB to the lake directory and lock its configuration; absent: an ordinary instance. */
+  readonly confined?: ConfinedLakeOptions;
+}
+
 export interface LocalLakeStatus {
   /** Files the `events` view reads; 0 means the view is the empty typed table. */
   readonly eventFiles: number;
@@ -83,13 +108,18 @@ export class LocalLake implements LakeQueryEngine {
     this.description = `local lake ${lakeDir} (DuckDB)`;
   }
 
-  static async open(lakeDir: string): Promise<LocalLake> {
-    const instance = await DuckDBInstance.create(':memory:');
+  static async open(lakeDir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
+    const root = resolve(lakeDir);
+    const instance = await DuckDBInstance.create(
+      ':memory:',
+      options.confined ? { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' } : {},
+    );
     try {
       const connection = await instance.connect();
       // Athena runs in UTC: current_date and timestamp rendering must match.
       await connection.run(`SET TimeZone = 'UTC'`);
-      const lake = new LocalLake(resolve(lakeDir), instance, connection);
+      if (options.confined) await confine(connection, root, options.confined);
+      const lake = new LocalLake(root, instance, connection);
       await lake.refresh();
       return lake;
     } catch (error) {
@@ -169,16 +199,18 @@ export class LocalLake implements LakeQueryEngine {
   }
 
   async runQuery(sql: string): Promise<QueryResult> {
-    const reader = await this.connection.runAndReadAll(sql);
-    const columns = reader.columnNames();
-    const types = reader.columnTypes().map((t) => t.toString());
-    const wide = types.map((t) => WIDE_INTEGER_TYPES.has(t));
-    const rows = reader
-      .getRowsJson()
-      .map((row) =>
-        row.map((value, i) => (wide[i] && typeof value === 'string' ? integerValue(value) : value)),
-      );
-    return { columns, types, rows };
+    return toQueryResult(await this.connection.runAndReadAll(sql));
+  }
+
+  /** The statements of `sql` as DuckDB's own parser splits them (a syntax error throws); nothing runs. */
+  extractStatements(sql: string): Promise<DuckDBExtractedStatements> {
+    return this.connection.extractStatements(sql);
+  }
+
+  /** Streams a prepared statement's result and keeps at most `maxRows` rows of it. */
+  async readPrepared(statement: DuckDBPreparedStatement, maxRows: number): Promise<QueryResult> {
+    const result = toQueryResult(await statement.streamAndReadUntil(maxRows));
+    return { ...result, rows: result.rows.slice(0, maxRows) };
   }
 
   /** Stops the query running on this lake's connection (it then fails with an interrupt error). */
@@ -203,8 +235,31 @@ export class LocalLake implements LakeQueryEngine {
 }
 
 /** Opens DuckDB in memory with the `events` and `quarantine` views over `lakeDir` (which may not exist yet). */
-export function openLocalLake(lakeDir: string): Promise<LocalLake> {
-  return LocalLake.open(lakeDir);
+export function openLocalLake(lakeDir: string, options: LocalLakeOptions = {}): Promise<LocalLake> {
+  return LocalLake.open(lakeDir, options);
+}
+
+/** Applies ConfinedLakeOptions; the order matters: `allowed_directories` can only be set before access is off. */
+async function confine(connection: DuckDBConnection, lakeDir: string, options: ConfinedLakeOptions) {
+  if (!Number.isInteger(options.threads) || options.threads < 1)
+    throw new Error(`threads must be a positive integer, got ${options.threads}`);
+  await connection.run(`SET threads = ${options.threads}`);
+  await connection.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+  await connection.run(`SET allowed_directories = [${sqlString(`${lakeDir}/`)}]`);
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
+}
+
+function toQueryResult(reader: DuckDBResultReader): QueryResult {
+  const columns = reader.columnNames();
+  const types = reader.columnTypes().map((t) => t.toString());
+  const wide = types.map((t) => WIDE_INTEGER_TYPES.has(t));
+  const rows = reader
+    .getRowsJson()
+    .map((row) =>
+      row.map((value, i) => (wide[i] && typeof value === 'string' ? integerValue(value) : value)),
+    );
+  return { columns, types, rows };
 }
 
 /**

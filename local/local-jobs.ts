@@ -10,6 +10,7 @@ import { DynamoJobRuns } from '../lambdas/jobs/dynamo-job-runs';
 import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
 import { LocalJobRunner } from './job-runner';
 import { LocalJobScheduler } from './job-scheduler';
+import { localRequestRefusal } from './local-request-guard';
 import type { Invoke, LocalTopology } from './topology';
 
 export interface LocalJobs {
@@ -30,6 +31,8 @@ export interface LocalJobsOptions {
   /** Run the schedules (fast-forwarded by `speed`); off: jobs run only on request. */
   readonly schedule: boolean;
   readonly speed?: number;
+  /** The clock of the runs and the schedule (tests inject one). @default the wall clock */
+  readonly clock?: () => Date;
   readonly log?: (message: string) => void;
 }
 
@@ -41,6 +44,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     ?.environment.JOB_RUNS_TABLE_NAME;
   if (!jobRunsTable) return undefined;
   const runs = new DynamoJobRuns(jobRunsTable, options.dynamo);
+  const clock = options.clock;
   const runner = new LocalJobRunner({
     topology,
     invoke: options.invoke,
@@ -48,6 +52,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     alarmFile: join(options.dataDir, 'alarms.jsonl'),
     runs,
     log: options.log,
+    clock,
   });
   const scheduler = options.schedule
     ? new LocalJobScheduler({
@@ -56,6 +61,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
         lakeDir: options.lakeDir,
         speed: options.speed,
         log: options.log,
+        ...(clock ? { now: () => clock().getTime() } : {}),
       })
     : undefined;
   scheduler?.start();
@@ -69,6 +75,12 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const refusal = localRequestRefusal(req);
+    if (refusal) {
+      req.resume();
+      send(refusal.status, { message: refusal.error });
+      return true;
+    }
     if (!(JOB_NAMES as readonly string[]).includes(job)) {
       send(404, { message: `Unknown job '${job}': one of ${JOB_NAMES.join(', ')}` });
       return true;

@@ -1,10 +1,17 @@
 /** Creates the topology's streams and tables in the emulators, leaving existing ones alone. */
-import { CreateTableCommand, type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalTopology } from './topology';
 
 export async function provision(
@@ -28,17 +35,37 @@ export async function provision(
     start = page.LastEvaluatedTableName;
   } while (start);
 
+  const documents = DynamoDBDocumentClient.from(dynamo);
   for (const table of topology.tables.values()) {
     if (existing.has(table.name)) continue;
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        KeySchema: [...table.keySchema],
-        AttributeDefinitions: [...table.attributeDefinitions],
-        BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: table.globalSecondaryIndexes as never,
-      }),
-    );
+    await createActiveTable(documents, {
+      TableName: table.name,
+      KeySchema: [...table.keySchema],
+      AttributeDefinitions: [...table.attributeDefinitions],
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes: table.globalSecondaryIndexes as never,
+    });
+  }
+}
+
+/**
+ * Creates a table and returns once it is ACTIVE. dynalite answers CreateTable with CREATING and turns the
+ * table ACTIVE a moment later; until then it refuses the table's items (ResourceNotFoundException), which on
+ * a loaded machine is long enough for the next request to fail.
+ */
+export async function createActiveTable(
+  client: DynamoDBDocumentClient,
+  input: CreateTableCommandInput,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await client.send(new CreateTableCommand(input));
+  const started = Date.now();
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`table ${input.TableName} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -75,6 +75,12 @@ export interface LocalRuntimeOptions {
   readonly functionEndpoints?: (
     emulators: ServiceEndpoints,
   ) => Promise<ServiceEndpoints & { close(): Promise<void> }>;
+  /**
+   * The batch jobs' clock: each run's start, and so its window end, is `jobClock()`; the schedule follows it
+   * too. Tests inject one so that which events a run reads never depends on how fast the machine is.
+   * @default the wall clock
+   */
+  readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
 }
 
@@ -252,6 +258,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           dynamo,
           schedule: jobSpeed > 0,
           speed: jobSpeed,
+          clock: options.jobClock,
           log,
         })
       : undefined;

@@ -3,7 +3,7 @@
  * Table (env WRITE_KEYS_TABLE_NAME): partition key `keyHash` (S); items are `WriteKeyRecord`s.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import type { WriteKeyRecord } from './write-keys';
 
@@ -12,6 +12,14 @@ export interface WriteKeyStore {
   get(keyHash: string): Promise<WriteKeyRecord | undefined>;
   /** Stores a new key; fails if a record with the same hash already exists (never overwrites). */
   put(record: WriteKeyRecord): Promise<void>;
+}
+
+/** `put` found a record with the same hash: nothing was written. */
+export class WriteKeyExistsError extends Error {
+  constructor(readonly keyHash: string) {
+    super(`a write key with hash ${keyHash.slice(0, 12)}… already exists`);
+    this.name = 'WriteKeyExistsError';
+  }
 }
 
 export class DynamoWriteKeyStore implements WriteKeyStore {
@@ -35,10 +43,25 @@ export class DynamoWriteKeyStore implements WriteKeyStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new Error(`a write key with hash ${record.keyHash.slice(0, 12)}… already exists`);
-      }
+      if (error instanceof ConditionalCheckFailedException) throw new WriteKeyExistsError(record.keyHash);
       throw error;
+    }
+  }
+
+  /** Marks an existing key disabled (revoked, history kept); a hash that is not in the table is left alone. */
+  async disable(keyHash: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { keyHash },
+          UpdateExpression: 'SET disabled = :disabled',
+          ConditionExpression: 'attribute_exists(keyHash)',
+          ExpressionAttributeValues: { ':disabled': true },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }

@@ -3,15 +3,13 @@
  * then the time until it is visible in the profile (CanaryProfileFreshness, ms) and until the
  * recommendation API reflects it (CanaryRecommendationFreshness, ms; skipped while nothing is
  * published), or a CanaryFailures count when it was not visible in time. The write key comes from
- * Secrets Manager; its hash is registered in the WriteKeys table on the first run (conditional put,
- * never overwrites). The recommendation API key is another secret, the value of the canary's API key.
+ * Secrets Manager; its hash was registered in WriteKeys at deploy (lambdas/canary-key), so this function has
+ * no write on that table. The recommendation API key is another secret, the value of the canary's API key.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoWriteKeyStore } from '../authorizer/write-key-store';
-import { hashWriteKey } from '../authorizer/write-keys';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { CANARY_METRICS, SERVICES } from '../shared/metric-names';
@@ -24,6 +22,7 @@ import {
   type RecommendationApiClient,
 } from './adapters';
 import { type CanaryPorts, type CanaryResult, measureFreshness } from './freshness';
+import { readSecretString } from './write-key-secret';
 
 const logger = new Logger({ serviceName: SERVICES.canary });
 const metrics = new Metrics({ serviceName: SERVICES.canary });
@@ -35,25 +34,10 @@ let recommendationPorts: Promise<RecommendationPorts | undefined> | undefined;
 
 type RecommendationPorts = Required<Pick<CanaryPorts, 'pickItem' | 'recommendationsReflect'>>;
 
-async function readSecret(arn: string, what: string): Promise<string> {
-  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  const value = out.SecretString?.trim();
-  if (!value) throw new Error(`the canary ${what} secret is empty`);
-  return value;
-}
+const secrets = new SecretsManagerClient({});
 
-async function loadWriteKey(): Promise<string> {
-  const key = await readSecret(requireEnv('CANARY_WRITE_KEY_SECRET_ARN'), 'write-key');
-  try {
-    await new DynamoWriteKeyStore(requireEnv('WRITE_KEYS_TABLE_NAME'), dynamoDocumentClient()).put({
-      keyHash: hashWriteKey(key),
-      name: SERVICES.canary,
-      createdAt: new Date().toISOString(),
-    });
-  } catch (error) {
-    if (!(error instanceof Error && error.message.includes('already exists'))) throw error;
-  }
-  return key;
+function loadWriteKey(): Promise<string> {
+  return readSecretString(secrets, requireEnv('CANARY_WRITE_KEY_SECRET_ARN'), 'write-key');
 }
 
 /** The recommendation API's ports, or undefined when the stack gives the canary no API (env unset). */
@@ -61,7 +45,10 @@ async function loadRecommendationPorts(): Promise<RecommendationPorts | undefine
   const baseUrl = process.env.RECOMMENDATION_API_URL;
   const secretArn = process.env.CANARY_API_KEY_SECRET_ARN;
   if (!baseUrl || !secretArn) return undefined;
-  const client: RecommendationApiClient = { baseUrl, apiKey: await readSecret(secretArn, 'API-key') };
+  const client: RecommendationApiClient = {
+    baseUrl,
+    apiKey: await readSecretString(secrets, secretArn, 'API-key'),
+  };
   return { pickItem: httpItemPicker(client), recommendationsReflect: httpRecommendationsCheck(client) };
 }
 

@@ -44,11 +44,14 @@ export interface DeletionRequest {
     readonly lake: StoreStatus;
     /** Set by the AWS lake purge (the local flow has no quarantine purge and leaves it out). */
     readonly quarantine?: StoreStatus;
+    /** Firehose error records under `errors/`; set by the AWS lake purge. */
+    readonly deliveryErrors?: StoreStatus;
   };
   /** When each store's data was confirmed gone (ISO-8601), for "deleted everywhere, when". */
   readonly storeDeletedAt?: {
     readonly lake?: string;
     readonly quarantine?: string;
+    readonly deliveryErrors?: string;
     readonly profile?: string;
   };
   /** Anonymous ids to purge with the user (none unless the request names them). */
@@ -58,6 +61,8 @@ export interface DeletionRequest {
   readonly lakeRowsRemoved?: number;
   readonly quarantineFilesRewritten?: number;
   readonly quarantineRecordsRemoved?: number;
+  readonly deliveryErrorFilesRewritten?: number;
+  readonly deliveryErrorRecordsRemoved?: number;
   /**
    * AWS purge: object keys whose rewrite started but whose older versions may not be deleted yet; the next
    * run finishes them first (bounded by the objects one invocation touches).

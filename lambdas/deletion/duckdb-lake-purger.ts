@@ -20,7 +20,7 @@ export class DuckDbLakePurger implements LakePurger {
   ) {}
 
   async purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }> {
-    const files = parquetFiles(this.eventsDir);
+    const files = filesUnder(this.eventsDir, (name) => name.endsWith('.parquet'));
     if (userIds.length === 0 || files.length === 0) return { filesRewritten: 0, rowsRemoved: 0 };
     const users = userIds.map(sql).join(', ');
     const column = `"${this.userColumn.replaceAll('"', '""')}"`;
@@ -55,7 +55,8 @@ export class DuckDbLakePurger implements LakePurger {
   }
 }
 
-function parquetFiles(dir: string): string[] {
+/** Files below `dir` (any depth) whose names `accept` takes; none when `dir` does not exist. */
+export function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
   let entries: import('node:fs').Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -64,7 +65,7 @@ function parquetFiles(dir: string): string[] {
   }
   return entries.flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return parquetFiles(path);
-    return entry.isFile() && entry.name.endsWith('.parquet') ? [path] : [];
+    if (entry.isDirectory()) return filesUnder(path, accept);
+    return entry.isFile() && accept(entry.name) ? [path] : [];
   });
 }

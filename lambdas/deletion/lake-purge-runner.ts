@@ -1,7 +1,8 @@
 /**
  * The AWS lake purge, one bounded invocation: for each pending deletion request (oldest first) it removes
- * the user's rows from the events Parquet objects, then the user's quarantine records, then completes the
- * request. Athena, S3 and the audit table are ports (adapters in athena-sql-runner.ts,
+ * the user's rows from the events Parquet objects, then the user's quarantine records, then the user's
+ * Firehose error records under `errors/` (listed, not queried: there is no table over them), then completes
+ * the request. Athena, S3 and the audit table are ports (adapters in athena-sql-runner.ts,
  * s3-versioned-objects.ts, dynamo-deletion-store.ts), so every step order is unit-tested.
  *
  * One events object is rewritten as:
@@ -19,7 +20,9 @@
  * only when that question returns no object (the purge verifies its own work).
  */
 import { createHash } from 'node:crypto';
+import { DELIVERY_ERRORS_PREFIX } from '../shared/delivery-errors';
 import type { DeletionRequest, DeletionRequestStore, ProfileEraser } from './deletion-request';
+import { filterDeliveryErrorLines } from './delivery-errors-filter';
 import {
   eventObjectKey,
   findEventObjectsSql,
@@ -94,6 +97,7 @@ export interface LakePurgeResult {
   readonly objectsRewritten: number;
   readonly rowsRemoved: number;
   readonly quarantineRecordsRemoved: number;
+  readonly deliveryErrorRecordsRemoved: number;
   /** Ids of requests that failed in this invocation (recorded on the request as `error`). */
   readonly failed: readonly string[];
   /** True when a request was left with work because the time budget ran out. */
@@ -125,7 +129,13 @@ export async function runLakePurge(
       (r) => r.userId !== undefined && !skip.has(r.requestId) && readyToPurge(r, deps.now(), deps.settleMs),
     )
     .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.requestId.localeCompare(b.requestId));
-  const totals = { completed: 0, objectsRewritten: 0, rowsRemoved: 0, quarantineRecordsRemoved: 0 };
+  const totals = {
+    completed: 0,
+    objectsRewritten: 0,
+    rowsRemoved: 0,
+    quarantineRecordsRemoved: 0,
+    deliveryErrorRecordsRemoved: 0,
+  };
   const failed: string[] = [];
   let moreWork = false;
   for (const request of pending) {
@@ -145,6 +155,7 @@ export async function runLakePurge(
     totals.objectsRewritten += purge.objectsRewritten;
     totals.rowsRemoved += purge.rowsRemoved;
     totals.quarantineRecordsRemoved += purge.quarantineRecordsRemoved;
+    totals.deliveryErrorRecordsRemoved += purge.deliveryErrorRecordsRemoved;
   }
   return { examined: pending.length, ...totals, failed, moreWork };
 }
@@ -155,6 +166,7 @@ class RequestPurge {
   objectsRewritten = 0;
   rowsRemoved = 0;
   quarantineRecordsRemoved = 0;
+  deliveryErrorRecordsRemoved = 0;
   private readonly subject: PurgeSubject;
   private readonly stagingPrefix: string;
 
@@ -180,7 +192,12 @@ class RequestPurge {
         return true;
       }
       if (!this.deps.hasTime()) return false;
-      const done = step === 'lake' ? await this.purgeEvents() : await this.purgeQuarantine();
+      const done =
+        step === 'lake'
+          ? await this.purgeEvents()
+          : step === 'quarantine'
+            ? await this.purgeQuarantine()
+            : await this.purgeDeliveryErrors();
       if (!done) {
         // The events step re-asks Athena after a pass, which verifies it; out of time, resume next run.
         if (!this.deps.hasTime()) return false;
@@ -251,22 +268,45 @@ class RequestPurge {
     for (const [path] of rows) {
       if (!this.deps.hasTime()) return false;
       const key = quarantineObjectKey(this.keyOf(path));
-      const { kept, removed, keptLines } = filterQuarantineLines(
-        await this.deps.objects.getText(key),
-        this.subject,
-      );
+      const filtered = filterQuarantineLines(await this.deps.objects.getText(key), this.subject);
+      const removed = await this.rewriteLines(key, filtered);
       if (removed === 0) continue;
-      await this.save(withInFlight(this.current, [key]));
-      if (keptLines === 0) {
-        await this.deps.objects.deleteAllVersions(key);
-      } else {
-        await this.deps.objects.putText(key, kept);
-        await this.deps.objects.deleteNoncurrentVersions(key);
-      }
       await this.save(addProgress(withInFlight(this.current, []), 'quarantine', 1, removed));
       this.quarantineRecordsRemoved += removed;
     }
     return true;
+  }
+
+  /**
+   * Every current object under `errors/` is read (the lifecycle expires them after 14 days by default, so the
+   * prefix stays small); the user's lines are dropped. Done after one full pass.
+   */
+  private async purgeDeliveryErrors(): Promise<boolean> {
+    for (const key of await this.deps.objects.listKeys(DELIVERY_ERRORS_PREFIX)) {
+      if (!this.deps.hasTime()) return false;
+      const filtered = filterDeliveryErrorLines(await this.deps.objects.getText(key), this.subject);
+      const removed = await this.rewriteLines(key, filtered);
+      if (removed === 0) continue;
+      await this.save(addProgress(withInFlight(this.current, []), 'deliveryErrors', 1, removed));
+      this.deliveryErrorRecordsRemoved += removed;
+    }
+    return true;
+  }
+
+  /** Writes back the kept lines of a JSON-lines object (or deletes it), and its older versions; the count removed. */
+  private async rewriteLines(
+    key: string,
+    { kept, removed, keptLines }: { kept: string; removed: number; keptLines: number },
+  ): Promise<number> {
+    if (removed === 0) return 0;
+    await this.save(withInFlight(this.current, [key]));
+    if (keptLines === 0) {
+      await this.deps.objects.deleteAllVersions(key);
+    } else {
+      await this.deps.objects.putText(key, kept);
+      await this.deps.objects.deleteNoncurrentVersions(key);
+    }
+    return removed;
   }
 
   private keyOf(path: string | undefined): string {

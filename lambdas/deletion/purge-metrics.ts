@@ -12,5 +12,6 @@ export const LAKE_PURGE_METRICS = {
   objectsRewritten: 'LakeObjectsRewritten',
   rowsRemoved: 'LakeRowsRemoved',
   quarantineRecordsRemoved: 'QuarantineRecordsRemoved',
+  deliveryErrorRecordsRemoved: 'DeliveryErrorRecordsRemoved',
   failures: 'DeletionPurgeFailures',
 } as const;

@@ -4,13 +4,14 @@
  *
  *   pending --(events purged)--> stores.lake = deleted, storeDeletedAt.lake
  *           --(quarantine purged)--> stores.quarantine = deleted, storeDeletedAt.quarantine
- *           --(both deleted, profile deleted again)--> completed: completedAt set, raw ids dropped
+ *           --(Firehose error records purged)--> stores.deliveryErrors = deleted, storeDeletedAt.deliveryErrors
+ *           --(all deleted, profile deleted again)--> completed: completedAt set, raw ids dropped
  *   any failure: stays pending with `error`, `purgeAttempts` + 1 (the next run resumes)
  */
 import type { DeletionRequest, StoreStatus } from './deletion-request';
 import type { PurgeSubject } from './purge-sql';
 
-export type PurgedStore = 'lake' | 'quarantine';
+export type PurgedStore = 'lake' | 'quarantine' | 'deliveryErrors';
 
 export class InvalidTransitionError extends Error {
   override readonly name = 'InvalidTransitionError';
@@ -21,6 +22,7 @@ export function nextPurgeStep(request: DeletionRequest): PurgedStore | 'complete
   requirePurgeable(request);
   if (request.stores.lake !== 'deleted') return 'lake';
   if (request.stores.quarantine !== 'deleted') return 'quarantine';
+  if (request.stores.deliveryErrors !== 'deleted') return 'deliveryErrors';
   return 'complete';
 }
 
@@ -33,12 +35,16 @@ export function purgeSubject(request: DeletionRequest): PurgeSubject {
   };
 }
 
-/** Starting a purge run: the quarantine becomes an explicit pending store, the run is timestamped. */
+/** Starting a purge run: quarantine and error records become explicit pending stores, the run is timestamped. */
 export function startPurgeRun(request: DeletionRequest, now: Date): DeletionRequest {
   requirePurgeable(request);
   return {
     ...request,
-    stores: { ...request.stores, quarantine: request.stores.quarantine ?? 'pending' },
+    stores: {
+      ...request.stores,
+      quarantine: request.stores.quarantine ?? 'pending',
+      deliveryErrors: request.stores.deliveryErrors ?? 'pending',
+    },
     purgeStartedAt: request.purgeStartedAt ?? now.toISOString(),
     lastPurgeRunAt: now.toISOString(),
   };
@@ -60,7 +66,8 @@ export function markStoreDeleted(request: DeletionRequest, store: PurgedStore, n
 export function completeRequest(request: DeletionRequest, now: Date): DeletionRequest {
   if (nextPurgeStep(request) !== 'complete')
     throw new InvalidTransitionError(
-      `request ${request.requestId} cannot complete: lake ${request.stores.lake}, quarantine ${request.stores.quarantine}`,
+      `request ${request.requestId} cannot complete: lake ${request.stores.lake}, quarantine ${request.stores.quarantine}, ` +
+        `delivery errors ${request.stores.deliveryErrors}`,
     );
   const {
     userId: _user,
@@ -97,17 +104,26 @@ export function addProgress(
   files: number,
   rows: number,
 ): DeletionRequest {
-  return store === 'lake'
-    ? {
+  switch (store) {
+    case 'lake':
+      return {
         ...request,
         lakeFilesRewritten: (request.lakeFilesRewritten ?? 0) + files,
         lakeRowsRemoved: (request.lakeRowsRemoved ?? 0) + rows,
-      }
-    : {
+      };
+    case 'quarantine':
+      return {
         ...request,
         quarantineFilesRewritten: (request.quarantineFilesRewritten ?? 0) + files,
         quarantineRecordsRemoved: (request.quarantineRecordsRemoved ?? 0) + rows,
       };
+    case 'deliveryErrors':
+      return {
+        ...request,
+        deliveryErrorFilesRewritten: (request.deliveryErrorFilesRewritten ?? 0) + files,
+        deliveryErrorRecordsRemoved: (request.deliveryErrorRecordsRemoved ?? 0) + rows,
+      };
+  }
 }
 
 export function withInFlight(request: DeletionRequest, keys: readonly string[]): DeletionRequest {

@@ -18,13 +18,21 @@ export function filterQuarantineLines(
   text: string,
   subject: PurgeSubject,
 ): { readonly kept: string; readonly removed: number; readonly keptLines: number } {
+  return filterJsonLines(text, (line) => belongsToSubject(line, subject));
+}
+
+/** Splits JSON lines into the ones `remove` picks and the rest (kept as written, trailing newline too). */
+export function filterJsonLines(
+  text: string,
+  remove: (line: string) => boolean,
+): { readonly kept: string; readonly removed: number; readonly keptLines: number } {
   const lines = text.split('\n');
   const trailingNewline = text.endsWith('\n');
   if (trailingNewline) lines.pop();
   const kept: string[] = [];
   let removed = 0;
   for (const line of lines) {
-    if (belongsToSubject(line, subject)) removed += 1;
+    if (remove(line)) removed += 1;
     else kept.push(line);
   }
   const body = kept.length === 0 ? '' : `${kept.join('\n')}${trailingNewline ? '\n' : ''}`;
@@ -39,23 +47,33 @@ export function belongsToSubject(line: string, subject: PurgeSubject): boolean {
     return false;
   }
   if (!isObject(record) || typeof record.rawPayload !== 'string') return false;
-  const raw = record.rawPayload;
+  return payloadMentions(record.rawPayload, subject);
+}
+
+/**
+ * Whether a raw payload names the subject: as JSON, any object at any depth with its user id or one of its
+ * anonymous ids (in any form the subject lists: real, or as a pseudonymised lake stores them); not JSON, the
+ * JSON-encoded id with its quotes occurs in it.
+ */
+export function payloadMentions(raw: string, subject: PurgeSubject): boolean {
+  const users = new Set([subject.userId, ...(subject.lakeUserIds ?? [])]);
+  const anonymous = new Set([...(subject.anonymousIds ?? []), ...(subject.lakeAnonymousIds ?? [])]);
   let payload: unknown;
   try {
     payload = JSON.parse(raw);
   } catch {
-    return [subject.userId, ...(subject.anonymousIds ?? [])].some((id) => raw.includes(JSON.stringify(id)));
+    return [...users, ...anonymous].some((id) => raw.includes(JSON.stringify(id)));
   }
-  return mentions(payload, subject, new Set(subject.anonymousIds ?? []));
+  return mentions(payload, users, anonymous);
 }
 
-function mentions(value: unknown, subject: PurgeSubject, anonymous: ReadonlySet<string>): boolean {
-  if (Array.isArray(value)) return value.some((v) => mentions(v, subject, anonymous));
+function mentions(value: unknown, users: ReadonlySet<string>, anonymous: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((v) => mentions(v, users, anonymous));
   if (!isObject(value)) return false;
   for (const [key, v] of Object.entries(value)) {
-    if (USER_KEYS.includes(key) && v === subject.userId) return true;
+    if (USER_KEYS.includes(key) && typeof v === 'string' && users.has(v)) return true;
     if (ANONYMOUS_KEYS.includes(key) && typeof v === 'string' && anonymous.has(v)) return true;
-    if (typeof v === 'object' && v !== null && mentions(v, subject, anonymous)) return true;
+    if (typeof v === 'object' && v !== null && mentions(v, users, anonymous)) return true;
   }
   return false;
 }

@@ -13,10 +13,14 @@ const logger = new Logger();
 const metrics = new Metrics();
 const tracer = new Tracer();
 
-/** `options` is the execution input (the schedule sends `{ job }`; a replay may add `asOf`). */
+/**
+ * `options` is the execution input (the schedule sends `{ job }`; a replay may add `asOf`); `startedAt` is
+ * the execution's start time, which the state machine passes from its context object (`$$.Execution.StartTime`).
+ */
 const inputSchema = z.object({
   job: jobNameSchema,
   options: z.object({ asOf: z.iso.datetime().optional() }).optional(),
+  startedAt: z.iso.datetime().optional(),
 });
 
 /**
@@ -37,6 +41,7 @@ export const handler = instrumented({ logger, metrics, tracer }, async (event: u
     runIdSuffix: newSuffix(),
     lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
     ...(parsed.data.options?.asOf ? { asOf: parsed.data.options.asOf } : {}),
+    ...(parsed.data.startedAt ? { startedAt: parsed.data.startedAt } : {}),
     cfSettings: settings.cf,
     trendingSettings: settings.trending,
   });

@@ -101,10 +101,16 @@ export class JobService {
     return pointer ? this.deps.runs.getRun(job, pointer.activeVersion) : undefined;
   }
 
-  async plan(input: Omit<PlanInput, 'now' | 'active'>): Promise<JobPlan> {
-    const now = this.clock();
+  /**
+   * Plans a run and records it as running. `startedAt` is the execution's start time (Step Functions'
+   * `$$.Execution.StartTime`, or the local runner's clock): the run's "now", so a run's window does not
+   * depend on when the plan function happened to be scheduled. @default the service's clock
+   */
+  async plan(input: Omit<PlanInput, 'now' | 'active'> & { readonly startedAt?: string }): Promise<JobPlan> {
+    const { startedAt, ...planInput } = input;
+    const now = startedAt !== undefined ? new Date(startedAt) : this.clock();
     const active = await this.activeRun(input.job);
-    const planned = planRun({ ...input, now, active });
+    const planned = planRun({ ...planInput, now, active });
     const plan: JobPlan = active?.finishedAt
       ? {
           ...planned,

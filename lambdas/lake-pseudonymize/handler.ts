@@ -16,11 +16,12 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
+import { LAKE_PSEUDONYM_METRICS, SERVICES } from '../shared/metric-names';
 import { instrumented } from '../shared/observability';
 import { PseudonymRecordError, pseudonymizeRecord } from '../shared/pseudonym';
 import { type KeyLoader, keyFromEnvironmentOrSecret } from '../shared/pseudonym-key';
 
-const SERVICE = 'lake-pseudonymize';
+const SERVICE = SERVICES.lakePseudonymize;
 const logger = new Logger({ serviceName: SERVICE });
 const metrics = new Metrics({ serviceName: SERVICE });
 const tracer = new Tracer({ serviceName: SERVICE });
@@ -72,8 +73,8 @@ export function createPseudonymizeHandler(
     const { result, counts } = transformRecords(event, await key, (recordId, reason) =>
       log.warn('record not pseudonymised: sent to the processing-failed prefix', { recordId, reason }),
     );
-    count('LakeRecordsPseudonymized', counts.ok);
-    if (counts.failed > 0) count('LakeRecordsPseudonymizeFailed', counts.failed);
+    count(LAKE_PSEUDONYM_METRICS.pseudonymized, counts.ok);
+    if (counts.failed > 0) count(LAKE_PSEUDONYM_METRICS.failed, counts.failed);
     return result;
   };
 }

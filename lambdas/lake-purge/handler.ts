@@ -103,6 +103,11 @@ export function createPurgeHandler(deps: PurgeHandlerDeps) {
         MetricUnit.Count,
         result.quarantineRecordsRemoved,
       );
+      deps.metrics.addMetric(
+        LAKE_PURGE_METRICS.deliveryErrorRecordsRemoved,
+        MetricUnit.Count,
+        result.deliveryErrorRecordsRemoved,
+      );
       deps.metrics.addMetric(LAKE_PURGE_METRICS.failures, MetricUnit.Count, result.failed.length);
       deps.logger.info('lake purge pass', { iteration, ...result });
       return out(iteration, result.moreWork, [...previous, ...result.failed]);

@@ -15,6 +15,8 @@ export const SERVICES = {
   /** lambdas/consumer: its Metrics instance sets this name explicitly. */
   consumer: 'stream-consumer',
   canary: 'freshness-canary',
+  /** lambdas/lake-pseudonymize: its Metrics instance sets this name explicitly. */
+  lakePseudonymize: 'lake-pseudonymize',
 } as const;
 
 /** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */
@@ -25,6 +27,14 @@ export const INGEST_METRICS = {
   /** Dimensions: service, reason. */
   requestsRejected: 'RequestsRejected',
   publishFailures: 'PublishFailures',
+  /** Rejected events that could not be written to quarantine/ (lost). */
+  quarantineWriteFailures: 'QuarantineWriteFailures',
+} as const;
+
+/** The lake pseudonymiser (lambdas/lake-pseudonymize): records pseudonymised, and failed (sent to errors/). */
+export const LAKE_PSEUDONYM_METRICS = {
+  pseudonymized: 'LakeRecordsPseudonymized',
+  failed: 'LakeRecordsPseudonymizeFailed',
 } as const;
 
 /** Stream consumer counters (lambdas/consumer/handler.ts). */

@@ -122,7 +122,7 @@ test('the query box runs SQL on the lake and shows the rows', async () => {
   expect(Number(first[1])).toBeGreaterThan(0);
   expect(await page.textContent('#query-status')).toMatch(/^\d+ rows? in \d+ ms/);
   // A write is refused with the reason, and the page stays usable.
-  await page.fill('#sql', 'DELETE FROM events');
+  await page.fill('#sql', 'CREATE TABLE copied AS SELECT * FROM events');
   await page.click('#run-query');
   await page.waitForFunction("document.querySelector('#query-status')?.textContent?.includes('read-only')");
   // That refusal is a 400, which Chromium logs as a failed resource load: not a page error.
@@ -150,7 +150,11 @@ test('viewing products as a visitor changes their recommendations within seconds
         activeVersion?: string;
       };
       if (runs.activeVersion) return runs.activeVersion;
-      await fetch(`${runtime.apiUrl}/local/jobs/trending/runs`, { method: 'POST' });
+      await fetch(`${runtime.apiUrl}/local/jobs/trending/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       return undefined;
     },
     150_000,

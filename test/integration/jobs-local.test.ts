@@ -3,6 +3,10 @@
  * the cf and trending jobs run through the template's plan/validate/publish Lambdas and DuckDB steps, then
  * the Similarities items of the active version are readable; an empty lake yields a rejected run and an
  * alarm, and the active version stays; a rollback through the CLI restores the previous version.
+ *
+ * Every run's window ends at the runtime's job clock, which this test sets: which events a run reads depends
+ * on the times written here, never on how long the machine took between two steps (issue 13: under load,
+ * events written with `receivedAt = Date.now() - 1000` fell into the previous run's window).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,17 +21,25 @@ import { writeEvents } from '../support/job-lake';
 let runtime: LocalRuntime;
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-local-'));
 
+const HOUR_MS = 3_600_000;
+/** The jobs' clock: it moves only when a test moves it. */
+let jobNowMs = Date.parse('2026-03-02T12:00:00.000Z');
+const jobClock = () => new Date(jobNowMs);
+
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ dataDir, port: 0, trafficRate: 0, jobSpeed: 0 });
+  runtime = await startLocalRuntime({ dataDir, port: 0, trafficRate: 0, jobSpeed: 0, jobClock });
 }, 180_000);
 afterAll(async () => {
   await runtime?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Simulator events that occurred (and arrived) before now, starting `hoursAgo` ago: at most `count`. */
-function recentEvents(count: number, seed: number, hoursAgo = 3, arrivedNow = false) {
-  const now = Date.now() - 1000;
+/**
+ * Simulator events that occurred in the `hoursAgo` hours before `arrivedAt` (default: the job clock's now),
+ * at most `count`. Each arrived when it occurred, or all at `arrivedAt` when it is given.
+ */
+function recentEvents(count: number, seed: number, hoursAgo = 3, arrivedAt?: number) {
+  const now = arrivedAt ?? jobNowMs;
   const simulator = new TrafficSimulator({
     seed,
     users: 60,
@@ -38,16 +50,28 @@ function recentEvents(count: number, seed: number, hoursAgo = 3, arrivedNow = fa
     .generate(count)
     .filter((input) => Date.parse(String(input.occurredAt)) <= now)
     .map((input) => {
-      const receivedAt = arrivedNow ? now : Date.parse(String(input.occurredAt));
+      const receivedAt = arrivedAt ?? Date.parse(String(input.occurredAt));
       const result = normalizeEvent(input, { receivedAt: new Date(receivedAt) });
       if (!result.ok) throw new Error(result.rejection.message);
       return result.event;
     });
 }
 
-async function activeSimilarities(itemId: string) {
+function jobTables() {
   const tables = runtime.topology.functions;
-  const env = [...tables.values()].find((f) => f.environment.JOB_FUNCTION === 'publish')?.environment ?? {};
+  return [...tables.values()].find((f) => f.environment.JOB_FUNCTION === 'publish')?.environment ?? {};
+}
+
+/** The window a run read, as its run record in JobRuns says. */
+async function runWindow(job: string, runId: string | undefined) {
+  const record = await runtime.dynamo.send(
+    new GetCommand({ TableName: jobTables().JOB_RUNS_TABLE_NAME, Key: { job, runId } }),
+  );
+  return record.Item?.window as { from?: string; to: string } | undefined;
+}
+
+async function activeSimilarities(itemId: string) {
+  const env = jobTables();
   const pointer = (
     await runtime.dynamo.send(
       new GetCommand({ TableName: env.JOB_RUNS_TABLE_NAME, Key: { job: 'cf', runId: 'ACTIVE' } }),
@@ -84,11 +108,13 @@ describe('batch jobs on the local runtime', () => {
 
   it('events in the lake -> jobs run cf -> Similarities readable for the active version', async () => {
     await writeEvents(runtime.lakeDir as string, recentEvents(4000, 11));
+    jobNowMs += 60_000;
     const jobs = runtime.jobs;
     if (!jobs) throw new Error('runtime has no jobs');
-    const started = Date.now();
     const cf = await jobs.runner.run('cf');
-    process.stderr.write(`cf local run: ${Date.now() - started} ms, steps ${JSON.stringify(cf.stepMs)}\n`);
+    expect(cf.startedAt).toBe(jobClock().toISOString());
+    expect(await runWindow('cf', cf.runId)).toEqual({ to: jobClock().toISOString() });
+    process.stderr.write(`cf local run: steps ${JSON.stringify(cf.stepMs)}\n`);
     expect(cf.checks?.filter((c) => !c.passed)).toEqual([]);
     expect(cf.status).toBe('published');
     expect(cf.publish?.publishedItems).toBeGreaterThan(10);
@@ -112,12 +138,19 @@ describe('batch jobs on the local runtime', () => {
     const err: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
     const before = (await activeSimilarities('x')).pointer?.activeVersion as string;
-    // Arrived after the previous run: the incremental run reads exactly these and merges its state.
-    await writeEvents(runtime.lakeDir as string, recentEvents(1500, 12, 1, true));
+    // An hour after the previous run's window ended, these arrive (half an hour before the next run): the
+    // incremental run reads exactly these and merges its state.
+    const previousWindowEnd = jobNowMs;
+    jobNowMs += HOUR_MS;
+    await writeEvents(runtime.lakeDir as string, recentEvents(1500, 12, 1, previousWindowEnd + HOUR_MS / 2));
     const code = await main(['jobs', 'run', 'cf', '--local', '--data-dir', dataDir], io);
     expect([code, out.at(-1)]).toEqual([0, expect.stringContaining('published')]);
     const after = (await activeSimilarities('x')).pointer?.activeVersion as string;
     expect(after).not.toBe(before);
+    expect(await runWindow('cf', after)).toEqual({
+      from: new Date(previousWindowEnd).toISOString(),
+      to: jobClock().toISOString(),
+    });
     expect(out.at(-1)).toContain(`cf run ${after}: published`);
 
     expect(await main(['jobs', 'list', 'cf', '--local', '--data-dir', dataDir], io)).toBe(0);
@@ -140,7 +173,7 @@ describe('batch jobs on the local runtime', () => {
     // Purchases of December 2010, imported now (as `recostream import` files them: received at the import
     // time, in today's partitions): a run as of now would fail input freshness; as of just after the last
     // one it replays them on event time and recomputes in full.
-    const importedAt = new Date();
+    const importedAt = jobClock();
     const old = new TrafficSimulator({ seed: 21, users: 60, items: 120, startTime: '2010-12-01T08:00:00Z' })
       .generate(3000)
       .map((input) => {
@@ -152,6 +185,7 @@ describe('batch jobs on the local runtime', () => {
         return result.event;
       });
     await writeEvents(runtime.lakeDir as string, old);
+    jobNowMs += 60_000;
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: () => undefined };
     const asOf = new Date(Date.parse(old.at(-1)?.occurredAt as string) + 60_000).toISOString();

@@ -191,8 +191,8 @@ describe('quarantine replay on the local runtime', () => {
     expect(ids.filter((id) => id === 'fix-me-1')).toHaveLength(1);
     expect(ids.filter((id) => id === 'ok-1')).toHaveLength(1);
     expect(await profileCounts('dora')).toEqual({ product_view: 1, add_to_cart: 1 });
-    // Give the delivery loop a couple of intervals: nothing more reaches the lake.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Once the delivery loops have read the whole stream and written what they read, nothing more is there.
+    await Promise.all(runtime.lakeDeliveries.map((loop) => loop.flush()));
     expect(await query(lakeRows)).toEqual(inLake);
   });
 });

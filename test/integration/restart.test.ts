@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 
+// Two runtime starts (each synthesises the app) and stops: minutes on a loaded 2-core machine. The waits
+// below are on conditions; these bounds only stop a test that would never finish.
+jest.setTimeout(300_000);
+
 let dataDir: string;
 let runtime: LocalRuntime | undefined;
 
@@ -41,7 +45,7 @@ async function send(rt: LocalRuntime, userId: string, count: number, tag: string
 }
 
 async function views(rt: LocalRuntime, userId: string, expected: number): Promise<number | undefined> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   let value: number | undefined;
   while (Date.now() < deadline) {
     const out = await rt.dynamo.send(

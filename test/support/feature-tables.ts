@@ -2,9 +2,10 @@
  * A document client for a local DynamoDB emulator and fresh Profiles/ItemStats tables with the
  * stack's key schema, for tests and benchmarks that run the consumer's store directly.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createActiveTable } from '../../local/provision';
 
 export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
@@ -49,14 +50,12 @@ export async function createFeatureTables(
     [names.progress, [['shardId', 'HASH']]],
   ];
   for (const [TableName, schema] of keys) {
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        KeySchema: schema.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
-        AttributeDefinitions: schema.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createActiveTable(client, {
+      TableName,
+      KeySchema: schema.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+      AttributeDefinitions: schema.map(([AttributeName]) => ({ AttributeName, AttributeType: 'S' })),
+      BillingMode: 'PAY_PER_REQUEST',
+    });
   }
   return names;
 }

@@ -1,6 +1,6 @@
 /** Similarities, Trending and JobRuns tables with the keys lib/batch-jobs.ts gives them, on an emulator. */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createActiveTable } from '../../local/provision';
 
 export interface JobTableNames {
   readonly similarities: string;
@@ -23,20 +23,18 @@ export async function createJobTables(
     [names.jobRuns, 'job', 'runId'],
   ];
   for (const [TableName, hash, range] of keys) {
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        KeySchema: [
-          { AttributeName: hash, KeyType: 'HASH' },
-          { AttributeName: range, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: hash, AttributeType: 'S' },
-          { AttributeName: range, AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createActiveTable(client, {
+      TableName,
+      KeySchema: [
+        { AttributeName: hash, KeyType: 'HASH' },
+        { AttributeName: range, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: hash, AttributeType: 'S' },
+        { AttributeName: range, AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
   }
   return names;
 }

@@ -37,6 +37,8 @@ const A = 'events/event_type=product_view/dt=2026-11-25/hour=09/Delivery-1-a.par
 const B = 'events/event_type=purchase/dt=2026-11-25/hour=10/Delivery-1-b.parquet';
 const C = 'events/event_type=product_view/dt=2026-11-25/hour=11/Delivery-1-c.parquet';
 const Q = 'quarantine/dt=2026-11-25/reason=invalid_event/1764061200000-req1.jsonl';
+const E = 'errors/format-conversion-failed/dt=2026-11-25/Delivery-1-e';
+const E2 = 'errors/processing-failed/dt=2026-11-25/Delivery-1-f';
 
 type Row = { event_id: string; user_id: string | null };
 
@@ -256,6 +258,17 @@ beforeEach(() => {
     `${JSON.stringify({ reason: 'invalid_event', rawPayload: JSON.stringify({ userId: 'u1', type: 'x' }) })}\n` +
       `${JSON.stringify({ reason: 'invalid_event', rawPayload: JSON.stringify({ userId: 'u2', type: 'x' }) })}\n`,
   );
+  // Firehose error documents: the stream record base64-encoded in rawData.
+  const failed = (record: object) =>
+    JSON.stringify({
+      errorCode: 'DataFormatConversion.InvalidSchema',
+      rawData: Buffer.from(JSON.stringify(record)).toString('base64'),
+    });
+  bucket.put(
+    E,
+    `${failed({ userId: 'u1', type: 'page_view' })}\n${failed({ userId: 'u2', type: 'page_view' })}\n`,
+  );
+  bucket.put(E2, `${failed({ events: [{ anonymousId: 'x', userId: 'u1' }] })}\n`);
 });
 
 const stagingVersions = () => bucket.keysUnder('purge-staging/');
@@ -269,9 +282,15 @@ it('rewrites the affected objects, deletes their older versions, purges the quar
     objectsRewritten: 2,
     rowsRemoved: 3,
     quarantineRecordsRemoved: 1,
+    deliveryErrorRecordsRemoved: 2,
     failed: [],
     moreWork: false,
   });
+  // errors/: u1's records gone (E2 held only u1's: deleted with its versions), u2's kept.
+  expect(bucket.current(E)?.trim().split('\n')).toHaveLength(1);
+  expect(Buffer.from(JSON.parse(bucket.current(E) as string).rawData, 'base64').toString()).toContain('"u2"');
+  expect(bucket.versions.get(E)).toHaveLength(1);
+  expect(bucket.versions.has(E2)).toBe(false);
   // A: only the other users' rows, in one version; B: every version gone; C untouched.
   expect(bucket.rows(A).map((r) => r.event_id)).toEqual(['a2', 'a3']);
   expect(bucket.versions.get(A)).toHaveLength(1);
@@ -307,16 +326,25 @@ it('rewrites the affected objects, deletes their older versions, purges the quar
   const audit = requests.rows.get('r1') as DeletionRequest;
   expect(audit).toMatchObject({
     status: 'completed',
-    stores: { profile: 'deleted', itemStats: 'not_removable', lake: 'deleted', quarantine: 'deleted' },
+    stores: {
+      profile: 'deleted',
+      itemStats: 'not_removable',
+      lake: 'deleted',
+      quarantine: 'deleted',
+      deliveryErrors: 'deleted',
+    },
     storeDeletedAt: {
       lake: '2026-11-27T03:00:00.000Z',
       quarantine: '2026-11-27T03:00:00.000Z',
+      deliveryErrors: '2026-11-27T03:00:00.000Z',
       profile: '2026-11-27T03:00:00.000Z',
     },
     lakeFilesRewritten: 2,
     lakeRowsRemoved: 3,
     quarantineFilesRewritten: 1,
     quarantineRecordsRemoved: 1,
+    deliveryErrorFilesRewritten: 2,
+    deliveryErrorRecordsRemoved: 2,
     completedAt: '2026-11-27T03:00:00.000Z',
   });
   expect(audit.userId).toBeUndefined();

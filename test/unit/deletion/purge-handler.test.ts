@@ -48,7 +48,7 @@ function setup(options: { leaseFree?: boolean; findRows?: string[][] } = {}) {
       release: async (owner) => void lease.released.push(owner),
     },
     sql: () => sql,
-    objects: {} as LakeObjects,
+    objects: { listKeys: async () => [] } as unknown as LakeObjects,
     bucket: 'lake-bucket',
     database: 'db',
     settleMs: 3_600_000,

@@ -28,7 +28,7 @@ const request: DeletionRequest = {
 const at = (iso: string) => new Date(iso);
 
 describe('transitions', () => {
-  it('walks lake -> quarantine -> complete, with a timestamp per store, then drops the raw ids', () => {
+  it('walks lake -> quarantine -> delivery errors -> complete, with a timestamp per store, then drops the raw ids', () => {
     let r = startPurgeRun(request, at('2026-11-27T03:00:00Z'));
     expect(r.stores.quarantine).toBe('pending');
     expect(r.purgeStartedAt).toBe('2026-11-27T03:00:00.000Z');
@@ -38,6 +38,9 @@ describe('transitions', () => {
     expect(nextPurgeStep(r)).toBe('quarantine');
     r = addProgress(r, 'quarantine', 1, 3);
     r = markStoreDeleted(r, 'quarantine', at('2026-11-27T03:11:00Z'));
+    expect(nextPurgeStep(r)).toBe('deliveryErrors');
+    r = addProgress(r, 'deliveryErrors', 1, 2);
+    r = markStoreDeleted(r, 'deliveryErrors', at('2026-11-27T03:11:30Z'));
     expect(nextPurgeStep(r)).toBe('complete');
     const done = completeRequest(
       { ...r, anonymousIds: ['a1'], purgeInFlight: [] },
@@ -50,16 +53,25 @@ describe('transitions', () => {
       requestedAt: '2026-11-26T10:00:00.000Z',
       lakeDeadline: '2026-11-29T10:00:00.000Z',
       status: 'completed',
-      stores: { profile: 'deleted', itemStats: 'not_removable', lake: 'deleted', quarantine: 'deleted' },
+      stores: {
+        profile: 'deleted',
+        itemStats: 'not_removable',
+        lake: 'deleted',
+        quarantine: 'deleted',
+        deliveryErrors: 'deleted',
+      },
       storeDeletedAt: {
         lake: '2026-11-27T03:10:00.000Z',
         quarantine: '2026-11-27T03:11:00.000Z',
+        deliveryErrors: '2026-11-27T03:11:30.000Z',
         profile: '2026-11-27T03:12:00.000Z',
       },
       lakeFilesRewritten: 2,
       lakeRowsRemoved: 6,
       quarantineFilesRewritten: 1,
       quarantineRecordsRemoved: 3,
+      deliveryErrorFilesRewritten: 1,
+      deliveryErrorRecordsRemoved: 2,
       purgeStartedAt: '2026-11-27T03:00:00.000Z',
       lastPurgeRunAt: '2026-11-27T03:00:00.000Z',
       completedAt: '2026-11-27T03:12:00.000Z',
@@ -71,7 +83,7 @@ describe('transitions', () => {
   it('refuses to complete before every store is deleted, or to delete a store twice', () => {
     const r = startPurgeRun(request, at('2026-11-27T03:00:00Z'));
     expect(() => completeRequest(r, at('2026-11-27T04:00:00Z'))).toThrow(
-      'request r1 cannot complete: lake pending, quarantine pending',
+      'request r1 cannot complete: lake pending, quarantine pending, delivery errors pending',
     );
     const lakeDone = markStoreDeleted(r, 'lake', at('2026-11-27T03:30:00Z'));
     expect(() => markStoreDeleted(lakeDone, 'lake', at('2026-11-27T03:31:00Z'))).toThrow(

@@ -45,6 +45,16 @@ function setup() {
 }
 
 describe('job service', () => {
+  it("plans with the execution's start time as its clock when given one (Step Functions, the local runner)", async () => {
+    const { runs, service, now } = setup();
+    const startedAt = new Date(now() - 3_600_000).toISOString();
+    const plan = await service.plan({ job: 'trending', runIdSuffix: 'r001', lakeBucket: 'lake', startedAt });
+    expect(plan.windowTo).toBe(startedAt);
+    expect((await runs.getRun('trending', plan.runId))?.startedAt).toBe(startedAt);
+    const own = await service.plan({ job: 'trending', runIdSuffix: 'r002', lakeBucket: 'lake' });
+    expect(own.windowTo).toBe(new Date(now()).toISOString());
+  });
+
   it('publishes a validated run: items under version = runId, then the pointer, then the run status', async () => {
     const { runs, published, runThrough } = setup();
     const { plan, publish } = await runThrough();

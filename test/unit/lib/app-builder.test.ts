@@ -33,10 +33,11 @@ describe('cdk-nag', () => {
   });
 });
 
-describe('cdk-nag with pseudonymizeLakeUserIds', () => {
-  // Validation on: every finding of the extra function, secret and grants fails synthesis unless acknowledged.
+describe('cdk-nag with the opt-ins (pseudonymizeLakeUserIds, waf)', () => {
+  // Validation on: every finding of the extra function, secret, web ACL, log group and grants fails synthesis
+  // unless acknowledged.
   const { app, stack } = buildApp(
-    { pseudonymizeLakeUserIds: 'true' },
+    { pseudonymizeLakeUserIds: 'true', waf: 'true' },
     { skipBundling: true, validate: true },
   );
   app.synth();

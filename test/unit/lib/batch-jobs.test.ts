@@ -152,8 +152,13 @@ describe('state machines', () => {
     expect(gate.Choices).toEqual([{ Variable: '$.validation.passed', BooleanEquals: true, Next: 'Publish' }]);
     expect(gate.Default).toBe('Rejected, nothing published');
     expect(definition.States.Plan?.Catch?.[0]?.Next).toBe('RecordPlanFailure');
-    // The job is fixed per machine; the execution input (e.g. a replay's asOf) reaches plan as options.
-    expect(definition.States.Plan?.Parameters).toEqual({ job, 'options.$': '$' });
+    // The job is fixed per machine; the execution input (e.g. a replay's asOf) reaches plan as options, and
+    // the execution's start time is the run's clock.
+    expect(definition.States.Plan?.Parameters).toEqual({
+      job,
+      'options.$': '$',
+      'startedAt.$': '$$.Execution.StartTime',
+    });
     for (const name of ['Plan', 'Validate', 'Publish']) {
       expect(definition.States[name]?.Retry?.map((r) => r.ErrorEquals[0])).toEqual([
         'Lambda.ClientExecutionTimeoutException',

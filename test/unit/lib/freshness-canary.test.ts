@@ -92,3 +92,49 @@ it('creates no API key, secret or env for the recommendation API when it is not 
   expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('RECOMMENDATION_API_URL');
   expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('CANARY_API_KEY_SECRET_ARN');
 });
+
+describe('the write key of the canary (issue 13: its role could write an admin key)', () => {
+  const writeKeysId = logicalIdOf(stack.ingestion.writeKeysTable);
+  const statementsOf = (roleId: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+  const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
+
+  it('gives the canary function no write at all on the WriteKeys table', () => {
+    const canaryRole = logicalIdOf(canary.function.role ?? canary.function);
+    const onWriteKeys = statementsOf(canaryRole).filter((st) =>
+      JSON.stringify(st.Resource).includes(writeKeysId),
+    );
+    expect(onWriteKeys.flatMap(actionsOf)).toEqual([]);
+    const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(canary.function)];
+    expect(fn?.Properties.Environment.Variables.WRITE_KEYS_TABLE_NAME).toBeUndefined();
+  });
+
+  it('registers the key at deploy with a custom resource that reads the secret', () => {
+    const registration = canary.keyRegistration;
+    template.hasResourceProperties('Custom::CanaryWriteKey', {
+      ServiceToken: Match.anyValue(),
+      SecretArn: { Ref: logicalIdOf(canary.writeKeySecret) },
+      TableName: { Ref: writeKeysId },
+    });
+    expect(logicalIdOf(registration.function)).toMatch(/^FreshnessCanaryKeyRegistration/);
+  });
+
+  it('lets the registration write only the attributes of an ordinary key: never a role', () => {
+    const role = logicalIdOf(canary.keyRegistration.function.role ?? canary.keyRegistration.function);
+    const writes = statementsOf(role).filter((st) => JSON.stringify(st.Resource).includes(writeKeysId));
+    expect(writes).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [writeKeysId, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['keyHash', 'name', 'createdAt', 'disabled'],
+          },
+        },
+      },
+    ]);
+  });
+});

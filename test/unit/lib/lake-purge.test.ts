@@ -81,10 +81,11 @@ it('grants S3 access to the purged prefixes only, with version deletion and pref
       's3:PutObject',
     ].sort(),
   );
-  expect(objectWrite!.Resource).toHaveLength(3);
+  // errors/: Firehose's error records, which hold the raw events (issue 13).
+  expect(objectWrite!.Resource).toHaveLength(4);
   expect(objectWrite!.Resource).toEqual(
     expect.arrayContaining(
-      ['events/*', 'quarantine/*', 'purge-staging/*'].map((p) => ({
+      ['events/*', 'quarantine/*', 'errors/*', 'purge-staging/*'].map((p) => ({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [lakeId, 'Arn'] }, `/${p}`]],
       })),
     ),
@@ -92,7 +93,7 @@ it('grants S3 access to the purged prefixes only, with version deletion and pref
   const listing = all.find((s) => actions(s).includes('s3:ListBucketVersions'));
   expect(listing).toMatchObject({
     Resource: { 'Fn::GetAtt': [lakeId, 'Arn'] },
-    Condition: { StringLike: { 's3:prefix': ['events/*', 'quarantine/*', 'purge-staging/*'] } },
+    Condition: { StringLike: { 's3:prefix': ['events/*', 'quarantine/*', 'errors/*', 'purge-staging/*'] } },
   });
   // Nowhere a lake-wide object grant.
   expect(JSON.stringify(all)).not.toContain(`"Fn::GetAtt":["${lakeId}","Arn"]},"/*"`);

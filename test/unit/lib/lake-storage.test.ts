@@ -100,6 +100,52 @@ describe('lake bucket', () => {
   });
 });
 
+describe("Firehose's error records (errors/: real ids, also in a pseudonymised lake; issue 13)", () => {
+  it('expire after 14 days, old versions a day later', () => {
+    expect(bucket(lakeId).Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        {
+          Id: 'ExpireDeliveryErrors',
+          Status: 'Enabled',
+          Prefix: 'errors/',
+          ExpirationInDays: 14,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        },
+      ]),
+    );
+  });
+
+  it('expire after the days of the prop', () => {
+    lakeAlone({ deliveryErrorsExpirationDays: 3 }).hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Id: 'ExpireDeliveryErrors', ExpirationInDays: 3 })]),
+      },
+    });
+    expect(() => lakeAlone({ deliveryErrorsExpirationDays: 0 })).toThrow(
+      'deliveryErrorsExpirationDays must be a whole number of days >= 1, got 0',
+    );
+  });
+
+  it('can be read by the lake purge role only: a bucket-policy Deny for every other principal', () => {
+    const purgeRole = logicalIdOf(stack.lakePurge.function.role ?? stack.lakePurge.function);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: lakeId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'OnlyNamedRolesReadDeliveryErrors',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: ['s3:GetObject', 's3:GetObjectVersion'],
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [lakeId, 'Arn'] }, '/errors/*']] },
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [purgeRole, 'Arn'] }] } },
+          },
+        ]),
+      },
+    });
+  });
+});
+
 describe('access log bucket', () => {
   it('uses SSE-S3, as server access log delivery requires', () => {
     expect(bucket(logsId).Properties.BucketEncryption).toEqual({

@@ -53,12 +53,66 @@ describe('Monitoring on the RecoStream stack', () => {
   it('sends every alarm and its recovery to the alarm topic', () => {
     const alarms = Object.entries(alarmsOf(template)).filter(([id]) => id.startsWith('Monitoring'));
     // iterator age, DLQ, batches given up, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs,
-    // 2 x job staleness, canary: profile SLO, recommendation SLO, failures
-    expect(alarms.length).toBe(5 + 4 + 2 + 3);
+    // 2 x job staleness, canary: profile SLO, recommendation SLO, failures;
+    // data loss: quarantine writes, publishes, Firehose errors
+    expect(alarms.length).toBe(5 + 4 + 2 + 3 + 3);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
     }
+  });
+
+  describe('data loss (issue 13: none of these had an alarm)', () => {
+    it('alarms on any rejected event the ingest API could not quarantine', () => {
+      expect(alarmNamed(template, 'QuarantineWriteFailures')).toMatchObject({
+        Namespace: 'RecoStream',
+        MetricName: 'QuarantineWriteFailures',
+        Dimensions: [{ Name: 'service', Value: 'ingest' }],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+      });
+    });
+
+    it('alarms on events Kinesis refused after retries in 3 of 5 minutes', () => {
+      expect(alarmNamed(template, 'IngestPublishFailures')).toMatchObject({
+        MetricName: 'PublishFailures',
+        Dimensions: [{ Name: 'service', Value: 'ingest' }],
+        Threshold: 0,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 3,
+      });
+    });
+
+    it('alarms on any record Firehose sends to errors/ (conversion failures, partition limit)', () => {
+      const alarm = alarmNamed(template, 'FirehoseErrorDeliveries') as {
+        Metrics: Query[];
+        Threshold: number;
+      };
+      expect(alarm.Threshold).toBe(0);
+      expect(alarm.Metrics.find((m) => m.Expression)?.Expression).toBe(
+        'FILL(conversion, 0) + FILL(partitions, 0)',
+      );
+      const names = alarm.Metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric.MetricName);
+      expect(names.sort()).toEqual(['FailedConversion.Records', 'PartitionCountExceeded']);
+      for (const m of alarm.Metrics.filter((q) => q.MetricStat))
+        expect(m.MetricStat.Metric.Dimensions).toEqual([
+          { Name: 'DeliveryStreamName', Value: { Ref: logicalIdOf(stack.dataLake.deliveryStream) } },
+        ]);
+    });
+
+    it('alarms on records the pseudonymiser failed, when the lake is pseudonymised', () => {
+      expect(() => alarmNamed(template, 'LakePseudonymizationFailures')).toThrow('found 0');
+      const pseudonymised = synthApp({ pseudonymizeLakeUserIds: 'true' }).template;
+      expect(alarmNamed(pseudonymised, 'LakePseudonymizationFailures')).toMatchObject({
+        MetricName: 'LakeRecordsPseudonymizeFailed',
+        Dimensions: [{ Name: 'service', Value: 'lake-pseudonymize' }],
+        Threshold: 0,
+        EvaluationPeriods: 1,
+      });
+    });
   });
 
   it('alarms when the stream iterator age exceeds 60 s', () => {
@@ -200,7 +254,6 @@ describe('Monitoring on the RecoStream stack', () => {
       Environment: {
         Variables: Match.objectLike({
           CANARY_WRITE_KEY_SECRET_ARN: { Ref: logicalIdOf(stack.freshnessCanary.writeKeySecret) },
-          WRITE_KEYS_TABLE_NAME: { Ref: logicalIdOf(stack.ingestion.writeKeysTable) },
           PROFILES_TABLE_NAME: { Ref: logicalIdOf(stack.featureStore.profilesTable) },
         }),
       },
@@ -295,8 +348,8 @@ describe('Monitoring with batch jobs, a recommendation API and the canary', () =
   const { stack, template, topic, jobs } = build();
 
   it('has one alarm per job for failures and one for staleness, all to the topic', () => {
-    // ... + canary: profile SLO, recommendation SLO, failures
-    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 3);
+    // ... + canary: profile SLO, recommendation SLO, failures; data loss: quarantine, publish, Firehose errors
+    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 3 + 3);
     for (const alarm of Object.values(alarmsOf(template)))
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });

@@ -94,7 +94,10 @@ describe('RecoFunction', () => {
 describe('every function of the app', () => {
   it('carries recostream:entry metadata pointing at an existing handler file', () => {
     const { template } = synthApp();
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    // Except the custom-resource provider framework's function, which is CDK's code, not ours.
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !id.includes('ProviderframeworkonEvent'))
+      .map(([, fn]) => fn);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const fn of functions) {
       const entry = fn.Metadata?.[ENTRY_METADATA_KEY];

@@ -23,6 +23,65 @@ describe('RecoStream stack', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('encrypts every log group with that key (issue 13: 15 had none), with and without the opt-ins', () => {
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+    for (const { template: t } of [
+      { template },
+      synthApp({ waf: 'true', pseudonymizeLakeUserIds: 'true' }),
+    ]) {
+      const groups = Object.entries(t.findResources('AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThan(15);
+      const unencrypted = groups.filter(
+        ([, g]) => JSON.stringify(g.Properties.KmsKeyId) !== JSON.stringify(keyArn),
+      );
+      expect(unencrypted.map(([id]) => id)).toEqual([]);
+    }
+  });
+
+  it("lets CloudWatch Logs use the key only for this account's and region's log groups", () => {
+    const statements = template.toJSON().Resources[logicalIdOf(stack.node.findChild('DataKey'))].Properties
+      .KeyPolicy.Statement as Array<{ Principal?: { Service?: unknown }; Condition?: unknown }>;
+    const forLogs = statements.filter((st) => JSON.stringify(st.Principal?.Service ?? '').includes('logs.'));
+    expect(forLogs).toHaveLength(1);
+    expect(forLogs[0]?.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':logs:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':log-group:*',
+            ],
+          ],
+        },
+      },
+    });
+  });
+
+  it('lets no role list the lake bucket beyond the prefixes it works on (s3:prefix), except Firehose delivery', () => {
+    const lake = logicalIdOf(stack.lake.bucket);
+    const firehose = logicalIdOf(stack.dataLake.deliveryRole);
+    const unscoped: string[] = [];
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      // Firehose's documented destination policy lists the bucket it delivers to (ListBucket, no prefix).
+      if (JSON.stringify(policy.Properties.Roles).includes(`"${firehose}"`)) continue;
+      for (const st of policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>) {
+        const lists = [st.Action].flat().filter((a) => /^s3:(List|\*)/.test(String(a)));
+        const onLake = [st.Resource]
+          .flat()
+          .some((r) => JSON.stringify(r) === JSON.stringify({ 'Fn::GetAtt': [lake, 'Arn'] }));
+        const prefixed = JSON.stringify(st.Condition ?? {}).includes('"s3:prefix"');
+        if (lists.length > 0 && onLake && !prefixed) unscoped.push(`${id}: ${lists.join(',')}`);
+      }
+    }
+    expect(unscoped).toEqual([]);
+  });
+
   it.each([
     ['ApiUrl', () => Match.objectLike({ 'Fn::Join': Match.anyValue() })],
     ['EventsStreamName', () => ({ Ref: logicalIdOf(stack.ingestion.stream) })],

@@ -11,9 +11,9 @@ import {
   buildConsole,
   type ConsoleOptions,
   createConsoleServer,
-  isLoopbackHost,
   routeFeatures,
 } from '../../../local/console-server';
+import { isLoopbackHost } from '../../../local/local-request-guard';
 import { TrafficSimulator } from '../../../local/simulator';
 import type { LocalRoute } from '../../../local/topology';
 
@@ -34,9 +34,7 @@ afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
 async function withServer(
   overrides: Partial<ConsoleOptions>,
-  body: (
-    call: (method: string, path: string, payload?: unknown, host?: string) => Promise<Reply>,
-  ) => Promise<void>,
+  body: (call: Call, port: number) => Promise<void>,
 ) {
   const lakeDir = mkdtempSync(join(tmpdir(), 'console-lake-'));
   const consoleServer = createConsoleServer({
@@ -59,13 +57,24 @@ async function withServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   try {
-    await body((method, path, payload, host) => call(port, method, path, payload, host));
+    await body(
+      (method, path, payload, host, headers) => call(port, method, path, payload, host, headers),
+      port,
+    );
   } finally {
     server.close();
     await consoleServer.close();
     rmSync(lakeDir, { recursive: true, force: true });
   }
 }
+
+type Call = (
+  method: string,
+  path: string,
+  payload?: unknown,
+  host?: string,
+  headers?: Record<string, string>,
+) => Promise<Reply>;
 
 interface Reply {
   status: number;
@@ -74,10 +83,25 @@ interface Reply {
   json: () => Record<string, unknown>;
 }
 
-function call(port: number, method: string, path: string, payload?: unknown, host?: string): Promise<Reply> {
+/** A request as curl or a test sends it: JSON bodies typed as JSON, no Origin, no Sec-Fetch-* headers. */
+function call(
+  port: number,
+  method: string,
+  path: string,
+  payload?: unknown,
+  host?: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
+    const json = payload !== undefined ? { 'content-type': 'application/json' } : {};
     const req = request(
-      { host: '127.0.0.1', port, method, path, headers: { host: host ?? `127.0.0.1:${port}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { host: host ?? `127.0.0.1:${port}`, ...json, ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -197,10 +221,10 @@ describe('console endpoints', () => {
       const named = await call('POST', '/local/query', { name: 'funnel_by_day' });
       expect(named.status).toBe(200);
       expect(named.json().rows).toEqual([]);
-      const refused = await call('POST', '/local/query', { sql: 'DELETE FROM events' });
+      const refused = await call('POST', '/local/query', { sql: 'CREATE TABLE t AS SELECT 1' });
       expect([refused.status, refused.json().error]).toEqual([
         400,
-        'only SELECT and WITH queries run here (read-only); this one starts with DELETE',
+        'only SELECT queries run here (read-only), not CREATE',
       ]);
       const unknown = await call('POST', '/local/query', { name: 'nope' });
       expect(unknown.status).toBe(404);
@@ -212,6 +236,45 @@ describe('console endpoints', () => {
       const broken = await call('POST', '/local/query', { sql: 'SELECT no_such_column FROM events' });
       expect(broken.status).toBe(400);
       expect(broken.json().error).toContain('no_such_column');
+    });
+  });
+
+  it('answers console POSTs only for JSON from its own origin, so another web page cannot fire them', async () => {
+    await withServer({}, async (call, port) => {
+      const sql = { sql: 'SELECT 1 AS one' };
+      // A cross-site <form> or no-cors fetch can only send these content types without a preflight.
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ]) {
+        const reply = await call('POST', '/local/query', sql, undefined, { 'content-type': type });
+        expect([reply.status, reply.json().error]).toEqual([
+          415,
+          `send the body as Content-Type: application/json, not ${type}`,
+        ]);
+      }
+      const fromElsewhere = await call('POST', '/local/query', sql, undefined, {
+        origin: 'http://attacker.example',
+      });
+      expect([fromElsewhere.status, fromElsewhere.json().error]).toEqual([
+        403,
+        'cross-origin request refused: Origin http://attacker.example is not this console',
+      ]);
+      const crossSite = await call('POST', '/local/jobs/cf/rollback', {}, undefined, {
+        'sec-fetch-site': 'cross-site',
+      });
+      expect([crossSite.status, crossSite.json().error]).toEqual([
+        403,
+        'cross-origin request refused: Sec-Fetch-Site is cross-site',
+      ]);
+      const otherPort = await call('POST', '/local/query', sql, undefined, { origin: 'http://127.0.0.1:1' });
+      expect(otherPort.status).toBe(403);
+      const fromThePage = await call('POST', '/local/query', sql, undefined, {
+        origin: `http://127.0.0.1:${port}`,
+        'sec-fetch-site': 'same-origin',
+      });
+      expect([fromThePage.status, fromThePage.json().rows]).toEqual([200, [[1]]]);
     });
   });
 
@@ -241,7 +304,7 @@ describe('console endpoints', () => {
       async (call) => {
         const ok = await call('POST', '/local/jobs/cf/rollback', { toVersion: 'v1' });
         expect([ok.status, ok.json()]).toEqual([200, { result: { activeVersion: 'v1' } }]);
-        const failed = await call('POST', '/local/jobs/trending/rollback');
+        const failed = await call('POST', '/local/jobs/trending/rollback', {});
         expect([failed.status, failed.json().error]).toEqual([
           409,
           'rollback of trending failed: no previous version',

@@ -313,10 +313,9 @@ describe('GET /v1/users/{userId}/recommendations', () => {
   it('bounds a hanging impression put by the timeout', async () => {
     kinesisMock.on(PutRecordCommand).callsFake(() => new Promise(() => {}));
     const { handler, counts } = setup({ impressionTimeoutMs: 50 });
-    const started = Date.now();
+    // The put never settles: the handler answers only because the timeout gave up on it.
     const response = await handler(request('userRecommendations', { userId: 'alice' }));
     expect(response.statusCode).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(counts).toContainEqual(['ImpressionPublishFailures', 1, undefined]);
   });
 

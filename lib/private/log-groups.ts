@@ -1,0 +1,85 @@
+import { Aspects, Aws, type IAspect, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Construct, IConstruct } from 'constructs';
+
+/** A log group of the app: encrypted with the app's key, kept `retention` (one month by default). */
+export function encryptedLogGroup(
+  scope: Construct,
+  id: string,
+  key: IKey,
+  retention: RetentionDays = RetentionDays.ONE_MONTH,
+): LogGroup {
+  allowCloudWatchLogs(key);
+  return new LogGroup(scope, id, { encryptionKey: key, retention });
+}
+
+/**
+ * Lets CloudWatch Logs use `key` for log groups of this account and region only: the key policy statement is
+ * conditioned on `kms:EncryptionContext:aws:logs:arn`, the log group CloudWatch Logs encrypts for (generated
+ * log group names cannot be listed ahead of deployment without a dependency cycle). Adding it twice is harmless:
+ * CDK merges identical statements.
+ */
+export function allowCloudWatchLogs(key: IKey): void {
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * Encrypts every log group in the stack that has no key with `key` (function logs, API access logs, the
+ * Firehose error log, and any a later construct adds), and lets CloudWatch Logs use it.
+ */
+export function encryptEveryLogGroup(stack: Stack, key: IKey): void {
+  allowCloudWatchLogs(key);
+  Aspects.of(stack).add(new EncryptLogGroups(key));
+}
+
+class EncryptLogGroups implements IAspect {
+  constructor(private readonly key: IKey) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof CfnLogGroup && node.kmsKeyId === undefined && Stack.of(node) === Stack.of(this.key))
+      node.kmsKeyId = this.key.keyArn;
+  }
+}
+
+/** cdk-nag acknowledgements for the CDK provider framework's own function (code and role owned by CDK). */
+export function acknowledgeProviderFramework(provider: Provider, onEventFunctionId: string): void {
+  const framework = provider.node.findChild('framework-onEvent');
+  const role = framework.node.findChild('ServiceRole');
+  const why = 'The CDK custom-resource provider framework owns this function: it only relays CloudFormation ';
+  Validations.of(role.node.findChild('Resource')).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: `${why}events and writes logs (basic execution role) to its KMS-encrypted log group.`,
+  });
+  Validations.of(role.node.findChild('DefaultPolicy').node.findChild('Resource')).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${onEventFunctionId}.Arn>:*]`,
+    reason: `${why}events to one function; <arn>:* covers that function's versions and aliases only.`,
+  });
+  Validations.of(framework.node.findChild('Resource')).acknowledge(
+    {
+      id: 'Serverless-LambdaDefaultMemorySize',
+      reason: `${why}events to our function; CDK chooses its size and runs it a few times per deploy.`,
+    },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason: `${why}events synchronously; CloudFormation itself reports a failure, there is nothing to retry.`,
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason: `${why}events; the function it calls (a RecoFunction) has active tracing.`,
+    },
+  );
+}
