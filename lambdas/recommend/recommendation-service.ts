@@ -5,8 +5,10 @@
  */
 import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
 import {
+  defaultExclusions,
   type ExclusionKind,
   type NeighbourView,
+  type Placement,
   type ProfileView,
   type Recommendation,
   recommend,
@@ -16,6 +18,7 @@ import {
   type TrendingEntry,
   trendingCategoriesFor,
   trendingItems,
+  usesPublishedLists,
 } from './scoring';
 
 export interface ActiveVersions {
@@ -55,6 +58,7 @@ export function isAnonymous(userId: string): boolean {
 
 export interface UserRequest {
   readonly userId: string;
+  readonly placement: Placement;
   readonly limit: number;
   readonly exclude?: readonly (ExclusionKind | 'none')[];
   readonly excludeItems?: readonly string[];
@@ -70,14 +74,17 @@ export async function userRecommendations(
 ): Promise<ServiceResult> {
   const options: Partial<ScoringOptions> = {
     ...request.scoring,
+    placement: request.placement,
     limit: request.limit,
-    exclude: exclusionsFrom(request.exclude),
+    exclude: exclusionsFrom(request.exclude, request.placement),
     excludeItems: new Set(request.excludeItems ?? []),
     sessionOnly: isAnonymous(request.userId),
     ...(request.category !== undefined ? { category: request.category } : {}),
     ...(request.categoryCap !== undefined ? { categoryCap: request.categoryCap } : {}),
   };
   const [profile, versions] = await Promise.all([reads.profile(request.userId), reads.activeVersions()]);
+  // buy-again and continue-shopping come from the profile alone: no published list is read for them.
+  const published = usesPublishedLists(request.placement);
   const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);
   const scopes = [
     GLOBAL_TRENDING_SCOPE,
@@ -85,12 +92,13 @@ export async function userRecommendations(
   ];
   const [neighbours, trending] = await Promise.all([
     versions.cf && sources.length > 0 ? reads.neighbours(sources, versions.cf) : new Map(),
-    versions.trending
+    versions.trending && published
       ? reads.trending(scopes, versions.trending)
       : new Map<string, readonly TrendingEntry[]>(),
   ]);
   const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
-  const popular = global.length === 0 ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
+  const popular =
+    global.length === 0 && published ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
   const byCategory = new Map<string, readonly TrendingEntry[]>();
   for (const [scope, list] of trending) {
     if (scope !== GLOBAL_TRENDING_SCOPE) byCategory.set(scope.slice('category#'.length), list);
@@ -132,8 +140,8 @@ export async function trendingNow(
   return { items: trendingItems(entries, request), model: modelOf(versions) };
 }
 
-function exclusionsFrom(exclude: UserRequest['exclude']): ReadonlySet<ExclusionKind> {
-  if (exclude === undefined) return new Set<ExclusionKind>(['purchased', 'cart']);
+function exclusionsFrom(exclude: UserRequest['exclude'], placement: Placement): ReadonlySet<ExclusionKind> {
+  if (exclude === undefined) return defaultExclusions(placement);
   return new Set(exclude.filter((e): e is ExclusionKind => e !== 'none'));
 }
 

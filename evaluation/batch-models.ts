@@ -1,0 +1,193 @@
+/**
+ * The batch jobs as the evaluation runs them: the training events written as Parquet in the delivery
+ * stream's layout to a temporary lake, then, on one DuckDB connection to it, the cf job's query steps (a
+ * full recompute with the settings given: state, then similarity) and the trending job's, exactly the SQL
+ * text Athena runs. The lake's events are read into memory once and the state step's rows kept in memory
+ * as the `cf_state` partition the similarity step reads, so trending can run once per day of held-out
+ * orders without rescanning the lake's files.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CfRunParams,
+  cfQuerySteps,
+  DEFAULT_TRENDING_SETTINGS,
+  trendingQuerySteps,
+} from '../lambdas/jobs/job-sql';
+import type { TrendingEntry, TrendingLists } from '../lambdas/recommend/scoring';
+import type { CanonicalEvent } from '../lambdas/shared/events';
+import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import { GLOBAL_TRENDING_SCOPE, type Neighbour } from '../lambdas/shared/published';
+import { type LocalLake, openLocalLake, type QueryResult, sqlString } from '../local/lake-query';
+import { writeEventsParquet } from '../local/lake-writer';
+
+export type CfSettings = Omit<CfRunParams, 'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'>;
+
+export interface BatchModels {
+  readonly neighbours: ReadonlyMap<string, readonly Neighbour[]>;
+  /** Trending lists by window end (every instant asked for). */
+  readonly trending: ReadonlyMap<string, TrendingLists>;
+  readonly pairs: number;
+}
+
+/** DuckDB's memory for the jobs' queries (the evaluation must fit in 1.5 GB with the baselines). */
+const DUCKDB_MEMORY_LIMIT = '500MB';
+const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
+
+export async function runBatchJobs(
+  events: readonly CanonicalEvent[],
+  options: {
+    readonly asOf: string;
+    readonly trendingAsOf: readonly string[];
+    readonly cf: CfSettings;
+    readonly log?: (message: string) => void;
+  },
+): Promise<BatchModels> {
+  const lake = await BatchLake.open(events, options.log);
+  try {
+    const neighbours = await lake.cf(options.cf, options.asOf);
+    const trending = await lake.trending(options.trendingAsOf);
+    return { neighbours, trending, pairs: pairsOf(neighbours) };
+  } finally {
+    await lake.close();
+  }
+}
+
+export function pairsOf(neighbours: ReadonlyMap<string, readonly Neighbour[]>): number {
+  let pairs = 0;
+  for (const list of neighbours.values()) pairs += list.length;
+  return pairs;
+}
+
+/** A temporary lake of the training events, open on one DuckDB connection, for any number of job runs. */
+export class BatchLake {
+  private runs = 0;
+
+  private constructor(
+    private readonly lakeDir: string,
+    private readonly lake: LocalLake,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  static async open(
+    events: readonly CanonicalEvent[],
+    log: (message: string) => void = () => undefined,
+  ): Promise<BatchLake> {
+    const lakeDir = await mkdtemp(join(tmpdir(), 'recostream-eval-'));
+    try {
+      const started = Date.now();
+      await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX });
+      log(`lake: ${events.length} events written as Parquet in ${seconds(started)}`);
+      const lake = await openLocalLake(lakeDir);
+      try {
+        // Bounded: a large pair join spills to disk instead of taking the machine's memory.
+        await lake.runQuery(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
+        await lake.runQuery(`SET temp_directory = ${sqlString(join(lakeDir, 'spill'))}`);
+        await lake.runQuery('SET preserve_insertion_order = false');
+        // Read the Parquet files once: every step then scans memory, not two thousand small files.
+        await lake.runQuery('CREATE TEMPORARY TABLE events_in_memory AS SELECT * FROM events');
+        await lake.runQuery('CREATE OR REPLACE TEMPORARY VIEW events AS SELECT * FROM events_in_memory');
+      } catch (error) {
+        await lake.close();
+        throw error;
+      }
+      return new BatchLake(lakeDir, lake, log);
+    } catch (error) {
+      await rm(lakeDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** The cf job as a full recompute as of `asOf`: its state step, then its similarity step. */
+  async cf(settings: CfSettings, asOf: string): Promise<Map<string, Neighbour[]>> {
+    const started = Date.now();
+    const runId = `eval-cf-${++this.runs}`;
+    const steps = cfQuerySteps({ ...settings, runId, windowTo: asOf });
+    const step = (name: string) => steps.find((s) => s.name === name)?.select ?? '';
+    // The state step's rows stand in for the cf_state partition `run = runId` the next step reads.
+    await this.lake.runQuery(
+      `CREATE OR REPLACE TEMPORARY TABLE cf_state_in_memory AS SELECT *, '${runId}' AS run FROM (${step('cf-state')})`,
+    );
+    await this.lake.runQuery('CREATE OR REPLACE TEMPORARY VIEW cf_state AS SELECT * FROM cf_state_in_memory');
+    const neighbours = neighbourLists(rowsOf(await this.lake.runQuery(step('cf-similarity'))));
+    this.log(
+      `cf job: ${pairsOf(neighbours)} neighbour pairs for ${neighbours.size} items in ${seconds(started)}`,
+    );
+    return neighbours;
+  }
+
+  /** The trending job once per distinct window end. */
+  async trending(asOf: readonly string[]): Promise<Map<string, TrendingLists>> {
+    const started = Date.now();
+    const trending = new Map<string, TrendingLists>();
+    for (const windowTo of [...new Set(asOf)].sort()) {
+      const [run] = trendingQuerySteps({ ...DEFAULT_TRENDING_SETTINGS, runId: 'eval-trending', windowTo });
+      trending.set(windowTo, trendingLists(rowsOf(await this.lake.runQuery(run?.select ?? ''))));
+    }
+    this.log(`trending job: ${trending.size} runs in ${seconds(started)}`);
+    return trending;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.lake.close();
+    } finally {
+      await rm(this.lakeDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function rowsOf(result: QueryResult): Record<string, unknown>[] {
+  return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));
+}
+
+function neighbourLists(rows: readonly Record<string, unknown>[]): Map<string, Neighbour[]> {
+  const lists = new Map<string, Array<Neighbour & { rank: number }>>();
+  for (const row of rows) {
+    const item = String(row.item_id);
+    const list = lists.get(item) ?? [];
+    list.push({
+      itemId: String(row.neighbour_id),
+      score: Number(row.score),
+      support: Number(row.support),
+      rank: Number(row.rank),
+    });
+    lists.set(item, list);
+  }
+  return new Map(
+    [...lists].map(([item, list]) => [
+      item,
+      list.sort((a, b) => a.rank - b.rank).map(({ itemId, score, support }) => ({ itemId, score, support })),
+    ]),
+  );
+}
+
+function trendingLists(rows: readonly Record<string, unknown>[]): TrendingLists {
+  const byScope = new Map<string, Array<TrendingEntry & { rank: number }>>();
+  for (const row of rows) {
+    const scope = String(row.scope);
+    const list = byScope.get(scope) ?? [];
+    list.push({
+      itemId: String(row.item_id),
+      score: Number(row.score),
+      rank: Number(row.rank),
+      ...(row.category ? { category: String(row.category) } : {}),
+    });
+    byScope.set(scope, list);
+  }
+  const sorted = (scope: string): TrendingEntry[] =>
+    (byScope.get(scope) ?? []).sort((a, b) => a.rank - b.rank).map(({ rank: _, ...entry }) => entry);
+  return {
+    global: sorted(GLOBAL_TRENDING_SCOPE),
+    byCategory: new Map(
+      [...byScope.keys()]
+        .filter((s) => s.startsWith('category#'))
+        .map((s) => [s.slice('category#'.length), sorted(s)]),
+    ),
+  };
+}
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
