@@ -10,6 +10,10 @@ import type { ProfileView, ReasonKind, Recommendation, ScoringOptions } from './
 interface Candidate {
   readonly itemId: string;
   score: number;
+  /** Collaborative filtering, before it is scaled (`addCollaborativeRaw`, `scaleCollaborative`). */
+  cf: number;
+  cfBest: number;
+  cfWhy: Contribution | undefined;
   /** Largest single contribution and what it was. */
   best: number;
   kind: ReasonKind;
@@ -37,6 +41,7 @@ export interface Contribution {
 
 export class CandidatePool {
   private readonly candidates = new Map<string, Candidate>();
+  private cfMax = 0;
 
   /** Adds `total` to the item's score; `best` (default: total) competes for the item's reason. */
   add(
@@ -52,6 +57,9 @@ export class CandidatePool {
       this.candidates.set(itemId, {
         itemId,
         score: total,
+        cf: 0,
+        cfBest: 0,
+        cfWhy: undefined,
         best,
         kind: why.kind,
         ref: why.ref,
@@ -60,14 +68,65 @@ export class CandidatePool {
       });
       return;
     }
-    if (isStronger(best, why, c)) {
-      c.best = best;
-      c.kind = why.kind;
-      c.ref = why.ref;
-      c.detail = why.detail;
-    }
+    this.compete(c, best, why);
     c.category ??= category;
     c.score += total;
+  }
+
+  /**
+   * Collects one collaborative-filtering contribution at its raw size; `scaleCollaborative` then scales
+   * every item's sum at once (one pass, no second map: this is the hot loop of a request).
+   */
+  addCollaborativeRaw(itemId: string, value: number, why: Contribution, category: string | undefined): void {
+    let c = this.candidates.get(itemId);
+    if (!c) {
+      c = {
+        itemId,
+        score: 0,
+        cf: 0,
+        cfBest: 0,
+        cfWhy: undefined,
+        best: 0,
+        kind: why.kind,
+        ref: why.ref,
+        detail: undefined,
+        category,
+      };
+      this.candidates.set(itemId, c);
+    } else c.category ??= category;
+    c.cf += value;
+    if (c.cf > this.cfMax) this.cfMax = c.cf;
+    // Contributions come strongest source first, so an equal one keeps the stronger source.
+    if (compareScores(c.cfBest, value) > 0) {
+      c.cfBest = value;
+      c.cfWhy = why;
+    }
+  }
+
+  /** Adds the collected collaborative sums, scaled so the largest is `weight`. */
+  scaleCollaborative(weight: number): void {
+    if (!(this.cfMax > 0)) return;
+    const scale = weight / this.cfMax;
+    for (const c of this.candidates.values()) {
+      if (!(c.cf > 0) || c.cfWhy === undefined) continue;
+      const best = c.cfBest * scale;
+      if (c.score === 0) {
+        c.best = best;
+        c.kind = c.cfWhy.kind;
+        c.ref = c.cfWhy.ref;
+      } else this.compete(c, best, c.cfWhy);
+      c.score += c.cf * scale;
+      c.cf = 0;
+    }
+    this.cfMax = 0;
+  }
+
+  private compete(c: Candidate, best: number, why: Contribution): void {
+    if (!isStronger(best, why, c)) return;
+    c.best = best;
+    c.kind = why.kind;
+    c.ref = why.ref;
+    c.detail = why.detail;
   }
 
   get size(): number {
@@ -86,7 +145,7 @@ export class CandidatePool {
   ): Recommendation[] {
     const eligible: Candidate[] = [];
     for (const c of this.candidates.values()) {
-      if (excluded.has(c.itemId)) continue;
+      if (!(c.score > 0) || excluded.has(c.itemId)) continue;
       c.category = categoryOf.get(c.itemId) ?? c.category;
       if (opts.category !== undefined && c.category !== opts.category) continue;
       eligible.push(c);

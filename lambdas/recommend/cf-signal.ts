@@ -11,8 +11,7 @@
  */
 
 import type { EventType } from '../shared/events/schema';
-import type { CandidatePool } from './candidate-pool';
-import { compareIds, compareScores } from './candidate-pool';
+import { type CandidatePool, compareIds, compareScores } from './candidate-pool';
 import type { NeighbourView, ProfileView, ScoringOptions } from './scoring-model';
 
 export interface Source {
@@ -32,16 +31,16 @@ const DAY_MS = 24 * HOUR_MS;
 export function sourcesOf(profile: ProfileView | undefined, now: number, opts: ScoringOptions): Source[] {
   if (!profile) return [];
   const { weights } = opts;
-  const byItem = new Map<string, { weight: number; parts: Map<Source['kind'], number> }>();
+  const byItem = new Map<string, { weight: number; parts: Record<Source['kind'], number> }>();
   const add = (itemId: string, kind: Source['kind'], weight: number) => {
     if (!(weight > 0)) return;
     let entry = byItem.get(itemId);
     if (!entry) {
-      entry = { weight: 0, parts: new Map() };
+      entry = { weight: 0, parts: { bought: 0, cart: 0, viewed: 0 } };
       byItem.set(itemId, entry);
     }
     entry.weight += weight;
-    entry.parts.set(kind, (entry.parts.get(kind) ?? 0) + weight);
+    entry.parts[kind] += weight;
   };
 
   const sessionStart = opts.sessionOnly ? profile.session?.startedAt : undefined;
@@ -74,40 +73,17 @@ export function addCollaborative(
   weight: number,
 ): void {
   if (!(weight > 0)) return;
-  const sums = new Map<string, { total: number; best: number; source: Source; category?: string }>();
-  let max = 0;
   for (const source of sources) {
-    for (const n of neighbours.get(source.itemId) ?? []) {
+    const list = neighbours.get(source.itemId);
+    if (!list) continue;
+    const why = { kind: source.kind, ref: source.itemId };
+    for (const n of list) {
       if (n.itemId === source.itemId) continue;
       const value = source.weight * n.score;
-      if (!(value > 0)) continue;
-      const sum = sums.get(n.itemId);
-      if (!sum) {
-        sums.set(n.itemId, { total: value, best: value, source, category: n.category });
-        if (value > max) max = value;
-        continue;
-      }
-      sum.total += value;
-      if (sum.total > max) max = sum.total;
-      // Sources come strongest first, so an equal contribution keeps the stronger source.
-      if (compareScores(sum.best, value) > 0) {
-        sum.best = value;
-        sum.source = source;
-      }
-      sum.category ??= n.category;
+      if (value > 0) pool.addCollaborativeRaw(n.itemId, value, why, n.category);
     }
   }
-  if (!(max > 0)) return;
-  const scale = weight / max;
-  for (const [itemId, sum] of sums) {
-    pool.add(
-      itemId,
-      sum.total * scale,
-      { kind: sum.source.kind, ref: sum.source.itemId },
-      sum.category,
-      sum.best * scale,
-    );
-  }
+  pool.scaleCollaborative(weight);
 }
 
 function kindOf(type: EventType): Source['kind'] {
@@ -116,11 +92,11 @@ function kindOf(type: EventType): Source['kind'] {
   return 'viewed';
 }
 
-function strongestKind(parts: ReadonlyMap<Source['kind'], number>): Source['kind'] {
+function strongestKind(parts: Readonly<Record<Source['kind'], number>>): Source['kind'] {
   let best: Source['kind'] = 'viewed';
   let bestValue = -1;
   for (const kind of ['bought', 'cart', 'viewed'] as const) {
-    const value = parts.get(kind) ?? 0;
+    const value = parts[kind];
     if (compareScores(bestValue, value) > 0) {
       best = kind;
       bestValue = value;

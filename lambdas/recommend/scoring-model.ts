@@ -109,7 +109,7 @@ export const DEFAULT_WEIGHTS: BlendWeights = {
   repurchase: 4,
   repurchaseCountExponent: 1,
   repurchaseHalfLifeIntervals: 8,
-  reminders: 2,
+  reminders: 8,
   reminderHalfLifeHours: 24,
   trending: 0.5,
   popular: 0.1,

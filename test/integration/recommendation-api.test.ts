@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
+import { DEFAULT_WEIGHTS } from '../../lambdas/recommend/scoring';
 import { loadNamedQuery, openLocalLake, rowObjects } from '../../local/lake-query';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
@@ -147,11 +148,11 @@ describe('recommendations follow what the user does', () => {
       (r) => ids(r).includes('item-a1'),
     );
     expect(afterA.items.slice(0, 3)).toEqual([
-      // The reminder weighs 2 (one view, decayed by seconds on a 24 h half-life); neighbours are scaled
-      // so the best scores 1.
+      // The reminder weighs `reminders` (one view, decayed by seconds on a 24 h half-life); neighbours are
+      // scaled so the best scores 1.
       {
         itemId: 'item-a',
-        score: expect.closeTo(2, 3),
+        score: expect.closeTo(DEFAULT_WEIGHTS.reminders, 3),
         reason: expect.stringMatching(/^you viewed this (just now|1 minute ago)$/),
         reasonKind: 'reminder',
         category: 'books',
