@@ -150,6 +150,8 @@ export interface CfStats {
   readonly items_with_neighbours: number;
   readonly active_items: number;
   readonly null_ids: number;
+  /** Rows whose neighbour is the item itself. */
+  readonly self_neighbours: number;
   readonly min_score: number | null;
   readonly max_score: number | null;
 }

@@ -99,6 +99,7 @@ describe('cf similarity (RP3beta): hand-computed fixture', () => {
       items_with_neighbours: 3,
       active_items: 3,
       null_ids: 0,
+      self_neighbours: 0,
       min_score: expect.closeTo(Math.min(...Object.values(expected(1, 0, 1))), 9),
       max_score: 1,
     });
