@@ -53,7 +53,13 @@ ranked_signals AS (
   FROM signals
 ),
 vectors AS (
-  SELECT s.user_key, s.item_id, s.signal, u.user_mass
+  -- r^alpha and m(u)^-alpha once per (user, item), so the pair step only multiplies.
+  SELECT
+    s.user_key,
+    s.item_id,
+    s.signal,
+    power(s.signal, {{alpha}}) AS walk,
+    CAST(1 AS DOUBLE) / power(u.user_mass, {{alpha}}) AS user_walk
   FROM ranked_signals AS s
   JOIN users AS u ON u.user_key = s.user_key
   WHERE s.user_rank <= {{maxItemsPerUser}}
@@ -67,7 +73,7 @@ pairs AS (
   SELECT
     a.item_id AS item_a,
     b.item_id AS item_b,
-    sum(power(a.signal * b.signal, {{alpha}}) / power(a.user_mass, {{alpha}})) AS paths,
+    sum(a.walk * b.walk * a.user_walk) AS paths,
     count(*) AS support
   FROM vectors AS a
   JOIN vectors AS b ON b.user_key = a.user_key AND a.item_id < b.item_id
@@ -90,13 +96,18 @@ weighted AS (
   JOIN items AS ni ON ni.item_id = d.item_id
   JOIN items AS nj ON nj.item_id = d.neighbour_id
 ),
+scale AS (
+  -- An aggregate, not max() OVER (): Athena computes it in parallel instead of on one node.
+  SELECT max(weight) AS max_weight FROM weighted
+),
 scored AS (
   SELECT
-    item_id,
-    neighbour_id,
-    support,
-    round(power(weight / max(weight) OVER (), {{neighbourExponent}}), 12) AS score
-  FROM weighted
+    w.item_id,
+    w.neighbour_id,
+    w.support,
+    round(power(w.weight / s.max_weight, {{neighbourExponent}}), 12) AS score
+  FROM weighted AS w
+  CROSS JOIN scale AS s
 ),
 ranked AS (
   SELECT
