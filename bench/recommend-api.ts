@@ -144,8 +144,10 @@ function buildProfile(
   const browsed: Record<string, { views: number; carts: number; viewedAt?: string; cartedAt?: string }> = {};
   for (const r of recent) {
     const b = browsed[r.itemId] ?? { views: 0, carts: 0 };
-    if (r.type === 'product_view') browsed[r.itemId] = { ...b, views: b.views + 1, viewedAt: b.viewedAt ?? r.at };
-    if (r.type === 'add_to_cart') browsed[r.itemId] = { ...b, carts: b.carts + 1, cartedAt: b.cartedAt ?? r.at };
+    if (r.type === 'product_view')
+      browsed[r.itemId] = { ...b, views: b.views + 1, viewedAt: b.viewedAt ?? r.at };
+    if (r.type === 'add_to_cart')
+      browsed[r.itemId] = { ...b, carts: b.carts + 1, cartedAt: b.cartedAt ?? r.at };
   }
   const affinities: Record<string, { score: number; at: number }> = {};
   for (const r of recent) {

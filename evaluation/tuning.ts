@@ -8,7 +8,8 @@
  *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
  *      items; then what for-you adds (repurchase, reminders, CF weight), on all items.
  *
- * The objective is the mean of HR@k and NDCG@k over the validation users of every protocol pooled.
+ * The objective is the mean of HR@k and NDCG@k over the validation users of every protocol pooled. For
+ * discover, settings within 0.001 of the best count as tied, and the one reading fewer neighbour lists wins.
  * The chosen values become the code's defaults by hand (docs/recommendations.md records them).
  */
 import type { BlendWeights, ScoringOptions } from '../lambdas/recommend/scoring';
@@ -73,8 +74,11 @@ const DISCOVER_GRID = {
   maxSources: [50, 100],
   popular: [0, 0.1],
 };
+/** Differences of the objective below this are noise on a validation split of this size. */
+const TIE = 0.001;
 const FOR_YOU_GRID = {
   repurchase: [1, 2, 4, 8],
+  // No effect on purchase-only data; kept so a dataset with browsing tunes it.
   repurchaseCountExponent: [0.5, 1],
   repurchaseHalfLifeIntervals: [2, 8, 1000],
   reminders: [1, 2],
@@ -166,7 +170,7 @@ export async function tune(
     ...settings,
     blend: { ...settings.blend, weights: w, maxSources: sources } satisfies Partial<ScoringOptions>,
   });
-  let bestDiscover = { objective: -1, weights, maxSources };
+  const discover: Array<{ objective: number; weights: BlendWeights; maxSources: number }> = [];
   for (const purchaseHalfLifeDays of DISCOVER_GRID.purchaseHalfLifeDays)
     for (const sources of DISCOVER_GRID.maxSources)
       for (const popular of DISCOVER_GRID.popular) {
@@ -175,11 +179,15 @@ export async function tune(
         const values = { purchaseHalfLifeDays, maxSources: sources, popular };
         trials.push({ stage: 'discover', values, ...score });
         log(`discover ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
-        if (score.objective > bestDiscover.objective)
-          bestDiscover = { objective: score.objective, weights: w, maxSources: sources };
+        discover.push({ objective: score.objective, weights: w, maxSources: sources });
       }
-  weights = bestDiscover.weights;
-  maxSources = bestDiscover.maxSources;
+  // Within TIE of the best, fewer sources win: each is a neighbour list read and scored per request.
+  const top = Math.max(...discover.map((d) => d.objective));
+  const chosenDiscover = discover
+    .filter((d) => d.objective >= top - TIE)
+    .sort((a, b) => a.maxSources - b.maxSources || b.objective - a.objective)[0] as (typeof discover)[number];
+  weights = chosenDiscover.weights;
+  maxSources = chosenDiscover.maxSources;
   let bestForYou = { objective: -1, weights };
   for (const repurchase of FOR_YOU_GRID.repurchase)
     for (const repurchaseCountExponent of FOR_YOU_GRID.repurchaseCountExponent)

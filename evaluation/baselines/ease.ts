@@ -16,7 +16,7 @@ export interface EaseSettings {
   readonly items: number;
 }
 
-export const DEFAULT_EASE: EaseSettings = { lambda: 300, items: 2000 };
+export const DEFAULT_EASE: EaseSettings = { lambda: 1000, items: 2000 };
 
 export interface EaseModel {
   readonly index: ItemIndex;

@@ -15,7 +15,7 @@ export interface ItemKnnSettings {
   readonly shrinkage: number;
 }
 
-export const DEFAULT_ITEM_KNN: ItemKnnSettings = { neighbours: 100, shrinkage: 10 };
+export const DEFAULT_ITEM_KNN: ItemKnnSettings = { neighbours: 50, shrinkage: 10 };
 
 export interface ItemKnnModel {
   readonly index: ItemIndex;

@@ -69,7 +69,7 @@ export const DEFAULT_CF_SETTINGS: Omit<
   minSupport: 2,
   shrinkage: 5,
   alpha: 0.5,
-  beta: 0.4,
+  beta: 0.5,
   neighbourExponent: 2,
   purchaseWeight: 1,
   cartWeight: 0.5,

@@ -68,7 +68,11 @@ export interface TrendingLists {
   readonly byCategory: ReadonlyMap<string, readonly TrendingEntry[]>;
 }
 
-/** The blend: what a variant changes. Chosen by `npm run evaluate -- --tune` (docs/recommendations.md). */
+/**
+ * The blend: what a variant changes. The defaults were chosen by `npm run evaluate -- --uci DIR --tune` on
+ * validation splits of the UCI data (docs/recommendations.md#tuning), except `reminders`: that data has no
+ * views or carts, so it is set so that a view in the last hours outranks the likeliest repurchase.
+ */
 export interface BlendWeights {
   /** Weight of one recent interaction with a source item, per event type (absent: 0, not a source). */
   readonly events: Readonly<Partial<Record<EventType, number>>>;
@@ -104,11 +108,11 @@ export const DEFAULT_WEIGHTS: BlendWeights = {
   events: { product_view: 1, recommendation_click: 2, add_to_cart: 3, purchase: 5 },
   recencyHalfLifeHours: 24,
   purchaseHistory: 1,
-  purchaseHalfLifeDays: 60,
+  purchaseHalfLifeDays: 120,
   cf: 1,
   repurchase: 4,
   repurchaseCountExponent: 1,
-  repurchaseHalfLifeIntervals: 8,
+  repurchaseHalfLifeIntervals: 1000,
   reminders: 8,
   reminderHalfLifeHours: 24,
   trending: 0.5,

@@ -64,8 +64,10 @@ const neighbours = new Map<string, readonly NeighbourView[]>([
 ]);
 const trending = { global: [{ itemId: 'G', score: 1, category: 'cups' }], byCategory: new Map() };
 const base: ScoringInput = { profile: carol, neighbours, trending, now: NOW };
+/** The tests' weights: repurchase decay of 8 intervals, so recency shows (the tuned default barely decays). */
+const WEIGHTS = { ...DEFAULT_WEIGHTS, repurchaseHalfLifeIntervals: 8 };
 const run = (placement: (typeof PLACEMENTS)[number], options: ScoringInput['options'] = {}) =>
-  recommend({ ...base, options: { placement, ...options } });
+  recommend({ ...base, options: { placement, weights: WEIGHTS, ...options } });
 const ids = (placement: (typeof PLACEMENTS)[number], options: ScoringInput['options'] = {}) =>
   run(placement, options).map((r) => r.itemId);
 
