@@ -137,7 +137,7 @@ function buildProfile(
   const orders = purchased.length
     ? {
         count: purchased.reduce((n, p) => Math.max(n, p.count), 0) + 2,
-        firstAt: purchased.reduce((a, p) => (p.firstAt < a ? p.firstAt : a), purchased[0]?.firstAt as string),
+        firstAt: [...purchased].sort((a, b) => a.firstAt.localeCompare(b.firstAt))[0]?.firstAt as string,
         lastAt: purchased[0]?.at as string,
       }
     : undefined;
