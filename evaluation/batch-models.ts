@@ -32,7 +32,7 @@ export interface BatchModels {
 }
 
 /** DuckDB's memory for the jobs' queries (the evaluation must fit in 1.5 GB with the baselines). */
-const DUCKDB_MEMORY_LIMIT = '500MB';
+const DUCKDB_MEMORY_LIMIT = '400MB';
 const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
 
 export async function runBatchJobs(

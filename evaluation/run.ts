@@ -42,7 +42,15 @@ async function main(): Promise<number> {
     console.error(`--protocol must be one of ${PROTOCOLS.join(', ')}, got '${values.protocol}'\n${USAGE}`);
     return 2;
   }
-  const log = (m: string) => process.stderr.write(`[evaluate] ${m}\n`);
+  const started = Date.now();
+  const log = (m: string) =>
+    process.stderr.write(
+      `[evaluate] ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s ${Math.round(
+        process.memoryUsage.rss() / 2 ** 20,
+      )
+        .toString()
+        .padStart(5)} MiB  ${m}\n`,
+    );
   const dataset: Dataset = uci
     ? loadUci(resolve(uci))
     : await loadEventsFile(resolve(values.events as string));
