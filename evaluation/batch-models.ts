@@ -1,12 +1,13 @@
 /**
- * The batch jobs as the evaluation runs them: the training events written as Parquet in the delivery
- * stream's layout to a temporary lake, then, on one DuckDB connection to it, the cf job's query steps (a
- * full recompute with the settings given: state, then similarity) and the trending job's, exactly the SQL
- * text Athena runs. The lake's events are read into memory once and the state step's rows kept in memory
- * as the `cf_state` partition the similarity step reads, so trending can run once per day of held-out
- * orders without rescanning the lake's files.
+ * The batch jobs as the evaluation runs them: on one DuckDB connection, the training events as the lake's
+ * `events` table (the rows the delivery stream writes, toLakeRow, with the Glue columns' types and the
+ * partition columns), then the cf job's query steps (a full recompute with the settings given: state, then
+ * similarity) and the trending job's, exactly the SQL text Athena runs. The table is in memory and the
+ * state step's rows stand in for the `cf_state` partition the similarity step reads, so trending can run
+ * once per day of held-out orders cheaply. (The jobs on Parquet files in the lake's layout are tested in
+ * test/unit/jobs and test/integration/jobs-local.test.ts.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,10 +18,15 @@ import {
 } from '../lambdas/jobs/job-sql';
 import type { TrendingEntry, TrendingLists } from '../lambdas/recommend/scoring';
 import type { CanonicalEvent } from '../lambdas/shared/events';
-import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import {
+  EVENT_COLUMNS,
+  EVENT_PARTITION_KEYS,
+  eventPartition,
+  toLakeRow,
+} from '../lambdas/shared/events/lake-columns';
 import { GLOBAL_TRENDING_SCOPE, type Neighbour } from '../lambdas/shared/published';
 import { type LocalLake, openLocalLake, type QueryResult, sqlString } from '../local/lake-query';
-import { writeEventsParquet } from '../local/lake-writer';
+import { duckDbColumns } from '../local/lake-writer';
 
 export type CfSettings = Omit<CfRunParams, 'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'>;
 
@@ -33,7 +39,6 @@ export interface BatchModels {
 
 /** DuckDB's memory for the jobs' queries (the evaluation must fit in 1.5 GB with the baselines). */
 const DUCKDB_MEMORY_LIMIT = '400MB';
-const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
 
 export async function runBatchJobs(
   events: readonly CanonicalEvent[],
@@ -77,21 +82,29 @@ export class BatchLake {
     const lakeDir = await mkdtemp(join(tmpdir(), 'recostream-eval-'));
     try {
       const started = Date.now();
-      await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX });
-      log(`lake: ${events.length} events written as Parquet in ${seconds(started)}`);
+      const staging = join(lakeDir, 'events.jsonl');
+      await stageRows(events, staging);
+      // An empty lake: its views exist, typed like the Glue tables; `events` is then replaced below.
       const lake = await openLocalLake(lakeDir);
       try {
         // Bounded: a large pair join spills to disk instead of taking the machine's memory.
         await lake.runQuery(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
         await lake.runQuery(`SET temp_directory = ${sqlString(join(lakeDir, 'spill'))}`);
         await lake.runQuery('SET preserve_insertion_order = false');
-        // Read the Parquet files once: every step then scans memory, not two thousand small files.
-        await lake.runQuery('CREATE TEMPORARY TABLE events_in_memory AS SELECT * FROM events');
+        const columns = duckDbColumns([...EVENT_COLUMNS, ...EVENT_PARTITION_KEYS])
+          .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+          .join(', ');
+        await lake.runQuery(
+          `CREATE TEMPORARY TABLE events_in_memory AS SELECT * FROM read_json(${sqlString(staging)}, ` +
+            `format = 'newline_delimited', columns = {${columns}})`,
+        );
         await lake.runQuery('CREATE OR REPLACE TEMPORARY VIEW events AS SELECT * FROM events_in_memory');
       } catch (error) {
         await lake.close();
         throw error;
       }
+      await rm(staging, { force: true });
+      log(`lake: ${events.length} events loaded in ${seconds(started)}`);
       return new BatchLake(lakeDir, lake, log);
     } catch (error) {
       await rm(lakeDir, { recursive: true, force: true });
@@ -135,6 +148,22 @@ export class BatchLake {
     } finally {
       await rm(this.lakeDir, { recursive: true, force: true });
     }
+  }
+}
+
+/** The events as the lake's rows (toLakeRow, with their partition values), one JSON line each. */
+async function stageRows(events: readonly CanonicalEvent[], path: string): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (let i = 0; i < events.length; i += 5000) {
+      const chunk = events
+        .slice(i, i + 5000)
+        .map((e) => JSON.stringify({ ...toLakeRow(e), ...eventPartition(e) }))
+        .join('\n');
+      await file.write(`${chunk}\n`);
+    }
+  } finally {
+    await file.close();
   }
 }
 
