@@ -16,6 +16,7 @@ import {
   DEFAULT_TRENDING_SETTINGS,
   trendingQuerySteps,
 } from '../lambdas/jobs/job-sql';
+import { similarityItems, trendingItems } from '../lambdas/jobs/published-items';
 import type { TrendingEntry, TrendingLists } from '../lambdas/recommend/scoring';
 import type { CanonicalEvent } from '../lambdas/shared/events';
 import {
@@ -24,7 +25,7 @@ import {
   eventPartition,
   toLakeRow,
 } from '../lambdas/shared/events/lake-columns';
-import { GLOBAL_TRENDING_SCOPE, type Neighbour } from '../lambdas/shared/published';
+import { GLOBAL_TRENDING_SCOPE, type Neighbour, type TrendingItem } from '../lambdas/shared/published';
 import { type LocalLake, openLocalLake, type QueryResult, sqlString } from '../local/lake-query';
 import { duckDbColumns } from '../local/lake-writer';
 
@@ -171,48 +172,22 @@ function rowsOf(result: QueryResult): Record<string, unknown>[] {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));
 }
 
+/** The rows as the publish step turns them into table items (published-items.ts), as the API reads them. */
 function neighbourLists(rows: readonly Record<string, unknown>[]): Map<string, Neighbour[]> {
-  const lists = new Map<string, Array<Neighbour & { rank: number }>>();
-  for (const row of rows) {
-    const item = String(row.item_id);
-    const list = lists.get(item) ?? [];
-    list.push({
-      itemId: String(row.neighbour_id),
-      score: Number(row.score),
-      support: Number(row.support),
-      rank: Number(row.rank),
-    });
-    lists.set(item, list);
-  }
-  return new Map(
-    [...lists].map(([item, list]) => [
-      item,
-      list.sort((a, b) => a.rank - b.rank).map(({ itemId, score, support }) => ({ itemId, score, support })),
-    ]),
-  );
+  return new Map(similarityItems(rows, 'eval').map((item) => [item.itemId, [...item.neighbours]]));
 }
 
 function trendingLists(rows: readonly Record<string, unknown>[]): TrendingLists {
-  const byScope = new Map<string, Array<TrendingEntry & { rank: number }>>();
-  for (const row of rows) {
-    const scope = String(row.scope);
-    const list = byScope.get(scope) ?? [];
-    list.push({
-      itemId: String(row.item_id),
-      score: Number(row.score),
-      rank: Number(row.rank),
-      ...(row.category ? { category: String(row.category) } : {}),
-    });
-    byScope.set(scope, list);
-  }
-  const sorted = (scope: string): TrendingEntry[] =>
-    (byScope.get(scope) ?? []).sort((a, b) => a.rank - b.rank).map(({ rank: _, ...entry }) => entry);
+  const scopes = trendingItems(rows, 'eval');
+  const items = (scope: { items: TrendingItem['items'] } | undefined): TrendingEntry[] => [
+    ...(scope?.items ?? []),
+  ];
   return {
-    global: sorted(GLOBAL_TRENDING_SCOPE),
+    global: items(scopes.find((s) => s.scope === GLOBAL_TRENDING_SCOPE)),
     byCategory: new Map(
-      [...byScope.keys()]
-        .filter((s) => s.startsWith('category#'))
-        .map((s) => [s.slice('category#'.length), sorted(s)]),
+      scopes
+        .filter((s) => s.scope.startsWith('category#'))
+        .map((s) => [s.scope.slice('category#'.length), items(s)]),
     ),
   };
 }

@@ -2,10 +2,11 @@
  * The user × item data the baselines learn from and score with: per user and item the strongest
  * signal (a purchase 1, a cart 0.5, a view 0.2: the cf job's defaults), counts and times.
  */
-import { interactionsOf, profileKeyOf } from '../lambdas/consumer/profile';
+import { interactionsOf } from '../lambdas/consumer/profile';
 import { DEFAULT_CF_SETTINGS } from '../lambdas/jobs/job-sql';
 import type { CanonicalEvent } from '../lambdas/shared/events';
 import { timeOf } from './dataset';
+import { byUser } from './protocols';
 
 export interface ItemHistory {
   /** Strongest signal: purchase > cart > view (click counts as a view). */
@@ -67,13 +68,7 @@ export interface InteractionMatrix {
 }
 
 export function interactionMatrix(events: readonly CanonicalEvent[]): InteractionMatrix {
-  const perUser = new Map<string, CanonicalEvent[]>();
-  for (const event of events) {
-    const key = profileKeyOf(event);
-    const list = perUser.get(key);
-    if (list) list.push(event);
-    else perUser.set(key, [event]);
-  }
+  const perUser = byUser(events);
   const users = new Map<string, Map<string, ItemHistory>>();
   const buyers = new Map<string, number>();
   const itemUsers = new Map<string, number>();

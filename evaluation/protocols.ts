@@ -61,8 +61,8 @@ interface Order {
   readonly events: PurchaseEvent[];
 }
 
-/** Events per user key, in time order (the input is sorted). */
-function byUser(events: readonly CanonicalEvent[]): Map<string, CanonicalEvent[]> {
+/** Events per user key (profileKeyOf), in input order. */
+export function byUser(events: readonly CanonicalEvent[]): Map<string, CanonicalEvent[]> {
   const users = new Map<string, CanonicalEvent[]>();
   for (const event of events) {
     const key = profileKeyOf(event);
