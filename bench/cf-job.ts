@@ -291,7 +291,7 @@ export const cfJobBenchmark: Benchmark = {
         ]),
       ),
       '',
-      `Simulator traffic over ${DAYS} days (users = events / 50, 5,000 items), default cf settings (top ${DEFAULT_CF_SETTINGS.topK}, min support ${DEFAULT_CF_SETTINGS.minSupport}, at most ${DEFAULT_CF_SETTINGS.maxItemsPerUser} items per user). Peak RSS is the whole process (Node + DuckDB), sampled every 25 ms; the baseline before the job was ${results.map((r) => `${r.baselineRssMiB} MiB`).join(' / ')}. Scan bytes are whole Parquet objects of the partitions Athena's pruning keeps (event_type, dt, hour), an upper bound since Athena reads only the needed columns.`,
+      `Simulator traffic over ${DAYS} days (users = events / 50, 5,000 items), default cf settings (RP3beta α ${DEFAULT_CF_SETTINGS.alpha}, β ${DEFAULT_CF_SETTINGS.beta}, exponent ${DEFAULT_CF_SETTINGS.neighbourExponent}, top ${DEFAULT_CF_SETTINGS.topK}, min support ${DEFAULT_CF_SETTINGS.minSupport}, at most ${DEFAULT_CF_SETTINGS.maxItemsPerUser} items per user). Peak RSS is the whole process (Node + DuckDB), sampled every 25 ms; the baseline before the job was ${results.map((r) => `${r.baselineRssMiB} MiB`).join(' / ')}. Scan bytes are whole Parquet objects of the partitions Athena's pruning keeps (event_type, dt, hour), an upper bound since Athena reads only the needed columns.`,
     ].join('\n');
     return { markdown, data: { sizes: results } };
   },

@@ -4,13 +4,16 @@
  * 5-50 recent interactions, up to 20 purchases, a cart and category affinities.
  *
  * 1. In-process scoring: `sourceItemsFor` + `recommend` on 500 different profiles (their neighbour lists
- *    prepared in memory), 200 warm-up calls, then 5,000 timed calls; p50/p99 per call.
+ *    prepared in memory), 200 warm-up calls, then 5,000 timed calls per placement (for-you, the API's
+ *    default and the heaviest, first); p50/p99 per call.
  * 2. HTTP: GET /v1/users/{userId}/recommendations through the local gateway (API key check, the Lambda
  *    in a worker thread, dynalite reads, the impression PutRecord to the Kinesis emulator) at client
  *    concurrency 16, after 200 warm-up requests; random users, some of them without a profile.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  PLACEMENTS,
+  type Placement,
   type ProfileView,
   recommend,
   sourceItemsFor,
@@ -122,10 +125,30 @@ function buildProfile(
       at: new Date(now - k * 600_000 - Math.floor(random() * 600_000)).toISOString(),
     };
   });
-  const purchased = Array.from({ length: Math.floor(random() * 21) }, (_, k) => ({
-    itemId: itemId(Math.floor(random() * ITEMS)),
-    at: new Date(now - (k + 1) * 3 * 86_400_000).toISOString(),
-  }));
+  const purchased = Array.from({ length: Math.floor(random() * 21) }, (_, k) => {
+    const count = 1 + Math.floor(random() * 5);
+    return {
+      itemId: itemId(Math.floor(random() * ITEMS)),
+      at: new Date(now - (k + 1) * 3 * 86_400_000).toISOString(),
+      count,
+      firstAt: new Date(now - (k + 1 + count * 10) * 3 * 86_400_000).toISOString(),
+    };
+  });
+  const orders = purchased.length
+    ? {
+        count: purchased.reduce((n, p) => Math.max(n, p.count), 0) + 2,
+        firstAt: [...purchased].sort((a, b) => a.firstAt.localeCompare(b.firstAt))[0]?.firstAt as string,
+        lastAt: purchased[0]?.at as string,
+      }
+    : undefined;
+  const browsed: Record<string, { views: number; carts: number; viewedAt?: string; cartedAt?: string }> = {};
+  for (const r of recent) {
+    const b = browsed[r.itemId] ?? { views: 0, carts: 0 };
+    if (r.type === 'product_view')
+      browsed[r.itemId] = { ...b, views: b.views + 1, viewedAt: b.viewedAt ?? r.at };
+    if (r.type === 'add_to_cart')
+      browsed[r.itemId] = { ...b, carts: b.carts + 1, cartedAt: b.cartedAt ?? r.at };
+  }
   const affinities: Record<string, { score: number; at: number }> = {};
   for (const r of recent) {
     const a = affinities[r.category as string] ?? { score: 0, at: now };
@@ -135,21 +158,40 @@ function buildProfile(
   for (let k = 0; k < Math.floor(random() * 4); k++) {
     cart[itemId(Math.floor(random() * ITEMS))] = { quantity: 1, at: new Date(now).toISOString() };
   }
-  return { userId, version: 1, hwm: {}, seen: [], counts: {}, recent, purchased, cart, affinities };
+  return {
+    userId,
+    version: 1,
+    hwm: {},
+    seen: [],
+    counts: {},
+    recent,
+    purchased,
+    ...(orders ? { orders } : {}),
+    browsed,
+    cart,
+    affinities,
+  };
 }
 
-export function scoringBenchmark(catalogue: Catalogue, random: () => number, now: number) {
+export function scoringBenchmark(
+  catalogue: Catalogue,
+  random: () => number,
+  now: number,
+  placement: Placement = 'for-you',
+) {
   const inputs = Array.from({ length: SCORING_PROFILES }, (_, k) => {
     const profile = buildProfile(`score-${k}`, random, now);
     const neighbours = new Map(
-      sourceItemsFor(profile, now).map((s) => [s.itemId, catalogue.neighbours.get(s.itemId) ?? []] as const),
+      sourceItemsFor(profile, now, { placement }).map(
+        (s) => [s.itemId, catalogue.neighbours.get(s.itemId) ?? []] as const,
+      ),
     );
     return { profile, neighbours };
   });
   const trending = { global: catalogue.global, byCategory: catalogue.byCategory };
   const run = (k: number) => {
     const { profile, neighbours } = inputs[k % inputs.length] as (typeof inputs)[number];
-    return recommend({ profile, neighbours, trending, now });
+    return recommend({ profile, neighbours, trending, now, options: { placement } });
   };
   for (let k = 0; k < 200; k++) run(k);
   const samples: number[] = [];
@@ -204,7 +246,10 @@ export const recommendApiBenchmark: Benchmark = {
     log('recommend-api: building the catalogue');
     const catalogue = buildCatalogue(random);
     log('recommend-api: in-process scoring');
-    const scoring = scoringBenchmark(catalogue, random, now);
+    const byPlacement = Object.fromEntries(
+      PLACEMENTS.map((placement) => [placement, scoringBenchmark(catalogue, rng(SEED + 1), now, placement)]),
+    ) as Record<Placement, ReturnType<typeof scoringBenchmark>>;
+    const scoring = byPlacement['for-you'];
 
     const runtime = await getRuntime();
     log(`recommend-api: seeding ${ITEMS} neighbour lists and ${PROFILES} profiles into dynalite`);
@@ -244,14 +289,14 @@ export const recommendApiBenchmark: Benchmark = {
       table(
         ['measurement', 'samples', 'p50 ms', 'p95 ms', 'p99 ms', 'target'],
         [
-          [
-            'scoring, in process',
+          ...PLACEMENTS.map((placement) => [
+            `scoring, in process: ${placement}`,
             SCORING_CALLS,
-            scoring.latencyMs.p50,
-            scoring.latencyMs.p95,
-            scoring.latencyMs.p99,
+            byPlacement[placement].latencyMs.p50,
+            byPlacement[placement].latencyMs.p95,
+            byPlacement[placement].latencyMs.p99,
             'p99 < 1 ms',
-          ],
+          ]),
           [
             `HTTP GET recommendations, concurrency ${CONCURRENCY}`,
             results.length,
@@ -264,7 +309,8 @@ export const recommendApiBenchmark: Benchmark = {
       ),
       '',
       `${ITEMS.toLocaleString('en-US')} items × ${NEIGHBOURS} neighbours, ${CATEGORIES} categories, trending lists of ` +
-        `${TRENDING}, ${PROFILES.toLocaleString('en-US')} profiles (5-50 recent interactions, up to 20 purchases); ` +
+        `${TRENDING}, ${PROFILES.toLocaleString('en-US')} profiles (5-50 recent interactions, up to 20 purchases ` +
+        'of 1-5 orders each, browsing reminders); ' +
         `seeded into dynalite in ${round(seedMs / 1000, 1)} s. HTTP: ${requestsPerSecond} requests/s, statuses ` +
         `${JSON.stringify(statuses)}, 10% of users without a profile, ${WARM_UP} warm-up requests not counted; ` +
         'each request reads the profile, the cached pointers and neighbour lists (LRU per worker), and puts one ' +
@@ -280,6 +326,7 @@ export const recommendApiBenchmark: Benchmark = {
         concurrency: CONCURRENCY,
         seedMs: round(seedMs, 0),
         scoring,
+        scoringByPlacement: byPlacement,
         http: {
           latencyMs: http,
           requests: results.length,

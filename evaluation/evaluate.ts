@@ -1,46 +1,36 @@
 /**
- * Offline evaluation on real purchase data, through the shipped code paths:
+ * One evaluation of any event data, through the shipped code paths:
  *
- *   1. the UCI importer cleans the CSVs (local/uci-retail.ts);
- *   2. every customer with two or more orders has their last order held out (holdout.ts);
- *   3. the training events go into a lake folder as Parquet in the delivery stream's layout, and the
- *      collaborative-filtering and trending SQL of the batch jobs (sql/jobs) runs on it with DuckDB —
- *      trending as of the start of the day of each held-out order, as the 15-minute schedule would have published it;
- *   4. the profiles are built by the stream consumer's own domain code (FeatureUpdater, via the backfill);
- *   5. the API's scoring function recommends 10 items per customer, just before the held-out order,
- *      next to two baselines (global popularity, pure item-kNN on the same neighbour lists);
- *   6. HR@10, Recall@10 and NDCG@10 under two protocols: all held-out items (re-purchases count), and only
- *      items the customer had not bought before (bought items are excluded from every list).
+ *   1. the protocol splits the events (protocols.ts): what the batch jobs see, the held-out orders;
+ *   2. the batch jobs' SQL runs on the training events with DuckDB (batch-models.ts);
+ *   3. each held-out user's profile is folded by the consumer's code (profiles.ts);
+ *   4. the API's scoring (lambdas/recommend/scoring.ts) ranks `k` items at its defaults: placement
+ *      for-you under allItems, discover under unseenItems; next to the baselines (baselines/), each a plain
+ *      function of the same training data and the same history;
+ *   5. HR, recall and NDCG at k per user, their means, and the blend's paired-bootstrap intervals.
+ *
+ * Scorings: `allItems` (every item of the held-out order is relevant, repurchases count) and `unseenItems`
+ * (only the items the user never interacted with are relevant, and those interacted items are left out of
+ * every method's list; users without such an item are not scored).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
+
 import type { Profile } from '../lambdas/consumer/profile';
+import { DEFAULT_CF_SETTINGS } from '../lambdas/jobs/job-sql';
+import { type Recommendation, recommend, type ScoringOptions } from '../lambdas/recommend/scoring';
+import { DEFAULT_EASE, type EaseModel, type EaseSettings, easeList, fitEase } from './baselines/ease';
 import {
-  cfQuerySteps,
-  DEFAULT_CF_SETTINGS,
-  DEFAULT_TRENDING_SETTINGS,
-  type QueryStep,
-  type SimilarityRow,
-  type TrendingRow,
-  trendingQuerySteps,
-} from '../lambdas/jobs/job-sql';
-import {
-  DEFAULT_OPTIONS,
-  type ExclusionKind,
-  recommend,
-  type ScoringOptions,
-  type TrendingLists,
-} from '../lambdas/recommend/scoring';
-import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
-import { GLOBAL_TRENDING_SCOPE, type Neighbour } from '../lambdas/shared/published';
-import { applyBackfill, MemoryFeatureStore, sequenceNumberFor } from '../local/backfill';
-import { runQueryStepLocally } from '../local/job-engine';
-import { writeEventsParquet } from '../local/lake-writer';
-import { importUciRetail, UCI_ATTRIBUTION, type UciImportReport } from '../local/uci-retail';
-import { itemKnn, popularity, topK } from './baselines';
-import { type HeldOutUser, leaveLastOrderOut } from './holdout';
+  DEFAULT_ITEM_KNN,
+  fitItemKnn,
+  type ItemKnnModel,
+  type ItemKnnSettings,
+  itemKnnList,
+} from './baselines/item-knn';
+import { neighbourSumList } from './baselines/neighbour-sum';
+import type { ListRequest } from './baselines/ranking';
+import { buyAgainList, popularityList, recentlyViewedList } from './baselines/simple';
+import { type BatchModels, type CfSettings, runBatchJobs } from './batch-models';
+import type { Dataset } from './dataset';
+import { historyOf, type InteractionMatrix, interactionMatrix } from './interactions';
 import {
   type DifferenceInterval,
   meanMetrics,
@@ -48,252 +38,311 @@ import {
   type RankingMetrics,
   rankingMetrics,
 } from './metrics';
+import { profileBefore } from './profiles';
+import {
+  type HeldOutCase,
+  leaveLastOrderOut,
+  nextPurchase,
+  type Protocol,
+  type ProtocolSplit,
+} from './protocols';
 
-export const K = 10;
-export const METHODS = ['blend', 'blendWide', 'popularity', 'itemKnn'] as const;
-export const BLENDS = ['blend', 'blendWide'] as const;
-/**
- * The shipped scoring with the API's defaults (`blend`: 20 source items per user, MAX_SOURCE_ITEMS) and with
- * 50 source items (`blendWide`: the same code with MAX_SOURCE_ITEMS=50, a configuration change). UCI customers
- * buy ~18 distinct items per order, so 20 sources leave part of their history unused.
- */
-export const WIDE_SOURCES = 50;
+export const SCORINGS = ['allItems', 'unseenItems'] as const;
+export type Scoring = (typeof SCORINGS)[number];
+export const METHODS = [
+  'blend',
+  'popularity',
+  'itemKnn',
+  'ease',
+  'rp3beta',
+  'buyAgain',
+  'recentlyViewed',
+] as const;
 export type Method = (typeof METHODS)[number];
-export const PROTOCOLS = ['allItems', 'newItems'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+export type Baseline = Exclude<Method, 'blend'>;
+export const BASELINES = METHODS.filter((m): m is Baseline => m !== 'blend');
+
+export interface EvaluationSettings {
+  readonly k: number;
+  /** Scoring options of the blend on top of the API defaults (empty: the API's defaults). */
+  readonly blend: Partial<ScoringOptions>;
+  readonly cf: CfSettings;
+  readonly ease: EaseSettings;
+  readonly itemKnn: ItemKnnSettings;
+  /** nextPurchase cut-off (default: 2 days before the last event). */
+  readonly cutoff?: string;
+  readonly bootstrapIterations: number;
+}
+
+export const DEFAULT_SETTINGS: EvaluationSettings = {
+  k: 10,
+  blend: {},
+  cf: DEFAULT_CF_SETTINGS,
+  ease: DEFAULT_EASE,
+  itemKnn: DEFAULT_ITEM_KNN,
+  bootstrapIterations: 2000,
+};
+
+export type MethodMetrics = RankingMetrics & { readonly users: number };
+
+export interface ProtocolSummary {
+  readonly cases: number;
+  readonly batchEvents: number;
+  readonly batchAsOf: string;
+  readonly cutoff?: string;
+  readonly neighbourPairs: number;
+  readonly itemsWithNeighbours: number;
+  readonly trendingRuns: number;
+}
 
 export interface EvaluationResult {
   readonly dataset: string;
-  readonly attribution: string;
+  readonly attribution?: string;
   readonly k: number;
-  readonly importReport: UciImportReport;
-  readonly split: { readonly trainEvents: number; readonly heldOutUsers: number };
-  readonly cf: { readonly pairs: number; readonly itemsWithNeighbours: number; readonly settings: object };
-  readonly results: Record<Protocol, Record<Method, RankingMetrics & { users: number }>>;
-  /** Blend minus each baseline, per user, with a 95% paired-bootstrap interval. */
-  readonly blendVersus: Record<
-    Protocol,
-    Record<string, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>
+  readonly data: Dataset['report'];
+  readonly protocols: Partial<Record<Protocol, ProtocolSummary>>;
+  readonly settings: EvaluationSettings;
+  readonly results: Partial<Record<Protocol, Record<Scoring, Record<Method, MethodMetrics>>>>;
+  /** Blend minus each baseline, mean per user with the 95% paired-bootstrap interval. */
+  readonly blendVersus: Partial<
+    Record<
+      Protocol,
+      Record<Scoring, Record<Baseline, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>>
+    >
   >;
   readonly seconds: number;
 }
 
-const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
+/** What a split needs fitted once, whatever blend weights are scored on it. */
+export interface FittedSplit {
+  readonly split: ProtocolSplit;
+  readonly batch: BatchModels;
+  readonly matrix: InteractionMatrix;
+  readonly itemKnn: ItemKnnModel;
+  readonly ease: EaseModel;
+  /** Per case: profile and item history, built once. */
+  readonly users: ReadonlyArray<{
+    readonly profile: Profile;
+    readonly history: ReturnType<typeof historyOf>;
+  }>;
+}
 
-export async function evaluateUciRetail(
-  dataDir: string,
+export async function fitSplit(
+  split: ProtocolSplit,
+  settings: EvaluationSettings,
+  log: (message: string) => void,
+): Promise<FittedSplit> {
+  const batch = await runBatchJobs(split.batch, {
+    asOf: split.batchAsOf,
+    trendingAsOf: split.cases.map((c) => split.trendingAsOf(c)),
+    cf: settings.cf,
+    log,
+  });
+  return fitBaselines(split, batch, settings, log);
+}
+
+/** The baselines' models and the held-out users' profiles, next to batch models already computed. */
+export function fitBaselines(
+  split: ProtocolSplit,
+  batch: BatchModels,
+  settings: EvaluationSettings,
+  log: (message: string) => void,
+): FittedSplit {
+  let started = Date.now();
+  const matrix = interactionMatrix(split.batch);
+  const itemKnn = fitItemKnn(matrix, settings.itemKnn);
+  log(`item-kNN: ${matrix.popular.length} items in ${since(started)}`);
+  started = Date.now();
+  const ease = fitEase(matrix, settings.ease);
+  log(`EASE: ${ease.index.items.length} items, λ ${settings.ease.lambda} in ${since(started)}`);
+  const users = split.cases.map((c) => ({ profile: profileBefore(c), history: historyOf(c.history) }));
+  return { split, batch, matrix, itemKnn, ease, users };
+}
+
+/** Per scoring and method, each scored user's metrics (same user order for every method). */
+export type PerUser = Record<Scoring, Record<Method, RankingMetrics[]>>;
+
+export function scoreSplit(
+  fitted: FittedSplit,
+  settings: EvaluationSettings,
+  methods: readonly Method[] = METHODS,
   log: (message: string) => void = () => undefined,
-  blendOptions: Partial<ScoringOptions> = {},
-): Promise<EvaluationResult> {
-  const started = Date.now();
-  const { events, report } = importUciRetail(dataDir);
-  const { train, users } = leaveLastOrderOut(events);
-  log(
-    `${events.length} purchase events, ${users.length} customers with a held-out order, ${train.length} training events`,
-  );
-
-  const lakeDir = await mkdtemp(join(tmpdir(), 'recostream-eval-'));
-  try {
-    await writeEventsParquet(train, { lakeDir, prefixTemplate: EVENTS_PREFIX });
-    const windowTo = new Date(
-      Date.parse(train.at(-1)?.receivedAt ?? events[0]!.receivedAt) + 1000,
-    ).toISOString();
-
-    const cfSteps = cfQuerySteps({ ...DEFAULT_CF_SETTINGS, runId: 'eval-cf', windowTo });
-    for (const step of cfSteps) await runQueryStepLocally(step, lakeDir);
-    const similarityStep = cfSteps.find(
-      (s) => s.format === 'JSON' && s.targetPrefix.includes('results'),
-    ) as QueryStep;
-    const neighbours = neighbourLists(
-      (await readJsonRows(join(lakeDir, similarityStep.targetPrefix))) as unknown as SimilarityRow[],
-    );
-    const pairs = [...neighbours.values()].reduce((n, l) => n + l.length, 0);
-    log(`CF: ${pairs} neighbour pairs for ${neighbours.size} items`);
-
-    const trendingAt = trendingCache(lakeDir);
-    const profiles = await buildProfiles(train);
-    const popular = popularity(train);
-
-    const perUser: Record<Protocol, Record<Method, RankingMetrics[]>> = {
-      allItems: { blend: [], blendWide: [], popularity: [], itemKnn: [] },
-      newItems: { blend: [], blendWide: [], popularity: [], itemKnn: [] },
-    };
-    for (const user of users) {
-      const trending = await trendingAt(user.at);
-      for (const protocol of PROTOCOLS) {
-        const relevant = relevantItems(user, protocol);
-        if (relevant.size === 0) continue;
-        const exclude = protocol === 'newItems' ? user.previouslyBought : new Set<string>();
-        const lists: Record<Method, string[]> = {
-          blend: blendFor(user, profiles.get(user.userId), neighbours, trending, protocol, blendOptions),
-          blendWide: blendFor(user, profiles.get(user.userId), neighbours, trending, protocol, {
-            ...blendOptions,
-            maxSources: WIDE_SOURCES,
-          }),
-          popularity: topK(popular, K, exclude),
-          itemKnn: itemKnn(user.previouslyBought, neighbours, K, exclude),
-        };
-        for (const method of METHODS)
-          perUser[protocol][method].push(rankingMetrics(lists[method], relevant, K));
+): PerUser {
+  const perUser = emptyPerUser();
+  const { split } = fitted;
+  const every = Math.max(1, Math.ceil(split.cases.length / 5));
+  split.cases.forEach((c, n) => {
+    const { profile, history } = fitted.users[n] as FittedSplit['users'][number];
+    for (const scoring of SCORINGS) {
+      const relevant =
+        scoring === 'allItems' ? c.items : new Set([...c.items].filter((i) => !c.interacted.has(i)));
+      if (relevant.size === 0) continue;
+      const request: ListRequest = {
+        k: settings.k,
+        exclude: scoring === 'allItems' ? new Set() : c.interacted,
+        popular: fitted.matrix.popular,
+      };
+      for (const method of methods) {
+        const list = listFor(method, fitted, c, profile, history, scoring, request, settings);
+        perUser[scoring][method].push(rankingMetrics(list, relevant, settings.k));
       }
     }
-    const results = Object.fromEntries(
-      PROTOCOLS.map((p) => [p, Object.fromEntries(METHODS.map((m) => [m, meanMetrics(perUser[p][m])]))]),
-    ) as EvaluationResult['results'];
-    const versus = (p: Protocol, blend: Method, baseline: Method, metric: 'hitRate' | 'ndcg') =>
-      pairedBootstrap(
-        perUser[p][blend].map((m) => m[metric]),
-        perUser[p][baseline].map((m) => m[metric]),
-      );
-    // Keys like `blendWide-itemKnn`: each blend against each baseline.
-    const blendVersus = Object.fromEntries(
-      PROTOCOLS.map((p) => [
-        p,
-        Object.fromEntries(
-          BLENDS.flatMap((blend) =>
-            (['popularity', 'itemKnn'] as const).map((b) => [
-              `${blend}-${b}`,
-              { hitRate: versus(p, blend, b, 'hitRate'), ndcg: versus(p, blend, b, 'ndcg') },
-            ]),
-          ),
-        ),
-      ]),
-    ) as EvaluationResult['blendVersus'];
+    if ((n + 1) % every === 0) log(`scored ${n + 1} of ${split.cases.length} held-out orders`);
+  });
+  return perUser;
+}
 
-    return {
-      dataset: dataDir,
-      attribution: UCI_ATTRIBUTION,
-      k: K,
-      importReport: report,
-      split: { trainEvents: train.length, heldOutUsers: users.length },
-      cf: { pairs, itemsWithNeighbours: neighbours.size, settings: DEFAULT_CF_SETTINGS },
-      results,
-      blendVersus,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-    };
-  } finally {
-    await rm(lakeDir, { recursive: true, force: true });
+function listFor(
+  method: Method,
+  fitted: FittedSplit,
+  c: HeldOutCase,
+  profile: Profile,
+  history: ReturnType<typeof historyOf>,
+  scoring: Scoring,
+  request: ListRequest,
+  settings: EvaluationSettings,
+): string[] {
+  switch (method) {
+    case 'blend':
+      return blendList(fitted, c, profile, scoring, request, settings).map((r) => r.itemId);
+    case 'popularity':
+      return popularityList(request);
+    case 'itemKnn':
+      return itemKnnList(fitted.itemKnn, history, request);
+    case 'ease':
+      return easeList(fitted.ease, history, request);
+    case 'rp3beta':
+      return neighbourSumList(fitted.batch.neighbours, history, request);
+    case 'buyAgain':
+      return buyAgainList(history, request);
+    case 'recentlyViewed':
+      return recentlyViewedList(history, request);
   }
 }
 
-function relevantItems(user: HeldOutUser, protocol: Protocol): Set<string> {
-  return protocol === 'allItems'
-    ? new Set(user.items)
-    : new Set([...user.items].filter((i) => !user.previouslyBought.has(i)));
-}
-
-function blendFor(
-  user: HeldOutUser,
-  profile: Profile | undefined,
-  neighbours: ReadonlyMap<string, readonly Neighbour[]>,
-  trending: TrendingLists,
-  protocol: Protocol,
-  blendOptions: Partial<ScoringOptions>,
-): string[] {
-  const exclude = new Set<ExclusionKind>(protocol === 'newItems' ? ['purchased'] : []);
+/** The API's scoring at its defaults (plus `settings.blend`), as of one second before the held-out order. */
+export function blendList(
+  fitted: FittedSplit,
+  c: HeldOutCase,
+  profile: Profile,
+  scoring: Scoring,
+  request: ListRequest,
+  settings: EvaluationSettings,
+): Recommendation[] {
+  const trending = fitted.batch.trending.get(fitted.split.trendingAsOf(c)) ?? {
+    global: [],
+    byCategory: new Map(),
+  };
   return recommend({
     profile,
-    neighbours,
+    neighbours: fitted.batch.neighbours,
     trending,
-    // Just before the held-out order: nothing of it is in the profile, and decay is measured from then.
-    now: Date.parse(user.at) - 1000,
-    options: { ...DEFAULT_OPTIONS, ...blendOptions, limit: K, exclude, purchasedWindowDays: 3650 },
-  }).map((r) => r.itemId);
-}
-
-/** The profiles the stream consumer would hold after the training events (its domain code, in memory). */
-async function buildProfiles(train: readonly import('../lambdas/shared/events').CanonicalEvent[]) {
-  const store = new MemoryFeatureStore();
-  const sorted = [...train].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
-  await applyBackfill(
-    {
-      source: 'uci-train',
-      shardId: 'uci-train',
-      read: sorted.length,
-      rejections: [],
-      records: sorted.map((event, i) => ({ line: i + 1, sequenceNumber: sequenceNumberFor(i + 1), event })),
+    now: Date.parse(c.at) - 1000,
+    options: {
+      ...settings.blend,
+      placement: scoring === 'allItems' ? 'for-you' : 'discover',
+      limit: request.k,
+      // The scoring's own rule, applied to every method alike.
+      excludeItems: request.exclude,
     },
-    store,
-    { updater: updaterOptionsFromEnv(), batchSize: 500 },
-  );
-  return store.profiles;
+  });
 }
 
-function neighbourLists(rows: readonly SimilarityRow[]): Map<string, Neighbour[]> {
-  const lists = new Map<string, Array<Neighbour & { rank: number }>>();
-  for (const row of rows) {
-    const list = lists.get(row.item_id) ?? [];
-    list.push({
-      itemId: row.neighbour_id,
-      score: Number(row.score),
-      support: Number(row.support),
-      rank: Number(row.rank),
-    });
-    lists.set(row.item_id, list);
-  }
-  return new Map(
-    [...lists].map(([item, list]) => [
-      item,
-      list.sort((a, b) => a.rank - b.rank).map(({ itemId, score, support }) => ({ itemId, score, support })),
-    ]),
-  );
-}
-
-/**
- * Trending as the 15-minute job would have published it at the start of the day of `at` (cached per day:
- * one DuckDB run per day keeps the evaluation fast; the list changes little within a day at this volume).
- */
-function trendingCache(lakeDir: string): (at: string) => Promise<TrendingLists> {
-  const cache = new Map<string, TrendingLists>();
-  let runs = 0;
-  return async (at) => {
-    const hour = `${at.slice(0, 10)}T00:00:00.000Z`;
-    const cached = cache.get(hour);
-    if (cached) return cached;
-    const steps = trendingQuerySteps({
-      ...DEFAULT_TRENDING_SETTINGS,
-      runId: `eval-trending-${++runs}`,
-      windowTo: hour,
-    });
-    for (const step of steps) await runQueryStepLocally(step, lakeDir);
-    const rows = (await readJsonRows(
-      join(lakeDir, (steps[0] as QueryStep).targetPrefix),
-    )) as unknown as TrendingRow[];
-    const byScope = new Map<
-      string,
-      Array<{ itemId: string; score: number; category?: string; rank: number }>
-    >();
-    for (const row of rows) {
-      const list = byScope.get(row.scope) ?? [];
-      list.push({
-        itemId: row.item_id,
-        score: Number(row.score),
-        rank: Number(row.rank),
-        ...(row.category ? { category: row.category } : {}),
-      });
-      byScope.set(row.scope, list);
-    }
-    const sorted = (scope: string) =>
-      (byScope.get(scope) ?? []).sort((a, b) => a.rank - b.rank).map(({ rank: _, ...e }) => e);
-    const lists: TrendingLists = {
-      global: sorted(GLOBAL_TRENDING_SCOPE),
-      byCategory: new Map(
-        [...byScope.keys()]
-          .filter((s) => s.startsWith('category#'))
-          .map((s) => [s.slice('category#'.length), sorted(s)]),
-      ),
+export async function evaluateDataset(
+  dataset: Dataset,
+  protocols: readonly Protocol[],
+  settings: EvaluationSettings = DEFAULT_SETTINGS,
+  log: (message: string) => void = () => undefined,
+): Promise<EvaluationResult> {
+  const started = Date.now();
+  const summaries: EvaluationResult['protocols'] = {};
+  const results: EvaluationResult['results'] = {};
+  const blendVersus: EvaluationResult['blendVersus'] = {};
+  for (const protocol of protocols) {
+    const split = splitFor(protocol, dataset, settings.cutoff);
+    const prefix = (m: string) => log(`${protocol}: ${m}`);
+    prefix(
+      `${split.cases.length} held-out orders, ${split.batch.length} training events${split.cutoff ? `, cut-off ${split.cutoff}` : ''}`,
+    );
+    if (split.cases.length === 0) throw new Error(`${protocol}: no held-out order: nothing to evaluate`);
+    const fitted = await fitSplit(split, settings, prefix);
+    const perUser = scoreSplit(fitted, settings, METHODS, prefix);
+    results[protocol] = summarise(perUser);
+    blendVersus[protocol] = compare(perUser, settings.bootstrapIterations);
+    summaries[protocol] = {
+      cases: split.cases.length,
+      batchEvents: split.batch.length,
+      batchAsOf: split.batchAsOf,
+      ...(split.cutoff ? { cutoff: split.cutoff } : {}),
+      neighbourPairs: fitted.batch.pairs,
+      itemsWithNeighbours: fitted.batch.neighbours.size,
+      trendingRuns: fitted.batch.trending.size,
     };
-    cache.set(hour, lists);
-    return lists;
+    prefix(`done (${since(started)} since the start)`);
+  }
+  return {
+    dataset: dataset.source,
+    ...(dataset.attribution ? { attribution: dataset.attribution } : {}),
+    k: settings.k,
+    data: dataset.report,
+    protocols: summaries,
+    settings,
+    results,
+    blendVersus,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 }
 
-async function readJsonRows(dir: string): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const text = await readFile(join(dir, name), 'utf8');
-    for (const line of text.split('\n'))
-      if (line.trim() !== '') rows.push(JSON.parse(line) as Record<string, unknown>);
+export function splitFor(protocol: Protocol, dataset: Dataset, cutoff?: string): ProtocolSplit {
+  return protocol === 'leaveLastOrderOut'
+    ? leaveLastOrderOut(dataset.events)
+    : nextPurchase(dataset.events, cutoff);
+}
+
+export function summarise(perUser: PerUser): Record<Scoring, Record<Method, MethodMetrics>> {
+  const out = {} as Record<Scoring, Record<Method, MethodMetrics>>;
+  for (const scoring of SCORINGS) {
+    out[scoring] = {} as Record<Method, MethodMetrics>;
+    for (const method of METHODS) out[scoring][method] = meanMetrics(perUser[scoring][method]);
   }
-  return rows;
+  return out;
+}
+
+function compare(
+  perUser: PerUser,
+  iterations: number,
+): Record<Scoring, Record<Baseline, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>> {
+  const out = {} as Record<
+    Scoring,
+    Record<Baseline, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>
+  >;
+  for (const scoring of SCORINGS) {
+    out[scoring] = {} as Record<Baseline, { hitRate: DifferenceInterval; ndcg: DifferenceInterval }>;
+    const blend = perUser[scoring].blend;
+    if (blend.length === 0) continue;
+    for (const baseline of BASELINES) {
+      const other = perUser[scoring][baseline];
+      const versus = (metric: 'hitRate' | 'ndcg') =>
+        pairedBootstrap(
+          blend.map((m) => m[metric]),
+          other.map((m) => m[metric]),
+          iterations,
+        );
+      out[scoring][baseline] = { hitRate: versus('hitRate'), ndcg: versus('ndcg') };
+    }
+  }
+  return out;
+}
+
+function emptyPerUser(): PerUser {
+  const perUser = {} as PerUser;
+  for (const scoring of SCORINGS) {
+    perUser[scoring] = {} as Record<Method, RankingMetrics[]>;
+    for (const method of METHODS) perUser[scoring][method] = [];
+  }
+  return perUser;
+}
+
+function since(started: number): string {
+  return `${((Date.now() - started) / 1000).toFixed(1)} s`;
 }

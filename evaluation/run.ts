@@ -1,88 +1,103 @@
 /**
- * `npm run evaluate -- <folder of the UCI Online Retail CSVs> [--out FILE]`: runs evaluate.ts, writes the
- * results as JSON (default evaluation/results/uci-online-retail.json) and prints the README table.
+ * `npm run evaluate -- --uci DIR | --events FILE.jsonl [--protocol leaveLastOrderOut|nextPurchase]
+ *  [--cutoff ISO] [--out FILE] [--tune]`
+ *
+ * Runs both protocols (or the one named) with both scorings, writes the results JSON (default
+ * evaluation/results/<name>.json) and prints the tables. Progress goes to stderr. `--tune` instead
+ * searches the blend's weights and the baselines' settings on validation splits cut from the training
+ * period (tuning.ts) and writes what it chose.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  BLENDS,
-  type EvaluationResult,
-  evaluateUciRetail,
-  METHODS,
-  PROTOCOLS,
-  WIDE_SOURCES,
-} from './evaluate';
+import { type Dataset, loadEventsFile, loadUci } from './dataset';
+import { DEFAULT_SETTINGS, evaluateDataset } from './evaluate';
+import { PROTOCOLS, type Protocol } from './protocols';
+import { resultsTable, verdicts, versusTable } from './report';
+import { tune } from './tuning';
 
-const METHOD_NAMES = {
-  blend: 'RecoStream blend (API defaults: 20 source items)',
-  blendWide: `RecoStream blend, ${WIDE_SOURCES} source items (MAX_SOURCE_ITEMS)`,
-  popularity: 'global popularity',
-  itemKnn: 'pure item-kNN',
-};
-const PROTOCOL_NAMES = {
-  allItems: 'all held-out items',
-  newItems: 'only items not bought before (bought items excluded)',
-};
+const USAGE =
+  'Usage: npm run evaluate -- (--uci <folder of UCI Online Retail daily CSVs> | --events <canonical events .jsonl>)\n' +
+  '         [--protocol leaveLastOrderOut|nextPurchase] [--cutoff 2011-10-29T00:00:00Z] [--out FILE] [--tune]';
 
-export function markdownTable(result: EvaluationResult): string {
-  const pct = (x: number) => x.toFixed(4);
-  const lines = [
-    `| protocol | method | users | HR@${result.k} | Recall@${result.k} | NDCG@${result.k} |`,
-    '|---|---|---:|---:|---:|---:|',
-  ];
-  for (const protocol of PROTOCOLS) {
-    for (const method of METHODS) {
-      const m = result.results[protocol][method];
-      lines.push(
-        `| ${PROTOCOL_NAMES[protocol]} | ${METHOD_NAMES[method]} | ${m.users} | ${pct(m.hitRate)} | ${pct(m.recall)} | ${pct(m.ndcg)} |`,
-      );
-    }
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      uci: { type: 'string' },
+      events: { type: 'string' },
+      protocol: { type: 'string' },
+      cutoff: { type: 'string' },
+      out: { type: 'string' },
+      tune: { type: 'boolean', default: false },
+    },
+  });
+  // The old form `npm run evaluate -- <folder>` still means --uci.
+  const uci = values.uci ?? (positionals.length === 1 && !values.events ? positionals[0] : undefined);
+  if ((uci === undefined) === (values.events === undefined) || positionals.length > (values.uci ? 0 : 1)) {
+    console.error(USAGE);
+    return 2;
   }
-  return lines.join('\n');
+  if (values.protocol !== undefined && !PROTOCOLS.includes(values.protocol as Protocol)) {
+    console.error(`--protocol must be one of ${PROTOCOLS.join(', ')}, got '${values.protocol}'\n${USAGE}`);
+    return 2;
+  }
+  const started = Date.now();
+  const log = (m: string) =>
+    process.stderr.write(
+      `[evaluate] ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s ${Math.round(
+        process.memoryUsage.rss() / 2 ** 20,
+      )
+        .toString()
+        .padStart(5)} MiB  ${m}\n`,
+    );
+  const dataset: Dataset = uci
+    ? loadUci(resolve(uci))
+    : await loadEventsFile(resolve(values.events as string));
+  log(
+    `${dataset.source}: ${dataset.report.events} events of ${dataset.report.users} users, ${dataset.report.firstAt} .. ${dataset.report.lastAt}` +
+      (dataset.report.rejected
+        ? ` (${dataset.report.rejected} invalid lines in ${dataset.report.rejectedFile})`
+        : ''),
+  );
+  const protocols = values.protocol ? [values.protocol as Protocol] : PROTOCOLS;
+  const settings = { ...DEFAULT_SETTINGS, ...(values.cutoff ? { cutoff: values.cutoff } : {}) };
+  const name = uci ? basename(resolve(uci)) : basename(values.events as string).replace(/\.jsonl?$/, '');
+
+  if (values.tune) {
+    const out = resolve(values.out ?? `evaluation/results/tuning-${name}.json`);
+    const tuning = await tune(dataset, protocols, settings, log);
+    write(out, tuning);
+    console.log(JSON.stringify(tuning.chosen, null, 2));
+    console.log(`tuning: ${out}`);
+    return 0;
+  }
+
+  const out = resolve(values.out ?? `evaluation/results/${name}.json`);
+  const result = await evaluateDataset(dataset, protocols, settings, log);
+  write(out, { ...result, at: new Date().toISOString() });
+  console.log(resultsTable(result));
+  console.log();
+  console.log(versusTable(result));
+  console.log();
+  for (const line of verdicts(result)) console.log(line);
+  console.log(`results: ${out} (${result.seconds} s)`);
+  return 0;
 }
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
-  const [dir] = positionals;
-  if (!dir || positionals.length > 1) {
-    console.error('Usage: npm run evaluate -- <folder of the UCI Online Retail daily CSVs> [--out FILE]');
-    process.exitCode = 2;
-    return;
-  }
-  const out = resolve(values.out ?? 'evaluation/results/uci-online-retail.json');
-  const result = await evaluateUciRetail(resolve(dir), (m) => console.error(m));
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify({ ...result, dataset: dir, at: new Date().toISOString() }, null, 2)}\n`,
-  );
-  console.log(markdownTable(result));
-  for (const protocol of PROTOCOLS) {
-    const r = result.results[protocol];
-    for (const blend of BLENDS) {
-      const beats = (metric: 'hitRate' | 'ndcg') =>
-        r[blend][metric] > r.popularity[metric] && r[blend][metric] > r.itemKnn[metric];
-      console.log(
-        `${protocol}: ${blend} beats both baselines on HR@${result.k}: ${beats('hitRate')}, on NDCG@${result.k}: ${beats('ndcg')}`,
-      );
-    }
-  }
-  for (const protocol of PROTOCOLS) {
-    for (const [baseline, d] of Object.entries(result.blendVersus[protocol])) {
-      const f = (x: { mean: number; low: number; high: number }) =>
-        `${x.mean >= 0 ? '+' : ''}${x.mean.toFixed(4)} [${x.low.toFixed(4)}, ${x.high.toFixed(4)}]`;
-      console.log(
-        `${protocol}: ${baseline.replace('-', ' − ')}: HR ${f(d.hitRate)}, NDCG ${f(d.ndcg)} (95% paired bootstrap)`,
-      );
-    }
-  }
-  console.log(`results: ${out} (${result.seconds} s)`);
+function write(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

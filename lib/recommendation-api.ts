@@ -23,6 +23,7 @@ import {
   UserPathSchema,
   UserRecommendationsQuerySchema,
 } from '../lambdas/recommend/api-schemas';
+import { DEFAULT_OPTIONS } from '../lambdas/recommend/scoring-model';
 import { parseVariantsConfig, type VariantsConfig } from '../lambdas/recommend/variants';
 import { RecoFunction } from './recostream-function';
 
@@ -57,7 +58,7 @@ export interface RecommendationApiProps {
   readonly impressionTimeout?: Duration;
   /** How long a container caches the ACTIVE version pointers. @default Duration.seconds(60) */
   readonly activeVersionCacheTtl?: Duration;
-  /** Source items whose neighbour lists one request reads at most. @default 20 */
+  /** Source items whose neighbour lists one request reads at most. @default 50 (DEFAULT_OPTIONS.maxSources) */
   readonly maxSourceItems?: number;
   /** `exclude=purchased` leaves out purchases of the last this many days. @default 365 */
   readonly purchasedWindowDays?: number;
@@ -113,7 +114,7 @@ export class RecommendationApi extends Construct {
         ACTIVE_VERSION_CACHE_SECONDS: String(
           (props.activeVersionCacheTtl ?? Duration.seconds(60)).toSeconds(),
         ),
-        MAX_SOURCE_ITEMS: String(props.maxSourceItems ?? 20),
+        MAX_SOURCE_ITEMS: String(props.maxSourceItems ?? DEFAULT_OPTIONS.maxSources),
         PURCHASED_WINDOW_DAYS: String(props.purchasedWindowDays ?? 365),
       },
     })

@@ -4,6 +4,8 @@
  * local write key; the recommendation panel reads the public recommendation API (which records the
  * impressions itself) and refreshes a few times after each action, so the effect shows within seconds.
  * A click on a recommended item also sends `recommendation_click` with its recommendationId and position.
+ * The placement picker switches between the API's lists (for-you, buy-again, continue-shopping, discover);
+ * each item shows its reason ("you bought this twice, last 3 minutes ago", "you viewed this just now", …).
  */
 import {
   ApiError,
@@ -30,6 +32,7 @@ interface Visitor {
 }
 
 interface RecommendationsAnswer {
+  readonly placement?: string;
   readonly recommendationId: string;
   readonly variant: string;
   readonly generatedAt: string;
@@ -38,6 +41,7 @@ interface RecommendationsAnswer {
     readonly itemId: string;
     readonly score: number;
     readonly reason: string;
+    readonly reasonKind?: string;
     readonly category?: string;
   }>;
 }
@@ -63,6 +67,10 @@ export class Storefront {
     this.renderGrid();
     this.renderCart();
     byId('buy').addEventListener('click', () => void this.buy());
+    byId<HTMLSelectElement>('placement').addEventListener('change', () => {
+      this.lastItems = [];
+      void this.refreshRecommendations();
+    });
     if (!config.features.recommendations) {
       byId('recs').replaceChildren(
         el(
@@ -254,18 +262,20 @@ export class Storefront {
     if (!this.config.features.recommendations || this.inFlight) return;
     this.inFlight = true;
     const who = this.visitor.userId ?? `anon#${this.visitor.anonymousId}`;
+    const placement = byId<HTMLSelectElement>('placement').value;
     const status = byId('recs-status');
     try {
       const answer = await requestJson<RecommendationsAnswer>(
-        `/v1/users/${encodeURIComponent(who)}/recommendations?limit=${RECOMMENDATION_LIMIT}`,
+        `/v1/users/${encodeURIComponent(who)}/recommendations?placement=${encodeURIComponent(placement)}&limit=${RECOMMENDATION_LIMIT}`,
         { headers: apiHeaders(this.config) },
       );
       if (who !== (this.visitor.userId ?? `anon#${this.visitor.anonymousId}`)) return;
+      if (placement !== byId<HTMLSelectElement>('placement').value) return;
       this.renderRecommendations(answer);
       const model = answer.model
         ? ` · model cf ${answer.model.cf ?? 'none'}, trending ${answer.model.trending ?? 'none'}`
         : '';
-      status.textContent = `for ${who} · variant ${answer.variant} · updated ${timeOfDay(answer.generatedAt)}${model}`;
+      status.textContent = `${answer.placement ?? placement} for ${who} · variant ${answer.variant} · updated ${timeOfDay(answer.generatedAt)}${model}`;
       status.className = 'note';
     } catch (error) {
       status.textContent =
@@ -284,7 +294,9 @@ export class Storefront {
     list.dataset.items = ids.join(',');
     list.dataset.recommendationId = answer.recommendationId;
     if (answer.items.length === 0) {
-      list.replaceChildren(el('p', { class: 'empty' }, 'No recommendations yet for this visitor.'));
+      list.replaceChildren(
+        el('p', { class: 'empty' }, `Nothing in ${answer.placement ?? 'this list'} yet for this visitor.`),
+      );
       this.lastItems = ids;
       return;
     }
@@ -304,7 +316,7 @@ export class Storefront {
         });
         card.classList.add('rec');
         card.append(
-          el('div', { class: 'reason' }, rec.reason),
+          el('div', { class: 'reason', 'data-kind': rec.reasonKind ?? '' }, rec.reason),
           el('div', { class: 'score' }, `score ${rec.score.toFixed(3)}`),
         );
         if (this.lastItems.length > 0 && !before.has(rec.itemId))

@@ -28,6 +28,32 @@ export interface CartLine {
   readonly at: string;
 }
 
+/** One item the user bought: when last and first, and in how many orders (purchase events). */
+export interface PurchasedItem {
+  readonly itemId: string;
+  /** Event time of the latest order with the item. */
+  readonly at: string;
+  /** Orders containing the item (absent on profiles written before it was tracked: read as 1). */
+  readonly count?: number;
+  /** Event time of the first order with the item. */
+  readonly firstAt?: string;
+}
+
+/** The user's orders as a whole: how many, the first and the latest (for the typical inter-purchase interval). */
+export interface OrderSummary {
+  readonly count: number;
+  readonly firstAt: string;
+  readonly lastAt: string;
+}
+
+/** An item the user looked at or carted: counts and the latest time of each (event time). */
+export interface BrowsedItem {
+  readonly views: number;
+  readonly carts: number;
+  readonly viewedAt?: string;
+  readonly cartedAt?: string;
+}
+
 export interface SessionFeatures {
   readonly id: string;
   readonly startedAt: string;
@@ -53,7 +79,11 @@ export interface Profile {
   readonly ledger?: Uint8Array;
   readonly recent: readonly Interaction[];
   readonly affinities: Readonly<Record<string, Affinity>>;
-  readonly purchased: ReadonlyArray<{ readonly itemId: string; readonly at: string }>;
+  readonly purchased: readonly PurchasedItem[];
+  /** Absent on profiles written before orders were summarised. */
+  readonly orders?: OrderSummary;
+  /** Viewed or carted items, the most recently touched ones (browsing reminders, "continue shopping"). */
+  readonly browsed?: Readonly<Record<string, BrowsedItem>>;
   readonly cart: Readonly<Record<string, CartLine>>;
   readonly session?: SessionFeatures;
   readonly counts: Readonly<Partial<Record<EventType, number>>>;
@@ -68,6 +98,7 @@ export interface Profile {
 export interface ProfileLimits {
   readonly recentInteractions: number;
   readonly purchasedItems: number;
+  readonly browsedItems: number;
   readonly cartLines: number;
   readonly categories: number;
   readonly halfLifeMs: number;
@@ -81,6 +112,7 @@ export interface ProfileLimits {
 export const DEFAULT_PROFILE_LIMITS: ProfileLimits = {
   recentInteractions: 50,
   purchasedItems: 200,
+  browsedItems: 50,
   cartLines: 100,
   categories: 50,
   halfLifeMs: 14 * 24 * 3600 * 1000,
@@ -127,7 +159,9 @@ export interface ProfileDraft {
   base: Profile;
   recent: Interaction[];
   affinities: Record<string, Affinity>;
-  purchased: Map<string, string>;
+  purchased: Map<string, { at: string; count: number; firstAt: string }>;
+  orders?: OrderSummary;
+  browsed: Record<string, BrowsedItem>;
   cart: Record<string, CartLine>;
   session?: SessionFeatures;
   counts: Partial<Record<EventType, number>>;
@@ -141,7 +175,11 @@ export function draftProfile(profile: Profile): ProfileDraft {
     base: profile,
     recent: [...profile.recent],
     affinities: { ...profile.affinities },
-    purchased: new Map(profile.purchased.map((p) => [p.itemId, p.at])),
+    purchased: new Map(
+      profile.purchased.map((p) => [p.itemId, { at: p.at, count: p.count ?? 1, firstAt: p.firstAt ?? p.at }]),
+    ),
+    orders: profile.orders,
+    browsed: { ...profile.browsed },
     cart: { ...profile.cart },
     session: profile.session,
     counts: { ...profile.counts },
@@ -179,10 +217,28 @@ export function applyEventToDraft(draft: ProfileDraft, event: CanonicalEvent, li
     );
   }
   if (event.type === 'purchase') {
-    for (const line of event.lineItems) {
-      const previous = draft.purchased.get(line.itemId);
-      if (previous === undefined || previous < at) draft.purchased.set(line.itemId, at);
+    // A line item twice in one order counts as one order of the item.
+    for (const itemId of new Set(event.lineItems.map((line) => line.itemId))) {
+      const previous = draft.purchased.get(itemId);
+      draft.purchased.set(itemId, {
+        at: maxIso(previous?.at, at),
+        count: (previous?.count ?? 0) + 1,
+        firstAt: minIso(previous?.firstAt, at),
+      });
     }
+    const orders = draft.orders;
+    draft.orders = {
+      count: (orders?.count ?? 0) + 1,
+      firstAt: minIso(orders?.firstAt, at),
+      lastAt: maxIso(orders?.lastAt, at),
+    };
+  }
+  if (event.type === 'product_view' || event.type === 'add_to_cart') {
+    const previous = draft.browsed[event.itemId] ?? { views: 0, carts: 0 };
+    draft.browsed[event.itemId] =
+      event.type === 'product_view'
+        ? { ...previous, views: previous.views + 1, viewedAt: maxIso(previous.viewedAt, at) }
+        : { ...previous, carts: previous.carts + 1, cartedAt: maxIso(previous.cartedAt, at) };
   }
   updateCart(draft.cart, event);
   draft.session = updateSession(draft.session, event);
@@ -200,9 +256,13 @@ export function finishProfile(draft: ProfileDraft, limits: ProfileLimits): Profi
     recent: draft.recent,
     affinities: trimAffinities(draft.affinities, limits),
     purchased: [...draft.purchased.entries()]
-      .map(([itemId, at]) => ({ itemId, at }))
+      .map(([itemId, p]) => ({ itemId, at: p.at, count: p.count, firstAt: p.firstAt }))
       .sort((a, b) => (a.at === b.at ? a.itemId.localeCompare(b.itemId) : a.at < b.at ? 1 : -1))
       .slice(0, limits.purchasedItems),
+    ...(draft.orders ? { orders: draft.orders } : {}),
+    ...(Object.keys(draft.browsed).length > 0
+      ? { browsed: trimBrowsed(draft.browsed, limits.browsedItems) }
+      : {}),
     cart: trimCart(draft.cart, limits.cartLines),
     session: draft.session,
     counts: draft.counts,
@@ -320,6 +380,18 @@ function trimCart(cart: Record<string, CartLine>, limit: number): Record<string,
   const lines = Object.entries(cart);
   if (lines.length <= limit) return cart;
   return Object.fromEntries(lines.sort(([, a], [, b]) => (a.at < b.at ? 1 : -1)).slice(0, limit));
+}
+
+/** The most recently viewed or carted items (ties by item id, so the bound does not depend on arrival order). */
+function trimBrowsed(browsed: Record<string, BrowsedItem>, limit: number): Record<string, BrowsedItem> {
+  const items = Object.entries(browsed);
+  if (items.length <= limit) return browsed;
+  const latest = (b: BrowsedItem) => maxIso(b.viewedAt, b.cartedAt ?? '');
+  return Object.fromEntries(
+    items
+      .sort(([ia, a], [ib, b]) => latest(b).localeCompare(latest(a)) || ia.localeCompare(ib))
+      .slice(0, limit),
+  );
 }
 
 function updateSession(

@@ -56,16 +56,18 @@ export interface CfRunParams extends WindowClock {
   readonly minSupport: number;
   /** λ in support / (support + λ). */
   readonly shrinkage: number;
+  /** RP3beta's α: the walk's transition probabilities are raised to it (1: the plain random walk). */
+  readonly alpha: number;
+  /** RP3beta's β: a neighbour's weight is divided by its popularity (signal mass) to this power. */
+  readonly beta: number;
+  /** Published score = (weight / the largest weight) to this power (1: proportional). */
+  readonly neighbourExponent: number;
   /** Signal of a purchased item (the strongest signal present counts). */
   readonly purchaseWeight: number;
   readonly cartWeight: number;
   readonly viewWeight: number;
   /** Items one user contributes to the pairs at most (strongest, most recent first). */
   readonly maxItemsPerUser: number;
-  /** Items used by more than this share of the users are "very popular" and damped as neighbours. */
-  readonly popularItemShare: number;
-  /** Exponent of the popular-item damping (0 turns it off). */
-  readonly popularityDamping: number;
   /** Stats: an item is active when it had an interaction in the last N days of the data. */
   readonly activeDays: number;
 }
@@ -77,12 +79,13 @@ export const DEFAULT_CF_SETTINGS: Omit<
   topK: 50,
   minSupport: 2,
   shrinkage: 5,
+  alpha: 0.5,
+  beta: 0.5,
+  neighbourExponent: 2,
   purchaseWeight: 1,
   cartWeight: 0.5,
   viewWeight: 0.2,
   maxItemsPerUser: 300,
-  popularItemShare: 0.05,
-  popularityDamping: 0.5,
   activeDays: 30,
 };
 
@@ -162,6 +165,8 @@ export interface CfStats {
   readonly items_with_neighbours: number;
   readonly active_items: number;
   readonly null_ids: number;
+  /** Rows whose neighbour is the item itself. */
+  readonly self_neighbours: number;
   readonly min_score: number | null;
   readonly max_score: number | null;
 }
@@ -245,16 +250,17 @@ export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
     topK: integerLiteral('topK', p.topK, 1, 1000),
     minSupport: integerLiteral('minSupport', p.minSupport, 1, 1_000_000),
     shrinkage: doubleLiteral('shrinkage', p.shrinkage, { min: 0, max: 1_000_000 }),
+    alpha: doubleLiteral('alpha', p.alpha, { min: 0, max: 4, minExclusive: true }),
+    beta: doubleLiteral('beta', p.beta, { min: 0, max: 4 }),
+    neighbourExponent: doubleLiteral('neighbourExponent', p.neighbourExponent, {
+      min: 0,
+      max: 8,
+      minExclusive: true,
+    }),
     purchaseWeight: weight('purchaseWeight'),
     cartWeight: weight('cartWeight'),
     viewWeight: weight('viewWeight'),
     maxItemsPerUser: integerLiteral('maxItemsPerUser', p.maxItemsPerUser, 2, 100_000),
-    popularItemShare: doubleLiteral('popularItemShare', p.popularItemShare, {
-      min: 0,
-      max: 1,
-      minExclusive: true,
-    }),
-    popularityDamping: doubleLiteral('popularityDamping', p.popularityDamping, { min: 0, max: 10 }),
     activeDays: integerLiteral('activeDays', p.activeDays, 1, 3660),
   };
 }

@@ -63,9 +63,44 @@ export function evaluateGate(input: GateInput): ValidationCheck[] {
   ];
   for (const name of DRIFT_STATS[job])
     checks.push(drift(name, stats[name], input.previous?.[name], thresholds));
-  if (job === 'cf')
+  if (job === 'cf') {
     checks.push(coverage(stats.items_with_neighbours, stats.active_items, thresholds.minCoverage));
+    checks.push(...modelChecks(stats));
+  }
   return checks;
+}
+
+/**
+ * What the cf model (RP3beta, sql/jobs/cf_similarity.sql) guarantees when it is sound: no item is its own
+ * neighbour, and the best pair is scaled to exactly 1 (a broken scaling would silently change how much
+ * collaborative filtering weighs against repurchases and reminders in the API's blend).
+ */
+function modelChecks(stats: RunStats): ValidationCheck[] {
+  const self = numberOrNull(stats.self_neighbours);
+  const max = numberOrNull(stats.max_score);
+  const rows = numberOrNull(stats.output_rows) ?? 0;
+  const scaled = rows === 0 || max === 1;
+  return [
+    {
+      name: 'no_self_neighbours',
+      passed: self === 0,
+      value: self,
+      threshold: '= 0',
+      message:
+        self === 0
+          ? 'no item is its own neighbour'
+          : `${self ?? 'an unknown number of'} rows list the item itself`,
+    },
+    {
+      name: 'top_score_is_one',
+      passed: scaled,
+      value: max,
+      threshold: '= 1',
+      message: scaled
+        ? 'scores are scaled to the best pair'
+        : `the best score is ${max}, not 1: the scaling is broken`,
+    },
+  ];
 }
 
 export function gatePassed(checks: readonly ValidationCheck[]): boolean {

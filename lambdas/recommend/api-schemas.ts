@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { idSchema, ProfileKeySchema } from '../shared/ids';
+import { DEFAULT_PLACEMENT, PLACEMENTS } from './scoring-model';
 
 export const MAX_LIMIT = 50;
 export const DEFAULT_LIMIT = 10;
@@ -48,6 +49,14 @@ const Limit = integerParameter(1, MAX_LIMIT)
 
 export const ExclusionSchema = z.enum(['purchased', 'cart', 'none']);
 
+export const PlacementSchema = z.enum(PLACEMENTS).meta({
+  description:
+    'Which list: `for-you` (the default: the best list for the next purchase, with repurchases and ' +
+    'reminders of what the user viewed or carted), `buy-again` (items bought before, by repurchase ' +
+    'propensity), `continue-shopping` (viewed or carted recently, not bought since), `discover` ' +
+    '(nothing the user has interacted with).',
+});
+
 export const UserPathSchema = z.object({
   userId: ProfileKeySchema.meta({
     description:
@@ -59,12 +68,14 @@ export const UserPathSchema = z.object({
 export const ItemPathSchema = z.object({ itemId: ItemId.meta({ description: 'Item id.' }) });
 
 export const UserRecommendationsQuerySchema = z.strictObject({
+  placement: PlacementSchema.default(DEFAULT_PLACEMENT),
   limit: Limit,
   exclude: commaList(
     ExclusionSchema,
     3,
     "What to leave out of the user's own items: `purchased` (within the purchase window), `cart`; " +
-      '`none` for nothing. Default: `purchased,cart`.',
+      '`none` for nothing. Default: `none` for for-you, continue-shopping and discover (discover leaves ' +
+      'out every item the user interacted with anyway), `cart` for buy-again.',
   ).optional(),
   excludeItems: commaList(
     ItemId,
@@ -91,12 +102,23 @@ export const TrendingQuerySchema = z.strictObject({
   category: Category.meta({ description: 'Trending in this category; global when absent.' }).optional(),
 });
 
+export const ReasonKindSchema = z
+  .enum(['bought', 'cart', 'viewed', 'trending', 'popular', 'repurchase', 'reminder'])
+  .meta({
+    description:
+      'What the reason is about: a neighbour of an item the user bought, carted or viewed; trending in a ' +
+      'category; popular; a repurchase; a reminder of something viewed or carted.',
+  });
+
 export const RecommendationItemSchema = z.object({
   itemId: z.string(),
   score: z.number(),
-  reason: z
-    .string()
-    .meta({ description: 'e.g. "because you viewed item-42", "trending in books", "popular".' }),
+  reason: z.string().meta({
+    description:
+      'e.g. "because you viewed item-42", "you bought this 3 times, last 12 days ago", ' +
+      '"you viewed this 2 hours ago", "trending in books", "popular".',
+  }),
+  reasonKind: ReasonKindSchema,
   category: z.string().optional(),
 });
 
@@ -109,6 +131,7 @@ export const ModelVersionSchema = z
 
 export const UserRecommendationsResponseSchema = z.object({
   userId: z.string(),
+  placement: PlacementSchema,
   recommendationId: z.uuid().meta({
     description: 'Send it back with recommendation_click events to measure click-through rate.',
   }),

@@ -49,6 +49,8 @@ const PROFILE_ATTRIBUTE_NAMES = {
   '#userId': 'userId',
   '#recent': 'recent',
   '#purchased': 'purchased',
+  '#orders': 'orders',
+  '#browsed': 'browsed',
   '#cart': 'cart',
   '#affinities': 'affinities',
   '#session': 'session',
@@ -311,6 +313,10 @@ export function toProfileView(item: Record<string, unknown>): ProfileView {
     userId: String(item.userId),
     recent: Array.isArray(item.recent) ? (item.recent as ProfileView['recent']) : [],
     purchased: Array.isArray(item.purchased) ? (item.purchased as ProfileView['purchased']) : [],
+    ...(isObject(item.orders)
+      ? { orders: item.orders as unknown as NonNullable<ProfileView['orders']> }
+      : {}),
+    ...(isObject(item.browsed) ? { browsed: item.browsed as NonNullable<ProfileView['browsed']> } : {}),
     cart: isObject(item.cart) ? (item.cart as ProfileView['cart']) : {},
     affinities: isObject(item.affinities) ? (item.affinities as ProfileView['affinities']) : {},
     ...(isObject(item.session)

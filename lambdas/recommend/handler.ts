@@ -1,7 +1,7 @@
 /**
  * Recommendation API Lambda (API Gateway REST, Lambda proxy integration, payload v1).
  *
- *   GET /v1/users/{userId}/recommendations?limit=&exclude=&excludeItems=&category=&categoryCap=
+ *   GET /v1/users/{userId}/recommendations?placement=&limit=&exclude=&excludeItems=&category=&categoryCap=
  *   GET /v1/items/{itemId}/similar?limit=&excludeItems=
  *   GET /v1/items/trending?category=&limit=
  *   GET /v1/openapi.json
@@ -44,7 +44,7 @@ import {
   trendingNow,
   userRecommendations,
 } from './recommendation-service';
-import type { Recommendation, ScoringOptions } from './scoring';
+import { DEFAULT_OPTIONS, type Recommendation, type ScoringOptions } from './scoring';
 import { assignVariant, parseVariantsConfig, type VariantsConfig } from './variants';
 
 export type RecommendMetricName =
@@ -138,11 +138,13 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
             recommendationId,
             itemIds: result.items.map((i) => i.itemId),
             variant: variant.name,
+            placement: query.value.placement,
             at: generatedAt,
           })
         : undefined;
     const body: UserRecommendationsResponse = {
       userId,
+      placement: query.value.placement,
       recommendationId,
       variant: variant.name,
       generatedAt,
@@ -224,6 +226,7 @@ function toItem(r: Recommendation): RecommendationItem {
     itemId: r.itemId,
     score: r.score,
     reason: r.reason,
+    reasonKind: r.reasonKind,
     ...(r.category !== undefined ? { category: r.category } : {}),
   };
 }
@@ -273,7 +276,7 @@ let recommendHandler: RecommendHandler | undefined;
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
  *   ITEM_STATS_TABLE_NAME, EVENTS_STREAM_NAME (required);
  *   RECOMMEND_VARIANTS (JSON, see variants.ts), ACTIVE_VERSION_CACHE_SECONDS (60),
- *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (20), PURCHASED_WINDOW_DAYS (365).
+ *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (50), PURCHASED_WINDOW_DAYS (365).
  */
 function fromEnv(): RecommendHandler {
   if (recommendHandler) return recommendHandler;
@@ -294,7 +297,7 @@ function fromEnv(): RecommendHandler {
     variants: parseVariantsConfig(process.env.RECOMMEND_VARIANTS),
     impressionTimeoutMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
     scoring: {
-      maxSources: numberEnv('MAX_SOURCE_ITEMS', 20),
+      maxSources: numberEnv('MAX_SOURCE_ITEMS', DEFAULT_OPTIONS.maxSources),
       purchasedWindowDays: numberEnv('PURCHASED_WINDOW_DAYS', 365),
     },
     logger,

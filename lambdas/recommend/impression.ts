@@ -1,6 +1,6 @@
 /**
  * The `recommendation_impression` event a response is recorded as. Positions are the indexes of
- * `itemIds` (0-based, the order shown), which is what the CTR queries unnest. The eventId is the
+ * `itemIds` (0-based, the order shown), which is what the CTR queries unnest, per variant and placement. The eventId is the
  * recommendationId, so a resent impression is a producer duplicate the consumer skips.
  */
 import { partitionKeyFor } from '../ingest/partition';
@@ -12,6 +12,8 @@ export interface ImpressionInput {
   readonly recommendationId: string;
   readonly itemIds: readonly string[];
   readonly variant: string;
+  /** The list the items were shown in (for-you, buy-again, …). */
+  readonly placement?: string;
   /** ISO-8601 UTC. */
   readonly at: string;
 }
@@ -30,6 +32,7 @@ export function impressionEvent(input: ImpressionInput): RecommendationImpressio
     recommendationId: input.recommendationId,
     itemIds: [...input.itemIds],
     variant: input.variant,
+    ...(input.placement !== undefined ? { placement: input.placement } : {}),
   };
 }
 

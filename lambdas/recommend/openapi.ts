@@ -59,11 +59,15 @@ const errors = {
 const OPERATIONS: Readonly<Record<RecommendRoute, JsonObject>> = {
   userRecommendations: {
     operationId: 'getUserRecommendations',
-    summary: 'Personalised recommendations for a user or an anonymous visitor',
+    summary: 'Personalised recommendations for a user or an anonymous visitor, per placement',
     description:
-      'Blends item-to-item collaborative filtering on the neighbours of recent interactions and purchases ' +
-      "with trending items in the user's top categories; users without a profile get trending and popular " +
-      'items. Each answer is recorded as a recommendation_impression event.',
+      'One list per placement: `for-you` (default) blends repurchase propensity, reminders of what the user ' +
+      'viewed or carted and did not buy, item-to-item collaborative filtering on the neighbours of recent ' +
+      "interactions and purchases, and trending items in the user's top categories; `buy-again` ranks the " +
+      "user's past purchases by repurchase propensity; `continue-shopping` lists what they viewed or carted " +
+      'and did not buy since; `discover` leaves out everything they interacted with. Every item carries its ' +
+      'reason. Users without a profile get trending and popular items. Each answer is recorded as a ' +
+      'recommendation_impression event with its placement.',
     parameters: [
       ...parameters(UserPathSchema, 'path'),
       ...parameters(UserRecommendationsQuerySchema, 'query'),

@@ -7,8 +7,10 @@
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
 import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
 import {
+  defaultExclusions,
   type ExclusionKind,
   type NeighbourView,
+  type Placement,
   type ProfileView,
   type Recommendation,
   recommend,
@@ -18,6 +20,7 @@ import {
   type TrendingEntry,
   trendingCategoriesFor,
   trendingItems,
+  usesPublishedLists,
 } from './scoring';
 
 export interface ActiveVersions {
@@ -57,6 +60,7 @@ export function isAnonymous(userId: string): boolean {
 
 export interface UserRequest {
   readonly userId: string;
+  readonly placement: Placement;
   readonly limit: number;
   readonly exclude?: readonly (ExclusionKind | 'none')[];
   readonly excludeItems?: readonly string[];
@@ -72,14 +76,17 @@ export async function userRecommendations(
 ): Promise<ServiceResult> {
   const options: Partial<ScoringOptions> = {
     ...request.scoring,
+    placement: request.placement,
     limit: request.limit,
-    exclude: exclusionsFrom(request.exclude),
+    exclude: exclusionsFrom(request.exclude, request.placement),
     excludeItems: new Set(request.excludeItems ?? []),
     sessionOnly: isAnonymous(request.userId),
     ...(request.category !== undefined ? { category: request.category } : {}),
     ...(request.categoryCap !== undefined ? { categoryCap: request.categoryCap } : {}),
   };
   const [profile, versions] = await Promise.all([reads.profile(request.userId), reads.activeVersions()]);
+  // buy-again and continue-shopping come from the profile alone: no published list is read for them.
+  const published = usesPublishedLists(request.placement);
   const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);
   const scopes = [
     GLOBAL_TRENDING_SCOPE,
@@ -87,12 +94,13 @@ export async function userRecommendations(
   ];
   const [neighbours, trending] = await Promise.all([
     versions.cf && sources.length > 0 ? reads.neighbours(sources, versions.cf) : new Map(),
-    versions.trending
+    versions.trending && published
       ? reads.trending(scopes, versions.trending)
       : new Map<string, readonly TrendingEntry[]>(),
   ]);
   const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
-  const popular = global.length === 0 ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
+  const popular =
+    global.length === 0 && published ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
   const byCategory = new Map<string, readonly TrendingEntry[]>();
   for (const [scope, list] of trending) {
     if (scope !== GLOBAL_TRENDING_SCOPE) byCategory.set(scope.slice('category#'.length), list);
@@ -134,8 +142,8 @@ export async function trendingNow(
   return { items: trendingItems(entries, request), model: modelOf(versions) };
 }
 
-function exclusionsFrom(exclude: UserRequest['exclude']): ReadonlySet<ExclusionKind> {
-  if (exclude === undefined) return new Set<ExclusionKind>(['purchased', 'cart']);
+function exclusionsFrom(exclude: UserRequest['exclude'], placement: Placement): ReadonlySet<ExclusionKind> {
+  if (exclude === undefined) return defaultExclusions(placement);
   return new Set(exclude.filter((e): e is ExclusionKind => e !== 'none'));
 }
 

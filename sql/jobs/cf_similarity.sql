@@ -1,28 +1,28 @@
--- Item-to-item collaborative filtering: top-K neighbours per item from the state of run runId
+-- Item-to-item collaborative filtering: RP3beta (Paudel, Christoffel, Newell & Bernstein 2017,
+-- "Updatable, accurate, diverse, and scalable recommendations for interactive applications"),
+-- top-K neighbours per item from the state of run runId.
 -- Output: item_id, neighbour_id, score in (0, 1], support (users with both items), rank (1..K).
 --
--- Formula (documented in README "Batch jobs" too):
+-- A random walk of three steps item -> user -> item on the user-item graph, with popular targets damped:
 --   signal    r(u,i) = purchaseWeight if u bought i, else cartWeight if u added it to a cart,
 --                      else viewWeight if u viewed it (the strongest signal present, not a sum:
 --                      repeated views do not outweigh one purchase, and duplicates change nothing)
---   user      n(u) = items with a signal; a(u) = 1 / log2(1 + n(u))  (damps heavy users and bots:
---                      a user with 1 item weighs 1, 3 items 0.5, 1,023 items 0.1)
 --   cap       each user keeps at most maxItemsPerUser items, the strongest, then most recent, then
---             by item_id (bounds the pairs one user produces; n(u) still counts every item)
---   dot(i,j)  = sum over users u with i and j of a(u) * r(u,i) * r(u,j)
---   norm(i)   = sqrt(sum over users u with i of a(u) * r(u,i)^2)
---   cosine    = dot(i,j) / (norm(i) * norm(j))          (in (0, 1]; dividing by norm(j) already
---               damps popular neighbours, like a popularity exponent of 0.5 on co-occurrence)
---   support   s(i,j) = users with both items; pairs with s < minSupport are dropped
---   shrinkage s / (s + shrinkage)                    (few users in common: pulled towards 0)
---   popular   users(j) = users with j, U = users with any item;
---             damp(j) = min(1, (popularItemShare * U / users(j)) ^ popularityDamping)
---             (1 for items under the popularity threshold; an item bought by 4x the threshold
---             scores half as much at exponent 0.5)
---   score(i -> j) = round(cosine * shrinkage * damp(j), 12)   (asymmetric through damp(j))
---   top-K     the topK best j per i by score desc, then neighbour_id asc (rounding makes equal
---             scores equal on both engines whatever order the sums ran in).
--- Pairs are formed once per user for i < j and mirrored, which halves the self-join.
+--             by item_id (bounds the pairs one user produces)
+--   mass      m(u) = sum of u's signals (every item, also beyond the cap); m(i) = sum of i's signals
+--   walk      P(i -> u) = r(u,i) / m(i),  P(u -> j) = r(u,j) / m(u), each raised to alpha
+--   weight    W(i,j) = sum over users u with i and j of P(i -> u)^alpha * P(u -> j)^alpha / m(j)^beta
+--                    = paths(i,j) / (m(i)^alpha * m(j)^beta),
+--             paths(i,j) = sum over u of (r(u,i) * r(u,j))^alpha / m(u)^alpha   (symmetric: computed once
+--             per pair i < j and mirrored, which halves the self-join); heavy users walk to each item
+--             with a small probability, popular neighbours are divided by m(j)^beta
+--   support   s(i,j) = users with both items; pairs with s < minSupport are dropped; the weight is
+--             shrunk by s / (s + shrinkage)
+--   score     (W / max W over all pairs) ^ neighbourExponent, rounded to 12 decimals: in (0, 1]. The
+--             exponent > 1 lets an item's strongest neighbours dominate a sum over many source items
+--             (Aiolli 2013's locality); rounding makes equal scores equal on both engines whatever
+--             order the sums ran in.
+--   top-K     the topK best j per i by score desc, then neighbour_id asc.
 WITH signals AS (
   SELECT
     user_key,
@@ -37,7 +37,7 @@ WITH signals AS (
   WHERE run = {{runId}} AND (purchases > 0 OR carts > 0 OR views > 0)
 ),
 users AS (
-  SELECT user_key, CAST(1 AS DOUBLE) / log2(CAST(1 + count(*) AS DOUBLE)) AS user_weight
+  SELECT user_key, sum(signal) AS user_mass
   FROM signals
   GROUP BY user_key
 ),
@@ -53,24 +53,27 @@ ranked_signals AS (
   FROM signals
 ),
 vectors AS (
-  SELECT s.user_key, s.item_id, s.signal, u.user_weight
+  -- r^alpha and m(u)^-alpha once per (user, item), so the pair step only multiplies.
+  SELECT
+    s.user_key,
+    s.item_id,
+    s.signal,
+    power(s.signal, {{alpha}}) AS walk,
+    CAST(1 AS DOUBLE) / power(u.user_mass, {{alpha}}) AS user_walk
   FROM ranked_signals AS s
   JOIN users AS u ON u.user_key = s.user_key
   WHERE s.user_rank <= {{maxItemsPerUser}}
 ),
-item_norms AS (
-  SELECT item_id, sqrt(sum(user_weight * signal * signal)) AS norm, count(*) AS item_users
+items AS (
+  SELECT item_id, sum(signal) AS item_mass
   FROM vectors
   GROUP BY item_id
-),
-population AS (
-  SELECT count(*) AS total_users FROM users
 ),
 pairs AS (
   SELECT
     a.item_id AS item_a,
     b.item_id AS item_b,
-    sum(a.user_weight * a.signal * b.signal) AS dot,
+    sum(a.walk * b.walk * a.user_walk) AS paths,
     count(*) AS support
   FROM vectors AS a
   JOIN vectors AS b ON b.user_key = a.user_key AND a.item_id < b.item_id
@@ -78,28 +81,33 @@ pairs AS (
   HAVING count(*) >= {{minSupport}}
 ),
 directed AS (
-  SELECT item_a AS item_id, item_b AS neighbour_id, dot, support FROM pairs
+  SELECT item_a AS item_id, item_b AS neighbour_id, paths, support FROM pairs
   UNION ALL
-  SELECT item_b AS item_id, item_a AS neighbour_id, dot, support FROM pairs
+  SELECT item_b AS item_id, item_a AS neighbour_id, paths, support FROM pairs
 ),
-scored AS (
+weighted AS (
   SELECT
     d.item_id,
     d.neighbour_id,
     d.support,
-    round(
-      d.dot / (ni.norm * nj.norm)
-        * (CAST(d.support AS DOUBLE) / (d.support + {{shrinkage}}))
-        * least(
-          CAST(1 AS DOUBLE),
-          power({{popularItemShare}} * p.total_users / nj.item_users, {{popularityDamping}})
-        ),
-      12
-    ) AS score
+    d.paths / (power(ni.item_mass, {{alpha}}) * power(nj.item_mass, {{beta}}))
+      * (CAST(d.support AS DOUBLE) / (d.support + {{shrinkage}})) AS weight
   FROM directed AS d
-  JOIN item_norms AS ni ON ni.item_id = d.item_id
-  JOIN item_norms AS nj ON nj.item_id = d.neighbour_id
-  CROSS JOIN population AS p
+  JOIN items AS ni ON ni.item_id = d.item_id
+  JOIN items AS nj ON nj.item_id = d.neighbour_id
+),
+scale AS (
+  -- An aggregate, not max() OVER (): Athena computes it in parallel instead of on one node.
+  SELECT max(weight) AS max_weight FROM weighted
+),
+scored AS (
+  SELECT
+    w.item_id,
+    w.neighbour_id,
+    w.support,
+    round(power(w.weight / s.max_weight, {{neighbourExponent}}), 12) AS score
+  FROM weighted AS w
+  CROSS JOIN scale AS s
 ),
 ranked AS (
   SELECT

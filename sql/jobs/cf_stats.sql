@@ -6,7 +6,8 @@
 -- recomputed here with cf_similarity.sql (Athena cannot read the step's JSON output as a table).
 -- active_items: items of the state with an interaction in the activeDays days before the newest
 -- event of the state (relative to the data, not the clock, so imported history has active items).
--- null_ids: state rows or similarity rows with a NULL id (must be 0).
+-- null_ids: state rows or similarity rows with a NULL id (must be 0). self_neighbours: similarity rows
+-- whose neighbour is the item itself (must be 0). max_score: the model scales its best pair to 1.
 WITH window_interactions AS (
   {{include:cf_window_interactions}}
 ),
@@ -49,6 +50,7 @@ output_stats AS (
     count(*) AS output_rows,
     count(DISTINCT item_id) AS items_with_neighbours,
     sum(CASE WHEN item_id IS NULL OR neighbour_id IS NULL THEN 1 ELSE 0 END) AS output_null_ids,
+    sum(CASE WHEN item_id = neighbour_id THEN 1 ELSE 0 END) AS self_neighbours,
     min(score) AS min_score,
     max(score) AS max_score
   FROM similarity
@@ -64,6 +66,7 @@ SELECT
   o.items_with_neighbours,
   a.active_items,
   CAST(coalesce(s.state_null_ids, 0) + coalesce(o.output_null_ids, 0) AS BIGINT) AS null_ids,
+  CAST(coalesce(o.self_neighbours, 0) AS BIGINT) AS self_neighbours,
   o.min_score,
   o.max_score
 FROM input_stats AS i

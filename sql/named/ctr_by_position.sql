@@ -1,5 +1,6 @@
--- Recommendation click-through rate per variant and position in the list over the last 30 days
--- One row per variant and position (0 = first item shown). A slot is one item of a
+-- Recommendation click-through rate per placement, variant and position in the list over the last 30 days
+-- One row per placement (impressions without one count as for-you), variant and position (0 = first
+-- item shown). A slot is one item of a
 -- recommendation_impression at its index in itemIds; it is clicked when a recommendation_click carries
 -- the same recommendationId and itemId. Events delivered twice count once. items_shown = slots at that
 -- position; clicks = clicked slots; ctr = clicks / items_shown, rounded to 4 decimals.
@@ -8,6 +9,8 @@
 WITH slots AS (
   SELECT DISTINCT
     i.recommendation_id,
+    -- Impressions recorded before placements existed came from the list for-you replaced.
+    coalesce(i.placement, 'for-you') AS placement,
     i.variant,
     s.item_id,
     s.pos - 1 AS position
@@ -27,6 +30,7 @@ clicks AS (
     AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 )
 SELECT
+  s.placement,
   s.variant,
   s.position,
   count(*) AS items_shown,
@@ -34,5 +38,5 @@ SELECT
   round(CAST(sum(CASE WHEN c.item_id IS NULL THEN 0 ELSE 1 END) AS DOUBLE) / count(*), 4) AS ctr
 FROM slots s
 LEFT JOIN clicks c ON c.recommendation_id = s.recommendation_id AND c.item_id = s.item_id
-GROUP BY s.variant, s.position
-ORDER BY s.variant, s.position
+GROUP BY s.placement, s.variant, s.position
+ORDER BY s.placement, s.variant, s.position

@@ -1,5 +1,6 @@
--- Recommendation click-through rate per A/B variant over the last 30 days
--- One row per variant. A recommendation is one recommendation_impression (its recommendationId, the
+-- Recommendation click-through rate per placement and A/B variant over the last 30 days
+-- One row per placement (for-you, buy-again, continue-shopping, discover; impressions without one count
+-- as for-you) and variant. A recommendation is one recommendation_impression (its recommendationId, the
 -- variant, the items shown in order); a click is a recommendation_click carrying that recommendationId
 -- and an item that was shown in it (clicks on items not shown are ignored). Events delivered twice
 -- count once. impressions = recommendations shown; items_shown = their item slots; clicks = distinct
@@ -9,6 +10,8 @@
 WITH slots AS (
   SELECT DISTINCT
     i.recommendation_id,
+    -- Impressions recorded before placements existed came from the list for-you replaced.
+    coalesce(i.placement, 'for-you') AS placement,
     i.variant,
     s.item_id
   FROM events i
@@ -29,14 +32,16 @@ clicks AS (
 per_recommendation AS (
   SELECT
     s.recommendation_id,
+    s.placement,
     s.variant,
     count(*) AS items_shown,
     sum(CASE WHEN c.item_id IS NULL THEN 0 ELSE 1 END) AS clicks
   FROM slots s
   LEFT JOIN clicks c ON c.recommendation_id = s.recommendation_id AND c.item_id = s.item_id
-  GROUP BY s.recommendation_id, s.variant
+  GROUP BY s.recommendation_id, s.placement, s.variant
 )
 SELECT
+  placement,
   variant,
   count(*) AS impressions,
   sum(items_shown) AS items_shown,
@@ -45,5 +50,5 @@ SELECT
   round(CAST(sum(clicks) AS DOUBLE) / NULLIF(sum(items_shown), 0), 4) AS ctr,
   round(CAST(sum(CASE WHEN clicks > 0 THEN 1 ELSE 0 END) AS DOUBLE) / count(*), 4) AS recommendation_ctr
 FROM per_recommendation
-GROUP BY variant
-ORDER BY variant
+GROUP BY placement, variant
+ORDER BY placement, variant

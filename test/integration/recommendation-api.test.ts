@@ -2,14 +2,18 @@
  * The recommendation API end to end on the local runtime: the gateway enforces the API key like API
  * Gateway; with published neighbour lists and a trending list, a new user gets the popular items, then —
  * after product views sent through the ingest API flow through the stream and the consumer into the
- * profile — the neighbours of what they just viewed, within seconds; every answer's impression reaches the
- * stream (and so the consumer's item counters).
+ * profile — a reminder of what they just viewed and its neighbours, within seconds; every placement
+ * (for-you, buy-again, continue-shopping, discover) answers with its reasons; every answer's impression
+ * reaches the stream (and so the consumer's item counters) and the lake with its placement, where the CTR
+ * query reports per placement.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
+import { DEFAULT_WEIGHTS } from '../../lambdas/recommend/scoring';
+import { loadNamedQuery, openLocalLake, rowObjects } from '../../local/lake-query';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
 
@@ -24,6 +28,7 @@ beforeAll(async () => {
     dataDir,
     port: 0,
     trafficRate: 0,
+    lakeBufferIntervalSeconds: 1,
     log: (m) => process.stderr.write(`[local] ${m}\n`),
   });
   await seedPublishedResults(runtime.dynamo, publishedTablesOf(runtime.topology), {
@@ -69,8 +74,10 @@ async function get(path: string, apiKey: string | null = runtime.apiKey) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function recommendations(userId: string) {
-  const response = await get(`/v1/users/${encodeURIComponent(userId)}/recommendations?limit=4`);
+async function recommendations(userId: string, placement?: string) {
+  const response = await get(
+    `/v1/users/${encodeURIComponent(userId)}/recommendations?limit=4${placement ? `&placement=${placement}` : ''}`,
+  );
   expect(response.status).toBe(200);
   return UserRecommendationsResponseSchema.parse(response.body);
 }
@@ -125,24 +132,38 @@ describe('recommendations follow what the user does', () => {
   it('cold start: popular items, from the published trending version', async () => {
     const first = await recommendations('eve');
     expect(first.items).toEqual([
-      { itemId: 'pop-1', score: 0.1, reason: 'popular', category: 'garden' },
-      { itemId: 'pop-2', score: 0.05, reason: 'popular', category: 'books' },
+      { itemId: 'pop-1', score: 0.1, reason: 'popular', reasonKind: 'popular', category: 'garden' },
+      { itemId: 'pop-2', score: 0.05, reason: 'popular', reasonKind: 'popular', category: 'books' },
     ]);
+    expect(first.placement).toBe('for-you');
     expect(first.model).toEqual({ cf: 'seed-cf-1', trending: 'seed-trending-1' });
     expect(first.variant).toBe('control');
   });
 
-  it('after product views through the ingest API, the neighbours of the newly viewed items lead', async () => {
+  it('after product views through the ingest API, a reminder and the neighbours of the viewed items lead', async () => {
     const t0 = Date.now();
     await track([{ type: 'product_view', userId: 'eve', itemId: 'item-a', category: 'books' }]);
     const afterA = await eventually(
       () => recommendations('eve'),
-      (r) => r.items[0]?.itemId === 'item-a1',
+      (r) => ids(r).includes('item-a1'),
     );
-    expect(afterA.items.slice(0, 2)).toEqual([
-      // Scores decay by the seconds since the view (24 h half-life).
-      { itemId: 'item-a1', score: expect.closeTo(0.9, 3), reason: 'because you viewed item-a' },
-      { itemId: 'item-a2', score: expect.closeTo(0.6, 3), reason: 'because you viewed item-a' },
+    expect(afterA.items.slice(0, 3)).toEqual([
+      // The reminder weighs `reminders` (one view, decayed by seconds on a 24 h half-life); neighbours are
+      // scaled so the best scores 1.
+      {
+        itemId: 'item-a',
+        score: expect.closeTo(DEFAULT_WEIGHTS.reminders, 3),
+        reason: expect.stringMatching(/^you viewed this (just now|1 minute ago)$/),
+        reasonKind: 'reminder',
+        category: 'books',
+      },
+      { itemId: 'item-a1', score: 1, reason: 'because you viewed item-a', reasonKind: 'viewed' },
+      {
+        itemId: 'item-a2',
+        score: expect.closeTo(0.6 / 0.9, 5),
+        reason: 'because you viewed item-a',
+        reasonKind: 'viewed',
+      },
     ]);
     const secondsToA = (Date.now() - t0) / 1000;
 
@@ -160,9 +181,10 @@ describe('recommendations follow what the user does', () => {
       () => recommendations('eve'),
       (r) => ids(r).includes('item-b1'),
     );
-    // Both views weigh ~1 (seconds apart on a 24 h half-life): a1 0.9, b1 0.8, b2 0.7, a2 0.6.
-    expect(ids(afterB)).toEqual(['item-a1', 'item-b1', 'item-b2', 'item-a2']);
-    expect(afterB.items[1]?.reason).toBe('because you viewed item-b');
+    // Both views weigh ~1 (seconds apart on a 24 h half-life): the reminders (b is newer), then a1 0.9,
+    // b1 0.8 (scaled by the best, a1).
+    expect(ids(afterB)).toEqual(['item-b', 'item-a', 'item-a1', 'item-b1']);
+    expect(afterB.items[3]?.reason).toBe('because you viewed item-b');
     const secondsToB = (Date.now() - t1) / 1000;
     // Reported, not asserted: how fast depends on the machine's load (the canary and `npm run bench` measure it).
     process.stderr.write(
@@ -192,20 +214,117 @@ describe('recommendations follow what the user does', () => {
     await track([{ type: 'product_view', anonymousId: 'visitor-7', sessionId: 's-1', itemId: 'item-b' }]);
     const answer = await eventually(
       () => recommendations('anon#visitor-7'),
-      (r) => r.items[0]?.itemId === 'item-b1',
+      (r) => r.items[1]?.itemId === 'item-b1',
     );
-    expect(ids(answer)).toEqual(['item-b1', 'item-b2', 'pop-1', 'pop-2']);
+    expect(ids(answer)).toEqual(['item-b', 'item-b1', 'item-b2', 'pop-1']);
     expect(answer.userId).toBe('anon#visitor-7');
+  });
+});
+
+describe('placements', () => {
+  it('every placement answers with its own reasons, and the CTR query reports per placement', async () => {
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    await track([
+      {
+        type: 'purchase',
+        userId: 'pat',
+        orderId: 'pat-1',
+        currency: 'EUR',
+        lineItems: [{ itemId: 'item-a', quantity: 1, price: 3 }],
+        occurredAt: minutesAgo(50),
+      },
+      {
+        type: 'purchase',
+        userId: 'pat',
+        orderId: 'pat-2',
+        currency: 'EUR',
+        lineItems: [{ itemId: 'item-a', quantity: 2, price: 3 }],
+        occurredAt: minutesAgo(30),
+      },
+      {
+        type: 'product_view',
+        userId: 'pat',
+        itemId: 'item-b',
+        category: 'books',
+        occurredAt: minutesAgo(10),
+      },
+      { type: 'add_to_cart', userId: 'pat', itemId: 'item-c', quantity: 1, occurredAt: minutesAgo(5) },
+    ]);
+    const again = await eventually(
+      () => recommendations('pat', 'buy-again'),
+      (r) => r.items[0]?.reason.startsWith('you bought this twice') ?? false,
+    );
+    expect(again.placement).toBe('buy-again');
+    expect(again.items).toEqual([
+      {
+        itemId: 'item-a',
+        score: 1,
+        reason: 'you bought this twice, last 30 minutes ago',
+        reasonKind: 'repurchase',
+      },
+    ]);
+
+    const shopping = await recommendations('pat', 'continue-shopping');
+    expect(shopping.items.map((i) => [i.itemId, i.reasonKind, i.reason])).toEqual([
+      ['item-c', 'reminder', 'you added this to your cart 5 minutes ago'],
+      ['item-b', 'reminder', 'you viewed this 10 minutes ago'],
+    ]);
+
+    const discover = await recommendations('pat', 'discover');
+    expect(discover.items.length).toBeGreaterThan(0);
+    for (const item of discover.items) {
+      expect(['item-a', 'item-b', 'item-c']).not.toContain(item.itemId);
+      expect(item.reason).not.toBe('');
+    }
+    // item-a, bought twice in the last hour, is by far the strongest source; pat's views made books a
+    // top category, so its trending list comes next.
+    expect(discover.items.map((i) => [i.itemId, i.reason])).toEqual([
+      ['item-a1', 'because you bought item-a'],
+      ['item-a2', 'because you bought item-a'],
+      ['pop-2', 'trending in books'],
+      ['pop-1', 'popular'],
+    ]);
+
+    const forYou = await recommendations('pat', 'for-you');
+    expect(new Set(forYou.items.map((i) => i.reasonKind))).toEqual(
+      new Set(['repurchase', 'reminder', 'bought']),
+    );
+    expect(forYou.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ itemId: 'item-a', reason: 'you bought this twice, last 30 minutes ago' }),
+        expect.objectContaining({ itemId: 'item-c', reason: 'you added this to your cart 5 minutes ago' }),
+        expect.objectContaining({ itemId: 'item-a1', reason: 'because you bought item-a' }),
+      ]),
+    );
+
+    // The impressions reach the lake with their placement, and ctr_by_variant counts them per placement.
+    const lake = await openLocalLake(runtime.lakeDir as string);
+    try {
+      const placements = await eventually(
+        async () => {
+          await lake.refresh();
+          const rows = rowObjects(await lake.runQuery(loadNamedQuery('ctr_by_variant').sql));
+          return rows.map((r) => String(r.placement)).sort();
+        },
+        (list) => ['buy-again', 'continue-shopping', 'discover', 'for-you'].every((p) => list.includes(p)),
+        30_000,
+      );
+      expect(placements).toEqual(['buy-again', 'continue-shopping', 'discover', 'for-you']);
+    } finally {
+      await lake.close();
+    }
   });
 });
 
 describe('item routes', () => {
   it('similar items and trending by category come from the published versions', async () => {
     const similar = await get('/v1/items/item-a/similar?limit=1');
-    expect(similar.body.items).toEqual([{ itemId: 'item-a1', score: 0.9, reason: 'similar to item-a' }]);
+    expect(similar.body.items).toEqual([
+      { itemId: 'item-a1', score: 0.9, reason: 'similar to item-a', reasonKind: 'viewed' },
+    ]);
     const trending = await get('/v1/items/trending?category=books');
     expect(trending.body.items).toEqual([
-      { itemId: 'pop-2', score: 10, reason: 'trending in books', category: 'books' },
+      { itemId: 'pop-2', score: 10, reason: 'trending in books', reasonKind: 'trending', category: 'books' },
     ]);
   });
 

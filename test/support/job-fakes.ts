@@ -93,8 +93,9 @@ export function cfStats(
     items_with_neighbours: 150,
     active_items: 200,
     null_ids: 0,
+    self_neighbours: 0,
     min_score: 0.01,
-    max_score: 0.9,
+    max_score: 1,
     ...overrides,
   };
 }

@@ -209,7 +209,8 @@ function canaryEvents(now: Date): object[] {
 }
 
 /**
- * Impressions and clicks for the CTR queries: two variants, a click at position 1 and one at position 0,
+ * Impressions and clicks for the CTR queries: two variants, three placements (and an impression from before
+ * placements, which counts as for-you), a click at position 1 and one at position 0,
  * an impression and a click delivered twice, a click on an item that was not shown, a click without
  * impression, and a clicked impression outside the 30-day window.
  */
@@ -223,6 +224,7 @@ function recommendationEvents(now: Date): object[] {
     variant: string,
     itemIds: string[],
     occurredAt: string,
+    placement?: string,
   ) => ({
     type: 'recommendation_impression',
     eventId,
@@ -231,6 +233,7 @@ function recommendationEvents(now: Date): object[] {
     variant,
     itemIds,
     occurredAt,
+    ...(placement === undefined ? {} : { placement }),
   });
   const click = (
     eventId: string,
@@ -248,14 +251,17 @@ function recommendationEvents(now: Date): object[] {
     ...(position === undefined ? {} : { position }),
   });
   return [
-    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1),
-    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1),
+    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1, 'for-you'),
+    impression('imp-1', 'rec-1', 'control', ['i1', 'i2', 'i3'], d1, 'for-you'),
     click('clk-1', 'rec-1', 'i2', d1, 1),
     click('clk-1', 'rec-1', 'i2', d1, 1),
-    impression('imp-2', 'rec-2', 'recent-heavy', ['i4', 'i1'], d2),
+    impression('imp-2', 'rec-2', 'recent-heavy', ['i4', 'i1'], d2, 'buy-again'),
     click('clk-2', 'rec-2', 'i4', d2),
     click('clk-3', 'rec-2', 'i9', d2),
+    // Recorded before placements existed: counted as for-you.
     impression('imp-3', 'rec-3', 'control', ['i5'], d1),
+    impression('imp-4', 'rec-4', 'control', ['i6', 'i7'], d2, 'discover'),
+    click('clk-5', 'rec-4', 'i7', d2, 1),
     click('clk-4', 'rec-none', 'i1', d1, 0),
     impression('imp-old', 'rec-old', 'control', ['i1', 'i2'], old),
     click('clk-old', 'rec-old', 'i1', old, 0),

@@ -60,6 +60,8 @@ export const EVENT_COLUMNS: readonly LakeColumn[] = [
     type: `struct<useragent:string,locale:string,page:${PAGE}>`,
     comment: 'client context',
   },
+  // Added after the first release: new columns go last, so files written before read it as NULL.
+  { name: 'placement', type: 'string', comment: 'impression: the list shown (for-you, buy-again, …)' },
 ];
 
 /**

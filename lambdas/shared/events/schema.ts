@@ -148,6 +148,8 @@ export const RecommendationImpressionEventSchema = z.object({
   recommendationId: ShortIdentifier,
   itemIds: z.array(ItemId).min(1).max(100),
   variant: Label,
+  /** The list shown (for-you, buy-again, continue-shopping, discover); absent on older impressions. */
+  placement: Label.optional(),
 });
 
 export const RecommendationClickEventSchema = z.object({

@@ -75,7 +75,7 @@ describe('applyEvent', () => {
       }),
     ]);
     expect(profile.cart).toEqual({ a: { quantity: 1, at: at(3) } });
-    expect(profile.purchased).toEqual([{ itemId: 'b', at: at(4) }]);
+    expect(profile.purchased).toEqual([{ itemId: 'b', at: at(4), count: 1, firstAt: at(4) }]);
   });
 
   it('ignores a cart change that is older than the line it would change', () => {
@@ -106,6 +106,67 @@ describe('applyEvent', () => {
       event({ type: 'page_view', userId: 'u1', sessionId: 's1', occurredAt: at(2) }),
     ]);
     expect(profile.session).toEqual({ id: 's2', startedAt: at(10), lastAt: at(12), events: 2 });
+  });
+
+  it('counts the orders of each item and of the user, with first and latest times, whatever the arrival order', () => {
+    const order = (orderId: string, minute: number, items: string[]) =>
+      event({
+        type: 'purchase',
+        userId: 'u1',
+        orderId,
+        currency: 'EUR',
+        lineItems: items.map((itemId) => ({ itemId, quantity: 1, price: 1 })),
+        occurredAt: at(minute),
+      });
+    const events = [order('o2', 20, ['a', 'b', 'a']), order('o1', 10, ['a']), order('o3', 30, ['b'])];
+    for (const sequence of [events, [...events].reverse()]) {
+      const profile = fold(sequence);
+      expect(profile.purchased).toEqual([
+        { itemId: 'b', at: at(30), count: 2, firstAt: at(20) },
+        { itemId: 'a', at: at(20), count: 2, firstAt: at(10) },
+      ]);
+      expect(profile.orders).toEqual({ count: 3, firstAt: at(10), lastAt: at(30) });
+    }
+  });
+
+  it('reads purchases stored before counts were tracked as one order each', () => {
+    const old: Profile = { ...emptyProfile('u1'), purchased: [{ itemId: 'a', at: at(1) }] };
+    const profile = applyEvent(
+      old,
+      event({
+        type: 'purchase',
+        userId: 'u1',
+        orderId: 'o9',
+        currency: 'EUR',
+        lineItems: [{ itemId: 'a', quantity: 1, price: 1 }],
+        occurredAt: at(5),
+      }),
+    );
+    expect(profile.purchased).toEqual([{ itemId: 'a', at: at(5), count: 2, firstAt: at(1) }]);
+  });
+
+  it('remembers viewed and carted items with counts and latest times, bounded to the most recent', () => {
+    const profile = fold(
+      [
+        event({ type: 'product_view', userId: 'u1', itemId: 'a', occurredAt: at(1) }),
+        event({ type: 'product_view', userId: 'u1', itemId: 'a', occurredAt: at(3) }),
+        event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', quantity: 1, occurredAt: at(2) }),
+        event({ type: 'product_view', userId: 'u1', itemId: 'b', occurredAt: at(4) }),
+        event({ type: 'product_view', userId: 'u1', itemId: 'c', occurredAt: at(5) }),
+      ],
+      { ...DEFAULT_PROFILE_LIMITS, browsedItems: 2 },
+    );
+    expect(profile.browsed).toEqual({
+      c: { views: 1, carts: 0, viewedAt: at(5) },
+      b: { views: 1, carts: 0, viewedAt: at(4) },
+    });
+    expect(fold([event({ type: 'page_view', userId: 'u1', occurredAt: at(1) })]).browsed).toBeUndefined();
+    expect(
+      fold([
+        event({ type: 'product_view', userId: 'u1', itemId: 'a', occurredAt: at(3) }),
+        event({ type: 'add_to_cart', userId: 'u1', itemId: 'a', quantity: 1, occurredAt: at(2) }),
+      ]).browsed,
+    ).toEqual({ a: { views: 1, carts: 1, viewedAt: at(3), cartedAt: at(2) } });
   });
 
   it('keys anonymous visitors by their anonymous id', () => {

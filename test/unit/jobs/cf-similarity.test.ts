@@ -1,6 +1,6 @@
 /**
- * Item-to-item CF (sql/jobs/cf_*.sql) on DuckDB over a lake of hand-made events, with every expected
- * score computed by hand from the formula at the top of sql/jobs/cf_similarity.sql.
+ * Item-to-item CF (sql/jobs/cf_*.sql, RP3beta) on DuckDB over a lake of hand-made events, with every
+ * expected score computed from the formula at the top of sql/jobs/cf_similarity.sql.
  */
 import {
   byPair,
@@ -15,24 +15,38 @@ import {
 
 const T = { at: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z' };
 const WINDOW_TO = '2026-11-21T00:00:00.000Z';
-/** No shrinkage, no popularity damping, every pair: the plain weighted cosine. */
-const PLAIN = { shrinkage: 0, popularityDamping: 0, minSupport: 1, topK: 10 };
+/** The plain three-step random walk (α 1, β 0), proportional scores, every pair, no shrinkage. */
+const PLAIN = { alpha: 1, beta: 0, neighbourExponent: 1, shrinkage: 0, minSupport: 1, topK: 10 };
 
-describe('cf similarity: hand-computed fixture', () => {
-  // Signals r (purchase 1, cart 0.5, view 0.2; the strongest counts) and user weights a = 1/log2(1+n):
-  //   u1: bought A, bought B, viewed C (and viewed A again: no effect)   n=3  a1 = 1/log2(4) = 0.5
-  //   u2: bought A, carted B (and viewed B: the cart counts)             n=2  a2 = 1/log2(3) = 0.630929753571
-  //   u3: viewed A, viewed C                                             n=2  a3 = a2
-  //   u4: bought B                                                       n=1  a4 = 1
-  // norm²(A) = a1·1² + a2·1² + a3·0.2²     = 0.5 + 0.630929753571 + 0.025237190143 = 1.156166943714
-  // norm²(B) = a1·1² + a2·0.5² + a4·1²     = 0.5 + 0.157732438393 + 1              = 1.657732438393
-  // norm²(C) = a1·0.2² + a3·0.2²           = 0.02 + 0.025237190143                 = 0.045237190143
-  // dot(A,B) = a1·1·1 + a2·1·0.5 = 0.815464876786   support 2 (u1, u2)
-  // dot(A,C) = a1·1·0.2 + a3·0.2·0.2 = 0.125237190143   support 2 (u1, u3)
-  // dot(B,C) = a1·1·0.2 = 0.1   support 1 (u1)
-  // cos(A,B) = 0.815464876786 / sqrt(1.156166943714 · 1.657732438393) = 0.589030479625
-  // cos(A,C) = 0.125237190143 / sqrt(1.156166943714 · 0.045237190143) = 0.547614867241
-  // cos(B,C) = 0.1 / sqrt(1.657732438393 · 0.045237190143)            = 0.365169899018
+describe('cf similarity (RP3beta): hand-computed fixture', () => {
+  // Signals r (purchase 1, cart 0.5, view 0.2; the strongest counts) and user masses m(u) = Σ r:
+  //   u1: bought A, bought B, viewed C (and viewed A again: no effect)   m(u1) = 2.2
+  //   u2: bought A, carted B (and viewed B: the cart counts)             m(u2) = 1.5
+  //   u3: viewed A, viewed C                                             m(u3) = 0.4
+  //   u4: bought B                                                       m(u4) = 1
+  // Item masses: m(A) = 1 + 1 + 0.2 = 2.2, m(B) = 1 + 0.5 + 1 = 2.5, m(C) = 0.2 + 0.2 = 0.4.
+  // paths(i,j) = Σ_u (r(u,i)·r(u,j))^α / m(u)^α; W(i→j) = paths / (m(i)^α · m(j)^β); score = (W / max W)^e.
+  const rows = { u1: { A: 1, B: 1, C: 0.2 }, u2: { A: 1, B: 0.5 }, u3: { A: 0.2, C: 0.2 }, u4: { B: 1 } };
+  const mass = { A: 2.2, B: 2.5, C: 0.4 };
+  function expected(alpha: number, beta: number, exponent: number, shrinkage = 0) {
+    const users = Object.values(rows) as Array<Record<string, number>>;
+    const w: Record<string, number> = {};
+    for (const i of ['A', 'B', 'C'] as const)
+      for (const j of ['A', 'B', 'C'] as const) {
+        if (i === j) continue;
+        let paths = 0;
+        let support = 0;
+        for (const r of users) {
+          if (r[i] === undefined || r[j] === undefined) continue;
+          const m = Object.values(r).reduce((a, b) => a + b, 0);
+          paths += ((r[i] as number) * (r[j] as number)) ** alpha / m ** alpha;
+          support++;
+        }
+        w[`${i}>${j}`] = (paths / (mass[i] ** alpha * mass[j] ** beta)) * (support / (support + shrinkage));
+      }
+    const max = Math.max(...Object.values(w));
+    return Object.fromEntries(Object.entries(w).map(([k, v]) => [k, (v / max) ** exponent]));
+  }
   const { lakeDir, remove } = tempLake();
   afterAll(remove);
 
@@ -53,18 +67,19 @@ describe('cf similarity: hand-computed fixture', () => {
     ]);
   });
 
-  it('computes the weighted cosine exactly', async () => {
+  it('computes the plain random walk exactly', async () => {
     const { similarity, stats } = await runCf(lakeDir, { ...PLAIN, runId: 'plain', windowTo: WINDOW_TO });
     const pairs = byPair(similarity);
+    // paths(A,B) = 1/2.2 + 0.5/1.5; paths(A,C) = 0.2/2.2 + 0.04/0.4; paths(B,C) = 0.2/2.2.
+    // W(C→A) = 0.190909/0.4 = 0.477273 is the largest, so C>A scores 1.
     expect(Object.keys(pairs).sort()).toEqual(['A>B', 'A>C', 'B>A', 'B>C', 'C>A', 'C>B']);
-    expect(pairs['A>B']?.score).toBeCloseTo(0.589030479625, 9);
-    expect(pairs['B>A']?.score).toBeCloseTo(0.589030479625, 9);
-    expect(pairs['A>C']?.score).toBeCloseTo(0.547614867241, 9);
-    expect(pairs['C>A']?.score).toBeCloseTo(0.547614867241, 9);
-    expect(pairs['B>C']?.score).toBeCloseTo(0.365169899018, 9);
+    expect(pairs['C>A']?.score).toBe(1);
+    expect(pairs['A>B']?.score).toBeCloseTo((1 / 2.2 + 0.5 / 1.5) / 2.2 / ((0.2 / 2.2 + 0.1) / 0.4), 9);
+    for (const [pair, score] of Object.entries(expected(1, 0, 1)))
+      expect(pairs[pair]?.score).toBeCloseTo(score, 9);
     expect(pairs['A>B']?.support).toBe(2);
     expect(pairs['B>C']?.support).toBe(1);
-    // Ranks per item: A: B (0.589) then C (0.548); C: A (0.548) then B (0.365).
+    // The walk is asymmetric: from the rare C, A is the best neighbour; from A, B is.
     expect(similarity.map((r) => `${r.item_id}${r.rank}${r.neighbour_id}`)).toEqual([
       'A1B',
       'A2C',
@@ -84,9 +99,24 @@ describe('cf similarity: hand-computed fixture', () => {
       items_with_neighbours: 3,
       active_items: 3,
       null_ids: 0,
-      min_score: expect.closeTo(0.365169899018, 9),
-      max_score: expect.closeTo(0.589030479625, 9),
+      self_neighbours: 0,
+      min_score: expect.closeTo(Math.min(...Object.values(expected(1, 0, 1))), 9),
+      max_score: 1,
     });
+  });
+
+  it('damps popular neighbours with β, flattens the walk with α, and sharpens with the exponent', async () => {
+    const { similarity } = await runCf(lakeDir, {
+      ...PLAIN,
+      alpha: 0.5,
+      beta: 0.5,
+      neighbourExponent: 2,
+      runId: 'rp3',
+      windowTo: WINDOW_TO,
+    });
+    const pairs = byPair(similarity);
+    for (const [pair, score] of Object.entries(expected(0.5, 0.5, 2)))
+      expect(pairs[pair]?.score).toBeCloseTo(score, 9);
   });
 
   it('keeps the interaction counts in the state', async () => {
@@ -115,11 +145,11 @@ describe('cf similarity: hand-computed fixture', () => {
     });
     // B–C has one user in common: gone in both directions; the rest is unchanged.
     expect(Object.keys(byPair(similarity)).sort()).toEqual(['A>B', 'A>C', 'B>A', 'C>A']);
-    expect(byPair(similarity)['A>C']?.score).toBeCloseTo(0.547614867241, 9);
+    expect(byPair(similarity)['A>C']?.score).toBeCloseTo(expected(1, 0, 1)['A>C'] as number, 9);
   });
 
   it('shrinks scores of pairs with little support', async () => {
-    // λ = 2: factor s/(s+λ) = 2/4 for A–B and A–C (support 2), 1/3 for B–C (support 1).
+    // λ = 2: factor s/(s+λ) = 2/4 for A–B and A–C (support 2), 1/3 for B–C (support 1), before scaling.
     const { similarity } = await runCf(lakeDir, {
       ...PLAIN,
       shrinkage: 2,
@@ -127,38 +157,22 @@ describe('cf similarity: hand-computed fixture', () => {
       windowTo: WINDOW_TO,
     });
     const pairs = byPair(similarity);
-    expect(pairs['A>B']?.score).toBeCloseTo(0.589030479625 / 2, 9); // 0.294515239812
-    expect(pairs['A>C']?.score).toBeCloseTo(0.547614867241 / 2, 9); // 0.273807433621
-    expect(pairs['B>C']?.score).toBeCloseTo(0.365169899018 / 3, 9); // 0.121723299673
-  });
-
-  it('damps very popular neighbours', async () => {
-    // users(A) = 3, users(B) = 3, users(C) = 2, U = 4. popularItemShare 0.5: threshold 0.5·4 = 2 users;
-    // exponent 0.5: damp(A) = damp(B) = (2/3)^0.5 = 0.816496580928, damp(C) = min(1, (2/2)^0.5) = 1.
-    const { similarity } = await runCf(lakeDir, {
-      ...PLAIN,
-      popularItemShare: 0.5,
-      popularityDamping: 0.5,
-      runId: 'popular',
-      windowTo: WINDOW_TO,
-    });
-    const pairs = byPair(similarity);
-    const damp = Math.sqrt(2 / 3);
-    expect(pairs['A>B']?.score).toBeCloseTo(0.589030479625 * damp, 9); // 0.480941372676
-    expect(pairs['A>C']?.score).toBeCloseTo(0.547614867241, 9); // C is under the threshold
-    expect(pairs['C>A']?.score).toBeCloseTo(0.547614867241 * damp, 9); // 0.447125666768
-    expect(pairs['C>B']?.score).toBeCloseTo(0.365169899018 * damp, 9);
-    expect(pairs['B>C']?.score).toBeCloseTo(0.365169899018, 9);
+    for (const [pair, score] of Object.entries(expected(1, 0, 1, 2)))
+      expect(pairs[pair]?.score).toBeCloseTo(score, 9);
+    expect(pairs['B>C']?.score).toBeCloseTo(
+      ((0.2 / 2.2 / 2.5) * (1 / 3)) / (((0.2 / 2.2 + 0.1) / 0.4) * 0.5),
+      9,
+    );
   });
 });
 
 describe('cf similarity: heavy users, top-K and ties', () => {
-  // light user L bought X, Y:                         n=2, aL = 1/log2(3)
-  // heavy user H bought X, Z, H1..H6 (8 items):       n=8, aH = 1/log2(9) = aL/2 (log2 9 = 2·log2 3)
-  // norm²(X) = aL + aH = 1.5·aL; norm²(Y) = aL; norm²(Z) = norm²(Hk) = aH = 0.5·aL
-  // cos(X,Y) = aL / sqrt(1.5aL · aL) = sqrt(2/3) = 0.816496580928
-  // cos(X,Z) = aH / sqrt(1.5aL · 0.5aL) = 0.5 / sqrt(0.75) = sqrt(1/3) = 0.577350269190, same for X–Hk
-  // Without the user weighting both would be 1/sqrt(2): the heavy user's co-purchase counts less.
+  // light user L bought X, Y:                    m(L) = 2
+  // heavy user H bought X, Z, H1..H6 (8 items):  m(H) = 8
+  // Item masses: m(X) = 2, every other item 1. With α 1, β 0:
+  //   paths(X,Y) = 1/2, paths(X,Z) = paths(X,Hk) = paths(Hj,Hk) = 1/8 (H walks to each item with 1/8)
+  //   W(X→Y) = 0.25, W(X→Z) = W(X→Hk) = 0.0625, W(Y→X) = 0.5 (the largest), W(Hj→Hk) = 0.125
+  //   scores: X>Y 0.5, X>Z and X>Hk 0.125, H1>H2 0.25. The heavy user's co-purchase counts less.
   const { lakeDir, remove } = tempLake();
   afterAll(remove);
   const heavyItems = ['X', 'Z', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6'];
@@ -180,10 +194,10 @@ describe('cf similarity: heavy users, top-K and ties', () => {
       ['H6', 7],
       ['Z', 8],
     ]);
-    expect(forX[0]?.score).toBeCloseTo(Math.sqrt(2 / 3), 9);
-    for (const r of forX.slice(1)) expect(r.score).toBeCloseTo(Math.sqrt(1 / 3), 9);
-    // Among the heavy user's own items every pair is cosine 1 (same single user).
-    expect(byPair(similarity)['H1>H2']?.score).toBeCloseTo(1, 9);
+    expect(forX[0]?.score).toBeCloseTo(0.5, 9);
+    for (const r of forX.slice(1)) expect(r.score).toBeCloseTo(0.125, 9);
+    expect(byPair(similarity)['H1>H2']?.score).toBeCloseTo(0.25, 9);
+    expect(byPair(similarity)['Y>X']?.score).toBe(1);
   });
 
   it('keeps the top K per item', async () => {
@@ -201,7 +215,7 @@ describe('cf similarity: heavy users, top-K and ties', () => {
 
   it('caps the items one user contributes', async () => {
     // maxItemsPerUser 2: H keeps 2 of its 8 purchases (equal signal and time: by item id, H1 and H2);
-    // n(H) still counts all 8, so aH is unchanged; X–Z and X–Hk are no longer formed by H.
+    // m(H) still counts all 8; X–Z and X–Hk are no longer formed by H. W(X→Y) = (1/2)/1 is now the largest.
     const { similarity } = await runCf(lakeDir, {
       ...PLAIN,
       maxItemsPerUser: 2,
@@ -223,8 +237,8 @@ describe('cf similarity: purchase-only data (no views or carts, like the UCI Onl
       purchase('c2', ['P', 'Q'], T),
       purchase('anon:guest', ['P', 'R'], T),
     ]);
-    // a = 1/log2(3) for all three buyers (2 items each); r = 1 everywhere.
-    // norm²(P) = 3a, norm²(Q) = 2a, norm²(R) = a; cos(P,Q) = 2a/sqrt(6a²) = 0.816496580928 (support 2)
+    // m(u) = 2 for all three buyers; m(P) = 3, m(Q) = 2, m(R) = 1; paths(P,Q) = 1/2 + 1/2 (support 2),
+    // P–R has support 1 and is dropped. W(P→Q) = 1/3, W(Q→P) = 1/2: scores 2/3 and 1.
     const { similarity, stats } = await runCf(lakeDir, {
       ...PLAIN,
       minSupport: 2,
@@ -235,7 +249,8 @@ describe('cf similarity: purchase-only data (no views or carts, like the UCI Onl
       ['P', 'Q', 2],
       ['Q', 'P', 2],
     ]);
-    expect(similarity[0]?.score).toBeCloseTo(2 / Math.sqrt(6), 9);
+    expect(similarity[0]?.score).toBeCloseTo(2 / 3, 9);
+    expect(similarity[1]?.score).toBe(1);
     expect(stats).toMatchObject({ input_events: 3, input_users: 3, state_items: 3, active_items: 3 });
     const state = await readCfState(lakeDir, 'buy');
     expect(state.map((r) => r.user_key)).toContain('anon#guest');

@@ -25,7 +25,22 @@ describe('validation gate', () => {
       'drift_output_rows',
       'drift_state_items',
       'catalogue_coverage',
+      'no_self_neighbours',
+      'top_score_is_one',
     ]);
+  });
+
+  it('rejects a cf run that lists an item as its own neighbour or lost its scaling', () => {
+    const checks = evaluateGate({
+      job: 'cf',
+      windowTo,
+      stats: cfStats({ self_neighbours: 3, max_score: 0.7 }),
+      thresholds: cf,
+    });
+    expect(failedNames(checks)).toEqual(['no_self_neighbours', 'top_score_is_one']);
+    expect(checks.find((c) => c.name === 'top_score_is_one')?.message).toBe(
+      'the best score is 0.7, not 1: the scaling is broken',
+    );
   });
 
   it('rejects an empty input: no events, no rows, no scores, no fresh event', () => {
@@ -108,6 +123,8 @@ describe('validation gate', () => {
       'no_null_ids',
       'score_range',
       'catalogue_coverage',
+      // A best score of 1.2 is out of range and, for this model, not the scaled 1 either.
+      'top_score_is_one',
     ]);
     expect(checks.find((c) => c.name === 'input_freshness')?.value).toBe(361);
     expect(checks.find((c) => c.name === 'catalogue_coverage')).toMatchObject({

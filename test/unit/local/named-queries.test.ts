@@ -184,7 +184,7 @@ function rejectedByReason(records: readonly QuarantineRecord[]): Row[] {
 function recommendationSlots(events: readonly CanonicalEvent[]) {
   const slots = new Map<
     string,
-    { recommendationId: string; variant: string; itemId: string; position: number }
+    { recommendationId: string; placement: string; variant: string; itemId: string; position: number }
   >();
   const clicks = new Set<string>();
   for (const e of events) {
@@ -192,7 +192,13 @@ function recommendationSlots(events: readonly CanonicalEvent[]) {
     if (e.type === 'recommendation_impression') {
       e.itemIds.forEach((itemId, position) => {
         const key = JSON.stringify([e.recommendationId, itemId]);
-        slots.set(key, { recommendationId: e.recommendationId, variant: e.variant, itemId, position });
+        slots.set(key, {
+          recommendationId: e.recommendationId,
+          placement: e.placement ?? 'for-you',
+          variant: e.variant,
+          itemId,
+          position,
+        });
       });
     }
     if (e.type === 'recommendation_click') clicks.add(JSON.stringify([e.recommendationId, e.itemId]));
@@ -201,23 +207,26 @@ function recommendationSlots(events: readonly CanonicalEvent[]) {
 }
 
 function ctrByVariant(events: readonly CanonicalEvent[]): Row[] {
-  const variants = new Map<string, Map<string, { shown: number; clicks: number }>>();
+  const groups = new Map<string, Map<string, { shown: number; clicks: number }>>();
   for (const slot of recommendationSlots(events)) {
-    const recs = variants.get(slot.variant) ?? new Map<string, { shown: number; clicks: number }>();
+    const key = JSON.stringify([slot.placement, slot.variant]);
+    const recs = groups.get(key) ?? new Map<string, { shown: number; clicks: number }>();
     const rec = recs.get(slot.recommendationId) ?? { shown: 0, clicks: 0 };
     rec.shown++;
     if (slot.clicked) rec.clicks++;
     recs.set(slot.recommendationId, rec);
-    variants.set(slot.variant, recs);
+    groups.set(key, recs);
   }
-  return [...variants]
+  return [...groups]
     .sort(([a], [b]) => cmp(a, b))
-    .map(([variant, recs]) => {
+    .map(([key, recs]) => {
+      const [placement, variant] = JSON.parse(key) as [string, string];
       const all = [...recs.values()];
       const shown = all.reduce((n, r) => n + r.shown, 0);
       const clicks = all.reduce((n, r) => n + r.clicks, 0);
       const clicked = all.filter((r) => r.clicks > 0).length;
       return {
+        placement,
         variant,
         impressions: all.length,
         items_shown: shown,
@@ -230,17 +239,27 @@ function ctrByVariant(events: readonly CanonicalEvent[]): Row[] {
 }
 
 function ctrByPosition(events: readonly CanonicalEvent[]): Row[] {
-  const groups = new Map<string, { variant: string; position: number; shown: number; clicks: number }>();
+  const groups = new Map<
+    string,
+    { placement: string; variant: string; position: number; shown: number; clicks: number }
+  >();
   for (const slot of recommendationSlots(events)) {
-    const key = JSON.stringify([slot.variant, slot.position]);
-    const g = groups.get(key) ?? { variant: slot.variant, position: slot.position, shown: 0, clicks: 0 };
+    const key = JSON.stringify([slot.placement, slot.variant, slot.position]);
+    const g = groups.get(key) ?? {
+      placement: slot.placement,
+      variant: slot.variant,
+      position: slot.position,
+      shown: 0,
+      clicks: 0,
+    };
     g.shown++;
     if (slot.clicked) g.clicks++;
     groups.set(key, g);
   }
   return [...groups.values()]
-    .sort((a, b) => cmp(a.variant, b.variant) || a.position - b.position)
+    .sort((a, b) => cmp(a.placement, b.placement) || cmp(a.variant, b.variant) || a.position - b.position)
     .map((g) => ({
+      placement: g.placement,
       variant: g.variant,
       position: g.position,
       items_shown: g.shown,

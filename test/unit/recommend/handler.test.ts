@@ -86,7 +86,9 @@ function installTables(pointers: Record<string, string> = { cf: 'cf-2', trending
     .on(GetCommand)
     .callsFake((input: { TableName: string; Key: { userId: string }; ProjectionExpression?: string }) => {
       expect(input.TableName).toBe('Profiles');
-      expect(input.ProjectionExpression).toBe('#userId, #recent, #purchased, #cart, #affinities, #session');
+      expect(input.ProjectionExpression).toBe(
+        '#userId, #recent, #purchased, #orders, #browsed, #cart, #affinities, #session',
+      );
       return { Item: profiles[input.Key.userId] };
     });
   dynamoMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
@@ -200,16 +202,24 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     const response = await handler(request('userRecommendations', { userId: 'alice' }, { limit: '3' }));
     expect(response.statusCode).toBe(200);
     const body = UserRecommendationsResponseSchema.parse(JSON.parse(response.body));
+    // CF scaled so the best neighbour scores 1 (X 0.9 -> 1, Y 0.5 -> 0.5556); trending in books 0.5.
     expect(body).toEqual({
       userId: 'alice',
+      placement: 'for-you',
       recommendationId: '00000000-0000-4000-8000-000000000001',
       variant: 'solo',
       generatedAt: NOW.toISOString(),
       model: { cf: 'cf-2', trending: 'tr-7' },
       items: [
-        { itemId: 'X', score: 0.9, reason: 'because you viewed A' },
-        { itemId: 'K', score: 0.5, reason: 'trending in books', category: 'books' },
-        { itemId: 'Y', score: 0.5, reason: 'because you viewed A' },
+        { itemId: 'X', score: 1, reason: 'because you viewed A', reasonKind: 'viewed' },
+        { itemId: 'Y', score: 0.555556, reason: 'because you viewed A', reasonKind: 'viewed' },
+        {
+          itemId: 'K',
+          score: 0.5,
+          reason: 'trending in books',
+          reasonKind: 'trending',
+          category: 'books',
+        },
       ],
     });
     const sent = puts();
@@ -221,8 +231,9 @@ describe('GET /v1/users/{userId}/recommendations', () => {
         eventId: body.recommendationId,
         recommendationId: body.recommendationId,
         userId: 'alice',
-        itemIds: ['X', 'K', 'Y'],
+        itemIds: ['X', 'Y', 'K'],
         variant: 'solo',
+        placement: 'for-you',
         occurredAt: NOW.toISOString(),
       }),
     });
@@ -240,8 +251,8 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     const response = await handler(request('userRecommendations', { userId: 'alice' }));
     expect(JSON.parse(response.body).items.map((i: { itemId: string }) => i.itemId)).toEqual([
       'X',
-      'K',
       'Y',
+      'K',
       'G',
     ]);
     const similarityCalls = batchGetCalls.filter((c) => c.RequestItems?.Similarities);
@@ -276,7 +287,9 @@ describe('GET /v1/users/{userId}/recommendations', () => {
   it('gives users without a profile the popular list', async () => {
     const { handler } = setup();
     const body = JSON.parse((await handler(request('userRecommendations', { userId: 'nobody' }))).body);
-    expect(body.items).toEqual([{ itemId: 'G', score: 0.1, reason: 'popular', category: 'toys' }]);
+    expect(body.items).toEqual([
+      { itemId: 'G', score: 0.1, reason: 'popular', reasonKind: 'popular', category: 'toys' },
+    ]);
     expect(puts()).toHaveLength(1);
   });
 
@@ -335,13 +348,60 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     expect(puts()).toHaveLength(0);
   });
 
+  it('serves buy-again and continue-shopping from the profile alone, each impression with its placement', async () => {
+    profiles.bob = {
+      userId: 'bob',
+      recent: [],
+      purchased: [
+        { itemId: 'P', at: '2026-11-20T12:00:00.000Z', count: 3, firstAt: '2026-10-01T12:00:00.000Z' },
+        { itemId: 'Q', at: '2026-11-25T12:00:00.000Z', count: 1, firstAt: '2026-11-25T12:00:00.000Z' },
+      ],
+      orders: { count: 4, firstAt: '2026-10-01T12:00:00.000Z', lastAt: '2026-11-25T12:00:00.000Z' },
+      browsed: { V: { views: 2, carts: 0, viewedAt: '2026-11-26T10:00:00.000Z' } },
+      cart: {},
+      affinities: {},
+    };
+    const { handler } = setup();
+    const answer = async (placement: string) => {
+      const response = await handler(request('userRecommendations', { userId: 'bob' }, { placement }));
+      return UserRecommendationsResponseSchema.parse(JSON.parse(response.body));
+    };
+    const again = await answer('buy-again');
+    expect(again.placement).toBe('buy-again');
+    expect(again.items.map((i) => [i.itemId, i.reasonKind, i.reason])).toEqual([
+      ['P', 'repurchase', 'you bought this 3 times, last 6 days ago'],
+      ['Q', 'repurchase', 'you bought this 1 day ago'],
+    ]);
+    const shopping = await answer('continue-shopping');
+    expect(shopping.items.map((i) => [i.itemId, i.reason])).toEqual([
+      ['V', 'you viewed this twice, last 2 hours ago'],
+    ]);
+    // Neither list reads neighbour or trending rows.
+    expect(
+      batchGetCalls.filter((c) => c.RequestItems?.Similarities || c.RequestItems?.Trending),
+    ).toHaveLength(0);
+    expect(
+      puts().map((p) => (p.event.type === 'recommendation_impression' ? p.event.placement : undefined)),
+    ).toEqual(['buy-again', 'continue-shopping']);
+    delete profiles.bob;
+  });
+
+  it('refuses an unknown placement, naming the parameter', async () => {
+    const { handler } = setup();
+    const response = await handler(
+      request('userRecommendations', { userId: 'alice' }, { placement: 'upsell' }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).errors[0].field).toBe('placement');
+  });
+
   it('applies exclude, excludeItems and category from the query', async () => {
     const { handler } = setup();
     const ids = async (query: Record<string, string>) =>
       JSON.parse((await handler(request('userRecommendations', { userId: 'alice' }, query))).body).items.map(
         (i: { itemId: string }) => i.itemId,
       );
-    expect(await ids({ excludeItems: 'X, G' })).toEqual(['K', 'Y']);
+    expect(await ids({ excludeItems: 'X, G' })).toEqual(['Y', 'K']);
     expect(await ids({ category: 'books' })).toEqual(['K']);
   });
 });
@@ -354,7 +414,7 @@ describe('item routes and the document', () => {
       itemId: 'A',
       generatedAt: NOW.toISOString(),
       model: { cf: 'cf-2', trending: 'tr-7' },
-      items: [{ itemId: 'X', score: 0.9, reason: 'similar to A' }],
+      items: [{ itemId: 'X', score: 0.9, reason: 'similar to A', reasonKind: 'viewed' }],
     });
     expect(puts()).toHaveLength(0);
   });
@@ -364,7 +424,9 @@ describe('item routes and the document', () => {
     const body = TrendingResponseSchema.parse(
       JSON.parse((await handler(request('trendingItems', null, { category: 'books' }))).body),
     );
-    expect(body.items).toEqual([{ itemId: 'K', score: 3, reason: 'trending in books', category: 'books' }]);
+    expect(body.items).toEqual([
+      { itemId: 'K', score: 3, reason: 'trending in books', reasonKind: 'trending', category: 'books' },
+    ]);
   });
 
   it('serves the OpenAPI document', async () => {

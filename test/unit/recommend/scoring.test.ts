@@ -1,6 +1,8 @@
 /**
  * Scoring on small hand-computed fixtures: exact order, exact scores, reasons, every exclusion, the
- * category filter and cap, cold start and the anonymous (session-only) path.
+ * category filter and cap, cold start and the anonymous (session-only) path. These pin the collaborative
+ * and trending parts of for-you, with its repurchase and reminder parts turned off and the exclusions the
+ * API used before placements (purchased, cart); placements.test.ts covers those parts and the placements.
  */
 import {
   DEFAULT_WEIGHTS,
@@ -57,11 +59,23 @@ const neighbours = new Map<string, readonly NeighbourView[]>([
 ]);
 
 const noTrending = { global: [], byCategory: new Map() };
-const ids = (input: ScoringInput) => recommend(input).map((r) => r.itemId);
+/** CF and trending only, a 90-day purchase half-life, and the pre-placement default exclusions. */
+const CF_WEIGHTS = { ...DEFAULT_WEIGHTS, repurchase: 0, reminders: 0, purchaseHalfLifeDays: 90 };
+function cfOnly(input: ScoringInput) {
+  return recommend({
+    ...input,
+    options: {
+      exclude: new Set(['purchased', 'cart'] as const),
+      ...input.options,
+      weights: { ...CF_WEIGHTS, ...input.options?.weights },
+    },
+  });
+}
+const ids = (input: ScoringInput) => cfOnly(input).map((r) => r.itemId);
 
 describe('sourceItemsFor', () => {
   it('weights recent interactions by type and recency, purchases by their own half-life', () => {
-    expect(sourceItemsFor(alice, NOW)).toEqual([
+    expect(sourceItemsFor(alice, NOW, { weights: CF_WEIGHTS })).toEqual([
       { itemId: 'B', weight: 1.5, kind: 'cart' },
       { itemId: 'A', weight: 1, kind: 'viewed' },
       { itemId: 'P', weight: 0.5, kind: 'bought' },
@@ -69,18 +83,21 @@ describe('sourceItemsFor', () => {
   });
 
   it('is bounded by maxSources, strongest first', () => {
-    expect(sourceItemsFor(alice, NOW, { maxSources: 2 }).map((s) => s.itemId)).toEqual(['B', 'A']);
+    expect(sourceItemsFor(alice, NOW, { maxSources: 2, weights: CF_WEIGHTS }).map((s) => s.itemId)).toEqual([
+      'B',
+      'A',
+    ]);
   });
 });
 
 describe('recommend', () => {
   it('blends the neighbours of every source in exact order, with the strongest contribution as reason', () => {
-    // Y = 1·0.4 + 1.5·0.6 = 1.3 (best: B, 0.9) · X = 1·0.9 + 0.5·0.1 = 0.95 · Q = 0.5 · Z = 1.5·0.2 = 0.3
-    // B is in the cart and excluded by default.
-    expect(recommend({ profile: alice, neighbours, trending: noTrending, now: NOW })).toEqual([
+    // Y = 1·0.4 + 1.5·0.6 = 1.3 (best: B, 0.9) · X = 1·0.9 + 0.5·0.1 = 0.95 · Q = 0.5 · Z = 1.5·0.2 = 0.3,
+    // scaled so the best scores cf = 1 (÷ 1.3). B is in the cart and excluded.
+    expect(cfOnly({ profile: alice, neighbours, trending: noTrending, now: NOW })).toEqual([
       {
         itemId: 'Y',
-        score: 1.3,
+        score: 1,
         reason: 'because you added B to your cart',
         reasonKind: 'cart',
         reasonRef: 'B',
@@ -88,7 +105,7 @@ describe('recommend', () => {
       },
       {
         itemId: 'X',
-        score: 0.95,
+        score: 0.730769,
         reason: 'because you viewed A',
         reasonKind: 'viewed',
         reasonRef: 'A',
@@ -96,7 +113,7 @@ describe('recommend', () => {
       },
       {
         itemId: 'Q',
-        score: 0.5,
+        score: 0.384615,
         reason: 'because you bought P',
         reasonKind: 'bought',
         reasonRef: 'P',
@@ -104,7 +121,7 @@ describe('recommend', () => {
       },
       {
         itemId: 'Z',
-        score: 0.3,
+        score: 0.230769,
         reason: 'because you added B to your cart',
         reasonKind: 'cart',
         reasonRef: 'B',
@@ -307,18 +324,22 @@ describe('recommend', () => {
       affinities: {},
       session: { id: 's2', startedAt: hoursAgo(0.5), lastAt: hoursAgo(0.1) },
     };
-    expect(sourceItemsFor(visitor, NOW, { sessionOnly: true }).map((s) => s.itemId)).toEqual(['A']);
+    expect(
+      sourceItemsFor(visitor, NOW, { sessionOnly: true, weights: CF_WEIGHTS }).map((s) => s.itemId),
+    ).toEqual(['A']);
     // Only A's neighbours (B is a neighbour of A, viewed in an older session, and not in the cart).
     expect(
       ids({ profile: visitor, neighbours, trending: noTrending, now: NOW, options: { sessionOnly: true } }),
     ).toEqual(['X', 'B', 'Y']);
     // A session without item interactions falls back to the earlier ones.
     const fresh = { ...visitor, session: { id: 's3', startedAt: hoursAgo(0), lastAt: hoursAgo(0) } };
-    expect(sourceItemsFor(fresh, NOW, { sessionOnly: true }).map((s) => s.itemId)).toEqual(['A', 'B']);
+    expect(
+      sourceItemsFor(fresh, NOW, { sessionOnly: true, weights: CF_WEIGHTS }).map((s) => s.itemId),
+    ).toEqual(['A', 'B']);
   });
 
   it('weights come from the variant: a stronger recency decay changes the order', () => {
-    const quick = { ...DEFAULT_WEIGHTS, recencyHalfLifeHours: 1 };
+    const quick = { ...CF_WEIGHTS, recencyHalfLifeHours: 1 };
     // B's cart weight: 3 · 2^-24 ≈ 0, so Y drops to 0.4: X (0.95), then Q (0.5) from the purchase.
     expect(
       ids({ profile: alice, neighbours, trending: noTrending, now: NOW, options: { weights: quick } }).slice(
@@ -377,8 +398,9 @@ describe('similarItems and trendingItems', () => {
 describe('options', () => {
   it('treats explicitly undefined options as absent', () => {
     const base = { profile: alice, neighbours, trending: noTrending, now: NOW };
-    expect(ids({ ...base, options: { exclude: undefined, weights: undefined, limit: undefined } })).toEqual(
-      ids(base),
-    );
+    const direct = (input: ScoringInput) => recommend(input).map((r) => r.itemId);
+    expect(
+      direct({ ...base, options: { exclude: undefined, weights: undefined, limit: undefined } }),
+    ).toEqual(direct(base));
   });
 });

@@ -1,0 +1,242 @@
+/**
+ * `npm run evaluate -- --uci DIR --tune`: chooses the settings on validation splits cut from the training
+ * period (protocols.ts `validationSplit`), never on the held-out orders the evaluation reports:
+ *
+ *   1. the cf job's model (RP3beta α, β, exponent, neighbours): by the model alone (rp3beta), unseen items;
+ *   2. the baselines' own settings (EASE λ, item-kNN neighbours and shrinkage), each on its own scores,
+ *      so no baseline is left weaker than it can be;
+ *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
+ *      items; then what for-you adds (repurchase, reminders, CF weight), on all items.
+ *
+ * The objective is the mean of HR@k and NDCG@k over the validation users of every protocol pooled. For
+ * discover, settings within 0.001 of the best count as tied, and the one reading fewer neighbour lists wins.
+ * The chosen values become the code's defaults by hand (docs/recommendations.md records them).
+ */
+import type { BlendWeights, ScoringOptions } from '../lambdas/recommend/scoring';
+import { DEFAULT_WEIGHTS } from '../lambdas/recommend/scoring';
+import { fitEase } from './baselines/ease';
+import { fitItemKnn } from './baselines/item-knn';
+import { BatchLake, type CfSettings, pairsOf } from './batch-models';
+import type { Dataset } from './dataset';
+import {
+  type EvaluationSettings,
+  type FittedSplit,
+  fitBaselines,
+  type Method,
+  type Scoring,
+  scoreSplit,
+  splitFor,
+} from './evaluate';
+import type { RankingMetrics } from './metrics';
+import { type Protocol, validationSplit } from './protocols';
+
+export interface TuningTrial {
+  readonly stage: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly objective: number;
+  readonly users: number;
+}
+
+export interface TuningResult {
+  readonly dataset: string;
+  readonly protocols: readonly Protocol[];
+  readonly validation: Readonly<Record<string, { readonly cases: number; readonly batchEvents: number }>>;
+  readonly trials: readonly TuningTrial[];
+  readonly chosen: {
+    readonly cf: CfSettings;
+    readonly ease: EvaluationSettings['ease'];
+    readonly itemKnn: EvaluationSettings['itemKnn'];
+    readonly blend: { readonly maxSources: number; readonly weights: BlendWeights };
+  };
+}
+
+const CF_GRID: ReadonlyArray<Partial<CfSettings>> = [
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 2 },
+  { alpha: 0.5, beta: 0.5, neighbourExponent: 2 },
+  { alpha: 0.5, beta: 0.3, neighbourExponent: 2 },
+  { alpha: 0.75, beta: 0.4, neighbourExponent: 2 },
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 1 },
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 3 },
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 2, topK: 100 },
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 2, shrinkage: 0 },
+  { alpha: 0.5, beta: 0.4, neighbourExponent: 2, maxItemsPerUser: 100 },
+];
+const EASE_LAMBDAS = [100, 300, 1000];
+const KNN_GRID = [
+  { neighbours: 50, shrinkage: 10 },
+  { neighbours: 100, shrinkage: 10 },
+  { neighbours: 200, shrinkage: 10 },
+  { neighbours: 100, shrinkage: 0 },
+  { neighbours: 100, shrinkage: 50 },
+];
+const DISCOVER_GRID = {
+  purchaseHalfLifeDays: [15, 30, 60, 120, 365],
+  maxSources: [50, 100],
+  popular: [0, 0.1],
+};
+/** Differences of the objective below this are noise on a validation split of this size. */
+const TIE = 0.001;
+const FOR_YOU_GRID = {
+  repurchase: [1, 2, 4, 8],
+  // No effect on purchase-only data; kept so a dataset with browsing tunes it.
+  repurchaseCountExponent: [0.5, 1],
+  repurchaseHalfLifeIntervals: [2, 8, 1000],
+  reminders: [1, 2],
+};
+
+export async function tune(
+  dataset: Dataset,
+  protocols: readonly Protocol[],
+  base: EvaluationSettings,
+  log: (message: string) => void,
+): Promise<TuningResult> {
+  const trials: TuningTrial[] = [];
+  const splits = protocols.map((p) => validationSplit(splitFor(p, dataset, base.cutoff)));
+  const validation = Object.fromEntries(
+    splits.map((s) => [s.protocol, { cases: s.cases.length, batchEvents: s.batch.length }]),
+  );
+  for (const s of splits)
+    log(`validation ${s.protocol}: ${s.cases.length} held-out orders, ${s.batch.length} training events`);
+
+  // 1. The cf job's model: one lake per split, the cf SQL once per setting; baselines fitted once.
+  let settings = base;
+  const fitted: FittedSplit[] = [];
+  const perSetting = CF_GRID.map(() => [] as RankingMetrics[]);
+  for (const split of splits) {
+    const lake = await BatchLake.open(split.batch, log);
+    try {
+      const trending = await lake.trending(split.cases.map((c) => split.trendingAsOf(c)));
+      let first: FittedSplit | undefined;
+      for (const [n, change] of CF_GRID.entries()) {
+        const neighbours = await lake.cf({ ...base.cf, ...change }, split.batchAsOf);
+        const batch = { neighbours, trending, pairs: pairsOf(neighbours) };
+        first = first ? { ...first, batch } : fitBaselines(split, batch, settings, log);
+        if (n === 0) fitted.push(first);
+        perSetting[n]?.push(...scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
+      }
+    } finally {
+      await lake.close();
+    }
+  }
+  let bestCf = { objective: -1, index: 0 };
+  CF_GRID.forEach((change, n) => {
+    const score = mean(perSetting[n] ?? []);
+    trials.push({ stage: 'cf', values: change, ...score });
+    log(`cf ${JSON.stringify(change)}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestCf.objective) bestCf = { objective: score.objective, index: n };
+  });
+  settings = { ...settings, cf: { ...base.cf, ...CF_GRID[bestCf.index] } };
+  // The blend and the rp3beta baseline use the chosen model: recompute it for every split.
+  for (const [i, f] of fitted.entries()) {
+    const lake = await BatchLake.open(f.split.batch, log);
+    try {
+      const neighbours = await lake.cf(settings.cf, f.split.batchAsOf);
+      fitted[i] = { ...f, batch: { ...f.batch, neighbours, pairs: pairsOf(neighbours) } };
+    } finally {
+      await lake.close();
+    }
+  }
+
+  // 2. Baselines, each on its own scores (both scorings).
+  let bestEase = { objective: -1, lambda: base.ease.lambda };
+  for (const lambda of EASE_LAMBDAS) {
+    const ease = { ...settings.ease, lambda };
+    const refitted = fitted.map((f) => ({ ...f, ease: fitEase(f.matrix, ease) }));
+    const score = objectiveBoth(refitted, { ...settings, ease }, 'ease');
+    trials.push({ stage: 'ease', values: ease, ...score });
+    log(`EASE λ ${lambda}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestEase.objective) bestEase = { objective: score.objective, lambda };
+  }
+  settings = { ...settings, ease: { ...settings.ease, lambda: bestEase.lambda } };
+  let bestKnn = { objective: -1, knn: settings.itemKnn };
+  for (const knn of KNN_GRID) {
+    const refitted = fitted.map((f) => ({ ...f, itemKnn: fitItemKnn(f.matrix, knn) }));
+    const score = objectiveBoth(refitted, { ...settings, itemKnn: knn }, 'itemKnn');
+    trials.push({ stage: 'itemKnn', values: knn, ...score });
+    log(`item-kNN ${JSON.stringify(knn)}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestKnn.objective) bestKnn = { objective: score.objective, knn };
+  }
+  settings = { ...settings, itemKnn: bestKnn.knn };
+  const refitted = fitted.map((f) => ({
+    ...f,
+    ease: fitEase(f.matrix, settings.ease),
+    itemKnn: fitItemKnn(f.matrix, settings.itemKnn),
+  }));
+
+  // 3. The blend: discover's weights on unseen items, then for-you's on all items.
+  let weights: BlendWeights = { ...DEFAULT_WEIGHTS, ...settings.blend.weights };
+  let maxSources = settings.blend.maxSources ?? 50;
+  const blendSettings = (w: BlendWeights, sources: number): EvaluationSettings => ({
+    ...settings,
+    blend: { ...settings.blend, weights: w, maxSources: sources } satisfies Partial<ScoringOptions>,
+  });
+  const discover: Array<{ objective: number; weights: BlendWeights; maxSources: number }> = [];
+  for (const purchaseHalfLifeDays of DISCOVER_GRID.purchaseHalfLifeDays)
+    for (const sources of DISCOVER_GRID.maxSources)
+      for (const popular of DISCOVER_GRID.popular) {
+        const w = { ...weights, purchaseHalfLifeDays, popular };
+        const score = objective(refitted, blendSettings(w, sources), 'blend', 'unseenItems');
+        const values = { purchaseHalfLifeDays, maxSources: sources, popular };
+        trials.push({ stage: 'discover', values, ...score });
+        log(`discover ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
+        discover.push({ objective: score.objective, weights: w, maxSources: sources });
+      }
+  // Within TIE of the best, fewer sources win: each is a neighbour list read and scored per request.
+  const top = Math.max(...discover.map((d) => d.objective));
+  const chosenDiscover = discover
+    .filter((d) => d.objective >= top - TIE)
+    .sort((a, b) => a.maxSources - b.maxSources || b.objective - a.objective)[0] as (typeof discover)[number];
+  weights = chosenDiscover.weights;
+  maxSources = chosenDiscover.maxSources;
+  let bestForYou = { objective: -1, weights };
+  for (const repurchase of FOR_YOU_GRID.repurchase)
+    for (const repurchaseCountExponent of FOR_YOU_GRID.repurchaseCountExponent)
+      for (const repurchaseHalfLifeIntervals of FOR_YOU_GRID.repurchaseHalfLifeIntervals)
+        for (const reminders of FOR_YOU_GRID.reminders) {
+          const values = { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders };
+          const w = { ...weights, ...values };
+          const score = objective(refitted, blendSettings(w, maxSources), 'blend', 'allItems');
+          trials.push({ stage: 'for-you', values, ...score });
+          log(`for-you ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
+          if (score.objective > bestForYou.objective) bestForYou = { objective: score.objective, weights: w };
+        }
+  return {
+    dataset: dataset.source,
+    protocols,
+    validation,
+    trials,
+    chosen: {
+      cf: settings.cf,
+      ease: settings.ease,
+      itemKnn: settings.itemKnn,
+      blend: { maxSources, weights: bestForYou.weights },
+    },
+  };
+}
+
+/** Mean of (HR + NDCG) / 2 over the validation users of every split, for one method and scoring. */
+function objective(
+  fitted: readonly FittedSplit[],
+  settings: EvaluationSettings,
+  method: Method,
+  scoring: Scoring,
+): { objective: number; users: number } {
+  const all: RankingMetrics[] = [];
+  for (const f of fitted) all.push(...scoreSplit(f, settings, [method])[scoring][method]);
+  return mean(all);
+}
+
+function mean(all: readonly RankingMetrics[]): { objective: number; users: number } {
+  const sum = all.reduce((s, m) => s + (m.hitRate + m.ndcg) / 2, 0);
+  return { objective: all.length > 0 ? sum / all.length : 0, users: all.length };
+}
+
+function objectiveBoth(
+  fitted: readonly FittedSplit[],
+  settings: EvaluationSettings,
+  method: Method,
+): { objective: number; users: number } {
+  const a = objective(fitted, settings, method, 'allItems');
+  const b = objective(fitted, settings, method, 'unseenItems');
+  return { objective: (a.objective + b.objective) / 2, users: a.users };
+}

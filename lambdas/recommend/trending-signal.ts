@@ -1,0 +1,77 @@
+/**
+ * Trending at request time: the trending lists of the user's top categories (weighted by each
+ * category's share of the user's decayed affinity) and the global list ("popular"), each scaled by
+ * its own best score.
+ */
+import { type CandidatePool, compareIds, compareScores } from './candidate-pool';
+import type {
+  BlendWeights,
+  ProfileView,
+  ScoringOptions,
+  TrendingEntry,
+  TrendingLists,
+} from './scoring-model';
+
+const DAY_MS = 86_400_000;
+
+/** The categories whose trending lists scoring uses: the user's top categories, plus the requested one. */
+export function trendingCategoriesOf(
+  profile: ProfileView | undefined,
+  now: number,
+  opts: ScoringOptions,
+): string[] {
+  const top = topCategories(profile, now, opts.weights).map((c) => c.category);
+  if (opts.category !== undefined && !top.includes(opts.category)) top.push(opts.category);
+  return top;
+}
+
+export function addTrending(
+  pool: CandidatePool,
+  profile: ProfileView | undefined,
+  trending: TrendingLists,
+  popular: readonly TrendingEntry[] | undefined,
+  now: number,
+  opts: ScoringOptions,
+): void {
+  const { weights } = opts;
+  const shares = new Map(topCategories(profile, now, weights).map((c) => [c.category, c.share]));
+  if (opts.category !== undefined && !shares.has(opts.category)) shares.set(opts.category, 1);
+  for (const [category, share] of [...shares].sort(([a], [b]) => compareIds(a, b))) {
+    addList(trending.byCategory.get(category) ?? [], weights.trending * share, (entry, value) =>
+      pool.add(entry.itemId, value, { kind: 'trending', ref: category }, entry.category ?? category),
+    );
+  }
+  const global = trending.global.length > 0 ? trending.global : (popular ?? []);
+  addList(global, weights.popular, (entry, value) =>
+    pool.add(entry.itemId, value, { kind: 'popular' }, entry.category),
+  );
+}
+
+/** Adds a best-first list, each entry scaled by its score relative to the list's best. */
+function addList(
+  list: readonly TrendingEntry[],
+  weight: number,
+  add: (entry: TrendingEntry, value: number) => void,
+): void {
+  if (!(weight > 0) || list.length === 0) return;
+  let max = 0;
+  for (const entry of list) if (entry.score > max) max = entry.score;
+  if (!(max > 0)) return;
+  for (const entry of list) add(entry, (weight * entry.score) / max);
+}
+
+function topCategories(
+  profile: ProfileView | undefined,
+  now: number,
+  weights: BlendWeights,
+): Array<{ category: string; share: number }> {
+  if (!profile || weights.topCategories <= 0) return [];
+  const halfLife = weights.affinityHalfLifeDays * DAY_MS;
+  const ranked = Object.entries(profile.affinities)
+    .map(([category, a]) => ({ category, value: a.score * 2 ** (-Math.max(0, now - a.at) / halfLife) }))
+    .filter((c) => c.value > 0)
+    .sort((a, b) => compareScores(a.value, b.value) || compareIds(a.category, b.category))
+    .slice(0, weights.topCategories);
+  const total = ranked.reduce((sum, c) => sum + c.value, 0);
+  return ranked.map((c) => ({ category: c.category, share: c.value / total }));
+}
