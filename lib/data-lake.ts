@@ -261,7 +261,8 @@ export class DataLake extends Construct {
       databaseName: this.database.ref,
       tableInput: athenaViewTableInput({
         name: EVENTS_UNIQUE_VIEW,
-        description: 'One row per event (the earliest received copy of each event_id per receipt day) over events',
+        description:
+          'One row per event (the earliest received copy of each event_id per receipt day) over events',
         databaseName: this.databaseName,
         sql: eventsUniqueSql(),
         columns: EVENTS_UNIQUE_COLUMNS,

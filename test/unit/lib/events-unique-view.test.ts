@@ -53,22 +53,26 @@ describe('events_unique Glue view', () => {
 
   it("declares every column of events, partition keys last, with Athena's Trino types", () => {
     const columns = decodePrestoView(input.ViewOriginalText).columns;
-    expect(columns.map((c) => c.name)).toEqual([...EVENT_COLUMNS, ...EVENT_PARTITION_KEYS].map((c) => c.name));
+    expect(columns.map((c) => c.name)).toEqual(
+      [...EVENT_COLUMNS, ...EVENT_PARTITION_KEYS].map((c) => c.name),
+    );
     const typeOf = (name: string) => columns.find((c) => c.name === name)?.type;
     expect(typeOf('schema_version')).toBe('integer');
     expect(typeOf('event_id')).toBe('varchar');
     expect(typeOf('occurred_at')).toBe('timestamp(3)');
     expect(typeOf('price')).toBe('double');
     expect(typeOf('item_ids')).toBe('array(varchar)');
-    expect(typeOf('line_items')).toBe('array(row(itemid varchar,quantity integer,price double,category varchar))');
+    expect(typeOf('line_items')).toBe(
+      'array(row(itemid varchar,quantity integer,price double,category varchar))',
+    );
     expect(typeOf('context')).toBe(
       'row(useragent varchar,locale varchar,page row(url varchar,path varchar,title varchar,referrer varchar))',
     );
     expect(typeOf('dt')).toBe('varchar');
     // Glue's own column list keeps the Hive types, as Athena writes it.
-    expect(input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
-      [...EVENT_COLUMNS, ...EVENT_PARTITION_KEYS].map((c) => [c.name, c.type]),
-    );
+    expect(
+      input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type]),
+    ).toEqual([...EVENT_COLUMNS, ...EVENT_PARTITION_KEYS].map((c) => [c.name, c.type]));
   });
 
   it('parses with the Trino grammar: the SQL as a view body, and every declared type', () => {
