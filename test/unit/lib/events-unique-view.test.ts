@@ -6,6 +6,7 @@
  * Athena calls the view stale). The definition decoded from the template must be the very SQL the local DuckDB
  * view runs (sql/views/events_unique.sql).
  */
+import { Aws } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EVENT_COLUMNS, EVENT_PARTITION_KEYS } from '../../../lambdas/shared/events';
 import { EVENTS_UNIQUE_VIEW, eventsUniqueSql } from '../../../lambdas/shared/events/lake-views';
@@ -114,7 +115,7 @@ describe('Presto view encoding', () => {
 
   it('refuses text without the markers, and a database name only known at deploy time', () => {
     expect(() => decodePrestoView('SELECT 1')).toThrow(/not a Presto view text/);
-    expect(() => prestoViewDefinition({ ...props, databaseName: '${Token[TOKEN.1]}' })).toThrow(/synth time/);
+    expect(() => prestoViewDefinition({ ...props, databaseName: Aws.STACK_NAME })).toThrow(/synth time/);
   });
 
   it.each([
