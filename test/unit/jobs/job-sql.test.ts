@@ -24,6 +24,7 @@ import { renderSql, SqlParameterError, sqlPlaceholders } from '../../../lambdas/
 import { openLocalLake } from '../../../local/lake-query';
 import { runCf, tempLake } from '../../support/job-lake';
 import { buildLakeFixture } from '../../support/lake-fixtures';
+import { trinoSyntaxErrors } from '../../support/trino-grammar';
 
 const CF: CfRunParams = {
   ...DEFAULT_CF_SETTINGS,
@@ -201,6 +202,11 @@ describe('sql/jobs/*.sql', () => {
       'trending_interactions',
       'trending_stats',
     ]);
+  });
+
+  it('renders to SQL that parses with the Trino grammar (Athena engine 3)', () => {
+    for (const name of files)
+      expect([name, trinoSyntaxErrors(renderJobSql(name, values))]).toEqual([name, []]);
   });
 
   it('uses no DuckDB-only syntax that Athena rejects', () => {
