@@ -19,6 +19,7 @@ import {
   type CfRunParams,
   cfQuerySteps,
   DEFAULT_CF_SETTINGS,
+  RESEND_LOOKBACK_MS,
 } from '../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
@@ -191,10 +192,11 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
     log(`cf-job: incremental run ${incremental.totalMs} ms`);
     const [stats] = await readJsonRows(join(lakeDir, 'jobs/cf/stats/run=full'));
 
-    // What Athena would scan: partition pruning on event_type, dt and hour (of the receipt time);
-    // Parquet objects read whole (an upper bound: Athena reads only the columns it needs).
+    // What Athena would scan: partition pruning on event_type, dt and hour (of the receipt time), from the
+    // retry horizon before the window (earlier copies of resent events); Parquet objects read whole (an
+    // upper bound: Athena reads only the columns it needs).
     const files = lakeFiles(lakeDir);
-    const pruneFrom = Math.floor(Date.parse(windowFrom) / HOUR) * HOUR;
+    const pruneFrom = Math.floor((Date.parse(windowFrom) - RESEND_LOOKBACK_MS) / HOUR) * HOUR;
     const interactionFiles = files.filter((f) => INTERACTION_TYPES.has(f.eventType));
     const sum = (list: PartitionFile[]) => list.reduce((s, f) => s + f.bytes, 0);
     const incrementalEventBytes = sum(interactionFiles.filter((f) => f.hourStart >= pruneFrom));

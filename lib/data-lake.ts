@@ -36,7 +36,13 @@ import {
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
 } from '../lambdas/shared/events';
+import {
+  EVENTS_UNIQUE_COLUMNS,
+  EVENTS_UNIQUE_VIEW,
+  eventsUniqueSql,
+} from '../lambdas/shared/events/lake-views';
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
+import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
 import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
 import { REPO_ROOT, RecoFunction } from './recostream-function';
@@ -127,8 +133,9 @@ export interface DataLakeProps {
 
 /**
  * The queryable data lake over the lake bucket: a Glue database with the `events` table (Parquet, partitioned
- * by event type, day and hour) and the `quarantine` table (JSON lines, by day and rejection reason), both with
- * partition projection so Athena needs no crawler and no MSCK REPAIR; a Firehose delivery stream that reads
+ * by event type, day and hour: every delivered copy of an event) and the `quarantine` table (JSON lines, by
+ * day and rejection reason), both with partition projection so Athena needs no crawler and no MSCK REPAIR,
+ * and the `events_unique` view (one row per event, what counts read); a Firehose delivery stream that reads
  * the events stream and writes Parquet into the `events` partitions (dynamic partitioning on receipt time); and
  * an Athena workgroup with enforced settings, its own encrypted results bucket and the named queries of
  * `sql/named/`.
@@ -139,6 +146,8 @@ export class DataLake extends Construct {
   public readonly database: CfnDatabase;
   /** `events`: Parquet written by Firehose. */
   public readonly eventsTable: CfnTable;
+  /** `events_unique`: an Athena view over `events`, one row per event (sql/views/events_unique.sql). */
+  public readonly eventsUniqueView: CfnTable;
   /** `quarantine`: JSON lines written by the ingest API and the consumer. */
   public readonly quarantineTable: CfnTable;
   /** Kinesis stream -> Parquet in `events/`; its `Ref` is the delivery stream name. */
@@ -245,6 +254,21 @@ export class DataLake extends Construct {
         storageDescriptor: parquetStorage(EVENT_COLUMNS, eventsLocation),
       },
     });
+
+    // The raw table keeps every delivered copy (client resends, Firehose retries); counts read the view.
+    this.eventsUniqueView = new CfnTable(this, 'EventsUniqueView', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.database.ref,
+      tableInput: athenaViewTableInput({
+        name: EVENTS_UNIQUE_VIEW,
+        description:
+          'One row per event (the earliest received copy of each event_id per receipt day) over events',
+        databaseName: this.databaseName,
+        sql: eventsUniqueSql(),
+        columns: EVENTS_UNIQUE_COLUMNS,
+      }),
+    });
+    this.eventsUniqueView.node.addDependency(this.eventsTable);
 
     const quarantineLocation = `s3://${bucket.bucketName}/${quarantinePrefix}`;
     this.quarantineTable = new CfnTable(this, 'QuarantineTable', {

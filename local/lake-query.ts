@@ -1,11 +1,12 @@
 /**
  * SQL over the local data lake with DuckDB, as the same tables Athena sees in AWS:
  *
- *   events      <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
- *   quarantine  <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
- *   cf_state    <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
+ *   events         <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
+ *   events_unique  one row per event over events (sql/views/events_unique.sql, the same SQL as the Glue view)
+ *   quarantine     <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
+ *   cf_state       <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
  *
- * Both are views whose columns are built from lake-columns.ts, with the Glue types and names (JSON
+ * The tables are views whose columns are built from lake-columns.ts, with the Glue types and names (JSON
  * keys of the quarantine records mapped to their column names, partition columns as strings), so a
  * query that runs here runs on Athena unchanged, as long as it keeps to the SQL both engines accept
  * (see sql/named/*.sql). When the lake has no files yet the views still exist, typed and empty.
@@ -30,6 +31,7 @@ import {
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
 } from '../lambdas/shared/events/lake-columns';
+import { EVENTS_UNIQUE_VIEW, eventsUniqueSql } from '../lambdas/shared/events/lake-views';
 import { hiveTypeToDuckDb as duckdbType } from './lake-writer';
 
 /** A query result, whatever engine ran it. Values are JSON-safe: numbers, strings, booleans, null, arrays, objects. */
@@ -158,6 +160,7 @@ export class LocalLake implements LakeQueryEngine {
         present,
       )}`,
     );
+    await this.connection.run(`CREATE OR REPLACE VIEW ${EVENTS_UNIQUE_VIEW} AS\n${eventsUniqueSql()}`);
 
     let quarantineSource: string | undefined;
     if (quarantineFiles > 0) {

@@ -22,6 +22,7 @@ import {
   type LakeColumn,
   toLakeRow,
 } from '../lambdas/shared/events';
+import { type HiveScalar, type HiveType, parseHiveType } from '../lambdas/shared/events/hive-types';
 
 export type EventPartition = ReturnType<typeof eventPartition>;
 
@@ -75,18 +76,14 @@ const PARTITION_COLUMN = '__lake_partition';
  * `array<struct<itemid:string,quantity:int>>` → `STRUCT("itemid" VARCHAR, "quantity" INTEGER)[]`.
  */
 export function hiveTypeToDuckDb(hiveType: string): string {
-  const parser = new HiveTypeParser(hiveType);
-  const type = parser.type();
-  parser.end();
-  return type;
+  return duckDbType(parseHiveType(hiveType));
 }
 
-const SCALARS: Readonly<Record<string, string>> = {
+const DUCKDB_SCALARS: Readonly<Record<HiveScalar, string>> = {
   boolean: 'BOOLEAN',
   tinyint: 'TINYINT',
   smallint: 'SMALLINT',
   int: 'INTEGER',
-  integer: 'INTEGER',
   bigint: 'BIGINT',
   float: 'FLOAT',
   double: 'DOUBLE',
@@ -96,91 +93,18 @@ const SCALARS: Readonly<Record<string, string>> = {
   binary: 'BLOB',
 };
 
-class HiveTypeParser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  type(): string {
-    const name = this.word().toLowerCase();
-    switch (name) {
-      case 'array': {
-        this.expect('<');
-        const element = this.type();
-        this.expect('>');
-        return `${element}[]`;
-      }
-      case 'map': {
-        this.expect('<');
-        const key = this.type();
-        this.expect(',');
-        const value = this.type();
-        this.expect('>');
-        return `MAP(${key}, ${value})`;
-      }
-      case 'struct': {
-        this.expect('<');
-        const fields: string[] = [];
-        do {
-          const field = this.word();
-          this.expect(':');
-          fields.push(`${quoteIdentifier(field)} ${this.type()}`);
-        } while (this.accept(','));
-        this.expect('>');
-        return `STRUCT(${fields.join(', ')})`;
-      }
-      case 'decimal': {
-        // Hive's bare `decimal` is decimal(10,0).
-        if (!this.accept('(')) return 'DECIMAL(10,0)';
-        const precision = this.word();
-        const scale = this.accept(',') ? this.word() : '0';
-        this.expect(')');
-        return `DECIMAL(${precision},${scale})`;
-      }
-      case 'char':
-      case 'varchar':
-        if (this.accept('(')) {
-          this.word();
-          this.expect(')');
-        }
-        return 'VARCHAR';
-      default: {
-        const scalar = SCALARS[name];
-        if (!scalar) throw this.error(`unknown type '${name}'`);
-        return scalar;
-      }
-    }
-  }
-
-  end(): void {
-    this.skipSpace();
-    if (this.pos < this.text.length) throw this.error('unexpected trailing text');
-  }
-
-  private word(): string {
-    this.skipSpace();
-    const match = /^[A-Za-z0-9_]+/.exec(this.text.slice(this.pos));
-    if (!match) throw this.error('expected a name');
-    this.pos += match[0].length;
-    return match[0];
-  }
-
-  private accept(token: string): boolean {
-    this.skipSpace();
-    if (this.text[this.pos] !== token) return false;
-    this.pos++;
-    return true;
-  }
-
-  private expect(token: string): void {
-    if (!this.accept(token)) throw this.error(`expected '${token}'`);
-  }
-
-  private skipSpace(): void {
-    while (this.text[this.pos] === ' ') this.pos++;
-  }
-
-  private error(message: string): Error {
-    return new Error(`Cannot translate Hive type '${this.text}': ${message} at position ${this.pos}`);
+function duckDbType(type: HiveType): string {
+  switch (type.kind) {
+    case 'scalar':
+      return DUCKDB_SCALARS[type.name];
+    case 'decimal':
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case 'array':
+      return `${duckDbType(type.element)}[]`;
+    case 'map':
+      return `MAP(${duckDbType(type.key)}, ${duckDbType(type.value)})`;
+    case 'struct':
+      return `STRUCT(${type.fields.map((f) => `${quoteIdentifier(f.name)} ${duckDbType(f.type)}`).join(', ')})`;
   }
 }
 

@@ -17,7 +17,7 @@ interface QueryAnswer {
 }
 
 const DEFAULT_SQL = `SELECT event_type, count(*) AS events, count(DISTINCT user_id) AS users
-FROM events
+FROM events_unique
 GROUP BY event_type
 ORDER BY events DESC`;
 

@@ -6,6 +6,7 @@
  * cf:       [state (PARQUET, the Glue table cf_state), similarity (JSON), stats (JSON)]
  * trending: [trending (JSON), stats (JSON)]
  */
+import { DEFAULT_PROFILE_LIMITS } from '../consumer/profile';
 import type { LakeColumn } from '../shared/events/lake-columns';
 import { MAX_FUTURE_SKEW_MS } from '../shared/events/schema';
 import { loadJobSql } from './sql-files';
@@ -187,6 +188,12 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** The `run` value that matches no state: a full recompute merges with nothing. */
 export const NO_PREVIOUS_STATE = '_none_';
 const HOUR_MS = 3_600_000;
+/**
+ * A client resends an event within the retry horizon (the consumer's ledger, 24 h by default): an incremental
+ * cf run reads the partitions that long before its window too, so that it recognises the copy of an event an
+ * earlier run already counted.
+ */
+export const RESEND_LOOKBACK_MS = DEFAULT_PROFILE_LIMITS.dedupHorizonMinutes * 60_000;
 
 function runIdLiteral(name: string, value: unknown): SqlLiteral {
   if (typeof value === 'string' && value.includes('..'))
@@ -245,8 +252,9 @@ export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
     previousStateRunId: previous ?? { sql: `'${NO_PREVIOUS_STATE}'` },
     windowTo: timestampLiteral(to),
     windowFrom: timestampLiteral(from),
-    // An incremental live run reads the partitions its window was received in; a full one, all of them.
-    ...clockValues(p, to, from),
+    // An incremental live run reads the partitions its window was received in, and the retry horizon
+    // before them (earlier copies of resent events); a full one, all of them.
+    ...clockValues(p, to, incremental ? from - RESEND_LOOKBACK_MS : 0),
     topK: integerLiteral('topK', p.topK, 1, 1000),
     minSupport: integerLiteral('minSupport', p.minSupport, 1, 1_000_000),
     shrinkage: doubleLiteral('shrinkage', p.shrinkage, { min: 0, max: 1_000_000 }),

@@ -6,8 +6,8 @@
 -- Incremental: the window's interactions (cf_window_interactions.sql) are aggregated and merged with
 -- the previous run's state (cf_state WHERE run = previousStateRunId) by UNION ALL + GROUP BY sum.
 -- Counts are additive and max() is associative, so merging window after window gives exactly the
--- state a full recompute over the same events gives. Duplicate deliveries of one event (Firehose
--- retries) carry the same event_id and received_at, so they fall in the same window and count once.
+-- state a full recompute over the same events gives. Copies of one event (Firehose retries, client
+-- resends) count once, in the window of the earliest copy (cf_window_interactions.sql).
 -- A full recompute (and an as-of replay) reads every partition and a previous state that does not exist.
 WITH window_interactions AS (
   {{include:cf_window_interactions}}

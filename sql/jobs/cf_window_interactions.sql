@@ -7,9 +7,14 @@
 -- for the live runs (windowOnEventTime FALSE, receivedBy = windowTo) and occurred_at for an as-of replay
 -- of history (windowOnEventTime TRUE, receivedBy = the real time of the run): imported history is
 -- received when it is imported, long after it happened.
+-- Each event counts once, in the window of its earliest received copy: the lake keeps every delivered copy
+-- (a client's resend is a new record with the same event_id and a later received_at, possibly in the
+-- next run's window), so the copies read are reduced to the earliest one per event_id first.
 -- The lake is partitioned by receipt time (dt, hour of received_at), so the partitions read are exactly
--- those from (pruneFromDt, pruneFromHour) to (pruneToDt, pruneToHour): the hours of windowFrom and
--- receivedBy for a live run, every partition up to receivedBy for a full recompute or a replay.
+-- those from (pruneFromDt, pruneFromHour) to (pruneToDt, pruneToHour): for a live run, from the hour of
+-- windowFrom less the retry horizon (a resend arrives within it: its first copy, counted by an earlier
+-- run, is read to recognise it) to the hour of receivedBy; every partition up to receivedBy for a full
+-- recompute or a replay.
 -- Purchase lines are read by position (1..500, the schema's line-item limit) because Trino and
 -- DuckDB unnest arrays of structs differently (see sql/named/top_items_by_category.sql).
 -- Excluded traffic (freshness canaries today; bots later) is filtered in the WHERE of lake_events.
@@ -32,7 +37,8 @@ lake_events AS (
     line_items,
     occurred_at,
     received_at,
-    CASE WHEN {{windowOnEventTime}} THEN occurred_at ELSE received_at END AS window_at
+    CASE WHEN {{windowOnEventTime}} THEN occurred_at ELSE received_at END AS window_at,
+    row_number() OVER (PARTITION BY event_id ORDER BY received_at) AS copy_rank
   FROM events
   WHERE event_type IN ('product_view', 'add_to_cart', 'purchase')
     AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
@@ -44,7 +50,7 @@ lake_events AS (
 window_events AS (
   SELECT event_id, event_type, user_key, item_id, category, line_items, occurred_at, received_at, window_at
   FROM lake_events
-  WHERE window_at > {{windowFrom}} AND window_at <= {{windowTo}}
+  WHERE copy_rank = 1 AND window_at > {{windowFrom}} AND window_at <= {{windowTo}}
 ),
 purchases AS (
   SELECT

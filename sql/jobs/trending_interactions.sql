@@ -9,25 +9,41 @@
 -- The lake is partitioned by receipt time: an event that happened after windowStart was received at
 -- most the allowed clock skew before it, so a live run reads the partitions from the hour of
 -- windowStart - skew to the hour of receivedBy (pruneFrom…, pruneTo…); a replay reads every partition
--- up to receivedBy. DISTINCT drops duplicate deliveries of one event. Used as a subquery by trending.sql
--- and trending_stats.sql.
+-- up to receivedBy. Each event counts once: the lake keeps every delivered copy (a client's resend is a
+-- new record with the same event_id and a later received_at, often in another hour), so the copies read
+-- are reduced to the earliest received one per event_id before the event-time window applies (a copy
+-- without a client occurredAt has its own receipt as event time; the earliest copy's counts). DISTINCT
+-- then keeps one row per (event, item). Used as a subquery by trending.sql and trending_stats.sql.
 WITH positions AS (
   SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
   FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
   CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS tens (d)
   CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS units (d)
 ),
-recent AS (
-  SELECT event_id, event_type, item_id, category, line_items, occurred_at, received_at
+copies AS (
+  SELECT
+    event_id,
+    event_type,
+    item_id,
+    category,
+    line_items,
+    occurred_at,
+    received_at,
+    row_number() OVER (PARTITION BY event_id ORDER BY received_at) AS copy_rank
   FROM events
   WHERE event_type IN ('product_view', 'add_to_cart', 'purchase')
     AND (dt > {{pruneFromDt}} OR (dt = {{pruneFromDt}} AND hour >= {{pruneFromHour}}))
     AND (dt < {{pruneToDt}} OR (dt = {{pruneToDt}} AND hour <= {{pruneToHour}}))
-    AND occurred_at > {{windowStart}}
-    AND occurred_at <= {{windowTo}}
     AND received_at <= {{receivedBy}}
     -- Freshness-canary events (lambdas/shared/canary.ts) never trend.
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
+),
+recent AS (
+  SELECT event_id, event_type, item_id, category, line_items, occurred_at, received_at
+  FROM copies
+  WHERE copy_rank = 1
+    AND occurred_at > {{windowStart}}
+    AND occurred_at <= {{windowTo}}
 ),
 purchases AS (
   SELECT event_id, line_items, json_array_length(CAST(line_items AS JSON)) AS line_count, occurred_at, received_at

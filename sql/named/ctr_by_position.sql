@@ -5,7 +5,7 @@
 -- the same recommendationId and itemId. Events delivered twice count once. items_shown = slots at that
 -- position; clicks = clicked slots; ctr = clicks / items_shown, rounded to 4 decimals.
 -- Window: occurred_at on or after today - 30 days (impressions and clicks), from the receipt-time
--- partitions (dt) of today - 31 days on (see daily_active_users.sql).
+-- partitions (dt) of today - 31 days on, in events_unique (see daily_active_users.sql).
 WITH slots AS (
   SELECT DISTINCT
     i.recommendation_id,
@@ -14,7 +14,7 @@ WITH slots AS (
     i.variant,
     s.item_id,
     s.pos - 1 AS position
-  FROM events i
+  FROM events_unique i
   CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
   WHERE i.event_type = 'recommendation_impression'
     AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
@@ -23,7 +23,7 @@ WITH slots AS (
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
-  FROM events
+  FROM events_unique
   WHERE event_type = 'recommendation_click'
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
     AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)

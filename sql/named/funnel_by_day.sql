@@ -4,7 +4,7 @@
 -- cumulative: carted = sessions with a product_view AND an add_to_cart; purchased = sessions with
 -- all three. Ratios are doubles (NULL when the step before is 0), rounded to 4 decimals; CAST to
 -- DOUBLE because Trino divides integers as integers. Window: occurred_at on or after today - 30 days,
--- read from the receipt-time partitions (dt) from today - 31 days on (see daily_active_users.sql).
+-- read from the receipt-time partitions (dt) from today - 31 days on, in events_unique (see daily_active_users.sql).
 WITH sessions AS (
   SELECT
     CAST(CAST(occurred_at AS DATE) AS VARCHAR) AS day,
@@ -12,7 +12,7 @@ WITH sessions AS (
     max(CASE WHEN event_type = 'product_view' THEN 1 ELSE 0 END) AS viewed,
     max(CASE WHEN event_type = 'add_to_cart' THEN 1 ELSE 0 END) AS carted,
     max(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END) AS purchased
-  FROM events
+  FROM events_unique
   WHERE dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
     AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')

@@ -3,7 +3,8 @@
 -- quantity; views and carts count product_view and add_to_cart events. A missing category is
 -- '(none)'. Ranked within the category by purchases, then carts, then views, then item_id (so the
 -- order is total), with row_number; rank <= 10 kept. Window: occurred_at on or after today - 7 days,
--- read from the receipt-time partitions (dt) from today - 8 days on (see daily_active_users.sql).
+-- read from the receipt-time partitions (dt) from today - 8 days on, in events_unique: an event a client
+-- resent counts once (see daily_active_users.sql).
 -- Portability: purchase line items are an array of structs, and Trino and DuckDB unnest those
 -- differently (Trino expands the struct fields into columns, DuckDB keeps one struct column), so
 -- the lines are read by position instead: positions 1..500 (the schema's line-item limit) joined
@@ -16,7 +17,7 @@ WITH positions AS (
 ),
 recent AS (
   SELECT event_type, item_id, category, line_items
-  FROM events
+  FROM events_unique
   WHERE dt >= CAST(CAST(current_date - INTERVAL '8' DAY AS DATE) AS VARCHAR)
     AND occurred_at >= CAST(current_date - INTERVAL '7' DAY AS TIMESTAMP)
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')

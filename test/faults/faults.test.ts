@@ -2,8 +2,10 @@
  * Fault tests (`npm run test:faults`, not part of `npm test`): seeded simulated traffic through the real local
  * runtime (ingest API, Kinesis emulator, consumer, lake delivery, DynamoDB emulator) while faults are injected,
  * then three counts that must be equal: events the API accepted (distinct eventIds of its answers), events in
- * the lake (DuckDB: distinct eventIds, and rows to catch duplicates) and events applied to profiles and item
- * statistics (compared user by user and item by item with counts computed from the accepted events).
+ * the lake (DuckDB: the rows of events_unique, one per event, what every count reads) and events applied to
+ * profiles and item statistics (compared user by user and item by item with counts computed from the accepted
+ * events). The raw events table is at least once (a client's resend is a second copy there, as Firehose
+ * delivers it); the guard on it: no event has more raw rows than the requests that carried it.
  *
  * One runtime runs in a child process for the whole file (killed with SIGKILL and restarted in two scenarios);
  * each scenario has its own id prefix, so it is counted apart. Nothing waits on a timer: every scenario ends with
@@ -11,8 +13,9 @@
  * Faults come from the proxies of local/faults between the functions and the emulators; the handlers in
  * lambdas/ run unchanged. The table is printed at the end and written to test-artifacts/fault-report.json.
  *
- * Expectations that fail today are `test.failing` with the reason in their name (KNOWN below): when the fix
- * lands they start to fail, and become plain tests.
+ * An expectation that fails for a known reason can be marked `known` in a scenario's options: it runs as
+ * `test.failing` with the reason in its name and in the table, until the fix makes it fail and it goes back to
+ * a plain test. None is marked today.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +38,6 @@ const THROTTLE_SHARE = 0.3;
 const RECORD_FAILURE_SHARE = 0.25;
 /** The ingest API's publisher makes 5 PutRecords attempts per record: failing a record 5 times makes it answer 503. */
 const PUBLISH_ATTEMPTS = 5;
-
-const KNOWN = {
-  appliedTwice:
-    'issue 13 #1: a resent copy is recognised only among the last 100 events of its user (profile `seen`)',
-  lakeDuplicates:
-    'the lake keeps every copy a client resent: the delivery writes each stream record (the job SQL counts DISTINCT event_id)',
-};
 
 let runtime: FaultRuntime;
 let dataDir: string;
@@ -160,7 +156,6 @@ scenario(
     };
   },
   {
-    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the process was killed while a consumer batch and an ingest request were half done': (o) => {
         expect(o.restarts).toBe(1);
@@ -227,7 +222,6 @@ scenario(
     });
   },
   {
-    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the library resent the batches the API answered 503, and delivered everything': (o) => {
         expect(o.segment.statuses['503']).toBeGreaterThanOrEqual(o.doomed);
@@ -257,7 +251,6 @@ scenario(
     });
   },
   {
-    known: { appliedOnce: KNOWN.appliedTwice, oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'the library resent the whole batch after the 503': (o) => {
         expect(o.segment.statuses['503']).toBeGreaterThanOrEqual(1);
@@ -369,7 +362,6 @@ scenario(
     };
   },
   {
-    known: { oneRowPerEvent: KNOWN.lakeDuplicates },
     checks: {
       'every fault happened': (o) => {
         expect(o.held).toEqual([

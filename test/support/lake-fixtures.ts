@@ -6,7 +6,9 @@
  *                                                          event received 2 s after it happened, plus a
  *                                                          few hand-made edge cases (a late arrival,
  *                                                          history imported today), normalised by the
- *                                                          API's own normalizeEvent
+ *                                                          API's own normalizeEvent; some delivered twice
+ *                                                          (client resends, later receipts) as the lake
+ *                                                          keeps them
  *   <lakeDir>/quarantine/dt=…/reason=…/*.jsonl            rejections produced by the API's own request
  *                                                          parsing and written by its ObjectStoreQuarantine
  *
@@ -129,7 +131,7 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
       lineItems: [{ itemId: 'imported-item', quantity: 1, price: 2, category: 'imported' }],
     },
   );
-  return inputs.map((input) => {
+  const events = inputs.map((input) => {
     const fields = input as { eventId?: string; occurredAt?: string };
     const imported = fields.eventId?.startsWith('imported-') ?? false;
     const receivedAt = imported
@@ -146,9 +148,29 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
     if (!result.ok) throw new Error(`fixture event rejected: ${JSON.stringify(result.rejection)}`);
     return result.event;
   });
+  return [...events, ...clientResends(events)];
 }
 
 const LATE_ARRIVAL = 'late-arrival';
+
+/**
+ * Copies a client resent (Segment after a 503 or its own timeout): the same event with a later receipt, as a
+ * new stream record that Firehose delivers too. Every 9th event once, 3 s later; every 40th again, 40
+ * minutes later (often the next hour). Copies that would fall on another receipt day are left out: the named
+ * queries read events_unique, which removes the copies of one receipt day (sql/views/events_unique.sql).
+ */
+function clientResends(events: readonly CanonicalEvent[]): CanonicalEvent[] {
+  const resent: CanonicalEvent[] = [];
+  const copy = (event: CanonicalEvent, afterMs: number) => {
+    const receivedAt = new Date(Date.parse(event.receivedAt) + afterMs).toISOString();
+    if (receivedAt.slice(0, 10) === event.receivedAt.slice(0, 10)) resent.push({ ...event, receivedAt });
+  };
+  events.forEach((event, i) => {
+    if (i % 9 === 4) copy(event, 3000);
+    if (i % 40 === 7) copy(event, 40 * 60 * 1000);
+  });
+  return resent;
+}
 
 /**
  * Freshness-canary traffic (userId `canary#…`, lambdas/shared/canary.ts): every named query must leave it

@@ -17,12 +17,13 @@ export interface ScenarioRow {
   readonly knownFailures?: readonly string[];
 }
 
-/** accepted = events in the lake (distinct eventIds) = events applied to profiles, and the item counters agree. */
+/** accepted = events in the lake (events_unique rows) = events applied to profiles, and the item counters agree. */
 export function countsAgree(t: Tally): boolean {
   return (
-    t.lakeDistinct === t.accepted &&
+    t.lakeUnique === t.accepted &&
     t.lakeMissing === 0 &&
     t.lakeUnexpected === 0 &&
+    t.lakeUniqueRepeated === 0 &&
     t.profileEvents === t.accepted &&
     t.profilesDiffering === 0 &&
     t.itemsDiffering === 0 &&
@@ -43,7 +44,7 @@ export class FaultReport {
       'fault',
       'injected',
       'accepted',
-      'lake distinct',
+      'lake unique',
       'lake rows',
       'profiles',
       'items',
@@ -54,7 +55,7 @@ export class FaultReport {
       r.scenario,
       r.injected,
       String(r.tally.accepted),
-      String(r.tally.lakeDistinct),
+      String(r.tally.lakeUnique),
       String(r.tally.lakeRows),
       String(r.tally.profileEvents),
       `${r.tally.itemCounters} / ${r.tally.expectedItemCounters}`,
@@ -70,8 +71,9 @@ export class FaultReport {
       `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
       ...lines.map(format),
       '',
-      'equal: accepted = lake distinct = profiles, and items = expected (item counters on the ItemStats TOTAL rows',
-      '/ the same counters computed from the accepted events). lake rows - lake distinct = duplicate rows.',
+      'equal: accepted = lake unique (rows of events_unique) = profiles, and items = expected (item counters on the',
+      'ItemStats TOTAL rows / the same counters computed from the accepted events). lake rows: the raw events table,',
+      'one row per delivered copy (a client resend is a copy).',
       ...(known.length > 0 ? ['', 'Known failures (test.failing):', ...known] : []),
     ].join('\n');
   }

@@ -2,8 +2,9 @@
  * The three-way count of one scenario, each side read from where it lives:
  *
  * - accepted: distinct eventIds the ingest API answered as stored (recorded by the clients);
- * - lake: rows and distinct event_ids of the scenario in the `events` table, DuckDB over the local lake
- *   (local/lake-query.ts, the same view Athena's Glue table gives);
+ * - lake: the scenario's rows in `events_unique` (one per event: what every count reads) and, per event, its
+ *   rows in the raw `events` table (one per delivered copy, at least once), DuckDB over the local lake
+ *   (local/lake-query.ts, the same table and view Athena's Glue catalog gives);
  * - profiles: the sum of `counts` over the scenario's profiles in DynamoDB, compared user by user with the
  *   counts computed here from the accepted events;
  * - items: the counters of the scenario's ItemStats `TOTAL` rows, compared item by item with counters
@@ -12,6 +13,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { EVENTS_UNIQUE_VIEW } from '../../../lambdas/shared/events/lake-views';
 import { LocalLake, sqlString } from '../../../local/lake-query';
 import type { SimEvent } from '../../../local/simulator';
 import type { RuntimeInfo } from './protocol';
@@ -21,11 +23,14 @@ type ItemCounters = Record<(typeof ITEM_COUNTERS)[number], number>;
 
 export interface Tally {
   readonly accepted: number;
+  /** Rows in the raw `events` table: one per delivered copy. */
   readonly lakeRows: number;
-  readonly lakeDistinct: number;
-  /** Accepted eventIds not in the lake, and lake eventIds the API never accepted. */
+  /** Rows in `events_unique`: one per event. */
+  readonly lakeUnique: number;
+  /** Accepted eventIds not in events_unique, events_unique eventIds the API never accepted, and eventIds with more than one events_unique row. */
   readonly lakeMissing: number;
   readonly lakeUnexpected: number;
+  readonly lakeUniqueRepeated: number;
   /** Lake rows beyond the number of requests that carried their event: copies the pipeline made itself. */
   readonly lakeCopiesBeyondSends: number;
   /** Sum of `counts` over the scenario's profiles, and the same from the accepted events. */
@@ -69,16 +74,19 @@ export async function tally(
   const accepted = uniqueAccepted(sent, acceptedIds);
   const mine = [...acceptedIds].filter((id) => id.startsWith(prefix));
 
-  const lakeIds = await lakeEventIds(runtime.lakeDir, prefix);
-  const lakeRows = [...lakeIds.values()].reduce((sum, n) => sum + n, 0);
-  const missing = mine.filter((id) => !lakeIds.has(id));
-  const unexpected = [...lakeIds.keys()].filter((id) => !acceptedIds.has(id));
-  for (const id of missing) note('lake', `accepted but not in the lake: ${id}`);
-  for (const id of unexpected) note('lake', `in the lake but never accepted: ${id}`);
+  const { raw: lakeIds, unique: uniqueIds } = await lakeEventIds(runtime.lakeDir, prefix);
+  const lakeRows = sumValues(Object.fromEntries(lakeIds));
+  const missing = mine.filter((id) => !uniqueIds.has(id));
+  const unexpected = [...uniqueIds.keys()].filter((id) => !acceptedIds.has(id));
+  const repeated = [...uniqueIds].filter(([, n]) => n > 1);
+  for (const id of missing) note('lake', `accepted but not in ${EVENTS_UNIQUE_VIEW}: ${id}`);
+  for (const id of unexpected) note('lake', `in ${EVENTS_UNIQUE_VIEW} but never accepted: ${id}`);
+  for (const [id, n] of repeated) note('lake', `${n} rows in ${EVENTS_UNIQUE_VIEW} for ${id}`);
   let lakeCopiesBeyondSends = 0;
   for (const [id, n] of lakeIds) {
-    if (n > 1) note('duplicates', `${n} lake rows for ${id}, sent ${client.sendCounts.get(id) ?? 0} times`);
-    lakeCopiesBeyondSends += Math.max(0, n - (client.sendCounts.get(id) ?? 0));
+    const sends = client.sendCounts.get(id) ?? 0;
+    if (n > sends) note('duplicates', `${n} lake rows for ${id}, sent ${sends} times`);
+    lakeCopiesBeyondSends += Math.max(0, n - sends);
   }
 
   const documents = dynamoClient(runtime);
@@ -144,9 +152,10 @@ export async function tally(
   return {
     accepted: mine.length,
     lakeRows,
-    lakeDistinct: lakeIds.size,
+    lakeUnique: sumValues(Object.fromEntries(uniqueIds)),
     lakeMissing: missing.length,
     lakeUnexpected: unexpected.length,
+    lakeUniqueRepeated: repeated.length,
     lakeCopiesBeyondSends,
     profileEvents,
     expectedProfileEvents: accepted.length,
@@ -199,13 +208,20 @@ function itemCounts(events: readonly SimEvent[]): Map<string, ItemCounters> {
   return items;
 }
 
-async function lakeEventIds(lakeDir: string, prefix: string): Promise<Map<string, number>> {
+/** Rows per eventId of the scenario, in the raw table (one per delivered copy) and in events_unique. */
+async function lakeEventIds(
+  lakeDir: string,
+  prefix: string,
+): Promise<{ raw: Map<string, number>; unique: Map<string, number> }> {
   const lake = await LocalLake.open(lakeDir);
-  try {
+  const rowsPerEvent = async (table: string) => {
     const result = await lake.runQuery(
-      `SELECT event_id, count(*) AS n FROM events WHERE starts_with(event_id, ${sqlString(prefix)}) GROUP BY event_id`,
+      `SELECT event_id, count(*) AS n FROM ${table} WHERE starts_with(event_id, ${sqlString(prefix)}) GROUP BY event_id`,
     );
     return new Map(result.rows.map(([id, n]) => [String(id), Number(n)]));
+  };
+  try {
+    return { raw: await rowsPerEvent('events'), unique: await rowsPerEvent(EVENTS_UNIQUE_VIEW) };
   } finally {
     await lake.close();
   }

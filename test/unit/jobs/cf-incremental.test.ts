@@ -158,12 +158,13 @@ describe('cf incremental runs', () => {
         purchase('a', ['P', 'Q'], { at: iso(T0 + 30 * HOUR) }),
         purchase('b', ['P', 'Q'], { at: iso(T0 + 31 * HOUR) }),
       ]);
-      // Received inside the second window, but filed under a partition outside it (hour 03 of T0's
-      // day): the incremental run must not read that partition at all, so it does not see the event.
+      // Received inside the second window, but filed under a partition outside it and outside the retry
+      // horizon it reads before it (hour 03 of the day before T0): the incremental run must not read that
+      // partition at all, so it does not see the event.
       const misfiled = purchase('c', ['P', 'Q'], { at: iso(T0 + 40 * HOUR) });
       await writeEventsParquet([misfiled], {
         lakeDir: dir,
-        prefixTemplate: 'events/event_type=purchase/dt=2026-11-10/hour=03/',
+        prefixTemplate: 'events/event_type=purchase/dt=2026-11-09/hour=03/',
       });
       await runCf(dir, { ...SETTINGS, runId: 'i1', windowTo: T1 });
       const incremental = await runCf(dir, {

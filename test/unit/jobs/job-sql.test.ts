@@ -24,6 +24,7 @@ import { renderSql, SqlParameterError, sqlPlaceholders } from '../../../lambdas/
 import { openLocalLake } from '../../../local/lake-query';
 import { runCf, tempLake } from '../../support/job-lake';
 import { buildLakeFixture } from '../../support/lake-fixtures';
+import { trinoSyntaxErrors } from '../../support/trino-grammar';
 
 const CF: CfRunParams = {
   ...DEFAULT_CF_SETTINGS,
@@ -48,12 +49,13 @@ describe('query steps', () => {
     for (const step of steps) expect(step.select).not.toMatch(/\{\{|\}\}/);
     const state = steps[0]?.select ?? '';
     // The window on the receipt clock, and exactly the receipt-time partitions it was received in (the
-    // hours of windowFrom and windowTo).
+    // hours of windowFrom and windowTo), from the retry horizon (24 h) before windowFrom: earlier copies
+    // of events a client resent into this window.
     expect(state).toContain('CASE WHEN FALSE THEN occurred_at ELSE received_at END AS window_at');
     expect(state).toContain("window_at > TIMESTAMP '2026-11-25 00:30:00.000'");
     expect(state).toContain("window_at <= TIMESTAMP '2026-11-26 02:00:00.000'");
     expect(state).toContain("received_at <= TIMESTAMP '2026-11-26 02:00:00.000'");
-    expect(state).toContain("(dt > '2026-11-25' OR (dt = '2026-11-25' AND hour >= '00'))");
+    expect(state).toContain("(dt > '2026-11-24' OR (dt = '2026-11-24' AND hour >= '00'))");
     expect(state).toContain("(dt < '2026-11-26' OR (dt = '2026-11-26' AND hour <= '02'))");
     expect(state).toContain("WHERE run = '2026-11-25T02-00-00Z-abcd'");
   });
@@ -200,6 +202,11 @@ describe('sql/jobs/*.sql', () => {
       'trending_interactions',
       'trending_stats',
     ]);
+  });
+
+  it('renders to SQL that parses with the Trino grammar (Athena engine 3)', () => {
+    for (const name of files)
+      expect([name, trinoSyntaxErrors(renderJobSql(name, values))]).toEqual([name, []]);
   });
 
   it('uses no DuckDB-only syntax that Athena rejects', () => {

@@ -2,7 +2,8 @@
  * The analyst queries in sql/named (also deployed as Athena named queries) run on DuckDB over a lake
  * built from simulator traffic and API rejections, and every one must return exactly what is computed
  * independently here in TypeScript from the same events and quarantine records: the SQL is the only
- * way analysts see these numbers, and Athena cannot run in CI. A query file without an expectation
+ * way analysts see these numbers, and Athena cannot run in CI. The lake holds copies of events that
+ * clients resent (as Firehose delivers them), and every count is per unique event. A query file without an expectation
  * fails the test, as does a file that uses syntax only one of the two engines accepts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ import {
   rowObjects,
 } from '../../../local/lake-query';
 import { buildLakeFixture, type LakeFixture, utcDay } from '../../support/lake-fixtures';
+import { trinoSyntaxErrors } from '../../support/trino-grammar';
 
 let dir: string;
 let fixture: LakeFixture;
@@ -277,8 +279,18 @@ const RATIO_COLUMNS = new Set([
   'recommendation_ctr',
 ]);
 
-/** Freshness-canary events never count in any analysis. */
-const real = (f: LakeFixture) => f.events.filter((e) => !isCanaryEvent(e));
+/**
+ * Each event once (the earliest received copy: the lake keeps every copy a client resent), and never the
+ * freshness canary's: the events every analysis counts.
+ */
+function real(f: LakeFixture): CanonicalEvent[] {
+  const first = new Map<string, CanonicalEvent>();
+  for (const e of f.events) {
+    const seen = first.get(e.eventId);
+    if (!seen || e.receivedAt < seen.receivedAt) first.set(e.eventId, e);
+  }
+  return [...first.values()].filter((e) => !isCanaryEvent(e));
+}
 
 const EXPECTED: Readonly<Record<string, (f: LakeFixture) => Row[]>> = {
   daily_active_users: (f) => dailyActiveUsers(real(f)),
@@ -303,6 +315,22 @@ describe('sql/named', () => {
       'recommendation_click',
       'recommendation_impression',
     ]);
+  });
+
+  it('the fixture holds events delivered more than once, as the lake keeps them', async () => {
+    const copies = fixture.events.length - new Set(fixture.events.map((e) => e.eventId)).size;
+    expect(copies).toBeGreaterThan(100);
+    // Resends received later than the first copy, some in another hour; and identical copies.
+    const firstReceipt = new Map<string, string>();
+    for (const e of fixture.events)
+      if (!firstReceipt.has(e.eventId)) firstReceipt.set(e.eventId, e.receivedAt);
+    const later = fixture.events.filter((e) => e.receivedAt > (firstReceipt.get(e.eventId) ?? e.receivedAt));
+    expect(later.length).toBeGreaterThan(100);
+    expect(later.some((e) => e.receivedAt.slice(11, 13) !== firstReceipt.get(e.eventId)?.slice(11, 13))).toBe(
+      true,
+    );
+    const [raw] = rowObjects(await lake.runQuery('SELECT count(*) AS n FROM events'));
+    expect(raw).toEqual({ n: fixture.events.length });
   });
 
   it('the fixture covers the windows: days inside and outside them, and every table', () => {
@@ -352,6 +380,14 @@ describe('sql/named', () => {
     it('starts with a one-line `-- description` (the Athena named query description)', () => {
       expect(text).toMatch(/^-- \S.{9,}\n/);
       expect(loadNamedQuery(name).description.length).toBeLessThanOrEqual(1024);
+    });
+
+    it('parses with the Trino grammar (Athena engine 3)', () => {
+      expect(trinoSyntaxErrors(text)).toEqual([]);
+    });
+
+    it('counts unique events: reads events_unique, never the raw events table', () => {
+      expect(code).not.toMatch(/\bFROM\s+events\b(?!_)/i);
     });
 
     it('keeps to the SQL that Athena (Trino) and DuckDB both accept', () => {
