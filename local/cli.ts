@@ -69,7 +69,7 @@ import { S3ReplayStore } from './s3-replay-store';
 
 export { S3ReplayStore } from './s3-replay-store';
 
-import { LOCAL_REGION } from './template-topology';
+import { LOCAL_REGION } from './topology';
 
 export interface CliIo {
   out(text: string): void;

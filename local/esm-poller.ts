@@ -20,8 +20,8 @@ import {
 } from '../lambdas/shared/failed-batch';
 import { queueSinkFor } from '../lambdas/shared/queue-sink';
 import { listAllShards } from './kinesis-shards';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from './topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './topology';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface PollerOptions {

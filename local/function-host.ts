@@ -9,8 +9,8 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
 import type { LocalFunction } from './topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './topology';
 
 export class FunctionError extends Error {
   constructor(

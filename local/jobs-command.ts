@@ -14,7 +14,7 @@ import { RollbackRefusedError, type StoredRunRecord } from '../lambdas/jobs/vers
 import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
 import { readLocalRuntime } from './backfill';
 import type { LocalRunResult } from './job-runner';
-import { LOCAL_REGION } from './template-topology';
+import { LOCAL_REGION } from './topology';
 
 interface Io {
   out(text: string): void;

@@ -27,8 +27,8 @@ import {
 import { type CanonicalEvent, CanonicalEventSchema } from '../lambdas/shared/events';
 import { listAllShards } from './kinesis-shards';
 import { type FailedRecord, writeErrorRecords, writeEventsParquet } from './lake-writer';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './template-topology';
 import type { Invoke, LocalDeliveryStream, LocalStream } from './topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './topology';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface LakeDeliveryOptions {

@@ -1,7 +1,7 @@
 /** A Kinesis client for the running local runtime's emulator, as the CLI commands that publish use it. */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { LOCAL_REGION } from './template-topology';
+import { LOCAL_REGION } from './topology';
 
 export function localKinesisClient(endpoint: string): KinesisClient {
   return new KinesisClient({

@@ -43,7 +43,10 @@ export async function provision(
       KeySchema: [...table.keySchema],
       AttributeDefinitions: [...table.attributeDefinitions],
       BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: table.globalSecondaryIndexes as never,
+      GlobalSecondaryIndexes: table.globalSecondaryIndexes?.map((index) => ({
+        ...index,
+        KeySchema: [...index.KeySchema],
+      })),
     });
   }
 }

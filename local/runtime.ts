@@ -38,8 +38,8 @@ import { type LocalJobs, startLocalJobs } from './local-jobs';
 import { provision } from './provision';
 import { localPseudonymEnvironment } from './pseudonym-key';
 import { TrafficSimulator } from './simulator';
-import { LOCAL_REGION, topologyFromTemplate } from './template-topology';
 import type { LocalTopology } from './topology';
+import { LOCAL_REGION, topologyFromTemplate } from './topology';
 import { startTrafficDriver } from './traffic-driver';
 
 export interface LocalRuntimeOptions {

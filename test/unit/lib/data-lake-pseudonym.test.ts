@@ -4,7 +4,7 @@
  * the JQ partition query, with least-privilege grants, and the local topology knows the function to invoke.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { type CfnTemplate, topologyFromTemplate } from '../../../local/template-topology';
+import { type CfnTemplate, topologyFromTemplate } from '../../../local/topology';
 import { logicalIdOf, synthApp } from './helpers';
 
 const ENTRY = 'lambdas/lake-pseudonymize/handler.ts';

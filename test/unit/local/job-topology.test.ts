@@ -1,7 +1,7 @@
 /** The local runtime reads the batch jobs from the template: schedules, their state machines' jobs, functions. */
 import { buildApp } from '../../../lib/app-builder';
 import { jobFunctionIds } from '../../../local/job-runner';
-import { topologyFromTemplate } from '../../../local/template-topology';
+import { topologyFromTemplate } from '../../../local/topology';
 
 const { app, stack } = buildApp({}, { validate: false, skipBundling: true });
 const topology = topologyFromTemplate(app.synth().getStackByName(stack.stackName).template, {

@@ -3,6 +3,7 @@
  * (see template-topology.ts). Nothing here is written by hand: names, batch sizes, routes and
  * environment variables all come from the CDK app, so local and cloud cannot drift apart.
  */
+import type { TableProperties } from './table-properties';
 
 export interface LocalFunction {
   readonly logicalId: string;
@@ -44,9 +45,9 @@ export interface LocalStream {
 export interface LocalTable {
   readonly logicalId: string;
   readonly name: string;
-  readonly keySchema: ReadonlyArray<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
-  readonly attributeDefinitions: ReadonlyArray<{ AttributeName: string; AttributeType: 'S' | 'N' | 'B' }>;
-  readonly globalSecondaryIndexes?: ReadonlyArray<Record<string, unknown>>;
+  readonly keySchema: TableProperties['KeySchema'];
+  readonly attributeDefinitions: TableProperties['AttributeDefinitions'];
+  readonly globalSecondaryIndexes?: TableProperties['GlobalSecondaryIndexes'];
   readonly ttlAttribute?: string;
 }
 

@@ -7,7 +7,7 @@
  * template fragment keeps this test independent of the CDK construct that emits the resource, and
  * an app without a delivery stream must still parse.
  */
-import { type CfnTemplate, topologyFromTemplate } from '../../../local/template-topology';
+import { type CfnTemplate, topologyFromTemplate } from '../../../../local/topology/template-topology';
 
 const options = { stackName: 'Test', queueDir: '/tmp/queues' };
 const PREFIX =

@@ -1,0 +1,29 @@
+/**
+ * Topology: what CloudFormation would create, as the local runtime sees it. `topologyFromTemplate` reads the
+ * synthesised template of the CDK app (the one `cdk deploy` deploys) and derives the streams, tables, queues,
+ * buckets, functions (environment with Ref/GetAtt resolved to local names), API routes with their authorizers,
+ * event source mappings, Firehose delivery streams, state machines and schedules, so nothing in local/ keeps a
+ * hand-written copy of a name, key, batch size or route. Also here: the one local account (region, account id,
+ * credentials, ARNs) every local part uses.
+ *
+ * Public surface: `topologyFromTemplate`, the `Local*` resource types and `Invoke`, `LOCAL_REGION`,
+ * `LOCAL_ACCOUNT`, `LOCAL_CREDENTIALS`, `localArn`.
+ */
+
+export type { CfnTemplate } from './intrinsic-resolver';
+export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localArn } from './local-account';
+export type {
+  Invoke,
+  LocalAuthorizer,
+  LocalDeliveryStream,
+  LocalEventSourceMapping,
+  LocalFunction,
+  LocalQueue,
+  LocalRoute,
+  LocalSchedule,
+  LocalStateMachine,
+  LocalStream,
+  LocalTable,
+  LocalTopology,
+} from './local-topology';
+export { type TopologyOptions, topologyFromTemplate } from './template-topology';
