@@ -5,8 +5,7 @@
  */
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type RunningEmulator, startKinesisMock } from '../local/emulators';
-import { startKinesisEmulator } from '../local/kinesis-emulator';
+import { type RunningEmulator, startKinesisEmulator, startKinesisMock } from '../local/emulators';
 import { table } from './markdown';
 import { round } from './stats';
 import type { Benchmark } from './types';

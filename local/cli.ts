@@ -16,10 +16,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
 import { DynamoFeatureStore } from '../lambdas/consumer/dynamo-feature-store';
 import type { FeatureStorePort } from '../lambdas/consumer/feature-store-port';
@@ -43,6 +41,7 @@ import {
 } from './backfill';
 import { costCommand } from './cost/command';
 import { dlqCommand } from './dlq-command';
+import { COMMAND_TIMEOUTS, localDocumentClient, localKinesisClient } from './emulators';
 import { importCommand } from './import-command';
 import { jobsCommand, rollbackCommand } from './jobs-command';
 import {
@@ -56,7 +55,6 @@ import {
   openLocalLake,
   UnknownNamedQueryError,
 } from './lake-query';
-import { localKinesisClient } from './local-kinesis';
 import {
   DEFAULT_LEDGER_PREFIX,
   type EventValidator,
@@ -68,8 +66,6 @@ import {
 import { S3ReplayStore } from './s3-replay-store';
 
 export { S3ReplayStore } from './s3-replay-store';
-
-import { LOCAL_REGION } from './topology';
 
 export interface CliIo {
   out(text: string): void;
@@ -213,8 +209,6 @@ const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 10_000;
 const LISTED_REJECTIONS = 10;
 const PROGRESS_INTERVAL_MS = 5000;
-// dynalite ignores credentials; the SDK only needs some.
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 interface Target {
   readonly description: string;
@@ -324,15 +318,7 @@ function targetFor(options: {
     }
     profilesTable ??= runtime.tables.Profiles;
     itemStatsTable ??= runtime.tables.ItemStats;
-    client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: runtime.dynamoEndpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 }),
-      }),
-      { marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false } },
-    );
+    client = localDocumentClient(runtime.dynamoEndpoint, { timeouts: COMMAND_TIMEOUTS });
     where = `local DynamoDB ${runtime.dynamoEndpoint}`;
   } else {
     if (!profilesTable || !itemStatsTable) {
@@ -576,7 +562,7 @@ async function quarantineCommand(args: readonly string[], io: CliIo, deps: CliDe
       }
       if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
       streamName = values.stream ?? eventsStreamOf(runtime.streams ?? {});
-      kinesis = localKinesisClient(runtime.kinesisEndpoint);
+      kinesis = localKinesisClient(runtime.kinesisEndpoint, { timeouts: COMMAND_TIMEOUTS });
     }
   } else {
     store = new S3ReplayStore(s3Client(), values.bucket as string);

@@ -11,7 +11,7 @@ import { KinesisPublisher } from '../lambdas/ingest/kinesis-publisher';
 import { kinesisClient, s3Client } from '../lambdas/shared/aws-clients';
 import { readLocalRuntime } from './backfill';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from './dlq-replay';
-import { localKinesisClient } from './local-kinesis';
+import { COMMAND_TIMEOUTS, localKinesisClient } from './emulators';
 import { FileReplayStore, type ReplayStore } from './quarantine-replay';
 import { S3ReplayStore } from './s3-replay-store';
 
@@ -118,7 +118,7 @@ async function run(args: readonly string[], io: Io): Promise<number> {
     if (!dryRun && !streamName) throw new UsageError('cannot tell the events stream: pass --stream NAME');
     if (!dryRun) {
       if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
-      kinesis = localKinesisClient(runtime.kinesisEndpoint);
+      kinesis = localKinesisClient(runtime.kinesisEndpoint, { timeouts: COMMAND_TIMEOUTS });
     }
   } else {
     store = new S3ReplayStore(s3Client(), values.bucket as string);

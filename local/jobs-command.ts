@@ -7,14 +7,13 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoJobRuns } from '../lambdas/jobs/dynamo-job-runs';
 import { PointerConflictError, rollbackJob } from '../lambdas/jobs/job-service';
 import { RollbackRefusedError, type StoredRunRecord } from '../lambdas/jobs/versioning';
 import { JOB_NAMES, type JobName } from '../lambdas/shared/published';
 import { readLocalRuntime } from './backfill';
+import { localDocumentClient } from './emulators';
 import type { LocalRunResult } from './job-runner';
-import { LOCAL_REGION } from './topology';
 
 interface Io {
   out(text: string): void;
@@ -201,13 +200,7 @@ function jobRunsStore(
     const info = readLocalRuntime(dataDir);
     const name = table ?? info.tables.JobRuns;
     if (!name) throw new Error(`${dataDir}/runtime.json names no JobRuns table: restart npm start`);
-    const client = new DynamoDBClient({
-      endpoint: info.dynamoEndpoint,
-      region: LOCAL_REGION,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      requestHandler: new NodeHttpHandler(),
-    });
-    return new DynamoJobRuns(name, DynamoDBDocumentClient.from(client));
+    return new DynamoJobRuns(name, localDocumentClient(info.dynamoEndpoint));
   }
   if (!table) {
     io.err('pass --local (the running npm start) or --job-runs-table NAME (stack output JobRunsTableName)');

@@ -18,16 +18,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoWriteKeyStore } from '../lambdas/authorizer/write-key-store';
 import { newWriteKey } from '../lambdas/authorizer/write-keys';
 import { CANARY_WRITE_KEY_NAME } from '../lambdas/shared/canary';
 import { buildApp } from '../lib/app-builder';
 import { buildConsole, createConsoleServer, localJobRollback } from './console-server';
-import { type RunningEmulator, startDynamo, startKinesis } from './emulators';
+import {
+  localDocumentClient,
+  localKinesisClient,
+  provision,
+  type RunningEmulator,
+  startDynamo,
+  startKinesis,
+} from './emulators';
 import { EventSourceMappingPoller } from './esm-poller';
 import { FunctionHost } from './function-host';
 import { computeHealth, type LocalHealth } from './health';
@@ -35,11 +40,10 @@ import { startHttpGateway } from './http-gateway';
 import { LakeDeliveryLoop } from './lake-delivery';
 import { startLocalCanary } from './local-canary';
 import { type LocalJobs, startLocalJobs } from './local-jobs';
-import { provision } from './provision';
 import { localPseudonymEnvironment } from './pseudonym-key';
 import { TrafficSimulator } from './simulator';
 import type { LocalTopology } from './topology';
-import { LOCAL_REGION, topologyFromTemplate } from './topology';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from './topology';
 import { startTrafficDriver } from './traffic-driver';
 
 export interface LocalRuntimeOptions {
@@ -123,8 +127,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
   const dataDir = resolve(options.dataDir ?? '.data');
@@ -153,17 +155,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       () => stopEmulator(dynamoEmulator),
     );
 
-    const clientConfig = {
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      requestHandler: new NodeHttpHandler(),
-    };
-    const kinesis = new KinesisClient({ ...clientConfig, endpoint: kinesisEmulator.endpoint });
-    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamoEmulator.endpoint });
-    const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    await provision(topology, kinesis, dynamoClient);
+    const kinesis = localKinesisClient(kinesisEmulator.endpoint);
+    const dynamo = localDocumentClient(dynamoEmulator.endpoint);
+    await provision(topology, kinesis, dynamo);
 
     const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);

@@ -15,9 +15,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { type RunningEmulator, startDynamo } from '../../local/emulators';
+import { type RunningEmulator, startDynamo, startKinesisEmulator } from '../../local/emulators';
 import { FaultInjector, type FaultProxies, startFaultProxies } from '../../local/faults';
-import { startKinesisEmulator } from '../../local/kinesis-emulator';
 
 const config = {
   region: 'us-east-1',

@@ -1,6 +1,6 @@
 /** Similarities, Trending and JobRuns tables with the keys lib/batch-jobs.ts gives them, on an emulator. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createActiveTable } from '../../local/provision';
+import { createActiveTable } from '../../local/emulators';
 
 export interface JobTableNames {
   readonly similarities: string;

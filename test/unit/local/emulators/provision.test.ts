@@ -8,8 +8,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createActiveTable } from '../../../local/provision';
-import { localDocumentClient } from '../../support/feature-tables';
+import { createActiveTable } from '../../../../local/emulators/provision';
+import { localDocumentClient } from '../../../support/feature-tables';
 
 // dynalite ships no types: the one call this test makes.
 const dynalite: (options: { createTableMs: number }) => Server = require('dynalite');

@@ -16,7 +16,7 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type KinesisEmulator, startKinesisEmulator } from '../../../local/kinesis-emulator';
+import { type KinesisEmulator, startKinesisEmulator } from '../../../../local/emulators/kinesis-emulator';
 
 const dirs: string[] = [];
 const emulators: KinesisEmulator[] = [];

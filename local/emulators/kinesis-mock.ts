@@ -1,44 +1,13 @@
 /**
- * The AWS service emulators the local runtime needs, all from npm: kinesis-mock (npm
- * `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process and dynalite
- * (DynamoDB) on a worker thread of its own. Both persist under the data directory, so a restart keeps
- * the data.
+ * kinesis-mock (npm `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process, the
+ * alternative to the built-in emulator (RECOSTREAM_KINESIS=kinesis-local): its PutRecords slows down as the
+ * stream grows (see kinesis-emulator.ts). It persists under the data directory, so a restart keeps the data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { startKinesisEmulator } from './kinesis-emulator';
+import { freePort, type RunningEmulator } from './emulator';
 
-export interface RunningEmulator {
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
-
-/** Asks the OS for a free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * The Kinesis emulator: the built-in one (local/kinesis-emulator.ts) by default, or kinesis-mock
- * (npm `kinesis-local`) with RECOSTREAM_KINESIS=kinesis-local.
- */
-export async function startKinesis(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
-  if ((process.env.RECOSTREAM_KINESIS ?? 'builtin') === 'kinesis-local') return startKinesisMock(options);
-  return startKinesisEmulator(options);
-}
-
-/** kinesis-mock as a child process (its PutRecords slows down as the stream grows; see kinesis-emulator.ts). */
 export async function startKinesisMock(options: {
   dataDir?: string;
   port?: number;
@@ -92,33 +61,6 @@ export async function startKinesisMock(options: {
       // records accepted just before shutdown survive the restart.
       if (options.dataDir) await new Promise((r) => setTimeout(r, 1500));
       await stopChild(child);
-    },
-  };
-}
-
-export async function startDynamo(options: { dataDir?: string; port?: number }): Promise<RunningEmulator> {
-  const port = options.port ?? (await freePort());
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const worker = new Worker(join(__dirname, 'dynalite-worker.js'), {
-    workerData: { port, path: options.dataDir },
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.on('message', (message: { type: string; message?: string }) => {
-      if (message.type === 'listening') resolve();
-      if (message.type === 'error') reject(new Error(`dynalite: ${message.message}`));
-    });
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      const closed = new Promise<void>((resolve) =>
-        worker.on('message', (m: { type: string }) => m.type === 'closed' && resolve()),
-      );
-      worker.postMessage({ type: 'close' });
-      // The LevelDB store is closed with the server; a worker that hangs is not worth waiting for.
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-      await worker.terminate();
     },
   };
 }

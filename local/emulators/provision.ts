@@ -3,7 +3,6 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
-  type DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,13 +10,13 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LocalTopology } from './topology';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LocalTopology } from '../topology';
 
 export async function provision(
   topology: LocalTopology,
   kinesis: KinesisClient,
-  dynamo: DynamoDBClient,
+  dynamo: DynamoDBDocumentClient,
 ): Promise<void> {
   for (const stream of topology.streams.values()) {
     if (await streamExists(kinesis, stream.name)) continue;
@@ -35,10 +34,9 @@ export async function provision(
     start = page.LastEvaluatedTableName;
   } while (start);
 
-  const documents = DynamoDBDocumentClient.from(dynamo);
   for (const table of topology.tables.values()) {
     if (existing.has(table.name)) continue;
-    await createActiveTable(documents, {
+    await createActiveTable(dynamo, {
       TableName: table.name,
       KeySchema: [...table.keySchema],
       AttributeDefinitions: [...table.attributeDefinitions],
