@@ -23,9 +23,9 @@ import {
 } from '../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
-import { readJsonRows, runQueryStepWithResult } from '../local/job-engine';
-import { writeEventsParquet } from '../local/lake-writer';
-import { TrafficSimulator } from '../local/simulator';
+import { readJsonRows, runQueryStepWithResult } from '../local/jobs/engine';
+import { writeEventsParquet } from '../local/lake/writer';
+import { TrafficSimulator } from '../local/traffic/simulator';
 import { table } from './markdown';
 import { perSecond, round } from './stats';
 import type { Benchmark } from './types';

@@ -7,9 +7,9 @@
  * the in-process DynamoDB emulator it measures).
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import type { LocalRuntime } from '../local/runtime';
-import { TrafficSimulator } from '../local/simulator';
-import { startTrafficDriver } from '../local/traffic-driver';
+import type { LocalRuntime } from '../local/runtime/runtime';
+import { startTrafficDriver } from '../local/traffic/driver';
+import { TrafficSimulator } from '../local/traffic/simulator';
 import { table } from './markdown';
 import { postEvents, runConcurrently, sleep, waitForDrain } from './runtime-util';
 import { round, summarize } from './stats';

@@ -6,8 +6,8 @@
  * ingest locally and would only add minutes). Bodies are prepared (and serialised) before timing;
  * occurredAt is stamped with the current time.
  */
-import type { LocalRuntime } from '../local/runtime';
-import { TrafficSimulator } from '../local/simulator';
+import type { LocalRuntime } from '../local/runtime/runtime';
+import { TrafficSimulator } from '../local/traffic/simulator';
 import { table } from './markdown';
 import { postEvents, runConcurrently } from './runtime-util';
 import { perSecond, round, summarize } from './stats';

@@ -19,7 +19,7 @@ import {
   sourceItemsFor,
   type TrendingEntry,
 } from '../lambdas/recommend/scoring';
-import type { LocalRuntime } from '../local/runtime';
+import type { LocalRuntime } from '../local/runtime/runtime';
 import { publishedTablesOf, seedPublishedResults } from '../test/support/published-results';
 import { table } from './markdown';
 import { runConcurrently } from './runtime-util';

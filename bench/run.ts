@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type LocalRuntime, startLocalRuntime } from '../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../local/runtime/runtime';
 import { cfJobBenchmark } from './cf-job';
 import { consumerBenchmark } from './consumer';
 import { consumerDynamoBenchmark } from './consumer-dynamo';

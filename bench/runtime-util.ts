@@ -1,5 +1,5 @@
 /** Helpers for the benchmarks that run against the local runtime (HTTP gateway + pipeline). */
-import type { LocalRuntime } from '../local/runtime';
+import type { LocalRuntime } from '../local/runtime/runtime';
 
 export function authorization(runtime: LocalRuntime): string {
   return `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}`;

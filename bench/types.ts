@@ -1,5 +1,5 @@
 /** What every benchmark module returns to the orchestrator (bench/run.ts). */
-import type { LocalRuntime } from '../local/runtime';
+import type { LocalRuntime } from '../local/runtime/runtime';
 
 export interface BenchContext {
   /** Progress messages (stderr), keeping stdout for the report. */

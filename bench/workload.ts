@@ -5,7 +5,7 @@
  */
 import type { StreamRecord } from '../lambdas/consumer/feature-updater';
 import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
-import { type SimEvent, TrafficSimulator } from '../local/simulator';
+import { type SimEvent, TrafficSimulator } from '../local/traffic/simulator';
 import { records } from '../test/support/events';
 
 export const SHARD_ID = 'shardId-000000000000';

@@ -4,7 +4,7 @@
  * step. Works as `npx recostream …` from the repository root and as `node bin/recostream.js …`.
  */
 require('tsx/cjs');
-const { main } = require('../local/cli');
+const { main } = require('../local/cli/main');
 
 main(process.argv.slice(2)).then(
   (code) => {

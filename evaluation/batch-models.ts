@@ -26,8 +26,8 @@ import {
   toLakeRow,
 } from '../lambdas/shared/events/lake-columns';
 import { GLOBAL_TRENDING_SCOPE, type Neighbour, type TrendingItem } from '../lambdas/shared/published';
-import { type LocalLake, openLocalLake, type QueryResult, sqlString } from '../local/lake-query';
-import { duckDbColumns } from '../local/lake-writer';
+import { type LocalLake, openLocalLake, type QueryResult, sqlString } from '../local/lake/query';
+import { duckDbColumns } from '../local/lake/writer';
 
 export type CfSettings = Omit<CfRunParams, 'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'>;
 

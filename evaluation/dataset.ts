@@ -18,8 +18,8 @@ import {
   type Rejection,
   rejectedPathFor,
   writeRejectionReport,
-} from '../local/backfill';
-import { importUciRetail, UCI_ATTRIBUTION, type UciImportReport } from '../local/uci-retail';
+} from '../local/tools/backfill';
+import { importUciRetail, UCI_ATTRIBUTION, type UciImportReport } from '../local/tools/uci-retail';
 
 export interface Dataset {
   /** For reports: the folder or file it came from. */

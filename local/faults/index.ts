@@ -6,7 +6,7 @@
  * of them and see exactly the answers the services send. `npm run test:faults` drives traffic through
  * them (test/faults/).
  */
-import type { ServiceEndpoints } from '../runtime';
+import type { ServiceEndpoints } from '../runtime/runtime';
 import { startAwsJsonProxy } from './aws-json-proxy';
 import type { FaultInjector } from './fault-plan';
 

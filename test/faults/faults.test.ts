@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../local/emulators';
 import type { FaultPlan } from '../../local/faults';
-import type { SimEvent } from '../../local/simulator';
+import type { SimEvent } from '../../local/traffic/simulator';
 import { badInput, expectKeptAside, keptAside, putOnStream } from './support/bad-input';
 import { FaultRuntime } from './support/fault-runtime';
 import { type IngestClientStats, RecordingIngestClient } from './support/ingest-client';

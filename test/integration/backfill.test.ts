@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { main } from '../../local/cli';
+import { main } from '../../local/cli/main';
 import { type RunningEmulator, startDynamo } from '../../local/emulators';
-import { type SimEvent, TrafficSimulator } from '../../local/simulator';
+import { type SimEvent, TrafficSimulator } from '../../local/traffic/simulator';
 import { createFeatureTables, localDocumentClient } from '../support/feature-tables';
 
 // The project's testTimeout is not applied per project by jest; backfilling a few thousand events takes seconds.

@@ -17,7 +17,7 @@ import {
   httpRecommendationsCheck,
 } from '../../lambdas/canary/adapters';
 import { type CanaryResult, measureFreshness } from '../../lambdas/canary/freshness';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
 
 // Every wait below is on a condition; the canary's own time limits are set well above what a loaded 2-core

@@ -16,9 +16,9 @@ import { join, relative, sep } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events';
-import { LakeDeliveryLoop, type LakeDeliveryOptions } from '../../local/lake-delivery';
-import { expandPrefix } from '../../local/lake-writer';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { LakeDeliveryLoop, type LakeDeliveryOptions } from '../../local/lake/delivery';
+import { expandPrefix } from '../../local/lake/writer';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import type { LocalDeliveryStream } from '../../local/topology';
 
 jest.setTimeout(180_000);

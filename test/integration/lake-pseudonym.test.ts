@@ -13,10 +13,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
 import { basicAuthorizationFor, newWriteKey } from '../../lambdas/authorizer/write-keys';
 import { parsePseudonymKey, pseudonymize } from '../../lambdas/shared/pseudonym';
-import { openLocalLake } from '../../local/lake-query';
-import { LOCAL_PSEUDONYM_KEY_FILE } from '../../local/pseudonym-key';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { completeLocalDeletions } from '../../local/user-deletion';
+import { openLocalLake } from '../../local/lake/query';
+import { completeLocalDeletions } from '../../local/lake/user-deletion';
+import { LOCAL_PSEUDONYM_KEY_FILE } from '../../local/runtime/pseudonym-key';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 
 jest.setTimeout(180_000);
 

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { eventPartition } from '../../lambdas/shared/events';
 import { buildApp } from '../../lib/app-builder';
-import { hiveTypeToDuckDb, writeEventsParquet } from '../../local/lake-writer';
+import { hiveTypeToDuckDb, writeEventsParquet } from '../../local/lake/writer';
 import { simulatedCanonicalEvents } from '../support/simulated-events';
 
 interface GlueColumn {

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Analytics } from '@segment/analytics-node';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { TrafficSimulator } from '../../local/simulator';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
+import { TrafficSimulator } from '../../local/traffic/simulator';
 
 jest.setTimeout(180_000);
 

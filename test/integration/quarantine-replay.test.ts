@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeEvent } from '../../lambdas/shared/events';
-import { type CliIo, main } from '../../local/cli';
-import type { EventValidator } from '../../local/quarantine-replay';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { type CliIo, main } from '../../local/cli/main';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
+import type { EventValidator } from '../../local/tools/quarantine-replay';
 
 jest.setTimeout(180_000);
 

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
 import { DEFAULT_WEIGHTS } from '../../lambdas/recommend/scoring';
-import { loadNamedQuery, openLocalLake, rowObjects } from '../../local/lake-query';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { loadNamedQuery, openLocalLake, rowObjects } from '../../local/lake/query';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
 
 jest.setTimeout(180_000);

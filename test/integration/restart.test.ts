@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 
 // Two runtime starts (each synthesises the app) and stops: minutes on a loaded 2-core machine. The waits
 // below are on conditions; these bounds only stop a test that would never finish.

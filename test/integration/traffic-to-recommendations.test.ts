@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { TrafficSimulator } from '../../local/simulator';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
+import { TrafficSimulator } from '../../local/traffic/simulator';
 
 jest.setTimeout(240_000);
 

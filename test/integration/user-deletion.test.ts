@@ -11,9 +11,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
 import { basicAuthorizationFor, newWriteKey } from '../../lambdas/authorizer/write-keys';
 import { hashUserId } from '../../lambdas/deletion/deletion-request';
-import { openLocalLake } from '../../local/lake-query';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
-import { completeLocalDeletions } from '../../local/user-deletion';
+import { openLocalLake } from '../../local/lake/query';
+import { completeLocalDeletions } from '../../local/lake/user-deletion';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 
 jest.setTimeout(180_000);
 

@@ -19,8 +19,8 @@ import {
   trendingQuerySteps,
 } from '../../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
-import { readJsonRows, runQueryStepLocally } from '../../local/job-engine';
-import { openLocalLake, rowObjects } from '../../local/lake-query';
+import { readJsonRows, runQueryStepLocally } from '../../local/jobs/engine';
+import { openLocalLake, rowObjects } from '../../local/lake/query';
 import { writeFixtureEvents } from './lake-fixtures';
 
 export function tempLake(): { lakeDir: string; remove: () => void } {

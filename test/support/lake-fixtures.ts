@@ -29,8 +29,8 @@ import {
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
 import { FileObjectStore } from '../../lambdas/shared/object-store';
-import { writeEventsParquet } from '../../local/lake-writer';
-import { TrafficSimulator } from '../../local/simulator';
+import { writeEventsParquet } from '../../local/lake/writer';
+import { TrafficSimulator } from '../../local/traffic/simulator';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

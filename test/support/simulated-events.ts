@@ -1,7 +1,7 @@
 /** Simulator traffic normalised into canonical events, as the ingest API would put them on the stream. */
 
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
-import { TrafficSimulator } from '../../local/simulator';
+import { TrafficSimulator } from '../../local/traffic/simulator';
 
 export function simulatedCanonicalEvents(
   count: number,

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { LocalLake, sqlString } from '../../../local/lake-query';
+import { LocalLake, sqlString } from '../../../local/lake/query';
 import type { RuntimeInfo } from './protocol';
 
 /** Bad input for the poison scenarios: records the consumer cannot apply, a body that is not JSON, invalid events. */

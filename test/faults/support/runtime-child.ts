@@ -9,8 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { FaultInjector, startFaultProxies } from '../../../local/faults';
-import { listAllShards } from '../../../local/kinesis-shards';
-import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
+import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime/runtime';
+import { listAllShards } from '../../../local/stream/shard-reader';
 import type { ChildConfig, ChildMessage, DrainReport, ParentRequest, RuntimeInfo } from './protocol';
 
 const DRAIN_TIMEOUT_MS = 180_000;

@@ -2,7 +2,7 @@
  * A fault scenario's frame: it sends traffic under its faults, then drains the runtime, counts the three sides
  * (tally.ts), adds its row to the table and compares, one test per expectation.
  */
-import type { SimEvent } from '../../../local/simulator';
+import type { SimEvent } from '../../../local/traffic/simulator';
 import type { FaultRuntime } from './fault-runtime';
 import type { DrainReport } from './protocol';
 import type { FaultReport, ScenarioRow } from './report';

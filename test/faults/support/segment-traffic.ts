@@ -4,7 +4,7 @@
  * is wrapped to record the eventIds each answer of the ingest API reports as stored (200 and 503 alike).
  */
 import { Analytics } from '@segment/analytics-node';
-import type { SimEvent } from '../../../local/simulator';
+import type { SimEvent } from '../../../local/traffic/simulator';
 import type { RuntimeInfo } from './protocol';
 
 export interface SegmentStats {

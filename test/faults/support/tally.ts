@@ -14,8 +14,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EVENTS_UNIQUE_VIEW } from '../../../lambdas/shared/events/lake-views';
-import { LocalLake, sqlString } from '../../../local/lake-query';
-import type { SimEvent } from '../../../local/simulator';
+import { LocalLake, sqlString } from '../../../local/lake/query';
+import type { SimEvent } from '../../../local/traffic/simulator';
 import type { RuntimeInfo } from './protocol';
 
 const ITEM_COUNTERS = ['views', 'carts', 'removes', 'purchases', 'units'] as const;

@@ -3,7 +3,7 @@
  * session, item, order) prefixed by the scenario's tag, so that scenarios sharing one runtime are counted
  * apart in the lake, the profiles and the item statistics.
  */
-import { type SimEvent, TrafficSimulator } from '../../../local/simulator';
+import { type SimEvent, TrafficSimulator } from '../../../local/traffic/simulator';
 
 export interface TrafficOptions {
   readonly tag: string;

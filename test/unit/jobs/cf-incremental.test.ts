@@ -5,8 +5,8 @@
  * Each run reads only those partitions.
  */
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
-import { writeEventsParquet } from '../../../local/lake-writer';
-import { TrafficSimulator } from '../../../local/simulator';
+import { writeEventsParquet } from '../../../local/lake/writer';
+import { TrafficSimulator } from '../../../local/traffic/simulator';
 import { canonical, purchase, readCfState, runCf, tempLake, view, writeEvents } from '../../support/job-lake';
 
 const HOUR = 3_600_000;

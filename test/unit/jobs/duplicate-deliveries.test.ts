@@ -7,7 +7,7 @@
  * delivered once.
  */
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
-import { TrafficSimulator } from '../../../local/simulator';
+import { TrafficSimulator } from '../../../local/traffic/simulator';
 import {
   canonical,
   readCfState,

@@ -21,7 +21,7 @@ import {
 } from '../../../lambdas/jobs/job-sql';
 import { jobSqlDir, listJobSql } from '../../../lambdas/jobs/sql-files';
 import { renderSql, SqlParameterError, sqlPlaceholders } from '../../../lambdas/jobs/sql-params';
-import { openLocalLake } from '../../../local/lake-query';
+import { openLocalLake } from '../../../local/lake/query';
 import { runCf, tempLake } from '../../support/job-lake';
 import { buildLakeFixture } from '../../support/lake-fixtures';
 import { trinoSyntaxErrors } from '../../support/trino-grammar';

@@ -1,0 +1,171 @@
+/**
+ * `recostream dlq replay`: argument parsing and wiring for ./dlq-replay, against the running local runtime
+ * (`--local`: the failed-batches folder and the stream from <data-dir>/runtime.json) or AWS (the stack
+ * outputs FailedBatchesBucketName and EventsStreamName, through the default credentials chain).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
+import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
+import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
+import { readLocalRuntime } from '../tools/backfill';
+import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from '../tools/dlq-replay';
+import { FileReplayStore, type ReplayStore } from '../tools/quarantine-replay';
+import { S3ReplayStore } from '../tools/s3-replay-store';
+
+/** Where the command prints (the CLI's io; tests pass their own). */
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Exit codes, as every recostream command: done, failed, bad usage. */
+const [OK, FAILED, USAGE] = [0, 1, 2] as const;
+const LISTED = 10;
+
+export const DLQ_HELP = `Usage: recostream dlq replay [target] [options]
+
+Re-publishes to the events stream the records of every batch the stream consumer's event source mapping
+gave up on (Lambda's S3 on-failure objects under aws/lambda/ in the failed-batches bucket). Each record
+goes back unchanged (same eventId), marked with the record it replays, and the consumer applies exactly
+what the original did not: a batch the consumer had partly applied is safe to replay whole. A ledger
+dlq-replays/<path>.json per object lists what was sent, so running the command again sends nothing twice.
+
+Target (one of)
+  --local                  the local runtime (npm start): the failed-batches folder and the stream from
+                           DIR/runtime.json
+  --data-dir DIR           the local runtime's data directory (default .data)
+  --bucket NAME            the failed-batches bucket (stack output FailedBatchesBucketName)
+  --stream NAME            the events stream (stack output EventsStreamName); with --local it overrides
+                           the name from runtime.json
+
+Options
+  --dry-run                count only: nothing is sent and no ledger is written
+  --horizon-hours N        the consumer's retry horizon (FeatureStore dedupHorizon, default ${DEFAULT_HORIZON_HOURS}):
+                           records received longer ago are left out, since exactly-once no longer holds
+  --force                  replay those too (each may then be applied a second time)
+  -h, --help               this text
+
+Exits 1 if the stream did not take every record (run it again: what was sent is in the ledgers).`;
+
+class UsageError extends Error {}
+
+export async function dlqCommand(args: readonly string[], io: Io): Promise<number> {
+  try {
+    return await run(args, io);
+  } catch (error) {
+    const parseError = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (!(error instanceof UsageError) && !parseError) throw error;
+    io.err(`recostream dlq: ${(error as Error).message}\nRun \`recostream dlq --help\` for usage.`);
+    return USAGE;
+  }
+}
+
+async function run(args: readonly string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    (sub === undefined ? io.err : io.out)(DLQ_HELP);
+    return sub === undefined ? USAGE : OK;
+  }
+  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  const { values, positionals } = parseArgs({
+    args: [...rest],
+    options: {
+      local: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      bucket: { type: 'string' },
+      stream: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'horizon-hours': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(DLQ_HELP);
+    return OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.local === (values.bucket !== undefined))
+    throw new UsageError('give --local, or --bucket NAME and --stream NAME (stack outputs)');
+  if (!values.local && values['data-dir'] !== undefined) throw new UsageError('--data-dir needs --local');
+  const horizonHours =
+    values['horizon-hours'] === undefined ? DEFAULT_HORIZON_HOURS : Number(values['horizon-hours']);
+  if (!(Number.isFinite(horizonHours) && horizonHours > 0))
+    throw new UsageError(`--horizon-hours must be a positive number, got '${values['horizon-hours']}'`);
+  const dryRun = values['dry-run'];
+
+  let store: ReplayStore;
+  let streamName = values.stream;
+  let kinesis: KinesisClient | undefined;
+  if (values.local) {
+    const dataDir = resolve(values['data-dir'] ?? '.data');
+    let runtime: { failedBatchesDir?: string; streams?: Record<string, string>; kinesisEndpoint?: string };
+    try {
+      readLocalRuntime(dataDir);
+      runtime = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8'));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (!runtime.failedBatchesDir)
+      throw new UsageError(`${dataDir}/runtime.json names no failed-batches folder: restart npm start`);
+    store = new FileReplayStore(runtime.failedBatchesDir);
+    const streams = Object.values(runtime.streams ?? {});
+    streamName ??= streams.length === 1 ? streams[0] : undefined;
+    if (!dryRun && !streamName) throw new UsageError('cannot tell the events stream: pass --stream NAME');
+    if (!dryRun) {
+      if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
+      kinesis = localKinesisClient(runtime.kinesisEndpoint, { timeouts: COMMAND_TIMEOUTS });
+    }
+  } else {
+    store = new S3ReplayStore(s3Client(), values.bucket as string);
+    if (!dryRun && !streamName)
+      throw new UsageError('--stream NAME is required (stack output EventsStreamName)');
+  }
+
+  try {
+    io.out(
+      dryRun
+        ? `DLQ replay (dry run: nothing is sent or recorded) of ${store.description}`
+        : `DLQ replay of ${store.description} to stream ${streamName}`,
+    );
+    const publisher =
+      dryRun || !streamName
+        ? undefined
+        : new KinesisPublisher({
+            streamName,
+            client: kinesis ?? kinesisClient(),
+            // An operator command, not an API call: more patience than the ingest API's 5 s budget.
+            budgetMs: 60_000,
+            maxAttempts: 8,
+            onRetry: (info) =>
+              io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
+          });
+    const summary = await replayFailedBatches({
+      store,
+      ...(publisher ? { publisher } : {}),
+      dryRun,
+      horizonHours,
+      force: values.force,
+    });
+    io.out(formatDlqReplaySummary(summary));
+    for (const u of summary.unreadable.slice(0, LISTED))
+      io.err(`  not a failed batch: ${u.key}: ${u.reason}`);
+    if (summary.beyondHorizon > 0)
+      io.err(
+        `${summary.beyondHorizon} record(s) are older than the ${horizonHours} h horizon: left out (--force sends them)`,
+      );
+    if (summary.failures.length > 0) {
+      io.err(`${summary.failures.length} record(s) were not taken by the stream; run the command again:`);
+      for (const f of summary.failures.slice(0, LISTED))
+        io.err(`  ${f.key} ${f.sequenceNumber}: ${f.errorCode}${f.errorMessage ? ` ${f.errorMessage}` : ''}`);
+      return FAILED;
+    }
+    return OK;
+  } finally {
+    kinesis?.destroy();
+  }
+}

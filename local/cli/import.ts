@@ -1,0 +1,79 @@
+/**
+ * `recostream import uci <folder> [--out FILE] [--lake DIR | --local [--data-dir DIR]]`: converts the UCI
+ * Online Retail CSVs (read where they lie) into purchase events, prints what was kept and skipped, and
+ * writes the events as JSON lines (for `recostream backfill --events`) and/or into a lake folder in the
+ * delivery stream's layout (for the batch jobs and `recostream query`).
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
+import { localLakeDir } from '../lake/query';
+import { writeEventsParquet } from '../lake/writer';
+import { formatUciReport, importUciRetail } from '../tools/uci-retail';
+
+export const IMPORT_HELP = `Usage: recostream import uci <folder of daily CSVs> [options]
+
+Converts the UCI Online Retail data (CC BY 4.0) into purchase events and reports every skipped row.
+Each event keeps its invoice time as occurredAt and is received now (the import time): the lake files it
+under today's receipt-time partitions. Replay the batch jobs on it with jobs run --as-of <instant>.
+
+Options:
+  --out FILE        write the events as JSON lines (then: recostream backfill --events FILE)
+  --lake DIR        write them as Parquet into the lake folder DIR (events/event_type=…/dt=…/hour=…/)
+  --local           write them into the local runtime's lake (<data-dir>/lake)
+  --data-dir DIR    data directory of the local runtime (with --local) [.data]`;
+
+/** The delivery stream's prefix, as lib/data-lake.ts builds it. */
+const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
+
+export async function importCommand(
+  args: readonly string[],
+  io: { out(text: string): void; err(text: string): void },
+  clock: () => Date = () => new Date(),
+): Promise<number> {
+  const usage = (message: string) => {
+    io.err(`recostream import: ${message}\n\n${IMPORT_HELP}`);
+    return 2;
+  };
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      lake: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(IMPORT_HELP);
+    return 0;
+  }
+  const [source, dir, ...extra] = positionals;
+  if (source !== 'uci') return usage(`the only source is 'uci', got '${source ?? ''}'`);
+  if (!dir) return usage('give the folder of the UCI CSV files');
+  if (extra.length > 0) return usage(`unexpected argument '${extra[0]}'`);
+  if (values.lake && values.local) return usage('give --lake or --local, not both');
+  if (values['data-dir'] && !values.local) return usage('--data-dir needs --local');
+  if (!values.out && !values.lake && !values.local)
+    return usage('say where the events go: --out, --lake or --local');
+
+  const { events, report } = importUciRetail(resolve(dir), { receivedAt: clock() });
+  io.out(formatUciReport(report));
+  if (values.out) {
+    writeFileSync(values.out, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    io.out(`wrote ${events.length} events to ${values.out}`);
+  }
+  const lakeDir = values.local
+    ? localLakeDir(resolve(values['data-dir'] ?? '.data'))
+    : values.lake && resolve(values.lake);
+  if (lakeDir) {
+    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX });
+    io.out(
+      `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,209 @@
+/**
+ * Runs the app's Lambda functions locally: each handler is bundled with esbuild (as
+ * NodejsFunction does for `cdk deploy`) and executed in worker threads, one invocation per worker
+ * at a time, with the function's own environment and timeout. Workers are reused like warm
+ * execution environments and added on demand up to a concurrency limit.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
+import type { LocalFunction } from '../topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
+
+export class FunctionError extends Error {
+  constructor(
+    readonly functionId: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FunctionError';
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+class ExecutionEnvironment {
+  private readonly pending = new Map<string, Pending>();
+  readonly worker: Worker;
+
+  constructor(bundlePath: string, fn: LocalFunction, env: Record<string, string>) {
+    this.worker = new Worker(join(__dirname, 'lambda-worker.js'), {
+      workerData: { bundlePath, handlerExport: fn.handlerExport },
+      env,
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.on(
+      'message',
+      (message: { id: string; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (message.ok) pending.resolve(message.result);
+        else
+          pending.reject(
+            new FunctionError(fn.logicalId, message.error?.name ?? 'Error', message.error?.message ?? ''),
+          );
+      },
+    );
+    this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', (code) =>
+      this.failAll(new Error(`execution environment exited with code ${code}`)),
+    );
+  }
+
+  invoke(event: unknown, context: Record<string, unknown>): Promise<unknown> {
+    const id = randomUUID();
+    return new Promise((resolvePromise, reject) => {
+      this.pending.set(id, { resolve: resolvePromise, reject });
+      this.worker.postMessage({ id, event, context: { ...context, awsRequestId: id } });
+    });
+  }
+
+  private failAll(error: Error) {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+export interface FunctionHostOptions {
+  /** Where bundles are written. */
+  readonly buildDir: string;
+  /** Variables every function gets: emulator endpoints, credentials, Powertools settings. */
+  readonly baseEnvironment: Record<string, string>;
+  /** Execution environments per function, like a reserved concurrency. */
+  readonly maxConcurrency?: number;
+}
+
+export class FunctionHost {
+  private readonly idle = new Map<string, ExecutionEnvironment[]>();
+  private readonly busy = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly all: ExecutionEnvironment[] = [];
+  private readonly bundles = new Map<string, string>();
+  readonly invocations = new Map<string, number>();
+
+  constructor(
+    private readonly functions: ReadonlyMap<string, LocalFunction>,
+    private readonly options: FunctionHostOptions,
+  ) {}
+
+  /** Bundles every function (in parallel) before the first invocation. */
+  async prepare(): Promise<void> {
+    mkdirSync(this.options.buildDir, { recursive: true });
+    // Files handlers read at run time travel next to the bundle, as the CDK bundling copies them (sql/jobs).
+    const sqlDir = resolve(__dirname, '..', '..', 'sql');
+    if (existsSync(sqlDir)) cpSync(sqlDir, join(this.options.buildDir, 'sql'), { recursive: true });
+    await Promise.all(
+      [...this.functions.values()].map(async (fn) => {
+        const outfile = join(this.options.buildDir, `${fn.logicalId}.js`);
+        await build({
+          entryPoints: [resolve(fn.entry)],
+          outfile,
+          bundle: true,
+          platform: 'node',
+          target: 'node20',
+          format: 'cjs',
+          sourcemap: 'inline',
+          logLevel: 'silent',
+        });
+        this.bundles.set(fn.logicalId, outfile);
+      }),
+    );
+  }
+
+  async invoke(functionId: string, event: unknown): Promise<unknown> {
+    const fn = this.functions.get(functionId);
+    if (!fn) throw new Error(`No local function ${functionId}`);
+    const environment = await this.acquire(fn);
+    this.invocations.set(functionId, (this.invocations.get(functionId) ?? 0) + 1);
+    const timeoutMs = fn.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        environment.invoke(event, {
+          functionName: fn.logicalId,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn.logicalId}`,
+          memoryLimitInMB: String(fn.memoryMb),
+          logGroupName: `/aws/lambda/${fn.logicalId}`,
+          logStreamName: 'local',
+          timeoutMs,
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => {
+            // Like Lambda, a timed-out environment is not reused.
+            void environment.worker.terminate();
+            this.discard(fn.logicalId, environment);
+            reject(
+              new FunctionError(
+                fn.logicalId,
+                'Sandbox.Timedout',
+                `Task timed out after ${fn.timeoutSeconds} seconds`,
+              ),
+            );
+          }, timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.release(fn.logicalId, environment);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((e) => e.worker.terminate()));
+  }
+
+  private async acquire(fn: LocalFunction): Promise<ExecutionEnvironment> {
+    const max = this.options.maxConcurrency ?? 4;
+    for (;;) {
+      const idle = this.idle.get(fn.logicalId)?.pop();
+      if (idle) {
+        this.busy.set(fn.logicalId, (this.busy.get(fn.logicalId) ?? 0) + 1);
+        return idle;
+      }
+      const count = (this.busy.get(fn.logicalId) ?? 0) + (this.idle.get(fn.logicalId)?.length ?? 0);
+      if (count < max) {
+        const bundle = this.bundles.get(fn.logicalId);
+        if (!bundle) throw new Error(`Function ${fn.logicalId} was not prepared`);
+        const environment = new ExecutionEnvironment(bundle, fn, {
+          ...this.options.baseEnvironment,
+          ...fn.environment,
+          AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+        });
+        this.all.push(environment);
+        this.busy.set(fn.logicalId, (this.busy.get(fn.logicalId) ?? 0) + 1);
+        return environment;
+      }
+      await new Promise<void>((resolveWait) => {
+        const queue = this.waiting.get(fn.logicalId) ?? [];
+        queue.push(resolveWait);
+        this.waiting.set(fn.logicalId, queue);
+      });
+    }
+  }
+
+  private release(functionId: string, environment: ExecutionEnvironment) {
+    if (!this.all.includes(environment)) return;
+    this.busy.set(functionId, (this.busy.get(functionId) ?? 1) - 1);
+    const idle = this.idle.get(functionId) ?? [];
+    idle.push(environment);
+    this.idle.set(functionId, idle);
+    this.waiting.get(functionId)?.shift()?.();
+  }
+
+  private discard(functionId: string, environment: ExecutionEnvironment) {
+    const index = this.all.indexOf(environment);
+    if (index >= 0) this.all.splice(index, 1);
+    this.busy.set(functionId, (this.busy.get(functionId) ?? 1) - 1);
+    this.waiting.get(functionId)?.shift()?.();
+  }
+}

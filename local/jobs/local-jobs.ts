@@ -1,0 +1,136 @@
+/**
+ * The batch jobs in the local runtime: the runner (the state machine's steps, locally), the fast-forwarded
+ * scheduler, `runtime.health().jobs`, and the `/local/jobs/<job>/runs` endpoints `recostream jobs run
+ * --local` and `jobs list --local` use on the running runtime.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
+import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
+import { localRequestRefusal } from '../gateway/request-guard';
+import type { Invoke, LocalTopology } from '../topology';
+import { LocalJobRunner } from './runner';
+import { LocalJobScheduler } from './scheduler';
+
+export interface LocalJobs {
+  readonly runner: LocalJobRunner;
+  readonly scheduler?: LocalJobScheduler;
+  /** Handles `POST|GET /local/jobs/<job>/runs`; false for any other request. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  health(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export interface LocalJobsOptions {
+  readonly topology: LocalTopology;
+  readonly invoke: Invoke;
+  readonly lakeDir: string;
+  readonly dataDir: string;
+  readonly dynamo: DynamoDBDocumentClient;
+  /** Run the schedules (fast-forwarded by `speed`); off: jobs run only on request. */
+  readonly schedule: boolean;
+  readonly speed?: number;
+  /** The clock of the runs and the schedule (tests inject one). @default the wall clock */
+  readonly clock?: () => Date;
+  readonly log?: (message: string) => void;
+}
+
+/** Undefined when the template has no batch-job state machines (or no JobRuns table). */
+export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined {
+  const { topology } = options;
+  if (![...topology.stateMachines.values()].some((m) => m.job)) return undefined;
+  const jobRunsTable = [...topology.functions.values()].find((f) => f.environment.JOB_RUNS_TABLE_NAME)
+    ?.environment.JOB_RUNS_TABLE_NAME;
+  if (!jobRunsTable) return undefined;
+  const runs = new DynamoJobRuns(jobRunsTable, options.dynamo);
+  const clock = options.clock;
+  const runner = new LocalJobRunner({
+    topology,
+    invoke: options.invoke,
+    lakeDir: options.lakeDir,
+    alarmFile: join(options.dataDir, 'alarms.jsonl'),
+    runs,
+    log: options.log,
+    clock,
+  });
+  const scheduler = options.schedule
+    ? new LocalJobScheduler({
+        topology,
+        runner,
+        lakeDir: options.lakeDir,
+        speed: options.speed,
+        log: options.log,
+        ...(clock ? { now: () => clock().getTime() } : {}),
+      })
+    : undefined;
+  scheduler?.start();
+  void runner.refreshActiveVersions().catch(() => undefined);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const match = /^\/local\/jobs\/([^/]+)\/runs$/.exec(req.url?.split('?')[0] ?? '');
+    if (!match) return false;
+    const job = decodeURIComponent(match[1] as string);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const refusal = localRequestRefusal(req);
+    if (refusal) {
+      req.resume();
+      send(refusal.status, { message: refusal.error });
+      return true;
+    }
+    if (!(JOB_NAMES as readonly string[]).includes(job)) {
+      send(404, { message: `Unknown job '${job}': one of ${JOB_NAMES.join(', ')}` });
+      return true;
+    }
+    try {
+      if (req.method === 'POST') {
+        // Optional JSON body `{ "asOf": "<ISO instant>" }`: a replay as of a past time.
+        const text = await readBody(req);
+        const body = text.trim() === '' ? {} : (JSON.parse(text) as { asOf?: unknown });
+        if (body.asOf !== undefined && typeof body.asOf !== 'string') {
+          send(400, { message: 'asOf must be an ISO-8601 instant' });
+          return true;
+        }
+        send(200, await runner.run(job as JobName, body.asOf ? { asOf: body.asOf } : {}));
+      } else if (req.method === 'GET') {
+        const [list, pointer] = await Promise.all([
+          runs.listRuns(job as JobName, 50),
+          runs.getPointer(job as JobName),
+        ]);
+        send(200, { activeVersion: pointer?.activeVersion, revision: pointer?.revision, runs: list });
+      } else send(405, { message: 'Use POST to run the job, GET to list its runs' });
+    } catch (error) {
+      send(500, { message: (error as Error).message });
+    }
+    return true;
+  };
+
+  return {
+    runner,
+    scheduler,
+    handle,
+    // `{ cf: { lastRun, activeVersion, runs, ..., schedule: { expression, nextRunAt, speed } }, trending: ... }`
+    health: () => {
+      const jobs = runner.snapshot();
+      const schedule = scheduler?.byJob() ?? {};
+      return Object.fromEntries(
+        Object.entries(jobs).map(([job, snap]) => [job, { ...snap, schedule: schedule[job] }]),
+      );
+    },
+    stop: async () => {
+      await scheduler?.stop();
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

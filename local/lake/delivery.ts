@@ -1,0 +1,662 @@
+/**
+ * A local Kinesis Data Firehose delivery stream (Kinesis stream → S3 as Parquet), configured from
+ * the AWS::KinesisFirehose::DeliveryStream in the synthesised template. Like Firehose it reads the
+ * source stream with its own shard iterators and checkpoints (independent of the Lambda event
+ * source mapping), buffers until BufferingHints' size or interval is reached, converts each record
+ * (a canonical event) to a Parquet row under the dynamic-partitioning Prefix, sends records it
+ * cannot convert to the ErrorOutputPrefix, and moves its checkpoints only after the objects are
+ * written: delivery is at-least-once, as in AWS.
+ *
+ * Locally the buffer interval is shortened (at most 10 s unless told otherwise) so that a
+ * developer sees the lake fill while watching; the buffer size stays the template's.
+ *
+ * A shard without a checkpoint starts where Firehose starts, at the newest record, but as
+ * AT_TIMESTAMP of the loop's first start (kept in the checkpoint file), so a crash before the
+ * first delivery loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { type CanonicalEvent, CanonicalEventSchema } from '../../lambdas/shared/events';
+import { listAllShards } from '../stream/shard-reader';
+import { WakeableSleep } from '../stream/wakeable-sleep';
+import type { Invoke, LocalDeliveryStream, LocalStream } from '../topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
+import { type FailedRecord, writeErrorRecords, writeEventsParquet } from './writer';
+
+export interface LakeDeliveryOptions {
+  readonly delivery: LocalDeliveryStream;
+  readonly stream: LocalStream;
+  readonly kinesis: KinesisClient;
+  /** Local folder of the destination bucket (`<dataDir>/s3/<bucket name>`). */
+  readonly bucketDir: string;
+  /** Checkpoints are `firehose-<logicalId>.<shardId>.json` files in this folder. */
+  readonly checkpointDir: string;
+  /** Buffer interval used locally. @default min(template interval, 10 s) */
+  readonly localBufferIntervalSeconds?: number;
+  /** Pause between GetRecords calls on a shard that has no backlog. @default 1000 */
+  readonly pollIntervalMs?: number;
+  readonly log?: (message: string) => void;
+  /** Invokes the function of a `Lambda` processor (`delivery.transformFunctionId`); required when there is one. */
+  readonly invoke?: Invoke;
+}
+
+export interface DeliveryShardStats {
+  readonly shardId: string;
+  readonly millisBehindLatest: number;
+  readonly recordsRead: number;
+  readonly checkpoint?: string;
+}
+
+export interface DeliveryStats {
+  readonly deliveryStream: string;
+  readonly bufferSizeMb: number;
+  /** The interval actually used (local override), next to the template's. */
+  readonly bufferIntervalSeconds: number;
+  readonly templateBufferIntervalSeconds: number;
+  readonly recordsRead: number;
+  /** Records written to the lake as Parquet rows. */
+  readonly recordsDelivered: number;
+  /** Records written under the error prefix. */
+  readonly recordsFailed: number;
+  readonly files: number;
+  readonly errorFiles: number;
+  readonly bytes: number;
+  readonly deliveries: number;
+  readonly lastDeliveryAt?: string;
+  /** Failed reads and failed deliveries (each retried). */
+  readonly errors: number;
+  readonly lastError?: string;
+  readonly bufferedRecords: number;
+  readonly bufferedBytes: number;
+  /**
+   * Age of the oldest record not yet in the lake (Firehose's DataFreshness): the oldest buffered or
+   * in-flight record, or how far the readers are behind the stream, whichever is older.
+   */
+  readonly freshnessMs: number;
+  readonly shards: DeliveryShardStats[];
+}
+
+interface BufferedRecord {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly data: Uint8Array;
+  /** ApproximateArrivalTimestamp, epoch ms. */
+  readonly arrivedAt: number;
+  readonly bufferedAt: number;
+}
+
+interface ShardState {
+  millisBehindLatest: number;
+  recordsRead: number;
+  checkpoint?: string;
+  /** Start time of the latest GetRecords call that reached the end of the shard. */
+  caughtUpAt: number;
+  active: boolean;
+}
+
+interface CheckpointFile {
+  readonly sequenceNumber?: string;
+  /** First start of this delivery stream on the shard: where reading begins without a sequence number. */
+  readonly startedAt?: string;
+  readonly at?: string;
+}
+
+const MAX_LOCAL_INTERVAL_SECONDS = 10;
+/** Firehose's Lambda processor batches (BufferSizeInMBs default 1 MB): invocations stay below 6 MB. */
+const TRANSFORM_BATCH_BYTES = 1024 * 1024;
+const GET_RECORDS_LIMIT = 10_000;
+
+export class LakeDeliveryLoop {
+  private running = false;
+  private initialDiscovery = true;
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly shardState = new Map<string, ShardState>();
+  private buffer: BufferedRecord[] = [];
+  private bufferedBytes = 0;
+  private inFlight: BufferedRecord[] = [];
+  private delivering: Promise<void> = Promise.resolve();
+  private retryAfter = 0;
+  /** Start of the latest flush(): readers poll without pausing until they have read past it. */
+  private catchUpSince = 0;
+  private failedDeliveries = 0;
+  private discoveryTimer?: NodeJS.Timeout;
+  private intervalTimer?: NodeJS.Timeout;
+  private readonly sleeper = new WakeableSleep();
+  private readonly stats = {
+    recordsRead: 0,
+    recordsDelivered: 0,
+    recordsFailed: 0,
+    files: 0,
+    errorFiles: 0,
+    bytes: 0,
+    deliveries: 0,
+    lastDeliveryAt: undefined as string | undefined,
+    errors: 0,
+    lastError: undefined as string | undefined,
+  };
+  readonly bufferIntervalSeconds: number;
+  private readonly bufferSizeBytes: number;
+
+  constructor(private readonly options: LakeDeliveryOptions) {
+    const template = options.delivery.bufferIntervalSeconds;
+    this.bufferIntervalSeconds =
+      options.localBufferIntervalSeconds ?? Math.min(template, MAX_LOCAL_INTERVAL_SECONDS);
+    this.bufferSizeBytes = options.delivery.bufferSizeMb * 1024 * 1024;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { delivery } = this.options;
+    this.running = true;
+    mkdirSync(this.options.checkpointDir, { recursive: true });
+    if (this.bufferIntervalSeconds !== delivery.bufferIntervalSeconds) {
+      this.options.log?.(
+        `lake delivery ${delivery.name}: buffer interval shortened locally to ${this.bufferIntervalSeconds} s ` +
+          `(template: ${delivery.bufferIntervalSeconds} s; buffer size ${delivery.bufferSizeMb} MB as in the template)`,
+      );
+    }
+    await this.discoverShards();
+    this.initialDiscovery = false;
+    this.discoveryTimer = setInterval(() => void this.discoverShards().catch(() => undefined), 10_000);
+    const tick = Math.max(50, Math.min(250, this.bufferIntervalSeconds * 1000));
+    this.intervalTimer = setInterval(() => this.deliverIfIntervalElapsed(), tick);
+  }
+
+  /**
+   * Reads every shard up to the records that were in the stream when called, then delivers the
+   * buffer, whatever its size and age. Rejects when writing fails (the records stay buffered).
+   */
+  async flush(): Promise<void> {
+    if (this.running) await this.catchUp(10_000);
+    await this.deliver();
+  }
+
+  /** Flushes, stops reading, and delivers whatever was read meanwhile. Undelivered records stay in the stream. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    try {
+      await this.flush();
+    } catch (error) {
+      this.options.log?.(
+        `lake delivery ${this.options.delivery.name}: flush on stop failed: ${message(error)}`,
+      );
+    }
+    this.running = false;
+    clearInterval(this.discoveryTimer);
+    clearInterval(this.intervalTimer);
+    this.sleeper.wakeAll();
+    await Promise.allSettled(this.loops.values());
+    this.loops.clear();
+    await this.deliver().catch((error) =>
+      this.options.log?.(
+        `lake delivery ${this.options.delivery.name}: ${this.buffer.length} records not delivered ` +
+          `(they stay in the stream after the checkpoint): ${message(error)}`,
+      ),
+    );
+  }
+
+  snapshot(): DeliveryStats {
+    const now = Date.now();
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const record of this.inFlight) oldest = Math.min(oldest, record.arrivedAt);
+    for (const record of this.buffer) oldest = Math.min(oldest, record.arrivedAt);
+    const shards = [...this.shardState.entries()].map(([shardId, s]) => ({
+      shardId,
+      millisBehindLatest: s.millisBehindLatest,
+      recordsRead: s.recordsRead,
+      checkpoint: s.checkpoint,
+    }));
+    const behind = Math.max(0, ...shards.map((s) => s.millisBehindLatest));
+    return {
+      deliveryStream: this.options.delivery.name,
+      bufferSizeMb: this.options.delivery.bufferSizeMb,
+      bufferIntervalSeconds: this.bufferIntervalSeconds,
+      templateBufferIntervalSeconds: this.options.delivery.bufferIntervalSeconds,
+      ...this.stats,
+      bufferedRecords: this.buffer.length,
+      bufferedBytes: this.bufferedBytes,
+      freshnessMs: Math.max(behind, Number.isFinite(oldest) ? now - oldest : 0),
+      shards,
+    };
+  }
+
+  // --- delivery -------------------------------------------------------------------------------
+
+  private deliverIfIntervalElapsed(): void {
+    const first = this.buffer[0];
+    if (!first || Date.now() < this.retryAfter) return;
+    if (Date.now() - first.bufferedAt < this.bufferIntervalSeconds * 1000) return;
+    void this.deliver().catch(() => undefined);
+  }
+
+  /** Delivers everything buffered; one delivery at a time, in reading order. */
+  private deliver(): Promise<void> {
+    const run = this.delivering.then(() => this.deliverBuffered());
+    this.delivering = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deliverBuffered(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.inFlight = batch;
+    try {
+      await this.write(batch);
+      this.failedDeliveries = 0;
+      this.retryAfter = 0;
+    } catch (error) {
+      // Like Firehose after an S3 failure: keep the records and retry, with a growing pause.
+      this.buffer = [...batch, ...this.buffer];
+      this.bufferedBytes = this.buffer.reduce((sum, r) => sum + r.data.length, 0);
+      this.failedDeliveries++;
+      this.retryAfter = Date.now() + Math.min(30_000, 500 * 2 ** this.failedDeliveries);
+      this.recordError(`delivery of ${batch.length} records failed: ${message(error)}`);
+      throw error;
+    } finally {
+      this.inFlight = [];
+    }
+  }
+
+  private async write(batch: readonly BufferedRecord[]): Promise<void> {
+    const { delivery } = this.options;
+    const events: CanonicalEvent[] = [];
+    const { records, failed } = await this.transform(batch);
+    for (const record of records) {
+      const outcome = this.convert(record);
+      if ('event' in outcome) events.push(outcome.event);
+      else failed.push(outcome.failure);
+    }
+    const now = new Date();
+    const written = await writeEventsParquet(events, {
+      lakeDir: this.options.bucketDir,
+      prefixTemplate: delivery.prefix,
+      fileName: () => firehoseObjectName(delivery.name, now, 'parquet'),
+      now,
+    });
+    const errors =
+      failed.length > 0
+        ? await writeErrorRecords(failed, {
+            lakeDir: this.options.bucketDir,
+            errorPrefixTemplate: delivery.errorPrefix,
+            fileName: () => firehoseObjectName(delivery.name, now, 'jsonl'),
+            now,
+          })
+        : { files: [], rows: 0, bytes: 0 };
+
+    // Only now is the batch durable: move each shard's checkpoint to its last delivered record.
+    const lastByShard = new Map<string, string>();
+    for (const record of batch) lastByShard.set(record.shardId, record.sequenceNumber);
+    for (const [shardId, sequenceNumber] of lastByShard) this.writeCheckpoint(shardId, { sequenceNumber });
+
+    this.stats.recordsDelivered += written.rows;
+    this.stats.recordsFailed += errors.rows;
+    this.stats.files += written.files.length;
+    this.stats.errorFiles += errors.files.length;
+    this.stats.bytes += written.bytes + errors.bytes;
+    this.stats.deliveries++;
+    this.stats.lastDeliveryAt = new Date().toISOString();
+    if (failed.length > 0) {
+      this.options.log?.(
+        `lake delivery ${delivery.name}: ${failed.length} records could not be converted; see ${errors.files.join(', ')}`,
+      );
+    }
+  }
+
+  /**
+   * Runs the `Lambda` processor as Firehose does, before partitioning and conversion: batches of about 1 MB,
+   * `Ok` records continue with the returned data, `Dropped` ones end here, `ProcessingFailed` ones (and ids
+   * the function did not answer for) go to the error prefix with their original data. A failing invocation
+   * rejects the delivery, which is retried with the records kept (Firehose retries, then writes the whole
+   * batch to `processing-failed`; locally it keeps retrying so the developer sees the error).
+   */
+  private async transform(
+    batch: readonly BufferedRecord[],
+  ): Promise<{ records: BufferedRecord[]; failed: FailedRecord[] }> {
+    const { delivery, invoke } = this.options;
+    if (!delivery.transformFunctionId) return { records: [...batch], failed: [] };
+    if (!invoke) throw new Error(`delivery stream ${delivery.name} has a Lambda processor but no invoke`);
+    const records: BufferedRecord[] = [];
+    const failed: FailedRecord[] = [];
+    let dropped = 0;
+    for (const chunk of chunksOf(batch, TRANSFORM_BATCH_BYTES)) {
+      const response = (await invoke(delivery.transformFunctionId, this.transformEvent(chunk))) as {
+        records?: { recordId?: string; result?: string; data?: string }[];
+      };
+      const byId = new Map((response?.records ?? []).map((r) => [r.recordId, r]));
+      chunk.forEach((record, index) => {
+        const out = byId.get(String(index));
+        const failure = (errorCode: string, errorMessage: string) =>
+          failed.push({
+            rawData: record.data,
+            errorOutputType: 'processing-failed',
+            errorCode,
+            errorMessage,
+            arrivalTimestamp: record.arrivedAt,
+            sequenceNumber: record.sequenceNumber,
+          });
+        if (!out) failure('Lambda.MissingRecordId', `The function returned no result for record ${index}`);
+        else if (out.result === 'Ok' && typeof out.data === 'string')
+          records.push({ ...record, data: Buffer.from(out.data, 'base64') });
+        else if (out.result === 'Dropped') dropped++;
+        else if (out.result === 'ProcessingFailed')
+          failure('Lambda.ProcessingFailed', 'The function marked the record as ProcessingFailed');
+        else failure('Lambda.InvalidResult', `Invalid result '${String(out.result)}' for record ${index}`);
+      });
+    }
+    if (dropped > 0)
+      this.options.log?.(`lake delivery ${delivery.name}: ${dropped} records dropped by the processor`);
+    return { records, failed };
+  }
+
+  /** The Firehose data-transformation event; record ids are the positions in the chunk. */
+  private transformEvent(chunk: readonly BufferedRecord[]): unknown {
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+    return {
+      invocationId: randomUUID(),
+      deliveryStreamArn: arn('firehose', `deliverystream/${this.options.delivery.name}`),
+      sourceKinesisStreamArn: arn('kinesis', `stream/${this.options.stream.name}`),
+      region: LOCAL_REGION,
+      records: chunk.map((record, index) => ({
+        recordId: String(index),
+        approximateArrivalTimestamp: record.arrivedAt,
+        data: Buffer.from(record.data).toString('base64'),
+        kinesisRecordMetadata: {
+          shardId: record.shardId,
+          partitionKey: '',
+          approximateArrivalTimestamp: record.arrivedAt,
+          sequenceNumber: record.sequenceNumber,
+          subsequenceNumber: 0,
+        },
+      })),
+    };
+  }
+
+  /** Parses a record as Firehose's conversion would see it: JSON, then the canonical event schema. */
+  private convert(record: BufferedRecord): { event: CanonicalEvent } | { failure: FailedRecord } {
+    const fail = (
+      errorOutputType: FailedRecord['errorOutputType'],
+      errorCode: string,
+      errorMessage: string,
+    ) => ({
+      failure: {
+        rawData: record.data,
+        errorOutputType,
+        errorCode,
+        errorMessage,
+        arrivalTimestamp: record.arrivedAt,
+        sequenceNumber: record.sequenceNumber,
+      },
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(record.data).toString('utf8'));
+    } catch (error) {
+      // With dynamic partitioning the JQ partition-key query is what fails first on non-JSON data.
+      return this.options.delivery.dynamicPartitioning
+        ? fail(
+            'processing-failed',
+            'DynamicPartitioning.MetadataExtractionFailed',
+            `Record is not valid JSON: ${message(error)}`,
+          )
+        : fail(
+            'format-conversion-failed',
+            'DataFormatConversion.MalformedData',
+            `Record is not valid JSON: ${message(error)}`,
+          );
+    }
+    const parsed = CanonicalEventSchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
+        .join('; ');
+      return fail(
+        'format-conversion-failed',
+        'DataFormatConversion.MalformedData',
+        `Not a canonical event: ${issues}`,
+      );
+    }
+    return { event: parsed.data };
+  }
+
+  // --- reading --------------------------------------------------------------------------------
+
+  private async discoverShards(): Promise<void> {
+    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
+    for (const shard of shards) {
+      const shardId = shard.ShardId as string;
+      if (this.loops.has(shardId) || !this.running) continue;
+      this.loops.set(shardId, this.superviseShard(shardId, this.initialDiscovery));
+    }
+  }
+
+  /** Keeps a shard's reader alive: an unexpected error is logged and reading resumes after the last record read. */
+  private async superviseShard(shardId: string, initial: boolean): Promise<void> {
+    const checkpoint = this.readCheckpoint(shardId);
+    const state: ShardState = {
+      millisBehindLatest: 0,
+      recordsRead: 0,
+      checkpoint: checkpoint.sequenceNumber,
+      caughtUpAt: 0,
+      active: true,
+    };
+    this.shardState.set(shardId, state);
+    let start: GetShardIteratorCommandInput;
+    if (checkpoint.sequenceNumber) {
+      start = this.iteratorInput(shardId, {
+        ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+        StartingSequenceNumber: checkpoint.sequenceNumber,
+      });
+    } else if (checkpoint.startedAt || initial) {
+      // Firehose starts at the newest record; pinning that moment keeps restarts from skipping records.
+      const startedAt = checkpoint.startedAt ?? new Date().toISOString();
+      if (!checkpoint.startedAt) this.writeCheckpoint(shardId, { startedAt });
+      start = this.iteratorInput(shardId, {
+        ShardIteratorType: 'AT_TIMESTAMP',
+        Timestamp: new Date(startedAt),
+      });
+    } else {
+      // A shard that appeared while running (resharding): all of it is new.
+      start = this.iteratorInput(shardId, { ShardIteratorType: 'TRIM_HORIZON' });
+    }
+    const position = { next: start };
+    try {
+      while (this.running) {
+        try {
+          await this.readShard(shardId, state, position);
+          return;
+        } catch (error) {
+          this.recordError(`reading ${shardId} failed, resuming: ${message(error)}`);
+          await this.sleep(1000);
+        }
+      }
+    } finally {
+      state.active = false;
+    }
+  }
+
+  private iteratorInput(
+    shardId: string,
+    position: Omit<GetShardIteratorCommandInput, 'StreamName' | 'ShardId' | 'StreamARN'>,
+  ): GetShardIteratorCommandInput {
+    return { StreamName: this.options.stream.name, ShardId: shardId, ...position };
+  }
+
+  /** Reads a shard until it is closed or the loop stops; `position.next` is where to resume after an error. */
+  private async readShard(
+    shardId: string,
+    state: ShardState,
+    position: { next: GetShardIteratorCommandInput },
+  ): Promise<void> {
+    let iterator = await this.firstIterator(position.next);
+    while (this.running && iterator) {
+      if (this.bufferedBytes >= 2 * this.bufferSizeBytes) {
+        // Back-pressure: the buffer is twice the size hint because deliveries keep failing.
+        await this.deliver().catch(() => this.sleep(500));
+        continue;
+      }
+      const requestedAt = Date.now();
+      let page: GetRecordsCommandOutput;
+      try {
+        page = await this.options.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
+        );
+      } catch (error) {
+        this.recordError(`GetRecords on ${shardId} failed: ${message(error)}`);
+        await this.sleep(1000);
+        iterator = await this.firstIterator(position.next);
+        continue;
+      }
+      iterator = page.NextShardIterator;
+      const records = page.Records ?? [];
+      state.millisBehindLatest = page.MillisBehindLatest ?? 0;
+      state.recordsRead += records.length;
+      this.stats.recordsRead += records.length;
+      const now = Date.now();
+      for (const record of records) {
+        const data = record.Data ?? new Uint8Array();
+        this.buffer.push({
+          shardId,
+          sequenceNumber: record.SequenceNumber as string,
+          data,
+          arrivedAt: record.ApproximateArrivalTimestamp?.getTime() ?? now,
+          bufferedAt: now,
+        });
+        this.bufferedBytes += data.length;
+      }
+      const last = records[records.length - 1];
+      if (last?.SequenceNumber) {
+        position.next = this.iteratorInput(shardId, {
+          ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+          StartingSequenceNumber: last.SequenceNumber,
+        });
+      }
+      if (records.length < GET_RECORDS_LIMIT && state.millisBehindLatest === 0)
+        state.caughtUpAt = requestedAt;
+      if (this.bufferedBytes >= this.bufferSizeBytes && Date.now() >= this.retryAfter) {
+        await this.deliver().catch(() => undefined);
+      }
+      // Like Firehose, one GetRecords per shard and second unless the shard has a backlog; this also
+      // leaves the emulator to the event source mapping, which polls much faster. flush() wakes it.
+      const flushWaiting = state.caughtUpAt < this.catchUpSince;
+      if (records.length < GET_RECORDS_LIMIT && !flushWaiting)
+        await this.sleep(this.options.pollIntervalMs ?? 1000);
+    }
+  }
+
+  private async firstIterator(input: GetShardIteratorCommandInput): Promise<string | undefined> {
+    for (let attempt = 0; this.running; attempt++) {
+      try {
+        return (await this.options.kinesis.send(new GetShardIteratorCommand(input))).ShardIterator;
+      } catch (error) {
+        if (input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' && isMissingSequence(error)) {
+          // The emulator lost records after the checkpoint (it persists on an interval): read it all
+          // again. Duplicates in the lake are the at-least-once price, as with Firehose retries.
+          this.options.log?.(
+            `lake delivery ${this.options.delivery.name}: checkpoint of ${input.ShardId} is not in the stream any more; reading from TRIM_HORIZON`,
+          );
+          input = { StreamName: input.StreamName, ShardId: input.ShardId, ShardIteratorType: 'TRIM_HORIZON' };
+          continue;
+        }
+        this.recordError(`GetShardIterator on ${input.ShardId} failed: ${message(error)}`);
+        await this.sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
+    return undefined;
+  }
+
+  /** Waits until every active shard has read everything that was in the stream when called. */
+  private async catchUp(timeoutMs: number): Promise<void> {
+    const since = Date.now();
+    this.catchUpSince = Math.max(this.catchUpSince, since);
+    this.sleeper.wakeAll();
+    while (Date.now() - since < timeoutMs && this.running) {
+      const behind = [...this.shardState.values()].filter((s) => s.active && s.caughtUpAt < since);
+      if (behind.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (this.running) {
+      this.options.log?.(
+        `lake delivery ${this.options.delivery.name}: flush did not catch up within ${timeoutMs} ms`,
+      );
+    }
+  }
+
+  // --- checkpoints ----------------------------------------------------------------------------
+
+  private checkpointPath(shardId: string): string {
+    return join(this.options.checkpointDir, `firehose-${this.options.delivery.logicalId}.${shardId}.json`);
+  }
+
+  private readCheckpoint(shardId: string): CheckpointFile {
+    try {
+      return JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as CheckpointFile;
+    } catch {
+      return {};
+    }
+  }
+
+  private writeCheckpoint(shardId: string, checkpoint: CheckpointFile): void {
+    const path = this.checkpointPath(shardId);
+    const partial = `${path}.${randomUUID()}.tmp`;
+    writeFileSync(partial, JSON.stringify({ ...checkpoint, at: new Date().toISOString() }));
+    renameSync(partial, path);
+    const state = this.shardState.get(shardId);
+    if (state && checkpoint.sequenceNumber) state.checkpoint = checkpoint.sequenceNumber;
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private recordError(text: string): void {
+    this.stats.errors++;
+    this.stats.lastError = text;
+    this.options.log?.(`lake delivery ${this.options.delivery.name}: ${text}`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.sleeper.sleep(ms);
+  }
+}
+
+/** Firehose's object names: `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, here with an extension. */
+function firehoseObjectName(deliveryStream: string, at: Date, extension: string): string {
+  const stamp = at.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  return `${deliveryStream}-1-${stamp}-${randomUUID()}.${extension}`;
+}
+
+function chunksOf(records: readonly BufferedRecord[], maxBytes: number): BufferedRecord[][] {
+  const chunks: BufferedRecord[][] = [];
+  let current: BufferedRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (current.length > 0 && bytes + record.data.length > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += record.data.length;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function isMissingSequence(error: unknown): boolean {
+  const name = (error as Error).name;
+  return name === 'ResourceNotFoundException' || name === 'InvalidArgumentException';
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

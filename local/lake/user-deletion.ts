@@ -1,0 +1,81 @@
+/**
+ * The local lake purge: completes the pending deletion requests of a running local runtime with DuckDB
+ * over `<dataDir>/lake/events`, then drops their Firehose error records under `<dataDir>/lake/errors` (the
+ * scheduled step; run it with `completeLocalDeletions`). The counts it returns are of both.
+ */
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { LakePurger } from '../../lambdas/deletion/deletion-request';
+import { completePendingDeletions } from '../../lambdas/deletion/deletion-request';
+import { DuckDbLakePurger } from '../../lambdas/deletion/duckdb-lake-purger';
+import {
+  DynamoDeletionRequestStore,
+  DynamoProfileEraser,
+} from '../../lambdas/deletion/dynamo-deletion-store';
+import { lakeIdentifier, parsePseudonymKey } from '../../lambdas/shared/pseudonym';
+import { ensureLocalPseudonymKey, usesPseudonymKey } from '../runtime/pseudonym-key';
+import type { LocalTopology } from '../topology';
+import { LocalDeliveryErrorsPurger } from './delivery-errors-purge';
+
+export interface LocalDeletionTarget {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly lakeDir?: string;
+  /** With both, a pseudonymised lake (context pseudonymizeLakeUserIds) is searched for the pseudonyms too. */
+  readonly dataDir?: string;
+  readonly topology?: Pick<LocalTopology, 'functions'>;
+  tableName(fragment: string): string;
+}
+
+/** Purges the real ids and, in a pseudonymised lake, the ids as the lake stores them. */
+class BothIdFormsPurger implements LakePurger {
+  constructor(
+    private readonly inner: LakePurger,
+    private readonly lakeIdentifier: (id: string) => string,
+  ) {}
+
+  purge(userIds: readonly string[]) {
+    return this.inner.purge([...new Set([...userIds, ...userIds.map(this.lakeIdentifier)])]);
+  }
+}
+
+/** The events, then the error records; the counts are summed. */
+class EventsThenErrorsPurger implements LakePurger {
+  constructor(private readonly steps: readonly LakePurger[]) {}
+
+  async purge(userIds: readonly string[]) {
+    const total = { filesRewritten: 0, rowsRemoved: 0 };
+    for (const step of this.steps) {
+      const done = await step.purge(userIds);
+      total.filesRewritten += done.filesRewritten;
+      total.rowsRemoved += done.rowsRemoved;
+    }
+    return total;
+  }
+}
+
+export async function completeLocalDeletions(
+  runtime: LocalDeletionTarget,
+  now: () => Date = () => new Date(),
+) {
+  if (!runtime.lakeDir) throw new Error('The local runtime has no lake folder: nothing to purge');
+  return completePendingDeletions(
+    {
+      profiles: new DynamoProfileEraser(runtime.dynamo, runtime.tableName('Profiles')),
+      requests: new DynamoDeletionRequestStore(runtime.dynamo, runtime.tableName('DeletionRequests')),
+      lake: lakePurger(
+        runtime,
+        new EventsThenErrorsPurger([
+          new DuckDbLakePurger(join(runtime.lakeDir, 'events')),
+          new LocalDeliveryErrorsPurger(runtime.lakeDir),
+        ]),
+      ),
+    },
+    now,
+  );
+}
+
+function lakePurger(runtime: LocalDeletionTarget, purger: LakePurger): LakePurger {
+  if (!runtime.dataDir || !runtime.topology || !usesPseudonymKey(runtime.topology)) return purger;
+  const key = parsePseudonymKey(ensureLocalPseudonymKey(runtime.dataDir));
+  return new BothIdFormsPurger(purger, (id) => lakeIdentifier(key, id));
+}

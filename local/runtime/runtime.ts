@@ -1,0 +1,502 @@
+/**
+ * The whole pipeline on one machine: synthesise the CDK app, derive the local topology from the
+ * template, start the emulators, provision streams and tables, run the same handler code behind a
+ * local API Gateway and Kinesis event source mappings, and optionally drive simulated traffic.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
+import { newWriteKey } from '../../lambdas/authorizer/write-keys';
+import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
+import { buildApp } from '../../lib/app-builder';
+import { buildConsole, createConsoleServer, localJobRollback } from '../console/server';
+import {
+  localDocumentClient,
+  localKinesisClient,
+  provision,
+  type RunningEmulator,
+  startDynamo,
+  startKinesis,
+} from '../emulators';
+import { FunctionHost } from '../functions/function-host';
+import { startHttpGateway } from '../gateway/server';
+import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
+import { LakeDeliveryLoop } from '../lake/delivery';
+import { EventSourceMappingPoller } from '../stream/esm-poller';
+import type { LocalTopology } from '../topology';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from '../topology';
+import { startTrafficDriver } from '../traffic/driver';
+import { TrafficSimulator } from '../traffic/simulator';
+import { startLocalCanary } from './canary';
+import { computeHealth, type LocalHealth } from './health';
+import { localPseudonymEnvironment } from './pseudonym-key';
+
+export interface LocalRuntimeOptions {
+  /** Where emulator data, checkpoints, queues and the lake live. @default '.data' */
+  readonly dataDir?: string;
+  /** Gateway port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Delete the data directory first. @default false */
+  readonly fresh?: boolean;
+  /** Simulated events per second; 0 turns the simulator off. @default 20 */
+  readonly trafficRate?: number;
+  readonly trafficSeed?: number;
+  /** Extra CDK context, e.g. to change batch settings. */
+  readonly context?: Record<string, unknown>;
+  /** Buffer interval of the local Firehose delivery loops. @default min(template interval, 10 s) */
+  readonly lakeBufferIntervalSeconds?: number;
+  /**
+   * Run the batch jobs' schedules, fast-forwarded (simulated seconds per real second; 0: jobs only run on
+   * request, `recostream jobs run --local`). @default 96 (RECOSTREAM_JOB_SPEED) with traffic, else 0
+   */
+  readonly jobSpeed?: number;
+  /**
+   * Run the freshness canary (ingest API -> profile -> recommendation API) every N seconds; its last
+   * result is `canary` in `/local/health`. 0 turns it off. @default 60 with traffic, else 0
+   */
+  readonly canaryIntervalSeconds?: number;
+  /**
+   * Puts something between the functions and the emulators (the fault-injecting proxies of local/faults):
+   * called once the emulators listen, it returns the endpoints the functions get as AWS_ENDPOINT_URL_KINESIS
+   * and AWS_ENDPOINT_URL_DYNAMODB. The runtime's own clients (provisioning, event source mappings, lake
+   * delivery) keep talking to the emulators. @default the functions talk to the emulators
+   */
+  readonly functionEndpoints?: (
+    emulators: ServiceEndpoints,
+  ) => Promise<ServiceEndpoints & { close(): Promise<void> }>;
+  /**
+   * The batch jobs' clock: each run's start, and so its window end, is `jobClock()`; the schedule follows it
+   * too. Tests inject one so that which events a run reads never depends on how fast the machine is.
+   * @default the wall clock
+   */
+  readonly jobClock?: () => Date;
+  readonly log?: (message: string) => void;
+}
+
+/** Endpoint URLs of the two emulated services the functions call. */
+export interface ServiceEndpoints {
+  readonly kinesis: string;
+  readonly dynamodb: string;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly writeKey: string;
+  /**
+   * The freshness canary's own write key (named CANARY_WRITE_KEY_NAME, as the canary registers its key on
+   * AWS): the only key whose events may carry `canary#` user ids.
+   */
+  readonly canaryWriteKey: string;
+  /** `x-api-key` of the recommendation API (kept in `<dataDir>/local-api-key`). */
+  readonly apiKey: string;
+  readonly kinesisEndpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly dataDir: string;
+  readonly topology: LocalTopology;
+  readonly kinesis: KinesisClient;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly host: FunctionHost;
+  readonly pollers: readonly EventSourceMappingPoller[];
+  /** One local Firehose delivery loop per delivery stream of the template (possibly none). */
+  readonly lakeDeliveries: readonly LakeDeliveryLoop[];
+  /** `<dataDir>/lake`: a link to the lake bucket's local folder; undefined when the app has no lake bucket. */
+  readonly lakeDir?: string;
+  /** The batch jobs (runner, scheduler); undefined when the app has none or no lake. */
+  readonly jobs?: LocalJobs;
+  /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
+  tableName(fragment: string): string;
+  /** Local file:// URL of the queue whose logical id contains `fragment`. */
+  queueUrl(fragment: string): string;
+  /** The `/local/health` document (shape: local/health.ts LocalHealth). */
+  health(): LocalHealth;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir ?? '.data');
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+  };
+
+  try {
+    const { app, stack } = buildApp(options.context ?? {}, { validate: false, skipBundling: true });
+    const template = app.synth().getStackByName(stack.stackName).template;
+    const topology = topologyFromTemplate(template, {
+      stackName: stack.stackName,
+      queueDir: join(dataDir, 'queues'),
+    });
+
+    const [kinesisEmulator, dynamoEmulator] = await Promise.all([
+      startKinesis({ dataDir: join(dataDir, 'kinesis') }),
+      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
+    ]);
+    stoppers.push(
+      () => stopEmulator(kinesisEmulator),
+      () => stopEmulator(dynamoEmulator),
+    );
+
+    const kinesis = localKinesisClient(kinesisEmulator.endpoint);
+    const dynamo = localDocumentClient(dynamoEmulator.endpoint);
+    await provision(topology, kinesis, dynamo);
+
+    const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
+    const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
+    const apiKey = ensureLocalApiKey(dataDir);
+
+    const emulators = { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint };
+    const interposed = options.functionEndpoints ? await options.functionEndpoints(emulators) : undefined;
+    if (interposed) stoppers.push(() => interposed.close());
+    const functionEndpoints = interposed ?? emulators;
+    const host = new FunctionHost(topology.functions, {
+      buildDir: join(dataDir, 'build'),
+      baseEnvironment: {
+        ...lambdaEnvironment(dataDir, functionEndpoints.kinesis, functionEndpoints.dynamodb),
+        // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
+        ...localPseudonymEnvironment(topology, dataDir),
+      },
+      // Lambda gives every concurrent request an environment of its own; workers start on demand, so
+      // 16 (the API benchmark's concurrency) costs nothing until requests overlap.
+      maxConcurrency: 16,
+    });
+    await host.prepare();
+    stoppers.push(() => host.close());
+    const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
+
+    const bucketDir = (bucketId: string) => {
+      const bucket = topology.buckets.get(bucketId);
+      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
+      // The same folder FileObjectStore (RECOSTREAM_LOCAL_S3_DIR) uses for the bucket.
+      return join(dataDir, 's3', bucket.name);
+    };
+    const pollers = topology.eventSourceMappings.map((mapping) => {
+      const stream = topology.streams.get(mapping.streamId);
+      if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
+      const onFailure = mapping.onFailure;
+      return new EventSourceMappingPoller({
+        mapping,
+        stream,
+        onFailureQueue:
+          onFailure && 'queueId' in onFailure ? topology.queues.get(onFailure.queueId) : undefined,
+        onFailureBucketDir: onFailure && 'bucketId' in onFailure ? bucketDir(onFailure.bucketId) : undefined,
+        kinesis,
+        invoke,
+        checkpointDir: join(dataDir, 'checkpoints'),
+        log,
+      });
+    });
+    for (const poller of pollers) {
+      await poller.start();
+      stoppers.push(() => poller.stop());
+    }
+    const failedBatchDirs = topology.eventSourceMappings.flatMap(({ onFailure }) =>
+      onFailure && 'bucketId' in onFailure
+        ? [{ name: onFailure.bucketId, dir: bucketDir(onFailure.bucketId) }]
+        : [],
+    );
+    const lakeBucket = lakeBucketId(topology);
+    const lakeDir = lakeBucket ? linkLakeDir(dataDir, bucketDir(lakeBucket), log) : undefined;
+    const lakeDeliveries = [...topology.deliveryStreams.values()].map((delivery) => {
+      const stream = topology.streams.get(delivery.sourceStreamId);
+      if (!stream)
+        throw new Error(
+          `Delivery stream ${delivery.logicalId} reads unknown stream ${delivery.sourceStreamId}`,
+        );
+      return new LakeDeliveryLoop({
+        delivery,
+        stream,
+        kinesis,
+        bucketDir: bucketDir(delivery.bucketId),
+        checkpointDir: join(dataDir, 'checkpoints'),
+        localBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
+        log,
+        // Runs the delivery stream's Lambda processor (e.g. the pseudonymiser), as Firehose does.
+        invoke,
+      });
+    });
+    for (const loop of lakeDeliveries) {
+      await loop.start();
+      // Stopped after the gateway (no new events), before the emulators: the final flush still reads the stream.
+      stoppers.push(() => loop.stop());
+    }
+
+    let healthProvider: () => unknown = () => ({});
+    // The local console (console/, bundled here) at `/`, same origin as the API; see console-server.ts.
+    const trafficOn = (options.trafficRate ?? 20) > 0;
+    const jobSpeed = options.jobSpeed ?? (trafficOn ? Number(process.env.RECOSTREAM_JOB_SPEED ?? 96) : 0);
+    const jobs: LocalJobs | undefined = lakeDir
+      ? startLocalJobs({
+          topology,
+          invoke,
+          lakeDir,
+          dataDir,
+          dynamo,
+          schedule: jobSpeed > 0,
+          speed: jobSpeed,
+          clock: options.jobClock,
+          log,
+        })
+      : undefined;
+    if (jobs) stoppers.push(() => jobs.stop());
+    await buildConsole(join(dataDir, 'console'));
+    const consoleServer = createConsoleServer({
+      buildDir: join(dataDir, 'console'),
+      routes: topology.routes,
+      writeKey,
+      apiKey: () => apiKey,
+      simulatorSeed: options.trafficSeed ?? 42,
+      lakeDir,
+      jobNames: () => (jobs ? Object.keys(jobs.runner.snapshot()) : []),
+      rollback: jobs
+        ? localJobRollback(topology, dynamo, () => jobs.runner.refreshActiveVersions())
+        : undefined,
+    });
+    stoppers.push(() => consoleServer.close());
+    const gateway = await startHttpGateway({
+      routes: topology.routes,
+      invoke,
+      port: options.port ?? 3000,
+      // Routes with ApiKeyRequired (the recommendation API) answer 403 without this key, as API Gateway does.
+      apiKeys: new Set([apiKey]),
+      extraHandlers: async (req, res) => {
+        if (req.method === 'GET' && req.url?.split('?')[0] === '/local/health') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(healthProvider()));
+          return true;
+        }
+        if (jobs && req.url?.startsWith('/local/jobs/') && (await jobs.handle(req, res))) return true;
+        return consoleServer.handle(req, res);
+      },
+    });
+    stoppers.push(() => gateway.close());
+
+    const trafficRate = options.trafficRate ?? 20;
+    const driver =
+      trafficRate > 0
+        ? startTrafficDriver({
+            baseUrl: gateway.url,
+            writeKey,
+            simulator: new TrafficSimulator({ seed: options.trafficSeed ?? 42 }),
+            eventsPerSecond: trafficRate,
+          })
+        : undefined;
+    if (driver) stoppers.push(() => driver.stop());
+
+    const canaryIntervalSeconds = options.canaryIntervalSeconds ?? (trafficRate > 0 ? 60 : 0);
+    const canary =
+      canaryIntervalSeconds > 0
+        ? startLocalCanary({
+            apiUrl: gateway.url,
+            writeKey: canaryWriteKey,
+            apiKey,
+            dynamo,
+            profilesTable: findByFragment([...topology.tables.values()], 'Profiles').name,
+            intervalMs: canaryIntervalSeconds * 1000,
+            log,
+          })
+        : undefined;
+    if (canary) stoppers.push(() => canary.stop());
+    const startedAt = Date.now();
+
+    const tableName = (fragment: string) => findByFragment([...topology.tables.values()], fragment).name;
+    const runtime: LocalRuntime = {
+      apiUrl: gateway.url,
+      writeKey,
+      canaryWriteKey,
+      apiKey,
+      kinesisEndpoint: kinesisEmulator.endpoint,
+      dynamoEndpoint: dynamoEmulator.endpoint,
+      dataDir,
+      topology,
+      kinesis,
+      dynamo,
+      host,
+      pollers,
+      lakeDeliveries,
+      lakeDir,
+      jobs,
+      tableName,
+      queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
+      health: () =>
+        computeHealth({
+          startedAt,
+          invocations: host.invocations,
+          consumers: pollers.map((p, i) => ({
+            mapping: topology.eventSourceMappings[i]?.logicalId ?? `mapping-${i}`,
+            stats: p.snapshot(),
+          })),
+          deliveries: lakeDeliveries.map((loop) => loop.snapshot()),
+          queues: [...topology.queues.values()].map((q) => ({ name: q.logicalId, url: q.url })),
+          failedBatches: failedBatchDirs,
+          lakeDir,
+          canary: canary?.last(),
+          jobs: jobs?.runner.snapshot(),
+          traffic: driver?.stats(),
+        }),
+      stop: stopAll,
+    };
+    healthProvider = runtime.health;
+    // Lets other commands (e.g. `npx recostream backfill --local`) find the running emulators.
+    writeFileSync(
+      join(dataDir, 'runtime.json'),
+      JSON.stringify(
+        {
+          apiUrl: gateway.url,
+          apiKey,
+          kinesisEndpoint: kinesisEmulator.endpoint,
+          dynamoEndpoint: dynamoEmulator.endpoint,
+          streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
+          lakeDir,
+          // `npx recostream dlq replay --local` reads the consumer's failed batches here.
+          failedBatchesDir: failedBatchDirs[0]?.dir,
+          tables: Object.fromEntries(
+            ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
+              fragment,
+              tableName(fragment),
+            ]),
+          ),
+          pid: process.pid,
+        },
+        null,
+        2,
+      ),
+    );
+    stoppers.unshift(async () => rmSync(join(dataDir, 'runtime.json'), { force: true }));
+    return runtime;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The variables every local function gets on top of its own template environment. */
+function lambdaEnvironment(
+  dataDir: string,
+  kinesisEndpoint: string,
+  dynamoEndpoint: string,
+): Record<string, string> {
+  const passThrough = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('AWS_'),
+    ),
+  );
+  return {
+    ...passThrough,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    RECOSTREAM_LOCAL_S3_DIR: join(dataDir, 's3'),
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    NODE_NO_WARNINGS: '1',
+  };
+}
+
+/**
+ * One write key per name and data directory: generated on first start, its hash stored like in AWS. The
+ * key named `local` keeps its historical file name, `local-write-key`.
+ */
+async function ensureLocalWriteKey(
+  topology: LocalTopology,
+  dynamo: DynamoDBDocumentClient,
+  dataDir: string,
+  name: string,
+): Promise<string> {
+  const keyFile = join(dataDir, name === 'local' ? 'local-write-key' : `${name}-write-key`);
+  const authorizer = [...topology.functions.values()].find((f) => f.environment.WRITE_KEYS_TABLE_NAME);
+  if (!authorizer) throw new Error('No function has WRITE_KEYS_TABLE_NAME: cannot seed a local write key');
+  const store = new DynamoWriteKeyStore(authorizer.environment.WRITE_KEYS_TABLE_NAME as string, dynamo);
+  if (existsSync(keyFile)) {
+    const key = readFileSync(keyFile, 'utf8').trim();
+    return key;
+  }
+  const { key, record } = newWriteKey(name);
+  await store.put(record);
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * One API key per data directory for the recommendation API, like the write key: generated on first start.
+ * API Gateway generates key values itself; locally any unguessable string does.
+ */
+function ensureLocalApiKey(dataDir: string): string {
+  const keyFile = join(dataDir, 'local-api-key');
+  if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
+  const key = `rk_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * The bucket the lake lives in: the destination of the delivery streams, or else the bucket the
+ * ingest function quarantines rejected events to (the lake bucket before Firehose exists).
+ */
+function lakeBucketId(topology: LocalTopology): string | undefined {
+  const [delivery] = topology.deliveryStreams.values();
+  if (delivery) return delivery.bucketId;
+  const names = new Set(
+    [...topology.functions.values()].map((f) => f.environment.QUARANTINE_BUCKET_NAME).filter(Boolean),
+  );
+  return [...topology.buckets.values()].find((b) => names.has(b.name))?.logicalId;
+}
+
+/**
+ * Makes `<dataDir>/lake` a relative symlink to the lake bucket's folder, so `.data/lake/events/…`
+ * and `.data/lake/quarantine/…` are where the documentation says. A real, non-empty `lake` folder
+ * left by an older version is kept (and reported) rather than deleted.
+ */
+function linkLakeDir(dataDir: string, bucketDir: string, log: (message: string) => void): string {
+  mkdirSync(bucketDir, { recursive: true });
+  const link = join(dataDir, 'lake');
+  const target = bucketDir.slice(dataDir.length + 1);
+  const existing = lstatSync(link, { throwIfNoEntry: false });
+  if (existing?.isSymbolicLink()) {
+    if (readlinkSync(link) === target) return link;
+    unlinkSync(link);
+  } else if (existing?.isDirectory()) {
+    if (readdirSync(link).length > 0) {
+      log(`${link} is a folder, not a link to ${bucketDir}: move it away to see the lake there`);
+      return link;
+    }
+    rmdirSync(link);
+  } else if (existing) {
+    unlinkSync(link);
+  }
+  symlinkSync(target, link, 'dir');
+  return link;
+}
+
+function findByFragment<T extends { logicalId: string }>(items: readonly T[], fragment: string): T {
+  const matches = items.filter((i) => i.logicalId.includes(fragment));
+  if (matches.length !== 1)
+    throw new Error(`Expected one resource matching '${fragment}', found ${matches.length}`);
+  return matches[0] as T;
+}
+
+async function stopEmulator(emulator: RunningEmulator): Promise<void> {
+  await emulator.stop();
+}

@@ -1,0 +1,429 @@
+/**
+ * A local Kinesis event source mapping with Lambda's semantics, configured from the mapping in the
+ * synthesised template: batch size and batching window, parallelization factor (lanes by
+ * partition key), ReportBatchItemFailures (retry from the lowest failed sequence number), bisect on
+ * function error, finite retries, maximum record age and an on-failure destination that receives
+ * Lambda's own invocation record (an SQS queue: the record; an S3 bucket: the record and the whole
+ * batch, under Lambda's key layout). Shards are read parents first (both parents of a merge), as Lambda
+ * does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
+ * consumer's watermarks make the possible replay harmless.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import {
+  type FailedBatchRecord,
+  type FailureCondition,
+  failedBatchKey,
+} from '../../lambdas/shared/failed-batch';
+import { queueSinkFor } from '../../lambdas/shared/queue-sink';
+import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
+import { listAllShards } from './shard-reader';
+import { WakeableSleep } from './wakeable-sleep';
+
+export interface PollerOptions {
+  readonly mapping: LocalEventSourceMapping;
+  readonly stream: LocalStream;
+  readonly onFailureQueue?: LocalQueue;
+  /** The local folder of an S3 on-failure destination (`<dataDir>/s3/<bucket>`). */
+  readonly onFailureBucketDir?: string;
+  /** Clock of the on-failure records (their timestamp and key). @default () => new Date() */
+  readonly now?: () => Date;
+  /** Waits between polls and retries (tests pass their own). @default timers, cut short by stop() */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly kinesis: KinesisClient;
+  readonly invoke: Invoke;
+  readonly checkpointDir: string;
+  /** How often an idle shard is polled (Lambda polls about once per second; locally faster). */
+  readonly pollIntervalMs?: number;
+  /** Base of the exponential backoff between retries of a failing batch. */
+  readonly retryBaseDelayMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface ShardStats {
+  readonly shardId: string;
+  readonly millisBehindLatest: number;
+  readonly recordsRead: number;
+  readonly checkpoint?: string;
+}
+
+export interface PollerStats {
+  invocations: number;
+  functionErrors: number;
+  partialFailures: number;
+  retries: number;
+  bisections: number;
+  recordsDelivered: number;
+  recordsSentToOnFailure: number;
+  shards: ShardStats[];
+}
+
+type Outcome = { kind: 'ok' } | { kind: 'partial'; fromIndex: number } | { kind: 'error'; message: string };
+
+export class EventSourceMappingPoller {
+  private running = false;
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly finishedShards = new Set<string>();
+  private readonly shardStats = new Map<
+    string,
+    { millisBehindLatest: number; recordsRead: number; checkpoint?: string }
+  >();
+  private discoveryTimer?: NodeJS.Timeout;
+  private readonly sleeper = new WakeableSleep();
+  readonly stats: PollerStats = {
+    invocations: 0,
+    functionErrors: 0,
+    partialFailures: 0,
+    retries: 0,
+    bisections: 0,
+    recordsDelivered: 0,
+    recordsSentToOnFailure: 0,
+    shards: [],
+  };
+
+  constructor(private readonly options: PollerOptions) {}
+
+  private get streamArn(): string {
+    return `arn:aws:kinesis:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stream/${this.options.stream.name}`;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    mkdirSync(this.options.checkpointDir, { recursive: true });
+    await this.discoverShards();
+    this.discoveryTimer = setInterval(() => void this.discoverShards().catch(() => undefined), 10_000);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.discoveryTimer);
+    this.sleeper.wakeAll();
+    await Promise.allSettled(this.loops.values());
+  }
+
+  snapshot(): PollerStats {
+    return {
+      ...this.stats,
+      shards: [...this.shardStats.entries()].map(([shardId, s]) => ({ shardId, ...s })),
+    };
+  }
+
+  private async discoverShards(): Promise<void> {
+    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
+    for (const shard of shards) {
+      const shardId = shard.ShardId as string;
+      if (this.loops.has(shardId) || !this.running) continue;
+      // A merged shard has two parents (ParentShardId and AdjacentParentShardId): both come first.
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+        (id): id is string => id !== undefined,
+      );
+      this.loops.set(shardId, this.superviseShard(shardId, parents));
+    }
+  }
+
+  private checkpointPath(shardId: string): string {
+    return join(this.options.checkpointDir, `${this.options.mapping.logicalId}.${shardId}.json`);
+  }
+
+  private readCheckpoint(shardId: string): string | undefined {
+    try {
+      return (JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as { sequenceNumber?: string })
+        .sequenceNumber;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeCheckpoint(shardId: string, sequenceNumber: string) {
+    writeFileSync(
+      this.checkpointPath(shardId),
+      JSON.stringify({ sequenceNumber, at: new Date().toISOString() }),
+    );
+    const stats = this.shardStats.get(shardId);
+    if (stats) stats.checkpoint = sequenceNumber;
+  }
+
+  /** Keeps a shard's poller alive: an unexpected error is logged and polling resumes from the checkpoint. */
+  private async superviseShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollShard(shardId, parentShardIds);
+        return;
+      } catch (error) {
+        this.options.log?.(`poller of ${shardId} failed, restarting: ${(error as Error).message}`);
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  private async pollShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
+    // Lambda finishes the parent shards before it reads a child, so per-key order survives resharding.
+    while (
+      this.running &&
+      parentShardIds.some((parent) => this.loops.has(parent) && !this.finishedShards.has(parent))
+    ) {
+      await this.sleep(500);
+    }
+    const { mapping } = this.options;
+    const checkpoint = this.readCheckpoint(shardId);
+    this.shardStats.set(shardId, { millisBehindLatest: 0, recordsRead: 0, checkpoint });
+    let iterator: string | undefined;
+    for (let attempt = 0; this.running && iterator === undefined; attempt++) {
+      try {
+        iterator = await this.iterator(shardId, checkpoint);
+      } catch (error) {
+        if (checkpoint && (error as Error).name === 'ResourceNotFoundException') {
+          // The emulator lost records after the checkpoint (it persists on an interval). Starting
+          // over is safe: the consumer's watermarks turn already-applied records into no-ops.
+          this.options.log?.(
+            `checkpoint of ${shardId} is not in the stream any more; reading from TRIM_HORIZON`,
+          );
+          iterator = await this.iterator(shardId, undefined).catch(() => undefined);
+        } else {
+          this.options.log?.(`GetShardIterator on ${shardId} failed: ${(error as Error).message}`);
+        }
+        if (iterator === undefined) await this.sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
+    const buffer: KinesisStreamRecord[] = [];
+    let firstBufferedAt = 0;
+
+    while (this.running && iterator) {
+      let fetched = 0;
+      try {
+        const page = await this.options.kinesis.send(
+          new GetRecordsCommand({
+            ShardIterator: iterator,
+            Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)),
+          }),
+        );
+        iterator = page.NextShardIterator;
+        const stats = this.shardStats.get(shardId);
+        if (stats) {
+          stats.millisBehindLatest = page.MillisBehindLatest ?? 0;
+          stats.recordsRead += page.Records?.length ?? 0;
+        }
+        for (const record of page.Records ?? []) {
+          if (buffer.length === 0) firstBufferedAt = Date.now();
+          buffer.push(this.toLambdaRecord(shardId, record));
+          fetched++;
+        }
+      } catch (error) {
+        this.options.log?.(`GetRecords on ${shardId} failed: ${(error as Error).message}`);
+        await this.sleep(1000);
+        iterator = await this.iterator(shardId, this.shardStats.get(shardId)?.checkpoint ?? checkpoint).catch(
+          () => iterator,
+        );
+        continue;
+      }
+
+      const windowElapsed = Date.now() - firstBufferedAt >= mapping.maxBatchingWindowSeconds * 1000;
+      if (buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowElapsed || !iterator))) {
+        const batch = buffer.splice(0, mapping.batchSize);
+        await this.deliver(shardId, batch);
+        this.writeCheckpoint(
+          shardId,
+          (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber,
+        );
+        if (buffer.length > 0) firstBufferedAt = Date.now();
+        continue;
+      }
+      if (fetched === 0) await this.sleep(this.options.pollIntervalMs ?? 100);
+    }
+    if (!iterator) this.finishedShards.add(shardId);
+  }
+
+  private async iterator(shardId: string, after: string | undefined): Promise<string | undefined> {
+    const out = await this.options.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: this.options.stream.name,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+          : { ShardIteratorType: this.options.mapping.startingPosition }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  /** Delivers one batch, split into lanes when the parallelization factor is above 1. */
+  private async deliver(shardId: string, batch: KinesisStreamRecord[]): Promise<void> {
+    const lanes = this.options.mapping.parallelizationFactor;
+    if (lanes <= 1) return this.deliverLane(shardId, batch);
+    const byLane = new Map<number, KinesisStreamRecord[]>();
+    for (const record of batch) {
+      const lane = createHash('md5').update(record.kinesis.partitionKey).digest().readUInt32BE(0) % lanes;
+      byLane.set(lane, [...(byLane.get(lane) ?? []), record]);
+    }
+    await Promise.all([...byLane.values()].map((records) => this.deliverLane(shardId, records)));
+  }
+
+  /** Invokes until every record is processed, retried away or sent to the on-failure destination. */
+  private async deliverLane(shardId: string, records: KinesisStreamRecord[]): Promise<void> {
+    const { mapping } = this.options;
+    const pending: Array<{ records: KinesisStreamRecord[]; attempts: number }> = [{ records, attempts: 0 }];
+    while (pending.length > 0) {
+      const work = pending.shift() as { records: KinesisStreamRecord[]; attempts: number };
+      let batch = work.records;
+
+      if (mapping.maxRecordAgeSeconds >= 0) {
+        const oldestAllowed = Date.now() / 1000 - mapping.maxRecordAgeSeconds;
+        const expired = batch.filter((r) => r.kinesis.approximateArrivalTimestamp < oldestAllowed);
+        if (expired.length > 0) {
+          await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', work.attempts, 'record too old');
+          batch = batch.filter((r) => !expired.includes(r));
+          if (batch.length === 0) continue;
+        }
+      }
+
+      const outcome = await this.invokeBatch(batch);
+      if (outcome.kind === 'ok') {
+        this.stats.recordsDelivered += batch.length;
+        continue;
+      }
+
+      const attempts = work.attempts + 1;
+      let remaining = batch;
+      if (outcome.kind === 'partial') {
+        this.stats.partialFailures++;
+        this.stats.recordsDelivered += outcome.fromIndex;
+        remaining = batch.slice(outcome.fromIndex);
+      } else {
+        this.stats.functionErrors++;
+      }
+
+      if (mapping.maxRetryAttempts >= 0 && attempts > mapping.maxRetryAttempts) {
+        const message = outcome.kind === 'error' ? outcome.message : 'batch item failures reported';
+        await this.sendToOnFailure(shardId, remaining, 'RetryAttemptsExhausted', attempts, message);
+        continue;
+      }
+      this.stats.retries++;
+      await this.sleep(Math.min(5000, (this.options.retryBaseDelayMs ?? 100) * 2 ** (attempts - 1)));
+      if (outcome.kind === 'error' && mapping.bisectBatchOnError && remaining.length > 1) {
+        // Splitting does not use up a retry in Lambda; the halves keep the attempt count.
+        this.stats.bisections++;
+        const middle = Math.ceil(remaining.length / 2);
+        pending.unshift(
+          { records: remaining.slice(0, middle), attempts },
+          { records: remaining.slice(middle), attempts },
+        );
+      } else {
+        pending.unshift({ records: remaining, attempts });
+      }
+    }
+  }
+
+  private async invokeBatch(batch: KinesisStreamRecord[]): Promise<Outcome> {
+    const event: KinesisStreamEvent = { Records: batch };
+    this.stats.invocations++;
+    let result: unknown;
+    try {
+      result = await this.options.invoke(this.options.mapping.functionId, event);
+    } catch (error) {
+      this.options.log?.(`consumer invocation failed: ${(error as Error).message}`);
+      return { kind: 'error', message: (error as Error).message };
+    }
+    if (!this.options.mapping.reportBatchItemFailures) return { kind: 'ok' };
+    const failures = (result as KinesisStreamBatchResponse | null)?.batchItemFailures ?? [];
+    if (failures.length === 0) return { kind: 'ok' };
+    // Lambda restarts from the lowest reported sequence number; an unknown identifier fails the batch.
+    const indexes = failures.map((f) =>
+      batch.findIndex((r) => r.kinesis.sequenceNumber === f.itemIdentifier),
+    );
+    if (indexes.some((i) => i < 0)) return { kind: 'error', message: 'invalid batchItemFailures identifier' };
+    return { kind: 'partial', fromIndex: Math.min(...indexes) };
+  }
+
+  private async sendToOnFailure(
+    shardId: string,
+    records: KinesisStreamRecord[],
+    condition: FailureCondition,
+    attempts: number,
+    message: string,
+  ): Promise<void> {
+    this.stats.recordsSentToOnFailure += records.length;
+    const first = records[0] as KinesisStreamRecord;
+    const last = records[records.length - 1] as KinesisStreamRecord;
+    this.options.log?.(
+      `${records.length} records of ${shardId} sent to the on-failure destination (${condition}): ${message}`,
+    );
+    const at = this.options.now?.() ?? new Date();
+    // The shape Lambda sends to an on-failure destination: the invocation record with batch metadata.
+    const invocation: Omit<FailedBatchRecord, 'payload'> = {
+      requestContext: {
+        requestId: createHash('sha1').update(`${shardId}${first.kinesis.sequenceNumber}`).digest('hex'),
+        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${this.options.mapping.functionId}`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: message },
+      version: '1.0',
+      timestamp: at.toISOString(),
+      KinesisBatchInfo: {
+        shardId,
+        startSequenceNumber: first.kinesis.sequenceNumber,
+        endSequenceNumber: last.kinesis.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(
+          first.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        approximateArrivalOfLastRecord: new Date(
+          last.kinesis.approximateArrivalTimestamp * 1000,
+        ).toISOString(),
+        batchSize: records.length,
+        streamArn: this.streamArn,
+      },
+    };
+    if (this.options.onFailureQueue)
+      await queueSinkFor(this.options.onFailureQueue.url).sendAll([invocation]);
+    if (this.options.onFailureBucketDir) {
+      // An S3 destination also gets the whole invocation payload, so the records themselves survive.
+      const record: FailedBatchRecord = { ...invocation, payload: JSON.stringify({ Records: records }) };
+      const key = failedBatchKey(this.mappingUuid, shardId, at, randomUUID());
+      const path = join(this.options.onFailureBucketDir, ...key.split('/'));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify(record));
+    }
+  }
+
+  /** A stable UUID-shaped id for the mapping (Lambda's is random; ours derives from the logical id). */
+  private get mappingUuid(): string {
+    const hex = createHash('sha1').update(this.options.mapping.logicalId).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  }
+
+  private toLambdaRecord(
+    shardId: string,
+    record: {
+      Data?: Uint8Array;
+      PartitionKey?: string;
+      SequenceNumber?: string;
+      ApproximateArrivalTimestamp?: Date;
+    },
+  ): KinesisStreamRecord {
+    const sequenceNumber = record.SequenceNumber as string;
+    return {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: record.PartitionKey as string,
+        sequenceNumber,
+        data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+      awsRegion: LOCAL_REGION,
+      eventSourceARN: this.streamArn,
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : this.sleeper.sleep(ms);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The local event source mapping (local/esm-poller.ts) against a scripted Kinesis (aws-sdk-client-mock):
+ * it must read both parents of a merged shard to their end before the child, as Lambda does, and write
+ * a batch it gives up on to an S3 destination the way Lambda does: its invocation record with the whole
+ * batch, under Lambda's key layout. Waits are injected: nothing here depends on timers.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import {
+  type _Record,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { failedBatchRecords, parseFailedBatch } from '../../../../lambdas/shared/failed-batch';
+import { EventSourceMappingPoller } from '../../../../local/stream/esm-poller';
+import type { LocalEventSourceMapping } from '../../../../local/topology';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const mapping: LocalEventSourceMapping = {
+  logicalId: 'ConsumerMapping',
+  functionId: 'Consumer',
+  streamId: 'Events',
+  batchSize: 10,
+  maxBatchingWindowSeconds: 0,
+  bisectBatchOnError: false,
+  maxRetryAttempts: 1,
+  maxRecordAgeSeconds: -1,
+  parallelizationFactor: 1,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+};
+const stream = { logicalId: 'Events', name: 'events', shardCount: 1, retentionHours: 24 };
+
+/** A closed shard's records, read in one page; then the shard ends (no next iterator). */
+function scriptedKinesis(
+  shards: ReadonlyArray<{ ShardId: string; ParentShardId?: string; AdjacentParentShardId?: string }>,
+  records: Readonly<Record<string, readonly _Record[]>>,
+  beforeRead: (shardId: string) => Promise<void> = async () => undefined,
+) {
+  const kinesis = mockClient(KinesisClient);
+  // The poller reads only ids and parents; the hash and sequence ranges do not matter here.
+  const listed: Shard[] = shards.map((s) => ({
+    ...s,
+    HashKeyRange: { StartingHashKey: '0', EndingHashKey: '1' },
+    SequenceNumberRange: { StartingSequenceNumber: '0' },
+  }));
+  kinesis.on(ListShardsCommand).resolves({ Shards: listed });
+  kinesis.on(GetShardIteratorCommand).callsFake(async (input) => ({ ShardIterator: input.ShardId }));
+  kinesis.on(GetRecordsCommand).callsFake(async (input) => {
+    const shardId = input.ShardIterator as string;
+    await beforeRead(shardId);
+    return { Records: [...(records[shardId] ?? [])], MillisBehindLatest: 0 };
+  });
+  return kinesis;
+}
+
+const record = (n: number, key = 'u1'): _Record => ({
+  SequenceNumber: String(1000 + n),
+  PartitionKey: key,
+  Data: Buffer.from(`{"n":${n}}`),
+  ApproximateArrivalTimestamp: new Date(Date.UTC(2026, 10, 26, 10, 0, n)),
+});
+
+function checkpointDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'esm-poller-'));
+  dirs.push(dir);
+  return dir;
+}
+
+it('reads both parents of a merged shard to their end before it reads the child', async () => {
+  const delivered: string[] = [];
+  const childReadEarly: string[] = [];
+  let parentsDone = 0;
+  let openAdjacentParent = () => {};
+  const adjacentParentGate = new Promise<void>((resolve) => {
+    openAdjacentParent = resolve;
+  });
+  let waits = 0;
+  const kinesis = scriptedKinesis(
+    [
+      { ShardId: 'shardId-000000000000' },
+      { ShardId: 'shardId-000000000001' },
+      {
+        ShardId: 'shardId-000000000002',
+        ParentShardId: 'shardId-000000000000',
+        AdjacentParentShardId: 'shardId-000000000001',
+      },
+    ],
+    {
+      'shardId-000000000000': [record(1)],
+      'shardId-000000000001': [record(2)],
+      'shardId-000000000002': [record(3)],
+    },
+    async (shardId) => {
+      if (shardId === 'shardId-000000000002' && parentsDone < 2) {
+        childReadEarly.push(shardId);
+        openAdjacentParent();
+      }
+      // The adjacent parent is slow: it answers only once the child has had every chance to start.
+      if (shardId === 'shardId-000000000001') await adjacentParentGate;
+    },
+  );
+  const poller = new EventSourceMappingPoller({
+    mapping,
+    stream,
+    kinesis: kinesis as unknown as KinesisClient,
+    invoke: async (_fn, event) => {
+      const seqs = (event as KinesisStreamEvent).Records.map((r) => r.kinesis.sequenceNumber);
+      delivered.push(...seqs);
+      if (seqs.includes('1001') || seqs.includes('1002')) parentsDone++;
+      return { batchItemFailures: [] };
+    },
+    checkpointDir: checkpointDir(),
+    sleep: async () => {
+      // The child waits for its parents in a loop of short waits: let it wait a while, then let the
+      // adjacent parent finish (the old poller read the child as soon as the first parent ended).
+      if (++waits === 50) openAdjacentParent();
+    },
+  });
+  await poller.start();
+  await eventually(() => delivered.length === 3);
+  await poller.stop();
+  expect(childReadEarly).toEqual([]);
+  expect(delivered.indexOf('1003')).toBe(2);
+});
+
+it('writes a batch it gives up on to the S3 destination folder: the invocation record and the whole batch', async () => {
+  const bucketDir = checkpointDir();
+  const kinesis = scriptedKinesis([{ ShardId: 'shardId-000000000000' }], {
+    'shardId-000000000000': [record(1), record(2, 'u2'), record(3)],
+  });
+  let invocations = 0;
+  const poller = new EventSourceMappingPoller({
+    mapping,
+    stream,
+    kinesis: kinesis as unknown as KinesisClient,
+    invoke: async () => {
+      invocations++;
+      throw new Error('Task timed out after 60.00 seconds');
+    },
+    checkpointDir: checkpointDir(),
+    onFailureBucketDir: bucketDir,
+    now: () => new Date('2026-11-26T10:05:07.000Z'),
+    sleep: async () => undefined,
+  });
+  await poller.start();
+  await eventually(() => poller.snapshot().recordsSentToOnFailure === 3);
+  await poller.stop();
+  expect(invocations).toBe(2); // the first attempt and one retry
+
+  const keys = readdirSync(bucketDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(bucketDir, join(e.parentPath, e.name)).split(sep).join('/'));
+  expect(keys).toHaveLength(1);
+  expect(keys[0]).toMatch(
+    /^aws\/lambda\/[0-9a-f-]{36}\/shardId-000000000000\/2026\/11\/26\/2026-11-26T10\.05\.07-[0-9a-f-]{36}$/,
+  );
+  const batch = parseFailedBatch(readFileSync(join(bucketDir, keys[0] as string), 'utf8'));
+  expect(batch).toMatchObject({
+    requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+    responseContext: { functionError: 'Task timed out after 60.00 seconds' },
+    version: '1.0',
+    timestamp: '2026-11-26T10:05:07.000Z',
+    KinesisBatchInfo: {
+      shardId: 'shardId-000000000000',
+      startSequenceNumber: '1001',
+      endSequenceNumber: '1003',
+      batchSize: 3,
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
+    },
+  });
+  expect(typeof batch.payload).toBe('string');
+  const records = failedBatchRecords(batch);
+  expect(
+    records.map((r) => [
+      r.kinesis.sequenceNumber,
+      r.kinesis.partitionKey,
+      Buffer.from(r.kinesis.data, 'base64').toString(),
+    ]),
+  ).toEqual([
+    ['1001', 'u1', '{"n":1}'],
+    ['1002', 'u2', '{"n":2}'],
+    ['1003', 'u1', '{"n":3}'],
+  ]);
+});
+
+/** Waits until `condition` holds, yielding to the pollers in between (no timers). */
+async function eventually(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100_000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}
