@@ -4,7 +4,7 @@
  * step. Works as `npx recostream …` from the repository root and as `node bin/recostream.js …`.
  */
 require('tsx/cjs');
-const { main } = require('../local/cli/main');
+const { main } = require('../local/cli');
 
 main(process.argv.slice(2)).then(
   (code) => {

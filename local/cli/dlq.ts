@@ -3,26 +3,25 @@
  * (`--local`: the failed-batches folder and the stream from <data-dir>/runtime.json) or AWS (the stack
  * outputs FailedBatchesBucketName and EventsStreamName, through the default credentials chain).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
-import { readLocalRuntime } from '../tools/backfill';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from '../tools/dlq-replay';
 import { FileReplayStore, type ReplayStore } from '../tools/quarantine-replay';
 import { S3ReplayStore } from '../tools/s3-replay-store';
+import {
+  type CliIo,
+  FAILED,
+  isUsageError,
+  localRuntime,
+  OK,
+  parseCommandArgs,
+  USAGE,
+  UsageError,
+} from './kit';
 
-/** Where the command prints (the CLI's io; tests pass their own). */
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-/** Exit codes, as every recostream command: done, failed, bad usage. */
-const [OK, FAILED, USAGE] = [0, 1, 2] as const;
 const LISTED = 10;
 
 export const DLQ_HELP = `Usage: recostream dlq replay [target] [options]
@@ -50,39 +49,32 @@ Options
 
 Exits 1 if the stream did not take every record (run it again: what was sent is in the ledgers).`;
 
-class UsageError extends Error {}
-
-export async function dlqCommand(args: readonly string[], io: Io): Promise<number> {
+export async function dlqCommand(args: readonly string[], io: CliIo): Promise<number> {
   try {
     return await run(args, io);
   } catch (error) {
-    const parseError = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
-    if (!(error instanceof UsageError) && !parseError) throw error;
+    if (!isUsageError(error)) throw error;
     io.err(`recostream dlq: ${(error as Error).message}\nRun \`recostream dlq --help\` for usage.`);
     return USAGE;
   }
 }
 
-async function run(args: readonly string[], io: Io): Promise<number> {
+async function run(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     (sub === undefined ? io.err : io.out)(DLQ_HELP);
     return sub === undefined ? USAGE : OK;
   }
   if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
-  const { values, positionals } = parseArgs({
-    args: [...rest],
-    options: {
-      local: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      bucket: { type: 'string' },
-      stream: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      'horizon-hours': { type: 'string' },
-      force: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: true,
+  const { values, positionals } = parseCommandArgs(rest, {
+    local: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    bucket: { type: 'string' },
+    stream: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'horizon-hours': { type: 'string' },
+    force: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.out(DLQ_HELP);
@@ -103,13 +95,7 @@ async function run(args: readonly string[], io: Io): Promise<number> {
   let kinesis: KinesisClient | undefined;
   if (values.local) {
     const dataDir = resolve(values['data-dir'] ?? '.data');
-    let runtime: { failedBatchesDir?: string; streams?: Record<string, string>; kinesisEndpoint?: string };
-    try {
-      readLocalRuntime(dataDir);
-      runtime = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8'));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const runtime = localRuntime(dataDir);
     if (!runtime.failedBatchesDir)
       throw new UsageError(`${dataDir}/runtime.json names no failed-batches folder: restart npm start`);
     store = new FileReplayStore(runtime.failedBatchesDir);

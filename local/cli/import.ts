@@ -6,11 +6,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
 import { localLakeDir } from '../lake/query';
 import { writeEventsParquet } from '../lake/writer';
 import { formatUciReport, importUciRetail } from '../tools/uci-retail';
+import { type CliIo, OK, parseCommandArgs, USAGE } from './kit';
 
 export const IMPORT_HELP = `Usage: recostream import uci <folder of daily CSVs> [options]
 
@@ -29,27 +29,23 @@ const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{par
 
 export async function importCommand(
   args: readonly string[],
-  io: { out(text: string): void; err(text: string): void },
+  io: CliIo,
   clock: () => Date = () => new Date(),
 ): Promise<number> {
   const usage = (message: string) => {
     io.err(`recostream import: ${message}\n\n${IMPORT_HELP}`);
-    return 2;
+    return USAGE;
   };
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      lake: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, positionals } = parseCommandArgs(args, {
+    out: { type: 'string' },
+    lake: { type: 'string' },
+    local: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.out(IMPORT_HELP);
-    return 0;
+    return OK;
   }
   const [source, dir, ...extra] = positionals;
   if (source !== 'uci') return usage(`the only source is 'uci', got '${source ?? ''}'`);
@@ -75,5 +71,5 @@ export async function importCommand(
       `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
     );
   }
-  return 0;
+  return OK;
 }

@@ -1,28 +1,18 @@
 /**
- * `recostream jobs run|list` and `recostream rollback`: the batch jobs from the command line, against the
+ * `recostream jobs run|list`: the batch jobs from the command line, against the
  * running local runtime (`--local`, found through <data-dir>/runtime.json) or AWS (state machine ARN and
  * JobRuns table name from the stack outputs).
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
-import { PointerConflictError, rollbackJob } from '../../lambdas/jobs/job-service';
-import { RollbackRefusedError, type StoredRunRecord } from '../../lambdas/jobs/versioning';
+import type { StoredRunRecord } from '../../lambdas/jobs/versioning';
 import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
 import { localDocumentClient } from '../emulators';
 import type { LocalRunResult } from '../jobs/runner';
-import { readLocalRuntime } from '../tools/backfill';
-
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const OK = 0;
-const FAILED = 1;
-const USAGE = 2;
+import { readRuntimeFile } from '../runtime/runtime-file';
+import { type CliIo, FAILED, OK, parseCommandArgs, USAGE } from './kit';
 
 export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--data-dir DIR] | --state-machine ARN] [--as-of ISO]
        recostream jobs list <cf|trending> [--local [--data-dir DIR] | --job-runs-table NAME] [--limit N]
@@ -35,27 +25,15 @@ export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--d
   list   the job's runs, newest first, with their validation checks; * marks the active version.
          On AWS pass the stack output JobRunsTableName.`;
 
-export const ROLLBACK_HELP = `Usage: recostream rollback <similarities|trending> --to <version> [--local [--data-dir DIR] | --job-runs-table NAME]
-
-Flips the active-version pointer back to an earlier published version (a run id from \`jobs list\`).
-Refused, with the reason, for an unknown, rejected, failed or expired version. The version it replaces is
-marked rolled_back and stays available until retention expires it.`;
-
-const TABLE_JOBS: Readonly<Record<string, JobName>> = { similarities: 'cf', trending: 'trending' };
-
-export async function jobsCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      local: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: '.data' },
-      'state-machine': { type: 'string' },
-      'job-runs-table': { type: 'string' },
-      'as-of': { type: 'string' },
-      limit: { type: 'string', default: '20' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+export async function jobsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    local: { type: 'boolean', default: false },
+    'data-dir': { type: 'string', default: '.data' },
+    'state-machine': { type: 'string' },
+    'job-runs-table': { type: 'string' },
+    'as-of': { type: 'string' },
+    limit: { type: 'string', default: '20' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     io.out(JOBS_HELP);
@@ -91,48 +69,8 @@ export async function jobsCommand(args: readonly string[], io: Io): Promise<numb
   return OK;
 }
 
-export async function rollbackCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      to: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: '.data' },
-      'job-runs-table': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    io.out(ROLLBACK_HELP);
-    return OK;
-  }
-  const job = TABLE_JOBS[positionals[0] ?? ''];
-  if (!job || !values.to) {
-    io.err(
-      `recostream rollback: expected 'similarities' or 'trending' and --to <version>\n\n${ROLLBACK_HELP}`,
-    );
-    return USAGE;
-  }
-  const runs = jobRunsStore(values.local, values['data-dir'], values['job-runs-table'], io);
-  if (!runs) return USAGE;
-  try {
-    const outcome = await rollbackJob(runs, job, values.to, new Date());
-    io.out(
-      `${positionals[0]}: active version ${outcome.from ?? '(none)'} -> ${outcome.to} (pointer revision ${outcome.revision})`,
-    );
-    return OK;
-  } catch (error) {
-    if (error instanceof RollbackRefusedError || error instanceof PointerConflictError) {
-      io.err(`recostream rollback: ${error.message}`);
-      return FAILED;
-    }
-    throw error;
-  }
-}
-
-async function runLocal(job: JobName, dataDir: string, io: Io, asOf?: string): Promise<number> {
-  const info = readLocalRuntime(dataDir);
+async function runLocal(job: JobName, dataDir: string, io: CliIo, asOf?: string): Promise<number> {
+  const info = readRuntimeFile(dataDir);
   if (!info.apiUrl) throw new Error(`${dataDir}/runtime.json has no apiUrl: is npm start running?`);
   io.err(`Running ${job} on the local runtime (${info.apiUrl})…`);
   const response = await fetch(`${info.apiUrl}/local/jobs/${job}/runs`, {
@@ -152,7 +90,7 @@ async function runLocal(job: JobName, dataDir: string, io: Io, asOf?: string): P
 async function runOnAws(
   job: JobName,
   stateMachineArn: string,
-  io: Io,
+  io: CliIo,
   asOf?: string,
   pollMs = 5000,
 ): Promise<number> {
@@ -190,14 +128,14 @@ async function runOnAws(
   }
 }
 
-function jobRunsStore(
+export function jobRunsStore(
   local: boolean,
   dataDir: string,
   table: string | undefined,
-  io: Io,
+  io: CliIo,
 ): DynamoJobRuns | undefined {
   if (local) {
-    const info = readLocalRuntime(dataDir);
+    const info = readRuntimeFile(dataDir);
     const name = table ?? info.tables.JobRuns;
     if (!name) throw new Error(`${dataDir}/runtime.json names no JobRuns table: restart npm start`);
     return new DynamoJobRuns(name, localDocumentClient(info.dynamoEndpoint));

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../lib/app-builder';
+import type { CliIo } from '../cli/kit';
 import {
   type CostAssumptions,
   type CostLine,
@@ -82,10 +83,7 @@ export function costTableMarkdown(
   return out.join('\n');
 }
 
-export async function costCommand(
-  args: readonly string[],
-  io: { out(text: string): void; err(text: string): void },
-): Promise<number> {
+export async function costCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {

@@ -45,6 +45,7 @@ import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
 import { computeHealth, type LocalHealth } from './health';
 import { localPseudonymEnvironment } from './pseudonym-key';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 
 export interface LocalRuntimeOptions {
   /** Where emulator data, checkpoints, queues and the lake live. @default '.data' */
@@ -356,31 +357,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     healthProvider = runtime.health;
     // Lets other commands (e.g. `npx recostream backfill --local`) find the running emulators.
-    writeFileSync(
-      join(dataDir, 'runtime.json'),
-      JSON.stringify(
-        {
-          apiUrl: gateway.url,
-          apiKey,
-          kinesisEndpoint: kinesisEmulator.endpoint,
-          dynamoEndpoint: dynamoEmulator.endpoint,
-          streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
-          lakeDir,
-          // `npx recostream dlq replay --local` reads the consumer's failed batches here.
-          failedBatchesDir: failedBatchDirs[0]?.dir,
-          tables: Object.fromEntries(
-            ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
-              fragment,
-              tableName(fragment),
-            ]),
-          ),
-          pid: process.pid,
-        },
-        null,
-        2,
+    writeRuntimeFile(dataDir, {
+      apiUrl: gateway.url,
+      apiKey,
+      kinesisEndpoint: kinesisEmulator.endpoint,
+      dynamoEndpoint: dynamoEmulator.endpoint,
+      streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
+      lakeDir,
+      // `npx recostream dlq replay --local` reads the consumer's failed batches here.
+      failedBatchesDir: failedBatchDirs[0]?.dir,
+      tables: Object.fromEntries(
+        ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
+          fragment,
+          tableName(fragment),
+        ]),
       ),
-    );
-    stoppers.unshift(async () => rmSync(join(dataDir, 'runtime.json'), { force: true }));
+      pid: process.pid,
+    });
+    stoppers.unshift(async () => removeRuntimeFile(dataDir));
     return runtime;
   } catch (error) {
     await stopAll();

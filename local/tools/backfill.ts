@@ -11,9 +11,8 @@
  * No AWS imports here: the CLI (local/cli.ts) picks the store, DynamoDB or in memory (--dry-run).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type {
   FeatureStorePort,
@@ -480,45 +479,6 @@ export function formatSummary(summary: BackfillSummary): string {
     ['events/s', summary.eventsPerSecond.toFixed(0)],
   ];
   return rows.map(([label, value]) => `  ${label.padEnd(16)}${value}`).join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The local runtime's runtime.json
-// ---------------------------------------------------------------------------------------------
-
-/** What `npm start` writes to `<data dir>/runtime.json` while it runs. */
-export interface LocalRuntimeInfo {
-  readonly dynamoEndpoint: string;
-  readonly kinesisEndpoint?: string;
-  readonly apiUrl?: string;
-  readonly tables: Readonly<Record<string, string>>;
-  readonly pid?: number;
-}
-
-export function readLocalRuntime(dataDir: string): LocalRuntimeInfo {
-  const path = join(dataDir, 'runtime.json');
-  if (!existsSync(path))
-    throw new Error(`${path} not found: start the local runtime first (npm start), or pass its --data-dir`);
-  let info: Partial<LocalRuntimeInfo>;
-  try {
-    info = JSON.parse(readFileSync(path, 'utf8')) as Partial<LocalRuntimeInfo>;
-  } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${errorMessage(error)}`);
-  }
-  if (typeof info.dynamoEndpoint !== 'string' || typeof info.tables !== 'object' || info.tables === null)
-    throw new Error(`${path} has no dynamoEndpoint or tables: is it from an older version of npm start?`);
-  if (typeof info.pid === 'number' && !isAlive(info.pid))
-    throw new Error(`${path} is stale (process ${info.pid} is gone): start the local runtime (npm start)`);
-  return info as LocalRuntimeInfo;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function errorMessage(error: unknown): string {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { main } from '../../local/cli/main';
+import { main } from '../../local/cli';
 import { type RunningEmulator, startDynamo } from '../../local/emulators';
 import { type SimEvent, TrafficSimulator } from '../../local/traffic/simulator';
 import { createFeatureTables, localDocumentClient } from '../support/feature-tables';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeEvent } from '../../lambdas/shared/events';
-import { main } from '../../local/cli/main';
+import { main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { TrafficSimulator } from '../../local/traffic/simulator';
 import { writeEvents } from '../support/job-lake';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeEvent } from '../../lambdas/shared/events';
-import { type CliIo, main } from '../../local/cli/main';
+import { type CliIo, main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import type { EventValidator } from '../../local/tools/quarantine-replay';
 

@@ -25,7 +25,7 @@ import {
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
 } from '../../../../lambdas/shared/events';
-import { type CliIo, main } from '../../../../local/cli/main';
+import { type CliIo, main } from '../../../../local/cli';
 import { AthenaLake, AthenaQueryError, athenaValue } from '../../../../local/lake/athena-query';
 import {
   formatCsv,

@@ -11,14 +11,13 @@ import { join } from 'node:path';
 import { updaterOptionsFromEnv } from '../../../../lambdas/consumer/consumer-config';
 import type { FeatureStorePort } from '../../../../lambdas/consumer/feature-store-port';
 import { compareSequence } from '../../../../lambdas/consumer/sequence';
-import { main } from '../../../../local/cli/main';
+import { main } from '../../../../local/cli';
 import {
   applyBackfill,
   BackfillWriteError,
   JsonFileEventSource,
   MemoryFeatureStore,
   planBackfill,
-  readLocalRuntime,
   sequenceNumberFor,
 } from '../../../../local/tools/backfill';
 import { TrafficSimulator } from '../../../../local/traffic/simulator';
@@ -263,17 +262,6 @@ describe('applying', () => {
     const totals = (s: MemoryFeatureStore) =>
       Object.fromEntries([...s.items].map(([id, row]) => [id, row.counts]));
     expect(totals(store)).toEqual(totals(reference));
-  });
-});
-
-describe('readLocalRuntime', () => {
-  it('explains a missing or stale runtime.json', () => {
-    expect(() => readLocalRuntime(dir)).toThrow(/npm start/);
-    writeFileSync(
-      join(dir, 'runtime.json'),
-      JSON.stringify({ dynamoEndpoint: 'http://127.0.0.1:1', tables: {}, pid: 2 ** 22 + 1 }),
-    );
-    expect(() => readLocalRuntime(dir)).toThrow(/stale/);
   });
 });
 

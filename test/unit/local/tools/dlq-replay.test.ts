@@ -10,7 +10,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { EventPublisher, PublishRecord } from '../../../../lambdas/ingest/kinesis-publisher';
 import { type FailedBatchRecord, failedBatchKey } from '../../../../lambdas/shared/failed-batch';
 import { replayOriginsOf, replayPartitionKey } from '../../../../lambdas/shared/replay-origin';
-import { main } from '../../../../local/cli/main';
+import { main } from '../../../../local/cli';
 import { countUnreplayedBatches } from '../../../../local/runtime/health';
 import { dlqLedgerKey, replayFailedBatches } from '../../../../local/tools/dlq-replay';
 import { FileReplayStore } from '../../../../local/tools/quarantine-replay';

@@ -26,7 +26,7 @@ import type {
 } from '../../../../lambdas/ingest/kinesis-publisher';
 import type { QuarantineObject } from '../../../../lambdas/ingest/quarantine';
 import { type CanonicalEvent, CanonicalEventSchema, normalizeEvent } from '../../../../lambdas/shared/events';
-import { type CliIo, main, S3ReplayStore } from '../../../../local/cli/main';
+import { type CliIo, main } from '../../../../local/cli';
 import {
   type EventValidator,
   FileReplayStore,
@@ -36,6 +36,7 @@ import {
   replayEventId,
   replayQuarantine,
 } from '../../../../local/tools/quarantine-replay';
+import { S3ReplayStore } from '../../../../local/tools/s3-replay-store';
 import { writeQuarantineFixture } from '../../../support/lake-fixtures';
 
 let dir: string;

@@ -1,0 +1,177 @@
+/**
+ * `recostream quarantine replay`: re-validates the events the ingest API quarantined with the current rules
+ * and re-ingests those that now pass (../tools/quarantine-replay does the work), from the local lake to the
+ * local stream (`--local`) or from the lake bucket to the deployed stream.
+ */
+import { resolve } from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
+import { DEFAULT_QUARANTINE_PREFIX } from '../../lambdas/ingest/quarantine';
+import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
+import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
+import { localLakeDir } from '../lake/query';
+import {
+  DEFAULT_LEDGER_PREFIX,
+  type EventValidator,
+  FileReplayStore,
+  formatReplaySummary,
+  type ReplayStore,
+  replayQuarantine,
+} from '../tools/quarantine-replay';
+import { S3ReplayStore } from '../tools/s3-replay-store';
+import {
+  type CliIo,
+  eventsStreamOf,
+  FAILED,
+  localRuntime,
+  OK,
+  parseCommandArgs,
+  USAGE,
+  UsageError,
+} from './kit';
+
+/** Collaborators a caller (a test, a migration script) may replace. */
+export interface QuarantineDeps {
+  /** Event rules for `quarantine replay`. @default normalizeEvent */
+  readonly validator?: EventValidator;
+}
+
+const LISTED_FAILURES = 10;
+
+export const QUARANTINE_HELP = `Usage: recostream quarantine replay [target] [options]
+
+Re-validates the events the ingest API quarantined with the current event rules and sends the ones
+that now pass to the events stream, with the eventId they were sent with (the consumer de-duplicates
+any that were accepted meanwhile). Event-level rejections (unknown_type, missing_identity, ...) are
+replayable; body-level ones (invalid_json, invalid_body, ...) are reported, and replayed only if the
+body now parses as { "events": [...] } (or the Segment envelope of its route).
+
+Each quarantine object quarantine/<path>.jsonl gets a ledger quarantine-replays/<path>.json listing
+what was sent, so running the command again sends nothing twice.
+
+Target (one of)
+  --local                  the local runtime (npm start): the Kinesis endpoint and stream name from
+                           DIR/runtime.json, the quarantine from DIR/lake/quarantine/
+  --data-dir DIR           the local runtime's data directory (default .data)
+  --stream NAME            the events stream (stack output EventsStreamName); with --local it
+                           overrides the name from runtime.json
+  --bucket NAME            the lake bucket (stack output LakeBucketName), read and written through
+                           the default AWS credentials chain and region
+
+Options
+  --dry-run                validate and count only: nothing is sent and no ledger is written
+  --dt YYYY-MM-DD          only quarantine objects of that rejection date
+  --reason CODE            only that rejection reason
+  --prefix PREFIX          key prefix of the quarantine (default ${DEFAULT_QUARANTINE_PREFIX})
+  -h, --help               this text
+
+Prints: files scanned, records, events checked, now valid, replayed, already replayed, and the
+events still invalid and the records not replayable, counted by reason. Exits 1 if the stream did
+not take every event (run it again: what was sent is in the ledgers).`;
+
+export async function quarantineCommand(
+  args: readonly string[],
+  io: CliIo,
+  deps: QuarantineDeps,
+): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    (sub === undefined ? io.err : io.out)(QUARANTINE_HELP);
+    return sub === undefined ? USAGE : OK;
+  }
+  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  const { values, positionals } = parseCommandArgs(rest, {
+    local: { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
+    stream: { type: 'string' },
+    bucket: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    dt: { type: 'string' },
+    reason: { type: 'string' },
+    prefix: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) {
+    io.out(QUARANTINE_HELP);
+    return OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.dt !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.dt))
+    throw new UsageError(`--dt must be YYYY-MM-DD, got '${values.dt}'`);
+  if (values.reason !== undefined && !/^[A-Za-z0-9_-]+$/.test(values.reason))
+    throw new UsageError(`--reason must be a rejection code such as unknown_type, got '${values.reason}'`);
+  if (values.local && values.bucket !== undefined)
+    throw new UsageError('--bucket is for the deployed stack; --local reads the local lake');
+  if (!values.local && values.bucket === undefined)
+    throw new UsageError(
+      'give --local, or --bucket NAME and --stream NAME (stack outputs LakeBucketName, EventsStreamName)',
+    );
+  if (!values.local && values['data-dir'] !== undefined) throw new UsageError('--data-dir needs --local');
+  const dryRun = values['dry-run'];
+
+  let store: ReplayStore;
+  let publisher: KinesisPublisher | undefined;
+  let streamName: string | undefined;
+  let kinesis: KinesisClient | undefined;
+  if (values.local) {
+    const dataDir = resolve(values['data-dir'] ?? '.data');
+    store = new FileReplayStore(localLakeDir(dataDir));
+    if (!dryRun) {
+      const runtime = localRuntime(dataDir);
+      if (!runtime.kinesisEndpoint) throw new UsageError(`${dataDir}/runtime.json has no kinesisEndpoint`);
+      streamName = values.stream ?? eventsStreamOf(runtime.streams ?? {});
+      kinesis = localKinesisClient(runtime.kinesisEndpoint, { timeouts: COMMAND_TIMEOUTS });
+    }
+  } else {
+    store = new S3ReplayStore(s3Client(), values.bucket as string);
+    if (!dryRun) {
+      if (!values.stream) throw new UsageError('--stream NAME is required (stack output EventsStreamName)');
+      streamName = values.stream;
+    }
+  }
+  if (!dryRun && streamName) {
+    publisher = new KinesisPublisher({
+      streamName,
+      client: kinesis ?? kinesisClient(),
+      // An operator command, not an API call: more patience than the ingest API's 5 s budget.
+      budgetMs: 60_000,
+      maxAttempts: 8,
+      onRetry: (info) => io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
+    });
+  }
+
+  try {
+    io.out(
+      dryRun
+        ? `Quarantine replay (dry run: nothing is sent or recorded) of ${store.description}`
+        : `Quarantine replay of ${store.description} to stream ${streamName}`,
+    );
+    const summary = await replayQuarantine({
+      store,
+      ...(publisher ? { publisher } : {}),
+      ...(deps.validator ? { validator: deps.validator } : {}),
+      dryRun,
+      quarantinePrefix: values.prefix ?? DEFAULT_QUARANTINE_PREFIX,
+      ledgerPrefix: DEFAULT_LEDGER_PREFIX,
+      ...(values.dt ? { dt: values.dt } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+    });
+    io.out(formatReplaySummary(summary));
+    if (summary.examples.length > 0) {
+      io.err('Still invalid (first ones):');
+      for (const e of summary.examples)
+        io.err(`  ${e.key} line ${e.line}: ${e.reason}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+    }
+    if (summary.failures.length > 0) {
+      io.err(`${summary.failures.length} event(s) were not taken by the stream; run the command again:`);
+      for (const f of summary.failures.slice(0, LISTED_FAILURES))
+        io.err(
+          `  ${f.key} line ${f.line + 1} (${f.eventId}): ${f.errorCode}${f.errorMessage ? ` ${f.errorMessage}` : ''}`,
+        );
+      return FAILED;
+    }
+    return OK;
+  } finally {
+    kinesis?.destroy();
+  }
+}

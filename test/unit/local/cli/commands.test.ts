@@ -1,0 +1,43 @@
+/**
+ * One file per command: each command module on its own prints its help on --help (exit 0) and refuses bad
+ * arguments with exit 2 or a usage error, without touching AWS or a running runtime.
+ */
+import { backfillCommand } from '../../../../local/cli/backfill';
+import { dlqCommand } from '../../../../local/cli/dlq';
+import { jobsCommand } from '../../../../local/cli/jobs';
+import { type CliIo, isUsageError } from '../../../../local/cli/kit';
+import { quarantineCommand } from '../../../../local/cli/quarantine';
+import { queryCommand } from '../../../../local/cli/query';
+import { rollbackCommand } from '../../../../local/cli/rollback';
+
+function capture(): CliIo & { out_: string[]; err_: string[] } {
+  const out_: string[] = [];
+  const err_: string[] = [];
+  return { out_, err_, out: (t) => out_.push(t), err: (t) => err_.push(t) };
+}
+
+describe.each([
+  ['backfill', (args: string[], io: CliIo) => backfillCommand(args, io), /recostream backfill --events/],
+  ['query', (args: string[], io: CliIo) => queryCommand(args, io), /recostream query "<SQL>"/],
+  [
+    'quarantine',
+    (args: string[], io: CliIo) => quarantineCommand(['replay', ...args], io, {}),
+    /quarantine replay/,
+  ],
+  ['dlq', (args: string[], io: CliIo) => dlqCommand(['replay', ...args], io), /dlq replay/],
+  ['jobs', (args: string[], io: CliIo) => jobsCommand(args, io), /jobs run <cf\|trending>/],
+  ['rollback', (args: string[], io: CliIo) => rollbackCommand(args, io), /rollback <similarities\|trending>/],
+])('recostream %s', (_name, run, helpText) => {
+  it('prints its help on --help', async () => {
+    const io = capture();
+    expect(await run(['--help'], io)).toBe(0);
+    expect(io.out_.join('\n')).toMatch(helpText);
+  });
+
+  it('refuses an unknown option', async () => {
+    const io = capture();
+    const outcome = await run(['--no-such-option'], io).catch((error: unknown) => error);
+    if (typeof outcome === 'number') expect(outcome).toBe(2);
+    else expect(isUsageError(outcome)).toBe(true);
+  });
+});
