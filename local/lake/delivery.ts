@@ -15,17 +15,16 @@
  * first delivery loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
-  GetShardIteratorCommand,
-  type GetShardIteratorCommandInput,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { type CanonicalEvent, CanonicalEventSchema } from '../../lambdas/shared/events';
-import { listAllShards } from '../stream/shard-reader';
+import { type Checkpoint, CheckpointStore } from '../stream/checkpoints';
+import {
+  type ShardPage,
+  type ShardPosition,
+  type ShardProgress,
+  ShardReader,
+  type ShardState,
+} from '../stream/shard-reader';
 import { WakeableSleep } from '../stream/wakeable-sleep';
 import type { Invoke, LocalDeliveryStream, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
@@ -48,12 +47,7 @@ export interface LakeDeliveryOptions {
   readonly invoke?: Invoke;
 }
 
-export interface DeliveryShardStats {
-  readonly shardId: string;
-  readonly millisBehindLatest: number;
-  readonly recordsRead: number;
-  readonly checkpoint?: string;
-}
+export type DeliveryShardStats = ShardProgress;
 
 export interface DeliveryStats {
   readonly deliveryStream: string;
@@ -93,32 +87,14 @@ interface BufferedRecord {
   readonly bufferedAt: number;
 }
 
-interface ShardState {
-  millisBehindLatest: number;
-  recordsRead: number;
-  checkpoint?: string;
-  /** Start time of the latest GetRecords call that reached the end of the shard. */
-  caughtUpAt: number;
-  active: boolean;
-}
-
-interface CheckpointFile {
-  readonly sequenceNumber?: string;
-  /** First start of this delivery stream on the shard: where reading begins without a sequence number. */
-  readonly startedAt?: string;
-  readonly at?: string;
-}
-
 const MAX_LOCAL_INTERVAL_SECONDS = 10;
 /** Firehose's Lambda processor batches (BufferSizeInMBs default 1 MB): invocations stay below 6 MB. */
 const TRANSFORM_BATCH_BYTES = 1024 * 1024;
-const GET_RECORDS_LIMIT = 10_000;
 
 export class LakeDeliveryLoop {
   private running = false;
-  private initialDiscovery = true;
-  private readonly loops = new Map<string, Promise<void>>();
-  private readonly shardState = new Map<string, ShardState>();
+  private readonly reader: ShardReader;
+  private readonly checkpoints: CheckpointStore;
   private buffer: BufferedRecord[] = [];
   private bufferedBytes = 0;
   private inFlight: BufferedRecord[] = [];
@@ -127,7 +103,6 @@ export class LakeDeliveryLoop {
   /** Start of the latest flush(): readers poll without pausing until they have read past it. */
   private catchUpSince = 0;
   private failedDeliveries = 0;
-  private discoveryTimer?: NodeJS.Timeout;
   private intervalTimer?: NodeJS.Timeout;
   private readonly sleeper = new WakeableSleep();
   private readonly stats = {
@@ -150,22 +125,35 @@ export class LakeDeliveryLoop {
     this.bufferIntervalSeconds =
       options.localBufferIntervalSeconds ?? Math.min(template, MAX_LOCAL_INTERVAL_SECONDS);
     this.bufferSizeBytes = options.delivery.bufferSizeMb * 1024 * 1024;
+    this.checkpoints = new CheckpointStore(options.checkpointDir, `firehose-${options.delivery.logicalId}`);
+    this.reader = new ShardReader({
+      kinesis: options.kinesis,
+      streamName: options.stream.name,
+      checkpoints: this.checkpoints,
+      // The buffer keeps what was read of a failed shard: resume after it.
+      resumeFrom: 'last-read',
+      sleep: (ms) => this.sleep(ms),
+      onError: (text) => this.recordError(text),
+      log: (text) => options.log?.(`lake delivery ${options.delivery.name}: ${text}`),
+      consumer: {
+        startPosition: (shardId, checkpoint, initial) => this.startPosition(shardId, checkpoint, initial),
+        beforeRead: () => this.waitForRoom(),
+        onPage: (state, page) => this.onPage(state, page),
+      },
+    });
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     const { delivery } = this.options;
     this.running = true;
-    mkdirSync(this.options.checkpointDir, { recursive: true });
     if (this.bufferIntervalSeconds !== delivery.bufferIntervalSeconds) {
       this.options.log?.(
         `lake delivery ${delivery.name}: buffer interval shortened locally to ${this.bufferIntervalSeconds} s ` +
           `(template: ${delivery.bufferIntervalSeconds} s; buffer size ${delivery.bufferSizeMb} MB as in the template)`,
       );
     }
-    await this.discoverShards();
-    this.initialDiscovery = false;
-    this.discoveryTimer = setInterval(() => void this.discoverShards().catch(() => undefined), 10_000);
+    await this.reader.start();
     const tick = Math.max(50, Math.min(250, this.bufferIntervalSeconds * 1000));
     this.intervalTimer = setInterval(() => this.deliverIfIntervalElapsed(), tick);
   }
@@ -190,11 +178,10 @@ export class LakeDeliveryLoop {
       );
     }
     this.running = false;
-    clearInterval(this.discoveryTimer);
     clearInterval(this.intervalTimer);
+    const stopping = this.reader.stop();
     this.sleeper.wakeAll();
-    await Promise.allSettled(this.loops.values());
-    this.loops.clear();
+    await stopping;
     await this.deliver().catch((error) =>
       this.options.log?.(
         `lake delivery ${this.options.delivery.name}: ${this.buffer.length} records not delivered ` +
@@ -208,12 +195,7 @@ export class LakeDeliveryLoop {
     let oldest = Number.POSITIVE_INFINITY;
     for (const record of this.inFlight) oldest = Math.min(oldest, record.arrivedAt);
     for (const record of this.buffer) oldest = Math.min(oldest, record.arrivedAt);
-    const shards = [...this.shardState.entries()].map(([shardId, s]) => ({
-      shardId,
-      millisBehindLatest: s.millisBehindLatest,
-      recordsRead: s.recordsRead,
-      checkpoint: s.checkpoint,
-    }));
+    const shards = this.reader.progress();
     const behind = Math.max(0, ...shards.map((s) => s.millisBehindLatest));
     return {
       deliveryStream: this.options.delivery.name,
@@ -296,7 +278,7 @@ export class LakeDeliveryLoop {
     // Only now is the batch durable: move each shard's checkpoint to its last delivered record.
     const lastByShard = new Map<string, string>();
     for (const record of batch) lastByShard.set(record.shardId, record.sequenceNumber);
-    for (const [shardId, sequenceNumber] of lastByShard) this.writeCheckpoint(shardId, { sequenceNumber });
+    for (const [shardId, sequenceNumber] of lastByShard) this.reader.checkpoint(shardId, sequenceNumber);
 
     this.stats.recordsDelivered += written.rows;
     this.stats.recordsFailed += errors.rows;
@@ -430,150 +412,46 @@ export class LakeDeliveryLoop {
     return { event: parsed.data };
   }
 
-  // --- reading --------------------------------------------------------------------------------
+  // --- reading (the shard reader calls these) --------------------------------------------------
 
-  private async discoverShards(): Promise<void> {
-    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
-    for (const shard of shards) {
-      const shardId = shard.ShardId as string;
-      if (this.loops.has(shardId) || !this.running) continue;
-      this.loops.set(shardId, this.superviseShard(shardId, this.initialDiscovery));
-    }
-  }
-
-  /** Keeps a shard's reader alive: an unexpected error is logged and reading resumes after the last record read. */
-  private async superviseShard(shardId: string, initial: boolean): Promise<void> {
-    const checkpoint = this.readCheckpoint(shardId);
-    const state: ShardState = {
-      millisBehindLatest: 0,
-      recordsRead: 0,
-      checkpoint: checkpoint.sequenceNumber,
-      caughtUpAt: 0,
-      active: true,
-    };
-    this.shardState.set(shardId, state);
-    let start: GetShardIteratorCommandInput;
-    if (checkpoint.sequenceNumber) {
-      start = this.iteratorInput(shardId, {
-        ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
-        StartingSequenceNumber: checkpoint.sequenceNumber,
-      });
-    } else if (checkpoint.startedAt || initial) {
-      // Firehose starts at the newest record; pinning that moment keeps restarts from skipping records.
-      const startedAt = checkpoint.startedAt ?? new Date().toISOString();
-      if (!checkpoint.startedAt) this.writeCheckpoint(shardId, { startedAt });
-      start = this.iteratorInput(shardId, {
-        ShardIteratorType: 'AT_TIMESTAMP',
-        Timestamp: new Date(startedAt),
-      });
-    } else {
+  /** Firehose starts at the newest record; pinning that moment keeps restarts from skipping records. */
+  private startPosition(shardId: string, checkpoint: Checkpoint, initial: boolean): ShardPosition {
+    if (!checkpoint.startedAt && !initial) {
       // A shard that appeared while running (resharding): all of it is new.
-      start = this.iteratorInput(shardId, { ShardIteratorType: 'TRIM_HORIZON' });
+      return { ShardIteratorType: 'TRIM_HORIZON' };
     }
-    const position = { next: start };
-    try {
-      while (this.running) {
-        try {
-          await this.readShard(shardId, state, position);
-          return;
-        } catch (error) {
-          this.recordError(`reading ${shardId} failed, resuming: ${message(error)}`);
-          await this.sleep(1000);
-        }
-      }
-    } finally {
-      state.active = false;
-    }
+    const startedAt = checkpoint.startedAt ?? new Date().toISOString();
+    if (!checkpoint.startedAt) this.checkpoints.write(shardId, { startedAt });
+    return { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(startedAt) };
   }
 
-  private iteratorInput(
-    shardId: string,
-    position: Omit<GetShardIteratorCommandInput, 'StreamName' | 'ShardId' | 'StreamARN'>,
-  ): GetShardIteratorCommandInput {
-    return { StreamName: this.options.stream.name, ShardId: shardId, ...position };
+  /** Back-pressure: while the buffer is twice the size hint (deliveries keep failing), deliver before reading. */
+  private async waitForRoom(): Promise<void> {
+    while (this.running && this.bufferedBytes >= 2 * this.bufferSizeBytes)
+      await this.deliver().catch(() => this.sleep(500));
   }
 
-  /** Reads a shard until it is closed or the loop stops; `position.next` is where to resume after an error. */
-  private async readShard(
-    shardId: string,
-    state: ShardState,
-    position: { next: GetShardIteratorCommandInput },
-  ): Promise<void> {
-    let iterator = await this.firstIterator(position.next);
-    while (this.running && iterator) {
-      if (this.bufferedBytes >= 2 * this.bufferSizeBytes) {
-        // Back-pressure: the buffer is twice the size hint because deliveries keep failing.
-        await this.deliver().catch(() => this.sleep(500));
-        continue;
-      }
-      const requestedAt = Date.now();
-      let page: GetRecordsCommandOutput;
-      try {
-        page = await this.options.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
-        );
-      } catch (error) {
-        this.recordError(`GetRecords on ${shardId} failed: ${message(error)}`);
-        await this.sleep(1000);
-        iterator = await this.firstIterator(position.next);
-        continue;
-      }
-      iterator = page.NextShardIterator;
-      const records = page.Records ?? [];
-      state.millisBehindLatest = page.MillisBehindLatest ?? 0;
-      state.recordsRead += records.length;
-      this.stats.recordsRead += records.length;
-      const now = Date.now();
-      for (const record of records) {
-        const data = record.Data ?? new Uint8Array();
-        this.buffer.push({
-          shardId,
-          sequenceNumber: record.SequenceNumber as string,
-          data,
-          arrivedAt: record.ApproximateArrivalTimestamp?.getTime() ?? now,
-          bufferedAt: now,
-        });
-        this.bufferedBytes += data.length;
-      }
-      const last = records[records.length - 1];
-      if (last?.SequenceNumber) {
-        position.next = this.iteratorInput(shardId, {
-          ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
-          StartingSequenceNumber: last.SequenceNumber,
-        });
-      }
-      if (records.length < GET_RECORDS_LIMIT && state.millisBehindLatest === 0)
-        state.caughtUpAt = requestedAt;
-      if (this.bufferedBytes >= this.bufferSizeBytes && Date.now() >= this.retryAfter) {
-        await this.deliver().catch(() => undefined);
-      }
-      // Like Firehose, one GetRecords per shard and second unless the shard has a backlog; this also
-      // leaves the emulator to the event source mapping, which polls much faster. flush() wakes it.
-      const flushWaiting = state.caughtUpAt < this.catchUpSince;
-      if (records.length < GET_RECORDS_LIMIT && !flushWaiting)
-        await this.sleep(this.options.pollIntervalMs ?? 1000);
+  private async onPage(state: ShardState, page: ShardPage): Promise<number> {
+    this.stats.recordsRead += page.records.length;
+    const now = Date.now();
+    for (const record of page.records) {
+      const data = record.Data ?? new Uint8Array();
+      this.buffer.push({
+        shardId: state.shardId,
+        sequenceNumber: record.SequenceNumber as string,
+        data,
+        arrivedAt: record.ApproximateArrivalTimestamp?.getTime() ?? now,
+        bufferedAt: now,
+      });
+      this.bufferedBytes += data.length;
     }
-  }
-
-  private async firstIterator(input: GetShardIteratorCommandInput): Promise<string | undefined> {
-    for (let attempt = 0; this.running; attempt++) {
-      try {
-        return (await this.options.kinesis.send(new GetShardIteratorCommand(input))).ShardIterator;
-      } catch (error) {
-        if (input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' && isMissingSequence(error)) {
-          // The emulator lost records after the checkpoint (it persists on an interval): read it all
-          // again. Duplicates in the lake are the at-least-once price, as with Firehose retries.
-          this.options.log?.(
-            `lake delivery ${this.options.delivery.name}: checkpoint of ${input.ShardId} is not in the stream any more; reading from TRIM_HORIZON`,
-          );
-          input = { StreamName: input.StreamName, ShardId: input.ShardId, ShardIteratorType: 'TRIM_HORIZON' };
-          continue;
-        }
-        this.recordError(`GetShardIterator on ${input.ShardId} failed: ${message(error)}`);
-        await this.sleep(Math.min(5000, 200 * 2 ** attempt));
-      }
+    if (this.bufferedBytes >= this.bufferSizeBytes && Date.now() >= this.retryAfter) {
+      await this.deliver().catch(() => undefined);
     }
-    return undefined;
+    // Like Firehose, one GetRecords per shard and second unless the shard has a backlog; this also
+    // leaves the emulator to the event source mapping, which polls much faster. flush() wakes it.
+    const flushWaiting = state.caughtUpAt < this.catchUpSince;
+    return page.full || flushWaiting ? 0 : (this.options.pollIntervalMs ?? 1000);
   }
 
   /** Waits until every active shard has read everything that was in the stream when called. */
@@ -582,7 +460,7 @@ export class LakeDeliveryLoop {
     this.catchUpSince = Math.max(this.catchUpSince, since);
     this.sleeper.wakeAll();
     while (Date.now() - since < timeoutMs && this.running) {
-      const behind = [...this.shardState.values()].filter((s) => s.active && s.caughtUpAt < since);
+      const behind = this.reader.shards().filter((s) => s.active && s.caughtUpAt < since);
       if (behind.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -591,29 +469,6 @@ export class LakeDeliveryLoop {
         `lake delivery ${this.options.delivery.name}: flush did not catch up within ${timeoutMs} ms`,
       );
     }
-  }
-
-  // --- checkpoints ----------------------------------------------------------------------------
-
-  private checkpointPath(shardId: string): string {
-    return join(this.options.checkpointDir, `firehose-${this.options.delivery.logicalId}.${shardId}.json`);
-  }
-
-  private readCheckpoint(shardId: string): CheckpointFile {
-    try {
-      return JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as CheckpointFile;
-    } catch {
-      return {};
-    }
-  }
-
-  private writeCheckpoint(shardId: string, checkpoint: CheckpointFile): void {
-    const path = this.checkpointPath(shardId);
-    const partial = `${path}.${randomUUID()}.tmp`;
-    writeFileSync(partial, JSON.stringify({ ...checkpoint, at: new Date().toISOString() }));
-    renameSync(partial, path);
-    const state = this.shardState.get(shardId);
-    if (state && checkpoint.sequenceNumber) state.checkpoint = checkpoint.sequenceNumber;
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -650,11 +505,6 @@ function chunksOf(records: readonly BufferedRecord[], maxBytes: number): Buffere
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-function isMissingSequence(error: unknown): boolean {
-  const name = (error as Error).name;
-  return name === 'ResourceNotFoundException' || name === 'InvalidArgumentException';
 }
 
 function message(error: unknown): string {

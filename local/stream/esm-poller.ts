@@ -9,9 +9,9 @@
  * consumer's watermarks make the possible replay harmless.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
   type FailedBatchRecord,
@@ -21,7 +21,8 @@ import {
 import { queueSinkFor } from '../../lambdas/shared/queue-sink';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
-import { listAllShards } from './shard-reader';
+import { CheckpointStore } from './checkpoints';
+import { type ShardPage, type ShardProgress, ShardReader } from './shard-reader';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface PollerOptions {
@@ -44,12 +45,7 @@ export interface PollerOptions {
   readonly log?: (message: string) => void;
 }
 
-export interface ShardStats {
-  readonly shardId: string;
-  readonly millisBehindLatest: number;
-  readonly recordsRead: number;
-  readonly checkpoint?: string;
-}
+export type ShardStats = ShardProgress;
 
 export interface PollerStats {
   invocations: number;
@@ -65,14 +61,9 @@ export interface PollerStats {
 type Outcome = { kind: 'ok' } | { kind: 'partial'; fromIndex: number } | { kind: 'error'; message: string };
 
 export class EventSourceMappingPoller {
-  private running = false;
-  private readonly loops = new Map<string, Promise<void>>();
-  private readonly finishedShards = new Set<string>();
-  private readonly shardStats = new Map<
-    string,
-    { millisBehindLatest: number; recordsRead: number; checkpoint?: string }
-  >();
-  private discoveryTimer?: NodeJS.Timeout;
+  private readonly reader: ShardReader;
+  /** Records read and not yet delivered, per shard, and when the first of them was read. */
+  private readonly buffers = new Map<string, { records: KinesisStreamRecord[]; firstBufferedAt: number }>();
   private readonly sleeper = new WakeableSleep();
   readonly stats: PollerStats = {
     invocations: 0,
@@ -85,169 +76,75 @@ export class EventSourceMappingPoller {
     shards: [],
   };
 
-  constructor(private readonly options: PollerOptions) {}
+  constructor(private readonly options: PollerOptions) {
+    const { mapping } = options;
+    this.reader = new ShardReader({
+      kinesis: options.kinesis,
+      streamName: options.stream.name,
+      checkpoints: new CheckpointStore(options.checkpointDir, mapping.logicalId),
+      parentsFirst: true,
+      // What was buffered of a failed shard is dropped with it: read again from the last delivered batch.
+      resumeFrom: 'checkpoint',
+      sleep: (ms) => this.sleep(ms),
+      onError: (text) => options.log?.(text),
+      log: (text) => options.log?.(text),
+      consumer: {
+        startPosition: () => ({ ShardIteratorType: mapping.startingPosition }),
+        limit: (shardId) => mapping.batchSize - (this.buffers.get(shardId)?.records.length ?? 0),
+        onPage: (state, page) => this.onPage(state.shardId, page),
+        onShardFailure: (shardId) => this.buffers.delete(shardId),
+      },
+    });
+  }
 
   private get streamArn(): string {
     return `arn:aws:kinesis:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stream/${this.options.stream.name}`;
   }
 
   async start(): Promise<void> {
-    this.running = true;
     mkdirSync(this.options.checkpointDir, { recursive: true });
-    await this.discoverShards();
-    this.discoveryTimer = setInterval(() => void this.discoverShards().catch(() => undefined), 10_000);
+    await this.reader.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.discoveryTimer);
+    const stopping = this.reader.stop();
     this.sleeper.wakeAll();
-    await Promise.allSettled(this.loops.values());
+    await stopping;
   }
 
   snapshot(): PollerStats {
-    return {
-      ...this.stats,
-      shards: [...this.shardStats.entries()].map(([shardId, s]) => ({ shardId, ...s })),
-    };
+    return { ...this.stats, shards: this.reader.progress() };
   }
 
-  private async discoverShards(): Promise<void> {
-    const shards = await listAllShards(this.options.kinesis, this.options.stream.name);
-    for (const shard of shards) {
-      const shardId = shard.ShardId as string;
-      if (this.loops.has(shardId) || !this.running) continue;
-      // A merged shard has two parents (ParentShardId and AdjacentParentShardId): both come first.
-      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
-        (id): id is string => id !== undefined,
-      );
-      this.loops.set(shardId, this.superviseShard(shardId, parents));
-    }
-  }
-
-  private checkpointPath(shardId: string): string {
-    return join(this.options.checkpointDir, `${this.options.mapping.logicalId}.${shardId}.json`);
-  }
-
-  private readCheckpoint(shardId: string): string | undefined {
-    try {
-      return (JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as { sequenceNumber?: string })
-        .sequenceNumber;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private writeCheckpoint(shardId: string, sequenceNumber: string) {
-    writeFileSync(
-      this.checkpointPath(shardId),
-      JSON.stringify({ sequenceNumber, at: new Date().toISOString() }),
-    );
-    const stats = this.shardStats.get(shardId);
-    if (stats) stats.checkpoint = sequenceNumber;
-  }
-
-  /** Keeps a shard's poller alive: an unexpected error is logged and polling resumes from the checkpoint. */
-  private async superviseShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
-    while (this.running) {
-      try {
-        await this.pollShard(shardId, parentShardIds);
-        return;
-      } catch (error) {
-        this.options.log?.(`poller of ${shardId} failed, restarting: ${(error as Error).message}`);
-        await this.sleep(1000);
-      }
-    }
-  }
-
-  private async pollShard(shardId: string, parentShardIds: readonly string[]): Promise<void> {
-    // Lambda finishes the parent shards before it reads a child, so per-key order survives resharding.
-    while (
-      this.running &&
-      parentShardIds.some((parent) => this.loops.has(parent) && !this.finishedShards.has(parent))
-    ) {
-      await this.sleep(500);
-    }
+  /** Buffers a page; delivers full batches, and the rest when the batching window passed or the shard closed. */
+  private async onPage(shardId: string, page: ShardPage): Promise<number> {
     const { mapping } = this.options;
-    const checkpoint = this.readCheckpoint(shardId);
-    this.shardStats.set(shardId, { millisBehindLatest: 0, recordsRead: 0, checkpoint });
-    let iterator: string | undefined;
-    for (let attempt = 0; this.running && iterator === undefined; attempt++) {
-      try {
-        iterator = await this.iterator(shardId, checkpoint);
-      } catch (error) {
-        if (checkpoint && (error as Error).name === 'ResourceNotFoundException') {
-          // The emulator lost records after the checkpoint (it persists on an interval). Starting
-          // over is safe: the consumer's watermarks turn already-applied records into no-ops.
-          this.options.log?.(
-            `checkpoint of ${shardId} is not in the stream any more; reading from TRIM_HORIZON`,
-          );
-          iterator = await this.iterator(shardId, undefined).catch(() => undefined);
-        } else {
-          this.options.log?.(`GetShardIterator on ${shardId} failed: ${(error as Error).message}`);
-        }
-        if (iterator === undefined) await this.sleep(Math.min(5000, 200 * 2 ** attempt));
-      }
+    let buffer = this.buffers.get(shardId);
+    if (!buffer) {
+      buffer = { records: [], firstBufferedAt: 0 };
+      this.buffers.set(shardId, buffer);
     }
-    const buffer: KinesisStreamRecord[] = [];
-    let firstBufferedAt = 0;
-
-    while (this.running && iterator) {
-      let fetched = 0;
-      try {
-        const page = await this.options.kinesis.send(
-          new GetRecordsCommand({
-            ShardIterator: iterator,
-            Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)),
-          }),
-        );
-        iterator = page.NextShardIterator;
-        const stats = this.shardStats.get(shardId);
-        if (stats) {
-          stats.millisBehindLatest = page.MillisBehindLatest ?? 0;
-          stats.recordsRead += page.Records?.length ?? 0;
-        }
-        for (const record of page.Records ?? []) {
-          if (buffer.length === 0) firstBufferedAt = Date.now();
-          buffer.push(this.toLambdaRecord(shardId, record));
-          fetched++;
-        }
-      } catch (error) {
-        this.options.log?.(`GetRecords on ${shardId} failed: ${(error as Error).message}`);
-        await this.sleep(1000);
-        iterator = await this.iterator(shardId, this.shardStats.get(shardId)?.checkpoint ?? checkpoint).catch(
-          () => iterator,
-        );
-        continue;
-      }
-
-      const windowElapsed = Date.now() - firstBufferedAt >= mapping.maxBatchingWindowSeconds * 1000;
-      if (buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowElapsed || !iterator))) {
-        const batch = buffer.splice(0, mapping.batchSize);
-        await this.deliver(shardId, batch);
-        this.writeCheckpoint(
-          shardId,
-          (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber,
-        );
-        if (buffer.length > 0) firstBufferedAt = Date.now();
-        continue;
-      }
-      if (fetched === 0) await this.sleep(this.options.pollIntervalMs ?? 100);
+    for (const record of page.records) {
+      if (buffer.records.length === 0) buffer.firstBufferedAt = Date.now();
+      buffer.records.push(this.toLambdaRecord(shardId, record));
     }
-    if (!iterator) this.finishedShards.add(shardId);
-  }
-
-  private async iterator(shardId: string, after: string | undefined): Promise<string | undefined> {
-    const out = await this.options.kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: this.options.stream.name,
-        ShardId: shardId,
-        ...(after
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
-          : { ShardIteratorType: this.options.mapping.startingPosition }),
-      }),
-    );
-    return out.ShardIterator;
+    let delivered = false;
+    for (;;) {
+      const windowElapsed = Date.now() - buffer.firstBufferedAt >= mapping.maxBatchingWindowSeconds * 1000;
+      const due =
+        buffer.records.length >= mapping.batchSize ||
+        (buffer.records.length > 0 && (windowElapsed || page.closed));
+      if (!due) break;
+      const batch = buffer.records.splice(0, mapping.batchSize);
+      await this.deliver(shardId, batch);
+      this.reader.checkpoint(
+        shardId,
+        (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber,
+      );
+      if (buffer.records.length > 0) buffer.firstBufferedAt = Date.now();
+      delivered = true;
+    }
+    return delivered || page.records.length > 0 ? 0 : (this.options.pollIntervalMs ?? 100);
   }
 
   /** Delivers one batch, split into lanes when the parallelization factor is above 1. */
@@ -395,15 +292,7 @@ export class EventSourceMappingPoller {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   }
 
-  private toLambdaRecord(
-    shardId: string,
-    record: {
-      Data?: Uint8Array;
-      PartitionKey?: string;
-      SequenceNumber?: string;
-      ApproximateArrivalTimestamp?: Date;
-    },
-  ): KinesisStreamRecord {
+  private toLambdaRecord(shardId: string, record: _Record): KinesisStreamRecord {
     const sequenceNumber = record.SequenceNumber as string;
     return {
       kinesis: {
