@@ -9,19 +9,18 @@ import {
   APIGatewayRequestAuthorizerEventSchema,
 } from '@aws-lambda-powertools/parser/schemas/api-gateway';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { proxyResponse } from '../../../../local/gateway/event-mapping';
+import { evaluatePolicy, wildcardMatch } from '../../../../local/gateway/policy';
+import { compileRoutes, matchRoute } from '../../../../local/gateway/routing';
+import { type HttpGateway, MAX_PAYLOAD_BYTES, startHttpGateway } from '../../../../local/gateway/server';
 import {
-  compileRoutes,
-  evaluatePolicy,
-  type HttpGateway,
-  MAX_PAYLOAD_BYTES,
-  matchRoute,
-  proxyResponse,
-  startHttpGateway,
-  wildcardMatch,
-} from '../../../../local/gateway/server';
-import type { LocalAuthorizer, LocalRoute } from '../../../../local/topology';
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type LocalAuthorizer,
+  type LocalRoute,
+} from '../../../../local/topology';
 
-const ARN_PREFIX = 'arn:aws:execute-api:local:000000000000:local/prod';
+const ARN_PREFIX = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:local/prod`;
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 /** The fake authorizer allows every key starting with `allow-` on the whole stage. */
 const GOOD = basic('allow-good');

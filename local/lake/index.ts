@@ -1,0 +1,21 @@
+/**
+ * Lake: Kinesis Data Firehose delivering the stream to S3 as Parquet under the dynamic-partitioning prefix
+ * (delivery.ts, writer.ts), the Glue tables as Athena sees them, served by DuckDB over the lake folder
+ * (query.ts; athena-query.ts runs the same interface on Athena itself), and the lake purge of deleted users
+ * that Step Functions runs in AWS (user-deletion.ts, delivery-errors-purge.ts).
+ */
+export { AthenaLake } from './athena-query';
+export { type DeliveryStats, LakeDeliveryLoop, type LakeDeliveryOptions } from './delivery';
+export { LocalDeliveryErrorsPurger } from './delivery-errors-purge';
+export {
+  formatResult,
+  type LakeQueryEngine,
+  type LocalLake,
+  listNamedQueries,
+  loadNamedQuery,
+  localLakeDir,
+  openLocalLake,
+  type QueryResult,
+} from './query';
+export { completeLocalDeletions } from './user-deletion';
+export { writeErrorRecords, writeEventsParquet } from './writer';

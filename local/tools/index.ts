@@ -1,0 +1,12 @@
+/**
+ * Tools: the operator's repair and import work, against the deployed stack or the local runtime alike (the
+ * `recostream` commands in ../cli are their front end). Backfill rebuilds the DynamoDB feature tables from
+ * stored events; quarantine replay and DLQ replay re-publish to Kinesis what the ingest API quarantined in S3
+ * and what the event source mapping gave up on (S3 on-failure objects); the UCI importer turns a public
+ * dataset into events. Replay stores read a local folder or an S3 bucket with the same keys.
+ */
+export { applyBackfill, MemoryFeatureStore, planBackfill } from './backfill';
+export { replayFailedBatches } from './dlq-replay';
+export { FileReplayStore, type ReplayStore, replayQuarantine } from './quarantine-replay';
+export { S3ReplayStore } from './s3-replay-store';
+export { importUciRetail } from './uci-retail';
