@@ -12,13 +12,8 @@
 import { profileKeyOf } from '../lambdas/consumer/profile';
 import { isCanaryEvent } from '../lambdas/shared/canary';
 import type { CanonicalEvent } from '../lambdas/shared/events';
-import {
-  JsonFileEventSource,
-  planBackfill,
-  type Rejection,
-  rejectedPathFor,
-  writeRejectionReport,
-} from '../local/tools/backfill';
+import { planBackfill, type Rejection, rejectedPathFor, writeRejectionReport } from '../local/tools/backfill';
+import { JsonFileEventSource } from '../local/tools/backfill-source';
 import { importUciRetail, UCI_ATTRIBUTION, type UciImportReport } from '../local/tools/uci-retail';
 
 export interface Dataset {

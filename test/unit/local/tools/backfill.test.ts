@@ -15,11 +15,11 @@ import { main } from '../../../../local/cli';
 import {
   applyBackfill,
   BackfillWriteError,
-  JsonFileEventSource,
   MemoryFeatureStore,
   planBackfill,
   sequenceNumberFor,
 } from '../../../../local/tools/backfill';
+import { JsonFileEventSource } from '../../../../local/tools/backfill-source';
 import { TrafficSimulator } from '../../../../local/traffic/simulator';
 
 const NOW = new Date('2026-12-01T00:00:00.000Z');
