@@ -9,7 +9,7 @@ import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from '../tools/dlq-replay';
-import { FileReplayStore, type ReplayStore } from '../tools/quarantine-replay';
+import { FileReplayStore, type ReplayStore } from '../tools/replay-store';
 import { S3ReplayStore } from '../tools/s3-replay-store';
 import {
   type CliIo,

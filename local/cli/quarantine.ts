@@ -10,14 +10,9 @@ import { DEFAULT_QUARANTINE_PREFIX } from '../../lambdas/ingest/quarantine';
 import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
 import { localLakeDir } from '../lake/query';
-import {
-  DEFAULT_LEDGER_PREFIX,
-  type EventValidator,
-  FileReplayStore,
-  formatReplaySummary,
-  type ReplayStore,
-  replayQuarantine,
-} from '../tools/quarantine-replay';
+import { DEFAULT_LEDGER_PREFIX } from '../tools/quarantine-ledger';
+import { type EventValidator, formatReplaySummary, replayQuarantine } from '../tools/quarantine-replay';
+import { FileReplayStore, type ReplayStore } from '../tools/replay-store';
 import { S3ReplayStore } from '../tools/s3-replay-store';
 import {
   type CliIo,

@@ -26,7 +26,7 @@ import {
   parseFailedBatch,
 } from '../../lambdas/shared/failed-batch';
 import { MAX_REPLAY_HOPS, replayOriginsOf, replayPartitionKey } from '../../lambdas/shared/replay-origin';
-import type { ReplayStore } from './quarantine-replay';
+import type { ReplayStore } from './replay-store';
 
 export const DLQ_LEDGER_PREFIX = 'dlq-replays/';
 /** The consumer's default retry horizon (FeatureStore `dedupHorizon`). */

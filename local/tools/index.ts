@@ -7,6 +7,7 @@
  */
 export { applyBackfill, MemoryFeatureStore, planBackfill } from './backfill';
 export { replayFailedBatches } from './dlq-replay';
-export { FileReplayStore, type ReplayStore, replayQuarantine } from './quarantine-replay';
+export { replayQuarantine } from './quarantine-replay';
+export { FileReplayStore, type ReplayStore } from './replay-store';
 export { S3ReplayStore } from './s3-replay-store';
 export { importUciRetail } from './uci-retail';

@@ -24,12 +24,9 @@
  * sends nor records anything.
  *
  * No AWS imports: the store (files under the local lake, or S3) and the publisher (KinesisPublisher)
- * are passed in; local/cli.ts wires them.
+ * are passed in; ../cli/quarantine.ts wires them.
  */
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
 import type { BodyRejectionCode, IngestRoute } from '../../lambdas/ingest/ingest-request';
 import { routeFromPath } from '../../lambdas/ingest/ingest-request';
 import type { EventPublisher, PublishRecord } from '../../lambdas/ingest/kinesis-publisher';
@@ -45,110 +42,11 @@ import {
   segmentBatchMessages,
   segmentToEventInput,
 } from '../../lambdas/shared/events';
-
-export const DEFAULT_LEDGER_PREFIX = 'quarantine-replays/';
+import { DEFAULT_LEDGER_PREFIX, ledgerKeyFor, parseLedger, type ReplayLedger } from './quarantine-ledger';
+import type { ReplayStore } from './replay-store';
 
 /** The event rules a replay applies; normalizeEvent unless a test (or a migration) passes another. */
 export type EventValidator = (input: unknown, options: NormalizeOptions) => NormalizeResult;
-
-/** Where quarantine objects and replay ledgers live: the lake bucket, or its folder locally. */
-export interface ReplayStore {
-  /** For messages, e.g. `s3://bucket`. */
-  readonly description: string;
-  /** Keys under the prefix, in any order. */
-  list(prefix: string): Promise<string[]>;
-  /** The object's text, or undefined when there is none. */
-  get(key: string): Promise<string | undefined>;
-  put(key: string, body: string): Promise<void>;
-}
-
-/** Objects as files under a root folder, with the S3 key layout (the local lake: `<dataDir>/lake`). */
-export class FileReplayStore implements ReplayStore {
-  readonly description: string;
-
-  constructor(private readonly rootDir: string) {
-    this.description = rootDir;
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    // List from the deepest folder the prefix names, then filter on the full prefix.
-    const slash = prefix.lastIndexOf('/');
-    const base = slash >= 0 ? prefix.slice(0, slash) : '';
-    const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries: Dirent[];
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile()) keys.push(relative(this.rootDir, path).split(sep).join('/'));
-      }
-    };
-    await walk(join(this.rootDir, ...base.split('/').filter(Boolean)));
-    return keys.filter((key) => key.startsWith(prefix));
-  }
-
-  async get(key: string): Promise<string | undefined> {
-    try {
-      return await readFile(this.path(key), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
-  async put(key: string, body: string): Promise<void> {
-    const path = this.path(key);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, body);
-  }
-
-  private path(key: string): string {
-    return join(this.rootDir, ...key.split('/'));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ledger
-// ---------------------------------------------------------------------------------------------
-
-export interface LedgerEntry {
-  /** 0-based line of the record in the quarantine object. */
-  readonly line: number;
-  /** Position of the event in the original request (`events[index]`). */
-  readonly index: number | null;
-  readonly eventId: string;
-  readonly replayedAt: string;
-}
-
-export interface ReplayLedger {
-  /** The quarantine object this ledger is about. */
-  readonly source: string;
-  /** Keyed by entry id: `<line>` for an event-level record, `<line>.<n>` for event n of a re-parsed body. */
-  readonly replayed: Record<string, LedgerEntry>;
-}
-
-/** `quarantine/dt=…/reason=…/<ms>-<id>.jsonl` -> `quarantine-replays/dt=…/reason=…/<ms>-<id>.json`. */
-export function ledgerKeyFor(
-  quarantineKey: string,
-  quarantinePrefix = DEFAULT_QUARANTINE_PREFIX,
-  ledgerPrefix = DEFAULT_LEDGER_PREFIX,
-): string {
-  const prefix = normalizePrefix(quarantinePrefix);
-  const path = quarantineKey.startsWith(prefix) ? quarantineKey.slice(prefix.length) : quarantineKey;
-  return `${normalizePrefix(ledgerPrefix)}${path.replace(/\.jsonl$/, '')}.json`;
-}
-
-function parseLedger(text: string | undefined, source: string): ReplayLedger {
-  if (text === undefined) return { source, replayed: {} };
-  const parsed = JSON.parse(text) as Partial<ReplayLedger>;
-  return { source, replayed: { ...(parsed.replayed ?? {}) } };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Replay

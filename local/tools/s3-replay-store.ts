@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ReplayStore } from './quarantine-replay';
+import type { ReplayStore } from './replay-store';
 
 /** A replay store on S3 (the lake bucket for quarantine replays, the failed-batches bucket for DLQ replays). */
 export class S3ReplayStore implements ReplayStore {

@@ -24,7 +24,7 @@ import { type RunningEmulator, startKinesis } from '../../local/emulators';
 import { countUnreplayedBatches } from '../../local/runtime/health';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayFailedBatches } from '../../local/tools/dlq-replay';
-import { FileReplayStore } from '../../local/tools/quarantine-replay';
+import { FileReplayStore } from '../../local/tools/replay-store';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
 import { expectedCounts, storedCounts } from '../support/independent-counts';
 import { simulatedCanonicalEvents } from '../support/simulated-events';

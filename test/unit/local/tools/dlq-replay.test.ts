@@ -13,7 +13,7 @@ import { replayOriginsOf, replayPartitionKey } from '../../../../lambdas/shared/
 import { main } from '../../../../local/cli';
 import { countUnreplayedBatches } from '../../../../local/runtime/health';
 import { dlqLedgerKey, replayFailedBatches } from '../../../../local/tools/dlq-replay';
-import { FileReplayStore } from '../../../../local/tools/quarantine-replay';
+import { FileReplayStore } from '../../../../local/tools/replay-store';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 const dirs: string[] = [];

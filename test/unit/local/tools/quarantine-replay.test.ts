@@ -27,15 +27,14 @@ import type {
 import type { QuarantineObject } from '../../../../lambdas/ingest/quarantine';
 import { type CanonicalEvent, CanonicalEventSchema, normalizeEvent } from '../../../../lambdas/shared/events';
 import { type CliIo, main } from '../../../../local/cli';
+import { ledgerKeyFor, type ReplayLedger } from '../../../../local/tools/quarantine-ledger';
 import {
   type EventValidator,
-  FileReplayStore,
   formatReplaySummary,
-  ledgerKeyFor,
-  type ReplayLedger,
   replayEventId,
   replayQuarantine,
 } from '../../../../local/tools/quarantine-replay';
+import { FileReplayStore } from '../../../../local/tools/replay-store';
 import { S3ReplayStore } from '../../../../local/tools/s3-replay-store';
 import { writeQuarantineFixture } from '../../../support/lake-fixtures';
 
