@@ -3,25 +3,10 @@
  * template, start the emulators, provision streams and tables, run the same handler code behind a
  * local API Gateway and Kinesis event source mappings, and optionally drive simulated traffic.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmdirSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
-import { newWriteKey } from '../../lambdas/authorizer/write-keys';
 import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
 import { buildApp } from '../../lib/app-builder';
 import { buildConsole, createConsoleServer, localJobRollback } from '../console/server';
@@ -43,6 +28,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from '../topolo
 import { startTrafficDriver } from '../traffic/driver';
 import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
+import { ensureLocalApiKey, ensureLocalWriteKey, lakeBucketId, linkLakeDir } from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
 import { localPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
@@ -407,81 +393,6 @@ function lambdaEnvironment(
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     NODE_NO_WARNINGS: '1',
   };
-}
-
-/**
- * One write key per name and data directory: generated on first start, its hash stored like in AWS. The
- * key named `local` keeps its historical file name, `local-write-key`.
- */
-async function ensureLocalWriteKey(
-  topology: LocalTopology,
-  dynamo: DynamoDBDocumentClient,
-  dataDir: string,
-  name: string,
-): Promise<string> {
-  const keyFile = join(dataDir, name === 'local' ? 'local-write-key' : `${name}-write-key`);
-  const authorizer = [...topology.functions.values()].find((f) => f.environment.WRITE_KEYS_TABLE_NAME);
-  if (!authorizer) throw new Error('No function has WRITE_KEYS_TABLE_NAME: cannot seed a local write key');
-  const store = new DynamoWriteKeyStore(authorizer.environment.WRITE_KEYS_TABLE_NAME as string, dynamo);
-  if (existsSync(keyFile)) {
-    const key = readFileSync(keyFile, 'utf8').trim();
-    return key;
-  }
-  const { key, record } = newWriteKey(name);
-  await store.put(record);
-  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
-  return key;
-}
-
-/**
- * One API key per data directory for the recommendation API, like the write key: generated on first start.
- * API Gateway generates key values itself; locally any unguessable string does.
- */
-function ensureLocalApiKey(dataDir: string): string {
-  const keyFile = join(dataDir, 'local-api-key');
-  if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
-  const key = `rk_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
-  return key;
-}
-
-/**
- * The bucket the lake lives in: the destination of the delivery streams, or else the bucket the
- * ingest function quarantines rejected events to (the lake bucket before Firehose exists).
- */
-function lakeBucketId(topology: LocalTopology): string | undefined {
-  const [delivery] = topology.deliveryStreams.values();
-  if (delivery) return delivery.bucketId;
-  const names = new Set(
-    [...topology.functions.values()].map((f) => f.environment.QUARANTINE_BUCKET_NAME).filter(Boolean),
-  );
-  return [...topology.buckets.values()].find((b) => names.has(b.name))?.logicalId;
-}
-
-/**
- * Makes `<dataDir>/lake` a relative symlink to the lake bucket's folder, so `.data/lake/events/…`
- * and `.data/lake/quarantine/…` are where the documentation says. A real, non-empty `lake` folder
- * left by an older version is kept (and reported) rather than deleted.
- */
-function linkLakeDir(dataDir: string, bucketDir: string, log: (message: string) => void): string {
-  mkdirSync(bucketDir, { recursive: true });
-  const link = join(dataDir, 'lake');
-  const target = bucketDir.slice(dataDir.length + 1);
-  const existing = lstatSync(link, { throwIfNoEntry: false });
-  if (existing?.isSymbolicLink()) {
-    if (readlinkSync(link) === target) return link;
-    unlinkSync(link);
-  } else if (existing?.isDirectory()) {
-    if (readdirSync(link).length > 0) {
-      log(`${link} is a folder, not a link to ${bucketDir}: move it away to see the lake there`);
-      return link;
-    }
-    rmdirSync(link);
-  } else if (existing) {
-    unlinkSync(link);
-  }
-  symlinkSync(target, link, 'dir');
-  return link;
 }
 
 function findByFragment<T extends { logicalId: string }>(items: readonly T[], fragment: string): T {

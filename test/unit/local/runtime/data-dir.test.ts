@@ -1,0 +1,42 @@
+/**
+ * The runtime's data directory: the API key is generated once and then reused (a restart keeps clients
+ * working), `<dataDir>/lake` becomes a relative link to the lake bucket's folder, and a real lake folder left
+ * by an older version is kept and reported instead of deleted.
+ */
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLocalApiKey, linkLakeDir } from '../../../../local/runtime/data-dir';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'data-dir-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+it('generates the API key once, private to the user, and reuses it', () => {
+  const key = ensureLocalApiKey(dir);
+  expect(key).toMatch(/^rk_[A-Za-z0-9_-]{32}$/);
+  expect(ensureLocalApiKey(dir)).toBe(key);
+  expect(statSync(join(dir, 'local-api-key')).mode & 0o777).toBe(0o600);
+});
+
+it('links <dataDir>/lake to the lake bucket folder, relatively, and keeps a real lake folder with data', () => {
+  const log: string[] = [];
+  const bucketDir = join(dir, 's3', 'lake-bucket');
+  const link = linkLakeDir(dir, bucketDir, (m) => log.push(m));
+  expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  expect(readlinkSync(link)).toBe(join('s3', 'lake-bucket'));
+  expect(linkLakeDir(dir, bucketDir, (m) => log.push(m))).toBe(link);
+
+  const older = mkdtempSync(join(tmpdir(), 'data-dir-old-'));
+  try {
+    mkdirSync(join(older, 'lake'));
+    writeFileSync(join(older, 'lake', 'kept.txt'), 'x');
+    linkLakeDir(older, join(older, 's3', 'lake-bucket'), (m) => log.push(m));
+    expect(lstatSync(join(older, 'lake')).isDirectory()).toBe(true);
+    expect(log).toEqual([expect.stringMatching(/is a folder, not a link/)]);
+  } finally {
+    rmSync(older, { recursive: true, force: true });
+  }
+});
