@@ -6,6 +6,7 @@ import { backfillCommand } from '../../../../local/cli/backfill';
 import { dlqCommand } from '../../../../local/cli/dlq';
 import { jobsCommand } from '../../../../local/cli/jobs';
 import { type CliIo, isUsageError } from '../../../../local/cli/kit';
+import { usage } from '../../../../local/cli/main';
 import { quarantineCommand } from '../../../../local/cli/quarantine';
 import { queryCommand } from '../../../../local/cli/query';
 import { rollbackCommand } from '../../../../local/cli/rollback';
@@ -40,4 +41,10 @@ describe.each([
     if (typeof outcome === 'number') expect(outcome).toBe(2);
     else expect(isUsageError(outcome)).toBe(true);
   });
+});
+
+it('lists every command in the dispatcher usage', () => {
+  const text = usage();
+  for (const name of ['backfill', 'query', 'import', 'quarantine', 'dlq', 'jobs', 'cost', 'rollback'])
+    expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
 });

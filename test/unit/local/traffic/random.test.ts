@@ -40,6 +40,8 @@ it('has distinct categories with queries, and visitors with locales and browsers
   expect(CATEGORY_SPECS.every((c) => c.queries.length > 0 && c.medianPrice > 0)).toBe(true);
   expect(LOCALES.length).toBeGreaterThan(0);
   expect(USER_AGENTS.length).toBeGreaterThan(0);
-  const events: SimEvent[] = new TrafficSimulator({ seed: 3, users: 5, items: 30, startTime: 0 }).generate(20);
+  const events: SimEvent[] = new TrafficSimulator({ seed: 3, users: 5, items: 30, startTime: 0 }).generate(
+    20,
+  );
   expect(new TrafficSimulator({ seed: 3, users: 5, items: 30, startTime: 0 }).generate(20)).toEqual(events);
 });
