@@ -18,6 +18,7 @@ import {
   localRuntime,
   OK,
   parseCommandArgs,
+  replayArguments,
   USAGE,
   UsageError,
 } from './kit';
@@ -60,12 +61,8 @@ export async function dlqCommand(args: readonly string[], io: CliIo): Promise<nu
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    (sub === undefined ? io.err : io.out)(DLQ_HELP);
-    return sub === undefined ? USAGE : OK;
-  }
-  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  const rest = replayArguments(args, DLQ_HELP, io);
+  if (typeof rest === 'number') return rest;
   const { values, positionals } = parseCommandArgs(rest, {
     local: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },

@@ -55,6 +55,24 @@ export function positiveInt(raw: string, name: string): number {
   return value;
 }
 
+/**
+ * The arguments after `replay`, the only subcommand of `dlq` and `quarantine`; or the exit code when there is
+ * no subcommand (usage, exit 2) or help was asked for (exit 0). Another subcommand is a usage error.
+ */
+export function replayArguments(
+  args: readonly string[],
+  help: string,
+  io: CliIo,
+): readonly string[] | number {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    (sub === undefined ? io.err : io.out)(help);
+    return sub === undefined ? USAGE : OK;
+  }
+  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  return rest;
+}
+
 /** The running local runtime (`--local`): a missing or stale runtime.json is a usage error, with what to do. */
 export function localRuntime(dataDir: string): RuntimeFile {
   try {

@@ -21,7 +21,7 @@ import {
   localRuntime,
   OK,
   parseCommandArgs,
-  USAGE,
+  replayArguments,
   UsageError,
 } from './kit';
 
@@ -69,12 +69,8 @@ export async function quarantineCommand(
   io: CliIo,
   deps: QuarantineDeps,
 ): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    (sub === undefined ? io.err : io.out)(QUARANTINE_HELP);
-    return sub === undefined ? USAGE : OK;
-  }
-  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  const rest = replayArguments(args, QUARANTINE_HELP, io);
+  if (typeof rest === 'number') return rest;
   const { values, positionals } = parseCommandArgs(rest, {
     local: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
