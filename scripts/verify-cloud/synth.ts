@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { Validations } from 'aws-cdk-lib';
+import { FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../lib/app-builder';
 
 export interface SynthesisedVariant {
@@ -26,15 +27,14 @@ export function synthesise(
   context: Record<string, unknown>,
   outdir: string,
 ): SynthesisedVariant {
-  const { app } = buildApp(context, { skipBundling: true, validate: false, outdir });
+  // CDK writes the report and leaves the verdict to the guard step, which prints every finding with its path.
+  const reportOnly = { [FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false };
+  const { app } = buildApp({ ...context, ...reportOnly }, { skipBundling: true, validate: false, outdir });
   Validations.of(app).addPlugins(new CfnGuardValidator({ maxBuffer: 64 << 20 }));
-  const exitCode = process.exitCode;
   const assembly = app.synth();
-  // CDK sets a failing exit code when a plugin reports violations; the guard step reads the report and decides.
-  process.exitCode = exitCode;
   return {
     name,
     templatePaths: assembly.stacks.map((s) => join(assembly.directory, s.templateFile)),
-    validationReportPath: join(assembly.directory, 'validation-report.json'),
+    validationReportPath: join(assembly.directory, VALIDATION_REPORT_FILE),
   };
 }
