@@ -8,8 +8,6 @@
 
 /** LocalStack's default edge endpoint; `*.localhost.localstack.cloud` resolves to 127.0.0.1. */
 export const LOCALSTACK_ENDPOINT = 'http://localhost.localstack.cloud:4566';
-/** The account id LocalStack answers with by default. */
-export const LOCALSTACK_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
 /** CDK's default bootstrap qualifier (`cdk bootstrap` without --qualifier, and the synthesizer's default). */
 export const DEFAULT_QUALIFIER = 'hnb659fds';
@@ -56,7 +54,8 @@ function s3Endpoint(env: NodeJS.ProcessEnv, main: URL): string {
 
 /**
  * The CLI's environment for a LocalStack deploy, from the caller's: endpoints, LocalStack's test credentials
- * (or the caller's AWS_ACCESS_KEY_ID/SECRET when both are set, as LocalStack accepts any), region and account.
+ * (or the caller's AWS_ACCESS_KEY_ID/SECRET when both are set, as LocalStack accepts any) and the region. The
+ * account is not set: the CLI asks the endpoint's STS (LocalStack answers 000000000000, moto 123456789012).
  */
 export function localDeployEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const main = endpointUrl('AWS_ENDPOINT_URL', env.AWS_ENDPOINT_URL || LOCALSTACK_ENDPOINT);
@@ -73,8 +72,6 @@ export function localDeployEnvironment(env: NodeJS.ProcessEnv): Record<string, s
     AWS_SECRET_ACCESS_KEY: ownKeys ? (env.AWS_SECRET_ACCESS_KEY as string) : 'test',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    CDK_DEFAULT_ACCOUNT: env.CDK_DEFAULT_ACCOUNT || LOCALSTACK_ACCOUNT,
-    CDK_DEFAULT_REGION: region,
     CDK_DISABLE_CLI_TELEMETRY: 'true',
   };
 }
@@ -89,11 +86,13 @@ export function bootstrapNames(account: string, region: string, qualifier = DEFA
   };
 }
 
-/** The CLI runs of a local deploy: bootstrap the account and region, then deploy the stack. */
-export function deployCommands(env: Record<string, string>, stackId: string): string[][] {
-  const target = `aws://${env.CDK_DEFAULT_ACCOUNT}/${env.CDK_DEFAULT_REGION}`;
+/**
+ * The CLI runs of a local deploy: bootstrap (the stack is environment-agnostic, so the CLI bootstraps the
+ * endpoint's account in AWS_REGION), then deploy the stack.
+ */
+export function deployCommands(stackId: string): string[][] {
   return [
-    ['cdk', 'bootstrap', target, '--no-notices'],
+    ['cdk', 'bootstrap', '--no-notices'],
     ['cdk', 'deploy', stackId, '--require-approval', 'never', '--no-notices'],
   ];
 }

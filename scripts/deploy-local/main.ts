@@ -25,13 +25,13 @@ function main(args: readonly string[]): number {
     }
     throw e;
   }
-  const names = bootstrapNames(env.CDK_DEFAULT_ACCOUNT as string, env.CDK_DEFAULT_REGION as string);
+  const names = bootstrapNames('<account>', env.AWS_REGION as string);
   console.log(
-    `deploy:local -> ${env.AWS_ENDPOINT_URL} (S3 ${env.AWS_ENDPOINT_URL_S3}), account ${env.CDK_DEFAULT_ACCOUNT}, ` +
-      `region ${env.CDK_DEFAULT_REGION}, asset bucket ${names.assetsBucket}`,
+    `deploy:local -> ${env.AWS_ENDPOINT_URL} (S3 ${env.AWS_ENDPOINT_URL_S3}), region ${env.AWS_REGION}, ` +
+      `asset bucket ${names.assetsBucket} (the account is the one the endpoint's STS answers)`,
   );
   const cdk = resolve(REPO_ROOT, 'node_modules/.bin/cdk');
-  for (const [, ...cdkArgs] of deployCommands(env, STACK_ID)) {
+  for (const [, ...cdkArgs] of deployCommands(STACK_ID)) {
     console.log(`$ cdk ${cdkArgs.join(' ')}`);
     if (args.includes('--dry-run')) continue;
     const run = spawnSync(cdk, cdkArgs, { cwd: REPO_ROOT, env, stdio: 'inherit' });

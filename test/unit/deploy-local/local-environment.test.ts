@@ -14,7 +14,7 @@ import {
 } from '../../../scripts/deploy-local/local-environment';
 
 describe('deploy:local environment', () => {
-  it('defaults to LocalStack: edge endpoint, its S3 subdomain endpoint, test credentials, its account', () => {
+  it('defaults to LocalStack: edge endpoint, its S3 subdomain endpoint, test credentials; no account', () => {
     const env = localDeployEnvironment({ PATH: '/usr/bin' });
     expect(env).toEqual({
       PATH: '/usr/bin',
@@ -24,8 +24,6 @@ describe('deploy:local environment', () => {
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_REGION: 'us-east-1',
       AWS_DEFAULT_REGION: 'us-east-1',
-      CDK_DEFAULT_ACCOUNT: '000000000000',
-      CDK_DEFAULT_REGION: 'us-east-1',
       CDK_DISABLE_CLI_TELEMETRY: 'true',
     });
   });
@@ -40,7 +38,7 @@ describe('deploy:local environment', () => {
     });
     for (const key of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'])
       expect(env[key]).toBeUndefined();
-    expect([env.AWS_REGION, env.CDK_DEFAULT_REGION, env.AWS_ACCESS_KEY_ID]).toEqual([
+    expect([env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ACCESS_KEY_ID]).toEqual([
       'eu-west-1',
       'eu-west-1',
       'test',
@@ -82,10 +80,9 @@ describe('deploy:local environment', () => {
       ).toThrow(LocalDeployConfigError);
   });
 
-  it('bootstraps the account and region it deploys to, then deploys the one stack', () => {
-    const env = localDeployEnvironment({ AWS_REGION: 'eu-west-1' });
-    expect(deployCommands(env, 'RecoStream')).toEqual([
-      ['cdk', 'bootstrap', 'aws://000000000000/eu-west-1', '--no-notices'],
+  it('bootstraps the environment of the (environment-agnostic) stack, then deploys it', () => {
+    expect(deployCommands('RecoStream')).toEqual([
+      ['cdk', 'bootstrap', '--no-notices'],
       ['cdk', 'deploy', 'RecoStream', '--require-approval', 'never', '--no-notices'],
     ]);
   });
