@@ -25,6 +25,12 @@ export interface BuildAppOptions {
    * @default false
    */
   readonly skipBundling?: boolean;
+  /**
+   * Where `app.synth()` writes the cloud assembly (`npm run verify:cloud` reads the templates and the
+   * validation report from there).
+   * @default - the CLI's `cdk.out`, or a temporary folder removed at exit
+   */
+  readonly outdir?: string;
 }
 
 /**
@@ -47,6 +53,7 @@ export function buildApp(
       ...(options.skipBundling ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
     },
     builtinCloudFormationValidation: validate,
+    outdir: options.outdir,
   });
   const stack = new RecoStreamStack(app, STACK_ID, {
     description:

@@ -5,7 +5,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -61,7 +61,7 @@ import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/publish
 import type { DataLake } from './data-lake';
 import { EVENTS_PREFIX, EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
 import { JOBS_PREFIX } from './lake-storage';
-import { allowCloudWatchLogs } from './private/log-groups';
+import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
 import { grantPrefixAccess } from './private/prefix-grants';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
@@ -249,7 +249,7 @@ export class BatchJobs extends Construct {
 
     // ---- state machines --------------------------------------------------------------------------------
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: LOG_RETENTION,
       encryptionKey: key,
     });
     allowCloudWatchLogs(key);

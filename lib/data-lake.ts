@@ -17,7 +17,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -45,6 +45,9 @@ import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
 import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
+import { sendObjectEventsToEventBridge } from './private/bucket-events';
+import { acknowledgeGuardRule } from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
 import { REPO_ROOT, RecoFunction } from './recostream-function';
 
 export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/quarantine-layout';
@@ -103,7 +106,7 @@ export interface DataLakeProps {
   readonly bufferingSize?: Size;
   /**
    * Retention of the delivery stream's error log.
-   * @default RetentionDays.ONE_MONTH
+   * @default LOG_RETENTION (one month)
    */
   readonly deliveryLogRetention?: RetentionDays;
   /**
@@ -312,7 +315,7 @@ export class DataLake extends Construct {
 
     // ---- Firehose: stream -> Parquet ----------------------------------------------------------------------
     this.deliveryLogGroup = new LogGroup(this, 'DeliveryLogGroup', {
-      retention: props.deliveryLogRetention ?? RetentionDays.ONE_MONTH,
+      retention: props.deliveryLogRetention ?? LOG_RETENTION,
     });
     const deliveryLogStream = this.deliveryLogGroup.addStream('S3DeliveryLogStream', {
       logStreamName: 'S3Delivery',
@@ -427,15 +430,25 @@ export class DataLake extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'athena-results/',
+      // Versioned (Control Tower CT.S3.PR.11); Athena writes new keys only, so versions cost nothing extra.
+      versioned: true,
       lifecycleRules: [
         {
           id: 'ExpireQueryResults',
           expiration: Duration.days(resultDays),
+          noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    sendObjectEventsToEventBridge(this.resultsBucket);
+    acknowledgeGuardRule(
+      this.resultsBucket,
+      's3_bucket_object_lock_enabled_check',
+      'Query results are derived, re-runnable and expire after queryResultRetentionDays; Object Lock retention ' +
+        'would keep them (and the user ids some hold) regardless.',
+    );
 
     this.workGroupName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {

@@ -11,11 +11,16 @@ import {
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
 import { QUARANTINE_PREFIX } from './lake-storage';
+import {
+  acknowledgeApiGatewayInvokePermissions,
+  acknowledgeStageExecutionLogging,
+} from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
 
 /** Ingest routes under `/v1`, all `POST`, Segment-compatible (`/v1/batch`, `/v1/track`, ...) plus `/v1/events`. */
@@ -186,7 +191,7 @@ export class Ingestion extends Construct {
         'QUARANTINE_PREFIX',
       );
 
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: LOG_RETENTION });
     this.api = new RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-ingest`,
       description: 'RecoStream ingest API (Segment-compatible)',
@@ -245,5 +250,9 @@ export class Ingestion extends Construct {
           'the stage writes JSON access logs and both functions log every error.',
       },
     );
+    acknowledgeStageExecutionLogging(this.api.deploymentStage);
+    // The integration permissions sit under the API, the authorizer's under its function.
+    acknowledgeApiGatewayInvokePermissions(this.api);
+    acknowledgeApiGatewayInvokePermissions(this.authorizerFunction);
   }
 }

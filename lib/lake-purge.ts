@@ -6,7 +6,7 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
@@ -28,7 +28,7 @@ import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
 import { type DataLake, EVENTS_PREFIX, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
 import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
-import { allowCloudWatchLogs } from './private/log-groups';
+import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 
 export interface LakePurgeProps {
@@ -191,7 +191,7 @@ export class LakePurge extends Construct {
 
     // ---- state machine: invoke until no work is left --------------------------------------------------
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: LOG_RETENTION,
       encryptionKey: key,
     });
     allowCloudWatchLogs(key);

@@ -12,10 +12,12 @@ import {
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeOutsideVpc } from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -130,7 +132,7 @@ export class RecoFunction extends NodejsFunction {
 
     // An explicit log group (a child of this construct, generated name) so retention is set without the
     // LogRetention custom resource; the function writes to it through its logging configuration.
-    this.explicitLogGroup = new LogGroup(this, 'LogGroup', { retention: RetentionDays.ONE_MONTH });
+    this.explicitLogGroup = new LogGroup(this, 'LogGroup', { retention: LOG_RETENTION });
     const cfnFunction = this.node.defaultChild as CfnFunction;
     cfnFunction.loggingConfig = {
       logFormat: LoggingFormat.JSON,
@@ -150,6 +152,7 @@ export class RecoFunction extends NodejsFunction {
           'logs to its own log group with one-month retention; the AWS managed policy is the standard minimum.',
       });
     }
+    acknowledgeOutsideVpc(this);
     this.acknowledgeOnPolicy(
       'AwsSolutions-IAM5[Resource::*]',
       'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
@@ -177,7 +180,7 @@ export class RecoFunction extends NodejsFunction {
     );
   }
 
-  /** The explicit log group the function writes to (one-month retention). */
+  /** The explicit log group the function writes to (LOG_RETENTION: one month). */
   public override get logGroup(): ILogGroup {
     return this.explicitLogGroup;
   }

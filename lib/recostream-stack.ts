@@ -12,7 +12,8 @@ import { Ingestion } from './ingestion';
 import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
-import { encryptEveryLogGroup } from './private/log-groups';
+import { denyGrantsExceptForAwsResources } from './private/key-grants';
+import { acknowledgeLogRetention, encryptEveryLogGroup } from './private/log-groups';
 import { RecommendationApi } from './recommendation-api';
 import { EventSchemaRegistry } from './schema-registry';
 import { UserDeletion } from './user-deletion';
@@ -56,8 +57,10 @@ export class RecoStreamStack extends Stack {
     // One customer-managed key for every store: they hold the same data (user behaviour events), and
     // access is still granted per resource through IAM.
     const key = new Key(this, 'DataKey', { enableKeyRotation: true, description: 'RecoStream data at rest' });
+    denyGrantsExceptForAwsResources(key);
     // Log groups hold ids and payload fragments too: every one the app creates is encrypted with this key.
     encryptEveryLogGroup(this, key);
+    acknowledgeLogRetention(this);
 
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'RecoStream alarms',

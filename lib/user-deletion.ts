@@ -9,6 +9,7 @@ import {
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeApiGatewayInvokePermissions } from './private/guard-rules';
 import { RecoFunction } from './recostream-function';
 
 export interface UserDeletionProps {
@@ -87,5 +88,7 @@ export class UserDeletion extends Construct {
         'Operators call this method with an admin key checked by a Lambda REQUEST authorizer (role admin in ' +
         'the WriteKeys table), not as Cognito users.',
     });
+    // The DELETE method's permission sits under the ingest API (acknowledged there), the authorizer's here.
+    acknowledgeApiGatewayInvokePermissions(this.adminAuthorizerFunction);
   }
 }
