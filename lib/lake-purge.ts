@@ -26,8 +26,8 @@ import { Construct } from 'constructs';
 import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
-import { type DataLake, EVENTS_PREFIX, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
-import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
+import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
 import { allowCloudWatchLogs } from './private/log-groups';
 import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
 

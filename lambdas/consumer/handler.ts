@@ -2,12 +2,14 @@
  * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current. Thin: wiring and
  * metrics only; the work is in BatchConsumer and FeatureUpdater.
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
+import { QUARANTINE_PREFIX } from '../shared/lake-layout';
 import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { instrumented } from '../shared/observability';
@@ -39,7 +41,7 @@ const consumer = new BatchConsumer(
     ? {
         store: objectStoreFromEnv(),
         bucket: quarantineBucket,
-        prefix: process.env.QUARANTINE_PREFIX ?? 'quarantine/',
+        prefix: process.env.QUARANTINE_PREFIX ?? QUARANTINE_PREFIX,
       }
     : undefined,
 );
