@@ -57,12 +57,13 @@ import {
 import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
 import { CF_STATE_PREFIX, EVENTS_PREFIX, JOBS_PREFIX } from '../lambdas/shared/lake-layout';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/published';
 import type { DataLake } from './data-lake';
 import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
 import { allowCloudWatchLogs } from './private/log-groups';
 import { grantPrefixAccess } from './private/prefix-grants';
-import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
+import { RecoFunction } from './recostream-function';
 
 /** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
 export const CF_STATE_TABLE_NAME = 'cf_state';

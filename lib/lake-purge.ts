@@ -27,9 +27,10 @@ import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
 import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
 import { allowCloudWatchLogs } from './private/log-groups';
-import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
+import { RecoFunction } from './recostream-function';
 
 export interface LakePurgeProps {
   readonly deletionRequestsTable: ITable;

@@ -16,6 +16,7 @@ import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -25,7 +26,6 @@ export const ENTRY_METADATA_KEY = 'recostream:entry';
 export const HANDLER_METADATA_KEY = 'recostream:handler';
 
 /** Namespace for the custom metrics every function publishes with Powertools Metrics. */
-export const METRICS_NAMESPACE = 'RecoStream';
 
 export interface RecoFunctionProps {
   /**

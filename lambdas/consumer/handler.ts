@@ -10,7 +10,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { QUARANTINE_PREFIX } from '../shared/lake-layout';
-import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
+import { CONSUMER_METRICS, METRICS_NAMESPACE, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { instrumented } from '../shared/observability';
 import { queueSinkFor } from '../shared/queue-sink';
@@ -22,7 +22,7 @@ import { DynamoShardProgress } from './dynamo-shard-progress';
 import { FeatureUpdater } from './feature-updater';
 
 const logger = new Logger({ serviceName: 'stream-consumer' });
-const metrics = new Metrics({ namespace: 'RecoStream', serviceName: 'stream-consumer' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'stream-consumer' });
 const tracer = new Tracer({ serviceName: 'stream-consumer' });
 
 const dynamo = tracer.captureAWSv3Client(dynamoDocumentClient());

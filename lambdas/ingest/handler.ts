@@ -20,6 +20,7 @@ import { CANARY_WRITE_KEY_NAME } from '../shared/canary';
 import { numberEnv, requireEnv } from '../shared/env';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../shared/events/schema';
 import { QUARANTINE_PREFIX } from '../shared/lake-layout';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { parseIngestRequest } from './ingest-request';
 import { isSegmentRoute, routeFromPath, routePath } from './ingest-routes';
@@ -291,7 +292,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-api';
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 export const tracer = new Tracer({ serviceName });
 
