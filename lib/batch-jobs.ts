@@ -216,7 +216,7 @@ export class BatchJobs extends Construct {
       extra: { timeout?: Duration; memorySize?: number; copy?: boolean } = {},
     ) =>
       new RecoFunction(this, `${pascal(name)}Function`, {
-        entry: `lambdas/jobs-${name}/handler.ts`,
+        entry: `lambdas/jobs/${name}/handler.ts`,
         description,
         timeout: extra.timeout ?? Duration.seconds(30),
         memorySize: extra.memorySize ?? 256,

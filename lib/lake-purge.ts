@@ -95,7 +95,7 @@ export class LakePurge extends Construct {
     const settleSeconds = (props.settleTime ?? Duration.hours(1)).toSeconds();
 
     this.function = new RecoFunction(this, 'Function', {
-      entry: 'lambdas/lake-purge/handler.ts',
+      entry: 'lambdas/deletion/purge/handler.ts',
       serviceName: LAKE_PURGE_SERVICE,
       description: 'Lake purge: removes deleted users from the events and quarantine objects (Athena UNLOAD)',
       memorySize: 512,
