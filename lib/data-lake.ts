@@ -41,13 +41,21 @@ import {
   EVENTS_UNIQUE_VIEW,
   eventsUniqueSql,
 } from '../lambdas/shared/events/lake-views';
+import {
+  DELIVERY_ERRORS_FIREHOSE_PREFIX,
+  DELIVERY_ERRORS_PREFIX,
+  EVENTS_FIREHOSE_PREFIX,
+  EVENTS_PREFIX,
+  QUARANTINE_PREFIX,
+} from '../lambdas/shared/lake-layout';
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
-import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
+
 import { sendObjectEventsToEventBridge } from './private/bucket-events';
 import { acknowledgeGuardRule } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
+
 import { REPO_ROOT, RecoFunction } from './recostream-function';
 
 export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/quarantine-layout';
@@ -56,10 +64,6 @@ export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/qua
 export const EVENTS_TABLE_NAME = 'events';
 /** Glue table over the JSON-lines objects the ingest API (and the consumer) quarantine. */
 export const QUARANTINE_TABLE_NAME = 'quarantine';
-/** Key prefix of the Parquet events: `events/event_type=…/dt=…/hour=…/`. */
-export const EVENTS_PREFIX = 'events/';
-/** Key prefix of the records Firehose could not partition or convert: `errors/<error-output-type>/dt=…/`. */
-export { DELIVERY_ERRORS_PREFIX };
 /** Directory whose `*.sql` files become Athena named queries. */
 export const NAMED_QUERIES_DIR = join(REPO_ROOT, 'sql', 'named');
 /** First day the partition projections cover (`dt` of both tables). */
@@ -370,8 +374,8 @@ export class DataLake extends Construct {
       extendedS3DestinationConfiguration: {
         bucketArn: bucket.bucketArn,
         roleArn: this.deliveryRole.roleArn,
-        prefix: `${EVENTS_PREFIX}${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`,
-        errorOutputPrefix: `${DELIVERY_ERRORS_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+        prefix: EVENTS_FIREHOSE_PREFIX,
+        errorOutputPrefix: DELIVERY_ERRORS_FIREHOSE_PREFIX,
         bufferingHints: { intervalInSeconds: intervalSeconds, sizeInMBs: sizeMiB },
         // Parquet compresses its own pages (SNAPPY below); S3-level compression must stay off with conversion.
         compressionFormat: 'UNCOMPRESSED',

@@ -14,17 +14,17 @@ import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { INGEST_API_VERSION, INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
-import { QUARANTINE_PREFIX } from './lake-storage';
+
+import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import {
   acknowledgeApiGatewayInvokePermissions,
   acknowledgeStageExecutionLogging,
 } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
-import { RecoFunction } from './recostream-function';
 
-/** Ingest routes under `/v1`, all `POST`, Segment-compatible (`/v1/batch`, `/v1/track`, ...) plus `/v1/events`. */
-export const INGEST_ROUTES = ['events', 'batch', 'track', 'page', 'identify'] as const;
+import { RecoFunction } from './recostream-function';
 
 /** Name of the API Gateway stage the ingest API is deployed to. */
 export const INGEST_STAGE_NAME = 'prod';
@@ -83,10 +83,10 @@ export interface IngestionProps {
 }
 
 /**
- * The ingestion path: a REST API (`/v1/events|batch|track|page|identify`, POST) guarded by a Lambda REQUEST
- * authorizer that checks write keys in the WriteKeys table, an ingest function that validates events (zod,
- * in the function; API Gateway request validation is not used) and writes them to the Kinesis events stream,
- * quarantining rejected ones in the lake bucket.
+ * The ingestion path: a REST API (`POST /v1/<route>` for each of INGEST_ROUTES, ours and Segment's) guarded
+ * by a Lambda REQUEST authorizer that checks write keys in the WriteKeys table, an ingest function that
+ * validates events (zod, in the function; API Gateway request validation is not used) and writes them to the
+ * Kinesis events stream, quarantining rejected ones in the lake bucket.
  */
 export class Ingestion extends Construct {
   /** The events stream (partition key = userId, KMS-encrypted). */
@@ -216,7 +216,7 @@ export class Ingestion extends Construct {
       resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
     });
     const integration = new LambdaIntegration(this.ingestFunction, { proxy: true, allowTestInvoke: false });
-    const v1 = this.api.root.addResource('v1');
+    const v1 = this.api.root.addResource(INGEST_API_VERSION);
     for (const route of INGEST_ROUTES) {
       const method = v1.addResource(route).addMethod('POST', integration, {
         authorizer,

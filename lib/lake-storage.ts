@@ -10,19 +10,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY as S3_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { DELIVERY_ERRORS_PREFIX } from '../lambdas/shared/delivery-errors';
+
+import { DELIVERY_ERRORS_PREFIX, JOBS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { sendObjectEventsToEventBridge } from './private/bucket-events';
 import { acknowledgeGuardRule } from './private/guard-rules';
 
-export { DELIVERY_ERRORS_PREFIX };
-
-/** Key prefix of the batch jobs' intermediate and result files (lambdas/jobs/job-sql.ts). */
-export const JOBS_PREFIX = 'jobs/';
 /** Twice the cf job's full-recompute period. */
 export const JOB_INTERMEDIATES_DAYS = 14;
-
-/** Key prefix of events rejected by the ingest API: `quarantine/dt=YYYY-MM-DD/reason=<code>/...`. */
-export const QUARANTINE_PREFIX = 'quarantine/';
 
 export interface LakeStorageProps {
   /**

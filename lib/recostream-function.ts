@@ -16,6 +16,7 @@ import { type ILogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { acknowledgeOutsideVpc } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
 
@@ -27,7 +28,6 @@ export const ENTRY_METADATA_KEY = 'recostream:entry';
 export const HANDLER_METADATA_KEY = 'recostream:handler';
 
 /** Namespace for the custom metrics every function publishes with Powertools Metrics. */
-export const METRICS_NAMESPACE = 'RecoStream';
 
 export interface RecoFunctionProps {
   /**

@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ApiWaf } from './api-waf';
-import { BatchJobs } from './batch-jobs';
+import { BatchJobs, type BatchJobsProps } from './batch-jobs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
@@ -27,6 +27,14 @@ export interface RecoStreamStackProps extends StackProps {
   readonly streamRetentionHours?: number;
   /** Oldest accepted occurredAt, in days before receipt (Ingestion `maxEventAge`). @default 30 */
   readonly maxEventAgeDays?: number;
+  /** HMAC pseudonyms instead of user / anonymous ids in the lake. @default false */
+  readonly pseudonymizeLakeUserIds?: boolean;
+  /** Overrides of the batch jobs' validation-gate thresholds (npm start lowers cf coverage). @default - none */
+  readonly jobGateThresholds?: BatchJobsProps['gateThresholds'];
+  /** A web ACL with AWS managed rules and a per-IP rate limit on both APIs. @default false */
+  readonly waf?: boolean;
+  /** An address subscribed to the alarm topic (it must confirm by e-mail). @default - none */
+  readonly alarmEmail?: string;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -93,8 +101,7 @@ export class RecoStreamStack extends Stack {
       accessLogsBucket: this.lake.accessLogsBucket,
       encryptionKey: key,
       quarantinePrefix: this.lake.quarantinePrefix,
-      // `-c pseudonymizeLakeUserIds=true`: HMAC pseudonyms instead of user / anonymous ids in the lake.
-      pseudonymizeUserIds: ['true', true].includes(this.node.tryGetContext('pseudonymizeLakeUserIds')),
+      pseudonymizeUserIds: props.pseudonymizeLakeUserIds ?? false,
     });
 
     this.batchJobs = new BatchJobs(this, 'BatchJobs', {
@@ -102,8 +109,7 @@ export class RecoStreamStack extends Stack {
       lakeBucket: this.lake.bucket,
       dataLake: this.dataLake,
       alarmTopic: this.alarmTopic,
-      // `-c jobGateThresholds='{"cf":{"minCoverage":0.2}}'` overrides gate thresholds (npm start lowers coverage).
-      gateThresholds: jsonContext(this, 'jobGateThresholds'),
+      gateThresholds: props.jobGateThresholds,
     });
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
@@ -142,8 +148,7 @@ export class RecoStreamStack extends Stack {
       recommendationApi: this.recommendationApi,
     });
 
-    // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.
-    if (['true', true].includes(this.node.tryGetContext('waf'))) {
+    if (props.waf) {
       new ApiWaf(this, 'ApiWaf', {
         apis: [this.ingestion.api, this.recommendationApi.api],
         encryptionKey: key,
@@ -152,8 +157,7 @@ export class RecoStreamStack extends Stack {
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       alarmTopic: this.alarmTopic,
-      // `cdk deploy -c alarmEmail=ops@example.com` subscribes an address (it must confirm by e-mail).
-      alarmEmail: this.node.tryGetContext('alarmEmail') || undefined,
+      alarmEmail: props.alarmEmail,
       ingestApi: this.ingestion.api,
       stream: this.ingestion.stream,
       consumerFunction: this.featureStore.consumerFunction,
@@ -217,17 +221,5 @@ export class RecoStreamStack extends Stack {
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });
     }
-  }
-}
-
-/** A context value given as JSON text (CLI `-c`) or as an object (in-process callers). */
-function jsonContext<T>(scope: Construct, key: string): T | undefined {
-  const raw: unknown = scope.node.tryGetContext(key);
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string') return raw as T;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new Error(`Context ${key} must be JSON, got '${raw}'`);
   }
 }

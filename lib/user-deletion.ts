@@ -59,7 +59,7 @@ export class UserDeletion extends Construct {
     }).bindTable(props.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
 
     this.deleteUserFunction = new RecoFunction(this, 'DeleteUserFunction', {
-      entry: 'lambdas/deletion/handler.ts',
+      entry: 'lambdas/deletion/api/handler.ts',
       description: 'DELETE /v1/users/{userId}: deletes the profile, records the deletion request',
       memorySize: 256,
       timeout: Duration.seconds(10),

@@ -24,8 +24,8 @@ import { updaterOptionsFromEnv } from '../lambdas/consumer/consumer-config';
 import { DynamoFeatureStore } from '../lambdas/consumer/dynamo-feature-store';
 import type { FeatureStorePort } from '../lambdas/consumer/feature-store-port';
 import { KinesisPublisher } from '../lambdas/ingest/kinesis-publisher';
-import { DEFAULT_QUARANTINE_PREFIX } from '../lambdas/ingest/quarantine';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../lambdas/shared/aws-clients';
+import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { AthenaLake } from './athena-query';
 import {
   type ApplyResult,
@@ -513,7 +513,7 @@ Options
   --dry-run                validate and count only: nothing is sent and no ledger is written
   --dt YYYY-MM-DD          only quarantine objects of that rejection date
   --reason CODE            only that rejection reason
-  --prefix PREFIX          key prefix of the quarantine (default ${DEFAULT_QUARANTINE_PREFIX})
+  --prefix PREFIX          key prefix of the quarantine (default ${QUARANTINE_PREFIX})
   -h, --help               this text
 
 Prints: files scanned, records, events checked, now valid, replayed, already replayed, and the
@@ -607,7 +607,7 @@ async function quarantineCommand(args: readonly string[], io: CliIo, deps: CliDe
       ...(publisher ? { publisher } : {}),
       ...(deps.validator ? { validator: deps.validator } : {}),
       dryRun,
-      quarantinePrefix: values.prefix ?? DEFAULT_QUARANTINE_PREFIX,
+      quarantinePrefix: values.prefix ?? QUARANTINE_PREFIX,
       ledgerPrefix: DEFAULT_LEDGER_PREFIX,
       ...(values.dt ? { dt: values.dt } : {}),
       ...(values.reason ? { reason: values.reason } : {}),

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import { EVENTS_FIREHOSE_PREFIX } from '../lambdas/shared/lake-layout';
 import { localLakeDir } from './lake-query';
 import { writeEventsParquet } from './lake-writer';
 import { formatUciReport, importUciRetail } from './uci-retail';
@@ -23,9 +23,6 @@ Options:
   --lake DIR        write them as Parquet into the lake folder DIR (events/event_type=…/dt=…/hour=…/)
   --local           write them into the local runtime's lake (<data-dir>/lake)
   --data-dir DIR    data directory of the local runtime (with --local) [.data]`;
-
-/** The delivery stream's prefix, as lib/data-lake.ts builds it. */
-const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
 
 export async function importCommand(
   args: readonly string[],
@@ -70,7 +67,7 @@ export async function importCommand(
     ? localLakeDir(resolve(values['data-dir'] ?? '.data'))
     : values.lake && resolve(values.lake);
   if (lakeDir) {
-    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX });
+    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_FIREHOSE_PREFIX });
     io.out(
       `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
     );

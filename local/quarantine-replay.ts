@@ -30,11 +30,11 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { BodyRejectionCode, IngestRoute } from '../lambdas/ingest/ingest-request';
-import { routeFromPath } from '../lambdas/ingest/ingest-request';
+import type { BodyRejectionCode } from '../lambdas/ingest/ingest-request';
+import { type IngestRoute, routeFromPath } from '../lambdas/ingest/ingest-routes';
 import type { EventPublisher, PublishRecord } from '../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../lambdas/ingest/partition';
-import { DEFAULT_QUARANTINE_PREFIX, normalizePrefix } from '../lambdas/ingest/quarantine';
+import { normalizePrefix } from '../lambdas/ingest/quarantine';
 import {
   type CanonicalEvent,
   MAX_EVENT_BYTES,
@@ -45,6 +45,7 @@ import {
   segmentBatchMessages,
   segmentToEventInput,
 } from '../lambdas/shared/events';
+import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 
 export const DEFAULT_LEDGER_PREFIX = 'quarantine-replays/';
 
@@ -136,7 +137,7 @@ export interface ReplayLedger {
 /** `quarantine/dt=…/reason=…/<ms>-<id>.jsonl` -> `quarantine-replays/dt=…/reason=…/<ms>-<id>.json`. */
 export function ledgerKeyFor(
   quarantineKey: string,
-  quarantinePrefix = DEFAULT_QUARANTINE_PREFIX,
+  quarantinePrefix = QUARANTINE_PREFIX,
   ledgerPrefix = DEFAULT_LEDGER_PREFIX,
 ): string {
   const prefix = normalizePrefix(quarantinePrefix);
@@ -269,7 +270,7 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
     throw new Error('replayQuarantine: a publisher is required unless dryRun');
   const validator = options.validator ?? normalizeEvent;
   const now = options.now ?? (() => new Date());
-  const quarantinePrefix = normalizePrefix(options.quarantinePrefix ?? DEFAULT_QUARANTINE_PREFIX);
+  const quarantinePrefix = normalizePrefix(options.quarantinePrefix ?? QUARANTINE_PREFIX);
   const ledgerPrefix = normalizePrefix(options.ledgerPrefix ?? DEFAULT_LEDGER_PREFIX);
   const { store } = options;
 

@@ -11,12 +11,14 @@
  * Neither the key nor the header is ever logged; a known key is identified by its name, an unknown one by
  * the first 12 hex digits of its hash (useless to an attacker, enough to match a support ticket).
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { buildPolicy } from './policy';
 import { DynamoWriteKeyStore, type WriteKeyStore } from './write-key-store';
 import { hashWriteKey, parseBasicAuthorization } from './write-keys';
@@ -91,7 +93,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-authorizer';
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 export const tracer = new Tracer({ serviceName });
 

@@ -16,6 +16,7 @@ import {
   GetCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { parseProfileView } from '../shared/profile-record';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
 import type { ActiveVersions, RecommendationReads } from './recommendation-service';
 import type { NeighbourView, ProfileView, TrendingEntry } from './scoring';
@@ -82,7 +83,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
         ExpressionAttributeNames: PROFILE_ATTRIBUTE_NAMES,
       }),
     );
-    return out.Item ? toProfileView(out.Item) : undefined;
+    return out.Item ? parseProfileView(out.Item) : undefined;
   }
 
   activeVersions(): Promise<ActiveVersions> {
@@ -305,22 +306,4 @@ function toEntries(value: unknown): TrendingEntry[] {
     });
   }
   return entries;
-}
-
-/** A stored profile as scoring reads it; missing collections (older items) read as empty. */
-export function toProfileView(item: Record<string, unknown>): ProfileView {
-  return {
-    userId: String(item.userId),
-    recent: Array.isArray(item.recent) ? (item.recent as ProfileView['recent']) : [],
-    purchased: Array.isArray(item.purchased) ? (item.purchased as ProfileView['purchased']) : [],
-    ...(isObject(item.orders)
-      ? { orders: item.orders as unknown as NonNullable<ProfileView['orders']> }
-      : {}),
-    ...(isObject(item.browsed) ? { browsed: item.browsed as NonNullable<ProfileView['browsed']> } : {}),
-    cart: isObject(item.cart) ? (item.cart as ProfileView['cart']) : {},
-    affinities: isObject(item.affinities) ? (item.affinities as ProfileView['affinities']) : {},
-    ...(isObject(item.session)
-      ? { session: item.session as unknown as NonNullable<ProfileView['session']> }
-      : {}),
-  };
 }

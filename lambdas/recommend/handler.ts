@@ -12,6 +12,7 @@
  * as the ranking is known, runs while the response is serialised, and is bounded by a short timeout:
  * a failure is logged and counted, never returned to the caller.
  */
+
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,6 +20,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { instrumented } from '../shared/observability';
 import {
   type ErrorResponse,
@@ -249,7 +251,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recommend';
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 const tracer = new Tracer({ serviceName });
 

@@ -5,7 +5,7 @@
  */
 
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
-import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import { categoryOfTrendingScope, GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
 import {
   defaultExclusions,
   type ExclusionKind,
@@ -103,7 +103,8 @@ export async function userRecommendations(
     global.length === 0 && published ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
   const byCategory = new Map<string, readonly TrendingEntry[]>();
   for (const [scope, list] of trending) {
-    if (scope !== GLOBAL_TRENDING_SCOPE) byCategory.set(scope.slice('category#'.length), list);
+    const category = categoryOfTrendingScope(scope);
+    if (category !== undefined) byCategory.set(category, list);
   }
   const items = recommend({
     profile,

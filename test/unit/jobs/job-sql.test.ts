@@ -3,12 +3,12 @@
  * UNLOAD statement, every sql/jobs/*.sql file rendering and running unchanged on DuckDB, and a small
  * guard against DuckDB-only syntax that Athena (Trino) rejects.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   athenaUnload,
   CF_STATE_COLUMNS,
-  CF_STATE_PREFIX,
   type CfRunParams,
   cfQuerySteps,
   cfSqlValues,
@@ -21,6 +21,7 @@ import {
 } from '../../../lambdas/jobs/job-sql';
 import { jobSqlDir, listJobSql } from '../../../lambdas/jobs/sql-files';
 import { renderSql, SqlParameterError, sqlPlaceholders } from '../../../lambdas/jobs/sql-params';
+import { CF_STATE_PREFIX } from '../../../lambdas/shared/lake-layout';
 import { openLocalLake } from '../../../local/lake-query';
 import { deniedFunctionCalls } from '../../../scripts/verify-cloud/athena-denylist';
 import { runCf, tempLake } from '../../support/job-lake';

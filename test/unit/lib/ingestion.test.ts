@@ -7,7 +7,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { INGEST_ROUTES, Ingestion, type IngestionProps } from '../../../lib/ingestion';
+import { INGEST_ROUTES } from '../../../lambdas/ingest/ingest-routes';
+import { Ingestion, type IngestionProps } from '../../../lib/ingestion';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
 const { stack, template } = synthApp();
