@@ -16,7 +16,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
 import { QUARANTINE_PREFIX } from './lake-storage';
-import { RecoFunction } from './recostream-function';
+import { acceptedRoles, RecoFunction } from './recostream-function';
 
 /** Ingest routes under `/v1`, all `POST`, Segment-compatible (`/v1/batch`, `/v1/track`, ...) plus `/v1/events`. */
 export const INGEST_ROUTES = ['events', 'batch', 'track', 'page', 'identify'] as const;
@@ -167,6 +167,8 @@ export class Ingestion extends Construct {
       description: 'Ingest API REQUEST authorizer: checks the write key in the Authorization header',
       memorySize: 256,
       timeout: Duration.seconds(5),
+      // Catalogue keys may write items, not events.
+      environment: { ACCEPTED_ROLES: acceptedRoles('write', 'admin') },
     }).bindTable(this.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
 
     this.ingestFunction = new RecoFunction(this, 'IngestFunction', {

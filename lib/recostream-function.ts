@@ -16,6 +16,7 @@ import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { KeyRole } from '../lambdas/authorizer/write-keys';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -23,6 +24,11 @@ export const REPO_ROOT = resolve(__dirname, '..');
 /** Metadata keys on every `AWS::Lambda::Function`; the local runtime reads them from the template. */
 export const ENTRY_METADATA_KEY = 'recostream:entry';
 export const HANDLER_METADATA_KEY = 'recostream:handler';
+
+/** The ACCEPTED_ROLES value of an authorizer function (lambdas/authorizer/handler.ts). */
+export function acceptedRoles(...roles: readonly KeyRole[]): string {
+  return roles.join(',');
+}
 
 /** Namespace for the custom metrics every function publishes with Powertools Metrics. */
 export const METRICS_NAMESPACE = 'RecoStream';

@@ -9,7 +9,7 @@ import {
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { RecoFunction } from './recostream-function';
+import { acceptedRoles, RecoFunction } from './recostream-function';
 
 export interface UserDeletionProps {
   /** The API that gets `DELETE /v1/users/{userId}` (the public ingest API). */
@@ -25,7 +25,7 @@ export interface UserDeletionProps {
  * and records an auditable request in the DeletionRequests table; the lake purge completes it.
  *
  * Admin authentication is a separate REQUEST authorizer (the write-key authorizer's code with
- * REQUIRED_ROLE=admin) rather than IAM auth: the local gateway enforces Lambda authorizers from the
+ * ACCEPTED_ROLES=admin) rather than IAM auth: the local gateway enforces Lambda authorizers from the
  * template exactly as API Gateway does (it cannot verify SigV4), the admin key name is recorded as the
  * requester in the audit, and admin keys are revoked like write keys (`disabled`). Its decisions are
  * not cached, so a revoked admin key stops working at once.
@@ -54,7 +54,7 @@ export class UserDeletion extends Construct {
       description: 'Admin REQUEST authorizer: the key in the Authorization header must have role admin',
       memorySize: 256,
       timeout: Duration.seconds(5),
-      environment: { REQUIRED_ROLE: 'admin' },
+      environment: { ACCEPTED_ROLES: acceptedRoles('admin') },
     }).bindTable(props.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
 
     this.deleteUserFunction = new RecoFunction(this, 'DeleteUserFunction', {
