@@ -188,9 +188,18 @@ export class RecoFunction extends NodejsFunction {
     return this.explicitLogGroup;
   }
 
-  /** Grants read (or read/write) data access to a table and sets its name in `envVar`. */
-  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' = 'read'): this {
-    if (access === 'readWrite') {
+  /**
+   * Grants read (or read/write) data access to a table and sets its name in `envVar`; `update` grants
+   * only `dynamodb:UpdateItem` (and the table key), for a writer that never reads, puts or deletes.
+   */
+  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' | 'update' = 'read'): this {
+    if (access === 'update') {
+      table.grant(this, 'dynamodb:UpdateItem');
+      if (table.encryptionKey) {
+        table.encryptionKey.grantEncryptDecrypt(this);
+        this.acknowledgeKmsEncryptWildcards();
+      }
+    } else if (access === 'readWrite') {
       table.grantReadWriteData(this);
       if (table.encryptionKey) this.acknowledgeKmsEncryptWildcards();
     } else {

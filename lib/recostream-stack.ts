@@ -9,6 +9,7 @@ import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
+import { ItemCatalogue } from './item-catalogue';
 import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
@@ -49,6 +50,8 @@ export class RecoStreamStack extends Stack {
   public readonly batchJobs: BatchJobs;
   /** GET recommendations (personalised, similar, trending) behind API keys and a usage plan. */
   public readonly recommendationApi: RecommendationApi;
+  /** `PUT /v1/items` and the Items table the recommendation API filters and decorates with. */
+  public readonly itemCatalogue: ItemCatalogue;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -103,7 +106,14 @@ export class RecoStreamStack extends Stack {
       gateThresholds: jsonContext(this, 'jobGateThresholds'),
     });
 
+    this.itemCatalogue = new ItemCatalogue(this, 'ItemCatalogue', {
+      api: this.ingestion.api,
+      writeKeysTable: this.ingestion.writeKeysTable,
+      encryptionKey: key,
+    });
+
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
+      itemsTable: this.itemCatalogue.itemsTable,
       profilesTable: this.featureStore.profilesTable,
       itemStatsTable: this.featureStore.itemStatsTable,
       similaritiesTable: this.batchJobs.similaritiesTable,
@@ -175,6 +185,7 @@ export class RecoStreamStack extends Stack {
       ProfilesTableName: [this.featureStore.profilesTable.tableName, 'DynamoDB user profiles'],
       ItemStatsTableName: [this.featureStore.itemStatsTable.tableName, 'DynamoDB item statistics'],
       WriteKeysTableName: [this.ingestion.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
+      ItemsTableName: [this.itemCatalogue.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
       LakeBucketName: [this.lake.bucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
       DeadLetterQueueUrl: [
         this.featureStore.deadLetterQueue.queueUrl,
