@@ -8,11 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import { importCatalogCommand } from './catalogue-import';
 import { localLakeDir } from './lake-query';
 import { writeEventsParquet } from './lake-writer';
 import { formatUciReport, importUciRetail } from './uci-retail';
 
 export const IMPORT_HELP = `Usage: recostream import uci <folder of daily CSVs> [options]
+       recostream import catalog <FILE.csv|FILE.jsonl> [options]   (recostream import catalog --help)
 
 Converts the UCI Online Retail data (CC BY 4.0) into purchase events and reports every skipped row.
 Each event keeps its invoice time as occurredAt and is received now (the import time): the lake files it
@@ -36,6 +38,8 @@ export async function importCommand(
     io.err(`recostream import: ${message}\n\n${IMPORT_HELP}`);
     return 2;
   };
+  // `import catalog` has options of its own (local/catalogue-import.ts).
+  if (args[0] === 'catalog') return importCatalogCommand(args.slice(1), io);
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
@@ -52,7 +56,7 @@ export async function importCommand(
     return 0;
   }
   const [source, dir, ...extra] = positionals;
-  if (source !== 'uci') return usage(`the only source is 'uci', got '${source ?? ''}'`);
+  if (source !== 'uci') return usage(`the sources are 'uci' and 'catalog', got '${source ?? ''}'`);
   if (!dir) return usage('give the folder of the UCI CSV files');
   if (extra.length > 0) return usage(`unexpected argument '${extra[0]}'`);
   if (values.lake && values.local) return usage('give --lake or --local, not both');

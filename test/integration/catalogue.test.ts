@@ -2,13 +2,13 @@
  * Keys and the item catalogue as a user runs them on the local runtime: `recostream keys create --local`
  * (the real CLI, in a child process) prints an admin key as its last line; PUT /v1/items with it writes only
  * the fields named; a catalogue key may write items but not events, an ordinary write key may not write
- * items, and `keys revoke` refuses a key at once. Then, with published neighbours and trending seeded and a
+ * items, and `keys revoke` refuses a key at once; `import catalog --local` loads a file through the API. Then, with published neighbours and trending seeded and a
  * user's events through the stream: the first item of every placement (and of similar and trending) is
  * marked out of stock, and the very next request of each leaves it out; back in stock, it returns; titles and
  * prices come with the items.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -139,6 +139,19 @@ describe('keys', () => {
       currency: 'EUR',
       availability: 'in_stock',
     });
+  });
+
+  it('imports a catalogue file through the API with `import catalog --local`', async () => {
+    const file = join(dataDir, 'catalogue.jsonl');
+    writeFileSync(
+      file,
+      '{"itemId":"item-z1","title":"Rake","price":9,"availability":"in_stock"}\n{"itemId":"item-z2","category":"garden"}\n',
+    );
+    const result = await cli('import', 'catalog', file, '--local', '--data-dir', dataDir, '--key', adminKey);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out.join('\n')).toContain('updated 2 items');
+    expect(await storedItem('item-z1')).toMatchObject({ title: 'Rake', price: 9, availability: 'in_stock' });
+    expect(await storedItem('item-z2')).toMatchObject({ category: 'garden' });
   });
 
   it('keeps each role to its routes, lists without keys, and revokes at once', async () => {
