@@ -3,11 +3,15 @@
  * UpdateItem names only the fields an item carries (null removes one), and the handler maps parse and write
  * outcomes to 200, 400, 413, 415 and 503 without writing anything for a refused request.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ItemUpdate } from '../../../lambdas/catalogue/catalogue-request';
 import { itemUpdateOf, parseCatalogueRequest } from '../../../lambdas/catalogue/catalogue-request';
 import type { CatalogueWriter } from '../../../lambdas/catalogue/dynamo-catalogue';
 import { createCatalogueHandler } from '../../../lambdas/catalogue/handler';
+import { buildCatalogueOpenApiDocument } from '../../../lambdas/catalogue/openapi';
 import { isRecommendable } from '../../../lambdas/shared/catalogue';
 
 const NOW = new Date('2026-12-03T10:00:00.000Z');
@@ -168,5 +172,25 @@ describe('handler', () => {
       itemIds: ['a'],
       retry: ['b'],
     });
+  });
+});
+
+describe('OpenAPI document of PUT /v1/items', () => {
+  const document = buildCatalogueOpenApiDocument();
+
+  it('is valid OpenAPI 3.1 (swagger-parser, in a plain Node process: it is ESM-only)', () => {
+    const script =
+      "require('@apidevtools/swagger-parser').validate(JSON.parse(require('fs').readFileSync(0, 'utf8')))" +
+      ".then(() => process.stdout.write('valid'), (e) => { process.stdout.write(e.message); process.exit(1); })";
+    const run = spawnSync(process.execPath, ['-e', script], {
+      input: JSON.stringify(document),
+      encoding: 'utf8',
+    });
+    expect(run.stdout).toBe('valid');
+  });
+
+  it('is what docs/openapi/catalogue.json holds (regenerate it when the contract changes)', () => {
+    const file = join(__dirname, '..', '..', '..', 'docs', 'openapi', 'catalogue.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(document);
   });
 });
