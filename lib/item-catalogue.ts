@@ -1,16 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import {
-  AuthorizationType,
-  IdentitySource,
-  LambdaIntegration,
-  RequestAuthorizer,
-  type RestApi,
-} from 'aws-cdk-lib/aws-apigateway';
+import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
-import { acceptedRoles, RecoFunction } from './recostream-function';
+import { roleAuthorizer } from './private/role-authorizer';
+import { RecoFunction } from './recostream-function';
 
 export interface ItemCatalogueProps {
   /** The API that gets `PUT /v1/items` (the public ingest API, whose clients hold keys). */
@@ -47,15 +42,16 @@ export class ItemCatalogue extends Construct {
       deletionProtection: true,
     });
 
-    this.authorizerFunction = new RecoFunction(this, 'AuthorizerFunction', {
-      entry: 'lambdas/authorizer/handler.ts',
+    const { function: authorizerFunction, authorizer } = roleAuthorizer(this, {
+      writeKeysTable: props.writeKeysTable,
+      roles: ['admin', 'catalog'],
       serviceName: 'catalogue-authorizer',
       description:
         'Catalogue REQUEST authorizer: the key in the Authorization header must have role admin or catalog',
-      memorySize: 256,
-      timeout: Duration.seconds(5),
-      environment: { ACCEPTED_ROLES: acceptedRoles('admin', 'catalog') },
-    }).bindTable(props.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
+      functionId: 'AuthorizerFunction',
+      authorizerId: 'Authorizer',
+    });
+    this.authorizerFunction = authorizerFunction;
 
     this.putItemsFunction = new RecoFunction(this, 'PutItemsFunction', {
       entry: 'lambdas/catalogue/handler.ts',
@@ -64,11 +60,6 @@ export class ItemCatalogue extends Construct {
       timeout: Duration.seconds(20),
     }).bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update');
 
-    const authorizer = new RequestAuthorizer(this, 'Authorizer', {
-      handler: this.authorizerFunction,
-      identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.seconds(0),
-    });
     const method = props.api.root
       .resourceForPath(CATALOGUE_ROUTE.path)
       .addMethod(

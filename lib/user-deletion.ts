@@ -1,15 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import {
-  AuthorizationType,
-  IdentitySource,
-  LambdaIntegration,
-  RequestAuthorizer,
-  type RestApi,
-} from 'aws-cdk-lib/aws-apigateway';
+import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acceptedRoles, RecoFunction } from './recostream-function';
+import { roleAuthorizer } from './private/role-authorizer';
+import { RecoFunction } from './recostream-function';
 
 export interface UserDeletionProps {
   /** The API that gets `DELETE /v1/users/{userId}` (the public ingest API). */
@@ -48,14 +43,15 @@ export class UserDeletion extends Construct {
       deletionProtection: true,
     });
 
-    this.adminAuthorizerFunction = new RecoFunction(this, 'AdminAuthorizerFunction', {
-      entry: 'lambdas/authorizer/handler.ts',
+    const { function: adminAuthorizerFunction, authorizer } = roleAuthorizer(this, {
+      writeKeysTable: props.writeKeysTable,
+      roles: ['admin'],
       serviceName: 'admin-authorizer',
       description: 'Admin REQUEST authorizer: the key in the Authorization header must have role admin',
-      memorySize: 256,
-      timeout: Duration.seconds(5),
-      environment: { ACCEPTED_ROLES: acceptedRoles('admin') },
-    }).bindTable(props.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
+      functionId: 'AdminAuthorizerFunction',
+      authorizerId: 'AdminAuthorizer',
+    });
+    this.adminAuthorizerFunction = adminAuthorizerFunction;
 
     this.deleteUserFunction = new RecoFunction(this, 'DeleteUserFunction', {
       entry: 'lambdas/deletion/handler.ts',
@@ -66,11 +62,6 @@ export class UserDeletion extends Construct {
       .bindTable(props.profilesTable, 'PROFILES_TABLE_NAME', 'readWrite')
       .bindTable(this.deletionRequestsTable, 'DELETION_REQUESTS_TABLE_NAME', 'readWrite');
 
-    const authorizer = new RequestAuthorizer(this, 'AdminAuthorizer', {
-      handler: this.adminAuthorizerFunction,
-      identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.seconds(0),
-    });
     const method = props.api.root
       .resourceForPath('v1/users/{userId}')
       .addMethod(

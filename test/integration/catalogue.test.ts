@@ -18,6 +18,7 @@ import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-s
 import { PLACEMENTS } from '../../lambdas/recommend/scoring';
 import { main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { eventually } from '../support/eventually';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
 
 jest.setTimeout(180_000);
@@ -89,16 +90,6 @@ async function getJson(path: string) {
   const response = await fetch(`${runtime.apiUrl}${path}`, { headers: { 'x-api-key': runtime.apiKey } });
   expect(response.status).toBe(200);
   return UserRecommendationsResponseSchema.pick({ items: true }).parse(await response.json());
-}
-
-async function eventually<T>(read: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const storedItem = async (itemId: string) =>
