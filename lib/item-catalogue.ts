@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
@@ -32,15 +33,7 @@ export class ItemCatalogue extends Construct {
 
   constructor(scope: Construct, id: string, props: ItemCatalogueProps) {
     super(scope, id);
-    this.itemsTable = new Table(this, 'ItemsTable', {
-      partitionKey: { name: 'itemId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    });
+    this.itemsTable = protectedTable(this, 'ItemsTable', 'itemId', props.encryptionKey);
 
     const { function: authorizerFunction, authorizer } = roleAuthorizer(this, {
       writeKeysTable: props.writeKeysTable,

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
@@ -32,16 +33,13 @@ export class UserDeletion extends Construct {
 
   constructor(scope: Construct, id: string, props: UserDeletionProps) {
     super(scope, id);
-    this.deletionRequestsTable = new Table(this, 'DeletionRequestsTable', {
-      partitionKey: { name: 'requestId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // The audit trail outlives the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    });
+    // The audit trail outlives the stack.
+    this.deletionRequestsTable = protectedTable(
+      this,
+      'DeletionRequestsTable',
+      'requestId',
+      props.encryptionKey,
+    );
 
     const { function: adminAuthorizerFunction, authorizer } = roleAuthorizer(this, {
       writeKeysTable: props.writeKeysTable,
