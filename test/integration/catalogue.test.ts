@@ -182,19 +182,20 @@ describe('keys', () => {
 });
 
 describe('availability', () => {
-  const lists = (): Promise<Record<string, string[]>> =>
-    Promise.all([
-      ...PLACEMENTS.map((p) => getJson(`/v1/users/uma/recommendations?limit=3&placement=${p}`)),
-      getJson('/v1/items/item-a/similar?limit=3'),
-      getJson('/v1/items/trending?limit=3'),
-    ]).then((answers) =>
-      Object.fromEntries(
-        [...PLACEMENTS, 'similar', 'trending'].map((name, i) => [
-          name,
-          answers[i]?.items.map((x) => x.itemId) ?? [],
-        ]),
-      ),
-    );
+  /**
+   * Every list, one request after the other: concurrent requests would each start a Lambda environment
+   * of their own, and six cold starts at once time out on a loaded machine.
+   */
+  const lists = async (): Promise<Record<string, string[]>> => {
+    const paths: Array<[string, string]> = [
+      ...PLACEMENTS.map((p): [string, string] => [p, `/v1/users/uma/recommendations?limit=3&placement=${p}`]),
+      ['similar', '/v1/items/item-a/similar?limit=3'],
+      ['trending', '/v1/items/trending?limit=3'],
+    ];
+    const result: Record<string, string[]> = {};
+    for (const [name, path] of paths) result[name] = (await getJson(path)).items.map((x) => x.itemId);
+    return result;
+  };
 
   it('an item marked out of stock leaves every placement on the next request, and returns when back', async () => {
     const day = 86_400_000;
