@@ -16,15 +16,13 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { INGEST_API_VERSION, INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
-
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import {
   acknowledgeApiGatewayInvokePermissions,
   acknowledgeStageExecutionLogging,
 } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
-
-import { RecoFunction } from './recostream-function';
+import { acceptedRoles, RecoFunction } from './recostream-function';
 
 /** Name of the API Gateway stage the ingest API is deployed to. */
 export const INGEST_STAGE_NAME = 'prod';
@@ -172,6 +170,8 @@ export class Ingestion extends Construct {
       description: 'Ingest API REQUEST authorizer: checks the write key in the Authorization header',
       memorySize: 256,
       timeout: Duration.seconds(5),
+      // Catalogue keys may write items, not events.
+      environment: { ACCEPTED_ROLES: acceptedRoles('write', 'admin') },
     }).bindTable(this.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
 
     this.ingestFunction = new RecoFunction(this, 'IngestFunction', {

@@ -36,6 +36,8 @@ import { RecoFunction } from './recostream-function';
 export const RECOMMEND_STAGE_NAME = 'prod';
 
 export interface RecommendationApiProps {
+  /** Item catalogue (read per request: unavailable items are left out, titles and prices shown). */
+  readonly itemsTable: ITable;
   /** Feature store: per-user profiles (read). */
   readonly profilesTable: ITable;
   /** Feature store: per-item statistics (read; the popular fallback before the first trending run). */
@@ -128,6 +130,7 @@ export class RecommendationApi extends Construct {
       .bindTable(props.similaritiesTable, 'SIMILARITIES_TABLE_NAME')
       .bindTable(props.trendingTable, 'TRENDING_TABLE_NAME')
       .bindTable(props.jobRunsTable, 'JOB_RUNS_TABLE_NAME')
+      .bindTable(props.itemsTable, 'ITEMS_TABLE_NAME')
       .bindStreamWriter(props.stream, 'EVENTS_STREAM_NAME');
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION });

@@ -16,6 +16,7 @@ import { type ILogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { KeyRole } from '../lambdas/authorizer/write-keys';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { acknowledgeOutsideVpc } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
@@ -26,6 +27,11 @@ export const REPO_ROOT = resolve(__dirname, '..');
 /** Metadata keys on every `AWS::Lambda::Function`; the local runtime reads them from the template. */
 export const ENTRY_METADATA_KEY = 'recostream:entry';
 export const HANDLER_METADATA_KEY = 'recostream:handler';
+
+/** The ACCEPTED_ROLES value of an authorizer function (lambdas/authorizer/handler.ts). */
+export function acceptedRoles(...roles: readonly KeyRole[]): string {
+  return roles.join(',');
+}
 
 /** Namespace for the custom metrics every function publishes with Powertools Metrics. */
 
@@ -185,9 +191,18 @@ export class RecoFunction extends NodejsFunction {
     return this.explicitLogGroup;
   }
 
-  /** Grants read (or read/write) data access to a table and sets its name in `envVar`. */
-  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' = 'read'): this {
-    if (access === 'readWrite') {
+  /**
+   * Grants read (or read/write) data access to a table and sets its name in `envVar`; `update` grants
+   * only `dynamodb:UpdateItem` (and the table key), for a writer that never reads, puts or deletes.
+   */
+  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' | 'update' = 'read'): this {
+    if (access === 'update') {
+      table.grant(this, 'dynamodb:UpdateItem');
+      if (table.encryptionKey) {
+        table.encryptionKey.grantEncryptDecrypt(this);
+        this.acknowledgeKmsEncryptWildcards();
+      }
+    } else if (access === 'readWrite') {
       table.grantReadWriteData(this);
       if (table.encryptionKey) this.acknowledgeKmsEncryptWildcards();
     } else {

@@ -3,12 +3,15 @@ import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
+import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import { ApiWaf } from './api-waf';
 import { BatchJobs, type BatchJobsProps } from './batch-jobs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
+import { ItemCatalogue } from './item-catalogue';
 import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
@@ -58,6 +61,8 @@ export class RecoStreamStack extends Stack {
   public readonly batchJobs: BatchJobs;
   /** GET recommendations (personalised, similar, trending) behind API keys and a usage plan. */
   public readonly recommendationApi: RecommendationApi;
+  /** `PUT /v1/items` and the Items table the recommendation API filters and decorates with. */
+  public readonly itemCatalogue: ItemCatalogue;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -112,7 +117,14 @@ export class RecoStreamStack extends Stack {
       gateThresholds: props.jobGateThresholds,
     });
 
+    this.itemCatalogue = new ItemCatalogue(this, 'ItemCatalogue', {
+      api: this.ingestion.api,
+      writeKeysTable: this.ingestion.writeKeysTable,
+      encryptionKey: key,
+    });
+
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
+      itemsTable: this.itemCatalogue.itemsTable,
       profilesTable: this.featureStore.profilesTable,
       itemStatsTable: this.featureStore.itemStatsTable,
       similaritiesTable: this.batchJobs.similaritiesTable,
@@ -152,6 +164,8 @@ export class RecoStreamStack extends Stack {
       new ApiWaf(this, 'ApiWaf', {
         apis: [this.ingestion.api, this.recommendationApi.api],
         encryptionKey: key,
+        // Catalogue feeds send up to 500 items per PUT: larger than the common rule set's 8 KB too.
+        largeBodyRoutes: [...INGEST_ROUTES, CATALOGUE_ROUTE.path.replace(/^\/v1\//, '')],
       });
     }
 
@@ -182,6 +196,7 @@ export class RecoStreamStack extends Stack {
       ProfilesTableName: [this.featureStore.profilesTable.tableName, 'DynamoDB user profiles'],
       ItemStatsTableName: [this.featureStore.itemStatsTable.tableName, 'DynamoDB item statistics'],
       WriteKeysTableName: [this.ingestion.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
+      ItemsTableName: [this.itemCatalogue.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
       LakeBucketName: [this.lake.bucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
       DeadLetterQueueUrl: [
         this.featureStore.deadLetterQueue.queueUrl,

@@ -7,6 +7,7 @@
  *   recostream dlq replay [--local | --bucket NAME --stream NAME] [--dry-run]
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
+ *   recostream keys create|list|revoke [--local | --table NAME]
  *
  * Thin: argument parsing, choosing the target store and printing; the work is in ./backfill,
  * ./lake-query (+ ./athena-query) and ./quarantine-replay. The S3 adapter of the replay store is here,
@@ -45,6 +46,7 @@ import { costCommand } from './cost/command';
 import { dlqCommand } from './dlq-command';
 import { importCommand } from './import-command';
 import { jobsCommand, rollbackCommand } from './jobs-command';
+import { keysCommand } from './keys-command';
 import {
   formatResult,
   type LakeQueryEngine,
@@ -120,6 +122,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   jobs: {
     summary: 'Batch jobs: `jobs run cf|trending` runs one now, `jobs list cf` shows runs and their checks',
     run: (args, io) => jobsCommand(args, io),
+  },
+  keys: {
+    summary: 'API keys: `keys create --role write|admin|catalog`, `keys list`, `keys revoke NAME`',
+    run: (args, io) => keysCommand(args, io),
   },
   cost: {
     summary: 'Monthly AWS cost table at 1, 10 and 100 million events a day, from the configured app',

@@ -6,9 +6,13 @@
  * - Similarities / Trending: BatchGetItem of at most 100 keys per call, UnprocessedKeys retried with
  *   exponential backoff and full jitter. Rows of a version never change once published, so they are
  *   cached per (key, version) in a bounded LRU; a flip of the pointer simply reads new keys.
+ * - Items (the catalogue): one strongly consistent BatchGetItem of the ranked candidates per request, never
+ *   cached, so an item marked out of stock is left out from the next request on.
  * - Popular (only until the first trending run is published): a bounded Scan of ItemStats `TOTAL` rows,
  *   cached for `popularTtlMs`.
  */
+
+import type { KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -16,6 +20,7 @@ import {
   GetCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { CATALOGUE_READ_ATTRIBUTES, type CatalogueEntry, catalogueEntryOf } from '../shared/catalogue';
 import { parseProfileView } from '../shared/profile-record';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
 import type { ActiveVersions, RecommendationReads } from './recommendation-service';
@@ -28,6 +33,8 @@ export interface DynamoReadsOptions {
   readonly trendingTable: string;
   readonly jobRunsTable: string;
   readonly itemStatsTable: string;
+  /** The item catalogue (lambdas/shared/catalogue.ts). */
+  readonly itemsTable: string;
   /** @default 60000 */
   readonly pointerTtlMs?: number;
   /** @default 300000 */
@@ -46,6 +53,11 @@ export interface DynamoReadsOptions {
 }
 
 const BATCH_GET_LIMIT = 100;
+const CATALOGUE_READ = {
+  ConsistentRead: true,
+  ProjectionExpression: CATALOGUE_READ_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(CATALOGUE_READ_ATTRIBUTES.map((a) => [`#${a}`, a])),
+};
 const PROFILE_ATTRIBUTE_NAMES = {
   '#userId': 'userId',
   '#recent': 'recent',
@@ -143,6 +155,22 @@ export class DynamoRecommendationReads implements RecommendationReads {
     return this.popularCache.value.then((list) => list.slice(0, limit));
   }
 
+  /**
+   * Catalogue rows of the candidates (Items table), read per request with strong consistency and never
+   * cached: an availability change counts from the next request.
+   */
+  async catalogue(itemIds: readonly string[]): Promise<Map<string, CatalogueEntry>> {
+    const result = new Map<string, CatalogueEntry>();
+    if (itemIds.length === 0) return result;
+    const keys = [...new Set(itemIds)].map((itemId) => ({ itemId }));
+    const rows = await this.batchGet(this.options.itemsTable, keys, CATALOGUE_READ);
+    for (const row of rows) {
+      const entry = catalogueEntryOf(row);
+      if (entry) result.set(entry.itemId, entry);
+    }
+    return result;
+  }
+
   private async readPointers(): Promise<ActiveVersions> {
     const jobs: JobName[] = ['cf', 'trending'];
     const items = await this.batchGet(
@@ -194,6 +222,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
   private async batchGet(
     table: string,
     keys: readonly Record<string, string>[],
+    read: Omit<KeysAndAttributes, 'Keys'> = {},
   ): Promise<Record<string, unknown>[]> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const baseDelayMs = this.options.baseDelayMs ?? 25;
@@ -205,7 +234,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
         let pending: Record<string, unknown>[] = chunk;
         for (let attempt = 1; pending.length > 0; attempt++) {
           const out: BatchGetCommandOutput = await this.options.client.send(
-            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+            new BatchGetCommand({ RequestItems: { [table]: { ...read, Keys: pending } } }),
           );
           items.push(...((out.Responses?.[table] ?? []) as Record<string, unknown>[]));
           pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];

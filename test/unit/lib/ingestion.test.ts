@@ -128,12 +128,12 @@ describe('ingest API', () => {
     },
   );
 
-  it('has no other methods than the ingest routes and the admin DELETE /v1/users/{userId}', () => {
+  it('has no other methods than the ingest routes, the admin DELETE /v1/users/{userId} and PUT /v1/items', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
       (m) => m.Properties.RestApiId?.Ref === apiId,
     );
     expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(
-      [...INGEST_ROUTES.map(() => 'POST'), 'DELETE'].sort(),
+      [...INGEST_ROUTES.map(() => 'POST'), 'DELETE', 'PUT'].sort(),
     );
   });
 
