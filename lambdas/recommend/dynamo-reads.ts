@@ -2,7 +2,8 @@
  * DynamoDB adapter of `RecommendationReads`.
  *
  * - Profiles: one GetItem per request (never cached: recommendations must follow what the user just did).
- * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container.
+ * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container;
+ *   an answer without a version for 2 s only (`missingPointerTtlMs`: a first publish shows at once).
  * - Similarities / Trending: BatchGetItem of at most 100 keys per call, UnprocessedKeys retried with
  *   exponential backoff and full jitter. Rows of a version never change once published, so they are
  *   cached per (key, version) in a bounded LRU; a flip of the pointer simply reads new keys.
@@ -37,6 +38,11 @@ export interface DynamoReadsOptions {
   readonly itemsTable: string;
   /** @default 60000 */
   readonly pointerTtlMs?: number;
+  /**
+   * How long an answer without a cf or trending version is cached: a job's first publish is then served
+   * within seconds, not after pointerTtlMs (before it, a request reads the two pointers again). @default 2000
+   */
+  readonly missingPointerTtlMs?: number;
   /** @default 300000 */
   readonly popularTtlMs?: number;
   /** ItemStats rows a popular-list scan reads at most. @default 2000 */
@@ -102,11 +108,18 @@ export class DynamoRecommendationReads implements RecommendationReads {
     const now = this.now();
     if (this.pointers && this.pointers.expiresAt > now) return this.pointers.value;
     const value = this.readPointers();
-    this.pointers = { value, expiresAt: now + (this.options.pointerTtlMs ?? 60_000) };
-    // A failed read is not cached: the next request tries again.
-    value.catch(() => {
-      if (this.pointers?.value === value) this.pointers = undefined;
-    });
+    const entry = { value, expiresAt: now + (this.options.pointerTtlMs ?? 60_000) };
+    this.pointers = entry;
+    value.then(
+      (versions) => {
+        if (versions.cf === undefined || versions.trending === undefined)
+          entry.expiresAt = Math.min(entry.expiresAt, now + (this.options.missingPointerTtlMs ?? 2000));
+      },
+      // A failed read is not cached: the next request tries again.
+      () => {
+        if (this.pointers?.value === value) this.pointers = undefined;
+      },
+    );
     return value;
   }
 
