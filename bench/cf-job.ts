@@ -11,11 +11,11 @@
  *    three interaction event types received in the last day, plus the previous state files)
  *    against a full rescan (every interaction partition; and every event partition, for reference).
  */
+
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CF_STATE_PREFIX,
   type CfRunParams,
   cfQuerySteps,
   DEFAULT_CF_SETTINGS,
@@ -23,6 +23,7 @@ import {
 } from '../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
+import { CF_STATE_PREFIX } from '../lambdas/shared/lake-layout';
 import { readJsonRows, runQueryStepWithResult } from '../local/jobs/engine';
 import { writeEventsParquet } from '../local/lake/writer';
 import { TrafficSimulator } from '../local/traffic/simulator';

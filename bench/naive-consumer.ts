@@ -7,8 +7,8 @@
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { contributionsOf, hourBucket, TOTAL_BUCKET } from '../lambdas/consumer/item-stats';
-import { profileKeyOf } from '../lambdas/consumer/profile';
 import type { CanonicalEvent } from '../lambdas/shared/events';
+import { profileKeyOf } from '../lambdas/shared/profile-record';
 
 export interface NaiveConsumerOptions {
   readonly profilesTable: string;

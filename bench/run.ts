@@ -12,6 +12,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalRuntime, startLocalRuntime } from '../local/runtime/runtime';
+import { catalogueReadBenchmark } from './catalogue-read';
 import { cfJobBenchmark } from './cf-job';
 import { consumerBenchmark } from './consumer';
 import { consumerDynamoBenchmark } from './consumer-dynamo';
@@ -33,6 +34,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ingestHttpBenchmark,
   lakeBenchmark,
   recommendApiBenchmark,
+  catalogueReadBenchmark,
   cfJobBenchmark,
   kinesisEmulatorsBenchmark,
 ];

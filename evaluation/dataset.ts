@@ -9,9 +9,10 @@
  * Duplicate eventIds (producer retries) count once, and freshness-canary events never count, as in the
  * stream consumer and the batch jobs.
  */
-import { profileKeyOf } from '../lambdas/consumer/profile';
+
 import { isCanaryEvent } from '../lambdas/shared/canary';
 import type { CanonicalEvent } from '../lambdas/shared/events';
+import { profileKeyOf } from '../lambdas/shared/profile-record';
 import { planBackfill, type Rejection, rejectedPathFor, writeRejectionReport } from '../local/tools/backfill';
 import { JsonFileEventSource } from '../local/tools/backfill-source';
 import { importUciRetail, UCI_ATTRIBUTION, type UciImportReport } from '../local/tools/uci-retail';

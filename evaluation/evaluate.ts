@@ -14,9 +14,9 @@
  * every method's list; users without such an item are not scored).
  */
 
-import type { Profile } from '../lambdas/consumer/profile';
 import { DEFAULT_CF_SETTINGS } from '../lambdas/jobs/job-sql';
 import { type Recommendation, recommend, type ScoringOptions } from '../lambdas/recommend/scoring';
+import type { Profile } from '../lambdas/shared/profile-record';
 import { DEFAULT_EASE, type EaseModel, type EaseSettings, easeList, fitEase } from './baselines/ease';
 import {
   DEFAULT_ITEM_KNN,

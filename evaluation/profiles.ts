@@ -8,9 +8,9 @@ import {
   draftProfile,
   emptyProfile,
   finishProfile,
-  type Profile,
   type ProfileLimits,
 } from '../lambdas/consumer/profile';
+import type { Profile } from '../lambdas/shared/profile-record';
 import type { HeldOutCase } from './protocols';
 
 const LIMITS: ProfileLimits = updaterOptionsFromEnv().limits;

@@ -16,8 +16,9 @@
  * `validationSplit` cuts the same protocol again from the training period only (the batch events), for
  * tuning: the held-out orders of the real split are never looked at while choosing weights.
  */
-import { interactionsOf, profileKeyOf } from '../lambdas/consumer/profile';
+import { interactionsOf } from '../lambdas/consumer/profile';
 import type { CanonicalEvent, PurchaseEvent } from '../lambdas/shared/events';
+import { profileKeyOf } from '../lambdas/shared/profile-record';
 import { timeOf } from './dataset';
 
 export const PROTOCOLS = ['leaveLastOrderOut', 'nextPurchase'] as const;

@@ -4,7 +4,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { INGEST_ROUTES } from './ingestion';
+import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { decimalAbove } from './private/decimal-pattern';
 
 export interface ApiWafProps {

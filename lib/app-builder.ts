@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
+import { z } from 'zod';
+import type { JobName } from '../lambdas/shared/published';
 import { REPO_ROOT } from './recostream-function';
 import { RecoStreamStack, type RecoStreamStackProps } from './recostream-stack';
 
@@ -25,6 +27,12 @@ export interface BuildAppOptions {
    * @default false
    */
   readonly skipBundling?: boolean;
+  /**
+   * Where `app.synth()` writes the cloud assembly (`npm run verify:cloud` reads the templates and the
+   * validation report from there).
+   * @default - the CLI's `cdk.out`, or a temporary folder removed at exit
+   */
+  readonly outdir?: string;
 }
 
 /**
@@ -32,8 +40,10 @@ export interface BuildAppOptions {
  * in-process. The feature flags of `cdk.json` are applied first (the CLI passes them on its own; in-process
  * callers would otherwise get a different template), then `context` on top.
  *
- * Context keys: `streamMode` ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`,
- * `maxEventAgeDays`.
+ * Context keys (the only place the app reads context; the stack takes typed props): `streamMode`
+ * ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`, `maxEventAgeDays`,
+ * `pseudonymizeLakeUserIds` (true: HMAC pseudonyms in the lake), `jobGateThresholds` (JSON, e.g.
+ * `'{"cf":{"minCoverage":0.2}}'`), `waf` (true: a web ACL on both APIs), `alarmEmail` (subscribed to alarms).
  */
 export function buildApp(
   context: Record<string, unknown> = {},
@@ -47,6 +57,7 @@ export function buildApp(
       ...(options.skipBundling ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
     },
     builtinCloudFormationValidation: validate,
+    outdir: options.outdir,
   });
   const stack = new RecoStreamStack(app, STACK_ID, {
     description:
@@ -74,7 +85,60 @@ export function stackPropsFromContext(app: App): RecoStreamStackProps {
     shardCount: numberContext(app, 'shardCount'),
     streamRetentionHours: numberContext(app, 'streamRetentionHours'),
     maxEventAgeDays: numberContext(app, 'maxEventAgeDays'),
+    pseudonymizeLakeUserIds: booleanContext(app, 'pseudonymizeLakeUserIds'),
+    jobGateThresholds: jsonContext(app, 'jobGateThresholds', gateThresholdOverrides),
+    waf: booleanContext(app, 'waf'),
+    alarmEmail: stringContext(app, 'alarmEmail'),
   };
+}
+
+const thresholdOverrides = z
+  .object({
+    maxInputAgeMinutes: z.number().positive(),
+    maxDriftFactor: z.number().min(1),
+    minRowsForDrift: z.number().int().nonnegative(),
+    minCoverage: z.number().min(0).max(1),
+  })
+  .partial()
+  .strict();
+/** Per job; a job this app does not run is an error, not ignored. */
+const gateThresholdOverrides = z.strictObject({
+  cf: thresholdOverrides.optional(),
+  trending: thresholdOverrides.optional(),
+} satisfies Record<JobName, unknown>);
+
+/** `true`/`false` from the CLI (strings) or in-process callers (booleans); absent is undefined. */
+function booleanContext(app: App, key: string): boolean | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`Context ${key} must be true or false, got '${String(raw)}'`);
+}
+
+function stringContext(app: App, key: string): string | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new Error(`Context ${key} must be a string, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** A context value given as JSON text (CLI `-c`) or as an object (in-process callers), checked by `schema`. */
+function jsonContext<T>(app: App, key: string, schema: z.ZodType<T>): T | undefined {
+  const raw: unknown = app.node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new Error(`Context ${key} must be JSON, got '${raw}'`);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`Context ${key}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
 }
 
 function numberContext(app: App, key: string): number | undefined {

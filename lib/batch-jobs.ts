@@ -5,7 +5,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -48,7 +48,6 @@ import type { CfSettings, TrendingSettings } from '../lambdas/jobs/job-plan';
 import {
   CF_STATE_COLUMNS,
   CF_STATE_PARTITION_KEY,
-  CF_STATE_PREFIX,
   cfQuerySteps,
   DEFAULT_CF_SETTINGS,
   DEFAULT_TRENDING_SETTINGS,
@@ -57,13 +56,16 @@ import {
 } from '../lambdas/jobs/job-sql';
 import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
+import { CF_STATE_PREFIX, EVENTS_PREFIX, JOBS_PREFIX } from '../lambdas/shared/lake-layout';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/published';
 import type { DataLake } from './data-lake';
-import { EVENTS_PREFIX, EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
-import { JOBS_PREFIX } from './lake-storage';
-import { allowCloudWatchLogs } from './private/log-groups';
+
+import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
+import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
+
 import { grantPrefixAccess } from './private/prefix-grants';
-import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
+import { RecoFunction } from './recostream-function';
 
 /** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
 export const CF_STATE_TABLE_NAME = 'cf_state';
@@ -216,7 +218,7 @@ export class BatchJobs extends Construct {
       extra: { timeout?: Duration; memorySize?: number; copy?: boolean } = {},
     ) =>
       new RecoFunction(this, `${pascal(name)}Function`, {
-        entry: `lambdas/jobs-${name}/handler.ts`,
+        entry: `lambdas/jobs/${name}/handler.ts`,
         description,
         timeout: extra.timeout ?? Duration.seconds(30),
         memorySize: extra.memorySize ?? 256,
@@ -249,7 +251,7 @@ export class BatchJobs extends Construct {
 
     // ---- state machines --------------------------------------------------------------------------------
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: LOG_RETENTION,
       encryptionKey: key,
     });
     allowCloudWatchLogs(key);

@@ -17,7 +17,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -41,10 +41,21 @@ import {
   EVENTS_UNIQUE_VIEW,
   eventsUniqueSql,
 } from '../lambdas/shared/events/lake-views';
+import {
+  DELIVERY_ERRORS_FIREHOSE_PREFIX,
+  DELIVERY_ERRORS_PREFIX,
+  EVENTS_FIREHOSE_PREFIX,
+  EVENTS_PREFIX,
+  QUARANTINE_PREFIX,
+} from '../lambdas/shared/lake-layout';
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
-import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
+
+import { sendObjectEventsToEventBridge } from './private/bucket-events';
+import { acknowledgeGuardRule } from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
+
 import { REPO_ROOT, RecoFunction } from './recostream-function';
 
 export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/quarantine-layout';
@@ -53,10 +64,6 @@ export { QUARANTINE_REASONS, type QuarantineReason } from '../lambdas/shared/qua
 export const EVENTS_TABLE_NAME = 'events';
 /** Glue table over the JSON-lines objects the ingest API (and the consumer) quarantine. */
 export const QUARANTINE_TABLE_NAME = 'quarantine';
-/** Key prefix of the Parquet events: `events/event_type=…/dt=…/hour=…/`. */
-export const EVENTS_PREFIX = 'events/';
-/** Key prefix of the records Firehose could not partition or convert: `errors/<error-output-type>/dt=…/`. */
-export { DELIVERY_ERRORS_PREFIX };
 /** Directory whose `*.sql` files become Athena named queries. */
 export const NAMED_QUERIES_DIR = join(REPO_ROOT, 'sql', 'named');
 /** First day the partition projections cover (`dt` of both tables). */
@@ -103,7 +110,7 @@ export interface DataLakeProps {
   readonly bufferingSize?: Size;
   /**
    * Retention of the delivery stream's error log.
-   * @default RetentionDays.ONE_MONTH
+   * @default LOG_RETENTION (one month)
    */
   readonly deliveryLogRetention?: RetentionDays;
   /**
@@ -312,7 +319,7 @@ export class DataLake extends Construct {
 
     // ---- Firehose: stream -> Parquet ----------------------------------------------------------------------
     this.deliveryLogGroup = new LogGroup(this, 'DeliveryLogGroup', {
-      retention: props.deliveryLogRetention ?? RetentionDays.ONE_MONTH,
+      retention: props.deliveryLogRetention ?? LOG_RETENTION,
     });
     const deliveryLogStream = this.deliveryLogGroup.addStream('S3DeliveryLogStream', {
       logStreamName: 'S3Delivery',
@@ -367,8 +374,8 @@ export class DataLake extends Construct {
       extendedS3DestinationConfiguration: {
         bucketArn: bucket.bucketArn,
         roleArn: this.deliveryRole.roleArn,
-        prefix: `${EVENTS_PREFIX}${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`,
-        errorOutputPrefix: `${DELIVERY_ERRORS_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+        prefix: EVENTS_FIREHOSE_PREFIX,
+        errorOutputPrefix: DELIVERY_ERRORS_FIREHOSE_PREFIX,
         bufferingHints: { intervalInSeconds: intervalSeconds, sizeInMBs: sizeMiB },
         // Parquet compresses its own pages (SNAPPY below); S3-level compression must stay off with conversion.
         compressionFormat: 'UNCOMPRESSED',
@@ -427,15 +434,25 @@ export class DataLake extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'athena-results/',
+      // Versioned (Control Tower CT.S3.PR.11); Athena writes new keys only, so versions cost nothing extra.
+      versioned: true,
       lifecycleRules: [
         {
           id: 'ExpireQueryResults',
           expiration: Duration.days(resultDays),
+          noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    sendObjectEventsToEventBridge(this.resultsBucket);
+    acknowledgeGuardRule(
+      this.resultsBucket,
+      's3_bucket_object_lock_enabled_check',
+      'Query results are derived, re-runnable and expire after queryResultRetentionDays; Object Lock retention ' +
+        'would keep them (and the user ids some hold) regardless.',
+    );
 
     this.workGroupName = Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {

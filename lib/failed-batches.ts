@@ -12,6 +12,8 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { sendObjectEventsToEventBridge } from './private/bucket-events';
+import { acknowledgeGuardRule } from './private/guard-rules';
 
 /** Where Lambda writes the invocation records of batches it gave up on (its S3 destination's own layout). */
 export const FAILED_BATCHES_PREFIX = 'aws/lambda/';
@@ -60,7 +62,15 @@ export class FailedBatches extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      lifecycleRules: [{ id: 'ExpireFailedBatches', expiration: Duration.days(days) }],
+      // Versioned (Control Tower CT.S3.PR.11): a batch deleted or overwritten by mistake stays a day longer.
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireFailedBatches',
+          expiration: Duration.days(days),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
       // S3 request metrics on Lambda's prefix: the alarm on batches given up (metricBatchesWritten).
       metrics: [{ id: FAILED_BATCHES_METRICS_FILTER, prefix: FAILED_BATCHES_PREFIX }],
       removalPolicy: RemovalPolicy.RETAIN,
@@ -75,6 +85,14 @@ export class FailedBatches extends Construct {
           'Used without an access-log bucket only when the caller has none; the app passes the lake one.',
       });
     }
+    // A batch given up on is an event an operator may want to route (EventBridge), beside the alarm.
+    sendObjectEventsToEventBridge(this.bucket);
+    acknowledgeGuardRule(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      'Failed batches hold raw events with user ids and must expire after `retention` (docs/operations.md, ' +
+        'deleting a user); Object Lock retention would keep them regardless.',
+    );
     this.destination = new PutOnlyS3Destination(this.bucket);
   }
 

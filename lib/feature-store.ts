@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FailedBatches } from './failed-batches';
+import { acknowledgeGuardRule } from './private/guard-rules';
 import { RecoFunction } from './recostream-function';
 
 /** TTL attribute (epoch seconds) of both feature tables. */
@@ -247,6 +248,7 @@ export class FeatureStore extends Construct {
       { id: 'AwsSolutions-SQS3', reason: dlqReason },
       { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
     );
+    acknowledgeGuardRule(this.deadLetterQueue, 'sqs_dlq_check', dlqReason);
 
     const failedBatches = new FailedBatches(this, 'FailedBatches', {
       encryptionKey: this.key,

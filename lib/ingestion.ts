@@ -11,15 +11,18 @@ import {
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { INGEST_API_VERSION, INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
-import { QUARANTINE_PREFIX } from './lake-storage';
-import { RecoFunction } from './recostream-function';
-
-/** Ingest routes under `/v1`, all `POST`, Segment-compatible (`/v1/batch`, `/v1/track`, ...) plus `/v1/events`. */
-export const INGEST_ROUTES = ['events', 'batch', 'track', 'page', 'identify'] as const;
+import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import {
+  acknowledgeApiGatewayInvokePermissions,
+  acknowledgeStageExecutionLogging,
+} from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
+import { acceptedRoles, RecoFunction } from './recostream-function';
 
 /** Name of the API Gateway stage the ingest API is deployed to. */
 export const INGEST_STAGE_NAME = 'prod';
@@ -78,10 +81,10 @@ export interface IngestionProps {
 }
 
 /**
- * The ingestion path: a REST API (`/v1/events|batch|track|page|identify`, POST) guarded by a Lambda REQUEST
- * authorizer that checks write keys in the WriteKeys table, an ingest function that validates events (zod,
- * in the function; API Gateway request validation is not used) and writes them to the Kinesis events stream,
- * quarantining rejected ones in the lake bucket.
+ * The ingestion path: a REST API (`POST /v1/<route>` for each of INGEST_ROUTES, ours and Segment's) guarded
+ * by a Lambda REQUEST authorizer that checks write keys in the WriteKeys table, an ingest function that
+ * validates events (zod, in the function; API Gateway request validation is not used) and writes them to the
+ * Kinesis events stream, quarantining rejected ones in the lake bucket.
  */
 export class Ingestion extends Construct {
   /** The events stream (partition key = userId, KMS-encrypted). */
@@ -167,6 +170,8 @@ export class Ingestion extends Construct {
       description: 'Ingest API REQUEST authorizer: checks the write key in the Authorization header',
       memorySize: 256,
       timeout: Duration.seconds(5),
+      // Catalogue keys may write items, not events.
+      environment: { ACCEPTED_ROLES: acceptedRoles('write', 'admin') },
     }).bindTable(this.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
 
     this.ingestFunction = new RecoFunction(this, 'IngestFunction', {
@@ -186,7 +191,7 @@ export class Ingestion extends Construct {
         'QUARANTINE_PREFIX',
       );
 
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: LOG_RETENTION });
     this.api = new RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-ingest`,
       description: 'RecoStream ingest API (Segment-compatible)',
@@ -211,7 +216,7 @@ export class Ingestion extends Construct {
       resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
     });
     const integration = new LambdaIntegration(this.ingestFunction, { proxy: true, allowTestInvoke: false });
-    const v1 = this.api.root.addResource('v1');
+    const v1 = this.api.root.addResource(INGEST_API_VERSION);
     for (const route of INGEST_ROUTES) {
       const method = v1.addResource(route).addMethod('POST', integration, {
         authorizer,
@@ -245,5 +250,9 @@ export class Ingestion extends Construct {
           'the stage writes JSON access logs and both functions log every error.',
       },
     );
+    acknowledgeStageExecutionLogging(this.api.deploymentStage);
+    // The integration permissions sit under the API, the authorizer's under its function.
+    acknowledgeApiGatewayInvokePermissions(this.api);
+    acknowledgeApiGatewayInvokePermissions(this.authorizerFunction);
   }
 }

@@ -6,7 +6,7 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
@@ -26,10 +26,12 @@ import { Construct } from 'constructs';
 import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
 import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
-import { type DataLake, EVENTS_PREFIX, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
-import { DELIVERY_ERRORS_PREFIX, QUARANTINE_PREFIX } from './lake-storage';
-import { allowCloudWatchLogs } from './private/log-groups';
-import { METRICS_NAMESPACE, RecoFunction } from './recostream-function';
+
+import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
+import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
+import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
+import { RecoFunction } from './recostream-function';
 
 export interface LakePurgeProps {
   readonly deletionRequestsTable: ITable;
@@ -94,7 +96,7 @@ export class LakePurge extends Construct {
     const settleSeconds = (props.settleTime ?? Duration.hours(1)).toSeconds();
 
     this.function = new RecoFunction(this, 'Function', {
-      entry: 'lambdas/lake-purge/handler.ts',
+      entry: 'lambdas/deletion/purge/handler.ts',
       serviceName: LAKE_PURGE_SERVICE,
       description: 'Lake purge: removes deleted users from the events and quarantine objects (Athena UNLOAD)',
       memorySize: 512,
@@ -191,7 +193,7 @@ export class LakePurge extends Construct {
 
     // ---- state machine: invoke until no work is left --------------------------------------------------
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      retention: RetentionDays.ONE_MONTH,
+      retention: LOG_RETENTION,
       encryptionKey: key,
     });
     allowCloudWatchLogs(key);

@@ -10,17 +10,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY as S3_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { DELIVERY_ERRORS_PREFIX } from '../lambdas/shared/delivery-errors';
 
-export { DELIVERY_ERRORS_PREFIX };
+import { DELIVERY_ERRORS_PREFIX, JOBS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { sendObjectEventsToEventBridge } from './private/bucket-events';
+import { acknowledgeGuardRule } from './private/guard-rules';
 
-/** Key prefix of the batch jobs' intermediate and result files (lambdas/jobs/job-sql.ts). */
-export const JOBS_PREFIX = 'jobs/';
 /** Twice the cf job's full-recompute period. */
 export const JOB_INTERMEDIATES_DAYS = 14;
-
-/** Key prefix of events rejected by the ingest API: `quarantine/dt=YYYY-MM-DD/reason=<code>/...`. */
-export const QUARANTINE_PREFIX = 'quarantine/';
 
 export interface LakeStorageProps {
   /**
@@ -105,9 +101,18 @@ export class LakeStorage extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
-      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(logDays) }],
+      // Versioned: an overwritten or deleted log object stays a day longer (Control Tower CT.S3.PR.11).
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireAccessLogs',
+          expiration: Duration.days(logDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledgeLogSinkGuardRules(this.accessLogsBucket);
 
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.KMS,
@@ -150,6 +155,13 @@ export class LakeStorage extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    sendObjectEventsToEventBridge(this.bucket);
+    acknowledgeGuardRule(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      'The lake must be able to delete: the deletion purge rewrites every object holding a deleted user and ' +
+        'removes the old versions at once (docs/operations.md), which Object Lock retention would forbid.',
+    );
   }
 
   /**
@@ -170,6 +182,33 @@ export class LakeStorage extends Construct {
       }),
     );
   }
+}
+
+/** The access-logs bucket is a log sink: the guard rules meant for data buckets do not fit it. */
+function acknowledgeLogSinkGuardRules(bucket: Bucket): void {
+  acknowledgeGuardRule(
+    bucket,
+    's3_bucket_default_encryption_kms_check',
+    'S3 server access log delivery supports only SSE-S3 on the destination bucket, not SSE-KMS.',
+  );
+  acknowledgeGuardRule(
+    bucket,
+    's3_bucket_logging_enabled_check',
+    'This is the access-log bucket of the others; logging it into itself would loop, and into another bucket ' +
+      'would only move the question one bucket further.',
+  );
+  acknowledgeGuardRule(
+    bucket,
+    's3_event_notifications_enabled_check',
+    'S3 writes a log object every few minutes per source bucket; an event for each would be noise (billed as ' +
+      'opt-in EventBridge data events) that nothing consumes.',
+  );
+  acknowledgeGuardRule(
+    bucket,
+    's3_bucket_object_lock_enabled_check',
+    'Access logs expire by lifecycle after accessLogRetentionDays; Object Lock retention would keep every log ' +
+      'object for a fixed period regardless, and a compliance hold is an account-level decision.',
+  );
 }
 
 function requireWholeDays(name: string, value: number, min: number): void {

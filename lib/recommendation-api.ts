@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
@@ -25,12 +25,19 @@ import {
 } from '../lambdas/recommend/api-schemas';
 import { DEFAULT_OPTIONS } from '../lambdas/recommend/scoring-model';
 import { parseVariantsConfig, type VariantsConfig } from '../lambdas/recommend/variants';
+import {
+  acknowledgeApiGatewayInvokePermissions,
+  acknowledgeStageExecutionLogging,
+} from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
 
 /** Name of the API Gateway stage the recommendation API is deployed to. */
 export const RECOMMEND_STAGE_NAME = 'prod';
 
 export interface RecommendationApiProps {
+  /** Item catalogue (read per request: unavailable items are left out, titles and prices shown). */
+  readonly itemsTable: ITable;
   /** Feature store: per-user profiles (read). */
   readonly profilesTable: ITable;
   /** Feature store: per-item statistics (read; the popular fallback before the first trending run). */
@@ -123,9 +130,10 @@ export class RecommendationApi extends Construct {
       .bindTable(props.similaritiesTable, 'SIMILARITIES_TABLE_NAME')
       .bindTable(props.trendingTable, 'TRENDING_TABLE_NAME')
       .bindTable(props.jobRunsTable, 'JOB_RUNS_TABLE_NAME')
+      .bindTable(props.itemsTable, 'ITEMS_TABLE_NAME')
       .bindStreamWriter(props.stream, 'EVENTS_STREAM_NAME');
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION });
     this.api = new RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-recommendations`,
       description: 'RecoStream recommendation API',
@@ -209,6 +217,8 @@ export class RecommendationApi extends Construct {
           'the stage writes JSON access logs and the function logs every error.',
       },
     );
+    acknowledgeStageExecutionLogging(this.api.deploymentStage);
+    acknowledgeApiGatewayInvokePermissions(this.api);
   }
 
   /** Base URL of the stage, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod/ */

@@ -12,10 +12,14 @@ import {
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type ILogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { KeyRole } from '../lambdas/authorizer/write-keys';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
+import { acknowledgeOutsideVpc } from './private/guard-rules';
+import { LOG_RETENTION } from './private/log-groups';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -24,8 +28,12 @@ export const REPO_ROOT = resolve(__dirname, '..');
 export const ENTRY_METADATA_KEY = 'recostream:entry';
 export const HANDLER_METADATA_KEY = 'recostream:handler';
 
+/** The ACCEPTED_ROLES value of an authorizer function (lambdas/authorizer/handler.ts). */
+export function acceptedRoles(...roles: readonly KeyRole[]): string {
+  return roles.join(',');
+}
+
 /** Namespace for the custom metrics every function publishes with Powertools Metrics. */
-export const METRICS_NAMESPACE = 'RecoStream';
 
 export interface RecoFunctionProps {
   /**
@@ -130,7 +138,7 @@ export class RecoFunction extends NodejsFunction {
 
     // An explicit log group (a child of this construct, generated name) so retention is set without the
     // LogRetention custom resource; the function writes to it through its logging configuration.
-    this.explicitLogGroup = new LogGroup(this, 'LogGroup', { retention: RetentionDays.ONE_MONTH });
+    this.explicitLogGroup = new LogGroup(this, 'LogGroup', { retention: LOG_RETENTION });
     const cfnFunction = this.node.defaultChild as CfnFunction;
     cfnFunction.loggingConfig = {
       logFormat: LoggingFormat.JSON,
@@ -150,6 +158,7 @@ export class RecoFunction extends NodejsFunction {
           'logs to its own log group with one-month retention; the AWS managed policy is the standard minimum.',
       });
     }
+    acknowledgeOutsideVpc(this);
     this.acknowledgeOnPolicy(
       'AwsSolutions-IAM5[Resource::*]',
       'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no ' +
@@ -177,14 +186,23 @@ export class RecoFunction extends NodejsFunction {
     );
   }
 
-  /** The explicit log group the function writes to (one-month retention). */
+  /** The explicit log group the function writes to (LOG_RETENTION: one month). */
   public override get logGroup(): ILogGroup {
     return this.explicitLogGroup;
   }
 
-  /** Grants read (or read/write) data access to a table and sets its name in `envVar`. */
-  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' = 'read'): this {
-    if (access === 'readWrite') {
+  /**
+   * Grants read (or read/write) data access to a table and sets its name in `envVar`; `update` grants
+   * only `dynamodb:UpdateItem` (and the table key), for a writer that never reads, puts or deletes.
+   */
+  public bindTable(table: ITable, envVar: string, access: 'read' | 'readWrite' | 'update' = 'read'): this {
+    if (access === 'update') {
+      table.grant(this, 'dynamodb:UpdateItem');
+      if (table.encryptionKey) {
+        table.encryptionKey.grantEncryptDecrypt(this);
+        this.acknowledgeKmsEncryptWildcards();
+      }
+    } else if (access === 'readWrite') {
       table.grantReadWriteData(this);
       if (table.encryptionKey) this.acknowledgeKmsEncryptWildcards();
     } else {

@@ -3,16 +3,20 @@ import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
+import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import { ApiWaf } from './api-waf';
-import { BatchJobs } from './batch-jobs';
+import { BatchJobs, type BatchJobsProps } from './batch-jobs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
+import { ItemCatalogue } from './item-catalogue';
 import { LakePurge } from './lake-purge';
 import { LakeStorage } from './lake-storage';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
-import { encryptEveryLogGroup } from './private/log-groups';
+import { denyGrantsExceptForAwsResources } from './private/key-grants';
+import { acknowledgeLogRetention, encryptEveryLogGroup } from './private/log-groups';
 import { RecommendationApi } from './recommendation-api';
 import { EventSchemaRegistry } from './schema-registry';
 import { UserDeletion } from './user-deletion';
@@ -26,6 +30,14 @@ export interface RecoStreamStackProps extends StackProps {
   readonly streamRetentionHours?: number;
   /** Oldest accepted occurredAt, in days before receipt (Ingestion `maxEventAge`). @default 30 */
   readonly maxEventAgeDays?: number;
+  /** HMAC pseudonyms instead of user / anonymous ids in the lake. @default false */
+  readonly pseudonymizeLakeUserIds?: boolean;
+  /** Overrides of the batch jobs' validation-gate thresholds (npm start lowers cf coverage). @default - none */
+  readonly jobGateThresholds?: BatchJobsProps['gateThresholds'];
+  /** A web ACL with AWS managed rules and a per-IP rate limit on both APIs. @default false */
+  readonly waf?: boolean;
+  /** An address subscribed to the alarm topic (it must confirm by e-mail). @default - none */
+  readonly alarmEmail?: string;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -49,6 +61,8 @@ export class RecoStreamStack extends Stack {
   public readonly batchJobs: BatchJobs;
   /** GET recommendations (personalised, similar, trending) behind API keys and a usage plan. */
   public readonly recommendationApi: RecommendationApi;
+  /** `PUT /v1/items` and the Items table the recommendation API filters and decorates with. */
+  public readonly itemCatalogue: ItemCatalogue;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -56,8 +70,10 @@ export class RecoStreamStack extends Stack {
     // One customer-managed key for every store: they hold the same data (user behaviour events), and
     // access is still granted per resource through IAM.
     const key = new Key(this, 'DataKey', { enableKeyRotation: true, description: 'RecoStream data at rest' });
+    denyGrantsExceptForAwsResources(key);
     // Log groups hold ids and payload fragments too: every one the app creates is encrypted with this key.
     encryptEveryLogGroup(this, key);
+    acknowledgeLogRetention(this);
 
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'RecoStream alarms',
@@ -90,8 +106,7 @@ export class RecoStreamStack extends Stack {
       accessLogsBucket: this.lake.accessLogsBucket,
       encryptionKey: key,
       quarantinePrefix: this.lake.quarantinePrefix,
-      // `-c pseudonymizeLakeUserIds=true`: HMAC pseudonyms instead of user / anonymous ids in the lake.
-      pseudonymizeUserIds: ['true', true].includes(this.node.tryGetContext('pseudonymizeLakeUserIds')),
+      pseudonymizeUserIds: props.pseudonymizeLakeUserIds ?? false,
     });
 
     this.batchJobs = new BatchJobs(this, 'BatchJobs', {
@@ -99,11 +114,17 @@ export class RecoStreamStack extends Stack {
       lakeBucket: this.lake.bucket,
       dataLake: this.dataLake,
       alarmTopic: this.alarmTopic,
-      // `-c jobGateThresholds='{"cf":{"minCoverage":0.2}}'` overrides gate thresholds (npm start lowers coverage).
-      gateThresholds: jsonContext(this, 'jobGateThresholds'),
+      gateThresholds: props.jobGateThresholds,
+    });
+
+    this.itemCatalogue = new ItemCatalogue(this, 'ItemCatalogue', {
+      api: this.ingestion.api,
+      writeKeysTable: this.ingestion.writeKeysTable,
+      encryptionKey: key,
     });
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
+      itemsTable: this.itemCatalogue.itemsTable,
       profilesTable: this.featureStore.profilesTable,
       itemStatsTable: this.featureStore.itemStatsTable,
       similaritiesTable: this.batchJobs.similaritiesTable,
@@ -139,18 +160,18 @@ export class RecoStreamStack extends Stack {
       recommendationApi: this.recommendationApi,
     });
 
-    // `-c waf=true`: a web ACL with AWS managed rules and a per-IP rate limit on both APIs.
-    if (['true', true].includes(this.node.tryGetContext('waf'))) {
+    if (props.waf) {
       new ApiWaf(this, 'ApiWaf', {
         apis: [this.ingestion.api, this.recommendationApi.api],
         encryptionKey: key,
+        // Catalogue feeds send up to 500 items per PUT: larger than the common rule set's 8 KB too.
+        largeBodyRoutes: [...INGEST_ROUTES, CATALOGUE_ROUTE.path.replace(/^\/v1\//, '')],
       });
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       alarmTopic: this.alarmTopic,
-      // `cdk deploy -c alarmEmail=ops@example.com` subscribes an address (it must confirm by e-mail).
-      alarmEmail: this.node.tryGetContext('alarmEmail') || undefined,
+      alarmEmail: props.alarmEmail,
       ingestApi: this.ingestion.api,
       stream: this.ingestion.stream,
       consumerFunction: this.featureStore.consumerFunction,
@@ -175,6 +196,7 @@ export class RecoStreamStack extends Stack {
       ProfilesTableName: [this.featureStore.profilesTable.tableName, 'DynamoDB user profiles'],
       ItemStatsTableName: [this.featureStore.itemStatsTable.tableName, 'DynamoDB item statistics'],
       WriteKeysTableName: [this.ingestion.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
+      ItemsTableName: [this.itemCatalogue.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
       LakeBucketName: [this.lake.bucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
       DeadLetterQueueUrl: [
         this.featureStore.deadLetterQueue.queueUrl,
@@ -214,17 +236,5 @@ export class RecoStreamStack extends Stack {
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, id, { value, description });
     }
-  }
-}
-
-/** A context value given as JSON text (CLI `-c`) or as an object (in-process callers). */
-function jsonContext<T>(scope: Construct, key: string): T | undefined {
-  const raw: unknown = scope.node.tryGetContext(key);
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string') return raw as T;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new Error(`Context ${key} must be JSON, got '${raw}'`);
   }
 }

@@ -1,14 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import {
-  AuthorizationType,
-  IdentitySource,
-  LambdaIntegration,
-  RequestAuthorizer,
-  type RestApi,
-} from 'aws-cdk-lib/aws-apigateway';
-import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeApiGatewayInvokePermissions } from './private/guard-rules';
+import { protectedTable } from './private/protected-table';
+import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
 export interface UserDeletionProps {
@@ -25,7 +22,7 @@ export interface UserDeletionProps {
  * and records an auditable request in the DeletionRequests table; the lake purge completes it.
  *
  * Admin authentication is a separate REQUEST authorizer (the write-key authorizer's code with
- * REQUIRED_ROLE=admin) rather than IAM auth: the local gateway enforces Lambda authorizers from the
+ * ACCEPTED_ROLES=admin) rather than IAM auth: the local gateway enforces Lambda authorizers from the
  * template exactly as API Gateway does (it cannot verify SigV4), the admin key name is recorded as the
  * requester in the audit, and admin keys are revoked like write keys (`disabled`). Its decisions are
  * not cached, so a revoked admin key stops working at once.
@@ -37,28 +34,26 @@ export class UserDeletion extends Construct {
 
   constructor(scope: Construct, id: string, props: UserDeletionProps) {
     super(scope, id);
-    this.deletionRequestsTable = new Table(this, 'DeletionRequestsTable', {
-      partitionKey: { name: 'requestId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // The audit trail outlives the stack.
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    });
+    // The audit trail outlives the stack.
+    this.deletionRequestsTable = protectedTable(
+      this,
+      'DeletionRequestsTable',
+      'requestId',
+      props.encryptionKey,
+    );
 
-    this.adminAuthorizerFunction = new RecoFunction(this, 'AdminAuthorizerFunction', {
-      entry: 'lambdas/authorizer/handler.ts',
+    const { function: adminAuthorizerFunction, authorizer } = roleAuthorizer(this, {
+      writeKeysTable: props.writeKeysTable,
+      roles: ['admin'],
       serviceName: 'admin-authorizer',
       description: 'Admin REQUEST authorizer: the key in the Authorization header must have role admin',
-      memorySize: 256,
-      timeout: Duration.seconds(5),
-      environment: { REQUIRED_ROLE: 'admin' },
-    }).bindTable(props.writeKeysTable, 'WRITE_KEYS_TABLE_NAME');
+      functionId: 'AdminAuthorizerFunction',
+      authorizerId: 'AdminAuthorizer',
+    });
+    this.adminAuthorizerFunction = adminAuthorizerFunction;
 
     this.deleteUserFunction = new RecoFunction(this, 'DeleteUserFunction', {
-      entry: 'lambdas/deletion/handler.ts',
+      entry: 'lambdas/deletion/api/handler.ts',
       description: 'DELETE /v1/users/{userId}: deletes the profile, records the deletion request',
       memorySize: 256,
       timeout: Duration.seconds(10),
@@ -66,11 +61,6 @@ export class UserDeletion extends Construct {
       .bindTable(props.profilesTable, 'PROFILES_TABLE_NAME', 'readWrite')
       .bindTable(this.deletionRequestsTable, 'DELETION_REQUESTS_TABLE_NAME', 'readWrite');
 
-    const authorizer = new RequestAuthorizer(this, 'AdminAuthorizer', {
-      handler: this.adminAuthorizerFunction,
-      identitySources: [IdentitySource.header('Authorization')],
-      resultsCacheTtl: Duration.seconds(0),
-    });
     const method = props.api.root
       .resourceForPath('v1/users/{userId}')
       .addMethod(
@@ -87,5 +77,7 @@ export class UserDeletion extends Construct {
         'Operators call this method with an admin key checked by a Lambda REQUEST authorizer (role admin in ' +
         'the WriteKeys table), not as Cognito users.',
     });
+    // The DELETE method's permission sits under the ingest API (acknowledged there), the authorizer's here.
+    acknowledgeApiGatewayInvokePermissions(this.adminAuthorizerFunction);
   }
 }

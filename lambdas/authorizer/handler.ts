@@ -1,5 +1,6 @@
 /**
  * Lambda REQUEST authorizer for the ingest API: Segment-style write keys in `Authorization: Basic`.
+ * The same code guards the admin and catalogue routes, with the key roles each accepts (ACCEPTED_ROLES).
  *
  * - missing or garbled header -> throw 'Unauthorized' (API Gateway answers 401)
  * - unknown or disabled key   -> Deny policy (403)
@@ -11,15 +12,17 @@
  * Neither the key nor the header is ever logged; a known key is identified by its name, an unknown one by
  * the first 12 hex digits of its hash (useless to an attacker, enough to match a support ticket).
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { buildPolicy } from './policy';
 import { DynamoWriteKeyStore, type WriteKeyStore } from './write-key-store';
-import { hashWriteKey, parseBasicAuthorization } from './write-keys';
+import { hashWriteKey, type KeyRole, parseBasicAuthorization, parseKeyRoles } from './write-keys';
 
 /** The literal API Gateway maps to a 401 response. Any other thrown message becomes a 500. */
 export const UNAUTHORIZED = 'Unauthorized';
@@ -31,8 +34,11 @@ export interface AuthorizerDeps {
   readonly onDecision?: (
     decision: 'allow' | 'deny_unknown' | 'deny_disabled' | 'deny_role' | 'unauthorized',
   ) => void;
-  /** Role the key must have (the admin authorizer sets `admin`); undefined accepts every enabled key. */
-  readonly requiredRole?: 'admin';
+  /**
+   * Roles a key must have one of (env ACCEPTED_ROLES: the ingest authorizer `write,admin`, the admin
+   * authorizer `admin`, the catalogue authorizer `admin,catalog`); undefined accepts every enabled key.
+   */
+  readonly acceptedRoles?: readonly KeyRole[];
 }
 
 export type AuthorizerHandler = (
@@ -64,10 +70,10 @@ export function createAuthorizerHandler(deps: AuthorizerDeps): AuthorizerHandler
       decide('deny_disabled');
       return buildPolicy(record.name, 'Deny', event.methodArn);
     }
-    if (deps.requiredRole !== undefined && record.role !== deps.requiredRole) {
+    if (deps.acceptedRoles !== undefined && !deps.acceptedRoles.includes(record.role ?? 'write')) {
       logger.info('write key lacks the required role', {
         writeKeyName: record.name,
-        requiredRole: deps.requiredRole,
+        acceptedRoles: deps.acceptedRoles,
       });
       decide('deny_role');
       return buildPolicy(record.name, 'Deny', event.methodArn);
@@ -91,7 +97,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-authorizer';
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 export const tracer = new Tracer({ serviceName });
 
@@ -105,8 +111,8 @@ function authorizerFromEnv(): AuthorizerHandler {
       tracer.captureAWSv3Client(dynamoDocumentClient()),
     ),
     logger,
-    // The admin authorizer is this same code with REQUIRED_ROLE=admin.
-    requiredRole: process.env.REQUIRED_ROLE === 'admin' ? 'admin' : undefined,
+    // The ingest, admin and catalogue authorizers are this same code with different ACCEPTED_ROLES.
+    acceptedRoles: process.env.ACCEPTED_ROLES ? parseKeyRoles(process.env.ACCEPTED_ROLES) : undefined,
     // One decision per invocation, so a request-scoped dimension (cleared on publish) is enough.
     onDecision: (decision) => {
       metrics.addDimension('decision', decision);

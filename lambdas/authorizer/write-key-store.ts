@@ -3,9 +3,15 @@
  * Table (env WRITE_KEYS_TABLE_NAME): partition key `keyHash` (S); items are `WriteKeyRecord`s.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from '../shared/aws-clients';
-import type { WriteKeyRecord } from './write-keys';
+import { KEY_ROLES, keyRoleOf, type WriteKeyRecord } from './write-keys';
 
 export interface WriteKeyStore {
   /** The record for a key hash, or undefined when no such key exists. */
@@ -48,16 +54,31 @@ export class DynamoWriteKeyStore implements WriteKeyStore {
     }
   }
 
-  /** Marks an existing key disabled (revoked, history kept); a hash that is not in the table is left alone. */
-  async disable(keyHash: string): Promise<void> {
+  /**
+   * Every key's record (a Scan: the table holds a handful of keys, and `recostream keys list` is an operator
+   * command, not a request path). Malformed rows are an error, as in `get`.
+   */
+  async list(): Promise<WriteKeyRecord[]> {
+    const records: WriteKeyRecord[] = [];
+    for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName })) {
+      for (const item of page.Items ?? []) records.push(toRecord(item));
+    }
+    return records;
+  }
+
+  /**
+   * Marks an existing key disabled (revoked, history kept), with the time when given; a hash that is not
+   * in the table is left alone.
+   */
+  async disable(keyHash: string, at?: Date): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { keyHash },
-          UpdateExpression: 'SET disabled = :disabled',
+          UpdateExpression: at ? 'SET disabled = :disabled, disabledAt = :at' : 'SET disabled = :disabled',
           ConditionExpression: 'attribute_exists(keyHash)',
-          ExpressionAttributeValues: { ':disabled': true },
+          ExpressionAttributeValues: { ':disabled': true, ...(at ? { ':at': at.toISOString() } : {}) },
         }),
       );
     } catch (error) {
@@ -68,7 +89,7 @@ export class DynamoWriteKeyStore implements WriteKeyStore {
 
 /** Validates an item read from the table, so a malformed row is an error rather than an Allow. */
 function toRecord(item: Record<string, unknown>): WriteKeyRecord {
-  const { keyHash, name, createdAt, disabled, role } = item;
+  const { keyHash, name, createdAt, disabled, disabledAt, role } = item;
   if (
     typeof keyHash !== 'string' ||
     typeof name !== 'string' ||
@@ -81,12 +102,14 @@ function toRecord(item: Record<string, unknown>): WriteKeyRecord {
   }
   // Fail closed: any value other than absent/false (e.g. the string "true") counts as disabled.
   const isDisabled = disabled !== undefined && disabled !== null && disabled !== false;
-  // Only the exact value grants the role; anything else is an ordinary key.
+  // Only an exact role name (KEY_ROLES) grants the role; anything else is an ordinary key.
+  const keyRole = keyRoleOf(role);
   return {
     keyHash,
     name,
     createdAt,
     ...(isDisabled ? { disabled: true } : {}),
-    ...(role === 'admin' ? { role: 'admin' as const } : {}),
+    ...(isDisabled && typeof disabledAt === 'string' ? { disabledAt } : {}),
+    ...(keyRole !== KEY_ROLES[0] ? { role: keyRole } : {}),
   };
 }

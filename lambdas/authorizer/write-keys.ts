@@ -25,11 +25,43 @@ export interface WriteKeyRecord {
   readonly createdAt: string;
   /** A disabled key is known but denied (403), so a leaked key can be revoked without deleting its history. */
   readonly disabled?: boolean;
+  /** ISO-8601 time the key was disabled (`recostream keys revoke` records it). */
+  readonly disabledAt?: string;
   /**
-   * `admin` keys may call the admin methods (DELETE /v1/users/{userId}), whose authorizer requires the role;
-   * ordinary write keys have no role.
+   * What the key may do (KEY_ROLES); absent = `write`, the ordinary key the ingest routes take. `admin` keys
+   * may also call the admin methods (DELETE /v1/users/{userId}, PUT /v1/items); `catalog` keys may only
+   * write the item catalogue (PUT /v1/items).
    */
-  readonly role?: 'admin';
+  readonly role?: KeyRole;
+}
+
+/**
+ * Key roles, in one place for the authorizers, the table adapter and `recostream keys`:
+ *   write    ingest routes (events, Segment calls)
+ *   admin    ingest routes, DELETE /v1/users/{userId}, PUT /v1/items
+ *   catalog  PUT /v1/items only
+ */
+export const KEY_ROLES = ['write', 'admin', 'catalog'] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
+
+/** The role a stored value grants: only an exact role name counts; anything else is an ordinary key. */
+export function keyRoleOf(value: unknown): KeyRole {
+  return value === 'admin' || value === 'catalog' ? value : 'write';
+}
+
+/** Parses a comma-separated role list (an authorizer's ACCEPTED_ROLES); an unknown name is an error. */
+export function parseKeyRoles(text: string): KeyRole[] {
+  const roles = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  for (const role of roles) {
+    if (!(KEY_ROLES as readonly string[]).includes(role)) {
+      throw new Error(`unknown key role '${role}': expected ${KEY_ROLES.join(', ')}`);
+    }
+  }
+  if (roles.length === 0) throw new Error('the accepted key roles must not be empty');
+  return roles as KeyRole[];
 }
 
 /** SHA-256 hex of a write key (see the module comment for why a fast hash is fine). */
@@ -43,10 +75,23 @@ export function generateWriteKey(): string {
 }
 
 /** A fresh key and the record to store for it; the caller shows the key once and stores only the record. */
-export function newWriteKey(name: string, now: Date = new Date()): { key: string; record: WriteKeyRecord } {
+export function newWriteKey(
+  name: string,
+  now: Date = new Date(),
+  role: KeyRole = 'write',
+): { key: string; record: WriteKeyRecord } {
   if (name.trim() === '') throw new Error('write key name must not be empty');
   const key = generateWriteKey();
-  return { key, record: { keyHash: hashWriteKey(key), name, createdAt: now.toISOString() } };
+  return {
+    key,
+    record: {
+      keyHash: hashWriteKey(key),
+      name,
+      createdAt: now.toISOString(),
+      // Ordinary keys keep the item shape they always had (no role attribute).
+      ...(role !== 'write' ? { role } : {}),
+    },
+  };
 }
 
 export type ParsedAuthorization = { ok: true; writeKey: string } | { ok: false; reason: string };

@@ -6,11 +6,11 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Profile, parseProfileRecord } from '../shared/profile-record';
 import { DedupLedger } from './dedup-ledger';
 import type { FeatureStorePort, GapWindow, ItemRow, ItemRowKey, ItemRowUpdate } from './feature-store-port';
 import { InvalidWriteError, itemRowId } from './feature-store-port';
 import { COUNTERS, type CounterDelta } from './item-stats';
-import type { Profile } from './profile';
 
 const BATCH_GET_LIMIT = 100;
 /** Item-row attribute of one shard's gap windows: `gaps#<shardId>`. */
@@ -199,7 +199,7 @@ export class DynamoFeatureStore implements FeatureStorePort {
  */
 function profileFromItem(item: Record<string, unknown>): Profile {
   const { seen, ...rest } = item;
-  const profile = rest as unknown as Profile;
+  const profile = parseProfileRecord(rest);
   if (!Array.isArray(seen) || profile.ledger !== undefined) return profile;
   const datedAt = Date.parse(profile.lastReceivedAt ?? profile.lastEventAt ?? '');
   const ledger = DedupLedger.fromLegacySeen(

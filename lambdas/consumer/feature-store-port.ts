@@ -3,8 +3,9 @@
  * report a lost race as `false`; a write the store refuses for good throws InvalidWriteError (the
  * records concerned are dead-lettered); any other thrown error is treated as transient and retried.
  */
+
+import type { Profile } from '../shared/profile-record';
 import type { CounterDelta } from './item-stats';
-import type { Profile } from './profile';
 
 export interface ItemRowKey {
   readonly itemId: string;

@@ -19,10 +19,12 @@
  *   with their origins; shard-progress.ts records where the mapping skipped records, so item rows know
  *   which of them they never saw, and a replay applies exactly what none of its origins did.
  */
+
+import { type Profile, profileKeyOf } from '../shared/profile-record';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
 import { itemContributions, itemUpdateFor } from './item-updates';
-import { emptyProfile, type Profile, type ProfileLimits, profileKeyOf } from './profile';
+import { emptyProfile, type ProfileLimits } from './profile';
 import { type ShardGap, type ShardProgress, type ShardProgressPort, startProgress } from './shard-progress';
 import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
 import { errorMessage, type FoldOptions, foldUser, type UserFold } from './user-fold';

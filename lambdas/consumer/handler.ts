@@ -2,13 +2,15 @@
  * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current. Thin: wiring and
  * metrics only; the work is in BatchConsumer and FeatureUpdater.
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
-import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
+import { QUARANTINE_PREFIX } from '../shared/lake-layout';
+import { CONSUMER_METRICS, METRICS_NAMESPACE, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { instrumented } from '../shared/observability';
 import { queueSinkFor } from '../shared/queue-sink';
@@ -20,7 +22,7 @@ import { DynamoShardProgress } from './dynamo-shard-progress';
 import { FeatureUpdater } from './feature-updater';
 
 const logger = new Logger({ serviceName: 'stream-consumer' });
-const metrics = new Metrics({ namespace: 'RecoStream', serviceName: 'stream-consumer' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'stream-consumer' });
 const tracer = new Tracer({ serviceName: 'stream-consumer' });
 
 const dynamo = tracer.captureAWSv3Client(dynamoDocumentClient());
@@ -39,7 +41,7 @@ const consumer = new BatchConsumer(
     ? {
         store: objectStoreFromEnv(),
         bucket: quarantineBucket,
-        prefix: process.env.QUARANTINE_PREFIX ?? 'quarantine/',
+        prefix: process.env.QUARANTINE_PREFIX ?? QUARANTINE_PREFIX,
       }
     : undefined,
 );

@@ -7,93 +7,15 @@
  * sorted by event time, and the cart is last-writer-wins per item on event time.
  */
 import type { CanonicalEvent, EventType } from '../shared/events';
-
-export interface Interaction {
-  readonly type: EventType;
-  readonly itemId: string;
-  readonly category?: string;
-  /** Event time, ISO-8601 UTC. */
-  readonly at: string;
-}
-
-/** A category affinity: `score` is the decayed weight as of time `at` (epoch ms). */
-export interface Affinity {
-  readonly score: number;
-  readonly at: number;
-}
-
-export interface CartLine {
-  readonly quantity: number;
-  /** Event time of the last change; older changes arriving late are ignored. */
-  readonly at: string;
-}
-
-/** One item the user bought: when last and first, and in how many orders (purchase events). */
-export interface PurchasedItem {
-  readonly itemId: string;
-  /** Event time of the latest order with the item. */
-  readonly at: string;
-  /** Orders containing the item (absent on profiles written before it was tracked: read as 1). */
-  readonly count?: number;
-  /** Event time of the first order with the item. */
-  readonly firstAt?: string;
-}
-
-/** The user's orders as a whole: how many, the first and the latest (for the typical inter-purchase interval). */
-export interface OrderSummary {
-  readonly count: number;
-  readonly firstAt: string;
-  readonly lastAt: string;
-}
-
-/** An item the user looked at or carted: counts and the latest time of each (event time). */
-export interface BrowsedItem {
-  readonly views: number;
-  readonly carts: number;
-  readonly viewedAt?: string;
-  readonly cartedAt?: string;
-}
-
-export interface SessionFeatures {
-  readonly id: string;
-  readonly startedAt: string;
-  readonly lastAt: string;
-  readonly events: number;
-}
-
-export interface Profile {
-  readonly userId: string;
-  /** Optimistic-lock version: each write is conditional on the version it read. */
-  readonly version: number;
-  /**
-   * Highest Kinesis sequence number applied per shard, with the record's arrival time
-   * (`<sequence>@<epoch s>`, sequence.ts): a redelivered record is recognised and skipped. Shards whose
-   * records are all past the stream's retention are dropped.
-   */
-  readonly hwm: Readonly<Record<string, string>>;
-  /**
-   * The events applied during the retry horizon and the record that carried each (binary, layout in
-   * lambdas/shared/event-ledger.ts): a producer duplicate (same eventId, another record) is skipped.
-   * Absent while empty.
-   */
-  readonly ledger?: Uint8Array;
-  readonly recent: readonly Interaction[];
-  readonly affinities: Readonly<Record<string, Affinity>>;
-  readonly purchased: readonly PurchasedItem[];
-  /** Absent on profiles written before orders were summarised. */
-  readonly orders?: OrderSummary;
-  /** Viewed or carted items, the most recently touched ones (browsing reminders, "continue shopping"). */
-  readonly browsed?: Readonly<Record<string, BrowsedItem>>;
-  readonly cart: Readonly<Record<string, CartLine>>;
-  readonly session?: SessionFeatures;
-  readonly counts: Readonly<Partial<Record<EventType, number>>>;
-  readonly firstEventAt?: string;
-  readonly lastEventAt?: string;
-  /** The newest server `receivedAt` of an applied event: the TTL counts from it, not from client clocks. */
-  readonly lastReceivedAt?: string;
-  /** DynamoDB TTL (epoch seconds): inactive profiles expire. */
-  readonly expiresAt?: number;
-}
+import type {
+  Affinity,
+  BrowsedItem,
+  CartLine,
+  Interaction,
+  OrderSummary,
+  Profile,
+  SessionFeatures,
+} from '../shared/profile-record';
 
 export interface ProfileLimits {
   readonly recentInteractions: number;
@@ -141,13 +63,6 @@ export function emptyProfile(userId: string): Profile {
     cart: {},
     counts: {},
   };
-}
-
-/** The key a profile is stored under: the user id, or the anonymous id for visitors who never logged in. */
-export function profileKeyOf(event: Pick<CanonicalEvent, 'userId' | 'anonymousId'>): string {
-  if (event.userId) return event.userId;
-  if (event.anonymousId) return `anon#${event.anonymousId}`;
-  throw new Error('event has neither userId nor anonymousId');
 }
 
 /**

@@ -16,8 +16,10 @@
  * A replay that applies anything takes over the ledger entry: a second replay of the same records (a lost
  * replay ledger) is then a duplicate, and a redelivery of the replay itself counts where it may.
  */
+
+import type { Profile } from '../shared/profile-record';
 import { DedupLedger } from './dedup-ledger';
-import { applyEventToDraft, draftProfile, finishProfile, type Profile, type ProfileLimits } from './profile';
+import { applyEventToDraft, draftProfile, finishProfile, type ProfileLimits } from './profile';
 import { encodeWatermark, expiredShards, isAtOrBelow, watermarkSequence } from './sequence';
 import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
 

@@ -20,7 +20,7 @@
  * only when that question returns no object (the purge verifies its own work).
  */
 import { createHash } from 'node:crypto';
-import { DELIVERY_ERRORS_PREFIX } from '../shared/delivery-errors';
+import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX } from '../shared/lake-layout';
 import type { DeletionRequest, DeletionRequestStore, ProfileEraser } from './deletion-request';
 import { filterDeliveryErrorLines } from './delivery-errors-filter';
 import {
@@ -212,7 +212,7 @@ class RequestPurge {
     const keys = this.current.purgeInFlight ?? [];
     for (const key of keys) {
       await this.deps.objects.deleteNoncurrentVersions(key);
-      if (key.startsWith('events/')) await this.deps.objects.deleteEverythingUnder(this.stagingFor(key));
+      if (key.startsWith(EVENTS_PREFIX)) await this.deps.objects.deleteEverythingUnder(this.stagingFor(key));
     }
     if (keys.length > 0) await this.save(withInFlight(this.current, []));
   }

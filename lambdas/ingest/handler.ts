@@ -9,6 +9,7 @@
  * rejected ones to quarantine (quarantine.ts), then map the outcome to a response (responses.ts).
  * `createIngestHandler` takes its collaborators as arguments so tests run the same logic without env.
  */
+
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -18,8 +19,11 @@ import { kinesisClient, s3Client } from '../shared/aws-clients';
 import { CANARY_WRITE_KEY_NAME } from '../shared/canary';
 import { numberEnv, requireEnv } from '../shared/env';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../shared/events/schema';
+import { QUARANTINE_PREFIX } from '../shared/lake-layout';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
-import { isSegmentRoute, parseIngestRequest, routeFromPath, routePath } from './ingest-request';
+import { parseIngestRequest } from './ingest-request';
+import { isSegmentRoute, routeFromPath, routePath } from './ingest-routes';
 import {
   type EventPublisher,
   KinesisPublisher,
@@ -29,7 +33,6 @@ import {
 import { partitionKeyFor } from './partition';
 import {
   bodyQuarantineRecord,
-  DEFAULT_QUARANTINE_PREFIX,
   eventQuarantineRecords,
   failureQuarantineRecord,
   ObjectStoreQuarantine,
@@ -289,7 +292,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-api';
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 export const tracer = new Tracer({ serviceName });
 
@@ -321,7 +324,7 @@ function ingestFromEnv(): IngestHandler {
     quarantine: new ObjectStoreQuarantine(
       objectStoreFromEnv(),
       requireEnv('QUARANTINE_BUCKET_NAME'),
-      process.env.QUARANTINE_PREFIX ?? DEFAULT_QUARANTINE_PREFIX,
+      process.env.QUARANTINE_PREFIX ?? QUARANTINE_PREFIX,
     ),
     logger,
     metrics: powertoolsMetrics(metrics),

@@ -20,51 +20,16 @@ import {
   nonFiniteMessage,
   normalizeEvent,
   type RejectionCode,
-  type SegmentCall,
   segmentBatchMessages,
   segmentToEventInput,
 } from '../shared/events';
+import type { IngestRoute } from './ingest-routes';
 import { parseJson } from './json-syntax';
 
 /** 1 MiB of UTF-8 after base64 decoding, as measured by the ingest Lambda. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Events (or Segment messages) per request; also Kinesis' PutRecords record limit. */
 export const MAX_EVENTS_PER_REQUEST = 500;
-
-/** `events` is our API; the others are Segment's HTTP Tracking API endpoints. */
-export type IngestRoute = 'events' | 'batch' | SegmentCall;
-
-const ROUTE_PATHS: Readonly<Record<IngestRoute, string>> = {
-  events: '/v1/events',
-  batch: '/v1/batch',
-  track: '/v1/track',
-  page: '/v1/page',
-  identify: '/v1/identify',
-  screen: '/v1/screen',
-  group: '/v1/group',
-  alias: '/v1/alias',
-};
-
-export function routePath(route: IngestRoute): string {
-  return ROUTE_PATHS[route];
-}
-
-/**
- * The route for an API Gateway resource (`/v1/events`) or request path. A path may carry a base-path or
- * stage prefix (`/prod/v1/events`) and a trailing slash; both are ignored.
- */
-export function routeFromPath(path: string | null | undefined): IngestRoute | undefined {
-  if (!path) return undefined;
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-  for (const [route, routePathText] of Object.entries(ROUTE_PATHS)) {
-    if (trimmed === routePathText || trimmed.endsWith(routePathText)) return route as IngestRoute;
-  }
-  return undefined;
-}
-
-export function isSegmentRoute(route: IngestRoute): boolean {
-  return route !== 'events';
-}
 
 export type BodyRejectionCode =
   | 'unsupported_media_type'

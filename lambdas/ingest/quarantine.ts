@@ -14,12 +14,12 @@
  * string in it (analytics.js puts the write key in Segment bodies) is replaced by "[redacted]": quarantine
  * objects are read by operators and must not hand out working keys.
  */
+import { QUARANTINE_PREFIX } from '../shared/lake-layout';
 import type { ObjectStore } from '../shared/object-store';
-import { DEFAULT_QUARANTINE_PREFIX, normalizePrefix, quarantineObjectKey } from '../shared/quarantine-layout';
+import { normalizePrefix, quarantineObjectKey } from '../shared/quarantine-layout';
 import type { BodyRejection, IngestBatch } from './ingest-request';
 
 export const QUARANTINE_SOURCE = 'ingest-api';
-export { DEFAULT_QUARANTINE_PREFIX };
 export const MAX_RAW_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface QuarantineRecord {
@@ -181,7 +181,7 @@ export class ObjectStoreQuarantine implements QuarantineWriter {
   constructor(
     private readonly store: ObjectStore,
     private readonly bucket: string,
-    prefix: string = DEFAULT_QUARANTINE_PREFIX,
+    prefix: string = QUARANTINE_PREFIX,
   ) {
     this.prefix = normalizePrefix(prefix);
   }

@@ -1,14 +1,22 @@
 /**
  * The batch jobs' query steps: which SQL (sql/jobs/*.sql) each step runs, with which validated
  * parameters, and where it writes its rows in the lake bucket. The same steps run on Athena (UNLOAD,
- * from Step Functions) and on DuckDB over the local lake (local/job-engine.ts). Domain code: no AWS.
+ * from Step Functions) and on DuckDB over the local lake (local/jobs/engine.ts). Domain code: no AWS.
  *
  * cf:       [state (PARQUET, the Glue table cf_state), similarity (JSON), stats (JSON)]
  * trending: [trending (JSON), stats (JSON)]
  */
+
 import { DEFAULT_PROFILE_LIMITS } from '../consumer/profile';
 import type { LakeColumn } from '../shared/events/lake-columns';
 import { MAX_FUTURE_SKEW_MS } from '../shared/events/schema';
+import {
+  CF_RESULTS_PREFIX,
+  CF_STATE_PREFIX,
+  CF_STATS_PREFIX,
+  TRENDING_RESULTS_PREFIX,
+  TRENDING_STATS_PREFIX,
+} from '../shared/lake-layout';
 import { loadJobSql } from './sql-files';
 import {
   booleanLiteral,
@@ -126,11 +134,6 @@ export const CF_STATE_COLUMNS: readonly LakeColumn[] = [
 export const CF_STATE_PARTITION_KEY: LakeColumn = { name: 'run', type: 'string', comment: 'run id' };
 
 /** State of run X at `jobs/cf/state/run=X/`. */
-export const CF_STATE_PREFIX = 'jobs/cf/state/';
-export const CF_RESULTS_PREFIX = 'jobs/cf/results/';
-export const CF_STATS_PREFIX = 'jobs/cf/stats/';
-export const TRENDING_RESULTS_PREFIX = 'jobs/trending/results/';
-export const TRENDING_STATS_PREFIX = 'jobs/trending/stats/';
 
 export interface SimilarityRow {
   readonly item_id: string;

@@ -120,6 +120,9 @@ export const RecommendationItemSchema = z.object({
   }),
   reasonKind: ReasonKindSchema,
   category: z.string().optional(),
+  title: z.string().optional().meta({ description: 'From the item catalogue (PUT /v1/items), when known.' }),
+  price: z.number().optional().meta({ description: 'From the item catalogue, when known.' }),
+  currency: z.string().optional().meta({ description: 'ISO 4217 code of `price`, when known.' }),
 });
 
 export const ModelVersionSchema = z

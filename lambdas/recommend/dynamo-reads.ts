@@ -2,13 +2,18 @@
  * DynamoDB adapter of `RecommendationReads`.
  *
  * - Profiles: one GetItem per request (never cached: recommendations must follow what the user just did).
- * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container.
+ * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container;
+ *   an answer without a version for 2 s only (`missingPointerTtlMs`: a first publish shows at once).
  * - Similarities / Trending: BatchGetItem of at most 100 keys per call, UnprocessedKeys retried with
  *   exponential backoff and full jitter. Rows of a version never change once published, so they are
  *   cached per (key, version) in a bounded LRU; a flip of the pointer simply reads new keys.
+ * - Items (the catalogue): one strongly consistent BatchGetItem of the ranked candidates per request, never
+ *   cached, so an item marked out of stock is left out from the next request on.
  * - Popular (only until the first trending run is published): a bounded Scan of ItemStats `TOTAL` rows,
  *   cached for `popularTtlMs`.
  */
+
+import type { KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -16,6 +21,8 @@ import {
   GetCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { CATALOGUE_READ_ATTRIBUTES, type CatalogueEntry, catalogueEntryOf } from '../shared/catalogue';
+import { parseProfileView } from '../shared/profile-record';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
 import type { ActiveVersions, RecommendationReads } from './recommendation-service';
 import type { NeighbourView, ProfileView, TrendingEntry } from './scoring';
@@ -27,8 +34,15 @@ export interface DynamoReadsOptions {
   readonly trendingTable: string;
   readonly jobRunsTable: string;
   readonly itemStatsTable: string;
+  /** The item catalogue (lambdas/shared/catalogue.ts). */
+  readonly itemsTable: string;
   /** @default 60000 */
   readonly pointerTtlMs?: number;
+  /**
+   * How long an answer without a cf or trending version is cached: a job's first publish is then served
+   * within seconds, not after pointerTtlMs (before it, a request reads the two pointers again). @default 2000
+   */
+  readonly missingPointerTtlMs?: number;
   /** @default 300000 */
   readonly popularTtlMs?: number;
   /** ItemStats rows a popular-list scan reads at most. @default 2000 */
@@ -45,6 +59,11 @@ export interface DynamoReadsOptions {
 }
 
 const BATCH_GET_LIMIT = 100;
+const CATALOGUE_READ = {
+  ConsistentRead: true,
+  ProjectionExpression: CATALOGUE_READ_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(CATALOGUE_READ_ATTRIBUTES.map((a) => [`#${a}`, a])),
+};
 const PROFILE_ATTRIBUTE_NAMES = {
   '#userId': 'userId',
   '#recent': 'recent',
@@ -82,18 +101,25 @@ export class DynamoRecommendationReads implements RecommendationReads {
         ExpressionAttributeNames: PROFILE_ATTRIBUTE_NAMES,
       }),
     );
-    return out.Item ? toProfileView(out.Item) : undefined;
+    return out.Item ? parseProfileView(out.Item) : undefined;
   }
 
   activeVersions(): Promise<ActiveVersions> {
     const now = this.now();
     if (this.pointers && this.pointers.expiresAt > now) return this.pointers.value;
     const value = this.readPointers();
-    this.pointers = { value, expiresAt: now + (this.options.pointerTtlMs ?? 60_000) };
-    // A failed read is not cached: the next request tries again.
-    value.catch(() => {
-      if (this.pointers?.value === value) this.pointers = undefined;
-    });
+    const entry = { value, expiresAt: now + (this.options.pointerTtlMs ?? 60_000) };
+    this.pointers = entry;
+    value.then(
+      (versions) => {
+        if (versions.cf === undefined || versions.trending === undefined)
+          entry.expiresAt = Math.min(entry.expiresAt, now + (this.options.missingPointerTtlMs ?? 2000));
+      },
+      // A failed read is not cached: the next request tries again.
+      () => {
+        if (this.pointers?.value === value) this.pointers = undefined;
+      },
+    );
     return value;
   }
 
@@ -140,6 +166,22 @@ export class DynamoRecommendationReads implements RecommendationReads {
       });
     }
     return this.popularCache.value.then((list) => list.slice(0, limit));
+  }
+
+  /**
+   * Catalogue rows of the candidates (Items table), read per request with strong consistency and never
+   * cached: an availability change counts from the next request.
+   */
+  async catalogue(itemIds: readonly string[]): Promise<Map<string, CatalogueEntry>> {
+    const result = new Map<string, CatalogueEntry>();
+    if (itemIds.length === 0) return result;
+    const keys = [...new Set(itemIds)].map((itemId) => ({ itemId }));
+    const rows = await this.batchGet(this.options.itemsTable, keys, CATALOGUE_READ);
+    for (const row of rows) {
+      const entry = catalogueEntryOf(row);
+      if (entry) result.set(entry.itemId, entry);
+    }
+    return result;
   }
 
   private async readPointers(): Promise<ActiveVersions> {
@@ -193,6 +235,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
   private async batchGet(
     table: string,
     keys: readonly Record<string, string>[],
+    read: Omit<KeysAndAttributes, 'Keys'> = {},
   ): Promise<Record<string, unknown>[]> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const baseDelayMs = this.options.baseDelayMs ?? 25;
@@ -204,7 +247,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
         let pending: Record<string, unknown>[] = chunk;
         for (let attempt = 1; pending.length > 0; attempt++) {
           const out: BatchGetCommandOutput = await this.options.client.send(
-            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+            new BatchGetCommand({ RequestItems: { [table]: { ...read, Keys: pending } } }),
           );
           items.push(...((out.Responses?.[table] ?? []) as Record<string, unknown>[]));
           pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
@@ -305,22 +348,4 @@ function toEntries(value: unknown): TrendingEntry[] {
     });
   }
   return entries;
-}
-
-/** A stored profile as scoring reads it; missing collections (older items) read as empty. */
-export function toProfileView(item: Record<string, unknown>): ProfileView {
-  return {
-    userId: String(item.userId),
-    recent: Array.isArray(item.recent) ? (item.recent as ProfileView['recent']) : [],
-    purchased: Array.isArray(item.purchased) ? (item.purchased as ProfileView['purchased']) : [],
-    ...(isObject(item.orders)
-      ? { orders: item.orders as unknown as NonNullable<ProfileView['orders']> }
-      : {}),
-    ...(isObject(item.browsed) ? { browsed: item.browsed as NonNullable<ProfileView['browsed']> } : {}),
-    cart: isObject(item.cart) ? (item.cart as ProfileView['cart']) : {},
-    affinities: isObject(item.affinities) ? (item.affinities as ProfileView['affinities']) : {},
-    ...(isObject(item.session)
-      ? { session: item.session as unknown as NonNullable<ProfileView['session']> }
-      : {}),
-  };
 }

@@ -12,6 +12,7 @@
  * as the ranking is known, runs while the response is serialised, and is bounded by a short timeout:
  * a failure is logged and counted, never returned to the caller.
  */
+
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,6 +20,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { instrumented } from '../shared/observability';
 import {
   type ErrorResponse,
@@ -34,6 +36,7 @@ import {
   UserRecommendationsQuerySchema,
   type UserRecommendationsResponse,
 } from './api-schemas';
+import type { CatalogueRecommendation } from './catalogue-filter';
 import { DynamoRecommendationReads } from './dynamo-reads';
 import { type ImpressionSink, impressionEvent, impressionRecord } from './impression';
 import { KinesisImpressionSink } from './kinesis-impression-sink';
@@ -44,7 +47,7 @@ import {
   trendingNow,
   userRecommendations,
 } from './recommendation-service';
-import { DEFAULT_OPTIONS, type Recommendation, type ScoringOptions } from './scoring';
+import { DEFAULT_OPTIONS, type ScoringOptions } from './scoring';
 import { assignVariant, parseVariantsConfig, type VariantsConfig } from './variants';
 
 export type RecommendMetricName =
@@ -221,13 +224,16 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   };
 }
 
-function toItem(r: Recommendation): RecommendationItem {
+function toItem(r: CatalogueRecommendation): RecommendationItem {
   return {
     itemId: r.itemId,
     score: r.score,
     reason: r.reason,
     reasonKind: r.reasonKind,
     ...(r.category !== undefined ? { category: r.category } : {}),
+    ...(r.title !== undefined ? { title: r.title } : {}),
+    ...(r.price !== undefined ? { price: r.price } : {}),
+    ...(r.currency !== undefined ? { currency: r.currency } : {}),
   };
 }
 
@@ -249,7 +255,7 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recommend';
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 const tracer = new Tracer({ serviceName });
 
@@ -274,7 +280,7 @@ let recommendHandler: RecommendHandler | undefined;
 /**
  * Env, read on the first invocation (so tests and the local runtime can import the module):
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
- *   ITEM_STATS_TABLE_NAME, EVENTS_STREAM_NAME (required);
+ *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME (required);
  *   RECOMMEND_VARIANTS (JSON, see variants.ts), ACTIVE_VERSION_CACHE_SECONDS (60),
  *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (50), PURCHASED_WINDOW_DAYS (365).
  */
@@ -288,6 +294,7 @@ function fromEnv(): RecommendHandler {
       trendingTable: requireEnv('TRENDING_TABLE_NAME'),
       jobRunsTable: requireEnv('JOB_RUNS_TABLE_NAME'),
       itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
+      itemsTable: requireEnv('ITEMS_TABLE_NAME'),
       pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
     }),
     impressions: new KinesisImpressionSink(

@@ -1,18 +1,20 @@
 /**
  * What each endpoint reads and computes, against a port (`RecommendationReads`) that the DynamoDB adapter
  * implements and tests fake. No AWS imports: reads are planned from the profile (bounded source items,
- * a few trending scopes), issued in parallel, and handed to the pure scoring functions.
+ * a few trending scopes), issued in parallel, and handed to the pure scoring functions; the ranked
+ * candidates then go through the catalogue (catalogue-filter.ts: unavailable items out, titles and prices in).
  */
 
+import type { CatalogueEntry } from '../shared/catalogue';
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
-import { GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import { categoryOfTrendingScope, GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import { type CatalogueRecommendation, rankAvailable, withHidden } from './catalogue-filter';
 import {
   defaultExclusions,
   type ExclusionKind,
   type NeighbourView,
   type Placement,
   type ProfileView,
-  type Recommendation,
   recommend,
   type ScoringOptions,
   similarItems,
@@ -39,6 +41,8 @@ export interface RecommendationReads {
   trending(scopes: readonly string[], version: string): Promise<Map<string, readonly TrendingEntry[]>>;
   /** All-time popular items, for when no trending version exists yet. */
   popular(limit: number): Promise<readonly TrendingEntry[]>;
+  /** Catalogue rows of these items (absent when not catalogued); read per request, never cached. */
+  catalogue(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>>;
 }
 
 export interface ModelVersion {
@@ -47,7 +51,7 @@ export interface ModelVersion {
 }
 
 export interface ServiceResult {
-  readonly items: readonly Recommendation[];
+  readonly items: readonly CatalogueRecommendation[];
   readonly model: ModelVersion;
 }
 
@@ -103,16 +107,22 @@ export async function userRecommendations(
     global.length === 0 && published ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
   const byCategory = new Map<string, readonly TrendingEntry[]>();
   for (const [scope, list] of trending) {
-    if (scope !== GLOBAL_TRENDING_SCOPE) byCategory.set(scope.slice('category#'.length), list);
+    const category = categoryOfTrendingScope(scope);
+    if (category !== undefined) byCategory.set(category, list);
   }
-  const items = recommend({
-    profile,
-    neighbours,
-    trending: { global, byCategory },
-    popular,
-    now: request.now,
-    options,
-  });
+  const items = await rankAvailable(
+    (hidden) =>
+      recommend({
+        profile,
+        neighbours,
+        trending: { global, byCategory },
+        popular,
+        now: request.now,
+        options: { ...options, excludeItems: withHidden(options.excludeItems, hidden) },
+      }),
+    (ids) => reads.catalogue(ids),
+    request.limit,
+  );
   return { items, model: modelOf(versions) };
 }
 
@@ -122,10 +132,16 @@ export async function similarTo(
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
   const lists = versions.cf ? await reads.neighbours([request.itemId], versions.cf) : new Map();
-  const items = similarItems(request.itemId, lists.get(request.itemId) ?? [], {
-    limit: request.limit,
-    excludeItems: new Set(request.excludeItems ?? []),
-  });
+  const excludeItems = new Set(request.excludeItems ?? []);
+  const items = await rankAvailable(
+    (hidden) =>
+      similarItems(request.itemId, lists.get(request.itemId) ?? [], {
+        limit: request.limit,
+        excludeItems: withHidden(excludeItems, hidden),
+      }),
+    (ids) => reads.catalogue(ids),
+    request.limit,
+  );
   return { items, model: modelOf(versions) };
 }
 
@@ -139,7 +155,13 @@ export async function trendingNow(
   let entries: readonly TrendingEntry[] = lists.get(scope) ?? [];
   // Before the first trending run, the global list falls back to all-time popularity.
   if (entries.length === 0 && request.category === undefined) entries = await reads.popular(request.limit);
-  return { items: trendingItems(entries, request), model: modelOf(versions) };
+  const items = await rankAvailable(
+    (hidden) =>
+      trendingItems(hidden.size > 0 ? entries.filter((e) => !hidden.has(e.itemId)) : entries, request),
+    (ids) => reads.catalogue(ids),
+    request.limit,
+  );
+  return { items, model: modelOf(versions) };
 }
 
 function exclusionsFrom(exclude: UserRequest['exclude'], placement: Placement): ReadonlySet<ExclusionKind> {

@@ -4,49 +4,15 @@
  * functions live in scoring.ts and the signal modules it composes.
  */
 import type { EventType } from '../shared/events/schema';
+import type { ProfileView } from '../shared/profile-record';
 
 /** The intents a list serves (GET /v1/users/{id}/recommendations?placement=). */
 export const PLACEMENTS = ['for-you', 'buy-again', 'continue-shopping', 'discover'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
 export const DEFAULT_PLACEMENT: Placement = 'for-you';
 
-/** What scoring reads of a profile (lambdas/consumer/profile.ts `Profile` is assignable to it). */
-export interface ProfileView {
-  readonly userId: string;
-  /** Most recent first. */
-  readonly recent: ReadonlyArray<{
-    readonly type: EventType;
-    readonly itemId: string;
-    readonly category?: string;
-    /** ISO-8601 event time. */
-    readonly at: string;
-  }>;
-  /** One entry per item: latest order time, orders containing it (absent: 1), first order time. */
-  readonly purchased: ReadonlyArray<{
-    readonly itemId: string;
-    readonly at: string;
-    readonly count?: number;
-    readonly firstAt?: string;
-  }>;
-  /** The user's orders as a whole (absent on older profiles). */
-  readonly orders?: { readonly count: number; readonly firstAt: string; readonly lastAt: string };
-  /** Recently viewed or carted items (absent on older profiles). */
-  readonly browsed?: Readonly<
-    Record<
-      string,
-      {
-        readonly views: number;
-        readonly carts: number;
-        readonly viewedAt?: string;
-        readonly cartedAt?: string;
-      }
-    >
-  >;
-  readonly cart: Readonly<Record<string, { readonly quantity: number; readonly at: string }>>;
-  /** Decayed category weights: `score` as of `at` (epoch ms). */
-  readonly affinities: Readonly<Record<string, { readonly score: number; readonly at: number }>>;
-  readonly session?: { readonly id: string; readonly startedAt: string; readonly lastAt: string };
-}
+/** What scoring reads of a profile (the record's home: lambdas/shared/profile-record.ts). */
+export type { ProfileView };
 
 /** One neighbour of a source item (lambdas/shared/published.ts `Neighbour`). */
 export interface NeighbourView {

@@ -1,10 +1,9 @@
 /**
  * The lake's Firehose error output: records Firehose could not transform, partition or convert are written
  * under `errors/<error-output-type>/dt=<yyyy-MM-dd>/` as JSON lines, one error document per record, with the
- * stream record base64-encoded in `rawData` (AWS and the local delivery loop, local/lake-writer.ts, alike).
- * Writer and readers (the Firehose construct, the lake lifecycle and policy, the deletion purge) import this.
+ * stream record base64-encoded in `rawData` (AWS and the local delivery loop, local/lake/writer.ts, alike).
+ * The prefix itself lives with the rest of the layout in lake-layout.ts.
  */
-export const DELIVERY_ERRORS_PREFIX = 'errors/';
 
 /** The stream record an error line carries (decoded `rawData`), or undefined when the line has none. */
 export function deliveryErrorPayload(line: string): string | undefined {

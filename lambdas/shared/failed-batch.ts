@@ -1,8 +1,8 @@
 /**
  * The object Lambda writes to an S3 on-failure destination when a Kinesis event source mapping gives up on
  * a batch: its invocation record (what failed, when, which records) plus the whole invocation payload.
- * One home for the shape: the local event source mapping (local/esm-poller.ts) writes it, and
- * `recostream dlq replay` (local/dlq-replay.ts) reads it, from the local bucket folder or from S3.
+ * One home for the shape: the local event source mapping (local/stream/esm-poller.ts) writes it, and
+ * `recostream dlq replay` (local/tools/dlq-replay.ts) reads it, from the local bucket folder or from S3.
  *
  * Key: `aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>`.
  * `payload` is the invocation event, `{"Records": [...]}`, as a JSON string; a reader also accepts it as

@@ -47,8 +47,13 @@ export interface TrendingItem {
 }
 
 export const GLOBAL_TRENDING_SCOPE = 'global';
+const CATEGORY_SCOPE_PREFIX = 'category#';
 export function trendingScope(category?: string): string {
-  return category === undefined ? GLOBAL_TRENDING_SCOPE : `category#${category}`;
+  return category === undefined ? GLOBAL_TRENDING_SCOPE : `${CATEGORY_SCOPE_PREFIX}${category}`;
+}
+/** The category a trending scope is for; undefined for the global scope (the inverse of trendingScope). */
+export function categoryOfTrendingScope(scope: string): string | undefined {
+  return scope.startsWith(CATEGORY_SCOPE_PREFIX) ? scope.slice(CATEGORY_SCOPE_PREFIX.length) : undefined;
 }
 
 /**

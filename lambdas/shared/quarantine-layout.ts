@@ -8,8 +8,6 @@ import type { BodyRejectionCode } from '../ingest/ingest-request';
 import type { IngestFailureCode } from '../ingest/quarantine';
 import type { RejectionCode } from './events/normalize';
 
-export const DEFAULT_QUARANTINE_PREFIX = 'quarantine/';
-
 // Rejection and dead-letter codes, spelled out as records so that the compiler fails here when a code is added
 // to (or removed from) the ingest API's or the consumer's types without the quarantine table learning about it.
 const EVENT_REJECTION_CODES: Record<RejectionCode, true> = {

@@ -4,13 +4,32 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct, IConstruct } from 'constructs';
+import { acknowledgeGuardRule, acknowledgeOutsideVpc } from './guard-rules';
 
-/** A log group of the app: encrypted with the app's key, kept `retention` (one month by default). */
+/**
+ * How long the app's log groups keep their events: one month. They hold client IPs (API access logs) and ids
+ * or payload fragments in error logs, so they are kept as briefly as operations allow; the AWS Control Tower
+ * rule asking for a year (CT.CLOUDWATCH.PR.2) is acknowledged on the stack (`acknowledgeLogRetention`).
+ */
+export const LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/** Acknowledges CT.CLOUDWATCH.PR.2 (retention of a year or more) for every log group under `scope`. */
+export function acknowledgeLogRetention(scope: IConstruct): void {
+  acknowledgeGuardRule(
+    scope,
+    'cloudwatch_log_group_retention_period_check',
+    'Data minimisation: the logs hold client IPs, ids and payload fragments and are not purged when a user is ' +
+      'deleted, so they expire after LOG_RETENTION (a month), which covers incident follow-up; an audit trail ' +
+      'of a year belongs to CloudTrail, not to these logs.',
+  );
+}
+
+/** A log group of the app: encrypted with the app's key, kept `retention` (LOG_RETENTION by default). */
 export function encryptedLogGroup(
   scope: Construct,
   id: string,
   key: IKey,
-  retention: RetentionDays = RetentionDays.ONE_MONTH,
+  retention: RetentionDays = LOG_RETENTION,
 ): LogGroup {
   allowCloudWatchLogs(key);
   return new LogGroup(scope, id, { encryptionKey: key, retention });
@@ -68,6 +87,7 @@ export function acknowledgeProviderFramework(provider: Provider, onEventFunction
     id: `AwsSolutions-IAM5[Resource::<${onEventFunctionId}.Arn>:*]`,
     reason: `${why}events to one function; <arn>:* covers that function's versions and aliases only.`,
   });
+  acknowledgeOutsideVpc(framework);
   Validations.of(framework.node.findChild('Resource')).acknowledge(
     {
       id: 'Serverless-LambdaDefaultMemorySize',

@@ -6,13 +6,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
+import { EVENTS_FIREHOSE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { localLakeDir } from '../lake/query';
 import { writeEventsParquet } from '../lake/writer';
+import { uciCatalogueOfDir } from '../tools/uci-catalogue';
 import { formatUciReport, importUciRetail } from '../tools/uci-retail';
+import { importCatalogCommand } from './catalogue-import';
 import { type CliIo, OK, parseCommandArgs, USAGE } from './kit';
 
 export const IMPORT_HELP = `Usage: recostream import uci <folder of daily CSVs> [options]
+       recostream import catalog <FILE.csv|FILE.jsonl> [options]   (recostream import catalog --help)
 
 Converts the UCI Online Retail data (CC BY 4.0) into purchase events and reports every skipped row.
 Each event keeps its invoice time as occurredAt and is received now (the import time): the lake files it
@@ -20,12 +23,11 @@ under today's receipt-time partitions. Replay the batch jobs on it with jobs run
 
 Options:
   --out FILE        write the events as JSON lines (then: recostream backfill --events FILE)
+  --catalog-out FILE  write the item catalogue (product code, description as title, latest unit price in
+                    GBP) as JSON lines (then: recostream import catalog FILE)
   --lake DIR        write them as Parquet into the lake folder DIR (events/event_type=…/dt=…/hour=…/)
   --local           write them into the local runtime's lake (<data-dir>/lake)
   --data-dir DIR    data directory of the local runtime (with --local) [.data]`;
-
-/** The delivery stream's prefix, as lib/data-lake.ts builds it. */
-const EVENTS_PREFIX = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
 
 export async function importCommand(
   args: readonly string[],
@@ -36,8 +38,11 @@ export async function importCommand(
     io.err(`recostream import: ${message}\n\n${IMPORT_HELP}`);
     return USAGE;
   };
+  // `import catalog` has options of its own (./catalogue-import.ts).
+  if (args[0] === 'catalog') return importCatalogCommand(args.slice(1), io);
   const { values, positionals } = parseCommandArgs(args, {
     out: { type: 'string' },
+    'catalog-out': { type: 'string' },
     lake: { type: 'string' },
     local: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
@@ -48,14 +53,23 @@ export async function importCommand(
     return OK;
   }
   const [source, dir, ...extra] = positionals;
-  if (source !== 'uci') return usage(`the only source is 'uci', got '${source ?? ''}'`);
+  if (source !== 'uci') return usage(`the sources are 'uci' and 'catalog', got '${source ?? ''}'`);
   if (!dir) return usage('give the folder of the UCI CSV files');
   if (extra.length > 0) return usage(`unexpected argument '${extra[0]}'`);
   if (values.lake && values.local) return usage('give --lake or --local, not both');
   if (values['data-dir'] && !values.local) return usage('--data-dir needs --local');
-  if (!values.out && !values.lake && !values.local)
-    return usage('say where the events go: --out, --lake or --local');
+  if (!values.out && !values.lake && !values.local && !values['catalog-out'])
+    return usage('say where the events go: --out, --lake or --local (or --catalog-out for the items)');
 
+  const catalogOut = values['catalog-out'];
+  if (catalogOut) {
+    const items = uciCatalogueOfDir(resolve(dir));
+    writeFileSync(catalogOut, items.map((i) => `${JSON.stringify(i)}\n`).join(''));
+    io.out(
+      `wrote ${items.length} catalogue items (title, price in GBP) to ${catalogOut}; load them with: recostream import catalog ${catalogOut}`,
+    );
+    if (!values.out && !values.lake && !values.local) return OK;
+  }
   const { events, report } = importUciRetail(resolve(dir), { receivedAt: clock() });
   io.out(formatUciReport(report));
   if (values.out) {
@@ -66,7 +80,7 @@ export async function importCommand(
     ? localLakeDir(resolve(values['data-dir'] ?? '.data'))
     : values.lake && resolve(values.lake);
   if (lakeDir) {
-    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX });
+    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_FIREHOSE_PREFIX });
     io.out(
       `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
     );

@@ -7,15 +7,17 @@
  *   recostream dlq replay [--local | --bucket NAME --stream NAME] [--dry-run]
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
+ *   recostream keys create|list|revoke [--local | --table NAME]
  *
  * Only the dispatcher: one file per command next to it (./backfill, ./query, ./quarantine, ./dlq, ./jobs,
- * ./rollback, ./import, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
+ * ./rollback, ./import, ./keys, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
  */
 import { costCommand } from '../cost/command';
 import { backfillCommand } from './backfill';
 import { dlqCommand } from './dlq';
 import { importCommand } from './import';
 import { jobsCommand } from './jobs';
+import { keysCommand } from './keys';
 import { type CliIo, type Command, consoleIo, FAILED, isUsageError, OK, USAGE } from './kit';
 import { type QuarantineDeps, quarantineCommand } from './quarantine';
 import { queryCommand } from './query';
@@ -50,6 +52,10 @@ const COMMANDS: Readonly<Record<string, Command<CliDeps>>> = {
   jobs: {
     summary: 'Batch jobs: `jobs run cf|trending` runs one now, `jobs list cf` shows runs and their checks',
     run: (args, io) => jobsCommand(args, io),
+  },
+  keys: {
+    summary: 'API keys: `keys create --role write|admin|catalog`, `keys list`, `keys revoke NAME`',
+    run: (args, io) => keysCommand(args, io),
   },
   cost: {
     summary: 'Monthly AWS cost table at 1, 10 and 100 million events a day, from the configured app',

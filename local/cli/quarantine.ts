@@ -6,8 +6,8 @@
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { DEFAULT_QUARANTINE_PREFIX } from '../../lambdas/ingest/quarantine';
 import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
+import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
 import { localLakeDir } from '../lake/query';
 import { DEFAULT_LEDGER_PREFIX } from '../tools/quarantine-ledger';
@@ -57,7 +57,7 @@ Options
   --dry-run                validate and count only: nothing is sent and no ledger is written
   --dt YYYY-MM-DD          only quarantine objects of that rejection date
   --reason CODE            only that rejection reason
-  --prefix PREFIX          key prefix of the quarantine (default ${DEFAULT_QUARANTINE_PREFIX})
+  --prefix PREFIX          key prefix of the quarantine (default ${QUARANTINE_PREFIX})
   -h, --help               this text
 
 Prints: files scanned, records, events checked, now valid, replayed, already replayed, and the
@@ -142,7 +142,7 @@ export async function quarantineCommand(
       ...(publisher ? { publisher } : {}),
       ...(deps.validator ? { validator: deps.validator } : {}),
       dryRun,
-      quarantinePrefix: values.prefix ?? DEFAULT_QUARANTINE_PREFIX,
+      quarantinePrefix: values.prefix ?? QUARANTINE_PREFIX,
       ledgerPrefix: DEFAULT_LEDGER_PREFIX,
       ...(values.dt ? { dt: values.dt } : {}),
       ...(values.reason ? { reason: values.reason } : {}),

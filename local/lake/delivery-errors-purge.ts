@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { LakePurger } from '../../lambdas/deletion/deletion-request';
 import { filesUnder } from '../../lambdas/deletion/duckdb-lake-purger';
 import { filterJsonLines, payloadMentions } from '../../lambdas/deletion/quarantine-filter';
-import { DELIVERY_ERRORS_PREFIX, deliveryErrorPayload } from '../../lambdas/shared/delivery-errors';
+import { deliveryErrorPayload } from '../../lambdas/shared/delivery-errors';
+import { DELIVERY_ERRORS_PREFIX } from '../../lambdas/shared/lake-layout';
 
 export class LocalDeliveryErrorsPurger implements LakePurger {
   constructor(private readonly lakeDir: string) {}

@@ -14,6 +14,7 @@
  * Also here: the engine-neutral result type shared with the Athena adapter (athena-query.ts), result
  * formatting for the CLI (aligned table, RFC 4180 CSV, JSON) and the named queries in sql/named.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -23,7 +24,7 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBResultReader,
 } from '@duckdb/node-api';
-import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY, CF_STATE_PREFIX } from '../../lambdas/jobs/job-sql';
+import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY } from '../../lambdas/jobs/job-sql';
 import {
   EVENT_COLUMNS,
   EVENT_PARTITION_KEYS,
@@ -32,6 +33,7 @@ import {
   QUARANTINE_PARTITION_KEYS,
 } from '../../lambdas/shared/events/lake-columns';
 import { EVENTS_UNIQUE_VIEW, eventsUniqueSql } from '../../lambdas/shared/events/lake-views';
+import { CF_STATE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { hiveTypeToDuckDb as duckdbType } from './writer';
 
 /** A query result, whatever engine ran it. Values are JSON-safe: numbers, strings, booleans, null, arrays, objects. */

@@ -4,10 +4,12 @@
  * JSON shape the local console draws. Times are epoch-free: ages and durations in milliseconds.
  * Fields a part of the system does not have yet (e.g. no batch jobs) are empty arrays or undefined.
  */
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAILED_BATCH_KEY_PREFIX } from '../../lambdas/shared/failed-batch';
+import { EVENTS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import type { DeliveryStats } from '../lake/delivery';
 import type { PollerStats } from '../stream/esm-poller';
 import { dlqLedgerKey } from '../tools/dlq-replay';
@@ -234,8 +236,8 @@ export function computeHealth(sources: HealthSources): LocalHealth {
         messages: countUnreplayedBatches(b.dir),
       })),
     ],
-    quarantine: quarantineHealth(sources.lakeDir, sources.quarantinePrefix ?? 'quarantine/'),
-    lake: lakeFilesHealth(sources.lakeDir, sources.eventsPrefix ?? 'events/'),
+    quarantine: quarantineHealth(sources.lakeDir, sources.quarantinePrefix ?? QUARANTINE_PREFIX),
+    lake: lakeFilesHealth(sources.lakeDir, sources.eventsPrefix ?? EVENTS_PREFIX),
     canary: sources.canary,
     jobs: sources.jobs ? jobHealth(sources.jobs, now) : [],
     traffic: sources.traffic,

@@ -59,7 +59,7 @@ async function main() {
 RecoStream is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   Console           ${runtime.apiUrl}/   (open it in a browser: live pipeline, demo storefront, lake queries)
-  Ingest API        ${runtime.apiUrl}/v1/events   (Segment: ${runtime.apiUrl}/v1/batch, /v1/track, /v1/page, /v1/identify)
+  Ingest API        ${runtime.apiUrl}/v1/events   (Segment: ${runtime.apiUrl}/v1/batch, /track, /page, /identify, /screen, /group, /alias)
   Write key         ${runtime.writeKey}
   Recommendations   ${runtime.apiUrl}/v1/users/{userId}/recommendations   (also /v1/items/{itemId}/similar, /v1/items/trending, /v1/openapi.json)
   API key           ${runtime.apiKey}   (header x-api-key)

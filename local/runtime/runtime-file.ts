@@ -14,7 +14,7 @@ export const RUNTIME_FILE_NAME = 'runtime.json';
 export const RuntimeFileSchema = z.object({
   /** DynamoDB (dynalite) endpoint. */
   dynamoEndpoint: z.string(),
-  /** Table names by logical fragment (Profiles, ItemStats, WriteKeys, JobRuns, Similarities, Trending). */
+  /** Table names by logical fragment (Profiles, ItemStats, WriteKeys, JobRuns, Similarities, Trending, Items). */
   tables: z.record(z.string(), z.string()),
   kinesisEndpoint: z.string().optional(),
   /** The local API Gateway's base URL and the local API key. */

@@ -353,10 +353,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
       failedBatchesDir: failedBatchDirs[0]?.dir,
       tables: Object.fromEntries(
-        ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending'].map((fragment) => [
-          fragment,
-          tableName(fragment),
-        ]),
+        ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending', 'Items'].map(
+          (fragment) => [fragment, tableName(fragment)],
+        ),
       ),
       pid: process.pid,
     });

@@ -24,8 +24,8 @@ import {
   type UpdaterOptions,
 } from '../../lambdas/consumer/feature-updater';
 import { applyItemRowUpdate } from '../../lambdas/consumer/item-row-update';
-import type { Profile } from '../../lambdas/consumer/profile';
 import { type CanonicalEvent, CanonicalEventSchema, normalizeEvent } from '../../lambdas/shared/events';
+import type { Profile } from '../../lambdas/shared/profile-record';
 import type { EventSource } from './backfill-source';
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
  * The quarantine replay's ledgers: for each quarantine object `quarantine/<path>.jsonl`, the object
  * `quarantine-replays/<path>.json` lists the entries already sent, so a later run sends nothing twice.
  */
-import { DEFAULT_QUARANTINE_PREFIX, normalizePrefix } from '../../lambdas/ingest/quarantine';
+import { normalizePrefix } from '../../lambdas/ingest/quarantine';
+import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 
 export const DEFAULT_LEDGER_PREFIX = 'quarantine-replays/';
 
@@ -25,7 +26,7 @@ export interface ReplayLedger {
 /** `quarantine/dt=…/reason=…/<ms>-<id>.jsonl` -> `quarantine-replays/dt=…/reason=…/<ms>-<id>.json`. */
 export function ledgerKeyFor(
   quarantineKey: string,
-  quarantinePrefix = DEFAULT_QUARANTINE_PREFIX,
+  quarantinePrefix = QUARANTINE_PREFIX,
   ledgerPrefix = DEFAULT_LEDGER_PREFIX,
 ): string {
   const prefix = normalizePrefix(quarantinePrefix);

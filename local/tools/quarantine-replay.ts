@@ -27,11 +27,11 @@
  * are passed in; ../cli/quarantine.ts wires them.
  */
 import { createHash } from 'node:crypto';
-import type { BodyRejectionCode, IngestRoute } from '../../lambdas/ingest/ingest-request';
-import { routeFromPath } from '../../lambdas/ingest/ingest-request';
+import type { BodyRejectionCode } from '../../lambdas/ingest/ingest-request';
+import { type IngestRoute, routeFromPath } from '../../lambdas/ingest/ingest-routes';
 import type { EventPublisher, PublishRecord } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
-import { DEFAULT_QUARANTINE_PREFIX, normalizePrefix } from '../../lambdas/ingest/quarantine';
+import { normalizePrefix } from '../../lambdas/ingest/quarantine';
 import {
   type CanonicalEvent,
   MAX_EVENT_BYTES,
@@ -42,6 +42,7 @@ import {
   segmentBatchMessages,
   segmentToEventInput,
 } from '../../lambdas/shared/events';
+import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { DEFAULT_LEDGER_PREFIX, ledgerKeyFor, parseLedger, type ReplayLedger } from './quarantine-ledger';
 import type { ReplayStore } from './replay-store';
 
@@ -167,7 +168,7 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
     throw new Error('replayQuarantine: a publisher is required unless dryRun');
   const validator = options.validator ?? normalizeEvent;
   const now = options.now ?? (() => new Date());
-  const quarantinePrefix = normalizePrefix(options.quarantinePrefix ?? DEFAULT_QUARANTINE_PREFIX);
+  const quarantinePrefix = normalizePrefix(options.quarantinePrefix ?? QUARANTINE_PREFIX);
   const ledgerPrefix = normalizePrefix(options.ledgerPrefix ?? DEFAULT_LEDGER_PREFIX);
   const { store } = options;
 

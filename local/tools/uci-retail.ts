@@ -45,7 +45,7 @@ const HEADER = [
   'UnitPrice',
   'CustomerID',
 ];
-const PRODUCT_CODE = /^\d{5}[A-Za-z]*$/;
+export const PRODUCT_CODE = /^\d{5}[A-Za-z]*$/;
 /** PurchaseEventSchema's limit on lines per event. */
 export const MAX_LINES_PER_EVENT = 500;
 

@@ -11,8 +11,8 @@ import type {
 } from '../../lambdas/consumer/feature-store-port';
 import { itemRowId } from '../../lambdas/consumer/feature-store-port';
 import { applyItemRowUpdate, type StoredItemRow } from '../../lambdas/consumer/item-row-update';
-import type { Profile } from '../../lambdas/consumer/profile';
 import type { ShardProgress, ShardProgressPort } from '../../lambdas/consumer/shard-progress';
+import type { Profile } from '../../lambdas/shared/profile-record';
 
 export class CrashError extends Error {
   constructor() {

@@ -1,6 +1,6 @@
 /**
  * Hive/Glue column types (the `type` of every LakeColumn) as a tree, so that each engine that reads the lake
- * renders them in its own syntax from one parser: DuckDB (local/lake-writer.ts) and Trino, for the column
+ * renders them in its own syntax from one parser: DuckDB (local/lake/writer.ts) and Trino, for the column
  * list of an Athena view (lib/data-lake/athena-view.ts).
  */
 

@@ -99,7 +99,7 @@ export const QUARANTINE_PARTITION_KEYS: readonly LakeColumn[] = [
 
 /** The record a canonical event becomes in the lake (Parquet row, before partition columns). */
 export function toLakeRow(event: CanonicalEvent): Record<string, unknown> {
-  const source = event as unknown as Record<string, unknown>;
+  const source: Readonly<Record<string, unknown>> = event;
   const row: Record<string, unknown> = {};
   for (const column of EVENT_COLUMNS) {
     const value = source[column.jsonKey ?? column.name];

@@ -1,7 +1,7 @@
 /**
  * The lake's views, in one place: `events_unique` (sql/views/events_unique.sql), one row per event over the
  * at-least-once `events` table. The Glue view Athena reads (lib/data-lake/athena-view.ts) and the local DuckDB
- * view (local/lake-query.ts) are both created from `eventsUniqueSql()`, so the two engines cannot disagree on
+ * view (local/lake/query.ts) are both created from `eventsUniqueSql()`, so the two engines cannot disagree on
  * what a unique event is.
  *
  * Not exported from ./index: no Lambda reads these files (the SQL lives beside the app, not in the bundles).

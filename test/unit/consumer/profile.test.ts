@@ -8,10 +8,9 @@ import {
   applyEvent,
   DEFAULT_PROFILE_LIMITS,
   emptyProfile,
-  type Profile,
-  profileKeyOf,
 } from '../../../lambdas/consumer/profile';
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
+import { type Profile, profileKeyOf } from '../../../lambdas/shared/profile-record';
 import { at, event } from '../../support/events';
 
 const fold = (events: CanonicalEvent[], limits = DEFAULT_PROFILE_LIMITS): Profile =>

@@ -1,6 +1,7 @@
 /** The deletion domain and the DELETE handler, with in-memory stores. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { createDeleteUserHandler } from '../../../lambdas/deletion/api/handler';
 import {
   completePendingDeletions,
   type DeletionRequest,
@@ -10,7 +11,6 @@ import {
   type ProfileEraser,
   requestUserDeletion,
 } from '../../../lambdas/deletion/deletion-request';
-import { createDeleteUserHandler } from '../../../lambdas/deletion/handler';
 
 class MemoryRequests implements DeletionRequestStore {
   readonly rows = new Map<string, DeletionRequest>();

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type DeletionRequest, hashUserId } from '../../../lambdas/deletion/deletion-request';
 import { DynamoPurgeLease, PURGE_LEASE_ID } from '../../../lambdas/deletion/dynamo-purge-lease';
 import type { LakeObjects, LakeSql } from '../../../lambdas/deletion/lake-purge-runner';
-import { createPurgeHandler, type PurgeHandlerDeps } from '../../../lambdas/lake-purge/handler';
+import { createPurgeHandler, type PurgeHandlerDeps } from '../../../lambdas/deletion/purge/handler';
 
 const request = (id: string, requestedAt: string, lakeDeadline: string): DeletionRequest => ({
   requestId: id,

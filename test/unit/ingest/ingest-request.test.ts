@@ -9,8 +9,8 @@ import {
   joinField,
   MAX_BODY_BYTES,
   parseIngestRequest,
-  routeFromPath,
 } from '../../../lambdas/ingest/ingest-request';
+import { routeFromPath } from '../../../lambdas/ingest/ingest-routes';
 import { NOW, pageView } from './helpers';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };

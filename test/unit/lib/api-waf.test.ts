@@ -106,11 +106,20 @@ describe('with -c waf=true', () => {
     const path = notIngest.NotStatement.Statement.RegexMatchStatement;
     expect(path.FieldToMatch).toEqual({ UriPath: {} });
     const ingest = new RegExp(path.RegexString);
-    for (const p of ['/prod/v1/events', '/prod/v1/batch', '/v1/track', '/prod/v1/page/', '/prod/v1/identify'])
+    for (const p of [
+      '/prod/v1/events',
+      '/prod/v1/batch',
+      '/v1/track',
+      '/prod/v1/page/',
+      '/prod/v1/identify',
+      '/prod/v1/alias',
+      '/prod/v1/items',
+    ])
       expect([p, ingest.test(p)]).toEqual([p, true]);
     for (const p of [
       '/prod/v1/users/u-1/recommendations',
       '/prod/v1/items/trending',
+      '/prod/v1/items/i-1/similar',
       '/prod/v1/events/x',
       '/',
     ])

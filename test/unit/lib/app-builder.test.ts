@@ -4,9 +4,13 @@
  * or acknowledged with a reason, that CDK itself reports no warnings, and that the stack settings are read
  * from context the way the CLI passes them (strings).
  */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { buildApp } from '../../../lib/app-builder';
+import { buildApp, stackPropsFromContext } from '../../../lib/app-builder';
 
 describe('cdk-nag', () => {
   const { app, stack } = buildApp({}, { skipBundling: true, validate: false });
@@ -79,5 +83,42 @@ describe('stack settings from context', () => {
     expect(() =>
       buildApp({ streamMode: 'PROVISIONED', shardCount: 'four' }, { skipBundling: true, validate: false }),
     ).toThrow("Context shardCount must be an integer, got 'four'");
+  });
+
+  it('reads every context key here and hands the stack typed props', () => {
+    const props = stackPropsFromContext(
+      new App({
+        context: {
+          pseudonymizeLakeUserIds: 'true',
+          waf: 'false',
+          alarmEmail: 'ops@example.com',
+          jobGateThresholds: '{"cf":{"minCoverage":0.2}}',
+        },
+      }),
+    );
+    expect(props).toMatchObject({
+      pseudonymizeLakeUserIds: true,
+      waf: false,
+      alarmEmail: 'ops@example.com',
+      jobGateThresholds: { cf: { minCoverage: 0.2 } },
+    });
+    expect(stackPropsFromContext(new App())).toMatchObject({ waf: undefined, jobGateThresholds: undefined });
+  });
+
+  it('rejects a flag that is neither true nor false, and gate thresholds that are not JSON or name no job', () => {
+    const props = (context: Record<string, unknown>) => () => stackPropsFromContext(new App({ context }));
+    expect(props({ waf: 'yes' })).toThrow("Context waf must be true or false, got 'yes'");
+    expect(props({ jobGateThresholds: '{cf:' })).toThrow(
+      "Context jobGateThresholds must be JSON, got '{cf:'",
+    );
+    expect(props({ jobGateThresholds: { recs: { minCoverage: 0.2 } } })).toThrow(/jobGateThresholds: .*recs/);
+    expect(props({ jobGateThresholds: { cf: { minCoverage: 2 } } })).toThrow(
+      /jobGateThresholds: cf\.minCoverage/,
+    );
+  });
+
+  it('does not read context in the stack itself', () => {
+    const source = readFileSync(resolve(__dirname, '../../../lib/recostream-stack.ts'), 'utf8');
+    expect(source).not.toMatch(/tryGetContext|getContext/);
   });
 });

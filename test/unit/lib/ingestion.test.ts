@@ -7,7 +7,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { INGEST_ROUTES, Ingestion, type IngestionProps } from '../../../lib/ingestion';
+import { INGEST_ROUTES } from '../../../lambdas/ingest/ingest-routes';
+import { Ingestion, type IngestionProps } from '../../../lib/ingestion';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
 const { stack, template } = synthApp();
@@ -127,12 +128,12 @@ describe('ingest API', () => {
     },
   );
 
-  it('has no other methods than the ingest routes and the admin DELETE /v1/users/{userId}', () => {
+  it('has no other methods than the ingest routes, the admin DELETE /v1/users/{userId} and PUT /v1/items', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter(
       (m) => m.Properties.RestApiId?.Ref === apiId,
     );
     expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(
-      [...INGEST_ROUTES.map(() => 'POST'), 'DELETE'].sort(),
+      [...INGEST_ROUTES.map(() => 'POST'), 'DELETE', 'PUT'].sort(),
     );
   });
 

@@ -204,6 +204,7 @@ describe('function', () => {
         stack.batchJobs.similaritiesTable,
         stack.batchJobs.trendingTable,
         stack.batchJobs.jobRunsTable,
+        stack.itemCatalogue.itemsTable,
       ]
         .map((t) => logicalIdOf(t))
         .sort(),
@@ -222,6 +223,7 @@ describe('props', () => {
       similaritiesTable: table('S'),
       trendingTable: table('T'),
       jobRunsTable: table('J'),
+      itemsTable: table('C'),
       stream: new Stream(s, 'Events'),
       ...props,
     });

@@ -106,7 +106,7 @@ describe('every function of the app', () => {
         exists: existsSync(resolve(REPO_ROOT, String(entry))),
         handler: fn.Metadata?.[HANDLER_METADATA_KEY],
       }).toEqual({
-        entry: expect.stringMatching(/^lambdas\/[a-z-]+\/handler\.ts$/),
+        entry: expect.stringMatching(/^lambdas\/[a-z-]+(\/[a-z-]+)?\/handler\.ts$/),
         exists: true,
         handler: 'handler',
       });

@@ -115,6 +115,7 @@ describe('RecoStream stack', () => {
         'FailedBatchesBucketName',
         'GlueDatabaseName',
         'ItemStatsTableName',
+        'ItemsTableName',
         'LakeBucketName',
         'ProfilesTableName',
         'RecommendationApiKeyId',

@@ -29,7 +29,7 @@ it('uses a separate, uncached authorizer that requires role admin', () => {
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: {
       Variables: {
-        REQUIRED_ROLE: 'admin',
+        ACCEPTED_ROLES: 'admin',
         WRITE_KEYS_TABLE_NAME: { Ref: logicalIdOf(stack.ingestion.writeKeysTable) },
       },
     },

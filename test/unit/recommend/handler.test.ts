@@ -36,7 +36,11 @@ const TABLES = {
   trendingTable: 'Trending',
   jobRunsTable: 'JobRuns',
   itemStatsTable: 'ItemStats',
+  itemsTable: 'Items',
 };
+
+/** Rows of the Items table (the catalogue); empty unless a test fills it. */
+let catalogueRows: Record<string, Record<string, unknown>> = {};
 
 const profiles: Record<string, Record<string, unknown>> = {
   alice: {
@@ -115,7 +119,9 @@ function installTables(pointers: Record<string, string> = { cf: 'cf-2', trending
             }
           : table === 'Similarities'
             ? similarities[`${key.itemId}|${key.version}`]
-            : trendingRows[`${key.scope}|${key.version}`];
+            : table === 'Items'
+              ? catalogueRows[key.itemId as string]
+              : trendingRows[`${key.scope}|${key.version}`];
       if (row) responses.push(row);
     }
     return {
@@ -192,6 +198,7 @@ beforeEach(() => {
   kinesisMock.reset();
   batchGetCalls = [];
   unprocessedOnce = new Set();
+  catalogueRows = {};
   installTables();
   kinesisMock.on(PutRecordCommand).resolves({ ShardId: 'shardId-000000000000', SequenceNumber: '1' });
 });
@@ -260,6 +267,28 @@ describe('GET /v1/users/{userId}/recommendations', () => {
       [{ itemId: 'A', version: 'cf-2' }],
       [{ itemId: 'A', version: 'cf-2' }],
     ]);
+  });
+
+  it('leaves out unavailable items, decorates from the catalogue, and reads it on every request', async () => {
+    catalogueRows = {
+      X: { itemId: 'X', title: 'Xylophone', price: 12.5, currency: 'EUR', availability: 'in_stock' },
+      Y: { itemId: 'Y', availability: 'out_of_stock' },
+    };
+    const { handler } = setup();
+    const first = await handler(request('userRecommendations', { userId: 'alice' }, { limit: '3' }));
+    const body = UserRecommendationsResponseSchema.parse(JSON.parse(first.body));
+    expect(body.items.map((i) => i.itemId)).toEqual(['X', 'K', 'G']);
+    expect(body.items[0]).toMatchObject({ title: 'Xylophone', price: 12.5, currency: 'EUR' });
+    expect(puts()[0]?.event).toMatchObject({ itemIds: ['X', 'K', 'G'] });
+
+    catalogueRows.Y = { itemId: 'Y', availability: 'in_stock' }; // back in stock: counts at once
+    const second = JSON.parse(
+      (await handler(request('userRecommendations', { userId: 'alice' }, { limit: '3' }))).body,
+    );
+    expect(second.items.map((i: { itemId: string }) => i.itemId)).toEqual(['X', 'Y', 'K']);
+    const itemCalls = batchGetCalls.filter((c) => c.RequestItems?.Items);
+    expect(itemCalls.length).toBeGreaterThanOrEqual(3); // two rounds for the first answer, one for the second
+    expect(itemCalls.every((c) => c.RequestItems?.Items?.ConsistentRead === true)).toBe(true);
   });
 
   it('caches the active pointers and published rows between requests', async () => {

@@ -322,7 +322,7 @@ describe('recommend', () => {
       purchased: [{ itemId: 'P', at: daysAgo(1) }],
       cart: {},
       affinities: {},
-      session: { id: 's2', startedAt: hoursAgo(0.5), lastAt: hoursAgo(0.1) },
+      session: { id: 's2', startedAt: hoursAgo(0.5), lastAt: hoursAgo(0.1), events: 3 },
     };
     expect(
       sourceItemsFor(visitor, NOW, { sessionOnly: true, weights: CF_WEIGHTS }).map((s) => s.itemId),
@@ -332,7 +332,10 @@ describe('recommend', () => {
       ids({ profile: visitor, neighbours, trending: noTrending, now: NOW, options: { sessionOnly: true } }),
     ).toEqual(['X', 'B', 'Y']);
     // A session without item interactions falls back to the earlier ones.
-    const fresh = { ...visitor, session: { id: 's3', startedAt: hoursAgo(0), lastAt: hoursAgo(0) } };
+    const fresh = {
+      ...visitor,
+      session: { id: 's3', startedAt: hoursAgo(0), lastAt: hoursAgo(0), events: 1 },
+    };
     expect(
       sourceItemsFor(fresh, NOW, { sessionOnly: true, weights: CF_WEIGHTS }).map((s) => s.itemId),
     ).toEqual(['A', 'B']);

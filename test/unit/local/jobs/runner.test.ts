@@ -40,7 +40,7 @@ describe('batch jobs in the local topology', () => {
     const ids = jobFunctionIds(topology);
     expect(Object.keys(ids).sort()).toEqual(['plan', 'publish', 'record-failure', 'validate']);
     const publish = topology.functions.get(ids.publish);
-    expect(publish?.entry).toBe('lambdas/jobs-publish/handler.ts');
+    expect(publish?.entry).toBe('lambdas/jobs/publish/handler.ts');
     expect(publish?.environment).toMatchObject({
       SIMILARITIES_TABLE_NAME: expect.stringMatching(/^BatchJobsSimilaritiesTable/),
       TRENDING_TABLE_NAME: expect.stringMatching(/^BatchJobsTrendingTable/),

@@ -2,9 +2,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { jobServiceFromEnv, keepVersionsFromEnv, parsePlan } from '../jobs/job-env';
-import type { PublishOutcome } from '../jobs/job-service';
-import { instrumented } from '../shared/observability';
+import { instrumented } from '../../shared/observability';
+import { jobServiceFromEnv, keepVersionsFromEnv, parsePlan } from '../job-env';
+import type { PublishOutcome } from '../job-service';
 
 const logger = new Logger();
 const metrics = new Metrics();

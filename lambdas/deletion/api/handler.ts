@@ -4,15 +4,15 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { dynamoDocumentClient } from '../shared/aws-clients';
-import { requireEnv } from '../shared/env';
+import { dynamoDocumentClient } from '../../shared/aws-clients';
+import { requireEnv } from '../../shared/env';
 import {
   type DeletionRequestStore,
   InvalidUserIdError,
   type ProfileEraser,
   requestUserDeletion,
-} from './deletion-request';
-import { DynamoDeletionRequestStore, DynamoProfileEraser } from './dynamo-deletion-store';
+} from '../deletion-request';
+import { DynamoDeletionRequestStore, DynamoProfileEraser } from '../dynamo-deletion-store';
 
 export function createDeleteUserHandler(deps: {
   readonly profiles: ProfileEraser;

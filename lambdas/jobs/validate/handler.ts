@@ -5,10 +5,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { gateThresholdsFromEnv, jobServiceFromEnv, parsePlan } from '../jobs/job-env';
-import { JOB_DIMENSION, PASSED_METRIC, REJECTED_METRIC } from '../jobs/job-names';
-import type { ValidateOutcome } from '../jobs/job-service';
-import { instrumented } from '../shared/observability';
+import { instrumented } from '../../shared/observability';
+import { gateThresholdsFromEnv, jobServiceFromEnv, parsePlan } from '../job-env';
+import { JOB_DIMENSION, PASSED_METRIC, REJECTED_METRIC } from '../job-names';
+import type { ValidateOutcome } from '../job-service';
 
 const logger = new Logger();
 const metrics = new Metrics();

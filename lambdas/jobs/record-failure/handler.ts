@@ -6,10 +6,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { z } from 'zod';
-import { jobNameSchema, jobServiceFromEnv, newSuffix } from '../jobs/job-env';
-import type { FailureOutcome } from '../jobs/job-service';
-import { newRunId } from '../jobs/run-id';
-import { instrumented } from '../shared/observability';
+import { instrumented } from '../../shared/observability';
+import { jobNameSchema, jobServiceFromEnv, newSuffix } from '../job-env';
+import type { FailureOutcome } from '../job-service';
+import { newRunId } from '../run-id';
 
 const logger = new Logger();
 const metrics = new Metrics();

@@ -3,11 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { z } from 'zod';
-import { jobNameSchema, jobServiceFromEnv, jobSettingsFromEnv, newSuffix } from '../jobs/job-env';
-import type { JobPlan } from '../jobs/job-plan';
-import { requireEnv } from '../shared/env';
-import { JOB_DIMENSION, JOB_METRICS } from '../shared/metric-names';
-import { instrumented } from '../shared/observability';
+import { requireEnv } from '../../shared/env';
+import { JOB_DIMENSION, JOB_METRICS } from '../../shared/metric-names';
+import { instrumented } from '../../shared/observability';
+import { jobNameSchema, jobServiceFromEnv, jobSettingsFromEnv, newSuffix } from '../job-env';
+import type { JobPlan } from '../job-plan';
 
 const logger = new Logger();
 const metrics = new Metrics();

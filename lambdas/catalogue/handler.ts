@@ -1,0 +1,139 @@
+/**
+ * `PUT /v1/items` (ingest API, Lambda proxy integration; the catalogue authorizer lets admin and catalog
+ * keys through). Thin: parse the JSON body, validate it with the catalogue contract
+ * (lambdas/shared/catalogue.ts), write one UpdateItem per item, map the outcome:
+ *
+ *   200  { updated, itemIds }
+ *   400  { message, code: invalid_json | invalid_items | duplicate_item, errors: [{ field, message }] }:
+ *        nothing is written
+ *   413  { …, code: too_many_items } more than 500 items: nothing is written
+ *   415  content type not application/json
+ *   503  { message, code: write_failed, updated, itemIds, retry: [itemId] } with Retry-After: resend those
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseJson } from '../ingest/json-syntax';
+import { jsonResponse } from '../ingest/responses';
+import { dynamoDocumentClient } from '../shared/aws-clients';
+import { CATALOGUE_ROUTE } from '../shared/catalogue';
+import { requireEnv } from '../shared/env';
+import { instrumented } from '../shared/observability';
+import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
+import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
+
+type HandlerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface CatalogueHandlerDeps {
+  readonly writer: CatalogueWriter;
+  readonly clock?: () => Date;
+  readonly logger?: HandlerLogger;
+  /** Called with the number of items written and failed, for metrics. */
+  readonly onWrite?: (written: number, failed: number) => void;
+}
+
+export type CatalogueHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHandler {
+  const clock = deps.clock ?? (() => new Date());
+  const log: HandlerLogger = deps.logger ?? new Logger({ serviceName: 'catalogue' });
+
+  return async (event) => {
+    const method = (event.httpMethod ?? '').toUpperCase();
+    if (event.resource !== CATALOGUE_ROUTE.path) {
+      return jsonResponse(404, { message: `no route for ${method} ${event.path}`, code: 'not_found' });
+    }
+    if (method !== CATALOGUE_ROUTE.method) {
+      return jsonResponse(405, {
+        message: `${method} is not allowed on ${event.resource}`,
+        code: 'method_not_allowed',
+      });
+    }
+    const contentType = headerValue(event.headers, 'content-type') ?? '';
+    if (!/^application\/json\b/i.test(contentType.trim())) {
+      return jsonResponse(415, {
+        message: `Content-Type must be application/json, got '${contentType}'`,
+        code: 'unsupported_media_type',
+      });
+    }
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
+    const json = parseJson(text);
+    if (!json.ok) {
+      const { message, position, line, column } = json.error;
+      return jsonResponse(400, {
+        message: `body is not JSON: ${message} at line ${line}, column ${column}`,
+        code: 'invalid_json',
+        errors: [{ field: 'body', message: `${message} (position ${position})` }],
+      });
+    }
+    const parsed = parseCatalogueRequest(json.value);
+    if (!parsed.ok) {
+      log.info('catalogue request refused', { code: parsed.code, errors: parsed.errors.length });
+      return jsonResponse(parsed.code === 'too_many_items' ? 413 : 400, {
+        message: parsed.errors.map((e) => e.message).join('; '),
+        code: parsed.code,
+        errors: parsed.errors,
+      });
+    }
+    const now = clock();
+    const result = await deps.writer.write(parsed.items.map((item) => itemUpdateOf(item, now)));
+    deps.onWrite?.(result.written.length, result.failed.length);
+    if (result.failed.length > 0) {
+      log.warn('catalogue items not written', { failed: result.failed });
+      return jsonResponse(
+        503,
+        {
+          message: `${result.failed.length} of ${parsed.items.length} items were not written; resend them`,
+          code: 'write_failed',
+          updated: result.written.length,
+          itemIds: result.written,
+          retry: result.failed.map((f) => f.itemId),
+        },
+        { 'Retry-After': '1' },
+      );
+    }
+    return jsonResponse(200, { updated: result.written.length, itemIds: result.written });
+  };
+}
+
+function headerValue(headers: APIGatewayProxyEvent['headers'], name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() === name && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+// ---- Lambda wiring: Powertools at module scope, collaborators from env on the first invocation ----
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'catalogue';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
+});
+const tracer = new Tracer({ serviceName });
+
+let catalogueHandler: CatalogueHandler | undefined;
+
+/** Env, read on the first invocation: ITEMS_TABLE_NAME. */
+function fromEnv(): CatalogueHandler {
+  catalogueHandler ??= createCatalogueHandler({
+    writer: new DynamoCatalogueWriter(
+      requireEnv('ITEMS_TABLE_NAME'),
+      tracer.captureAWSv3Client(dynamoDocumentClient()),
+    ),
+    logger,
+    onWrite: (written, failed) => {
+      metrics.addMetric('CatalogueItemsWritten', MetricUnit.Count, written);
+      if (failed > 0) metrics.addMetric('CatalogueItemWriteFailures', MetricUnit.Count, failed);
+    },
+  });
+  return catalogueHandler;
+}
+
+export const handler = instrumented({ logger, metrics, tracer }, (event: APIGatewayProxyEvent) =>
+  fromEnv()(event),
+);

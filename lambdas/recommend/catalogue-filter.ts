@@ -1,0 +1,89 @@
+/**
+ * The catalogue's part of an answer: unavailable items (out_of_stock, discontinued) are never returned, and
+ * the items that are carry their title and price when the catalogue knows them. No AWS imports and no
+ * clock: the catalogue rows come through a function (the adapter reads them per request, uncached).
+ *
+ * Ranking stays in scoring: `rankAvailable` ranks as usual (exactly `limit`, so an answer whose items are
+ * all available is the ranking unchanged), reads the catalogue rows of those candidates only, and when some
+ * are unavailable ranks again with them hidden (they then free their slots and their category-cap places),
+ * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock.
+ */
+import { type CatalogueEntry, isRecommendable } from '../shared/catalogue';
+import type { Recommendation } from './scoring-model';
+
+/** A recommendation with what the catalogue adds. */
+export interface CatalogueRecommendation extends Recommendation {
+  readonly title?: string;
+  readonly price?: number;
+  readonly currency?: string;
+}
+
+/** Ranking rounds at most (each hides the unavailable items found so far). */
+export const MAX_RANKING_ROUNDS = 4;
+
+/** The ranked items that are recommendable, in order, at most `limit`, decorated from the catalogue. */
+export function availableItems(
+  ranked: readonly Recommendation[],
+  catalogue: ReadonlyMap<string, CatalogueEntry>,
+  limit: number,
+): CatalogueRecommendation[] {
+  const result: CatalogueRecommendation[] = [];
+  for (const item of ranked) {
+    if (result.length >= limit) break;
+    const entry = catalogue.get(item.itemId);
+    if (!isRecommendable(entry)) continue;
+    result.push(decorate(item, entry));
+  }
+  return result;
+}
+
+/**
+ * Ranks with `rank(hidden)` (which must leave out the `hidden` item ids), keeps the available items and
+ * re-ranks while unavailable ones took places that other candidates could fill.
+ */
+export async function rankAvailable(
+  rank: (hidden: ReadonlySet<string>) => readonly Recommendation[],
+  readCatalogue: (itemIds: readonly string[]) => Promise<ReadonlyMap<string, CatalogueEntry>>,
+  limit: number,
+): Promise<CatalogueRecommendation[]> {
+  const hidden = new Set<string>();
+  const catalogue = new Map<string, CatalogueEntry | undefined>();
+  let result: CatalogueRecommendation[] = [];
+  for (let round = 1; round <= MAX_RANKING_ROUNDS; round++) {
+    const ranked = rank(hidden);
+    const unread = ranked.map((r) => r.itemId).filter((id) => !catalogue.has(id));
+    if (unread.length > 0) {
+      const rows = await readCatalogue(unread);
+      for (const id of unread) catalogue.set(id, rows.get(id));
+    }
+    const known = new Map<string, CatalogueEntry>();
+    for (const [id, entry] of catalogue) if (entry) known.set(id, entry);
+    result = availableItems(ranked, known, limit);
+    const unavailable = ranked.filter((r) => !isRecommendable(catalogue.get(r.itemId)));
+    // Done when nothing was dropped, or the ranking has no further candidates to offer.
+    if (unavailable.length === 0 || ranked.length < limit) break;
+    for (const r of unavailable) hidden.add(r.itemId);
+  }
+  return result;
+}
+
+/** `excludeItems` plus the hidden ids, for a scoring function's options. */
+export function withHidden(
+  excludeItems: ReadonlySet<string> | undefined,
+  hidden: ReadonlySet<string>,
+): ReadonlySet<string> {
+  if (hidden.size === 0) return excludeItems ?? new Set();
+  return new Set([...(excludeItems ?? []), ...hidden]);
+}
+
+function decorate(item: Recommendation, entry: CatalogueEntry | undefined): CatalogueRecommendation {
+  if (!entry) return item;
+  const category = item.category ?? entry.category;
+  return {
+    ...item,
+    ...(category !== undefined ? { category } : {}),
+    ...(entry.title !== undefined ? { title: entry.title } : {}),
+    ...(entry.price !== undefined ? { price: entry.price } : {}),
+    ...(entry.currency !== undefined ? { currency: entry.currency } : {}),
+  };
+}

@@ -1,0 +1,70 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import { protectedTable } from './private/protected-table';
+import { roleAuthorizer } from './private/role-authorizer';
+import { RecoFunction } from './recostream-function';
+
+export interface ItemCatalogueProps {
+  /** The API that gets `PUT /v1/items` (the public ingest API, whose clients hold keys). */
+  readonly api: RestApi;
+  /** Where keys live (hashed); the catalogue authorizer takes those with role `admin` or `catalog`. */
+  readonly writeKeysTable: ITable;
+  /** Encrypts the Items table (the stack's data key). */
+  readonly encryptionKey: IKey;
+}
+
+/**
+ * The item catalogue: the Items table (partition key `itemId`: title, category, price, currency,
+ * availability, createdAt, attributes, updatedAt) and `PUT /v1/items`, which writes only the fields a
+ * request names (UpdateItem). The recommendation API reads the table per request to leave out unavailable
+ * items and to show titles and prices (RecommendationApi `itemsTable`).
+ *
+ * The route has its own REQUEST authorizer (the write-key authorizer's code with ACCEPTED_ROLES
+ * admin,catalog), uncached like the admin one, so a revoked catalogue key is refused at once.
+ */
+export class ItemCatalogue extends Construct {
+  public readonly itemsTable: Table;
+  public readonly authorizerFunction: RecoFunction;
+  public readonly putItemsFunction: RecoFunction;
+
+  constructor(scope: Construct, id: string, props: ItemCatalogueProps) {
+    super(scope, id);
+    this.itemsTable = protectedTable(this, 'ItemsTable', 'itemId', props.encryptionKey);
+
+    const { function: authorizerFunction, authorizer } = roleAuthorizer(this, {
+      writeKeysTable: props.writeKeysTable,
+      roles: ['admin', 'catalog'],
+      serviceName: 'catalogue-authorizer',
+      description:
+        'Catalogue REQUEST authorizer: the key in the Authorization header must have role admin or catalog',
+      functionId: 'AuthorizerFunction',
+      authorizerId: 'Authorizer',
+    });
+    this.authorizerFunction = authorizerFunction;
+
+    this.putItemsFunction = new RecoFunction(this, 'PutItemsFunction', {
+      entry: 'lambdas/catalogue/handler.ts',
+      description: 'PUT /v1/items: validates catalogue items and updates the fields they name',
+      memorySize: 512,
+      timeout: Duration.seconds(20),
+    }).bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update');
+
+    const method = props.api.root
+      .resourceForPath(CATALOGUE_ROUTE.path)
+      .addMethod(
+        CATALOGUE_ROUTE.method,
+        new LambdaIntegration(this.putItemsFunction, { proxy: true, allowTestInvoke: false }),
+        { authorizer, authorizationType: AuthorizationType.CUSTOM },
+      );
+    Validations.of(method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Catalogue feeds call this method with an admin or catalog key checked by a Lambda REQUEST authorizer ' +
+        '(role in the WriteKeys table), not as Cognito users.',
+    });
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Keys and the item catalogue as a user runs them on the local runtime: `recostream keys create --local`
+ * (the real CLI, in a child process) prints an admin key as its last line; PUT /v1/items with it writes only
+ * the fields named; a catalogue key may write items but not events, an ordinary write key may not write
+ * items, and `keys revoke` refuses a key at once; `import catalog --local` loads a file through the API. Then, with published neighbours and trending seeded and a
+ * user's events through the stream: the first item of every placement (and of similar and trending) is
+ * marked out of stock, and the very next request of each leaves it out; back in stock, it returns; titles and
+ * prices come with the items.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { basicAuthorizationFor } from '../../lambdas/authorizer/write-keys';
+import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
+import { PLACEMENTS } from '../../lambdas/recommend/scoring';
+import { main } from '../../local/cli';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import { eventually } from '../support/eventually';
+import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
+
+jest.setTimeout(180_000);
+
+let runtime: LocalRuntime;
+let dataDir: string;
+let adminKey: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'recostream-catalogue-it-'));
+  runtime = await startLocalRuntime({ dataDir, port: 0, trafficRate: 0, lakeBufferIntervalSeconds: 1 });
+  await seedPublishedResults(runtime.dynamo, publishedTablesOf(runtime.topology), {
+    cf: {
+      version: 'seed-cf-1',
+      neighbours: new Map([
+        [
+          'item-a',
+          [
+            { itemId: 'item-a1', score: 0.9, support: 5 },
+            { itemId: 'item-a2', score: 0.6, support: 3 },
+            { itemId: 'item-a3', score: 0.5, support: 3 },
+          ],
+        ],
+        ['item-b', [{ itemId: 'item-b1', score: 0.8, support: 4 }]],
+      ]),
+    },
+    trending: {
+      version: 'seed-trending-1',
+      global: [
+        { itemId: 'pop-1', score: 20, category: 'garden' },
+        { itemId: 'pop-2', score: 10, category: 'books' },
+        { itemId: 'pop-3', score: 5, category: 'books' },
+      ],
+      byCategory: new Map(),
+    },
+  });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The CLI in-process (the same `main` as bin/recostream.js). */
+async function cli(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out, err };
+}
+
+function putItems(key: string, items: object[]) {
+  return fetch(`${runtime.apiUrl}/v1/items`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(key) },
+    body: JSON.stringify({ items }),
+  });
+}
+
+function postEvents(key: string, events: object[]) {
+  return fetch(`${runtime.apiUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(key) },
+    body: JSON.stringify({ events }),
+  });
+}
+
+async function getJson(path: string) {
+  const response = await fetch(`${runtime.apiUrl}${path}`, { headers: { 'x-api-key': runtime.apiKey } });
+  expect(response.status).toBe(200);
+  return UserRecommendationsResponseSchema.pick({ items: true }).parse(await response.json());
+}
+
+const storedItem = async (itemId: string) =>
+  (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Items'), Key: { itemId } })))
+    .Item;
+
+describe('keys', () => {
+  it('creates an admin key with the real command; the last line is the key, and it writes items', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        'bin/recostream.js',
+        'keys',
+        'create',
+        '--role',
+        'admin',
+        '--name',
+        'ops',
+        '--local',
+        '--data-dir',
+        dataDir,
+      ],
+      { cwd: join(__dirname, '..', '..') },
+    );
+    adminKey = stdout.trim().split('\n').at(-1) as string;
+    expect(adminKey).toMatch(/^rs_/);
+
+    const first = await putItems(adminKey, [
+      { itemId: 'item-a1', title: 'Watering can', price: 12.5, currency: 'EUR' },
+    ]);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ updated: 1, itemIds: ['item-a1'] });
+    // A partial item updates only what it names.
+    expect((await putItems(adminKey, [{ itemId: 'item-a1', availability: 'in_stock' }])).status).toBe(200);
+    expect(await storedItem('item-a1')).toMatchObject({
+      title: 'Watering can',
+      price: 12.5,
+      currency: 'EUR',
+      availability: 'in_stock',
+    });
+  });
+
+  it('imports a catalogue file through the API with `import catalog --local`', async () => {
+    const file = join(dataDir, 'catalogue.jsonl');
+    writeFileSync(
+      file,
+      '{"itemId":"item-z1","title":"Rake","price":9,"availability":"in_stock"}\n{"itemId":"item-z2","category":"garden"}\n',
+    );
+    const result = await cli('import', 'catalog', file, '--local', '--data-dir', dataDir, '--key', adminKey);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out.join('\n')).toContain('updated 2 items');
+    expect(await storedItem('item-z1')).toMatchObject({ title: 'Rake', price: 9, availability: 'in_stock' });
+    expect(await storedItem('item-z2')).toMatchObject({ category: 'garden' });
+  });
+
+  it('keeps each role to its routes, lists without keys, and revokes at once', async () => {
+    const created = await cli(
+      'keys',
+      'create',
+      '--role',
+      'catalog',
+      '--name',
+      'pim',
+      '--local',
+      '--data-dir',
+      dataDir,
+    );
+    expect(created.code).toBe(0);
+    const catalogKey = created.out.at(-1) as string;
+    expect((await putItems(catalogKey, [{ itemId: 'item-x', category: 'garden' }])).status).toBe(200);
+    expect((await postEvents(catalogKey, [{ type: 'page_view', userId: 'u1' }])).status).toBe(403);
+    expect((await putItems(runtime.writeKey, [{ itemId: 'item-x' }])).status).toBe(403);
+    expect((await postEvents(adminKey, [{ type: 'page_view', userId: 'u1' }])).status).toBe(200);
+
+    const bad = await putItems(catalogKey, [{ itemId: 'item-x', availability: 'sold_out' }]);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      code: 'invalid_items',
+      errors: [{ field: 'items[0].availability' }],
+    });
+
+    const listed = (await cli('keys', 'list', '--local', '--data-dir', dataDir)).out.join('\n');
+    expect(listed).toMatch(/ops\s+admin/);
+    expect(listed).toMatch(/pim\s+catalog/);
+    expect(listed).not.toContain(catalogKey);
+
+    expect((await cli('keys', 'revoke', 'pim', '--local', '--data-dir', dataDir)).code).toBe(0);
+    expect((await putItems(catalogKey, [{ itemId: 'item-x' }])).status).toBe(403);
+  });
+});
+
+describe('availability', () => {
+  /**
+   * Every list, one request after the other: concurrent requests would each start a Lambda environment
+   * of their own, and six cold starts at once time out on a loaded machine.
+   */
+  const lists = async (): Promise<Record<string, string[]>> => {
+    const paths: Array<[string, string]> = [
+      ...PLACEMENTS.map((p): [string, string] => [p, `/v1/users/uma/recommendations?limit=3&placement=${p}`]),
+      ['similar', '/v1/items/item-a/similar?limit=3'],
+      ['trending', '/v1/items/trending?limit=3'],
+    ];
+    const result: Record<string, string[]> = {};
+    for (const [name, path] of paths) result[name] = (await getJson(path)).items.map((x) => x.itemId);
+    return result;
+  };
+
+  it('an item marked out of stock leaves every placement on the next request, and returns when back', async () => {
+    const day = 86_400_000;
+    const accepted = await postEvents(runtime.writeKey, [
+      {
+        type: 'purchase',
+        userId: 'uma',
+        orderId: 'o1',
+        currency: 'EUR',
+        occurredAt: new Date(Date.now() - 3 * day).toISOString(),
+        lineItems: [{ itemId: 'item-a', quantity: 1, price: 3 }],
+      },
+      {
+        type: 'purchase',
+        userId: 'uma',
+        orderId: 'o2',
+        currency: 'EUR',
+        occurredAt: new Date(Date.now() - 2 * day).toISOString(),
+        lineItems: [{ itemId: 'item-a', quantity: 1, price: 3 }],
+      },
+      { type: 'product_view', userId: 'uma', itemId: 'item-b', category: 'garden' },
+      { type: 'product_view', userId: 'uma', itemId: 'item-c', category: 'garden' },
+    ]);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ accepted: 4, rejected: 0 });
+    await eventually(
+      async () =>
+        (
+          await runtime.dynamo.send(
+            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'uma' } }),
+          )
+        ).Item?.counts,
+      (c) => c?.purchase === 2 && c?.product_view === 2,
+    );
+
+    const before = await lists();
+    for (const [name, ids] of Object.entries(before)) expect([name, ids.length > 0]).toEqual([name, true]);
+    const firsts = [...new Set(Object.values(before).map((ids) => ids[0] as string))];
+    const put = await putItems(
+      adminKey,
+      firsts.map((itemId) => ({ itemId, availability: 'out_of_stock' })),
+    );
+    expect(put.status).toBe(200);
+
+    const after = await lists();
+    for (const [name, ids] of Object.entries(after)) {
+      expect([name, ids.filter((id) => firsts.includes(id))]).toEqual([name, []]);
+    }
+
+    const [back] = firsts;
+    expect(
+      (await putItems(adminKey, [{ itemId: back, availability: 'in_stock', title: 'Back again', price: 7 }]))
+        .status,
+    ).toBe(200);
+    const again = await lists();
+    const placementOfBack = Object.keys(before).find((name) => before[name]?.[0] === back) as string;
+    expect(again[placementOfBack]?.[0]).toBe(back);
+    const answer = await getJson(
+      placementOfBack === 'similar'
+        ? '/v1/items/item-a/similar?limit=3'
+        : placementOfBack === 'trending'
+          ? '/v1/items/trending?limit=3'
+          : `/v1/users/uma/recommendations?limit=3&placement=${placementOfBack}`,
+    );
+    expect(answer.items[0]).toMatchObject({ itemId: back, title: 'Back again', price: 7 });
+  });
+});
