@@ -186,8 +186,9 @@ export class FeatureUpdater {
       .flatMap((f) => f.countable)
       .filter((r) => r.index < failedFromIndex)
       .sort((a, b) => a.index - b.index);
+    window?.add(countable);
     const items = window
-      ? (window.add(countable), { failedFrom: Number.POSITIVE_INFINITY, refused: [] })
+      ? { failedFrom: Number.POSITIVE_INFINITY, refused: [] }
       : await this.writeItems(
           countable[0]?.shardId,
           [...itemContributions(countable).values()],
