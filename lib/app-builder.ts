@@ -74,6 +74,7 @@ export function stackPropsFromContext(app: App): RecoStreamStackProps {
     shardCount: numberContext(app, 'shardCount'),
     streamRetentionHours: numberContext(app, 'streamRetentionHours'),
     maxEventAgeDays: numberContext(app, 'maxEventAgeDays'),
+    itemStatsWindowSeconds: numberContext(app, 'itemStatsWindowSeconds'),
   };
 }
 

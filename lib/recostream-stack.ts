@@ -26,6 +26,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly streamRetentionHours?: number;
   /** Oldest accepted occurredAt, in days before receipt (Ingestion `maxEventAge`). @default 30 */
   readonly maxEventAgeDays?: number;
+  /** The consumer's item-statistics tumbling window, seconds (FeatureStore `itemStatsWindow`). @default 60 */
+  readonly itemStatsWindowSeconds?: number;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -79,6 +81,9 @@ export class RecoStreamStack extends Stack {
       encryptionKey: key,
       stream: this.ingestion.stream,
       streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
+      ...(props.itemStatsWindowSeconds !== undefined
+        ? { itemStatsWindow: Duration.seconds(props.itemStatsWindowSeconds) }
+        : {}),
       quarantineBucket: this.lake.bucket,
       quarantinePrefix: this.lake.quarantinePrefix,
       accessLogsBucket: this.lake.accessLogsBucket,

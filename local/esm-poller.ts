@@ -7,6 +7,13 @@
  * batch, under Lambda's key layout). Shards are read parents first (both parents of a merge), as Lambda
  * does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
  * consumer's watermarks make the possible replay harmless.
+ *
+ * Tumbling windows (TumblingWindowInSeconds): records are grouped by arrival time into windows aligned to
+ * the window length; each invocation gets the window, its `state` (what the previous successful invocation
+ * of the shard returned) and `shardId`; a batch never spans two windows. When the window's end has passed
+ * (on the `now` clock) or a record of a later window arrives, the function is invoked once more with no
+ * records and `isFinalInvokeForWindow`, retried until it succeeds, as Lambda does. The state is
+ * checkpointed with the sequence number, so a restart keeps it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,6 +71,18 @@ export interface PollerStats {
 
 type Outcome = { kind: 'ok' } | { kind: 'partial'; fromIndex: number } | { kind: 'error'; message: string };
 
+/** A shard's open tumbling window: epoch milliseconds, and the state the function last returned. */
+interface OpenWindow {
+  readonly start: number;
+  readonly end: number;
+  state: Record<string, unknown>;
+}
+
+interface Checkpoint {
+  readonly sequenceNumber?: string;
+  readonly window?: OpenWindow;
+}
+
 export class EventSourceMappingPoller {
   private running = false;
   private readonly loops = new Map<string, Promise<void>>();
@@ -73,6 +92,7 @@ export class EventSourceMappingPoller {
     { millisBehindLatest: number; recordsRead: number; checkpoint?: string }
   >();
   private discoveryTimer?: NodeJS.Timeout;
+  private readonly windows = new Map<string, OpenWindow>();
   private readonly sleeper = new WakeableSleep();
   readonly stats: PollerStats = {
     invocations: 0,
@@ -92,6 +112,11 @@ export class EventSourceMappingPoller {
   }
 
   async start(): Promise<void> {
+    const { mapping } = this.options;
+    if ((mapping.tumblingWindowSeconds ?? 0) > 0 && mapping.parallelizationFactor > 1)
+      throw new Error(
+        `mapping ${mapping.logicalId}: a tumbling window keeps one state per shard; parallelizationFactor must be 1`,
+      );
     this.running = true;
     mkdirSync(this.options.checkpointDir, { recursive: true });
     await this.discoverShards();
@@ -129,19 +154,19 @@ export class EventSourceMappingPoller {
     return join(this.options.checkpointDir, `${this.options.mapping.logicalId}.${shardId}.json`);
   }
 
-  private readCheckpoint(shardId: string): string | undefined {
+  private readCheckpoint(shardId: string): Checkpoint {
     try {
-      return (JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as { sequenceNumber?: string })
-        .sequenceNumber;
+      return JSON.parse(readFileSync(this.checkpointPath(shardId), 'utf8')) as Checkpoint;
     } catch {
-      return undefined;
+      return {};
     }
   }
 
-  private writeCheckpoint(shardId: string, sequenceNumber: string) {
+  private writeCheckpoint(shardId: string, sequenceNumber: string | undefined) {
+    const window = this.windows.get(shardId);
     writeFileSync(
       this.checkpointPath(shardId),
-      JSON.stringify({ sequenceNumber, at: new Date().toISOString() }),
+      JSON.stringify({ sequenceNumber, at: new Date().toISOString(), ...(window ? { window } : {}) }),
     );
     const stats = this.shardStats.get(shardId);
     if (stats) stats.checkpoint = sequenceNumber;
@@ -169,7 +194,9 @@ export class EventSourceMappingPoller {
       await this.sleep(500);
     }
     const { mapping } = this.options;
-    const checkpoint = this.readCheckpoint(shardId);
+    const saved = this.readCheckpoint(shardId);
+    const checkpoint = saved.sequenceNumber;
+    if (saved.window) this.windows.set(shardId, saved.window);
     this.shardStats.set(shardId, { millisBehindLatest: 0, recordsRead: 0, checkpoint });
     let iterator: string | undefined;
     for (let attempt = 0; this.running && iterator === undefined; attempt++) {
@@ -192,38 +219,43 @@ export class EventSourceMappingPoller {
     const buffer: KinesisStreamRecord[] = [];
     let firstBufferedAt = 0;
 
-    while (this.running && iterator) {
+    // Also after the shard's end while records are left (a batch never spans two tumbling windows).
+    while (this.running && (iterator || buffer.length > 0)) {
       let fetched = 0;
-      try {
-        const page = await this.options.kinesis.send(
-          new GetRecordsCommand({
-            ShardIterator: iterator,
-            Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)),
-          }),
-        );
-        iterator = page.NextShardIterator;
-        const stats = this.shardStats.get(shardId);
-        if (stats) {
-          stats.millisBehindLatest = page.MillisBehindLatest ?? 0;
-          stats.recordsRead += page.Records?.length ?? 0;
+      if (iterator)
+        try {
+          const page = await this.options.kinesis.send(
+            new GetRecordsCommand({
+              ShardIterator: iterator,
+              Limit: Math.min(10_000, Math.max(1, mapping.batchSize - buffer.length)),
+            }),
+          );
+          iterator = page.NextShardIterator;
+          const stats = this.shardStats.get(shardId);
+          if (stats) {
+            stats.millisBehindLatest = page.MillisBehindLatest ?? 0;
+            stats.recordsRead += page.Records?.length ?? 0;
+          }
+          for (const record of page.Records ?? []) {
+            if (buffer.length === 0) firstBufferedAt = Date.now();
+            buffer.push(this.toLambdaRecord(shardId, record));
+            fetched++;
+          }
+        } catch (error) {
+          this.options.log?.(`GetRecords on ${shardId} failed: ${(error as Error).message}`);
+          await this.sleep(1000);
+          iterator = await this.iterator(
+            shardId,
+            this.shardStats.get(shardId)?.checkpoint ?? checkpoint,
+          ).catch(() => iterator);
+          continue;
         }
-        for (const record of page.Records ?? []) {
-          if (buffer.length === 0) firstBufferedAt = Date.now();
-          buffer.push(this.toLambdaRecord(shardId, record));
-          fetched++;
-        }
-      } catch (error) {
-        this.options.log?.(`GetRecords on ${shardId} failed: ${(error as Error).message}`);
-        await this.sleep(1000);
-        iterator = await this.iterator(shardId, this.shardStats.get(shardId)?.checkpoint ?? checkpoint).catch(
-          () => iterator,
-        );
-        continue;
-      }
 
+      await this.closeWindowIfDue(shardId, buffer[0]);
       const windowElapsed = Date.now() - firstBufferedAt >= mapping.maxBatchingWindowSeconds * 1000;
       if (buffer.length >= mapping.batchSize || (buffer.length > 0 && (windowElapsed || !iterator))) {
-        const batch = buffer.splice(0, mapping.batchSize);
+        const batch = buffer.splice(0, this.sameWindowCount(buffer));
+        this.openWindowFor(shardId, batch[0] as KinesisStreamRecord);
         await this.deliver(shardId, batch);
         this.writeCheckpoint(
           shardId,
@@ -234,7 +266,61 @@ export class EventSourceMappingPoller {
       }
       if (fetched === 0) await this.sleep(this.options.pollIntervalMs ?? 100);
     }
-    if (!iterator) this.finishedShards.add(shardId);
+    if (!iterator) {
+      await this.closeWindowIfDue(shardId, undefined, true);
+      this.finishedShards.add(shardId);
+    }
+  }
+
+  private get windowMs(): number {
+    return (this.options.mapping.tumblingWindowSeconds ?? 0) * 1000;
+  }
+
+  private windowStartOf(record: KinesisStreamRecord): number {
+    const arrival = Math.floor(record.kinesis.approximateArrivalTimestamp * 1000);
+    return arrival - (arrival % this.windowMs);
+  }
+
+  /** How many buffered records the next batch takes: at most the batch size, all of one window. */
+  private sameWindowCount(buffer: readonly KinesisStreamRecord[]): number {
+    const max = Math.min(buffer.length, this.options.mapping.batchSize);
+    const first = buffer[0];
+    if (this.windowMs <= 0 || !first) return max;
+    const start = this.windowStartOf(first);
+    let count = 1;
+    while (count < max && this.windowStartOf(buffer[count] as KinesisStreamRecord) === start) count++;
+    return count;
+  }
+
+  private openWindowFor(shardId: string, first: KinesisStreamRecord): void {
+    if (this.windowMs <= 0 || this.windows.has(shardId)) return;
+    const start = this.windowStartOf(first);
+    this.windows.set(shardId, { start, end: start + this.windowMs, state: {} });
+  }
+
+  /**
+   * The final invocation of the shard's open window, once its end has passed on the clock or the next
+   * record belongs to a later window (or the shard ended): retried until the function succeeds.
+   */
+  private async closeWindowIfDue(
+    shardId: string,
+    next: KinesisStreamRecord | undefined,
+    shardEnded = false,
+  ): Promise<void> {
+    const open = this.windows.get(shardId);
+    if (!open) return;
+    const now = (this.options.now?.() ?? new Date()).getTime();
+    const due = shardEnded || now >= open.end || (next !== undefined && this.windowStartOf(next) >= open.end);
+    if (!due) return;
+    for (let attempt = 1; this.running || shardEnded; attempt++) {
+      const outcome = await this.invokeWindow(shardId, open, [], true);
+      if (outcome.kind === 'ok') break;
+      this.stats.retries++;
+      await this.sleep(Math.min(5000, (this.options.retryBaseDelayMs ?? 100) * 2 ** (attempt - 1)));
+      if (!this.running) return;
+    }
+    this.windows.delete(shardId);
+    this.writeCheckpoint(shardId, this.shardStats.get(shardId)?.checkpoint);
   }
 
   private async iterator(shardId: string, after: string | undefined): Promise<string | undefined> {
@@ -280,7 +366,10 @@ export class EventSourceMappingPoller {
         }
       }
 
-      const outcome = await this.invokeBatch(batch);
+      const open = this.windows.get(shardId);
+      const outcome = open
+        ? await this.invokeWindow(shardId, open, batch, false)
+        : await this.invokeBatch(batch);
       if (outcome.kind === 'ok') {
         this.stats.recordsDelivered += batch.length;
         continue;
@@ -317,8 +406,40 @@ export class EventSourceMappingPoller {
     }
   }
 
-  private async invokeBatch(batch: KinesisStreamRecord[]): Promise<Outcome> {
-    const event: KinesisStreamEvent = { Records: batch };
+  /** An invocation inside a tumbling window: a response without `state` is a failure, as in Lambda. */
+  private async invokeWindow(
+    shardId: string,
+    open: OpenWindow,
+    batch: KinesisStreamRecord[],
+    final: boolean,
+  ): Promise<Outcome> {
+    let returned: Record<string, unknown> | undefined;
+    const outcome = await this.invokeBatch(
+      batch,
+      {
+        window: { start: new Date(open.start).toISOString(), end: new Date(open.end).toISOString() },
+        state: open.state,
+        shardId,
+        eventSourceARN: this.streamArn,
+        isFinalInvokeForWindow: final,
+        isWindowTerminatedEarly: false,
+      },
+      (result) => {
+        returned = (result as { state?: Record<string, unknown> } | null)?.state;
+      },
+    );
+    if (outcome.kind === 'error') return outcome;
+    if (returned === undefined) return { kind: 'error', message: 'tumbling-window response without state' };
+    open.state = returned;
+    return outcome;
+  }
+
+  private async invokeBatch(
+    batch: KinesisStreamRecord[],
+    windowFields: Record<string, unknown> = {},
+    onResult: (result: unknown) => void = () => undefined,
+  ): Promise<Outcome> {
+    const event: KinesisStreamEvent = { Records: batch, ...windowFields };
     this.stats.invocations++;
     let result: unknown;
     try {
@@ -327,6 +448,7 @@ export class EventSourceMappingPoller {
       this.options.log?.(`consumer invocation failed: ${(error as Error).message}`);
       return { kind: 'error', message: (error as Error).message };
     }
+    onResult(result);
     if (!this.options.mapping.reportBatchItemFailures) return { kind: 'ok' };
     const failures = (result as KinesisStreamBatchResponse | null)?.batchItemFailures ?? [];
     if (failures.length === 0) return { kind: 'ok' };
