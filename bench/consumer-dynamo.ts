@@ -24,6 +24,7 @@ import { ItemWindow } from '../lambdas/consumer/item-window';
 import type { CanonicalEvent } from '../lambdas/shared/events';
 import { startDynamo } from '../local/emulators';
 import { createFeatureTables, localDocumentClient } from '../test/support/feature-tables';
+import { itemSizeBytes, writeUnits } from './dynamo-item-size';
 import { table } from './markdown';
 import { NaiveConsumer } from './naive-consumer';
 import { perSecond, round } from './stats';
@@ -79,12 +80,25 @@ export const consumerDynamoBenchmark: Benchmark = {
         const onRequest = (kind: 'read' | 'write') => {
           requests[kind]++;
         };
+        // Units: a profile write ⌈size / 1 KB⌉; BatchGetItem (eventually consistent) ½ per 4 KB per item.
+        let profileWriteUnits = 0;
+        let readUnits = 0;
         const store = new DynamoFeatureStore(client, {
           profilesTable: tables.profiles,
           itemStatsTable: tables.items,
           onRequest,
+          onProfileWrite: (profile) => {
+            profileWriteUnits += writeUnits(itemSizeBytes(profile));
+          },
+          onItemsRead: (items) => {
+            for (const item of items) readUnits += Math.ceil(itemSizeBytes(item) / 4096) / 2;
+          },
         });
-        const progress = new DynamoShardProgress(client, tables.progress, onRequest);
+        // The progress row is read with GetItem (1 small item: ½ unit) and written whole (1 unit).
+        const progress = new DynamoShardProgress(client, tables.progress, (kind) => {
+          onRequest(kind);
+          if (kind === 'read') readUnits += 0.5;
+        });
         const updater = new FeatureUpdater(store, updaterOptionsFromEnv(), progress);
         const batches = streamBatches(input, BATCH_SIZE);
         let applied = 0;
@@ -130,6 +144,8 @@ export const consumerDynamoBenchmark: Benchmark = {
           retries,
           batches: batches.length,
           maxStateBytes,
+          profileWriteUnits,
+          readUnits,
         };
       };
 
@@ -158,6 +174,7 @@ export const consumerDynamoBenchmark: Benchmark = {
         let views = 0;
         let shown = 0;
         let rows = 0;
+        let maxRowBytes = 0;
         let start: Record<string, unknown> | undefined;
         do {
           const page = await client.send(
@@ -165,12 +182,13 @@ export const consumerDynamoBenchmark: Benchmark = {
           );
           for (const item of page.Items ?? []) {
             rows++;
+            maxRowBytes = Math.max(maxRowBytes, itemSizeBytes(item));
             if (item.bucket === 'TOTAL' && typeof item.views === 'number') views += item.views;
             if (item.bucket === 'TOTAL' && typeof item.impressions === 'number') shown += item.impressions;
           }
           start = page.LastEvaluatedKey;
         } while (start);
-        return { views, impressions: shown, rows };
+        return { views, impressions: shown, rows, maxRowBytes };
       };
 
       log(`consumer-dynamo: warm-up (${WARM_UP_EVENTS} events through each consumer)`);
@@ -206,7 +224,10 @@ export const consumerDynamoBenchmark: Benchmark = {
       const profileRatio = round(naive.profileWrites / ours.profileWrites, 1);
       const itemRatio = round(naive.itemWrites / ours.itemWrites, 1);
       const rate = (ms: number) => round(perSecond(records, ms), 0);
-      const row = (name: string, run: typeof ours, ratioText: string) => [
+      // An UpdateItem costs by the larger of the item before and after: every row's largest size bounds it.
+      const writeUnitsOf = (run: typeof ours, check: { maxRowBytes: number }) =>
+        run.profileWriteUnits + run.itemWrites * writeUnits(check.maxRowBytes) + run.progressWrites;
+      const row = (name: string, run: typeof ours, check: { maxRowBytes: number }, ratioText: string) => [
         name,
         rate(run.ms),
         per1k(run.profileWrites),
@@ -214,6 +235,8 @@ export const consumerDynamoBenchmark: Benchmark = {
         per1k(run.progressWrites),
         per1k(run.requests.write),
         per1k(run.requests.read),
+        per1k(writeUnitsOf(run, check)),
+        per1k(run.readUnits),
         ratioText,
       ];
 
@@ -227,17 +250,21 @@ export const consumerDynamoBenchmark: Benchmark = {
             'progress writes',
             'write requests',
             'read requests',
+            'write units',
+            'read units',
             'vs naive',
           ],
           [
             row(
               `windowed: item rows per window of ${WINDOW_BATCHES * BATCH_SIZE} records (this design)`,
               ours,
+              checks.ours,
               `**${ratio}x fewer**`,
             ),
             row(
               'per batch: item rows per batch of 500 (previous design)',
               perBatch,
+              checks.perBatch,
               `${perBatchRatio}x fewer`,
             ),
             [
@@ -248,12 +275,16 @@ export const consumerDynamoBenchmark: Benchmark = {
               0,
               per1k(naive.requests.write),
               0,
+              '',
+              '',
               '1',
             ],
           ],
         ),
         '',
-        `Requests per 1,000 stream records. Write reduction against the naive consumer: **${ratio}x** (target ≥ ${TARGET_RATIO}x: ` +
+        'Requests and units per 1,000 stream records (units: a profile write ⌈size / 1 KB⌉, an item-row write ' +
+          '⌈largest row / 1 KB⌉, a read ½ per 4 KB per item; what `recostream cost` prices).' +
+          ` Write reduction against the naive consumer: **${ratio}x** (target ≥ ${TARGET_RATIO}x: ` +
           `${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); profile writes ${profileRatio}x fewer, item-row writes ${itemRatio}x fewer; ` +
           `the per-batch design of the same run: ${perBatchRatio}x. Largest window state ${Math.round(ours.maxStateBytes / 1024)} KiB ` +
           '(Lambda keeps up to 1 MB; the consumer writes its window early past 512 KiB).',
@@ -266,7 +297,7 @@ export const consumerDynamoBenchmark: Benchmark = {
           `${productViews.toLocaleString('en-US')} all-time views = product views sent and ${impressions.toLocaleString('en-US')} impressions = items shown.`,
       ].join('\n');
 
-      const runData = (run: typeof ours, check: { rows: number }) => ({
+      const runData = (run: typeof ours, check: { rows: number; maxRowBytes: number }) => ({
         ms: round(run.ms, 1),
         recordsPerSecond: rate(run.ms),
         writeRequests: run.requests.write,
@@ -276,6 +307,9 @@ export const consumerDynamoBenchmark: Benchmark = {
         progressWrites: run.progressWrites,
         writesPer1000Events: per1k(run.requests.write),
         readsPer1000Events: per1k(run.requests.read),
+        writeUnitsPer1000Events: per1k(writeUnitsOf(run, check)),
+        readUnitsPer1000Events: per1k(run.readUnits),
+        largestItemRowBytes: check.maxRowBytes,
         conflicts: run.conflicts,
         retries: run.retries,
         itemRows: check.rows,

@@ -25,6 +25,8 @@ beforeAll(async () => {
     dataDir,
     port: 0,
     trafficRate: 0,
+    // Item rows are written when the consumer's tumbling window closes: a short one keeps the test quick.
+    context: { itemStatsWindowSeconds: 2 },
     log: (m) => process.stderr.write(`[local] ${m}\n`),
   });
 });

@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     jobSpeed: 0,
     canaryIntervalSeconds: 0,
     lakeBufferIntervalSeconds: 3600,
+    // Item rows are written when the consumer's tumbling window closes: a short one keeps the test quick.
+    context: { itemStatsWindowSeconds: 2 },
     functionEndpoints: (emulators) => startFaultProxies(emulators, injector),
     log: (message) => process.stderr.write(`[runtime] ${message}\n`),
   });
