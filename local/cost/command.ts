@@ -8,11 +8,14 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../../lib/app-builder';
 import { type MeasuredUsage, readMeasuredUsage } from './measured';
 import {
+  apiGatewayHttpCost,
+  apiGatewayRestCost,
   type ConsumerLoad,
   type CostAssumptions,
   type CostLine,
   DAYS_PER_MONTH,
   DEFAULT_ASSUMPTIONS,
+  ingestRequestsPerMonth,
   monthlyCost,
   shardsNeeded,
   totalOf,
@@ -72,6 +75,15 @@ export function perMillionTableMarkdown(
       .map((c) => `**${c}**`)
       .join(' | ')} |`,
     `| Month | ${runs.flatMap((r) => [usd(totalOf(r.before)), usd(totalOf(r.after))]).join(' | ')} |`,
+    '',
+    `Next step, ingest through an HTTP API instead of REST (after): ${volumes
+      .map((v, i) => {
+        const run = runs[i] as (typeof runs)[number];
+        const requests = ingestRequestsPerMonth(v, a);
+        const saved = apiGatewayRestCost(requests) - apiGatewayHttpCost(requests);
+        return `${volumeLabel(v)} ${perMillion((totalOf(run.after) - saved) / run.millions)} per million events`;
+      })
+      .join(', ')}.`,
   ].join('\n');
 }
 

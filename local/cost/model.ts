@@ -60,17 +60,29 @@ export interface CostLine {
 
 /** API Gateway REST requests price over the monthly tiers. */
 export function apiGatewayRestCost(requestsPerMonth: number): number {
+  return tieredCost(PRICES.apiGateway.restTiers, requestsPerMonth);
+}
+
+/** The same requests through an HTTP API (the next step for ingest; what it gives up is in the README). */
+export function apiGatewayHttpCost(requestsPerMonth: number): number {
+  return tieredCost(PRICES.apiGateway.httpTiers, requestsPerMonth);
+}
+
+function tieredCost(
+  tiers: ReadonlyArray<{ readonly upToMillions: number; readonly perMillion: number }>,
+  requestsPerMonth: number,
+): number {
   let remaining = requestsPerMonth / 1e6;
   let lower = 0;
   let usd = 0;
-  for (const tier of PRICES.apiGateway.restTiers) {
+  for (const tier of tiers) {
     const inTier = Math.min(remaining, tier.upToMillions - lower);
     usd += inTier * tier.perMillion;
     remaining -= inTier;
     lower = tier.upToMillions;
     if (remaining <= 0) break;
   }
-  if (remaining > 0) usd += remaining * (PRICES.apiGateway.restTiers.at(-1)?.perMillion ?? 0);
+  if (remaining > 0) usd += remaining * (tiers.at(-1)?.perMillion ?? 0);
   return usd;
 }
 
@@ -83,6 +95,14 @@ export function shardsNeeded(eventsPerDay: number, a: CostAssumptions = DEFAULT_
 /** The consumer's usage the model prices: measured units per stream record, and records per client event. */
 export interface ConsumerLoad extends ConsumerUsage {
   readonly recordsPerEvent: number;
+}
+
+/** Ingest API requests a month at a daily event volume. */
+export function ingestRequestsPerMonth(
+  eventsPerDay: number,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): number {
+  return (eventsPerDay * DAYS_PER_MONTH) / a.eventsPerRequest;
 }
 
 export function monthlyCost(
@@ -148,7 +168,7 @@ export function monthlyCost(
     );
 
   // Lambda (arm64): ingest per request, authorizer per cache miss, consumer per batch.
-  const requests = clientEvents / a.eventsPerRequest;
+  const requests = ingestRequestsPerMonth(eventsPerDay, a);
   const gbSeconds = (invocations: number, ms: number, memoryMb: number) =>
     invocations * (ms / 1000) * (memoryMb / 1024);
   const ingestGbS = gbSeconds(requests, a.ingestMsPerRequest, s.lambdaMemoryMb.ingest ?? 512);

@@ -5,6 +5,7 @@
 import { costTableMarkdown, perMillionTableMarkdown, synthCostSettings } from '../../../local/cost/command';
 import { type MeasuredUsage, measuredUsageFrom } from '../../../local/cost/measured';
 import {
+  apiGatewayHttpCost,
   apiGatewayRestCost,
   type ConsumerLoad,
   DEFAULT_ASSUMPTIONS,
@@ -99,6 +100,11 @@ describe('monthlyCost at 1 M events/day', () => {
     );
     expect(lines.every((l) => Number.isFinite(l.usd) && l.usd >= 0)).toBe(true);
   });
+});
+
+it('prices the same requests through an HTTP API by its tiers', () => {
+  expect(apiGatewayHttpCost(300e6)).toBeCloseTo(300, 8);
+  expect(apiGatewayHttpCost(3000e6)).toBeCloseTo(300 + 2700 * 0.9, 8);
 });
 
 it('applies the API Gateway REST tiers', () => {
