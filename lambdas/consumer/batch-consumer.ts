@@ -19,7 +19,13 @@ import type { ObjectStore } from '../shared/object-store';
 import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
 import { replayOriginsOf } from '../shared/replay-origin';
-import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
+import {
+  type BatchOutcome,
+  emptyOutcome,
+  type FeatureUpdater,
+  type PoisonRecord,
+  type StreamRecord,
+} from './feature-updater';
 import { ItemWindow, WINDOW_STATE_FLUSH_BYTES } from './item-window';
 
 export type DeadLetterCode = 'invalid_record' | 'poison_record';
@@ -258,20 +264,6 @@ export class BatchConsumer {
       deadLetteredAt: this.clock().toISOString(),
     };
   }
-}
-
-function emptyOutcome(): BatchOutcome {
-  return {
-    applied: 0,
-    replays: 0,
-    duplicates: 0,
-    poison: [],
-    profileWrites: 0,
-    itemWrites: 0,
-    progressWrites: 0,
-    conflicts: 0,
-    retries: 0,
-  };
 }
 
 /** `eventID` is `shardId-000000000000:<sequence number>`. */

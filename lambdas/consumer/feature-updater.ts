@@ -109,13 +109,7 @@ export class FeatureUpdater {
     deadLetter: (poison: readonly PoisonRecord[]) => Promise<void>,
     window?: ItemWindow,
   ): Promise<BatchOutcome> {
-    const counters: Counters = {
-      profileWrites: 0,
-      itemWrites: 0,
-      progressWrites: 0,
-      conflicts: 0,
-      retries: 0,
-    };
+    const counters = newCounters();
     const poison: PoisonRecord[] = [];
     let failureReason: string | undefined;
     const noteFailure = (error: unknown) => {
@@ -308,13 +302,7 @@ export class FeatureUpdater {
    * are returned (their records were checkpointed in earlier invocations: nothing to dead-letter).
    */
   async flushWindow(window: ItemWindow): Promise<{ itemWrites: number; refusedRows: string[] }> {
-    const counters: Counters = {
-      profileWrites: 0,
-      itemWrites: 0,
-      progressWrites: 0,
-      conflicts: 0,
-      retries: 0,
-    };
+    const counters = newCounters();
     const accumulators = window.accumulators();
     if (accumulators.length === 0) return { itemWrites: 0, refusedRows: [] };
     const onRetry = () => {
@@ -442,7 +430,12 @@ function sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((total, item) => total + value(item), 0);
 }
 
-function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
+function newCounters(): Counters {
+  return { profileWrites: 0, itemWrites: 0, progressWrites: 0, conflicts: 0, retries: 0 };
+}
+
+/** The outcome of a batch that applied nothing. */
+export function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
   return {
     applied: 0,
     replays: 0,
