@@ -67,6 +67,8 @@ export interface PollerStats {
   recordsDelivered: number;
   recordsSentToOnFailure: number;
   shards: ShardStats[];
+  /** Shards with a tumbling window still open (its final invocation still to come). */
+  openWindows?: number;
 }
 
 type Outcome = { kind: 'ok' } | { kind: 'partial'; fromIndex: number } | { kind: 'error'; message: string };
@@ -134,6 +136,7 @@ export class EventSourceMappingPoller {
     return {
       ...this.stats,
       shards: [...this.shardStats.entries()].map(([shardId, s]) => ({ shardId, ...s })),
+      openWindows: this.windows.size,
     };
   }
 
