@@ -89,6 +89,7 @@ export function stackPropsFromContext(app: App): RecoStreamStackProps {
     jobGateThresholds: jsonContext(app, 'jobGateThresholds', gateThresholdOverrides),
     waf: booleanContext(app, 'waf'),
     alarmEmail: stringContext(app, 'alarmEmail'),
+    itemStatsWindowSeconds: numberContext(app, 'itemStatsWindowSeconds'),
   };
 }
 

@@ -129,6 +129,14 @@ export interface FeatureStoreProps {
    */
   readonly parallelizationFactor?: number;
   /**
+   * Tumbling window of the event source mapping (0 to 15 minutes): the consumer sums item statistics in the
+   * window state across the invocations of a shard and writes each touched item row once when the window
+   * closes (lambdas/consumer/item-window.ts). Profiles are written per batch either way. `Duration.seconds(0)`
+   * writes item rows per batch.
+   * @default Duration.seconds(60)
+   */
+  readonly itemStatsWindow?: Duration;
+  /**
    * Accept a `parallelizationFactor` above 1, knowing that records of one shard may then be processed out of
    * order and item statistics may double-count on retries.
    * @default false
@@ -203,6 +211,18 @@ export class FeatureStore extends Construct {
           'processing within a shard.',
       );
     }
+
+    const itemStatsWindowSeconds = (props.itemStatsWindow ?? Duration.seconds(60)).toSeconds();
+    if (
+      !Number.isInteger(itemStatsWindowSeconds) ||
+      itemStatsWindowSeconds < 0 ||
+      itemStatsWindowSeconds > 900
+    )
+      throw new Error(`itemStatsWindow must be whole seconds from 0 to 900, got ${itemStatsWindowSeconds}`);
+    if (itemStatsWindowSeconds > 0 && parallelizationFactor !== 1)
+      throw new Error(
+        `itemStatsWindow needs parallelizationFactor 1 (the window state is per shard), got ${parallelizationFactor}`,
+      );
 
     this.key =
       props.encryptionKey ??
@@ -296,6 +316,7 @@ export class FeatureStore extends Construct {
         retryAttempts: props.retryAttempts ?? 10,
         maxRecordAge,
         parallelizationFactor,
+        ...(itemStatsWindowSeconds > 0 ? { tumblingWindow: Duration.seconds(itemStatsWindowSeconds) } : {}),
         startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
         onFailure: failedBatches.destination,
       }),

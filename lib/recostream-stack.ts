@@ -38,6 +38,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly waf?: boolean;
   /** An address subscribed to the alarm topic (it must confirm by e-mail). @default - none */
   readonly alarmEmail?: string;
+  /** The consumer's item-statistics tumbling window, seconds (FeatureStore `itemStatsWindow`). @default 60 */
+  readonly itemStatsWindowSeconds?: number;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -95,6 +97,9 @@ export class RecoStreamStack extends Stack {
       encryptionKey: key,
       stream: this.ingestion.stream,
       streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
+      ...(props.itemStatsWindowSeconds !== undefined
+        ? { itemStatsWindow: Duration.seconds(props.itemStatsWindowSeconds) }
+        : {}),
       quarantineBucket: this.lake.bucket,
       quarantinePrefix: this.lake.quarantinePrefix,
       accessLogsBucket: this.lake.accessLogsBucket,

@@ -11,13 +11,22 @@ import type {
   KinesisStreamBatchResponse,
   KinesisStreamEvent,
   KinesisStreamRecord,
+  KinesisStreamStateResponse,
+  KinesisStreamTumblingWindowEvent,
 } from 'aws-lambda';
 import { type CanonicalEvent, CanonicalEventSchema } from '../shared/events';
 import type { ObjectStore } from '../shared/object-store';
 import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
 import { replayOriginsOf } from '../shared/replay-origin';
-import type { BatchOutcome, FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
+import {
+  type BatchOutcome,
+  emptyOutcome,
+  type FeatureUpdater,
+  type PoisonRecord,
+  type StreamRecord,
+} from './feature-updater';
+import { ItemWindow, WINDOW_STATE_FLUSH_BYTES } from './item-window';
 
 export type DeadLetterCode = 'invalid_record' | 'poison_record';
 
@@ -54,6 +63,19 @@ export interface ConsumeResult {
   readonly events: readonly CanonicalEvent[];
 }
 
+/** A tumbling window's invocation: the state for Lambda, and the item rows written if the window closed. */
+export interface WindowConsumeResult extends Omit<ConsumeResult, 'response'> {
+  readonly response: KinesisStreamStateResponse;
+  readonly windowItemWrites: number;
+}
+
+/** Lambda's tumbling-window event also names the shard (a final invocation may carry no records). */
+export type WindowEvent = KinesisStreamTumblingWindowEvent & { readonly shardId?: string };
+
+export function isWindowEvent(event: KinesisStreamEvent): event is WindowEvent {
+  return (event as Partial<WindowEvent>).window !== undefined;
+}
+
 type BatchLogger = Pick<Logger, 'warn' | 'error' | 'debug'>;
 
 export class BatchConsumer {
@@ -75,7 +97,45 @@ export class BatchConsumer {
     });
   }
 
-  async consume(event: KinesisStreamEvent, context?: Context): Promise<ConsumeResult> {
+  /**
+   * An invocation inside a tumbling window: profiles as in `consume`, item contributions added to the
+   * window's state; the rows are written when the window closes (or its state grows past
+   * WINDOW_STATE_FLUSH_BYTES, well under Lambda's 1 MB). A final invocation that cannot finish throws, so
+   * Lambda retries it with the same state.
+   */
+  async consumeInWindow(event: WindowEvent, context?: Context): Promise<WindowConsumeResult> {
+    const first = event.Records[0];
+    const shardId = event.shardId ?? (first ? shardIdOf(first) : undefined);
+    if (shardId === undefined) throw new Error('tumbling-window invocation without a shard id or records');
+    const window = ItemWindow.fromState(shardId, event.state);
+    const result =
+      event.Records.length > 0
+        ? await this.consume(event, context, window)
+        : { response: { batchItemFailures: [] }, outcome: emptyOutcome(), unparseable: 0, events: [] };
+    const failures = result.response.batchItemFailures;
+    const closing = event.isFinalInvokeForWindow || window.stateBytes() > WINDOW_STATE_FLUSH_BYTES;
+    if (!closing || failures.length > 0) {
+      if (event.isFinalInvokeForWindow)
+        throw new Error(`final window invocation of ${shardId}: ${failures.length} records failed`);
+      return {
+        ...result,
+        response: { state: window.toState(), batchItemFailures: failures },
+        windowItemWrites: 0,
+      };
+    }
+    const flushed = await this.updater.flushWindow(window);
+    if (flushed.refusedRows.length > 0)
+      this.logger.error('item rows refused by the feature store; their window counts are not applied', {
+        rows: flushed.refusedRows,
+      });
+    return {
+      ...result,
+      response: { state: {}, batchItemFailures: [] },
+      windowItemWrites: flushed.itemWrites,
+    };
+  }
+
+  async consume(event: KinesisStreamEvent, context?: Context, window?: ItemWindow): Promise<ConsumeResult> {
     const records = event.Records;
     this.processor.register(
       records,
@@ -131,7 +191,7 @@ export class BatchConsumer {
     };
 
     // Unparseable records go to the dead-letter queue first, even when nothing else is valid.
-    const outcome = await this.updater.process(valid, deadLetter);
+    const outcome = await this.updater.process(valid, deadLetter, window);
     if (pendingUnparseable.length > 0) await deadLetter([]);
 
     const failedFrom = outcome.failedFromIndex;

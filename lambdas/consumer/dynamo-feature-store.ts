@@ -23,6 +23,8 @@ export interface DynamoFeatureStoreOptions {
   readonly onRequest?: (kind: 'read' | 'write') => void;
   /** Sees every profile written (the benchmark measures their size). */
   readonly onProfileWrite?: (profile: Profile) => void;
+  /** Sees every item a read returned (the benchmark prices read units by their size). */
+  readonly onItemsRead?: (items: readonly Record<string, unknown>[]) => void;
 }
 
 export class DynamoFeatureStore implements FeatureStorePort {
@@ -185,7 +187,9 @@ export class DynamoFeatureStore implements FeatureStorePort {
         const result = await this.client.send(
           new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
         );
-        out.push(...(result.Responses?.[table] ?? []));
+        const found = result.Responses?.[table] ?? [];
+        this.options.onItemsRead?.(found);
+        out.push(...found);
         pending = (result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
     }

@@ -23,7 +23,8 @@
 import { type Profile, profileKeyOf } from '../shared/profile-record';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
-import { itemContributions, itemUpdateFor } from './item-updates';
+import { type ItemAccumulator, itemContributions, itemUpdateFor } from './item-updates';
+import type { ItemWindow } from './item-window';
 import { emptyProfile, type ProfileLimits } from './profile';
 import { type ShardGap, type ShardProgress, type ShardProgressPort, startProgress } from './shard-progress';
 import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
@@ -102,18 +103,15 @@ export class FeatureUpdater {
   /**
    * Applies a batch. `deadLetter` receives poison records (possibly in several calls, each with new ones)
    * before any state that skips them is written, so a skipped record has always been dead-lettered first.
+   * With `window` (a tumbling window, item-window.ts), item contributions are added to it instead of
+   * written; `flushWindow` writes them when the window closes.
    */
   async process(
     records: readonly StreamRecord[],
     deadLetter: (poison: readonly PoisonRecord[]) => Promise<void>,
+    window?: ItemWindow,
   ): Promise<BatchOutcome> {
-    const counters: Counters = {
-      profileWrites: 0,
-      itemWrites: 0,
-      progressWrites: 0,
-      conflicts: 0,
-      retries: 0,
-    };
+    const counters = newCounters();
     const poison: PoisonRecord[] = [];
     let failureReason: string | undefined;
     const noteFailure = (error: unknown) => {
@@ -184,14 +182,18 @@ export class FeatureUpdater {
       .flatMap((f) => f.countable)
       .filter((r) => r.index < failedFromIndex)
       .sort((a, b) => a.index - b.index);
-    const items = await this.writeItems(
-      countable,
-      progress?.gaps ?? [],
-      nowSeconds,
-      counters,
-      onRetry,
-      noteFailure,
-    );
+    window?.add(countable);
+    const items = window
+      ? { failedFrom: Number.POSITIVE_INFINITY, refused: [] }
+      : await this.writeItems(
+          countable[0]?.shardId,
+          [...itemContributions(countable).values()],
+          progress?.gaps ?? [],
+          nowSeconds,
+          counters,
+          onRetry,
+          noteFailure,
+        );
     failedFromIndex = Math.min(failedFromIndex, items.failedFrom);
     try {
       await sendPoison(items.refused);
@@ -296,18 +298,56 @@ export class FeatureUpdater {
     }
   }
 
+  /**
+   * Writes a closed window's item rows (each once). Throws when a write fails, so the final invocation is
+   * retried; the rows already written skip the retry by their watermark. Rows the store refuses for good
+   * are returned (their records were checkpointed in earlier invocations: nothing to dead-letter).
+   */
+  async flushWindow(window: ItemWindow): Promise<{ itemWrites: number; refusedRows: string[] }> {
+    const counters = newCounters();
+    const accumulators = window.accumulators();
+    if (accumulators.length === 0) return { itemWrites: 0, refusedRows: [] };
+    const onRetry = () => {
+      counters.retries++;
+    };
+    const progress = this.progress;
+    const gaps = progress
+      ? ((await withRetries(this.options.retry, () => progress.get(window.shardId), onRetry))?.gaps ?? [])
+      : [];
+    let failure: unknown;
+    const nowSeconds = Math.max(
+      0,
+      ...accumulators.flatMap((a) => a.contributions.map((c) => c.arrivedAt ?? 0)),
+    );
+    const result = await this.writeItems(
+      window.shardId,
+      accumulators,
+      gaps,
+      nowSeconds,
+      counters,
+      onRetry,
+      (e) => {
+        failure ??= e;
+      },
+    );
+    if (failure !== undefined) throw failure;
+    return { itemWrites: counters.itemWrites, refusedRows: result.refusedRows };
+  }
+
   /** Writes the item rows; returns the batch index of the first record whose contribution failed. */
   private async writeItems(
-    records: readonly StreamRecord[],
+    shardId: string | undefined,
+    accumulators: readonly ItemAccumulator[],
     gaps: readonly ShardGap[],
     nowSeconds: number,
     counters: Counters,
     onRetry: () => void,
     noteFailure: (error: unknown) => void,
-  ): Promise<{ failedFrom: number; refused: PoisonRecord[] }> {
+  ): Promise<{ failedFrom: number; refused: PoisonRecord[]; refusedRows: string[] }> {
     const refused = new Map<number, PoisonRecord>();
-    const shardId = records[0]?.shardId;
-    if (shardId === undefined) return { failedFrom: Number.POSITIVE_INFINITY, refused: [] };
+    const refusedRows: string[] = [];
+    if (shardId === undefined || accumulators.length === 0)
+      return { failedFrom: Number.POSITIVE_INFINITY, refused: [], refusedRows };
     const context = {
       shardId,
       itemBucketTtlSeconds: this.options.itemBucketTtlSeconds,
@@ -316,7 +356,6 @@ export class FeatureUpdater {
       horizonSeconds: this.horizonSeconds,
       gaps,
     };
-    const accumulators = [...itemContributions(records).values()];
     let rows: Map<string, ItemRow>;
     try {
       rows = await withRetries(
@@ -326,7 +365,7 @@ export class FeatureUpdater {
       );
     } catch (error) {
       noteFailure(error);
-      return { failedFrom: records[0]?.index ?? Number.POSITIVE_INFINITY, refused: [] };
+      return { failedFrom: firstIndex(accumulators), refused: [], refusedRows };
     }
 
     let failedFrom = Number.POSITIVE_INFINITY;
@@ -353,8 +392,9 @@ export class FeatureUpdater {
       } catch (error) {
         if (error instanceof InvalidWriteError) {
           const { itemId, bucket } = accumulator.key;
+          refusedRows.push(`${itemId} ${bucket}: ${error.message}`);
           for (const { record } of accumulator.contributions)
-            if (!refused.has(record.index))
+            if (record && !refused.has(record.index))
               refused.set(record.index, {
                 index: record.index,
                 shardId: record.shardId,
@@ -365,12 +405,16 @@ export class FeatureUpdater {
           return;
         }
         noteFailure(error);
-        const first = Math.min(...accumulator.contributions.map((c) => c.record.index));
-        failedFrom = Math.min(failedFrom, first);
+        failedFrom = Math.min(failedFrom, firstIndex([accumulator]));
       }
     });
-    return { failedFrom, refused: [...refused.values()] };
+    return { failedFrom, refused: [...refused.values()], refusedRows };
   }
+}
+
+/** Batch index of the first record behind these rows (a window's aggregate has none: index 0). */
+function firstIndex(accumulators: readonly ItemAccumulator[]): number {
+  return Math.min(...accumulators.flatMap((a) => a.contributions.map((c) => c.record?.index ?? 0)));
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
@@ -388,7 +432,12 @@ function sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((total, item) => total + value(item), 0);
 }
 
-function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
+function newCounters(): Counters {
+  return { profileWrites: 0, itemWrites: 0, progressWrites: 0, conflicts: 0, retries: 0 };
+}
+
+/** The outcome of a batch that applied nothing. */
+export function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
   return {
     applied: 0,
     replays: 0,

@@ -22,9 +22,30 @@ import { compareSequence, encodeWatermark, expiredShards, isAtOrBelow, watermark
 import type { ShardGap } from './shard-progress';
 import type { StreamRecord } from './stream-record';
 
+/** What one record (or a window's aggregate of records, item-window.ts) adds to one row. */
+export interface RowContribution {
+  readonly sequenceNumber: string;
+  /** Arrival, epoch seconds (absent: a backfill's record). */
+  readonly arrivedAt?: number;
+  readonly occurredAt: string;
+  readonly origins?: readonly RecordOrigin[];
+  readonly delta: CounterDelta;
+  readonly category?: string;
+  /** The record itself; absent for a window's aggregate, whose records were checkpointed earlier. */
+  readonly record?: StreamRecord;
+}
+
 export interface ItemAccumulator {
   readonly key: ItemRowKey;
-  readonly contributions: Array<{ record: StreamRecord; delta: CounterDelta; category?: string }>;
+  readonly contributions: RowContribution[];
+}
+
+/** The rows an event's contributions go to: the item's all-time row and the row of its hour. */
+export function rowKeysOf(itemId: string, occurredAt: string): ItemRowKey[] {
+  return [
+    { itemId, bucket: TOTAL_BUCKET },
+    { itemId, bucket: hourBucket(occurredAt) },
+  ];
 }
 
 /** Groups the item contributions of countable records by row (all-time and hourly). */
@@ -32,14 +53,22 @@ export function itemContributions(records: readonly StreamRecord[]): Map<string,
   const rows = new Map<string, ItemAccumulator>();
   for (const record of records) {
     for (const contribution of contributionsOf(record.event)) {
-      for (const bucket of [TOTAL_BUCKET, hourBucket(record.event.occurredAt)]) {
-        const id = `${contribution.itemId}\u0000${bucket}`;
+      for (const key of rowKeysOf(contribution.itemId, record.event.occurredAt)) {
+        const id = `${key.itemId}\u0000${key.bucket}`;
         let row = rows.get(id);
         if (!row) {
-          row = { key: { itemId: contribution.itemId, bucket }, contributions: [] };
+          row = { key, contributions: [] };
           rows.set(id, row);
         }
-        row.contributions.push({ record, delta: contribution.delta, category: contribution.category });
+        row.contributions.push({
+          sequenceNumber: record.sequenceNumber,
+          arrivedAt: record.arrivedAt,
+          occurredAt: record.event.occurredAt,
+          ...(record.origins ? { origins: record.origins } : {}),
+          delta: contribution.delta,
+          category: contribution.category,
+          record,
+        });
       }
     }
   }
@@ -81,17 +110,17 @@ export function itemUpdateFor(
   const expectedHwm = row?.hwm[shardId];
   const watermark = watermarkSequence(expectedHwm);
   let delta: CounterDelta = {};
-  let newest: StreamRecord | undefined;
+  let newest: RowContribution | undefined;
   let category: string | undefined;
   let lastEventAt = row?.lastEventAt ?? '';
   for (const contribution of accumulator.contributions) {
-    const { record } = contribution;
-    if (isAtOrBelow(record.sequenceNumber, watermark)) continue;
-    if (record.origins?.some((origin) => originApplied(row, origin))) continue;
+    if (isAtOrBelow(contribution.sequenceNumber, watermark)) continue;
+    if (contribution.origins?.some((origin) => originApplied(row, origin))) continue;
     delta = addDelta(delta, contribution.delta);
-    if (!newest || compareSequence(record.sequenceNumber, newest.sequenceNumber) > 0) newest = record;
+    if (!newest || compareSequence(contribution.sequenceNumber, newest.sequenceNumber) > 0)
+      newest = contribution;
     category = contribution.category ?? category;
-    if (record.event.occurredAt > lastEventAt) lastEventAt = record.event.occurredAt;
+    if (contribution.occurredAt > lastEventAt) lastEventAt = contribution.occurredAt;
   }
   if (!newest) return undefined;
 

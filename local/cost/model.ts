@@ -1,9 +1,13 @@
 /**
  * Monthly AWS cost of the per-event path at a given daily event volume: plain arithmetic over the
- * template's settings (settings.ts), the list prices (prices.ts) and the stated assumptions below.
- * A month is 30 days. Not modelled: the recommendation API (its cost follows reads, not events), data
- * transfer out, Firehose JQ processing hours of dynamic partitioning, and free tiers.
+ * template's settings (settings.ts), the list prices (prices.ts), the consumer's DynamoDB units per
+ * stream record measured by the benchmark (measured.ts) and the stated assumptions below. An "event" is a
+ * client event through the ingest API; the stream also carries the recommendation impressions it leads
+ * to (`recordsPerEvent` stream records per event), which the stream, Firehose, the lake and the consumer
+ * pay for. A month is 30 days. Not modelled: the recommendation API's own requests (its cost follows
+ * reads, not events), WAF, data transfer out, Firehose JQ processing hours, and free tiers.
  */
+import type { ConsumerUsage } from './measured';
 import { PRICES } from './prices';
 import type { CostSettings } from './settings';
 
@@ -26,12 +30,6 @@ export const DEFAULT_ASSUMPTIONS = {
   onDemandShards: 4,
   /** Peak-to-average traffic ratio, for provisioned shard sizing. */
   peakToAverage: 3,
-  /** Profile item size: write request units per profile write (1 WRU per KB). */
-  profileWriteUnits: 4,
-  /** ItemStats rows per event (all-time + hourly), 1 WRU each. Upper bound: no folding within a batch. */
-  itemRowWritesPerEvent: 2,
-  /** Reads per event before the conditional writes (profile + item rows), RRU. */
-  readUnitsPerEvent: 3,
   /** Distinct profiles stored per daily event (e.g. 10 events per user per day). */
   profilesPerDailyEvent: 0.1,
   profileKb: 4,
@@ -62,17 +60,29 @@ export interface CostLine {
 
 /** API Gateway REST requests price over the monthly tiers. */
 export function apiGatewayRestCost(requestsPerMonth: number): number {
+  return tieredCost(PRICES.apiGateway.restTiers, requestsPerMonth);
+}
+
+/** The same requests through an HTTP API (the next step for ingest; what it gives up is in the README). */
+export function apiGatewayHttpCost(requestsPerMonth: number): number {
+  return tieredCost(PRICES.apiGateway.httpTiers, requestsPerMonth);
+}
+
+function tieredCost(
+  tiers: ReadonlyArray<{ readonly upToMillions: number; readonly perMillion: number }>,
+  requestsPerMonth: number,
+): number {
   let remaining = requestsPerMonth / 1e6;
   let lower = 0;
   let usd = 0;
-  for (const tier of PRICES.apiGateway.restTiers) {
+  for (const tier of tiers) {
     const inTier = Math.min(remaining, tier.upToMillions - lower);
     usd += inTier * tier.perMillion;
     remaining -= inTier;
     lower = tier.upToMillions;
     if (remaining <= 0) break;
   }
-  if (remaining > 0) usd += remaining * (PRICES.apiGateway.restTiers.at(-1)?.perMillion ?? 0);
+  if (remaining > 0) usd += remaining * (tiers.at(-1)?.perMillion ?? 0);
   return usd;
 }
 
@@ -82,12 +92,29 @@ export function shardsNeeded(eventsPerDay: number, a: CostAssumptions = DEFAULT_
   return Math.max(1, Math.ceil(Math.max((peakPerSecond * a.eventBytes) / 1e6, peakPerSecond / 1000)));
 }
 
+/** The consumer's usage the model prices: measured units per stream record, and records per client event. */
+export interface ConsumerLoad extends ConsumerUsage {
+  readonly recordsPerEvent: number;
+}
+
+/** Ingest API requests a month at a daily event volume. */
+export function ingestRequestsPerMonth(
+  eventsPerDay: number,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): number {
+  return (eventsPerDay * DAYS_PER_MONTH) / a.eventsPerRequest;
+}
+
 export function monthlyCost(
   eventsPerDay: number,
   s: CostSettings,
+  load: ConsumerLoad,
   a: CostAssumptions = DEFAULT_ASSUMPTIONS,
 ): CostLine[] {
-  const events = eventsPerDay * DAYS_PER_MONTH;
+  const clientEvents = eventsPerDay * DAYS_PER_MONTH;
+  // Everything behind the stream pays per record; the ingest API and its function per client event.
+  const events = clientEvents * load.recordsPerEvent;
+  const recordsPerDay = eventsPerDay * load.recordsPerEvent;
   const hours = 24 * DAYS_PER_MONTH;
   const lines: CostLine[] = [];
   const add = (service: string, item: string, usd: number) => lines.push({ service, item, usd });
@@ -108,7 +135,7 @@ export function monthlyCost(
       add(
         'Kinesis',
         'retention beyond 24 h',
-        ((eventsPerDay * KB * extraRetentionDays) / GB) * p.kinesis.onDemandExtendedRetentionPerGbMonth,
+        ((recordsPerDay * KB * extraRetentionDays) / GB) * p.kinesis.onDemandExtendedRetentionPerGbMonth,
       );
   } else {
     add('Kinesis', `${shards} provisioned shards`, shards * hours * p.kinesis.provisionedShardHour);
@@ -126,7 +153,7 @@ export function monthlyCost(
   add('Firehose', 'ingestion (5 KB per record)', firehoseGb * p.firehose.ingestPerGb);
   if (s.firehose.formatConversion)
     add('Firehose', 'Parquet conversion', firehoseGb * p.firehose.formatConversionPerGb);
-  const lakeBytesPerDay = eventsPerDay * a.parquetBytesPerEvent;
+  const lakeBytesPerDay = recordsPerDay * a.parquetBytesPerEvent;
   const objectsPerDay = Math.max(
     a.lakePartitionsPerFlush * (86_400 / s.firehose.bufferIntervalSeconds),
     lakeBytesPerDay / (s.firehose.bufferSizeMb * 1024 * 1024),
@@ -141,12 +168,12 @@ export function monthlyCost(
     );
 
   // Lambda (arm64): ingest per request, authorizer per cache miss, consumer per batch.
-  const requests = events / a.eventsPerRequest;
+  const requests = ingestRequestsPerMonth(eventsPerDay, a);
   const gbSeconds = (invocations: number, ms: number, memoryMb: number) =>
     invocations * (ms / 1000) * (memoryMb / 1024);
   const ingestGbS = gbSeconds(requests, a.ingestMsPerRequest, s.lambdaMemoryMb.ingest ?? 512);
   const authorizerCalls = a.writeKeys * 12 * hours;
-  const perShardPerSecond = eventsPerDay / 86_400 / Math.max(1, shards);
+  const perShardPerSecond = recordsPerDay / 86_400 / Math.max(1, shards);
   const eventsPerBatch = Math.min(
     s.consumer.batchSize,
     Math.max(1, perShardPerSecond * Math.max(1, s.consumer.batchingWindowSeconds)),
@@ -176,13 +203,17 @@ export function monthlyCost(
 
   add('API Gateway', 'ingest REST requests', apiGatewayRestCost(requests));
 
-  // DynamoDB on-demand, from the consumer's write pattern (conditional updates after a read).
-  const wru = events * (a.profileWriteUnits + a.itemRowWritesPerEvent);
-  add('DynamoDB', 'writes (profile + item rows)', (wru / 1e6) * p.dynamodb.writeRequestUnitsPerMillion);
+  // DynamoDB on-demand, from the consumer's measured units per record (conditional updates after a read).
+  const wru = events * load.writeUnitsPerRecord;
+  add(
+    'DynamoDB',
+    'writes (profiles, item rows, progress)',
+    (wru / 1e6) * p.dynamodb.writeRequestUnitsPerMillion,
+  );
   add(
     'DynamoDB',
     'reads before writes',
-    ((events * a.readUnitsPerEvent) / 1e6) * p.dynamodb.readRequestUnitsPerMillion,
+    ((events * load.readUnitsPerRecord) / 1e6) * p.dynamodb.readRequestUnitsPerMillion,
   );
   add(
     'DynamoDB',

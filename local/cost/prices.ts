@@ -44,6 +44,11 @@ export const PRICES = {
       { upToMillions: 1000, perMillion: 2.8 },
       { upToMillions: 20000, perMillion: 2.38 },
     ],
+    /** HTTP API requests per million (up to 512 KB each), by monthly tier: first 300 M, then. */
+    httpTiers: [
+      { upToMillions: 300, perMillion: 1.0 },
+      { upToMillions: Number.POSITIVE_INFINITY, perMillion: 0.9 },
+    ],
   },
   dynamodb: {
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',

@@ -7,9 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A shard's open tumbling window (the event source mapping's): epoch ms, and the state the function last returned. */
+export interface OpenWindow {
+  readonly start: number;
+  readonly end: number;
+  state: Record<string, unknown>;
+}
+
 export interface Checkpoint {
   /** The last record done with. */
   readonly sequenceNumber?: string;
+  /** The event source mapping's open tumbling window, kept across restarts. */
+  readonly window?: OpenWindow;
   /** First start of the reader on the shard (Firehose reads from there while it has no sequence number). */
   readonly startedAt?: string;
   /** When it was written. */

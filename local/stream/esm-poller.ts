@@ -7,6 +7,13 @@
  * batch, under Lambda's key layout). Shards are read parents first (both parents of a merge), as Lambda
  * does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
  * consumer's watermarks make the possible replay harmless.
+ *
+ * Tumbling windows (TumblingWindowInSeconds): records are grouped by arrival time into windows aligned to
+ * the window length; each invocation gets the window, its `state` (what the previous successful invocation
+ * of the shard returned) and `shardId`; a batch never spans two windows. When the window's end has passed
+ * (on the `now` clock) or a record of a later window arrives, the function is invoked once more with no
+ * records and `isFinalInvokeForWindow`, retried until it succeeds, as Lambda does. The state is
+ * checkpointed with the sequence number, so a restart keeps it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +28,7 @@ import {
 import { queueSinkFor } from '../../lambdas/shared/queue-sink';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
-import { CheckpointStore } from './checkpoints';
+import { CheckpointStore, type OpenWindow } from './checkpoints';
 import { type ShardPage, type ShardProgress, ShardReader } from './shard-reader';
 import { WakeableSleep } from './wakeable-sleep';
 
@@ -56,6 +63,8 @@ export interface PollerStats {
   recordsDelivered: number;
   recordsSentToOnFailure: number;
   shards: ShardStats[];
+  /** Shards with a tumbling window still open (its final invocation still to come). */
+  openWindows?: number;
 }
 
 type Outcome = { kind: 'ok' } | { kind: 'partial'; fromIndex: number } | { kind: 'error'; message: string };
@@ -65,6 +74,10 @@ export class EventSourceMappingPoller {
   /** Records read and not yet delivered, per shard, and when the first of them was read. */
   private readonly buffers = new Map<string, { records: KinesisStreamRecord[]; firstBufferedAt: number }>();
   private readonly sleeper = new WakeableSleep();
+  private readonly checkpoints: CheckpointStore;
+  /** Open tumbling windows by shard (restored from the checkpoint when a shard is first read). */
+  private readonly windows = new Map<string, OpenWindow>();
+  private readonly restoredShards = new Set<string>();
   readonly stats: PollerStats = {
     invocations: 0,
     functionErrors: 0,
@@ -78,10 +91,15 @@ export class EventSourceMappingPoller {
 
   constructor(private readonly options: PollerOptions) {
     const { mapping } = options;
+    if ((mapping.tumblingWindowSeconds ?? 0) > 0 && mapping.parallelizationFactor > 1)
+      throw new Error(
+        `mapping ${mapping.logicalId}: a tumbling window keeps one state per shard; parallelizationFactor must be 1`,
+      );
+    this.checkpoints = new CheckpointStore(options.checkpointDir, mapping.logicalId);
     this.reader = new ShardReader({
       kinesis: options.kinesis,
       streamName: options.stream.name,
-      checkpoints: new CheckpointStore(options.checkpointDir, mapping.logicalId),
+      checkpoints: this.checkpoints,
       parentsFirst: true,
       // What was buffered of a failed shard is dropped with it: read again from the last delivered batch.
       resumeFrom: 'checkpoint',
@@ -113,12 +131,13 @@ export class EventSourceMappingPoller {
   }
 
   snapshot(): PollerStats {
-    return { ...this.stats, shards: this.reader.progress() };
+    return { ...this.stats, shards: this.reader.progress(), openWindows: this.windows.size };
   }
 
   /** Buffers a page; delivers full batches, and the rest when the batching window passed or the shard closed. */
   private async onPage(shardId: string, page: ShardPage): Promise<number> {
     const { mapping } = this.options;
+    this.restoreWindow(shardId);
     let buffer = this.buffers.get(shardId);
     if (!buffer) {
       buffer = { records: [], firstBufferedAt: 0 };
@@ -130,21 +149,86 @@ export class EventSourceMappingPoller {
     }
     let delivered = false;
     for (;;) {
+      await this.closeWindowIfDue(shardId, buffer.records[0]);
       const windowElapsed = Date.now() - buffer.firstBufferedAt >= mapping.maxBatchingWindowSeconds * 1000;
       const due =
         buffer.records.length >= mapping.batchSize ||
         (buffer.records.length > 0 && (windowElapsed || page.closed));
       if (!due) break;
-      const batch = buffer.records.splice(0, mapping.batchSize);
+      const batch = buffer.records.splice(0, this.sameWindowCount(buffer.records));
+      this.openWindowFor(shardId, batch[0] as KinesisStreamRecord);
       await this.deliver(shardId, batch);
-      this.reader.checkpoint(
-        shardId,
-        (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber,
-      );
+      this.checkpoint(shardId, (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber);
       if (buffer.records.length > 0) buffer.firstBufferedAt = Date.now();
       delivered = true;
     }
+    if (page.closed && buffer.records.length === 0) await this.closeWindowIfDue(shardId, undefined, true);
     return delivered || page.records.length > 0 ? 0 : (this.options.pollIntervalMs ?? 100);
+  }
+
+  /** The checkpoint with the shard's open window (if any), so a restart keeps its state. */
+  private checkpoint(shardId: string, sequenceNumber: string): void {
+    const window = this.windows.get(shardId);
+    this.reader.checkpoint(shardId, sequenceNumber, window ? { window } : {});
+  }
+
+  private restoreWindow(shardId: string): void {
+    if (this.restoredShards.has(shardId)) return;
+    this.restoredShards.add(shardId);
+    const saved = this.checkpoints.read(shardId).window;
+    if (saved && this.windowMs > 0) this.windows.set(shardId, { ...saved, state: { ...saved.state } });
+  }
+
+  private get windowMs(): number {
+    return (this.options.mapping.tumblingWindowSeconds ?? 0) * 1000;
+  }
+
+  private windowStartOf(record: KinesisStreamRecord): number {
+    const arrival = Math.floor(record.kinesis.approximateArrivalTimestamp * 1000);
+    return arrival - (arrival % this.windowMs);
+  }
+
+  /** How many buffered records the next batch takes: at most the batch size, all of one window. */
+  private sameWindowCount(buffer: readonly KinesisStreamRecord[]): number {
+    const max = Math.min(buffer.length, this.options.mapping.batchSize);
+    const first = buffer[0];
+    if (this.windowMs <= 0 || !first) return max;
+    const start = this.windowStartOf(first);
+    let count = 1;
+    while (count < max && this.windowStartOf(buffer[count] as KinesisStreamRecord) === start) count++;
+    return count;
+  }
+
+  private openWindowFor(shardId: string, first: KinesisStreamRecord): void {
+    if (this.windowMs <= 0 || this.windows.has(shardId)) return;
+    const start = this.windowStartOf(first);
+    this.windows.set(shardId, { start, end: start + this.windowMs, state: {} });
+  }
+
+  /**
+   * The final invocation of the shard's open window, once its end has passed on the clock or the next
+   * record belongs to a later window (or the shard ended): retried until the function succeeds.
+   */
+  private async closeWindowIfDue(
+    shardId: string,
+    next: KinesisStreamRecord | undefined,
+    shardEnded = false,
+  ): Promise<void> {
+    const open = this.windows.get(shardId);
+    if (!open) return;
+    const now = (this.options.now?.() ?? new Date()).getTime();
+    const due = shardEnded || now >= open.end || (next !== undefined && this.windowStartOf(next) >= open.end);
+    if (!due) return;
+    for (let attempt = 1; this.reader.isRunning || shardEnded; attempt++) {
+      const outcome = await this.invokeWindow(shardId, open, [], true);
+      if (outcome.kind === 'ok') break;
+      this.stats.retries++;
+      await this.sleep(Math.min(5000, (this.options.retryBaseDelayMs ?? 100) * 2 ** (attempt - 1)));
+      if (!this.reader.isRunning) return;
+    }
+    this.windows.delete(shardId);
+    const done = this.reader.shards().find((s) => s.shardId === shardId)?.checkpoint;
+    if (done) this.checkpoint(shardId, done);
   }
 
   /** Delivers one batch, split into lanes when the parallelization factor is above 1. */
@@ -177,7 +261,10 @@ export class EventSourceMappingPoller {
         }
       }
 
-      const outcome = await this.invokeBatch(batch);
+      const open = this.windows.get(shardId);
+      const outcome = open
+        ? await this.invokeWindow(shardId, open, batch, false)
+        : await this.invokeBatch(batch);
       if (outcome.kind === 'ok') {
         this.stats.recordsDelivered += batch.length;
         continue;
@@ -214,8 +301,40 @@ export class EventSourceMappingPoller {
     }
   }
 
-  private async invokeBatch(batch: KinesisStreamRecord[]): Promise<Outcome> {
-    const event: KinesisStreamEvent = { Records: batch };
+  /** An invocation inside a tumbling window: a response without `state` is a failure, as in Lambda. */
+  private async invokeWindow(
+    shardId: string,
+    open: OpenWindow,
+    batch: KinesisStreamRecord[],
+    final: boolean,
+  ): Promise<Outcome> {
+    let returned: Record<string, unknown> | undefined;
+    const outcome = await this.invokeBatch(
+      batch,
+      {
+        window: { start: new Date(open.start).toISOString(), end: new Date(open.end).toISOString() },
+        state: open.state,
+        shardId,
+        eventSourceARN: this.streamArn,
+        isFinalInvokeForWindow: final,
+        isWindowTerminatedEarly: false,
+      },
+      (result) => {
+        returned = (result as { state?: Record<string, unknown> } | null)?.state;
+      },
+    );
+    if (outcome.kind === 'error') return outcome;
+    if (returned === undefined) return { kind: 'error', message: 'tumbling-window response without state' };
+    open.state = returned;
+    return outcome;
+  }
+
+  private async invokeBatch(
+    batch: KinesisStreamRecord[],
+    windowFields: Record<string, unknown> = {},
+    onResult: (result: unknown) => void = () => undefined,
+  ): Promise<Outcome> {
+    const event: KinesisStreamEvent = { Records: batch, ...windowFields };
     this.stats.invocations++;
     let result: unknown;
     try {
@@ -224,6 +343,7 @@ export class EventSourceMappingPoller {
       this.options.log?.(`consumer invocation failed: ${(error as Error).message}`);
       return { kind: 'error', message: (error as Error).message };
     }
+    onResult(result);
     if (!this.options.mapping.reportBatchItemFailures) return { kind: 'ok' };
     const failures = (result as KinesisStreamBatchResponse | null)?.batchItemFailures ?? [];
     if (failures.length === 0) return { kind: 'ok' };

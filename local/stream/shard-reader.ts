@@ -160,8 +160,8 @@ export class ShardReader {
   }
 
   /** Moves a shard's checkpoint: its records up to `sequenceNumber` are done with. */
-  checkpoint(shardId: string, sequenceNumber: string): void {
-    this.options.checkpoints.write(shardId, { sequenceNumber });
+  checkpoint(shardId: string, sequenceNumber: string, extra: Pick<Checkpoint, 'window'> = {}): void {
+    this.options.checkpoints.write(shardId, { sequenceNumber, ...extra });
     const state = this.states.get(shardId);
     if (state) state.checkpoint = sequenceNumber;
   }

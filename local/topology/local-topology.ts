@@ -69,6 +69,8 @@ export interface LocalEventSourceMapping {
   /** -1 means no maximum age, as in Lambda. */
   readonly maxRecordAgeSeconds: number;
   readonly parallelizationFactor: number;
+  /** TumblingWindowInSeconds (0 or absent: none). */
+  readonly tumblingWindowSeconds?: number;
   readonly reportBatchItemFailures: boolean;
   readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /** The on-failure destination: an SQS queue (batch metadata) or an S3 bucket (the whole batch). */

@@ -106,6 +106,7 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
       maxRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
       maxRecordAgeSeconds: Number(p.MaximumRecordAgeInSeconds ?? -1),
       parallelizationFactor: Number(p.ParallelizationFactor ?? 1),
+      tumblingWindowSeconds: Number(p.TumblingWindowInSeconds ?? 0),
       reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
         'ReportBatchItemFailures',
       ),

@@ -14,7 +14,7 @@ import { Analytics } from '@segment/analytics-node';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { TrafficSimulator } from '../../local/traffic/simulator';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 let runtime: LocalRuntime;
 let dataDir: string;
@@ -25,6 +25,9 @@ beforeAll(async () => {
     dataDir,
     port: 0,
     trafficRate: 0,
+    // Item rows are written when the consumer's tumbling window closes (60 s by default): a short window
+    // keeps the test quick, long enough to sum several batches.
+    context: { itemStatsWindowSeconds: 5 },
     log: (m) => process.stderr.write(`[local] ${m}\n`),
   });
 });
@@ -219,7 +222,7 @@ describe('local pipeline', () => {
     const actual = await eventually(
       scanTotals,
       (rows) => viewsIn(new Map([...rows].filter(([id]) => expected.has(id)))) >= totalViews,
-      90_000,
+      150_000,
     );
     for (const [itemId, counts] of expected)
       expect({ itemId, ...actual.get(itemId) }).toEqual({ itemId, ...counts });

@@ -29,6 +29,8 @@ beforeAll(async () => {
     port: 0,
     trafficRate: 0,
     lakeBufferIntervalSeconds: 1,
+    // Item rows are written when the consumer's tumbling window closes: a short one keeps the test quick.
+    context: { itemStatsWindowSeconds: 2 },
     log: (m) => process.stderr.write(`[local] ${m}\n`),
   });
   await seedPublishedResults(runtime.dynamo, publishedTablesOf(runtime.topology), {

@@ -52,7 +52,10 @@ async function until(what: string, condition: () => Promise<boolean>): Promise<v
   }
 }
 
-/** Waits until the consumer has processed every record on the stream, then writes the lake up to the end. */
+/**
+ * Waits until the consumer has processed every record on the stream and closed its item-statistics windows,
+ * then writes the lake up to the end.
+ */
 async function drain(
   runtime: LocalRuntime,
   streamName: string,
@@ -62,7 +65,9 @@ async function drain(
     const checkpoints = new Map(
       runtime.pollers.flatMap((p) => p.snapshot().shards.map((s) => [s.shardId, s.checkpoint] as const)),
     );
-    return (await backlog(runtime, streamName, checkpoints)) === 0;
+    // Item rows are written when a tumbling window closes, after the last batch was checkpointed.
+    const windowsClosed = runtime.pollers.every((p) => (p.snapshot().openWindows ?? 0) === 0);
+    return windowsClosed && (await backlog(runtime, streamName, checkpoints)) === 0;
   });
   await until('lake delivery at the end of the stream', async () => {
     for (const loop of runtime.lakeDeliveries) await loop.flush();
@@ -95,6 +100,8 @@ async function main(): Promise<void> {
     jobSpeed: 0,
     canaryIntervalSeconds: 0,
     lakeBufferIntervalSeconds: 3600,
+    // Item rows are written when the consumer's tumbling window closes: a short one keeps the test quick.
+    context: { itemStatsWindowSeconds: 2 },
     functionEndpoints: (emulators) => startFaultProxies(emulators, injector),
     log: (message) => process.stderr.write(`[runtime] ${message}\n`),
   });

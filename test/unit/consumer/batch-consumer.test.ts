@@ -144,3 +144,51 @@ describe('BatchConsumer', () => {
     );
   });
 });
+
+describe('BatchConsumer in a tumbling window', () => {
+  const view = (n: number) => JSON.stringify(event({ type: 'product_view', userId: `u${n}`, itemId: 'w' }));
+  const windowFields = (state: unknown, final: boolean) => ({
+    window: { start: '2026-11-26T12:00:00Z', end: '2026-11-26T12:01:00Z' },
+    state: state as Record<string, unknown>,
+    shardId: 'shardId-000000000001',
+    isFinalInvokeForWindow: final,
+    isWindowTerminatedEarly: false,
+  });
+
+  it('writes profiles at once and item rows only at the final invocation, from the state Lambda passed on', async () => {
+    const { store, consumer } = setup();
+    const first = await consumer.consumeInWindow({
+      Records: [kinesisRecord(view(1), 1, 'u1'), kinesisRecord(view(2), 2, 'u2')],
+      ...windowFields({}, false),
+    });
+    expect(store.profiles.size).toBe(2);
+    expect(store.items.size).toBe(0);
+    const second = await consumer.consumeInWindow({
+      Records: [kinesisRecord(view(3), 3, 'u3')],
+      ...windowFields(JSON.parse(JSON.stringify(first.response.state)), false),
+    });
+    expect(store.items.size).toBe(0);
+    const final = await consumer.consumeInWindow({
+      Records: [],
+      ...windowFields(JSON.parse(JSON.stringify(second.response.state)), true),
+    });
+    expect(final.response).toEqual({ state: {}, batchItemFailures: [] });
+    expect(final.windowItemWrites).toBe(2);
+    expect(store.items.get('w\u0000TOTAL')?.counts).toEqual({ views: 3 });
+  });
+
+  it('fails a final invocation whose state belongs to another shard, so Lambda retries it', async () => {
+    const { consumer } = setup();
+    const other = await consumer.consumeInWindow({
+      Records: [kinesisRecord(view(1), 1, 'u1')],
+      ...windowFields({}, false),
+    });
+    await expect(
+      consumer.consumeInWindow({
+        Records: [],
+        ...windowFields(other.response.state, true),
+        shardId: 'shardId-000000000002',
+      }),
+    ).rejects.toThrow(/window state of shardId-000000000001 handed to an invocation of shardId-000000000002/);
+  });
+});

@@ -71,9 +71,30 @@ describe('event source mapping', () => {
   });
 
   it('accepts a parallelization factor above 1 when allowParallelization documents the trade-off', () => {
-    featureStoreAlone({ parallelizationFactor: 4, allowParallelization: true }).hasResourceProperties(
+    featureStoreAlone({
+      parallelizationFactor: 4,
+      allowParallelization: true,
+      itemStatsWindow: Duration.seconds(0),
+    }).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ParallelizationFactor: 4,
+      TumblingWindowInSeconds: Match.absent(),
+    });
+  });
+
+  it('sums item statistics in a 60 s tumbling window by default', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { TumblingWindowInSeconds: 60 });
+    featureStoreAlone({ itemStatsWindow: Duration.minutes(15) }).hasResourceProperties(
       'AWS::Lambda::EventSourceMapping',
-      { ParallelizationFactor: 4 },
+      { TumblingWindowInSeconds: 900 },
+    );
+  });
+
+  it('refuses a tumbling window past 15 minutes, or with more than one batch per shard', () => {
+    expect(() => featureStoreAlone({ itemStatsWindow: Duration.minutes(16) })).toThrow(
+      /itemStatsWindow must be whole seconds from 0 to 900, got 960/,
+    );
+    expect(() => featureStoreAlone({ parallelizationFactor: 2, allowParallelization: true })).toThrow(
+      /itemStatsWindow needs parallelizationFactor 1 \(the window state is per shard\), got 2/,
     );
   });
 });

@@ -2,7 +2,8 @@
  * The local event source mapping (local/esm-poller.ts) against a scripted Kinesis (aws-sdk-client-mock):
  * it must read both parents of a merged shard to their end before the child, as Lambda does, and write
  * a batch it gives up on to an S3 destination the way Lambda does: its invocation record with the whole
- * batch, under Lambda's key layout. Waits are injected: nothing here depends on timers.
+ * batch, under Lambda's key layout; and hand a tumbling window's state from invocation to invocation,
+ * closing each window with a final invocation. Waits are injected: nothing here depends on timers.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,6 +192,56 @@ it('writes a batch it gives up on to the S3 destination folder: the invocation r
     ['1001', 'u1', '{"n":1}'],
     ['1002', 'u2', '{"n":2}'],
     ['1003', 'u1', '{"n":3}'],
+  ]);
+});
+
+it('passes a tumbling window state between invocations and closes each window with a final invocation', async () => {
+  const kinesis = scriptedKinesis([{ ShardId: 'shardId-000000000000' }], {
+    'shardId-000000000000': [1, 2, 3, 4, 5, 6, 7].map((n) => record(n)),
+  });
+  const calls: Array<{ window: unknown; final: boolean; seqs: string[]; state: unknown; shardId: unknown }> =
+    [];
+  let failFirst = true;
+  const poller = new EventSourceMappingPoller({
+    mapping: { ...mapping, tumblingWindowSeconds: 5 },
+    stream,
+    kinesis: kinesis as unknown as KinesisClient,
+    invoke: async (_fn, payload) => {
+      const event = payload as KinesisStreamEvent & {
+        window: unknown;
+        state: { seen?: string[] };
+        isFinalInvokeForWindow: boolean;
+        shardId: string;
+      };
+      const seqs = event.Records.map((r) => r.kinesis.sequenceNumber);
+      if (failFirst) {
+        failFirst = false;
+        throw new Error('first attempt fails: its state must not count');
+      }
+      calls.push({
+        window: event.window,
+        final: event.isFinalInvokeForWindow,
+        seqs,
+        state: event.state,
+        shardId: event.shardId,
+      });
+      return { state: { seen: [...(event.state.seen ?? []), ...seqs] }, batchItemFailures: [] };
+    },
+    checkpointDir: checkpointDir(),
+    now: () => new Date('2026-11-26T10:00:00.000Z'),
+    sleep: async () => undefined,
+  });
+  await poller.start();
+  await eventually(() => calls.length === 4);
+  await poller.stop();
+  const first = { start: '2026-11-26T10:00:00.000Z', end: '2026-11-26T10:00:05.000Z' };
+  const second = { start: '2026-11-26T10:00:05.000Z', end: '2026-11-26T10:00:10.000Z' };
+  const shardId = 'shardId-000000000000';
+  expect(calls).toEqual([
+    { window: first, final: false, seqs: ['1001', '1002', '1003', '1004'], state: {}, shardId },
+    { window: first, final: true, seqs: [], state: { seen: ['1001', '1002', '1003', '1004'] }, shardId },
+    { window: second, final: false, seqs: ['1005', '1006', '1007'], state: {}, shardId },
+    { window: second, final: true, seqs: [], state: { seen: ['1005', '1006', '1007'] }, shardId },
   ]);
 });
 
