@@ -3,7 +3,6 @@ import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/
 import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeApiGatewayInvokePermissions } from './private/guard-rules';
 import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
@@ -77,7 +76,5 @@ export class UserDeletion extends Construct {
         'Operators call this method with an admin key checked by a Lambda REQUEST authorizer (role admin in ' +
         'the WriteKeys table), not as Cognito users.',
     });
-    // The DELETE method's permission sits under the ingest API (acknowledged there), the authorizer's here.
-    acknowledgeApiGatewayInvokePermissions(this.adminAuthorizerFunction);
   }
 }

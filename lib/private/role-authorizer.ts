@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { KeyRole } from '../../lambdas/authorizer/write-keys';
 import { acceptedRoles, RecoFunction } from '../recostream-function';
+import { acknowledgeApiGatewayInvokePermissions } from './guard-rules';
 
 export interface RoleAuthorizerProps {
   readonly writeKeysTable: ITable;
@@ -37,5 +38,7 @@ export function roleAuthorizer(
     identitySources: [IdentitySource.header('Authorization')],
     resultsCacheTtl: Duration.seconds(0),
   });
+  // The method's invoke permission sits under its API's construct; the authorizer's is here, for every route.
+  acknowledgeApiGatewayInvokePermissions(fn);
   return { function: fn, authorizer };
 }
