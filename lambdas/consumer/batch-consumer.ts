@@ -19,13 +19,8 @@ import type { ObjectStore } from '../shared/object-store';
 import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
 import { replayOriginsOf } from '../shared/replay-origin';
-import {
-  type BatchOutcome,
-  emptyOutcome,
-  type FeatureUpdater,
-  type PoisonRecord,
-  type StreamRecord,
-} from './feature-updater';
+import { type BatchOutcome, emptyOutcome } from './batch-outcome';
+import type { FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
 import { ItemWindow, WINDOW_STATE_FLUSH_BYTES } from './item-window';
 
 export type DeadLetterCode = 'invalid_record' | 'poison_record';

@@ -21,6 +21,7 @@
  */
 
 import { type Profile, profileKeyOf } from '../shared/profile-record';
+import { type BatchOutcome, type Counters, emptyOutcome, newCounters } from './batch-outcome';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
 import { type ItemAccumulator, itemContributions, itemUpdateFor } from './item-updates';
@@ -48,31 +49,6 @@ export interface UpdaterOptions {
    * @default DEFAULT_WATERMARK_RETENTION_SECONDS
    */
   readonly watermarkRetentionSeconds?: number;
-}
-
-export interface BatchOutcome {
-  /** Batch index of the first record that must be redelivered, if any. */
-  readonly failedFromIndex?: number;
-  /** Why the first failed write failed, for the log. */
-  readonly failureReason?: string;
-  readonly applied: number;
-  readonly replays: number;
-  readonly duplicates: number;
-  readonly poison: readonly PoisonRecord[];
-  readonly profileWrites: number;
-  readonly itemWrites: number;
-  /** Writes of the shard's progress (start and end of the invocation). */
-  readonly progressWrites: number;
-  readonly conflicts: number;
-  readonly retries: number;
-}
-
-interface Counters {
-  profileWrites: number;
-  itemWrites: number;
-  progressWrites: number;
-  conflicts: number;
-  retries: number;
 }
 
 const notRefused = (error: unknown) => !(error instanceof InvalidWriteError);
@@ -430,23 +406,4 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((total, item) => total + value(item), 0);
-}
-
-function newCounters(): Counters {
-  return { profileWrites: 0, itemWrites: 0, progressWrites: 0, conflicts: 0, retries: 0 };
-}
-
-/** The outcome of a batch that applied nothing. */
-export function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
-  return {
-    applied: 0,
-    replays: 0,
-    duplicates: 0,
-    poison: [],
-    profileWrites: 0,
-    itemWrites: 0,
-    progressWrites: 0,
-    conflicts: 0,
-    retries: 0,
-  };
 }

@@ -3,8 +3,8 @@
  * two writes. Each test compares the store after a disturbed run with the store after one clean
  * pass over the same records; they must be identical.
  */
+import type { BatchOutcome } from '../../../lambdas/consumer/batch-outcome';
 import {
-  type BatchOutcome,
   FeatureUpdater,
   type PoisonRecord,
   type StreamRecord,
