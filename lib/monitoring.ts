@@ -26,14 +26,12 @@ import {
   CANARY_METRICS,
   CONSUMER_METRICS,
   INGEST_METRICS,
-  JOB_DIMENSION,
-  JOB_METRICS,
-  JOB_SERVICES,
   METRICS_NAMESPACE,
   SERVICES,
   VARIANT_DIMENSION,
 } from '../lambdas/shared/metric-names';
 import { dataLossAlarms, firehoseMetric } from './monitoring/data-loss-alarms';
+import { type AlarmOptions, batchJobMonitoring } from './monitoring/job-monitoring';
 
 /** Alarm thresholds; every one can be overridden through `MonitoringProps.thresholds`. */
 export interface MonitoringThresholds {
@@ -268,68 +266,11 @@ export class Monitoring extends Construct {
     }
 
     // --- batch jobs ----------------------------------------------------------------------------------
-    const jobWidgets: GraphWidget[] = [];
-    for (const job of props.batchJobs ?? []) {
-      const jobMetric = (metricName: string, service: string, statistic: string, period: Duration) =>
-        new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName,
-          dimensionsMap: { service, [JOB_DIMENSION]: job.name },
-          statistic,
-          period,
-        });
-      // One PublishedItems data point per published run: its sample count counts good runs.
-      const goodRuns = (period: Duration) =>
-        jobMetric(JOB_METRICS.published, JOB_SERVICES.publish, Stats.SAMPLE_COUNT, period);
-      if (props.alarmOnJobFailures ?? true) {
-        alarm(
-          `BatchJobFailed-${job.name}`,
-          new MathExpression({
-            expression: 'failed + timedOut + rejected',
-            usingMetrics: {
-              failed: job.stateMachine.metricFailed({ statistic: Stats.SUM, period: fiveMinutes }),
-              timedOut: job.stateMachine.metricTimedOut({ statistic: Stats.SUM, period: fiveMinutes }),
-              rejected: jobMetric(JOB_METRICS.rejected, JOB_SERVICES.validate, Stats.SUM, fiveMinutes),
-            },
-            label: `${job.name} failed runs`,
-            period: fiveMinutes,
-          }),
-          {
-            threshold: 1,
-            comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluationPeriods: 1,
-            description: `Batch job ${job.name}: a run failed, timed out or was rejected by the validation gate`,
-          },
-        );
-      }
-      // Hourly periods over the staleness window; no data (no run at all) counts as breaching.
-      const staleHours = Math.ceil(t.jobStalenessHours);
-      alarm(`BatchJobStale-${job.name}`, goodRuns(Duration.hours(1)), {
-        threshold: 1,
-        comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: staleHours,
-        treatMissingData: TreatMissingData.BREACHING,
-        description: `Batch job ${job.name}: no successful run in ${staleHours} h`,
-      });
-      jobWidgets.push(
-        new GraphWidget({
-          title: `Batch job ${job.name}: runs`,
-          left: [
-            job.stateMachine.metricSucceeded({ statistic: Stats.SUM, period: Duration.hours(1) }),
-            job.stateMachine.metricFailed({ statistic: Stats.SUM, period: Duration.hours(1) }),
-            goodRuns(Duration.hours(1)).with({ label: 'published runs' }),
-            jobMetric(JOB_METRICS.rejected, JOB_SERVICES.validate, Stats.SUM, Duration.hours(1)),
-          ],
-          width: 12,
-        }),
-        new GraphWidget({
-          title: `Batch job ${job.name}: age of the last good run (s)`,
-          left: [jobMetric(JOB_METRICS.lastSuccessAgeSeconds, JOB_SERVICES.plan, Stats.MAXIMUM, fiveMinutes)],
-          leftAnnotations: [{ value: t.jobStalenessHours * 3600, label: 'stale' }],
-          width: 12,
-        }),
-      );
-    }
+    const jobWidgets = batchJobMonitoring(props.batchJobs ?? [], {
+      alarm,
+      alarmOnFailures: props.alarmOnJobFailures ?? true,
+      stalenessHours: t.jobStalenessHours,
+    });
 
     // --- freshness canary ------------------------------------------------------------------------------
     const canaryProfile = custom(CANARY_METRICS.profileFreshness, SERVICES.canary, Stats.MAXIMUM);
@@ -462,15 +403,6 @@ export class Monitoring extends Construct {
     );
     this.alarms = alarms;
   }
-}
-
-interface AlarmOptions {
-  readonly threshold: number;
-  readonly comparison?: ComparisonOperator;
-  readonly evaluationPeriods?: number;
-  readonly datapointsToAlarm?: number;
-  readonly treatMissingData?: TreatMissingData;
-  readonly description: string;
 }
 
 /** The buffer interval a Firehose delivery stream was configured with (lib/data-lake.ts sets it). */
