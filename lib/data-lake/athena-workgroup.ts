@@ -1,0 +1,102 @@
+/**
+ * The lake's Athena side: a workgroup with enforced settings (engine v3, bytes-scanned cutoff, KMS results),
+ * its own versioned, expiring results bucket, and one named query per `*.sql` file. Created in the DataLake's
+ * scope, so the logical ids are the construct's.
+ */
+import { Aws, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import type { CfnDatabase } from 'aws-cdk-lib/aws-glue';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { sendObjectEventsToEventBridge } from '../private/bucket-events';
+import { acknowledgeGuardRule } from '../private/guard-rules';
+import { readNamedQueryFiles } from './named-queries';
+
+export interface AthenaWorkgroupProps {
+  readonly key: IKey;
+  readonly accessLogsBucket: IBucket;
+  readonly database: CfnDatabase;
+  readonly bytesScannedCutoffPerQuery: number;
+  readonly queryResultRetentionDays: number;
+  readonly namedQueriesDirectory: string;
+}
+
+export interface AthenaWorkgroup {
+  readonly resultsBucket: Bucket;
+  readonly workGroup: CfnWorkGroup;
+  readonly workGroupName: string;
+  readonly namedQueries: readonly CfnNamedQuery[];
+}
+
+export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupProps): AthenaWorkgroup {
+  const resultsBucket = new Bucket(scope, 'ResultsBucket', {
+    encryption: BucketEncryption.KMS,
+    encryptionKey: props.key,
+    bucketKeyEnabled: true,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    serverAccessLogsBucket: props.accessLogsBucket,
+    serverAccessLogsPrefix: 'athena-results/',
+    // Versioned (Control Tower CT.S3.PR.11); Athena writes new keys only, so versions cost nothing extra.
+    versioned: true,
+    lifecycleRules: [
+      {
+        id: 'ExpireQueryResults',
+        expiration: Duration.days(props.queryResultRetentionDays),
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  sendObjectEventsToEventBridge(resultsBucket);
+  acknowledgeGuardRule(
+    resultsBucket,
+    's3_bucket_object_lock_enabled_check',
+    'Query results are derived, re-runnable and expire after queryResultRetentionDays; Object Lock retention ' +
+      'would keep them (and the user ids some hold) regardless.',
+  );
+
+  const workGroupName = Names.uniqueResourceName(scope, { maxLength: 128, separator: '-' });
+  const workGroup = new CfnWorkGroup(scope, 'WorkGroup', {
+    name: workGroupName,
+    description: 'RecoStream analysts and batch jobs: engine v3, encrypted results, bytes-scanned cutoff',
+    state: 'ENABLED',
+    // Query history counts as workgroup content; without this the workgroup (and the stack) cannot be deleted
+    // once a query has run.
+    recursiveDeleteOption: true,
+    workGroupConfiguration: {
+      enforceWorkGroupConfiguration: true,
+      publishCloudWatchMetricsEnabled: true,
+      bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
+      requesterPaysEnabled: false,
+      engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+      resultConfiguration: {
+        outputLocation: `s3://${resultsBucket.bucketName}/results/`,
+        expectedBucketOwner: Aws.ACCOUNT_ID,
+        encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: props.key.keyArn },
+      },
+    },
+  });
+
+  const namedQueriesScope = new Construct(scope, 'NamedQueries');
+  const namedQueries = readNamedQueryFiles(props.namedQueriesDirectory).map(
+    (file) =>
+      new CfnNamedQuery(namedQueriesScope, file.name, {
+        name: file.name,
+        description: file.description,
+        database: props.database.ref,
+        workGroup: workGroup.ref,
+        queryString: file.queryString,
+      }),
+  );
+  return { resultsBucket, workGroup, workGroupName, namedQueries };
+}
