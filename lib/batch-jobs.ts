@@ -1,42 +1,15 @@
-import { Aws, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { CfnTable } from 'aws-cdk-lib/aws-glue';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { BillingMode, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import {
-  type CfnStateMachine,
-  Choice,
-  Condition,
-  DefinitionBody,
-  Errors,
-  Fail,
-  type IChainable,
-  type INextable,
-  IntegrationPattern,
-  JitterType,
-  JsonPath,
-  LogLevel,
-  type RetryProps,
-  type State,
-  StateMachine,
-  StateMachineType,
-  Succeed,
-  TaskInput,
-  type TaskStateBase,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  AthenaStartQueryExecution,
-  type AthenaStartQueryExecutionProps,
-  LambdaInvoke,
-  SnsPublish,
-} from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
   JOB_DIMENSION,
@@ -46,8 +19,6 @@ import {
 } from '../lambdas/jobs/job-names';
 import type { CfSettings, TrendingSettings } from '../lambdas/jobs/job-plan';
 import {
-  CF_STATE_COLUMNS,
-  CF_STATE_PARTITION_KEY,
   cfQuerySteps,
   DEFAULT_CF_SETTINGS,
   DEFAULT_TRENDING_SETTINGS,
@@ -56,23 +27,22 @@ import {
 } from '../lambdas/jobs/job-sql';
 import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
-import { CF_STATE_PREFIX, EVENTS_PREFIX, JOBS_PREFIX } from '../lambdas/shared/lake-layout';
+import { JOBS_PREFIX } from '../lambdas/shared/lake-layout';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
-import { type JobName, PUBLISHED_TTL_ATTRIBUTE } from '../lambdas/shared/published';
+import type { JobName } from '../lambdas/shared/published';
+import { acknowledgeBucketRead, grantJobAthenaAccess } from './batch-jobs/athena-access';
+import { createJobStateMachine } from './batch-jobs/job-state-machine';
+import { pascal } from './batch-jobs/private/names';
+import { createCfStateTable, createPublishedTables } from './batch-jobs/published-tables';
 import type { DataLake } from './data-lake';
-
-import { EVENTS_TABLE_NAME, glueColumn, parquetStorage } from './data-lake';
 import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
-
 import { grantPrefixAccess } from './private/prefix-grants';
 import { RecoFunction } from './recostream-function';
 
-/** Glue table of the cf job's state (Parquet per run under `jobs/cf/state/run=<runId>/`). */
-export const CF_STATE_TABLE_NAME = 'cf_state';
+export { JOB_METADATA_KEY } from './batch-jobs/job-state-machine';
+export { CF_STATE_TABLE_NAME } from './batch-jobs/published-tables';
 /** Everything the jobs write in the lake bucket lives under this prefix (its lifecycle: lib/lake-storage.ts). */
 export { JOBS_PREFIX };
-/** CloudFormation metadata key naming the job a state machine runs; the local scheduler reads it. */
-export const JOB_METADATA_KEY = 'recostream:job';
 /** Powertools service name of the validate function (its folder name; a dimension of RunsRejected). */
 export const VALIDATE_SERVICE_NAME = 'jobs-validate';
 
@@ -106,27 +76,6 @@ export interface BatchJobsProps {
   readonly billingMode?: BillingMode;
 }
 
-/** Lambda service errors worth retrying (LambdaInvoke's own retry covers the SDK-level ones). */
-const LAMBDA_TRANSIENT: RetryProps = {
-  errors: [
-    'Lambda.TooManyRequestsException',
-    'ProvisionedThroughputExceededException',
-    'ThrottlingException',
-  ],
-  interval: Duration.seconds(2),
-  maxAttempts: 4,
-  backoffRate: 2,
-  jitterStrategy: JitterType.FULL,
-};
-/** Athena API throttling and internal errors; a FAILED query is not retried (UNLOAD needs an empty target). */
-const ATHENA_TRANSIENT: RetryProps = {
-  errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'],
-  interval: Duration.seconds(5),
-  maxAttempts: 4,
-  backoffRate: 2,
-  jitterStrategy: JitterType.FULL,
-};
-
 /**
  * The scheduled batch jobs: a Standard state machine per job (plan Lambda, the job's Athena queries as
  * StartQueryExecution .sync tasks in order, validation-gate Lambda, a Choice, publish Lambda; any error is
@@ -151,55 +100,11 @@ export class BatchJobs extends Construct {
       throw new Error(`keepVersions must be an integer >= 1, got ${keepVersions}`);
     const { dataLake, lakeBucket, encryptionKey: key } = props;
 
-    // ---- tables --------------------------------------------------------------------------------------
-    const tableDefaults = {
-      billingMode: props.billingMode ?? BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: PUBLISHED_TTL_ATTRIBUTE,
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    } as const;
-    const s = AttributeType.STRING;
-    this.similaritiesTable = new Table(this, 'SimilaritiesTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'itemId', type: s },
-      sortKey: { name: 'version', type: s },
-    });
-    this.trendingTable = new Table(this, 'TrendingTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'scope', type: s },
-      sortKey: { name: 'version', type: s },
-    });
-    this.jobRunsTable = new Table(this, 'JobRunsTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'job', type: s },
-      sortKey: { name: 'runId', type: s },
-    });
-
-    // ---- Glue: cf_state --------------------------------------------------------------------------------
-    const stateLocation = `s3://${lakeBucket.bucketName}/${CF_STATE_PREFIX}`;
-    this.cfStateTable = new CfnTable(this, 'CfStateTable', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseName: dataLake.database.ref,
-      tableInput: {
-        name: CF_STATE_TABLE_NAME,
-        description:
-          'Collaborative-filtering state per run (co-occurrence aggregates the next run merges with)',
-        tableType: 'EXTERNAL_TABLE',
-        parameters: {
-          EXTERNAL: 'TRUE',
-          classification: 'parquet',
-          // Runs are read one at a time by id (WHERE run = '<id>'), so the id is injected, never enumerated.
-          'projection.enabled': 'true',
-          [`projection.${CF_STATE_PARTITION_KEY.name}.type`]: 'injected',
-          'storage.location.template': `${stateLocation}${CF_STATE_PARTITION_KEY.name}=\${${CF_STATE_PARTITION_KEY.name}}/`,
-        },
-        partitionKeys: [glueColumn(CF_STATE_PARTITION_KEY)],
-        storageDescriptor: parquetStorage(CF_STATE_COLUMNS, stateLocation),
-      },
-    });
+    const tables = createPublishedTables(this, key, props.billingMode ?? BillingMode.PAY_PER_REQUEST);
+    this.similaritiesTable = tables.similaritiesTable;
+    this.trendingTable = tables.trendingTable;
+    this.jobRunsTable = tables.jobRunsTable;
+    this.cfStateTable = createCfStateTable(this, lakeBucket, dataLake.database.ref);
 
     // ---- functions -------------------------------------------------------------------------------------
     const environment = {
@@ -267,16 +172,21 @@ export class BatchJobs extends Construct {
     };
     const machines = {} as Record<JobName, StateMachine>;
     for (const job of ['cf', 'trending'] as const) {
-      machines[job] = this.stateMachine(
+      machines[job] = createJobStateMachine(this, {
         job,
-        stepNames[job],
-        { plan, validate, publish, recordFailure },
+        stepNames: stepNames[job],
+        functions: { plan, validate, publish, recordFailure },
         logGroup,
-        props,
-      );
+        alarmTopic: props.alarmTopic,
+        dataLake,
+      });
     }
     this.stateMachines = machines;
-    this.grantAthena(Object.values(machines), props);
+    grantJobAthenaAccess(Object.values(machines), {
+      lakeBucket,
+      dataLake,
+      functions: Object.values(this.functions),
+    });
 
     // ---- schedules -------------------------------------------------------------------------------------
     const cfExpression = props.cfSchedule ?? 'cron(0 2 * * ? *)';
@@ -334,247 +244,4 @@ export class BatchJobs extends Construct {
     }
     this.alarms = alarms;
   }
-
-  private stateMachine(
-    job: JobName,
-    stepNames: readonly string[],
-    fns: { plan: RecoFunction; validate: RecoFunction; publish: RecoFunction; recordFailure: RecoFunction },
-    logGroup: LogGroup,
-    props: BatchJobsProps,
-  ): StateMachine {
-    const scope = new Construct(this, `${pascal(job)}Job`);
-    const lambdaStep = (id: string, fn: RecoFunction, payload: TaskInput, resultPath: string) => {
-      const task = new LambdaInvoke(scope, id, {
-        lambdaFunction: fn,
-        payload,
-        payloadResponseOnly: true,
-        resultPath,
-      });
-      task.addRetry(LAMBDA_TRANSIENT);
-      return task;
-    };
-    const fail = new Fail(scope, 'RunFailed', {
-      error: 'JobRunFailed',
-      cause: 'Recorded in JobRuns; notified the alarm topic',
-    });
-    const notify = new SnsPublish(scope, 'NotifyFailure', {
-      topic: props.alarmTopic,
-      subject: JsonPath.stringAt('$.failure.subject'),
-      message: TaskInput.fromJsonPathAt('$.failure.message'),
-      resultPath: JsonPath.DISCARD,
-    }).next(fail);
-    // Two recorders: before the plan exists there is no run id to mark.
-    const recordPlanFailure = lambdaStep(
-      'RecordPlanFailure',
-      fns.recordFailure,
-      TaskInput.fromObject({ job, error: JsonPath.objectAt('$.error') }),
-      '$.failure',
-    ).next(notify);
-    const recordRunFailure = lambdaStep(
-      'RecordRunFailure',
-      fns.recordFailure,
-      TaskInput.fromObject({
-        job,
-        runId: JsonPath.stringAt('$.plan.runId'),
-        error: JsonPath.objectAt('$.error'),
-      }),
-      '$.failure',
-    ).next(notify);
-    const catchInto = (state: TaskStateBase, handler: IChainable) =>
-      state.addCatch(handler, { errors: [Errors.ALL], resultPath: '$.error' });
-
-    // The job is fixed per state machine; the execution input travels as `options` (e.g. `asOf` for a replay).
-    const planStep = lambdaStep(
-      'Plan',
-      fns.plan,
-      // The run's clock is the execution's start time (the local runner passes its own clock the same way).
-      TaskInput.fromObject({
-        job,
-        options: JsonPath.objectAt('$'),
-        startedAt: JsonPath.stringAt('$$.Execution.StartTime'),
-      }),
-      '$.plan',
-    );
-    catchInto(planStep, recordPlanFailure);
-
-    const queries = stepNames.map((name, i) => {
-      const query = new ScopedAthenaQuery(scope, `Query ${name}`, {
-        queryString: JsonPath.stringAt(`$.plan.steps[${i}].athenaQuery`),
-        queryExecutionContext: { databaseName: props.dataLake.database.ref },
-        workGroup: props.dataLake.workGroupName,
-        integrationPattern: IntegrationPattern.RUN_JOB,
-        resultPath: JsonPath.DISCARD,
-      });
-      query.addRetry(ATHENA_TRANSIENT);
-      catchInto(query, recordRunFailure);
-      return query;
-    });
-
-    const validateStep = lambdaStep(
-      'Validate',
-      fns.validate,
-      TaskInput.fromJsonPathAt('$.plan'),
-      '$.validation',
-    );
-    catchInto(validateStep, recordRunFailure);
-    const publishStep = lambdaStep('Publish', fns.publish, TaskInput.fromJsonPathAt('$.plan'), '$.publish');
-    catchInto(publishStep, recordRunFailure);
-
-    const gate = new Choice(scope, 'Gate passed?')
-      .when(
-        Condition.booleanEquals('$.validation.passed', true),
-        publishStep.next(new Succeed(scope, 'Published')),
-      )
-      // The validate step already recorded the run as rejected and emitted RunsRejected (alarmed on).
-      .otherwise(new Succeed(scope, 'Rejected, nothing published'));
-
-    let chain: INextable & State = planStep;
-    for (const query of queries) {
-      chain.next(query);
-      chain = query;
-    }
-    chain.next(validateStep);
-    validateStep.next(gate);
-
-    const machine = new StateMachine(this, `${pascal(job)}StateMachine`, {
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(planStep),
-      timeout: Duration.hours(job === 'cf' ? 4 : 1),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
-      comment: `RecoStream batch job ${job}: plan, Athena queries, validation gate, versioned publish`,
-    });
-    (machine.node.defaultChild as CfnStateMachine).addMetadata(JOB_METADATA_KEY, job);
-    return machine;
-  }
-
-  /** What Athena does on the state machines' behalf: read the lake tables, write `jobs/`, write results. */
-  private grantAthena(machines: readonly StateMachine[], props: BatchJobsProps): void {
-    const { dataLake, lakeBucket } = props;
-    const stack = Stack.of(this);
-    const database = dataLake.database.ref;
-    for (const machine of machines) {
-      machine.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
-          resources: [
-            stack.formatArn({
-              service: 'athena',
-              resource: 'workgroup',
-              resourceName: dataLake.workGroupName,
-            }),
-          ],
-        }),
-      );
-      machine.addToRolePolicy(
-        new PolicyStatement({
-          actions: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:GetPartition',
-            'glue:GetPartitions',
-            'glue:BatchGetPartition',
-          ],
-          resources: [
-            stack.formatArn({ service: 'glue', resource: 'catalog' }),
-            stack.formatArn({ service: 'glue', resource: 'database', resourceName: database }),
-            ...[EVENTS_TABLE_NAME, CF_STATE_TABLE_NAME].map((table) =>
-              stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/${table}` }),
-            ),
-          ],
-        }),
-      );
-      // Athena runs with the state machine's credentials: it reads events/ and reads and writes jobs/.
-      grantPrefixAccess(machine, lakeBucket, [EVENTS_PREFIX], 'read');
-      grantPrefixAccess(machine, lakeBucket, [JOBS_PREFIX], 'readWrite');
-      dataLake.resultsBucket.grantReadWrite(machine);
-      acknowledgeStateMachinePolicy(machine, lakeBucket, dataLake, Object.values(this.functions));
-    }
-  }
-}
-
-/**
- * AthenaStartQueryExecution with the policies passed in: the stock task grants s3:* reads on every bucket
- * and Glue create/delete on the whole catalog; the grants above give Athena exactly what these queries touch.
- */
-class ScopedAthenaQuery extends AthenaStartQueryExecution {
-  protected override readonly taskPolicies: PolicyStatement[];
-
-  constructor(scope: Construct, id: string, props: AthenaStartQueryExecutionProps) {
-    super(scope, id, props);
-    this.taskPolicies = [];
-  }
-}
-
-function pascal(name: string): string {
-  return name
-    .split(/[^a-zA-Z0-9]/)
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
-}
-
-function bucketLogicalId(bucket: IBucket): string | undefined {
-  const cfn = bucket.node.defaultChild;
-  return CfnResource.isCfnResource(cfn) ? Stack.of(cfn).getLogicalId(cfn) : undefined;
-}
-
-function acknowledgeBucketRead(policy: Construct | undefined, bucket: IBucket): void {
-  if (!policy) return;
-  const id = bucketLogicalId(bucket);
-  const ack = (rule: string, reason: string) => Validations.of(policy).acknowledge({ id: rule, reason });
-  if (id)
-    ack(
-      `AwsSolutions-IAM5[Resource::<${id}.Arn>/${JOBS_PREFIX}*]`,
-      "Reads the query steps' outputs: object keys generated by Athena/DuckDB under the jobs/ prefix only.",
-    );
-}
-
-function acknowledgeStateMachinePolicy(
-  machine: StateMachine,
-  lakeBucket: IBucket,
-  dataLake: DataLake,
-  functions: readonly RecoFunction[],
-): void {
-  const policy = machine.role.node.tryFindChild('DefaultPolicy');
-  if (!policy) return;
-  const ack = (rule: string, reason: string) => Validations.of(policy).acknowledge({ id: rule, reason });
-  const s3Actions =
-    "Part of the CDK grantReadWrite action set on the Athena results bucket (the workgroup's own bucket); the " +
-    'lake grants name their actions and prefixes (grantPrefixAccess).';
-  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'])
-    ack(`AwsSolutions-IAM5[Action::${action}]`, s3Actions);
-  const kms =
-    'Added by the CDK bucket grants on the KMS-encrypted lake and results buckets; scoped to the one data key, ' +
-    'the wildcard only spans the ReEncrypt* / GenerateDataKey* variants.';
-  ack('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', kms);
-  ack('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', kms);
-  const lakeId = bucketLogicalId(lakeBucket);
-  if (lakeId) {
-    ack(
-      `AwsSolutions-IAM5[Resource::<${lakeId}.Arn>/events/*]`,
-      'Athena reads the Parquet events Firehose writes under events/ (generated keys).',
-    );
-    ack(
-      `AwsSolutions-IAM5[Resource::<${lakeId}.Arn>/${JOBS_PREFIX}*]`,
-      'Athena UNLOADs every step under jobs/<job>/<step>/run=<runId>/ and reads the previous cf state there.',
-    );
-  }
-  ack(
-    'AwsSolutions-IAM5[Resource::*]',
-    'X-Ray tracing (xray:PutTraceSegments, GetSamplingRules, ...) and CloudWatch Logs vended delivery ' +
-      '(logs:CreateLogDelivery, ...) support no resource-level permissions; every other statement names its resources.',
-  );
-  for (const fn of functions) {
-    const cfn = fn.node.defaultChild as CfnResource;
-    ack(
-      `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(cfn)}.Arn>:*]`,
-      'LambdaInvoke grants the function and its qualified versions/aliases (<arn>:*) of this one function only.',
-    );
-  }
-  const resultsId = bucketLogicalId(dataLake.resultsBucket);
-  if (resultsId)
-    ack(
-      `AwsSolutions-IAM5[Resource::<${resultsId}.Arn>/*]`,
-      'Athena writes query results and UNLOAD manifests under generated keys in the workgroup results bucket.',
-    );
 }
