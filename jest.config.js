@@ -1,6 +1,5 @@
-// Transpile-only with SWC: ts-jest type-checks aws-cdk-lib per file (18 s and 2 GB for one test here).
-// Types are checked once for the whole project by `npm run lint` (tsc --noEmit).
-const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+// SWC, transpile only (see jest.swc.js).
+const { transform, transformIgnorePatterns } = require('./jest.swc');
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -9,12 +8,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
   ],

@@ -28,7 +28,7 @@ import {
 import type { GateThresholds } from '../lambdas/jobs/validation-gate';
 import { DEFAULT_KEEP_VERSIONS } from '../lambdas/jobs/versioning';
 import { JOBS_PREFIX } from '../lambdas/shared/lake-layout';
-import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
+import { JOB_SERVICES, METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import type { JobName } from '../lambdas/shared/published';
 import { acknowledgeBucketRead, grantJobAthenaAccess } from './batch-jobs/athena-access';
 import { createJobStateMachine } from './batch-jobs/job-state-machine';
@@ -43,8 +43,6 @@ export { JOB_METADATA_KEY } from './batch-jobs/job-state-machine';
 export { CF_STATE_TABLE_NAME } from './batch-jobs/published-tables';
 /** Everything the jobs write in the lake bucket lives under this prefix (its lifecycle: lib/lake-storage.ts). */
 export { JOBS_PREFIX };
-/** Powertools service name of the validate function (its folder name; a dimension of RunsRejected). */
-export const VALIDATE_SERVICE_NAME = 'jobs-validate';
 
 export interface BatchJobsProps {
   /** The stack's data key: tables, state machine logs. */
@@ -125,6 +123,7 @@ export class BatchJobs extends Construct {
       new RecoFunction(this, `${pascal(name)}Function`, {
         entry: `lambdas/jobs/${name}/handler.ts`,
         description,
+        serviceName: JOB_SERVICES[name],
         timeout: extra.timeout ?? Duration.seconds(30),
         memorySize: extra.memorySize ?? 256,
         environment: { ...environment, [JOB_FUNCTION_ENV]: name },
@@ -228,7 +227,7 @@ export class BatchJobs extends Construct {
         metric: new Metric({
           namespace: METRICS_NAMESPACE,
           metricName: REJECTED_METRIC,
-          dimensionsMap: { service: VALIDATE_SERVICE_NAME, [JOB_DIMENSION]: job },
+          dimensionsMap: { service: JOB_SERVICES.validate, [JOB_DIMENSION]: job },
           statistic: 'Sum',
           period: Duration.minutes(5),
         }),

@@ -8,6 +8,7 @@ import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SERVICES } from '../lambdas/shared/metric-names';
 import { FailedBatches } from './failed-batches';
 import { acknowledgeGuardRule } from './private/guard-rules';
 import { RecoFunction } from './recostream-function';
@@ -280,6 +281,7 @@ export class FeatureStore extends Construct {
 
     this.consumerFunction = new RecoFunction(this, 'ConsumerFunction', {
       entry: 'lambdas/consumer/handler.ts',
+      serviceName: SERVICES.consumer,
       description: 'Events stream consumer: updates user profiles and item statistics',
       memorySize: 1024,
       timeout: Duration.seconds(60),

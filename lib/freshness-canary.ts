@@ -8,6 +8,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { SERVICES } from '../lambdas/shared/metric-names';
 import { acknowledgeProviderFramework, encryptedLogGroup } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
 
@@ -65,7 +66,7 @@ export class FreshnessCanary extends Construct {
     this.keyRegistration = this.registerKeyAtDeploy(props);
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/canary/handler.ts',
-      serviceName: 'freshness-canary',
+      serviceName: SERVICES.canary,
       description: 'Freshness canary: ingest API -> visible in the profile and recommendations, every minute',
       memorySize: 256,
       timeout: Duration.seconds(55),
@@ -117,7 +118,7 @@ export class FreshnessCanary extends Construct {
   private registerKeyAtDeploy(props: FreshnessCanaryProps): FreshnessCanary['keyRegistration'] {
     const fn = new RecoFunction(this, 'KeyRegistrationFunction', {
       entry: 'lambdas/canary-key/handler.ts',
-      serviceName: 'freshness-canary',
+      serviceName: SERVICES.canary,
       description: 'Custom resource: registers the freshness canary write key hash in WriteKeys at deploy',
       memorySize: 256,
       timeout: Duration.seconds(30),

@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { INGEST_API_VERSION, INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../lambdas/shared/events/schema';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { SERVICES } from '../lambdas/shared/metric-names';
 import {
   acknowledgeApiGatewayInvokePermissions,
   acknowledgeStageExecutionLogging,
@@ -176,6 +177,7 @@ export class Ingestion extends Construct {
 
     this.ingestFunction = new RecoFunction(this, 'IngestFunction', {
       entry: 'lambdas/ingest/handler.ts',
+      serviceName: SERVICES.ingest,
       description: 'Ingest API: validates events and writes them to the events stream',
       memorySize: 512,
       // The publisher's retry budget (5 s) plus one slow SDK call (10 s) must fit; API Gateway's

@@ -14,12 +14,12 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
-import { METRICS_NAMESPACE } from '../shared/metric-names';
+import { observability, powertools } from '../shared/observability';
 import { buildPolicy } from './policy';
 import { DynamoWriteKeyStore, type WriteKeyStore } from './write-key-store';
 import { hashWriteKey, type KeyRole, parseBasicAuthorization, parseKeyRoles } from './write-keys';
@@ -47,7 +47,7 @@ export type AuthorizerHandler = (
 ) => Promise<APIGatewayAuthorizerResult>;
 
 export function createAuthorizerHandler(deps: AuthorizerDeps): AuthorizerHandler {
-  const logger = deps.logger ?? new Logger({ serviceName: 'ingest-authorizer' });
+  const logger = deps.logger ?? new Logger();
   const decide = deps.onDecision ?? (() => {});
 
   return async (event) => {
@@ -93,13 +93,8 @@ function headerValue(headers: APIGatewayRequestAuthorizerEvent['headers'], name:
   return undefined;
 }
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-authorizer';
-export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-});
-export const tracer = new Tracer({ serviceName });
+const tools = powertools();
+const { logger, metrics, tracer } = tools;
 
 let authorize: AuthorizerHandler | undefined;
 
@@ -122,13 +117,10 @@ function authorizerFromEnv(): AuthorizerHandler {
   return authorize;
 }
 
-export const handler = async (
+async function authorizeRequest(
   event: APIGatewayRequestAuthorizerEvent,
   context: Context,
-): Promise<APIGatewayAuthorizerResult> => {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  tracer.annotateColdStart();
+): Promise<APIGatewayAuthorizerResult> {
   try {
     return await authorizerFromEnv()(event, context);
   } catch (error) {
@@ -137,7 +129,7 @@ export const handler = async (
       logger.error('authorizer failed', error as Error);
     }
     throw error;
-  } finally {
-    metrics.publishStoredMetrics();
   }
-};
+}
+
+export const handler = middy(authorizeRequest).use(observability(tools, { captureColdStartMetric: true }));

@@ -4,22 +4,18 @@
  * on delete, disables the key its physical id names. See lambdas/canary/key-registration.ts.
  * Properties: `SecretArn`, `TableName`.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoWriteKeyStore, WriteKeyExistsError } from '../authorizer/write-key-store';
 import { type CanaryKeyRegistry, registerCanaryKey, retireCanaryKey } from '../canary/key-registration';
 import { readSecretString } from '../canary/write-key-secret';
 import { dynamoDocumentClient } from '../shared/aws-clients';
-import { SERVICES } from '../shared/metric-names';
-import { instrumented } from '../shared/observability';
+import { observability, powertools } from '../shared/observability';
 
-const logger = new Logger({ serviceName: SERVICES.canary });
-const metrics = new Metrics({ serviceName: SERVICES.canary });
-const tracer = new Tracer({ serviceName: SERVICES.canary });
+const tools = powertools();
+const { logger } = tools;
 const secrets = new SecretsManagerClient({});
 
 const propertiesSchema = z.object({ SecretArn: z.string().min(1), TableName: z.string().min(1) });
@@ -33,8 +29,7 @@ function registry(tableName: string): CanaryKeyRegistry {
   };
 }
 
-export const handler = instrumented(
-  { logger, metrics, tracer },
+export const handler = middy(
   async (event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> => {
     const parsed = propertiesSchema.safeParse(event.ResourceProperties);
     if (!parsed.success)
@@ -50,4 +45,4 @@ export const handler = instrumented(
     logger.info('canary write key registered', { physicalId, requestType: event.RequestType });
     return { PhysicalResourceId: physicalId };
   },
-);
+).use(observability(tools));

@@ -6,14 +6,13 @@
  * Secrets Manager; its hash was registered in WriteKeys at deploy (lambdas/canary-key), so this function has
  * no write on that table. The recommendation API key is another secret, the value of the canary's API key.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
-import { CANARY_METRICS, SERVICES } from '../shared/metric-names';
-import { instrumented } from '../shared/observability';
+import { CANARY_METRICS } from '../shared/metric-names';
+import { observability, powertools } from '../shared/observability';
 import {
   dynamoProfileCheck,
   httpIngestSender,
@@ -24,9 +23,8 @@ import {
 import { type CanaryPorts, type CanaryResult, measureFreshness } from './freshness';
 import { readSecretString } from './write-key-secret';
 
-const logger = new Logger({ serviceName: SERVICES.canary });
-const metrics = new Metrics({ serviceName: SERVICES.canary });
-const tracer = new Tracer({ serviceName: SERVICES.canary });
+const tools = powertools();
+const { logger, metrics } = tools;
 
 let writeKey: Promise<string> | undefined;
 /** Per container: the API key and the item picker, whose cached choice outlives one run. */
@@ -71,7 +69,7 @@ export function publish(result: CanaryResult, sink: Pick<Metrics, 'addMetric'>):
   sink.addMetric(CANARY_METRICS.failures, MetricUnit.Count, result.ok ? 0 : 1);
 }
 
-export const handler = instrumented({ logger, metrics, tracer }, async (): Promise<CanaryResult> => {
+export const handler = middy(async (): Promise<CanaryResult> => {
   writeKey ??= forgetOnFailure(loadWriteKey, () => {
     writeKey = undefined;
   });
@@ -95,4 +93,4 @@ export const handler = instrumented({ logger, metrics, tracer }, async (): Promi
   if (result.ok) logger.info('canary visible', { ...result });
   else logger.warn('canary failed', { ...result });
   return result;
-});
+}).use(observability(tools));

@@ -11,15 +11,15 @@
  *   503  { message, code: write_failed, updated, itemIds, retry: [itemId] } with Retry-After: resend those
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseJson } from '../ingest/json-syntax';
 import { jsonResponse } from '../ingest/responses';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { CATALOGUE_ROUTE } from '../shared/catalogue';
 import { requireEnv } from '../shared/env';
-import { instrumented } from '../shared/observability';
+import { observability, powertools } from '../shared/observability';
 import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
 import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
 
@@ -37,7 +37,7 @@ export type CatalogueHandler = (event: APIGatewayProxyEvent) => Promise<APIGatew
 
 export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHandler {
   const clock = deps.clock ?? (() => new Date());
-  const log: HandlerLogger = deps.logger ?? new Logger({ serviceName: 'catalogue' });
+  const log: HandlerLogger = deps.logger ?? new Logger();
 
   return async (event) => {
     const method = (event.httpMethod ?? '').toUpperCase();
@@ -108,13 +108,8 @@ function headerValue(headers: APIGatewayProxyEvent['headers'], name: string): st
 
 // ---- Lambda wiring: Powertools at module scope, collaborators from env on the first invocation ----
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'catalogue';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecoStream',
-});
-const tracer = new Tracer({ serviceName });
+const tools = powertools();
+const { logger, metrics, tracer } = tools;
 
 let catalogueHandler: CatalogueHandler | undefined;
 
@@ -134,6 +129,4 @@ function fromEnv(): CatalogueHandler {
   return catalogueHandler;
 }
 
-export const handler = instrumented({ logger, metrics, tracer }, (event: APIGatewayProxyEvent) =>
-  fromEnv()(event),
-);
+export const handler = middy((event: APIGatewayProxyEvent) => fromEnv()(event)).use(observability(tools));

@@ -3,9 +3,8 @@
  * metrics only; the work is in BatchConsumer and FeatureUpdater.
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type {
   Context,
   KinesisStreamBatchResponse,
@@ -15,9 +14,9 @@ import type {
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { requireEnv } from '../shared/env';
 import { QUARANTINE_PREFIX } from '../shared/lake-layout';
-import { CONSUMER_METRICS, METRICS_NAMESPACE, VARIANT_DIMENSION } from '../shared/metric-names';
+import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
-import { instrumented } from '../shared/observability';
+import { observability, powertools } from '../shared/observability';
 import { queueSinkFor } from '../shared/queue-sink';
 import { BatchConsumer, isWindowEvent } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
@@ -26,9 +25,8 @@ import { DynamoFeatureStore } from './dynamo-feature-store';
 import { DynamoShardProgress } from './dynamo-shard-progress';
 import { FeatureUpdater } from './feature-updater';
 
-const logger = new Logger({ serviceName: 'stream-consumer' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'stream-consumer' });
-const tracer = new Tracer({ serviceName: 'stream-consumer' });
+const tools = powertools();
+const { logger, metrics, tracer } = tools;
 
 const dynamo = tracer.captureAWSv3Client(dynamoDocumentClient());
 const store = new DynamoFeatureStore(dynamo, {
@@ -83,4 +81,4 @@ async function consume(
   return response;
 }
 
-export const handler = instrumented({ logger, metrics, tracer }, consume);
+export const handler = middy(consume).use(observability(tools));

@@ -12,16 +12,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { kinesisClient, s3Client } from '../shared/aws-clients';
 import { CANARY_WRITE_KEY_NAME } from '../shared/canary';
 import { numberEnv, requireEnv } from '../shared/env';
 import { DEFAULT_MAX_EVENT_AGE_MS } from '../shared/events/schema';
 import { QUARANTINE_PREFIX } from '../shared/lake-layout';
-import { METRICS_NAMESPACE } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
+import { observability, powertools } from '../shared/observability';
 import { parseIngestRequest } from './ingest-request';
 import { isSegmentRoute, routeFromPath, routePath } from './ingest-routes';
 import {
@@ -109,7 +109,7 @@ export type IngestHandler = (
 
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   const clock = deps.clock ?? (() => new Date());
-  const log = deps.logger ?? new Logger({ serviceName: 'ingest-api' });
+  const log = deps.logger ?? new Logger();
   const metrics: IngestMetrics = deps.metrics ?? { count: () => {} };
   const retryAfterSeconds = deps.retryAfterSeconds ?? 1;
 
@@ -288,13 +288,8 @@ function countBy(values: readonly string[]): Map<string, number> {
 
 // ---- Lambda wiring: Powertools at module scope, collaborators from env on the first invocation ----
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'ingest-api';
-export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-});
-export const tracer = new Tracer({ serviceName });
+const tools = powertools();
+const { logger, metrics, tracer } = tools;
 
 let ingest: IngestHandler | undefined;
 
@@ -334,16 +329,7 @@ function ingestFromEnv(): IngestHandler {
   return ingest;
 }
 
-export const handler = async (
-  event: APIGatewayProxyEvent,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  tracer.annotateColdStart();
-  try {
-    return await ingestFromEnv()(event, context);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = middy(
+  (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
+    ingestFromEnv()(event, context),
+).use(observability(tools, { captureColdStartMetric: true }));

@@ -7,24 +7,22 @@
  * The HMAC key is the secret PSEUDONYM_SECRET_ARN, read once per container. The local runtime, which has no
  * Secrets Manager, sets PSEUDONYM_KEY instead (the construct never does); that variable wins when present.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
 import type {
   FirehoseTransformationEvent,
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { LAKE_PSEUDONYM_METRICS, SERVICES } from '../shared/metric-names';
-import { instrumented } from '../shared/observability';
+import { LAKE_PSEUDONYM_METRICS } from '../shared/metric-names';
+import { observability, powertools } from '../shared/observability';
 import { PseudonymRecordError, pseudonymizeRecord } from '../shared/pseudonym';
 import { type KeyLoader, keyFromEnvironmentOrSecret } from '../shared/pseudonym-key';
 
-const SERVICE = SERVICES.lakePseudonymize;
-const logger = new Logger({ serviceName: SERVICE });
-const metrics = new Metrics({ serviceName: SERVICE });
-const tracer = new Tracer({ serviceName: SERVICE });
+const tools = powertools();
+const { logger, metrics } = tools;
 
 export { type KeyLoader, keyFromEnvironmentOrSecret };
 
@@ -87,6 +85,6 @@ const pseudonymize = createPseudonymizeHandler(
   }),
 );
 
-export const handler = instrumented({ logger, metrics, tracer }, (event: FirehoseTransformationEvent) =>
-  pseudonymize(event),
+export const handler = middy((event: FirehoseTransformationEvent) => pseudonymize(event)).use(
+  observability(tools),
 );

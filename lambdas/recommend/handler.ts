@@ -15,13 +15,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
-import { METRICS_NAMESPACE } from '../shared/metric-names';
-import { instrumented } from '../shared/observability';
+import { observability, powertools } from '../shared/observability';
 import {
   type ErrorResponse,
   ItemPathSchema,
@@ -86,7 +85,7 @@ export type RecommendHandler = (
 export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHandler {
   const clock = deps.clock ?? (() => new Date());
   const generateId = deps.generateId ?? randomUUID;
-  const log: HandlerLogger = deps.logger ?? new Logger({ serviceName: 'recommend' });
+  const log: HandlerLogger = deps.logger ?? new Logger();
   const metrics: RecommendMetrics = deps.metrics ?? { count: () => {} };
   const variants = deps.variants ?? parseVariantsConfig(undefined);
   const impressionTimeoutMs = deps.impressionTimeoutMs ?? 150;
@@ -251,13 +250,8 @@ function errorResponse(statusCode: number, error: ErrorResponse): APIGatewayProx
 
 // ---- Lambda wiring: Powertools at module scope, collaborators from env on the first invocation ----
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recommend';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
-});
-const tracer = new Tracer({ serviceName });
+const tools = powertools();
+const { logger, metrics, tracer } = tools;
 
 /** EMF: dimensioned counts (variant: a handful of configured names) as single metrics, the rest batched. */
 function powertoolsMetrics(m: Metrics): RecommendMetrics {
@@ -313,6 +307,4 @@ function fromEnv(): RecommendHandler {
   return recommendHandler;
 }
 
-export const handler = instrumented({ logger, metrics, tracer }, (event: APIGatewayProxyEvent) =>
-  fromEnv()(event),
-);
+export const handler = middy((event: APIGatewayProxyEvent) => fromEnv()(event)).use(observability(tools));

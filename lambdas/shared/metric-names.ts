@@ -10,12 +10,13 @@ export const METRICS_NAMESPACE = 'RecoStream';
 
 /** `service` dimension values of the emitting functions. */
 export const SERVICES = {
-  /** lambdas/ingest: POWERTOOLS_SERVICE_NAME is the entry folder name. */
+  /** lambdas/ingest (the Ingestion construct's function). */
   ingest: 'ingest',
-  /** lambdas/consumer: its Metrics instance sets this name explicitly. */
+  /** lambdas/consumer (the FeatureStore construct's function). */
   consumer: 'stream-consumer',
+  /** lambdas/canary and lambdas/canary-key (the FreshnessCanary construct's functions). */
   canary: 'freshness-canary',
-  /** lambdas/lake-pseudonymize: its Metrics instance sets this name explicitly. */
+  /** lambdas/lake-pseudonymize (the DataLake construct's function). */
   lakePseudonymize: 'lake-pseudonymize',
 } as const;
 
@@ -64,10 +65,12 @@ export const JOB_METRICS = {
   rejected: 'RunsRejected',
   lastSuccessAgeSeconds: 'JobLastSuccessAgeSeconds',
 } as const;
+/** `service` of each job step's function (lambdas/jobs/<step>/; the BatchJobs construct sets them). */
 export const JOB_SERVICES = {
   publish: 'jobs-publish',
   validate: 'jobs-validate',
   plan: 'jobs-plan',
+  'record-failure': 'jobs-record-failure',
 } as const;
 export const JOB_DIMENSION = 'job';
 

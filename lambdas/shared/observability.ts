@@ -1,44 +1,50 @@
 /**
- * Wraps a handler with what Powertools' Middy middlewares do (Middy 5+ is ESM-only and this
- * project is CommonJS): Lambda context in every log line, a handler subsegment with cold-start
- * annotation when tracing is on, and EMF metrics flushed once per invocation, even on error.
+ * The Powertools instances of a function and the Middy middlewares that wire them, in the order every
+ * handler uses: `middy(handler).use(observability(tools))`. The tracer's handler segment opens first and
+ * closes last (it covers the other middlewares' work), the logger adds the Lambda context to every line and
+ * clears per-invocation keys, and the metrics are flushed once per invocation, also when the handler throws.
+ *
+ * The service name and the metrics namespace come from the environment the function construct sets
+ * (`POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`: lib/recostream-function.ts), never from here.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import type { Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
 
-export interface Observability {
+export interface Powertools {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer: Tracer;
 }
 
-export function instrumented<E, R>(
-  { logger, metrics, tracer }: Observability,
-  handler: (event: E, context: Context) => Promise<R>,
-): (event: E, context: Context) => Promise<R> {
-  return async (event, context) => {
-    logger.addContext(context);
-    const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-    const subsegment = parent?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
-    if (subsegment) {
-      tracer.setSegment(subsegment);
-      tracer.annotateColdStart();
-      tracer.addServiceNameAnnotation();
-    }
-    try {
-      const result = await handler(event, context);
-      return result;
-    } catch (error) {
-      subsegment?.addError(error as Error);
-      throw error;
-    } finally {
-      subsegment?.close();
-      if (parent) tracer.setSegment(parent);
-      // An invocation that recorded nothing has nothing to flush (Powertools would log a warning for it).
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      logger.resetKeys();
-    }
-  };
+/** One logger, metrics buffer and tracer for the function; create them once, at module scope. */
+export function powertools(): Powertools {
+  const logger = new Logger();
+  // Powertools' own warnings (e.g. an invocation that recorded no metric) go out as structured log lines.
+  const metrics = new Metrics({ logger });
+  return { logger, metrics, tracer: new Tracer() };
+}
+
+export interface ObservabilityOptions {
+  /**
+   * Emit Powertools' `ColdStart` metric on the first invocation of each execution environment.
+   * @default false
+   */
+  readonly captureColdStartMetric?: boolean;
+}
+
+/** Powertools' Middy middlewares for `middy(handler).use(observability(tools))`. */
+export function observability(
+  { logger, metrics, tracer }: Powertools,
+  options: ObservabilityOptions = {},
+): MiddlewareObj[] {
+  return [
+    captureLambdaHandler(tracer),
+    injectLambdaContext(logger, { resetKeys: true }),
+    logMetrics(metrics, { captureColdStartMetric: options.captureColdStartMetric ?? false }),
+  ];
 }

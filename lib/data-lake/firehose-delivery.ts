@@ -21,6 +21,7 @@ import {
   EVENTS_FIREHOSE_PREFIX,
   EVENTS_PREFIX,
 } from '../../lambdas/shared/lake-layout';
+import { SERVICES } from '../../lambdas/shared/metric-names';
 import { RecoFunction } from '../recostream-function';
 import { EVENTS_TABLE_NAME } from './glue-catalog';
 import { jsonKeyMappings } from './private/glue-table-parts';
@@ -177,6 +178,7 @@ function createPseudonymKey(scope: Construct, key: IKey): Secret {
 function createPseudonymizer(scope: Construct, secret: Secret, deliveryRole: Role): RecoFunction {
   const fn = new RecoFunction(scope, 'Pseudonymizer', {
     entry: 'lambdas/lake-pseudonymize/handler.ts',
+    serviceName: SERVICES.lakePseudonymize,
     description: 'Firehose transformation: userId / anonymousId -> HMAC pseudonyms before the lake',
     memorySize: 512,
     // Firehose waits up to 5 minutes per invocation; a 1 MB batch takes well under a second.

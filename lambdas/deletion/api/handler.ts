@@ -2,10 +2,12 @@
  * DELETE /v1/users/{userId} (admin authorizer): deletes the profile now, records the deletion request
  * and answers 202 with what was deleted and when the lake rows will be gone.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../shared/aws-clients';
 import { requireEnv } from '../../shared/env';
+import { observability, powertools } from '../../shared/observability';
 import {
   type DeletionRequestStore,
   InvalidUserIdError,
@@ -55,17 +57,19 @@ function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'deletion' });
+const tools = powertools();
 let deleteUser: ReturnType<typeof createDeleteUserHandler> | undefined;
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+async function deleteUserRequest(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   deleteUser ??= createDeleteUserHandler({
     profiles: new DynamoProfileEraser(dynamoDocumentClient(), requireEnv('PROFILES_TABLE_NAME')),
     requests: new DynamoDeletionRequestStore(
       dynamoDocumentClient(),
       requireEnv('DELETION_REQUESTS_TABLE_NAME'),
     ),
-    logger,
+    logger: tools.logger,
   });
   return deleteUser(event);
-};
+}
+
+export const handler = middy(deleteUserRequest).use(observability(tools));

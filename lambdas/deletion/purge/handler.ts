@@ -4,17 +4,17 @@
  *           returns `moreWork` so the state machine invokes it again until nothing is left.
  *   `check` (hourly rule): publishes pending / overdue deletion requests for the deadline alarm.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { dynamoDocumentClient, s3Client } from '../../shared/aws-clients';
 import { numberEnv, requireEnv } from '../../shared/env';
 import { EVENT_COLUMNS } from '../../shared/events/lake-columns';
-import { instrumented } from '../../shared/observability';
+import { observability, powertools } from '../../shared/observability';
 import { lakeIdentifier } from '../../shared/pseudonym';
 import { type KeyLoader, keyFromEnvironmentOrSecret } from '../../shared/pseudonym-key';
 import { AthenaSqlRunner } from '../athena-sql-runner';
@@ -22,7 +22,7 @@ import type { DeletionRequestStore, ProfileEraser } from '../deletion-request';
 import { DynamoDeletionRequestStore, DynamoProfileEraser } from '../dynamo-deletion-store';
 import { DynamoPurgeLease } from '../dynamo-purge-lease';
 import { type LakeObjects, type LakeSql, runLakePurge } from '../lake-purge-runner';
-import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../purge-metrics';
+import { LAKE_PURGE_METRICS } from '../purge-metrics';
 import { deadlineReport } from '../purge-status';
 import { S3VersionedObjects } from '../s3-versioned-objects';
 
@@ -146,47 +146,43 @@ function out(
   };
 }
 
-const logger = new Logger({ serviceName: LAKE_PURGE_SERVICE });
-const metrics = new Metrics({ serviceName: LAKE_PURGE_SERVICE });
-const tracer = new Tracer({ serviceName: LAKE_PURGE_SERVICE });
+const tools = powertools();
+const { logger, metrics } = tools;
 let purge: ReturnType<typeof createPurgeHandler> | undefined;
 
-export const handler = instrumented(
-  { logger, metrics, tracer },
-  async (event: PurgeEvent, context: Context) => {
-    purge ??= (() => {
-      const requestsTable = requireEnv('DELETION_REQUESTS_TABLE_NAME');
-      const bucket = requireEnv('LAKE_BUCKET_NAME');
-      const athena = new AthenaClient({ requestHandler: new NodeHttpHandler({ requestTimeout: 10_000 }) });
-      return createPurgeHandler({
-        requests: new DynamoDeletionRequestStore(dynamoDocumentClient(), requestsTable),
-        profiles: new DynamoProfileEraser(dynamoDocumentClient(), requireEnv('PROFILES_TABLE_NAME')),
-        lease: new DynamoPurgeLease(dynamoDocumentClient(), requestsTable),
-        sql: (remainingMs) =>
-          new AthenaSqlRunner(athena, {
-            workGroup: requireEnv('ATHENA_WORKGROUP'),
-            database: requireEnv('GLUE_DATABASE'),
-            remainingMs,
-          }),
-        objects: new S3VersionedObjects(s3Client(), bucket),
-        bucket,
-        database: requireEnv('GLUE_DATABASE'),
-        settleMs: numberEnv('PURGE_SETTLE_SECONDS', 3600) * 1000,
-        reserveMs: numberEnv('PURGE_RESERVE_SECONDS', 180) * 1000,
-        metrics,
-        logger,
-        ...(process.env.PSEUDONYM_SECRET_ARN || process.env.PSEUDONYM_KEY
-          ? {
-              lakeIdentifier: cachedLakeIdentifier(
-                keyFromEnvironmentOrSecret(() => new SecretsManagerClient({})),
-              ),
-            }
-          : {}),
-      });
-    })();
-    return purge(event, context);
-  },
-);
+export const handler = middy(async (event: PurgeEvent, context: Context) => {
+  purge ??= (() => {
+    const requestsTable = requireEnv('DELETION_REQUESTS_TABLE_NAME');
+    const bucket = requireEnv('LAKE_BUCKET_NAME');
+    const athena = new AthenaClient({ requestHandler: new NodeHttpHandler({ requestTimeout: 10_000 }) });
+    return createPurgeHandler({
+      requests: new DynamoDeletionRequestStore(dynamoDocumentClient(), requestsTable),
+      profiles: new DynamoProfileEraser(dynamoDocumentClient(), requireEnv('PROFILES_TABLE_NAME')),
+      lease: new DynamoPurgeLease(dynamoDocumentClient(), requestsTable),
+      sql: (remainingMs) =>
+        new AthenaSqlRunner(athena, {
+          workGroup: requireEnv('ATHENA_WORKGROUP'),
+          database: requireEnv('GLUE_DATABASE'),
+          remainingMs,
+        }),
+      objects: new S3VersionedObjects(s3Client(), bucket),
+      bucket,
+      database: requireEnv('GLUE_DATABASE'),
+      settleMs: numberEnv('PURGE_SETTLE_SECONDS', 3600) * 1000,
+      reserveMs: numberEnv('PURGE_RESERVE_SECONDS', 180) * 1000,
+      metrics,
+      logger,
+      ...(process.env.PSEUDONYM_SECRET_ARN || process.env.PSEUDONYM_KEY
+        ? {
+            lakeIdentifier: cachedLakeIdentifier(
+              keyFromEnvironmentOrSecret(() => new SecretsManagerClient({})),
+            ),
+          }
+        : {}),
+    });
+  })();
+  return purge(event, context);
+}).use(observability(tools));
 
 /** The key is read once per container; a failed read is retried by the next invocation. */
 function cachedLakeIdentifier(load: KeyLoader): () => Promise<(id: string) => string> {

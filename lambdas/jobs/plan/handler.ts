@@ -1,17 +1,16 @@
 /** Step 1 of a run: plan it (id, window, query steps) and record it as running. Input: `{ job }`. */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
 import { z } from 'zod';
 import { requireEnv } from '../../shared/env';
 import { JOB_DIMENSION, JOB_METRICS } from '../../shared/metric-names';
-import { instrumented } from '../../shared/observability';
+import { observability, powertools } from '../../shared/observability';
 import { jobNameSchema, jobServiceFromEnv, jobSettingsFromEnv, newSuffix } from '../job-env';
 import type { JobPlan } from '../job-plan';
 
-const logger = new Logger();
-const metrics = new Metrics();
-const tracer = new Tracer();
+const tools = powertools();
+const { logger, metrics } = tools;
 
 /**
  * `options` is the execution input (the schedule sends `{ job }`; a replay may add `asOf`); `startedAt` is
@@ -32,16 +31,14 @@ function athenaBucketName(name: string): string {
   return process.env.RECOSTREAM_LOCAL_S3_DIR ? name.toLowerCase() : name;
 }
 
-export const handler = instrumented({ logger, metrics, tracer }, async (event: unknown): Promise<JobPlan> => {
-  const parsed = inputSchema.safeParse(event);
-  if (!parsed.success) throw new Error(`Invalid plan input: ${z.prettifyError(parsed.error)}`);
+async function planRun(input: z.infer<typeof inputSchema>): Promise<JobPlan> {
   const settings = jobSettingsFromEnv();
   const plan = await jobServiceFromEnv().plan({
-    job: parsed.data.job,
+    job: input.job,
     runIdSuffix: newSuffix(),
     lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
-    ...(parsed.data.options?.asOf ? { asOf: parsed.data.options.asOf } : {}),
-    ...(parsed.data.startedAt ? { startedAt: parsed.data.startedAt } : {}),
+    ...(input.options?.asOf ? { asOf: input.options.asOf } : {}),
+    ...(input.startedAt ? { startedAt: input.startedAt } : {}),
     cfSettings: settings.cf,
     trendingSettings: settings.trending,
   });
@@ -58,4 +55,8 @@ export const handler = instrumented({ logger, metrics, tracer }, async (event: u
     windowTo: plan.windowTo,
   });
   return plan;
-});
+}
+
+export const handler = middy(planRun)
+  .use(observability(tools))
+  .use(parser({ schema: inputSchema }));

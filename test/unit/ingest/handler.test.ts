@@ -6,6 +6,8 @@
  * duplicates, Kinesis partial failures and exhausted retries (503 + Retry-After + exact resend list),
  * partition keys, Segment routes, quarantine failures, and the env-wired `handler` export.
  */
+// First: the handler module creates its Powertools instances from this environment when it loads.
+import '../../support/function-environment';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
