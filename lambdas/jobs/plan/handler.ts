@@ -1,6 +1,5 @@
 /** Step 1 of a run: plan it (id, window, query steps) and record it as running. Input: `{ job }`. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { requireEnv } from '../../shared/env';
@@ -31,7 +30,10 @@ function athenaBucketName(name: string): string {
   return process.env.RECOSTREAM_LOCAL_S3_DIR ? name.toLowerCase() : name;
 }
 
-async function planRun(input: z.infer<typeof inputSchema>): Promise<JobPlan> {
+async function planRun(event: unknown): Promise<JobPlan> {
+  const parsed = inputSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`Invalid plan input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
   const settings = jobSettingsFromEnv();
   const plan = await jobServiceFromEnv().plan({
     job: input.job,
@@ -57,6 +59,4 @@ async function planRun(input: z.infer<typeof inputSchema>): Promise<JobPlan> {
   return plan;
 }
 
-export const handler = middy(planRun)
-  .use(observability(tools))
-  .use(parser({ schema: inputSchema }));
+export const handler = middy(planRun).use(observability(tools));

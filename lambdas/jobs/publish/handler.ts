@@ -1,16 +1,15 @@
 /** Publishes a validated run: items under version = runId, pointer flip, retention. Input: the plan. */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { observability, powertools } from '../../shared/observability';
-import { jobPlanSchema, jobServiceFromEnv, keepVersionsFromEnv } from '../job-env';
-import type { JobPlan } from '../job-plan';
+import { jobServiceFromEnv, keepVersionsFromEnv, parsePlan } from '../job-env';
 import type { PublishOutcome } from '../job-service';
 
 const tools = powertools();
 const { logger, metrics } = tools;
 
-async function publishRun(plan: JobPlan): Promise<PublishOutcome> {
+async function publishRun(event: unknown): Promise<PublishOutcome> {
+  const plan = parsePlan(event);
   const outcome = await jobServiceFromEnv().publish(plan, keepVersionsFromEnv());
   const single = metrics.singleMetric();
   single.addDimension('job', plan.job);
@@ -21,6 +20,4 @@ async function publishRun(plan: JobPlan): Promise<PublishOutcome> {
   return outcome;
 }
 
-export const handler = middy(publishRun)
-  .use(observability(tools))
-  .use(parser({ schema: jobPlanSchema }));
+export const handler = middy(publishRun).use(observability(tools));

@@ -3,7 +3,6 @@
  * the alarm text, which the next state publishes to the alarm topic. Input: `{ job, runId?, error }`.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
 import { observability, powertools } from '../../shared/observability';
@@ -20,7 +19,10 @@ const inputSchema = z.object({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 
-async function recordFailure(input: z.infer<typeof inputSchema>): Promise<FailureOutcome> {
+async function recordFailure(event: unknown): Promise<FailureOutcome> {
+  const parsed = inputSchema.safeParse(event);
+  if (!parsed.success) throw new Error(`Invalid failure input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
   const outcome = await jobServiceFromEnv().recordFailure(input, () => newRunId(new Date(), newSuffix()));
   const single = metrics.singleMetric();
   single.addDimension('job', input.job);
@@ -29,6 +31,4 @@ async function recordFailure(input: z.infer<typeof inputSchema>): Promise<Failur
   return outcome;
 }
 
-export const handler = middy(recordFailure)
-  .use(observability(tools))
-  .use(parser({ schema: inputSchema }));
+export const handler = middy(recordFailure).use(observability(tools));

@@ -3,18 +3,17 @@
  * stats, stores the checks, and emits RunsRejected (alarmed on) or RunsPassed. Input: the plan.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { observability, powertools } from '../../shared/observability';
-import { gateThresholdsFromEnv, jobPlanSchema, jobServiceFromEnv } from '../job-env';
+import { gateThresholdsFromEnv, jobServiceFromEnv, parsePlan } from '../job-env';
 import { JOB_DIMENSION, PASSED_METRIC, REJECTED_METRIC } from '../job-names';
-import type { JobPlan } from '../job-plan';
 import type { ValidateOutcome } from '../job-service';
 
 const tools = powertools();
 const { logger, metrics } = tools;
 
-async function validateRun(plan: JobPlan): Promise<ValidateOutcome> {
+async function validateRun(event: unknown): Promise<ValidateOutcome> {
+  const plan = parsePlan(event);
   const outcome = await jobServiceFromEnv().validate(plan, gateThresholdsFromEnv(plan.job));
   const single = metrics.singleMetric();
   single.addDimension(JOB_DIMENSION, plan.job);
@@ -25,6 +24,4 @@ async function validateRun(plan: JobPlan): Promise<ValidateOutcome> {
   return outcome;
 }
 
-export const handler = middy(validateRun)
-  .use(observability(tools))
-  .use(parser({ schema: jobPlanSchema }));
+export const handler = middy(validateRun).use(observability(tools));
