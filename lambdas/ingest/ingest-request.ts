@@ -215,12 +215,17 @@ function normalizeItems(input: IngestRequestInput, items: readonly unknown[]): I
   return { route, items, accepted, errors, duplicates };
 }
 
-function normalizeItem(
+/**
+ * One event of a request as the API takes it: a Segment message is size-checked and mapped first, then every
+ * event goes through `normalize` (the event rules; the quarantine replay passes its own in tests).
+ */
+export function normalizeItem(
   route: IngestRoute,
   item: unknown,
   options: NormalizeOptions,
+  normalize: typeof normalizeEvent = normalizeEvent,
 ): ReturnType<typeof normalizeEvent> {
-  if (route === 'events') return normalizeEvent(item, options);
+  if (route === 'events') return normalize(item, options);
 
   // Segment messages: the 32 KB limit applies to the message as sent (Segment's own rule), not to our
   // mapping of it, which drops fields and could let an oversized message through.
@@ -245,7 +250,7 @@ function normalizeItem(
     };
   }
   const mapped = segmentToEventInput(item, route === 'batch' ? undefined : route);
-  return mapped.ok ? normalizeEvent(mapped.input, options) : mapped;
+  return mapped.ok ? normalize(mapped.input, options) : mapped;
 }
 
 /** `events[3]` + `userId` -> `events[3].userId`; `events[3]` + `[0]` -> `events[3][0]`; '' + `userId` -> `userId`. */

@@ -27,20 +27,18 @@
  * are passed in; ../cli/quarantine.ts wires them.
  */
 import { createHash } from 'node:crypto';
-import type { BodyRejectionCode } from '../../lambdas/ingest/ingest-request';
+import { type BodyRejectionCode, normalizeItem } from '../../lambdas/ingest/ingest-request';
 import { type IngestRoute, routeFromPath } from '../../lambdas/ingest/ingest-routes';
 import type { EventPublisher, PublishRecord } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
 import { normalizePrefix } from '../../lambdas/ingest/quarantine';
 import {
   type CanonicalEvent,
-  MAX_EVENT_BYTES,
   type NormalizeOptions,
   type NormalizeResult,
   normalizeEvent,
   type RejectionCode,
   segmentBatchMessages,
-  segmentToEventInput,
 } from '../../lambdas/shared/events';
 import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { DEFAULT_LEDGER_PREFIX, ledgerKeyFor, parseLedger, type ReplayLedger } from './quarantine-ledger';
@@ -258,10 +256,13 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
           continue;
         }
         counts.checked++;
-        const result = validate(validator, candidate, {
-          receivedAt,
-          generateId: () => replayEventId(key, candidate.entryId),
-        });
+        // The API's own per-event path (Segment size check and mapping, then the event rules).
+        const result = normalizeItem(
+          candidate.route,
+          candidate.input,
+          { receivedAt, generateId: () => replayEventId(key, candidate.entryId) },
+          validator,
+        );
         if (!result.ok) {
           bump(stillInvalid, result.rejection.code);
           if (examples.length < LISTED_EXAMPLES)
@@ -371,31 +372,6 @@ function candidatesOf(record: QuarantineLine, line: number): Candidates {
     ok: true,
     events: items.map((input, n) => ({ entryId: `${line}.${n}`, index: n, input, route })),
   };
-}
-
-/** The API's per-event path: Segment messages are size-checked and mapped first, then validated. */
-function validate(
-  validator: EventValidator,
-  candidate: Candidate,
-  options: NormalizeOptions,
-): NormalizeResult {
-  if (candidate.route === 'events') return validator(candidate.input, options);
-  const bytes = Buffer.byteLength(JSON.stringify(candidate.input) ?? '', 'utf8');
-  if (bytes > MAX_EVENT_BYTES) {
-    return {
-      ok: false,
-      rejection: {
-        code: 'event_too_large',
-        field: '',
-        message: `event is ${bytes} bytes, over the limit of ${MAX_EVENT_BYTES} bytes`,
-      },
-    };
-  }
-  const mapped = segmentToEventInput(
-    candidate.input,
-    candidate.route === 'batch' ? undefined : candidate.route,
-  );
-  return mapped.ok ? validator(mapped.input, options) : mapped;
 }
 
 /** The eventId of a replayed event sent without one: stable across runs, unique per quarantine entry. */
