@@ -15,7 +15,6 @@ import {
   applyBackfill,
   BackfillWriteError,
   formatSummary,
-  MemoryFeatureStore,
   planBackfill,
   type Rejection,
   rejectedPathFor,
@@ -23,6 +22,7 @@ import {
   writeRejectionReport,
 } from '../tools/backfill';
 import { JsonFileEventSource } from '../tools/backfill-source';
+import { MemoryFeatureStore } from '../tools/memory-feature-store';
 import { type CliIo, FAILED, localRuntime, OK, parseCommandArgs, positiveInt, UsageError } from './kit';
 
 export const BACKFILL_HELP = `Usage: recostream backfill --events <file.jsonl|file.json> [target] [options]

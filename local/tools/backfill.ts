@@ -11,21 +11,13 @@
  * No AWS imports here: the CLI (../cli/backfill.ts) picks the store, DynamoDB or in memory (--dry-run).
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import type {
-  FeatureStorePort,
-  ItemRow,
-  ItemRowKey,
-  ItemRowUpdate,
-} from '../../lambdas/consumer/feature-store-port';
-import { itemRowId } from '../../lambdas/consumer/feature-store-port';
+import type { FeatureStorePort } from '../../lambdas/consumer/feature-store-port';
 import {
   FeatureUpdater,
   type StreamRecord,
   type UpdaterOptions,
 } from '../../lambdas/consumer/feature-updater';
-import { applyItemRowUpdate } from '../../lambdas/consumer/item-row-update';
 import { type CanonicalEvent, CanonicalEventSchema, normalizeEvent } from '../../lambdas/shared/events';
-import type { Profile } from '../../lambdas/shared/profile-record';
 import type { EventSource } from './backfill-source';
 
 // ---------------------------------------------------------------------------------------------
@@ -228,44 +220,6 @@ export async function applyBackfill(
     options.onProgress?.(Math.min(start + options.batchSize, plan.records.length), plan.records.length);
   }
   return result();
-}
-
-/** What --dry-run folds into: the DynamoDB adapter's conditional semantics, in memory. */
-export class MemoryFeatureStore implements FeatureStorePort {
-  readonly profiles = new Map<string, Profile>();
-  readonly items = new Map<string, ItemRow>();
-
-  async getProfiles(userIds: readonly string[]): Promise<Map<string, Profile>> {
-    const out = new Map<string, Profile>();
-    for (const id of userIds) {
-      const profile = this.profiles.get(id);
-      if (profile) out.set(id, profile);
-    }
-    return out;
-  }
-
-  async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
-    if ((this.profiles.get(profile.userId)?.version ?? 0) !== expectedVersion) return false;
-    this.profiles.set(profile.userId, profile);
-    return true;
-  }
-
-  async getItemRows(keys: readonly ItemRowKey[]): Promise<Map<string, ItemRow>> {
-    const out = new Map<string, ItemRow>();
-    for (const key of keys) {
-      const row = this.items.get(itemRowId(key));
-      if (row) out.set(itemRowId(key), row);
-    }
-    return out;
-  }
-
-  async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
-    const id = itemRowId(update.key);
-    const next = applyItemRowUpdate(this.items.get(id), update);
-    if (!next) return false;
-    this.items.set(id, next);
-    return true;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@
  * and what the event source mapping gave up on (S3 on-failure objects); the UCI importer turns a public
  * dataset into events. Replay stores read a local folder or an S3 bucket with the same keys.
  */
-export { applyBackfill, MemoryFeatureStore, planBackfill } from './backfill';
+export { applyBackfill, planBackfill } from './backfill';
 export { replayFailedBatches } from './dlq-replay';
+export { MemoryFeatureStore } from './memory-feature-store';
 export { replayQuarantine } from './quarantine-replay';
 export { FileReplayStore, type ReplayStore } from './replay-store';
 export { S3ReplayStore } from './s3-replay-store';

@@ -1,18 +1,12 @@
 /**
- * An in-memory feature store with the same conditional semantics as the DynamoDB adapter, plus
+ * The in-memory feature store of local/tools (the DynamoDB adapter's conditional semantics), plus
  * fault injection: fail (or "crash") after a number of writes, throw throttling errors, or fail the
  * writes of chosen profiles or item rows (`faults`).
  */
-import type {
-  FeatureStorePort,
-  ItemRow,
-  ItemRowKey,
-  ItemRowUpdate,
-} from '../../lambdas/consumer/feature-store-port';
-import { itemRowId } from '../../lambdas/consumer/feature-store-port';
-import { applyItemRowUpdate, type StoredItemRow } from '../../lambdas/consumer/item-row-update';
+import type { ItemRow, ItemRowKey, ItemRowUpdate } from '../../lambdas/consumer/feature-store-port';
 import type { ShardProgress, ShardProgressPort } from '../../lambdas/consumer/shard-progress';
 import type { Profile } from '../../lambdas/shared/profile-record';
+import { MemoryFeatureStore } from '../../local/tools/memory-feature-store';
 
 export class CrashError extends Error {
   constructor() {
@@ -21,9 +15,8 @@ export class CrashError extends Error {
   }
 }
 
-export class InMemoryFeatureStore implements FeatureStorePort {
-  readonly profiles = new Map<string, Profile>();
-  readonly items = new Map<string, StoredItemRow>();
+/** The local MemoryFeatureStore (same semantics as the DynamoDB adapter) with fault injection on top. */
+export class InMemoryFeatureStore extends MemoryFeatureStore {
   writes = 0;
   /** Writes allowed before every further write throws `failure()` (simulates a crash or outage). */
   writeBudget = Number.POSITIVE_INFINITY;
@@ -48,45 +41,28 @@ export class InMemoryFeatureStore implements FeatureStorePort {
     }
   }
 
-  async getProfiles(userIds: readonly string[]): Promise<Map<string, Profile>> {
+  override async getProfiles(userIds: readonly string[]): Promise<Map<string, Profile>> {
     this.guard(false);
-    const out = new Map<string, Profile>();
-    for (const id of userIds) {
-      const p = this.profiles.get(id);
-      if (p) out.set(id, structuredClone(p));
-    }
-    return out;
+    return super.getProfiles(userIds);
   }
 
-  async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
+  override async putProfile(profile: Profile, expectedVersion: number): Promise<boolean> {
     this.guard(true);
     const fault = this.faults?.({ kind: 'profile', userId: profile.userId });
     if (fault) throw fault;
-    const current = this.profiles.get(profile.userId);
-    if ((current?.version ?? 0) !== expectedVersion) return false;
-    this.profiles.set(profile.userId, structuredClone(profile));
-    return true;
+    return super.putProfile(profile, expectedVersion);
   }
 
-  async getItemRows(keys: readonly ItemRowKey[]): Promise<Map<string, ItemRow>> {
+  override async getItemRows(keys: readonly ItemRowKey[]): Promise<Map<string, ItemRow>> {
     this.guard(false);
-    const out = new Map<string, ItemRow>();
-    for (const key of keys) {
-      const row = this.items.get(itemRowId(key));
-      if (row) out.set(itemRowId(key), structuredClone(row));
-    }
-    return out;
+    return super.getItemRows(keys);
   }
 
-  async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
+  override async applyItemDelta(update: ItemRowUpdate): Promise<boolean> {
     this.guard(true);
     const fault = this.faults?.({ kind: 'item', ...update.key });
     if (fault) throw fault;
-    const id = itemRowId(update.key);
-    const next = applyItemRowUpdate(this.items.get(id), update);
-    if (!next) return false;
-    this.items.set(id, next);
-    return true;
+    return super.applyItemDelta(update);
   }
 
   /** State without bookkeeping fields, for comparing two runs. */

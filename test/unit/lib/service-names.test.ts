@@ -4,8 +4,8 @@
  * sets (lib/recostream-function.ts). An alarm on a service no function has watches nothing, forever green.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../../lib/app-builder';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
+import { buildApp } from '../../../lib/app-builder';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Dimension = { Name: string; Value: unknown };
@@ -23,7 +23,9 @@ function alarmedServices(resources: Record<string, Resource>): Map<string, strin
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::CloudWatch::Alarm') continue;
     visit(id, r.Properties.Namespace, r.Properties.Dimensions);
-    for (const m of (r.Properties.Metrics ?? []) as Array<{ MetricStat?: { Metric: Record<string, unknown> } }>)
+    for (const m of (r.Properties.Metrics ?? []) as Array<{
+      MetricStat?: { Metric: Record<string, unknown> };
+    }>)
       if (m.MetricStat) visit(id, m.MetricStat.Metric.Namespace, m.MetricStat.Metric.Dimensions);
   }
   return services;

@@ -15,11 +15,11 @@ import { main } from '../../../../local/cli';
 import {
   applyBackfill,
   BackfillWriteError,
-  MemoryFeatureStore,
   planBackfill,
   sequenceNumberFor,
 } from '../../../../local/tools/backfill';
 import { JsonFileEventSource } from '../../../../local/tools/backfill-source';
+import { MemoryFeatureStore } from '../../../../local/tools/memory-feature-store';
 import { TrafficSimulator } from '../../../../local/traffic/simulator';
 
 const NOW = new Date('2026-12-01T00:00:00.000Z');
