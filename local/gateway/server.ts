@@ -168,19 +168,21 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       stage,
     };
 
+    // What the authorizer's REQUEST event and the proxy event both carry.
+    const request = {
+      resource: resource.template,
+      path,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters,
+      multiValueQueryStringParameters,
+      pathParameters: match.pathParameters,
+      requestContext,
+    };
     if (route.authorizer) {
       const methodArn = `${arnPrefix}${method}${path}`;
-      const outcome = await authorize(route.authorizer, methodArn, req, {
-        resource: resource.template,
-        path,
-        httpMethod: method,
-        headers,
-        multiValueHeaders,
-        queryStringParameters,
-        multiValueQueryStringParameters,
-        pathParameters: match.pathParameters,
-        requestContext,
-      });
+      const outcome = await authorize(route.authorizer, methodArn, req, request);
       if (!outcome.ok) return sendError(res, requestId, outcome.error);
       requestContext.authorizer = outcome.context;
     }
@@ -190,16 +192,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     }
 
     const event: APIGatewayProxyEvent = {
-      resource: resource.template,
-      path,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters,
-      multiValueQueryStringParameters,
-      pathParameters: match.pathParameters,
+      ...request,
       stageVariables: null,
-      requestContext,
       body: body.length === 0 ? null : body.toString('utf8'),
       isBase64Encoded: false,
     };
