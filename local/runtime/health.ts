@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAILED_BATCH_KEY_PREFIX } from '../../lambdas/shared/failed-batch';
 import { EVENTS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
+import type { JobSnapshot } from '../jobs/runner';
 import type { DeliveryStats } from '../lake/delivery';
 import type { PollerStats } from '../stream/esm-poller';
 import { dlqLedgerKey } from '../tools/dlq-replay';
@@ -133,16 +134,10 @@ export interface JobHealth {
   readonly lastSuccessAgeMs?: number;
 }
 
-/** The local job runner's snapshot (local/job-runner.ts JobSnapshot), per job. */
-export interface JobSnapshotLike {
-  readonly running: boolean;
-  readonly runs: number;
-  readonly published: number;
-  readonly rejected: number;
-  readonly failed: number;
-  readonly activeVersion?: string;
-  readonly lastRun?: { readonly status: string; readonly finishedAt: string };
-}
+/** What health reads of the local job runner's snapshot, per job. */
+export type JobSnapshotLike = Omit<JobSnapshot, 'lastRun'> & {
+  readonly lastRun?: Pick<NonNullable<JobSnapshot['lastRun']>, 'status' | 'finishedAt'>;
+};
 
 /** Run ids start with `yyyy-mm-ddTHH-MM-SSZ` (lambdas/shared/published.ts); undefined when not. */
 export function runIdTime(runId: string | undefined): number | undefined {
