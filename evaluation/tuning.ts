@@ -71,7 +71,7 @@ const KNN_GRID = [
 ];
 const DISCOVER_GRID = {
   purchaseHalfLifeDays: [15, 30, 60, 120, 365],
-  maxSources: [50, 100],
+  maxSources: [50, 100, 200],
   popular: [0, 0.1],
 };
 /** Differences of the objective below this are noise on a validation split of this size. */
@@ -108,8 +108,9 @@ export async function tune(
       const trending = await lake.trending(split.cases.map((c) => split.trendingAsOf(c)));
       let first: FittedSplit | undefined;
       for (const [n, change] of CF_GRID.entries()) {
-        const neighbours = await lake.cf({ ...base.cf, ...change }, split.batchAsOf);
-        const batch = { neighbours, trending, pairs: pairsOf(neighbours) };
+        // RP3beta's settings, on its own lists (the `rp3beta` baseline).
+        const rp3beta = await lake.cf({ ...base.cf, ...change, model: 'rp3beta' }, split.batchAsOf);
+        const batch = { neighbours: rp3beta, rp3beta, trending, pairs: pairsOf(rp3beta) };
         first = first ? { ...first, batch } : fitBaselines(split, batch, settings, log);
         if (n === 0) fitted.push(first);
         perSetting[n]?.push(...scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
@@ -131,7 +132,11 @@ export async function tune(
     const lake = await BatchLake.open(f.split.batch, log);
     try {
       const neighbours = await lake.cf(settings.cf, f.split.batchAsOf);
-      fitted[i] = { ...f, batch: { ...f.batch, neighbours, pairs: pairsOf(neighbours) } };
+      const rp3beta =
+        settings.cf.model === 'rp3beta'
+          ? neighbours
+          : await lake.cf({ ...settings.cf, model: 'rp3beta' }, f.split.batchAsOf);
+      fitted[i] = { ...f, batch: { ...f.batch, neighbours, rp3beta, pairs: pairsOf(neighbours) } };
     } finally {
       await lake.close();
     }

@@ -30,6 +30,7 @@ import { trinoSyntaxErrors } from '../../support/trino-grammar';
 
 const CF: CfRunParams = {
   ...DEFAULT_CF_SETTINGS,
+  model: 'rp3beta',
   runId: '2026-11-26T02-00-00Z-k3x9',
   windowTo: '2026-11-26T02:00:00Z',
 };
@@ -196,6 +197,8 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
+      'cf_gram',
+      'cf_gram_neighbours',
       'cf_similarity',
       'cf_state',
       'cf_stats',

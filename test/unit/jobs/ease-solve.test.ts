@@ -1,0 +1,112 @@
+/**
+ * The cf job's EASE solve: the in-place SPD inverse against A·A⁻¹ = I and the evaluation's independent
+ * inverse, and the neighbour rows against EASE's closed form computed by hand on a small Gram matrix.
+ */
+
+import { spdInverse } from '../../../evaluation/baselines/linear-algebra';
+import {
+  cfNeighbourRows,
+  cfSolveSettings,
+  easeSimilarityRows,
+  gramRows,
+} from '../../../lambdas/jobs/ease-solve';
+import { invertSpdInPlace, NotPositiveDefiniteError } from '../../../lambdas/jobs/spd-inverse';
+
+/** A deterministic SPD matrix: XᵀX of a pseudo-random 0/1 matrix, plus λI. */
+function spd(n: number, lambda: number): Float64Array {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const users = 3 * n;
+  const x = Array.from({ length: users }, () => Array.from({ length: n }, () => (random() < 0.2 ? 1 : 0)));
+  const a = new Float64Array(n * n);
+  for (const row of x)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) a[i * n + j] += (row[i] as number) * (row[j] as number);
+  for (let i = 0; i < n; i++) a[i * n + i] += lambda;
+  return a;
+}
+
+describe('invertSpdInPlace', () => {
+  it.each([1, 2, 3, 7, 64, 65, 130])(
+    'inverts a %i × %i matrix: A·A⁻¹ = I, as the evaluation inverts it',
+    (n) => {
+      const a = spd(n, 1.5);
+      const inverse = Float64Array.from(a);
+      invertSpdInPlace(inverse, n);
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let k = 0; k < n; k++) sum += (a[i * n + k] as number) * (inverse[k * n + j] as number);
+          worst = Math.max(worst, Math.abs(sum - (i === j ? 1 : 0)));
+        }
+      expect(worst).toBeLessThan(1e-9);
+      const reference = spdInverse(a, n);
+      for (let i = 0; i < n * n; i++) expect(inverse[i]).toBeCloseTo(reference[i] as number, 10);
+    },
+  );
+
+  it('refuses a matrix that is not positive definite, naming the pivot', () => {
+    expect(() => invertSpdInPlace(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(NotPositiveDefiniteError);
+    expect(() => invertSpdInPlace(new Float64Array(3), 2)).toThrow(/expected a 2x2 matrix/);
+  });
+});
+
+describe('easeSimilarityRows', () => {
+  // Users {a, b}, {a, b}, {b, c}: G = [[2, 2, 0], [2, 3, 1], [0, 1, 1]].
+  const rows = gramRows([
+    { item_a: 'a', item_b: 'a', gram: 2, support: 2 },
+    { item_a: 'a', item_b: 'b', gram: '2', support: 2 },
+    { item_a: 'b', item_b: 'b', gram: 3, support: 3 },
+    { item_a: 'b', item_b: 'c', gram: 1, support: 1 },
+    { item_a: 'c', item_b: 'c', gram: 1, support: 1 },
+  ]);
+
+  it('publishes B = −P / diag(P) (P = (G + λI)⁻¹), positive weights only, scaled so the best is 1', () => {
+    const lambda = 1;
+    // G + I = [[3, 2, 0], [2, 4, 1], [0, 1, 2]], det = 3·7 − 2·4 = 13; its adjugate / 13:
+    const p = [
+      [7, -4, 2],
+      [-4, 6, -3],
+      [2, -3, 8],
+    ].map((r) => r.map((v) => v / 13));
+    const b = (i: number, j: number) => -(p[i]?.[j] as number) / (p[j]?.[j] as number);
+    // B[a][c] = −2/8 < 0 and B[c][a] = −2/7 < 0: a and c are not neighbours.
+    const weights = { ab: b(0, 1), ba: b(1, 0), bc: b(1, 2), cb: b(2, 1) };
+    const max = Math.max(...Object.values(weights));
+    const out = easeSimilarityRows(rows, { lambda, topK: 5 });
+    expect(out.map((r) => [r.item_id, r.neighbour_id, r.rank, r.support])).toEqual([
+      ['a', 'b', 1, 2],
+      ['b', 'a', 1, 2],
+      ['b', 'c', 2, 1],
+      ['c', 'b', 1, 1],
+    ]);
+    const score = (x: string, y: string) => out.find((r) => r.item_id === x && r.neighbour_id === y)?.score;
+    expect(score('a', 'b')).toBeCloseTo(weights.ab / max, 10);
+    expect(score('b', 'a')).toBeCloseTo(weights.ba / max, 10);
+    expect(score('b', 'c')).toBeCloseTo(weights.bc / max, 10);
+    expect(score('c', 'b')).toBeCloseTo(weights.cb / max, 10);
+    expect(Math.max(...out.map((r) => r.score))).toBe(1);
+  });
+
+  it('keeps the top K per item', () => {
+    const out = easeSimilarityRows(rows, { lambda: 1, topK: 1 });
+    expect(out.filter((r) => r.item_id === 'b').map((r) => r.neighbour_id)).toEqual(['a']);
+  });
+
+  it('refuses bad rows and settings with the reason', () => {
+    expect(() => gramRows([{ item_a: 'a', gram: 1, support: 1 }])).toThrow(/no item_a \/ item_b/);
+    expect(() => gramRows([{ item_a: 'a', item_b: 'b', gram: -1, support: 1 }])).toThrow(/non-negative/);
+    expect(() => easeSimilarityRows(rows, { lambda: 0, topK: 5 })).toThrow(/lambda must be > 0/);
+  });
+
+  it("is the cf job's solve only for the EASE model; RP3beta's rows pass through", () => {
+    expect(cfSolveSettings({ model: 'ease', easeLambda: 300, topK: 20 })).toEqual({ lambda: 300, topK: 20 });
+    expect(cfSolveSettings({ model: 'rp3beta', easeLambda: 300, topK: 20 })).toBeUndefined();
+    const rp3 = [{ item_id: 'a', neighbour_id: 'b', score: 1, support: 2, rank: 1 }];
+    expect(cfNeighbourRows(rp3, undefined)).toBe(rp3);
+  });
+});
