@@ -19,8 +19,7 @@ import { PROTOCOLS } from '../../../evaluation/protocols';
 jest.setTimeout(120_000);
 
 const DECEMBER = resolve(__dirname, '../../../../shared/data/uci-online-retail-2010-12');
-/** Small and quick: a 300-item EASE, 200 bootstrap resamples. */
-// Small models: the cf job's EASE on 300 head items too (the solve is O(n³)).
+/** Small and quick: 300-item EASE models (the baseline and the cf job's), 200 bootstrap resamples. */
 const QUICK = {
   ...DEFAULT_SETTINGS,
   cf: { ...DEFAULT_SETTINGS.cf, easeItems: 300 },
