@@ -57,7 +57,8 @@ head_vectors AS (
 SELECT
   a.item_id AS item_a,
   b.item_id AS item_b,
-  sum(a.signal * b.signal) AS gram,
+  -- Rounded: the same sum whatever order the engine added it in (as cf_similarity.sql's scores).
+  round(sum(a.signal * b.signal), 12) AS gram,
   CAST(count(*) AS INTEGER) AS support
 FROM head_vectors AS a
 JOIN head_vectors AS b ON b.user_key = a.user_key AND a.item_id <= b.item_id
