@@ -4,10 +4,10 @@
  *
  * 1. simulator events spread over the last 30 days (users = events / 50, 5,000 items), each arriving 2 s
  *    after it happened, written as lake Parquet with the delivery loop's writer (timed separately);
- * 2. the cf job as a full recompute (state + Gram + stats steps, sql/jobs/cf_*.sql with the default
+ * 2. the cf job as a full recompute (state + vectors + stats steps, sql/jobs/cf_*.sql with the default
  *    settings, then the publish step's EASE solve, ease-solve.ts) and then as the nightly incremental
  *    run over the last 24 h merged with that state: wall time per step and peak process RSS (DuckDB
- *    runs in-process), sampled every 25 ms; the Gram step and the solve again on the full run's state
+ *    runs in-process), sampled every 25 ms; the vectors step and the solve again on the full run's state
  *    with half the head items, for how the solve scales with n (O(n³) time, 8 n² bytes);
  * 3. the bytes Athena would scan: Parquet bytes of the partitions the incremental query reads (the
  *    three interaction event types received in the last day, plus the previous state files)
@@ -113,15 +113,21 @@ interface SizeResult {
     readonly totalMs: number;
     readonly peakRssMiB: number;
   };
+  /** The all-SQL RP3beta model's full recompute on the same lake (the baseline of the run). */
+  readonly rp3betaFull: {
+    readonly stepsMs: Record<string, number>;
+    readonly totalMs: number;
+    readonly peakRssMiB: number;
+  };
   readonly baselineRssMiB: number;
   readonly stateRows: number;
   readonly similarityRows: number;
-  readonly gramRows: number;
-  /** Per head size: the Gram step's time and rows, the solve's time, the peak RSS of those runs. */
+  readonly vectorRows: number;
+  /** Per head size: the vectors step's time and rows, the solve's time, the peak RSS of those runs. */
   readonly solve: ReadonlyArray<{
     readonly items: number;
-    readonly gramRows: number;
-    readonly gramMs: number;
+    readonly vectorRows: number;
+    readonly vectorsMs: number;
     readonly solveMs: number;
     readonly peakRssMiB: number;
   }>;
@@ -172,7 +178,7 @@ async function runJob(
 
 function pick(run: { stepsMs: Record<string, number>; peakRss: number }) {
   return {
-    gramMs: run.stepsMs['cf-gram'] ?? 0,
+    vectorsMs: run.stepsMs['cf-vectors'] ?? 0,
     solveMs: run.stepsMs['ease-solve'] ?? 0,
     peakRssMiB: round(run.peakRss / 2 ** 20, 0),
   };
@@ -222,14 +228,20 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
       lakeDir,
     );
     log(`cf-job: incremental run ${incremental.totalMs} ms`);
-    // The model at half the head items: the state, Gram and solve steps again (not the stats).
+    // The model at half the head items: the state, vectors and solve steps again (not the stats).
     const halfItems = Math.round(DEFAULT_CF_SETTINGS.easeItems / 2);
     const half = await runJob(
       { ...DEFAULT_CF_SETTINGS, runId: 'half', windowTo, easeItems: halfItems },
       lakeDir,
-      ['cf-state', 'cf-gram'],
+      ['cf-state', 'cf-vectors'],
     );
     log(`cf-job: ${halfItems} head items ${half.totalMs} ms`);
+    // The baseline of the same run: RP3beta, the all-SQL model (state + similarity + stats), full recompute.
+    const rp3beta = await runJob(
+      { ...DEFAULT_CF_SETTINGS, runId: 'rp3beta', windowTo, model: 'rp3beta' },
+      lakeDir,
+    );
+    log(`cf-job: RP3beta full recompute ${rp3beta.totalMs} ms`);
     const [stats] = await readJsonRows(join(lakeDir, 'jobs/cf/stats/run=full'));
 
     // What Athena would scan: partition pruning on event_type, dt and hour (of the receipt time), from the
@@ -257,12 +269,13 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
         totalMs: incremental.totalMs,
         peakRssMiB: mib(incremental.peakRss),
       },
+      rp3betaFull: { stepsMs: rp3beta.stepsMs, totalMs: rp3beta.totalMs, peakRssMiB: mib(rp3beta.peakRss) },
       stateRows: full.rows['cf-state'] ?? 0,
       similarityRows: full.rows['ease-solve'] ?? full.rows['cf-similarity'] ?? 0,
-      gramRows: full.rows['cf-gram'] ?? 0,
+      vectorRows: full.rows['cf-vectors'] ?? 0,
       solve: [
-        { items: halfItems, gramRows: half.rows['cf-gram'] ?? 0, ...pick(half) },
-        { items: DEFAULT_CF_SETTINGS.easeItems, gramRows: full.rows['cf-gram'] ?? 0, ...pick(full) },
+        { items: halfItems, vectorRows: half.rows['cf-vectors'] ?? 0, ...pick(half) },
+        { items: DEFAULT_CF_SETTINGS.easeItems, vectorRows: full.rows['cf-vectors'] ?? 0, ...pick(full) },
       ],
       stats: stats ?? {},
       scan: {
@@ -298,8 +311,9 @@ export const cfJobBenchmark: Benchmark = {
           'users',
           'write Parquet',
           'write events/s',
-          'full job (state + Gram + stats + solve)',
+          'full job (state + vectors + stats + solve)',
           'peak RSS',
+          'RP3beta full job (same run)',
           'nightly incremental job',
           'peak RSS ',
           'neighbour rows',
@@ -313,6 +327,9 @@ export const cfJobBenchmark: Benchmark = {
             .map((ms) => round(ms / 1000, 1))
             .join(' + ')})`,
           `${r.full.peakRssMiB} MiB`,
+          `${round(r.rp3betaFull.totalMs / 1000, 1)} s (${Object.values(r.rp3betaFull.stepsMs)
+            .map((ms) => round(ms / 1000, 1))
+            .join(' + ')})`,
           `${round(r.incremental.totalMs / 1000, 1)} s`,
           `${r.incremental.peakRssMiB} MiB`,
           r.similarityRows,
@@ -339,13 +356,20 @@ export const cfJobBenchmark: Benchmark = {
       ),
       '',
       table(
-        ['events', 'head items (n)', 'Gram rows', 'Gram step', 'solve (publish step)', 'peak RSS'],
+        [
+          'events',
+          'head items (n)',
+          'vector rows',
+          'vectors step',
+          'solve (publish step: Gram + inverse)',
+          'peak RSS',
+        ],
         results.flatMap((r) =>
           r.solve.map((x) => [
             r.events,
             x.items,
-            x.gramRows,
-            `${round(x.gramMs / 1000, 1)} s`,
+            x.vectorRows,
+            `${round(x.vectorsMs / 1000, 1)} s`,
             `${round(x.solveMs / 1000, 1)} s`,
             `${x.peakRssMiB} MiB`,
           ]),

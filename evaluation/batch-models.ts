@@ -10,7 +10,7 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cfSolveSettings, easeSimilarityRows, type GramRow, gramRow } from '../lambdas/jobs/ease-solve';
+import { cfSolveSettings, easeSimilarityRows, type VectorRow, vectorRow } from '../lambdas/jobs/ease-solve';
 import { STEP_ROLES } from '../lambdas/jobs/job-plan';
 import {
   type CfRunParams,
@@ -137,7 +137,7 @@ export class BatchLake {
     const result = steps[STEP_ROLES.cf.result] as (typeof steps)[number];
     const solve = cfSolveSettings(settings);
     const rows = await this.lake.runQuery(result.select);
-    const neighbours = neighbourLists(solve ? easeSimilarityRows(gramRowsOf(rows), solve) : rowsOf(rows));
+    const neighbours = neighbourLists(solve ? easeSimilarityRows(vectorRowsOf(rows), solve) : rowsOf(rows));
     this.log(
       `cf job: ${pairsOf(neighbours)} neighbour pairs for ${neighbours.size} items in ${seconds(started)}`,
     );
@@ -181,11 +181,11 @@ async function stageRows(events: readonly CanonicalEvent[], path: string): Promi
   }
 }
 
-/** cf_gram.sql's rows straight from the columns (no record per row: there are up to n²/2 of them). */
-function gramRowsOf(result: QueryResult): GramRow[] {
+/** cf_vectors.sql's rows straight from the columns (no record per row). */
+function vectorRowsOf(result: QueryResult): VectorRow[] {
   const at = (name: string) => result.columns.indexOf(name);
-  const [a, b, g, s] = [at('item_a'), at('item_b'), at('gram'), at('support')];
-  return result.rows.map((row) => gramRow({ item_a: row[a], item_b: row[b], gram: row[g], support: row[s] }));
+  const [u, i, s] = [at('user_key'), at('item_id'), at('signal')];
+  return result.rows.map((row) => vectorRow(row[u], row[i], row[s]));
 }
 
 function rowsOf(result: QueryResult): Record<string, unknown>[] {

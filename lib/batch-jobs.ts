@@ -235,9 +235,7 @@ export class BatchJobs extends Construct {
       'Batch jobs: publishes a validated run and flips the active version',
       {
         timeout: Duration.minutes(15),
-        // The cf publish solves EASE on the head items (ease-solve.ts): 8 n² bytes plus the Gram rows;
-        // Lambda's CPU grows with its memory, and the solve is O(n³).
-        memorySize: 3008,
+        memorySize: 1024,
       },
     );
     const recordFailure = jobFunction('record-failure', 'Batch jobs: records a failed run for the alarm');

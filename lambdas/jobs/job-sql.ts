@@ -80,7 +80,7 @@ export interface CfRunParams extends WindowClock {
   /** Stats: an item is active when it had an interaction in the last N days of the data. */
   readonly activeDays: number;
   /**
-   * The model: `ease` (cf_gram.sql, then the solve step ease-solve.ts on the head items) or `rp3beta`
+   * The model: `ease` (cf_vectors.sql, then the publish step's solve, ease-solve.ts, on the head items) or `rp3beta`
    * (cf_similarity.sql, all in SQL).
    */
   readonly model: CfModel;
@@ -340,9 +340,9 @@ export function cfQuerySteps(p: CfRunParams): QueryStep[] {
     },
     p.model === 'ease'
       ? {
-          // The Gram matrix; the publish step solves it into neighbour lists (ease-solve.ts).
-          name: 'cf-gram',
-          select: renderJobSql('cf_gram', values),
+          // The head items' user vectors; the publish step solves them into neighbour lists (ease-solve.ts).
+          name: 'cf-vectors',
+          select: renderJobSql('cf_vectors', values),
           targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
           format: 'JSON',
         }
@@ -354,11 +354,11 @@ export function cfQuerySteps(p: CfRunParams): QueryStep[] {
         },
     {
       name: 'cf-stats',
-      // The stats' output part is the model's: for EASE the Gram step's pairs (the solve follows at publish).
+      // The stats' output part is the model's: for EASE the items the solve can give neighbours (at publish).
       select: renderJobSql(
         'cf_stats',
         values,
-        p.model === 'ease' ? { cf_similarity: 'cf_gram_neighbours' } : {},
+        p.model === 'ease' ? { cf_similarity: 'cf_vectors_pairs' } : {},
       ),
       targetPrefix: `${CF_STATS_PREFIX}${run}`,
       format: 'JSON',

@@ -121,13 +121,13 @@ describe('batch jobs on the local runtime', () => {
     expect(cf.checks?.filter((c) => !c.passed)).toEqual([]);
     expect(cf.status).toBe('published');
     expect(cf.publish?.publishedItems).toBeGreaterThan(10);
-    // The result rows are EASE's Gram matrix; the publish step solved them into neighbour lists.
+    // The result rows are EASE's user vectors; the publish step solved them into neighbour lists.
     const resultFile = join(runtime.lakeDir as string, 'jobs/cf/results', `run=${cf.runId}`, 'part-0.json');
-    const gram = readFileSync(resultFile, 'utf8')
+    const vectors = readFileSync(resultFile, 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const solved = cfNeighbourRows(gram, cfSolveSettings(DEFAULT_CF_SETTINGS));
+    const solved = cfNeighbourRows(vectors, cfSolveSettings(DEFAULT_CF_SETTINGS));
     const firstRow = solved[0] as Record<string, unknown>;
     const { pointer, item } = await activeSimilarities(firstRow.item_id as string);
     expect(pointer?.activeVersion).toBe(cf.runId);

@@ -1,13 +1,14 @@
 /**
- * The cf job's EASE solve: the in-place SPD inverse against A·A⁻¹ = I, and the neighbour rows against
- * EASE's closed form computed by hand on a small Gram matrix.
+ * The cf job's EASE solve: the in-place SPD inverse against A·A⁻¹ = I, the Gram matrix summed from the
+ * user vectors, and the neighbour rows against EASE's closed form computed by hand on a small example.
  */
 
 import {
   cfNeighbourRows,
   cfSolveSettings,
   easeSimilarityRows,
-  gramRows,
+  gramMatrix,
+  vectorRows,
 } from '../../../lambdas/jobs/ease-solve';
 import { invertSpdInPlace, NotPositiveDefiniteError } from '../../../lambdas/jobs/spd-inverse';
 
@@ -29,7 +30,7 @@ function spd(n: number, lambda: number): Float64Array {
 }
 
 describe('invertSpdInPlace', () => {
-  it.each([1, 2, 3, 7, 64, 65, 130])('inverts a %i × %i matrix: A·A⁻¹ = I, and symmetric', (n) => {
+  it.each([1, 2, 3, 7, 64, 65, 130])('inverts an n × n matrix (n = %i): A·A⁻¹ = I, and symmetric', (n) => {
     const a = spd(n, 1.5);
     const inverse = Float64Array.from(a);
     invertSpdInPlace(inverse, n);
@@ -53,14 +54,31 @@ describe('invertSpdInPlace', () => {
 });
 
 describe('easeSimilarityRows', () => {
-  // Users {a, b}, {a, b}, {b, c}: G = [[2, 2, 0], [2, 3, 1], [0, 1, 1]].
-  const rows = gramRows([
-    { item_a: 'a', item_b: 'a', gram: 2, support: 2 },
-    { item_a: 'a', item_b: 'b', gram: '2', support: 2 },
-    { item_a: 'b', item_b: 'b', gram: 3, support: 3 },
-    { item_a: 'b', item_b: 'c', gram: 1, support: 1 },
-    { item_a: 'c', item_b: 'c', gram: 1, support: 1 },
+  // Users {a, b}, {a, b}, {b, c}: G = [[2, 2, 0], [2, 3, 1], [0, 1, 1]]; rows in no particular order.
+  const rows = vectorRows([
+    { user_key: 'u3', item_id: 'c', signal: 1 },
+    { user_key: 'u1', item_id: 'b', signal: '1' },
+    { user_key: 'u2', item_id: 'a', signal: 1 },
+    { user_key: 'u1', item_id: 'a', signal: 1 },
+    { user_key: 'u3', item_id: 'b', signal: 1 },
+    { user_key: 'u2', item_id: 'b', signal: 1 },
   ]);
+
+  it('sums G = XᵀX and the users per pair from the vectors, signals multiplied', () => {
+    const { items, gram, support } = gramMatrix(rows);
+    expect(items).toEqual(['a', 'b', 'c']);
+    expect([...gram]).toEqual([2, 2, 0, 2, 3, 1, 0, 1, 1]);
+    expect([...support]).toEqual([2, 2, 0, 2, 3, 1, 0, 1, 1]);
+    const weighted = gramMatrix(
+      vectorRows([
+        { user_key: 'u', item_id: 'a', signal: 1 },
+        { user_key: 'u', item_id: 'b', signal: 0.5 },
+        { user_key: 'v', item_id: 'a', signal: 0.2 },
+      ]),
+    );
+    expect([...weighted.gram]).toEqual([1 + 0.2 * 0.2, 0.5, 0.5, 0.25]);
+    expect([...weighted.support]).toEqual([2, 1, 1, 1]);
+  });
 
   it('publishes B = −P / diag(P) (P = (G + λI)⁻¹), positive weights only, scaled so the best is 1', () => {
     const lambda = 1;
@@ -95,8 +113,9 @@ describe('easeSimilarityRows', () => {
   });
 
   it('refuses bad rows and settings with the reason', () => {
-    expect(() => gramRows([{ item_a: 'a', gram: 1, support: 1 }])).toThrow(/no item_a \/ item_b/);
-    expect(() => gramRows([{ item_a: 'a', item_b: 'b', gram: -1, support: 1 }])).toThrow(/non-negative/);
+    expect(() => vectorRows([{ item_id: 'a', signal: 1 }])).toThrow(/no user_key \/ item_id/);
+    expect(() => vectorRows([{ user_key: 'u', item_id: 'a', signal: 0 }])).toThrow(/no positive signal/);
+    expect(() => vectorRows([{ user_key: 'u', item_id: 'a', signal: null }])).toThrow(/no positive signal/);
     expect(() => easeSimilarityRows(rows, { lambda: 0, topK: 5 })).toThrow(/lambda must be > 0/);
   });
 

@@ -337,21 +337,22 @@ describe('job service', () => {
     });
   });
 
-  it('publishes an EASE run: its result rows are the Gram matrix, solved into neighbour lists at publish', async () => {
+  it('publishes an EASE run: its result rows are the user vectors, solved into neighbour lists at publish', async () => {
     const { published, results, service } = setup();
     const plan = await service.plan({ job: 'cf', runIdSuffix: 'ease', lakeBucket: 'lake' });
-    expect(plan.steps.map((step) => step.name)).toEqual(['cf-state', 'cf-gram', 'cf-stats']);
+    expect(plan.steps.map((step) => step.name)).toEqual(['cf-state', 'cf-vectors', 'cf-stats']);
     expect(plan.solve).toEqual({ lambda: 1000, topK: 50 });
     results.files.set(plan.statsPrefix, [
       { ...cfStats(), window_max_received_ms: Date.parse(plan.windowTo) },
     ]);
     // Three users: {a, b}, {a, b}, {b, c}; λ small, so a and b are neighbours, and b and c.
     results.files.set(plan.resultPrefix, [
-      { item_a: 'a', item_b: 'a', gram: 2, support: 2 },
-      { item_a: 'a', item_b: 'b', gram: 2, support: 2 },
-      { item_a: 'b', item_b: 'b', gram: 3, support: 3 },
-      { item_a: 'b', item_b: 'c', gram: 1, support: 1 },
-      { item_a: 'c', item_b: 'c', gram: 1, support: 1 },
+      { user_key: 'u1', item_id: 'a', signal: 1 },
+      { user_key: 'u1', item_id: 'b', signal: 1 },
+      { user_key: 'u2', item_id: 'a', signal: 1 },
+      { user_key: 'u2', item_id: 'b', signal: 1 },
+      { user_key: 'u3', item_id: 'b', signal: 1 },
+      { user_key: 'u3', item_id: 'c', signal: 1 },
     ]);
     expect((await service.validate(plan, thresholds)).passed).toBe(true);
     await service.publish({ ...plan, solve: { lambda: 0.5, topK: 5 } }, 3);

@@ -197,11 +197,11 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
-      'cf_gram',
-      'cf_gram_neighbours',
       'cf_similarity',
       'cf_state',
       'cf_stats',
+      'cf_vectors',
+      'cf_vectors_pairs',
       'cf_window_interactions',
       'trending',
       'trending_interactions',

@@ -111,7 +111,7 @@ describe('state machines', () => {
       [
         'Plan',
         'Query cf-state',
-        'Query cf-gram',
+        'Query cf-vectors',
         'Query cf-stats',
         'Validate',
         'Gate passed?',

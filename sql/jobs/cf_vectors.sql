@@ -1,12 +1,13 @@
--- The Gram matrix G = XᵀX of the head items for EASE (Steck 2019), from the state of run runId; the
--- inverse of G + λI is taken in the job's solve step (lambdas/jobs/ease-solve.ts), not in SQL.
--- Output: item_a <= item_b (one triangle, the diagonal included), gram = Σ over users r(u,a)·r(u,b),
--- support = users with both items.
+-- The user vectors of the head items for EASE (Steck 2019), from the state of run runId: one row per
+-- (user, head item) with the signal r(u,i). The job's solve step (lambdas/jobs/ease-solve.ts) sums the
+-- Gram matrix G = XᵀX from them (Σ_u k_u² multiply-adds in a typed array) and inverts G + λI. Not the
+-- Gram matrix itself: its n²/2 rows would be written, read back and parsed by the publish step, and the
+-- self-join costs DuckDB and Athena Σ_u k_u² rows through a hash aggregate (measured in bench/cf-job.ts).
 --
 --   signal    r(u,i) as in cf_similarity.sql: the strongest signal present (purchase, cart, view weight)
 --   cap       each user keeps at most maxItemsPerUser items, the strongest, then most recent, then by id
 --   head      the easeItems items with the most users (ties by item_id): the solve is O(n³) in time and
---             holds one n × n matrix of doubles (8 n² bytes: 72 MB for 3,000 items)
+--             holds one n × n matrix of doubles (8 n² bytes: 32 MB for 2,000 items)
 WITH signals AS (
   SELECT
     user_key,
@@ -54,13 +55,6 @@ head_vectors AS (
   FROM vectors AS v
   JOIN head AS h ON h.item_id = v.item_id
 )
-SELECT
-  a.item_id AS item_a,
-  b.item_id AS item_b,
-  -- Rounded: the same sum whatever order the engine added it in (as cf_similarity.sql's scores).
-  round(sum(a.signal * b.signal), 12) AS gram,
-  CAST(count(*) AS INTEGER) AS support
-FROM head_vectors AS a
-JOIN head_vectors AS b ON b.user_key = a.user_key AND a.item_id <= b.item_id
-GROUP BY a.item_id, b.item_id
-ORDER BY item_a, item_b
+SELECT user_key, item_id, signal
+FROM head_vectors
+ORDER BY user_key, item_id
