@@ -117,7 +117,7 @@ describe('validate -> publish -> rollback on DynamoDB and a lake folder', () => 
     };
     const run = async (suffix: string, stats: Record<string, number | null>, score: number) => {
       now += 86_400_000;
-      // Staged neighbour rows: RP3beta's result (EASE's Gram rows are solved at publish: job-service.test.ts).
+      // Staged neighbour rows: RP3beta's result (EASE's vector rows are solved at publish: job-service.test.ts).
       const plan = await service.plan({
         job: 'cf',
         runIdSuffix: suffix,
