@@ -8,29 +8,8 @@
 --   cap       each user keeps at most maxItemsPerUser items, the strongest, then most recent, then by id
 --   head      the easeItems items with the most users (ties by item_id): the solve is O(n³) in time and
 --             holds one n × n matrix of doubles (8 n² bytes: 32 MB for 2,000 items)
-WITH signals AS (
-  SELECT
-    user_key,
-    item_id,
-    CASE
-      WHEN purchases > 0 THEN {{purchaseWeight}}
-      WHEN carts > 0 THEN {{cartWeight}}
-      WHEN views > 0 THEN {{viewWeight}}
-    END AS signal,
-    last_event_at
-  FROM cf_state
-  WHERE run = {{runId}} AND (purchases > 0 OR carts > 0 OR views > 0)
-),
-ranked_signals AS (
-  SELECT
-    user_key,
-    item_id,
-    signal,
-    row_number() OVER (
-      PARTITION BY user_key
-      ORDER BY signal DESC, last_event_at DESC, item_id ASC
-    ) AS user_rank
-  FROM signals
+WITH ranked_signals AS (
+  {{include:cf_ranked_signals}}
 ),
 vectors AS (
   SELECT user_key, item_id, signal

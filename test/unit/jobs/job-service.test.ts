@@ -47,6 +47,17 @@ function setup() {
   return { runs, published, results, service, stage, runThrough, now: () => now };
 }
 
+/** An as-of replay of the cf job, RP3beta (its result rows are staged as neighbour rows). */
+function planReplay(service: JobService, asOf: string) {
+  return service.plan({
+    job: 'cf',
+    runIdSuffix: 'replay',
+    lakeBucket: 'lake',
+    asOf,
+    cfSettings: { model: 'rp3beta' },
+  });
+}
+
 describe('job service', () => {
   it("plans with the execution's start time as its clock when given one (Step Functions, the local runner)", async () => {
     const { runs, service, now } = setup();
@@ -129,13 +140,7 @@ describe('job service', () => {
     await runThrough();
     // As of an hour ago: recent enough that the incremental chain would not be due by age.
     const asOf = new Date(now() - 3_600_000).toISOString();
-    const replay = await service.plan({
-      job: 'cf',
-      runIdSuffix: 'replay',
-      lakeBucket: 'lake',
-      asOf,
-      cfSettings: { model: 'rp3beta' },
-    });
+    const replay = await planReplay(service, asOf);
     const state = replay.steps[0]?.select ?? '';
     expect(state).toContain('CASE WHEN TRUE THEN occurred_at ELSE received_at END AS window_at');
     const realNow = new Date(now()).toISOString();
@@ -159,13 +164,7 @@ describe('job service', () => {
     const { runThrough, service, results } = setup();
     await runThrough(cfStats({ output_rows: 40_000, state_items: 20_000 }));
     const asOf = '2010-12-24T00:00:00.000Z';
-    const replay = await service.plan({
-      job: 'cf',
-      runIdSuffix: 'replay',
-      lakeBucket: 'lake',
-      asOf,
-      cfSettings: { model: 'rp3beta' },
-    });
+    const replay = await planReplay(service, asOf);
     // A tenth of the live run's rows: a live run would be rejected for drift.
     results.files.set(replay.statsPrefix, [
       {

@@ -197,6 +197,7 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
+      'cf_ranked_signals',
       'cf_similarity',
       'cf_state',
       'cf_stats',
