@@ -4,9 +4,11 @@
  *
  * 1. simulator events spread over the last 30 days (users = events / 50, 5,000 items), each arriving 2 s
  *    after it happened, written as lake Parquet with the delivery loop's writer (timed separately);
- * 2. the cf job as a full recompute (state + similarity + stats steps, sql/jobs/cf_*.sql with the
- *    default settings) and then as the nightly incremental run over the last 24 h merged with that
- *    state: wall time per step and peak process RSS (DuckDB runs in-process), sampled every 25 ms;
+ * 2. the cf job as a full recompute (state + vectors + stats steps, sql/jobs/cf_*.sql with the default
+ *    settings, then the publish step's EASE solve, ease-solve.ts) and then as the nightly incremental
+ *    run over the last 24 h merged with that state: wall time per step and peak process RSS (DuckDB
+ *    runs in-process), sampled every 25 ms; the vectors step and the solve again on the full run's state
+ *    with half the head items, for how the solve scales with n (O(n³) time, 8 n² bytes);
  * 3. the bytes Athena would scan: Parquet bytes of the partitions the incremental query reads (the
  *    three interaction event types received in the last day, plus the previous state files)
  *    against a full rescan (every interaction partition; and every event partition, for reference).
@@ -15,6 +17,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cfNeighbourRows, cfSolveSettings } from '../lambdas/jobs/ease-solve';
 import {
   type CfRunParams,
   cfQuerySteps,
@@ -23,7 +26,7 @@ import {
 } from '../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../lambdas/shared/events/lake-columns';
-import { CF_STATE_PREFIX } from '../lambdas/shared/lake-layout';
+import { CF_RESULTS_PREFIX, CF_STATE_PREFIX } from '../lambdas/shared/lake-layout';
 import { readJsonRows, runQueryStepWithResult } from '../local/jobs/engine';
 import { writeEventsParquet } from '../local/lake/writer';
 import { TrafficSimulator } from '../local/traffic/simulator';
@@ -110,9 +113,24 @@ interface SizeResult {
     readonly totalMs: number;
     readonly peakRssMiB: number;
   };
+  /** The all-SQL RP3beta model's full recompute on the same lake (the baseline of the run). */
+  readonly rp3betaFull: {
+    readonly stepsMs: Record<string, number>;
+    readonly totalMs: number;
+    readonly peakRssMiB: number;
+  };
   readonly baselineRssMiB: number;
   readonly stateRows: number;
   readonly similarityRows: number;
+  readonly vectorRows: number;
+  /** Per head size: the vectors step's time and rows, the solve's time, the peak RSS of those runs. */
+  readonly solve: ReadonlyArray<{
+    readonly items: number;
+    readonly vectorRows: number;
+    readonly vectorsMs: number;
+    readonly solveMs: number;
+    readonly peakRssMiB: number;
+  }>;
   readonly stats: Record<string, unknown>;
   readonly scan: {
     readonly incrementalBytes: number;
@@ -128,6 +146,7 @@ interface SizeResult {
 async function runJob(
   params: CfRunParams,
   lakeDir: string,
+  steps: readonly string[] = [],
 ): Promise<{
   stepsMs: Record<string, number>;
   totalMs: number;
@@ -139,12 +158,30 @@ async function runJob(
   const started = performance.now();
   const { peakRss } = await withPeakRss(async () => {
     for (const step of cfQuerySteps(params)) {
+      if (steps.length > 0 && !steps.includes(step.name)) continue;
       const result = await runQueryStepWithResult(step, lakeDir);
       stepsMs[step.name] = round(result.ms, 0);
       rows[step.name] = result.rows;
     }
+    // The publish step's solve (JobService.itemsOf): the result rows read back and solved.
+    const solve = cfSolveSettings(params);
+    if (solve) {
+      const solveStarted = performance.now();
+      const results = await readJsonRows(join(lakeDir, CF_RESULTS_PREFIX, `run=${params.runId}`));
+      const neighbours = cfNeighbourRows(results, solve);
+      stepsMs['ease-solve'] = round(performance.now() - solveStarted, 0);
+      rows['ease-solve'] = neighbours.length;
+    }
   });
   return { stepsMs, totalMs: round(performance.now() - started, 0), peakRss, rows };
+}
+
+function pick(run: { stepsMs: Record<string, number>; peakRss: number }) {
+  return {
+    vectorsMs: run.stepsMs['cf-vectors'] ?? 0,
+    solveMs: run.stepsMs['ease-solve'] ?? 0,
+    peakRssMiB: round(run.peakRss / 2 ** 20, 0),
+  };
 }
 
 async function benchSize(events: number, log: (m: string) => void): Promise<SizeResult> {
@@ -191,6 +228,20 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
       lakeDir,
     );
     log(`cf-job: incremental run ${incremental.totalMs} ms`);
+    // The model at half the head items: the state, vectors and solve steps again (not the stats).
+    const halfItems = Math.round(DEFAULT_CF_SETTINGS.easeItems / 2);
+    const half = await runJob(
+      { ...DEFAULT_CF_SETTINGS, runId: 'half', windowTo, easeItems: halfItems },
+      lakeDir,
+      ['cf-state', 'cf-vectors'],
+    );
+    log(`cf-job: ${halfItems} head items ${half.totalMs} ms`);
+    // The baseline of the same run: RP3beta, the all-SQL model (state + similarity + stats), full recompute.
+    const rp3beta = await runJob(
+      { ...DEFAULT_CF_SETTINGS, runId: 'rp3beta', windowTo, model: 'rp3beta' },
+      lakeDir,
+    );
+    log(`cf-job: RP3beta full recompute ${rp3beta.totalMs} ms`);
     const [stats] = await readJsonRows(join(lakeDir, 'jobs/cf/stats/run=full'));
 
     // What Athena would scan: partition pruning on event_type, dt and hour (of the receipt time), from the
@@ -218,8 +269,14 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
         totalMs: incremental.totalMs,
         peakRssMiB: mib(incremental.peakRss),
       },
+      rp3betaFull: { stepsMs: rp3beta.stepsMs, totalMs: rp3beta.totalMs, peakRssMiB: mib(rp3beta.peakRss) },
       stateRows: full.rows['cf-state'] ?? 0,
-      similarityRows: full.rows['cf-similarity'] ?? 0,
+      similarityRows: full.rows['ease-solve'] ?? full.rows['cf-similarity'] ?? 0,
+      vectorRows: full.rows['cf-vectors'] ?? 0,
+      solve: [
+        { items: halfItems, vectorRows: half.rows['cf-vectors'] ?? 0, ...pick(half) },
+        { items: DEFAULT_CF_SETTINGS.easeItems, vectorRows: full.rows['cf-vectors'] ?? 0, ...pick(full) },
+      ],
       stats: stats ?? {},
       scan: {
         incrementalBytes,
@@ -254,11 +311,12 @@ export const cfJobBenchmark: Benchmark = {
           'users',
           'write Parquet',
           'write events/s',
-          'full job (state + similarity + stats)',
+          'full job (state + vectors + stats + solve)',
           'peak RSS',
+          'RP3beta full job (same run)',
           'nightly incremental job',
           'peak RSS ',
-          'similarity rows',
+          'neighbour rows',
         ],
         results.map((r) => [
           r.events,
@@ -269,6 +327,9 @@ export const cfJobBenchmark: Benchmark = {
             .map((ms) => round(ms / 1000, 1))
             .join(' + ')})`,
           `${r.full.peakRssMiB} MiB`,
+          `${round(r.rp3betaFull.totalMs / 1000, 1)} s (${Object.values(r.rp3betaFull.stepsMs)
+            .map((ms) => round(ms / 1000, 1))
+            .join(' + ')})`,
           `${round(r.incremental.totalMs / 1000, 1)} s`,
           `${r.incremental.peakRssMiB} MiB`,
           r.similarityRows,
@@ -294,7 +355,28 @@ export const cfJobBenchmark: Benchmark = {
         ]),
       ),
       '',
-      `Simulator traffic over ${DAYS} days (users = events / 50, 5,000 items), default cf settings (RP3beta α ${DEFAULT_CF_SETTINGS.alpha}, β ${DEFAULT_CF_SETTINGS.beta}, exponent ${DEFAULT_CF_SETTINGS.neighbourExponent}, top ${DEFAULT_CF_SETTINGS.topK}, min support ${DEFAULT_CF_SETTINGS.minSupport}, at most ${DEFAULT_CF_SETTINGS.maxItemsPerUser} items per user). Peak RSS is the whole process (Node + DuckDB), sampled every 25 ms; the baseline before the job was ${results.map((r) => `${r.baselineRssMiB} MiB`).join(' / ')}. Scan bytes are whole Parquet objects of the partitions Athena's pruning keeps (event_type, dt, hour), an upper bound since Athena reads only the needed columns.`,
+      table(
+        [
+          'events',
+          'head items (n)',
+          'vector rows',
+          'vectors step',
+          'solve (publish step: Gram + inverse)',
+          'peak RSS',
+        ],
+        results.flatMap((r) =>
+          r.solve.map((x) => [
+            r.events,
+            x.items,
+            x.vectorRows,
+            `${round(x.vectorsMs / 1000, 1)} s`,
+            `${round(x.solveMs / 1000, 1)} s`,
+            `${x.peakRssMiB} MiB`,
+          ]),
+        ),
+      ),
+      '',
+      `Simulator traffic over ${DAYS} days (users = events / 50, 5,000 items), default cf settings (${DEFAULT_CF_SETTINGS.model}: EASE λ ${DEFAULT_CF_SETTINGS.easeLambda} on the ${DEFAULT_CF_SETTINGS.easeItems} items with the most users, top ${DEFAULT_CF_SETTINGS.topK}, at most ${DEFAULT_CF_SETTINGS.maxItemsPerUser} items per user). Peak RSS is the whole process (Node + DuckDB), sampled every 25 ms; the baseline before the job was ${results.map((r) => `${r.baselineRssMiB} MiB`).join(' / ')}. Scan bytes are whole Parquet objects of the partitions Athena's pruning keeps (event_type, dt, hour), an upper bound since Athena reads only the needed columns.`,
     ].join('\n');
     return { markdown, data: { sizes: results } };
   },

@@ -10,6 +10,8 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cfSolveSettings, easeSimilarityRows, type VectorRow, vectorRow } from '../lambdas/jobs/ease-solve';
+import { STEP_ROLES } from '../lambdas/jobs/job-plan';
 import {
   type CfRunParams,
   cfQuerySteps,
@@ -32,7 +34,10 @@ import { duckDbColumns } from '../local/lake/writer';
 export type CfSettings = Omit<CfRunParams, 'runId' | 'windowTo' | 'windowFrom' | 'previousStateRunId'>;
 
 export interface BatchModels {
+  /** The cf job's neighbour lists, as the API reads them (its model: settings.model). */
   readonly neighbours: ReadonlyMap<string, readonly Neighbour[]>;
+  /** RP3beta's lists (cf_similarity.sql), the `rp3beta` baseline: the same as `neighbours` when that is the model. */
+  readonly rp3beta: ReadonlyMap<string, readonly Neighbour[]>;
   /** Trending lists by window end (every instant asked for). */
   readonly trending: ReadonlyMap<string, TrendingLists>;
   readonly pairs: number;
@@ -53,8 +58,12 @@ export async function runBatchJobs(
   const lake = await BatchLake.open(events, options.log);
   try {
     const neighbours = await lake.cf(options.cf, options.asOf);
+    const rp3beta =
+      options.cf.model === 'rp3beta'
+        ? neighbours
+        : await lake.cf({ ...options.cf, model: 'rp3beta' }, options.asOf);
     const trending = await lake.trending(options.trendingAsOf);
-    return { neighbours, trending, pairs: pairsOf(neighbours) };
+    return { neighbours, rp3beta, trending, pairs: pairsOf(neighbours) };
   } finally {
     await lake.close();
   }
@@ -124,7 +133,11 @@ export class BatchLake {
       `CREATE OR REPLACE TEMPORARY TABLE cf_state_in_memory AS SELECT *, '${runId}' AS run FROM (${step('cf-state')})`,
     );
     await this.lake.runQuery('CREATE OR REPLACE TEMPORARY VIEW cf_state AS SELECT * FROM cf_state_in_memory');
-    const neighbours = neighbourLists(rowsOf(await this.lake.runQuery(step('cf-similarity'))));
+    // The result step's rows, then what the publish step makes of them (JobService.itemsOf).
+    const result = steps[STEP_ROLES.cf.result] as (typeof steps)[number];
+    const solve = cfSolveSettings(settings);
+    const rows = await this.lake.runQuery(result.select);
+    const neighbours = neighbourLists(solve ? easeSimilarityRows(vectorRowsOf(rows), solve) : rowsOf(rows));
     this.log(
       `cf job: ${pairsOf(neighbours)} neighbour pairs for ${neighbours.size} items in ${seconds(started)}`,
     );
@@ -168,12 +181,19 @@ async function stageRows(events: readonly CanonicalEvent[], path: string): Promi
   }
 }
 
+/** cf_vectors.sql's rows straight from the columns (no record per row). */
+function vectorRowsOf(result: QueryResult): VectorRow[] {
+  const at = (name: string) => result.columns.indexOf(name);
+  const [u, i, s] = [at('user_key'), at('item_id'), at('signal')];
+  return result.rows.map((row) => vectorRow(row[u], row[i], row[s]));
+}
+
 function rowsOf(result: QueryResult): Record<string, unknown>[] {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])));
 }
 
 /** The rows as the publish step turns them into table items (published-items.ts), as the API reads them. */
-function neighbourLists(rows: readonly Record<string, unknown>[]): Map<string, Neighbour[]> {
+function neighbourLists(rows: readonly Readonly<Record<string, unknown>>[]): Map<string, Neighbour[]> {
   return new Map(similarityItems(rows, 'eval').map((item) => [item.itemId, [...item.neighbours]]));
 }
 

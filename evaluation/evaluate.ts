@@ -212,7 +212,7 @@ function listFor(
     case 'ease':
       return easeList(fitted.ease, history, request);
     case 'rp3beta':
-      return neighbourSumList(fitted.batch.neighbours, history, request);
+      return neighbourSumList(fitted.batch.rp3beta, history, request);
     case 'buyAgain':
       return buyAgainList(history, request);
     case 'recentlyViewed':

@@ -15,7 +15,7 @@ const METHOD_NAMES: Readonly<Record<Method, string>> = {
   popularity: 'popularity',
   itemKnn: 'item-kNN (cosine)',
   ease: 'EASE',
-  rp3beta: 'RP3beta (the cf job alone)',
+  rp3beta: 'RP3beta (cf_similarity.sql alone)',
   buyAgain: 'buy again',
   recentlyViewed: 'recently viewed',
 };

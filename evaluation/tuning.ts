@@ -22,13 +22,14 @@ import {
   type EvaluationSettings,
   type FittedSplit,
   fitBaselines,
+  fitSplit,
   type Method,
   type Scoring,
   scoreSplit,
   splitFor,
 } from './evaluate';
 import type { RankingMetrics } from './metrics';
-import { type Protocol, validationSplit } from './protocols';
+import { type Protocol, type ProtocolSplit, validationSplit } from './protocols';
 
 export interface TuningTrial {
   readonly stage: string;
@@ -71,7 +72,7 @@ const KNN_GRID = [
 ];
 const DISCOVER_GRID = {
   purchaseHalfLifeDays: [15, 30, 60, 120, 365],
-  maxSources: [50, 100],
+  maxSources: [50, 100, 200],
   popular: [0, 0.1],
 };
 /** Differences of the objective below this are noise on a validation split of this size. */
@@ -84,11 +85,17 @@ const FOR_YOU_GRID = {
   reminders: [1, 2],
 };
 
+export interface TuneOptions {
+  /** Only stage 3 (the blend's weights), with the models' settings as given. */
+  readonly blendOnly?: boolean;
+}
+
 export async function tune(
   dataset: Dataset,
   protocols: readonly Protocol[],
   base: EvaluationSettings,
   log: (message: string) => void,
+  options: TuneOptions = {},
 ): Promise<TuningResult> {
   const trials: TuningTrial[] = [];
   const splits = protocols.map((p) => validationSplit(splitFor(p, dataset, base.cutoff)));
@@ -98,70 +105,19 @@ export async function tune(
   for (const s of splits)
     log(`validation ${s.protocol}: ${s.cases.length} held-out orders, ${s.batch.length} training events`);
 
-  // 1. The cf job's model: one lake per split, the cf SQL once per setting; baselines fitted once.
   let settings = base;
-  const fitted: FittedSplit[] = [];
-  const perSetting = CF_GRID.map(() => [] as RankingMetrics[]);
-  for (const split of splits) {
-    const lake = await BatchLake.open(split.batch, log);
-    try {
-      const trending = await lake.trending(split.cases.map((c) => split.trendingAsOf(c)));
-      let first: FittedSplit | undefined;
-      for (const [n, change] of CF_GRID.entries()) {
-        const neighbours = await lake.cf({ ...base.cf, ...change }, split.batchAsOf);
-        const batch = { neighbours, trending, pairs: pairsOf(neighbours) };
-        first = first ? { ...first, batch } : fitBaselines(split, batch, settings, log);
-        if (n === 0) fitted.push(first);
-        perSetting[n]?.push(...scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
-      }
-    } finally {
-      await lake.close();
-    }
+  let fitted: FittedSplit[];
+  if (options.blendOnly) {
+    // The models' settings as given (the code's defaults, chosen by an earlier full run): fit once per split.
+    fitted = [];
+    for (const split of splits)
+      fitted.push(await fitSplit(split, settings, (m) => log(`validation ${split.protocol}: ${m}`)));
+  } else {
+    const models = await tuneModels(splits, base, trials, log);
+    settings = models.settings;
+    fitted = models.fitted;
   }
-  let bestCf = { objective: -1, index: 0 };
-  CF_GRID.forEach((change, n) => {
-    const score = mean(perSetting[n] ?? []);
-    trials.push({ stage: 'cf', values: change, ...score });
-    log(`cf ${JSON.stringify(change)}: ${score.objective.toFixed(4)}`);
-    if (score.objective > bestCf.objective) bestCf = { objective: score.objective, index: n };
-  });
-  settings = { ...settings, cf: { ...base.cf, ...CF_GRID[bestCf.index] } };
-  // The blend and the rp3beta baseline use the chosen model: recompute it for every split.
-  for (const [i, f] of fitted.entries()) {
-    const lake = await BatchLake.open(f.split.batch, log);
-    try {
-      const neighbours = await lake.cf(settings.cf, f.split.batchAsOf);
-      fitted[i] = { ...f, batch: { ...f.batch, neighbours, pairs: pairsOf(neighbours) } };
-    } finally {
-      await lake.close();
-    }
-  }
-
-  // 2. Baselines, each on its own scores (both scorings).
-  let bestEase = { objective: -1, lambda: base.ease.lambda };
-  for (const lambda of EASE_LAMBDAS) {
-    const ease = { ...settings.ease, lambda };
-    const refitted = fitted.map((f) => ({ ...f, ease: fitEase(f.matrix, ease) }));
-    const score = objectiveBoth(refitted, { ...settings, ease }, 'ease');
-    trials.push({ stage: 'ease', values: ease, ...score });
-    log(`EASE λ ${lambda}: ${score.objective.toFixed(4)}`);
-    if (score.objective > bestEase.objective) bestEase = { objective: score.objective, lambda };
-  }
-  settings = { ...settings, ease: { ...settings.ease, lambda: bestEase.lambda } };
-  let bestKnn = { objective: -1, knn: settings.itemKnn };
-  for (const knn of KNN_GRID) {
-    const refitted = fitted.map((f) => ({ ...f, itemKnn: fitItemKnn(f.matrix, knn) }));
-    const score = objectiveBoth(refitted, { ...settings, itemKnn: knn }, 'itemKnn');
-    trials.push({ stage: 'itemKnn', values: knn, ...score });
-    log(`item-kNN ${JSON.stringify(knn)}: ${score.objective.toFixed(4)}`);
-    if (score.objective > bestKnn.objective) bestKnn = { objective: score.objective, knn };
-  }
-  settings = { ...settings, itemKnn: bestKnn.knn };
-  const refitted = fitted.map((f) => ({
-    ...f,
-    ease: fitEase(f.matrix, settings.ease),
-    itemKnn: fitItemKnn(f.matrix, settings.itemKnn),
-  }));
+  const refitted = fitted;
 
   // 3. The blend: discover's weights on unseen items, then for-you's on all items.
   let weights: BlendWeights = { ...DEFAULT_WEIGHTS, ...settings.blend.weights };
@@ -239,4 +195,83 @@ function objectiveBoth(
   const a = objective(fitted, settings, method, 'allItems');
   const b = objective(fitted, settings, method, 'unseenItems');
   return { objective: (a.objective + b.objective) / 2, users: a.users };
+}
+
+/** Stages 1 and 2: the cf job's RP3beta settings and the baselines' own settings. */
+async function tuneModels(
+  splits: readonly ProtocolSplit[],
+  base: EvaluationSettings,
+  trials: TuningTrial[],
+  log: (message: string) => void,
+): Promise<{ settings: EvaluationSettings; fitted: FittedSplit[] }> {
+  // 1. The cf job's model: one lake per split, the cf SQL once per setting; baselines fitted once.
+  let settings = base;
+  const fitted: FittedSplit[] = [];
+  const perSetting = CF_GRID.map(() => [] as RankingMetrics[]);
+  for (const split of splits) {
+    const lake = await BatchLake.open(split.batch, log);
+    try {
+      const trending = await lake.trending(split.cases.map((c) => split.trendingAsOf(c)));
+      let first: FittedSplit | undefined;
+      for (const [n, change] of CF_GRID.entries()) {
+        // RP3beta's settings, on its own lists (the `rp3beta` baseline).
+        const rp3beta = await lake.cf({ ...base.cf, ...change, model: 'rp3beta' }, split.batchAsOf);
+        const batch = { neighbours: rp3beta, rp3beta, trending, pairs: pairsOf(rp3beta) };
+        first = first ? { ...first, batch } : fitBaselines(split, batch, settings, log);
+        if (n === 0) fitted.push(first);
+        perSetting[n]?.push(...scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
+      }
+    } finally {
+      await lake.close();
+    }
+  }
+  let bestCf = { objective: -1, index: 0 };
+  CF_GRID.forEach((change, n) => {
+    const score = mean(perSetting[n] ?? []);
+    trials.push({ stage: 'cf', values: change, ...score });
+    log(`cf ${JSON.stringify(change)}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestCf.objective) bestCf = { objective: score.objective, index: n };
+  });
+  settings = { ...settings, cf: { ...base.cf, ...CF_GRID[bestCf.index] } };
+  // The blend and the rp3beta baseline use the chosen model: recompute it for every split.
+  for (const [i, f] of fitted.entries()) {
+    const lake = await BatchLake.open(f.split.batch, log);
+    try {
+      const neighbours = await lake.cf(settings.cf, f.split.batchAsOf);
+      const rp3beta =
+        settings.cf.model === 'rp3beta'
+          ? neighbours
+          : await lake.cf({ ...settings.cf, model: 'rp3beta' }, f.split.batchAsOf);
+      fitted[i] = { ...f, batch: { ...f.batch, neighbours, rp3beta, pairs: pairsOf(neighbours) } };
+    } finally {
+      await lake.close();
+    }
+  }
+
+  // 2. Baselines, each on its own scores (both scorings).
+  let bestEase = { objective: -1, lambda: base.ease.lambda };
+  for (const lambda of EASE_LAMBDAS) {
+    const ease = { ...settings.ease, lambda };
+    const refitted = fitted.map((f) => ({ ...f, ease: fitEase(f.matrix, ease) }));
+    const score = objectiveBoth(refitted, { ...settings, ease }, 'ease');
+    trials.push({ stage: 'ease', values: ease, ...score });
+    log(`EASE λ ${lambda}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestEase.objective) bestEase = { objective: score.objective, lambda };
+  }
+  settings = { ...settings, ease: { ...settings.ease, lambda: bestEase.lambda } };
+  let bestKnn = { objective: -1, knn: settings.itemKnn };
+  for (const knn of KNN_GRID) {
+    const refitted = fitted.map((f) => ({ ...f, itemKnn: fitItemKnn(f.matrix, knn) }));
+    const score = objectiveBoth(refitted, { ...settings, itemKnn: knn }, 'itemKnn');
+    trials.push({ stage: 'itemKnn', values: knn, ...score });
+    log(`item-kNN ${JSON.stringify(knn)}: ${score.objective.toFixed(4)}`);
+    if (score.objective > bestKnn.objective) bestKnn = { objective: score.objective, knn };
+  }
+  settings = { ...settings, itemKnn: bestKnn.knn };
+  const refitted = fitted.map((f) => ({
+    ...f,
+    ease: fitEase(f.matrix, settings.ease),
+    itemKnn: fitItemKnn(f.matrix, settings.itemKnn),
+  }));
+  return { settings, fitted: refitted };
 }

@@ -4,9 +4,10 @@
  * strongest simple linear model on most public benchmarks. The dense inverse costs O(n³), so the model
  * keeps the `items` most popular items (items outside it are never recommended; their rows are ignored).
  */
+
+import { invertSpdInPlace } from '../../lambdas/jobs/spd-inverse';
 import type { InteractionMatrix, ItemHistory } from '../interactions';
 import { type ItemIndex, itemIndex, userVector } from './item-index';
-import { spdInverse } from './linear-algebra';
 import { type ListRequest, rankWithFill } from './ranking';
 
 export interface EaseSettings {
@@ -36,7 +37,9 @@ export function fitEase(matrix: InteractionMatrix, settings: EaseSettings = DEFA
     }
   }
   for (let i = 0; i < n; i++) gram[i * n + i] = (gram[i * n + i] as number) + settings.lambda;
-  const weights = spdInverse(gram, n);
+  // In place: the Gram matrix is not needed after the inverse (one n × n array, not two).
+  invertSpdInPlace(gram, n);
+  const weights = gram;
   const diagonal = new Float64Array(n);
   for (let j = 0; j < n; j++) diagonal[j] = weights[j * n + j] as number;
   for (let i = 0; i < n; i++) {

@@ -88,6 +88,8 @@ export const jobPlanSchema = z.object({
   fullRecomputeAt: z.string().optional(),
   // A replay's instant: validate must see it to leave drift unjudged.
   asOf: z.string().optional(),
+  // cf with EASE: the publish step solves the Gram rows with these.
+  solve: z.object({ lambda: z.number().positive(), topK: z.number().int().positive() }).optional(),
 });
 
 export function parsePlan(event: unknown): JobPlan {

@@ -4,6 +4,7 @@
  * active run.
  */
 import type { JobName } from '../shared/published';
+import { cfSolveSettings, type EaseSolveSettings } from './ease-solve';
 import {
   athenaUnload,
   type CfRunParams,
@@ -46,6 +47,8 @@ export interface JobPlan {
   readonly asOf?: string;
   /** cf: window end of the full recomputation this run's incremental chain starts from (this run's own when full). */
   readonly fullRecomputeAt?: string;
+  /** cf with the EASE model: the result rows are the Gram matrix, solved into neighbour lists at publish. */
+  readonly solve?: EaseSolveSettings;
 }
 
 /** Position of the result and stats steps in H1's step lists (contract: cf [state, similarity, stats]). */
@@ -93,6 +96,7 @@ export function planRun(input: PlanInput): JobPlan {
   let windowFrom: string | undefined;
   let previousStateRunId: string | undefined;
   let fullRecomputeAt: string | undefined;
+  let solve: EaseSolveSettings | undefined;
   if (input.job === 'cf') {
     // Incremental: merge the events since the active run's window end into that run's state, unless the
     // chain of incremental runs is due for a full recomputation.
@@ -116,6 +120,7 @@ export function planRun(input: PlanInput): JobPlan {
       ...replay,
     };
     steps = cfQuerySteps(params);
+    solve = cfSolveSettings(params);
   } else {
     const params: TrendingRunParams = {
       ...DEFAULT_TRENDING_SETTINGS,
@@ -139,6 +144,7 @@ export function planRun(input: PlanInput): JobPlan {
     ...(previousStateRunId ? { previousStateRunId } : {}),
     ...(fullRecomputeAt ? { fullRecomputeAt } : {}),
     ...(input.asOf !== undefined ? { asOf: input.asOf } : {}),
+    ...(solve ? { solve } : {}),
     steps: planned,
     resultPrefix: (planned[roles.result] as PlannedStep).targetPrefix,
     statsPrefix: (planned[roles.stats] as PlannedStep).targetPrefix,

@@ -10,6 +10,7 @@ import type {
   TrendingItem,
   ValidationCheck,
 } from '../shared/published';
+import { cfNeighbourRows, type EaseSolveSettings } from './ease-solve';
 import { type JobPlan, type PlanInput, planRun } from './job-plan';
 import type { ResultRowsReader } from './lake-results';
 import { similarityItems, trendingItems } from './published-items';
@@ -130,6 +131,7 @@ export class JobService {
       ...(plan.previousStateRunId ? { previousStateRunId: plan.previousStateRunId } : {}),
       ...(plan.fullRecomputeAt ? { fullRecomputeAt: plan.fullRecomputeAt } : {}),
       ...(plan.asOf ? { asOf: plan.asOf } : {}),
+      ...(plan.solve ? { solve: plan.solve } : {}),
     });
     return plan;
   }
@@ -175,7 +177,7 @@ export class JobService {
     if (!run.checks || !gatePassed(run.checks))
       throw new Error(`${job} run ${runId} has not passed the validation gate: nothing is published`);
 
-    const items = await this.itemsOf(job, plan.resultPrefix, runId);
+    const items = await this.itemsOf(job, plan.resultPrefix, runId, plan.solve);
     if (items.length === 0) throw new Error(`${job} run ${runId}: no rows under ${plan.resultPrefix}`);
     await this.deps.published.write(job, items);
 
@@ -250,9 +252,16 @@ export class JobService {
     );
   }
 
-  private async itemsOf(job: JobName, prefix: string, version: string): Promise<PublishedItem[]> {
+  /** The run's table items; an EASE run's rows are its Gram matrix, solved here (the job Lambda's memory). */
+  private async itemsOf(
+    job: JobName,
+    prefix: string,
+    version: string,
+    solve: EaseSolveSettings | undefined,
+  ): Promise<PublishedItem[]> {
     const rows = await this.deps.results.readRows(prefix);
-    return job === 'cf' ? similarityItems(rows, version) : trendingItems(rows, version);
+    if (job !== 'cf') return trendingItems(rows, version);
+    return similarityItems(cfNeighbourRows(rows, solve), version);
   }
 
   /** Rewrites the items of versions beyond the newest `keep` with a TTL, and marks their runs expired. */
@@ -269,7 +278,7 @@ export class JobService {
       const run = runs.find((r) => r.runId === version);
       try {
         if (!run?.resultPrefix) throw new Error('the run record has no resultPrefix');
-        const items = (await this.itemsOf(job, run.resultPrefix, version)).map((item) => ({
+        const items = (await this.itemsOf(job, run.resultPrefix, version, run.solve)).map((item) => ({
           ...item,
           expiresAt,
         }));

@@ -79,7 +79,19 @@ export interface CfRunParams extends WindowClock {
   readonly maxItemsPerUser: number;
   /** Stats: an item is active when it had an interaction in the last N days of the data. */
   readonly activeDays: number;
+  /**
+   * The model: `ease` (cf_vectors.sql, then the publish step's solve, ease-solve.ts, on the head items) or `rp3beta`
+   * (cf_similarity.sql, all in SQL).
+   */
+  readonly model: CfModel;
+  /** EASE: the most popular items in the model (the solve is O(n³) time, 8 n² bytes). */
+  readonly easeItems: number;
+  /** EASE: λ, the L2 regularisation. */
+  readonly easeLambda: number;
 }
+
+export const CF_MODELS = ['ease', 'rp3beta'] as const;
+export type CfModel = (typeof CF_MODELS)[number];
 
 export const DEFAULT_CF_SETTINGS: Omit<
   CfRunParams,
@@ -96,6 +108,9 @@ export const DEFAULT_CF_SETTINGS: Omit<
   viewWeight: 0.2,
   maxItemsPerUser: 300,
   activeDays: 30,
+  model: 'ease',
+  easeItems: 2000,
+  easeLambda: 1000,
 };
 
 export interface TrendingRunParams extends WindowClock {
@@ -135,7 +150,8 @@ export const CF_STATE_PARTITION_KEY: LakeColumn = { name: 'run', type: 'string',
 
 /** State of run X at `jobs/cf/state/run=X/`. */
 
-export interface SimilarityRow {
+/** A type, not an interface: rows are read as plain records (published-items.ts). */
+export type SimilarityRow = {
   readonly item_id: string;
   readonly neighbour_id: string;
   /** (0, 1] */
@@ -143,7 +159,7 @@ export interface SimilarityRow {
   readonly support: number;
   /** 1..K */
   readonly rank: number;
-}
+};
 
 export interface TrendingRow {
   /** 'global' | 'category#<c>' (trendingScope in lambdas/shared/published.ts). */
@@ -273,6 +289,7 @@ export function cfSqlValues(p: CfRunParams): Record<string, SqlLiteral> {
     viewWeight: weight('viewWeight'),
     maxItemsPerUser: integerLiteral('maxItemsPerUser', p.maxItemsPerUser, 2, 100_000),
     activeDays: integerLiteral('activeDays', p.activeDays, 1, 3660),
+    easeItems: integerLiteral('easeItems', p.easeItems, 2, 20_000),
   };
 }
 
@@ -299,9 +316,16 @@ export function trendingSqlValues(p: TrendingRunParams): Record<string, SqlLiter
   };
 }
 
-/** Renders `sql/jobs/<name>.sql` with the values (includes resolved from the same folder). */
-export function renderJobSql(name: string, values: Readonly<Record<string, SqlLiteral>>): string {
-  return renderSql(loadJobSql(name), values, (file) => loadJobSql(file)).trim();
+/**
+ * Renders `sql/jobs/<name>.sql` with the values (includes resolved from the same folder; `substitutes`
+ * renders another file in place of an included one).
+ */
+export function renderJobSql(
+  name: string,
+  values: Readonly<Record<string, SqlLiteral>>,
+  substitutes: Readonly<Record<string, string>> = {},
+): string {
+  return renderSql(loadJobSql(name), values, (file) => loadJobSql(substitutes[file] ?? file)).trim();
 }
 
 export function cfQuerySteps(p: CfRunParams): QueryStep[] {
@@ -314,15 +338,28 @@ export function cfQuerySteps(p: CfRunParams): QueryStep[] {
       targetPrefix: `${CF_STATE_PREFIX}${run}`,
       format: 'PARQUET',
     },
-    {
-      name: 'cf-similarity',
-      select: renderJobSql('cf_similarity', values),
-      targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
-      format: 'JSON',
-    },
+    p.model === 'ease'
+      ? {
+          // The head items' user vectors; the publish step solves them into neighbour lists (ease-solve.ts).
+          name: 'cf-vectors',
+          select: renderJobSql('cf_vectors', values),
+          targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
+          format: 'JSON',
+        }
+      : {
+          name: 'cf-similarity',
+          select: renderJobSql('cf_similarity', values),
+          targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
+          format: 'JSON',
+        },
     {
       name: 'cf-stats',
-      select: renderJobSql('cf_stats', values),
+      // The stats' output part is the model's: for EASE the items the solve can give neighbours (at publish).
+      select: renderJobSql(
+        'cf_stats',
+        values,
+        p.model === 'ease' ? { cf_similarity: 'cf_vectors_pairs' } : {},
+      ),
       targetPrefix: `${CF_STATS_PREFIX}${run}`,
       format: 'JSON',
     },

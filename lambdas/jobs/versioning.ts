@@ -2,7 +2,9 @@
  * Which versions to keep, which to expire, and which a rollback may go to. Pure decisions over the run
  * records; the publisher and the rollback command carry them out.
  */
+
 import type { ActivePointer, RunRecord } from '../shared/published';
+import type { EaseSolveSettings } from './ease-solve';
 
 /** A run record as stored: the contract's fields plus what the control plane tracks about its version. */
 export interface StoredRunRecord extends RunRecord {
@@ -18,6 +20,8 @@ export interface StoredRunRecord extends RunRecord {
   readonly previousStateRunId?: string;
   /** cf: window end of the full recomputation this run's incremental chain started from. */
   readonly fullRecomputeAt?: string;
+  /** cf with EASE: how its Gram rows are solved (again when its version is expired). */
+  readonly solve?: EaseSolveSettings;
   /** An as-of replay of history (PlanInput.asOf): its window is on event time, not on receipt time. */
   readonly asOf?: string;
 }

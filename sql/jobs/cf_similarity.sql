@@ -23,34 +23,13 @@
 --             (Aiolli 2013's locality); rounding makes equal scores equal on both engines whatever
 --             order the sums ran in.
 --   top-K     the topK best j per i by score desc, then neighbour_id asc.
-WITH signals AS (
-  SELECT
-    user_key,
-    item_id,
-    CASE
-      WHEN purchases > 0 THEN {{purchaseWeight}}
-      WHEN carts > 0 THEN {{cartWeight}}
-      WHEN views > 0 THEN {{viewWeight}}
-    END AS signal,
-    last_event_at
-  FROM cf_state
-  WHERE run = {{runId}} AND (purchases > 0 OR carts > 0 OR views > 0)
+WITH ranked_signals AS (
+  {{include:cf_ranked_signals}}
 ),
 users AS (
   SELECT user_key, sum(signal) AS user_mass
-  FROM signals
+  FROM ranked_signals
   GROUP BY user_key
-),
-ranked_signals AS (
-  SELECT
-    user_key,
-    item_id,
-    signal,
-    row_number() OVER (
-      PARTITION BY user_key
-      ORDER BY signal DESC, last_event_at DESC, item_id ASC
-    ) AS user_rank
-  FROM signals
 ),
 vectors AS (
   -- r^alpha and m(u)^-alpha once per (user, item), so the pair step only multiplies.

@@ -8,6 +8,8 @@
 -- event of the state (relative to the data, not the clock, so imported history has active items).
 -- null_ids: state rows or similarity rows with a NULL id (must be 0). self_neighbours: similarity rows
 -- whose neighbour is the item itself (must be 0). max_score: the model scales its best pair to 1.
+-- With the EASE model, cf_vectors_pairs.sql is rendered in place of cf_similarity (job-sql.ts): the gate
+-- then checks one row per head item the publish step's solve can give neighbours.
 WITH window_interactions AS (
   {{include:cf_window_interactions}}
 ),

@@ -117,7 +117,13 @@ describe('validate -> publish -> rollback on DynamoDB and a lake folder', () => 
     };
     const run = async (suffix: string, stats: Record<string, number | null>, score: number) => {
       now += 86_400_000;
-      const plan = await service.plan({ job: 'cf', runIdSuffix: suffix, lakeBucket: 'lake' });
+      // Staged neighbour rows: RP3beta's result (EASE's vector rows are solved at publish: job-service.test.ts).
+      const plan = await service.plan({
+        job: 'cf',
+        runIdSuffix: suffix,
+        lakeBucket: 'lake',
+        cfSettings: { model: 'rp3beta' },
+      });
       write(plan.statsPrefix, [{ ...stats, window_max_received_ms: now - 1000 }]);
       write(plan.resultPrefix, [{ item_id: 'i1', neighbour_id: 'i2', score, support: 4, rank: 1 }], true);
       const { passed } = await service.validate(plan, DEFAULT_GATE_THRESHOLDS.cf);

@@ -8,10 +8,13 @@
  * on the times written here, never on how long the machine took between two steps (issue 13: under load,
  * events written with `receivedAt = Date.now() - 1000` fell into the previous run's window).
  */
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { cfNeighbourRows, cfSolveSettings } from '../../lambdas/jobs/ease-solve';
+import { DEFAULT_CF_SETTINGS } from '../../lambdas/jobs/job-sql';
 import { normalizeEvent } from '../../lambdas/shared/events';
 import { main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
@@ -118,9 +121,15 @@ describe('batch jobs on the local runtime', () => {
     expect(cf.checks?.filter((c) => !c.passed)).toEqual([]);
     expect(cf.status).toBe('published');
     expect(cf.publish?.publishedItems).toBeGreaterThan(10);
+    // The result rows are EASE's user vectors; the publish step solved them into neighbour lists.
     const resultFile = join(runtime.lakeDir as string, 'jobs/cf/results', `run=${cf.runId}`, 'part-0.json');
-    const firstRow = JSON.parse(readFileSync(resultFile, 'utf8').split('\n')[0] as string);
-    const { pointer, item } = await activeSimilarities(firstRow.item_id);
+    const vectors = readFileSync(resultFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const solved = cfNeighbourRows(vectors, cfSolveSettings(DEFAULT_CF_SETTINGS));
+    const firstRow = solved[0] as Record<string, unknown>;
+    const { pointer, item } = await activeSimilarities(firstRow.item_id as string);
     expect(pointer?.activeVersion).toBe(cf.runId);
     expect(item?.neighbours[0]).toEqual({
       itemId: firstRow.neighbour_id,

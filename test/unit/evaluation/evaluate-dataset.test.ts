@@ -19,8 +19,13 @@ import { PROTOCOLS } from '../../../evaluation/protocols';
 jest.setTimeout(120_000);
 
 const DECEMBER = resolve(__dirname, '../../../../shared/data/uci-online-retail-2010-12');
-/** Small and quick: a 300-item EASE, 200 bootstrap resamples. */
-const QUICK = { ...DEFAULT_SETTINGS, ease: { lambda: 300, items: 300 }, bootstrapIterations: 200 };
+/** Small and quick: 300-item EASE models (the baseline and the cf job's), 200 bootstrap resamples. */
+const QUICK = {
+  ...DEFAULT_SETTINGS,
+  cf: { ...DEFAULT_SETTINGS.cf, easeItems: 300 },
+  ease: { lambda: 300, items: 300 },
+  bootstrapIterations: 200,
+};
 
 (existsSync(DECEMBER) ? describe : describe.skip)('UCI Online Retail, December 2010 slice', () => {
   it('fills the fixed layout for both protocols and scorings, and popularity reproduces its numbers', async () => {

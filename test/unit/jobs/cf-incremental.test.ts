@@ -15,7 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const T1 = iso(T0 + 24 * HOUR);
 const T2 = iso(T0 + 48 * HOUR);
 const T3 = iso(T0 + 96 * HOUR);
-const SETTINGS = { minSupport: 2, popularItemShare: 0.2 };
+const SETTINGS = { model: 'rp3beta' as const, minSupport: 2, popularItemShare: 0.2 };
 
 /** ~3 days of simulator traffic, each event arriving 2 s after it happened. */
 function simulatedEvents(): CanonicalEvent[] {

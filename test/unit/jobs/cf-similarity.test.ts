@@ -16,7 +16,15 @@ import {
 const T = { at: '2026-11-20T10:00:00.000Z', receivedAt: '2026-11-20T10:00:01.000Z' };
 const WINDOW_TO = '2026-11-21T00:00:00.000Z';
 /** The plain three-step random walk (α 1, β 0), proportional scores, every pair, no shrinkage. */
-const PLAIN = { alpha: 1, beta: 0, neighbourExponent: 1, shrinkage: 0, minSupport: 1, topK: 10 };
+const PLAIN = {
+  model: 'rp3beta' as const,
+  alpha: 1,
+  beta: 0,
+  neighbourExponent: 1,
+  shrinkage: 0,
+  minSupport: 1,
+  topK: 10,
+};
 
 describe('cf similarity (RP3beta): hand-computed fixture', () => {
   // Signals r (purchase 1, cart 0.5, view 0.2; the strongest counts) and user masses m(u) = Σ r:

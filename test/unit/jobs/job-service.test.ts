@@ -6,6 +6,7 @@ import type { JobPlan } from '../../../lambdas/jobs/job-plan';
 import { JobService, PointerConflictError } from '../../../lambdas/jobs/job-service';
 import { DEFAULT_GATE_THRESHOLDS } from '../../../lambdas/jobs/validation-gate';
 import { RollbackRefusedError } from '../../../lambdas/jobs/versioning';
+import type { SimilarityItem } from '../../../lambdas/shared/published';
 import { cfStats, MemoryJobRuns, MemoryPublished, MemoryResults } from '../../support/job-fakes';
 
 const thresholds = DEFAULT_GATE_THRESHOLDS.cf;
@@ -24,6 +25,8 @@ function setup() {
       job: 'cf',
       runIdSuffix: `r${String(++n).padStart(3, '0')}`,
       lakeBucket: 'lake',
+      // The control plane's tests stage neighbour rows: RP3beta's result (EASE's solve: its own test).
+      cfSettings: { model: 'rp3beta' },
     });
     results.files.set(plan.statsPrefix, [{ ...stats, window_max_received_ms: now - 60_000 }]);
     results.files.set(
@@ -42,6 +45,17 @@ function setup() {
     return { plan, validation, publish };
   };
   return { runs, published, results, service, stage, runThrough, now: () => now };
+}
+
+/** An as-of replay of the cf job, RP3beta (its result rows are staged as neighbour rows). */
+function planReplay(service: JobService, asOf: string) {
+  return service.plan({
+    job: 'cf',
+    runIdSuffix: 'replay',
+    lakeBucket: 'lake',
+    asOf,
+    cfSettings: { model: 'rp3beta' },
+  });
 }
 
 describe('job service', () => {
@@ -126,7 +140,7 @@ describe('job service', () => {
     await runThrough();
     // As of an hour ago: recent enough that the incremental chain would not be due by age.
     const asOf = new Date(now() - 3_600_000).toISOString();
-    const replay = await service.plan({ job: 'cf', runIdSuffix: 'replay', lakeBucket: 'lake', asOf });
+    const replay = await planReplay(service, asOf);
     const state = replay.steps[0]?.select ?? '';
     expect(state).toContain('CASE WHEN TRUE THEN occurred_at ELSE received_at END AS window_at');
     const realNow = new Date(now()).toISOString();
@@ -150,7 +164,7 @@ describe('job service', () => {
     const { runThrough, service, results } = setup();
     await runThrough(cfStats({ output_rows: 40_000, state_items: 20_000 }));
     const asOf = '2010-12-24T00:00:00.000Z';
-    const replay = await service.plan({ job: 'cf', runIdSuffix: 'replay', lakeBucket: 'lake', asOf });
+    const replay = await planReplay(service, asOf);
     // A tenth of the live run's rows: a live run would be rejected for drift.
     results.files.set(replay.statsPrefix, [
       {
@@ -320,5 +334,33 @@ describe('job service', () => {
       status: 'failed',
       error: 'States.Timeout',
     });
+  });
+
+  it('publishes an EASE run: its result rows are the user vectors, solved into neighbour lists at publish', async () => {
+    const { published, results, service } = setup();
+    const plan = await service.plan({ job: 'cf', runIdSuffix: 'ease', lakeBucket: 'lake' });
+    expect(plan.steps.map((step) => step.name)).toEqual(['cf-state', 'cf-vectors', 'cf-stats']);
+    expect(plan.solve).toEqual({ lambda: 1000, topK: 50 });
+    results.files.set(plan.statsPrefix, [
+      { ...cfStats(), window_max_received_ms: Date.parse(plan.windowTo) },
+    ]);
+    // Three users: {a, b}, {a, b}, {b, c}; λ small, so a and b are neighbours, and b and c.
+    results.files.set(plan.resultPrefix, [
+      { user_key: 'u1', item_id: 'a', signal: 1 },
+      { user_key: 'u1', item_id: 'b', signal: 1 },
+      { user_key: 'u2', item_id: 'a', signal: 1 },
+      { user_key: 'u2', item_id: 'b', signal: 1 },
+      { user_key: 'u3', item_id: 'b', signal: 1 },
+      { user_key: 'u3', item_id: 'c', signal: 1 },
+    ]);
+    expect((await service.validate(plan, thresholds)).passed).toBe(true);
+    await service.publish({ ...plan, solve: { lambda: 0.5, topK: 5 } }, 3);
+    const items = published.version('cf', plan.runId) as SimilarityItem[];
+    expect(items.map((item) => [item.itemId, item.neighbours.map((n) => n.itemId)])).toEqual([
+      ['a', ['b']],
+      ['b', ['a', 'c']],
+      ['c', ['b']],
+    ]);
+    expect(Math.max(...items.flatMap((item) => item.neighbours.map((n) => n.score)))).toBe(1);
   });
 });

@@ -30,6 +30,7 @@ import { trinoSyntaxErrors } from '../../support/trino-grammar';
 
 const CF: CfRunParams = {
   ...DEFAULT_CF_SETTINGS,
+  model: 'rp3beta',
   runId: '2026-11-26T02-00-00Z-k3x9',
   windowTo: '2026-11-26T02:00:00Z',
 };
@@ -196,9 +197,12 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
+      'cf_ranked_signals',
       'cf_similarity',
       'cf_state',
       'cf_stats',
+      'cf_vectors',
+      'cf_vectors_pairs',
       'cf_window_interactions',
       'trending',
       'trending_interactions',

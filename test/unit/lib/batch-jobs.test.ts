@@ -111,7 +111,7 @@ describe('state machines', () => {
       [
         'Plan',
         'Query cf-state',
-        'Query cf-similarity',
+        'Query cf-vectors',
         'Query cf-stats',
         'Validate',
         'Gate passed?',
