@@ -23,15 +23,6 @@ const inputSchema = z.object({
   startedAt: z.iso.datetime().optional(),
 });
 
-/**
- * Locally (RECOSTREAM_LOCAL_S3_DIR set) buckets are named after their logical ids, which S3 would refuse;
- * the Athena statements are never run there, so they are rendered with the lower-cased name. In AWS the
- * name is used as is.
- */
-function athenaBucketName(name: string): string {
-  return process.env.RECOSTREAM_LOCAL_S3_DIR ? name.toLowerCase() : name;
-}
-
 export const handler = instrumented({ logger, metrics, tracer }, async (event: unknown): Promise<JobPlan> => {
   const parsed = inputSchema.safeParse(event);
   if (!parsed.success) throw new Error(`Invalid plan input: ${z.prettifyError(parsed.error)}`);
@@ -39,7 +30,7 @@ export const handler = instrumented({ logger, metrics, tracer }, async (event: u
   const plan = await jobServiceFromEnv().plan({
     job: parsed.data.job,
     runIdSuffix: newSuffix(),
-    lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
+    lakeBucket: requireEnv('LAKE_BUCKET_NAME'),
     ...(parsed.data.options?.asOf ? { asOf: parsed.data.options.asOf } : {}),
     ...(parsed.data.startedAt ? { startedAt: parsed.data.startedAt } : {}),
     cfSettings: settings.cf,
