@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmdirSync,
   symlinkSync,
   unlinkSync,
@@ -95,4 +96,23 @@ export function linkLakeDir(dataDir: string, bucketDir: string, log: (message: s
   }
   symlinkSync(target, link, 'dir');
   return link;
+}
+
+/**
+ * Bucket folders used to be named after the bucket's logical id (`LakeStorageBucket5B470899`); buckets are
+ * now named in lower case, as S3 requires. A data directory from before keeps its lake: the old folder is
+ * renamed to the new name when that does not exist yet.
+ */
+export function adoptLogicalIdBucketDirs(
+  dataDir: string,
+  topology: Pick<LocalTopology, 'buckets'>,
+  log: (message: string) => void,
+): void {
+  for (const { logicalId, name } of topology.buckets.values()) {
+    const old = join(dataDir, 's3', logicalId);
+    const current = join(dataDir, 's3', name);
+    if (logicalId === name || !existsSync(old) || existsSync(current)) continue;
+    renameSync(old, current);
+    log(`moved ${old} to ${current} (S3 bucket names are lower case)`);
+  }
 }

@@ -13,10 +13,13 @@ import { buildConsole, createConsoleServer, localJobRollback } from '../console/
 import {
   localDocumentClient,
   localKinesisClient,
+  localS3Client,
   provision,
+  provisionBuckets,
   type RunningEmulator,
   startDynamo,
   startKinesis,
+  startS3Directory,
 } from '../emulators';
 import { FunctionHost } from '../functions/function-host';
 import { startHttpGateway } from '../gateway/server';
@@ -28,7 +31,13 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from '../topolo
 import { startTrafficDriver } from '../traffic/driver';
 import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
-import { ensureLocalApiKey, ensureLocalWriteKey, lakeBucketId, linkLakeDir } from './data-dir';
+import {
+  adoptLogicalIdBucketDirs,
+  ensureLocalApiKey,
+  ensureLocalWriteKey,
+  lakeBucketId,
+  linkLakeDir,
+} from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
 import { localPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
@@ -93,6 +102,8 @@ export interface LocalRuntime {
   readonly apiKey: string;
   readonly kinesisEndpoint: string;
   readonly dynamoEndpoint: string;
+  /** The local S3 endpoint (functions get it as AWS_ENDPOINT_URL_S3); it serves `<dataDir>/s3/<bucket>/`. */
+  readonly s3Endpoint: string;
   readonly dataDir: string;
   readonly topology: LocalTopology;
   readonly kinesis: KinesisClient;
@@ -145,6 +156,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const kinesis = localKinesisClient(kinesisEmulator.endpoint);
     const dynamo = localDocumentClient(dynamoEmulator.endpoint);
     await provision(topology, kinesis, dynamo);
+    // S3: plain files under <dataDir>/s3, the folders the lake delivery, DuckDB and the console use too.
+    adoptLogicalIdBucketDirs(dataDir, topology, log);
+    const s3Emulator = await startS3Directory({ rootDir: join(dataDir, 's3') });
+    stoppers.push(() => s3Emulator.stop());
+    await provisionBuckets(topology, localS3Client(s3Emulator.endpoint));
 
     const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
@@ -157,7 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
-        ...lambdaEnvironment(dataDir, functionEndpoints.kinesis, functionEndpoints.dynamodb),
+        ...lambdaEnvironment(functionEndpoints.kinesis, functionEndpoints.dynamodb, s3Emulator.endpoint),
         // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
         ...localPseudonymEnvironment(topology, dataDir),
       },
@@ -172,7 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const bucketDir = (bucketId: string) => {
       const bucket = topology.buckets.get(bucketId);
       if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
-      // The same folder FileObjectStore (RECOSTREAM_LOCAL_S3_DIR) uses for the bucket.
+      // The folder the local S3 endpoint serves the bucket from.
       return join(dataDir, 's3', bucket.name);
     };
     const pollers = topology.eventSourceMappings.map((mapping) => {
@@ -312,6 +328,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiKey,
       kinesisEndpoint: kinesisEmulator.endpoint,
       dynamoEndpoint: dynamoEmulator.endpoint,
+      s3Endpoint: s3Emulator.endpoint,
       dataDir,
       topology,
       kinesis,
@@ -369,9 +386,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
 /** The variables every local function gets on top of its own template environment. */
 function lambdaEnvironment(
-  dataDir: string,
   kinesisEndpoint: string,
   dynamoEndpoint: string,
+  s3Endpoint: string,
 ): Record<string, string> {
   const passThrough = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -386,7 +403,7 @@ function lambdaEnvironment(
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    RECOSTREAM_LOCAL_S3_DIR: join(dataDir, 's3'),
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

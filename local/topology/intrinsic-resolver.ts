@@ -29,9 +29,12 @@ export class IntrinsicResolver {
     private readonly options: ResolverOptions,
   ) {}
 
-  /** Local physical name of a resource: its logical id (stable across synths of the same app). */
+  /**
+   * Local physical name of a resource: its logical id (stable across synths of the same app); lower-cased
+   * for a bucket, whose name S3 (and the local S3 endpoint) only accepts in lower case.
+   */
   nameOf(logicalId: string): string {
-    return logicalId;
+    return this.resources[logicalId]?.Type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;
   }
 
   queueUrl(logicalId: string): string {

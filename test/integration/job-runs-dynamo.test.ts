@@ -1,7 +1,7 @@
 /**
  * The job control plane's DynamoDB adapters on dynalite: the conditional pointer flip (of two concurrent
  * flips exactly one wins), run records with their checks, and the whole validate/publish/rollback flow
- * with the results read from a lake folder through the file object reader.
+ * with the results read from a lake folder through the S3 SDK and the local S3 endpoint.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,20 @@ import { DynamoPublishedStore } from '../../lambdas/jobs/dynamo-published-store'
 import { JobService, PointerConflictError } from '../../lambdas/jobs/job-service';
 import { LakeResultReader } from '../../lambdas/jobs/lake-results';
 import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
-import { FileObjectReader } from '../../lambdas/shared/object-store';
-import { type RunningEmulator, startDynamo } from '../../local/emulators';
+import { S3ObjectReader } from '../../lambdas/shared/object-store';
+import {
+  localS3Client,
+  type RunningEmulator,
+  type S3DirectoryEmulator,
+  startDynamo,
+  startS3Directory,
+} from '../../local/emulators';
 import { localDocumentClient } from '../support/feature-tables';
 import { cfStats } from '../support/job-fakes';
 import { createJobTables, type JobTableNames } from '../support/job-tables';
 
 let emulator: RunningEmulator;
+let s3: S3DirectoryEmulator;
 let client: DynamoDBDocumentClient;
 let n = 0;
 const s3Dir = mkdtempSync(join(tmpdir(), 'job-runs-'));
@@ -27,9 +34,12 @@ const s3Dir = mkdtempSync(join(tmpdir(), 'job-runs-'));
 beforeAll(async () => {
   emulator = await startDynamo({});
   client = localDocumentClient(emulator.endpoint);
+  s3 = await startS3Directory({ rootDir: s3Dir });
+  mkdirSync(join(s3Dir, 'lake'));
 });
 afterAll(async () => {
   await emulator?.stop();
+  await s3?.stop();
   rmSync(s3Dir, { recursive: true, force: true });
 });
 
@@ -106,7 +116,7 @@ describe('validate -> publish -> rollback on DynamoDB and a lake folder', () => 
     const service = new JobService({
       runs,
       published: new DynamoPublishedStore({ cf: names.similarities, trending: names.trending }, client),
-      results: new LakeResultReader(new FileObjectReader(s3Dir), 'lake'),
+      results: new LakeResultReader(new S3ObjectReader(localS3Client(s3.endpoint)), 'lake'),
       clock: () => new Date(now),
     });
     const write = (prefix: string, rows: object[], gzip = false) => {

@@ -16,6 +16,7 @@
  * current_date. The Parquet files are written by the local Firehose delivery's own writer
  * (writeEventsParquet in local/lake-writer.ts), with the delivery stream's partitioned prefix.
  */
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parseIngestRequest } from '../../lambdas/ingest/ingest-request';
 import {
@@ -28,7 +29,8 @@ import {
 } from '../../lambdas/ingest/quarantine';
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
-import { FileObjectStore } from '../../lambdas/shared/object-store';
+import type { ObjectStore } from '../../lambdas/shared/object-store';
+import { DirectoryObjectStore } from '../../local/emulators/s3-directory-store';
 import { writeEventsParquet } from '../../local/lake/writer';
 import { TrafficSimulator } from '../../local/traffic/simulator';
 
@@ -409,10 +411,15 @@ export interface QuarantineFixture {
 
 /**
  * Runs each fixture request through the API's request parsing and writes its rejections with the
- * API's ObjectStoreQuarantine onto a FileObjectStore whose bucket folder is lakeDir.
+ * API's ObjectStoreQuarantine into the bucket folder lakeDir, stored as the local S3 endpoint stores it.
  */
 export async function writeQuarantineFixture(lakeDir: string, now: Date): Promise<QuarantineFixture> {
-  const writer = new ObjectStoreQuarantine(new FileObjectStore(dirname(lakeDir)), basename(lakeDir));
+  const files = new DirectoryObjectStore(dirname(lakeDir));
+  await mkdir(lakeDir, { recursive: true });
+  const store: ObjectStore = {
+    put: async (bucket, key, body) => void (await files.put(bucket, key, Buffer.from(body))),
+  };
+  const writer = new ObjectStoreQuarantine(store, basename(lakeDir));
   const records: QuarantineRecord[] = [];
   const objects: QuarantineObject[] = [];
   for (const request of fixtureRequests(now)) {

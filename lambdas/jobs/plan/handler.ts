@@ -21,15 +21,6 @@ const inputSchema = z.object({
   startedAt: z.iso.datetime().optional(),
 });
 
-/**
- * Locally (RECOSTREAM_LOCAL_S3_DIR set) buckets are named after their logical ids, which S3 would refuse;
- * the Athena statements are never run there, so they are rendered with the lower-cased name. In AWS the
- * name is used as is.
- */
-function athenaBucketName(name: string): string {
-  return process.env.RECOSTREAM_LOCAL_S3_DIR ? name.toLowerCase() : name;
-}
-
 async function planRun(event: unknown): Promise<JobPlan> {
   const parsed = inputSchema.safeParse(event);
   if (!parsed.success) throw new Error(`Invalid plan input: ${z.prettifyError(parsed.error)}`);
@@ -38,7 +29,7 @@ async function planRun(event: unknown): Promise<JobPlan> {
   const plan = await jobServiceFromEnv().plan({
     job: input.job,
     runIdSuffix: newSuffix(),
-    lakeBucket: athenaBucketName(requireEnv('LAKE_BUCKET_NAME')),
+    lakeBucket: requireEnv('LAKE_BUCKET_NAME'),
     ...(input.options?.asOf ? { asOf: input.options.asOf } : {}),
     ...(input.startedAt ? { startedAt: input.startedAt } : {}),
     cfSettings: settings.cf,

@@ -19,6 +19,7 @@ import { createIngestHandler, handler } from '../../../lambdas/ingest/handler';
 import { KinesisPublisher } from '../../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../../lambdas/ingest/partition';
 import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
+import { type S3DirectoryEmulator, startS3Directory } from '../../../local/emulators';
 import {
   acceptAllPutRecords,
   apiEvent,
@@ -424,20 +425,29 @@ describe('Segment routes', () => {
 
 describe('handler (env wiring)', () => {
   let dir: string;
+  let s3: S3DirectoryEmulator;
   let output = '';
+  // The quarantine goes through the S3 SDK to the endpoint in AWS_ENDPOINT_URL_S3, as the local runtime wires it.
+  const s3Env = ['AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ingest-test-'));
+    s3 = await startS3Directory({ rootDir: dir });
+    await s3.store.createBucket('quarantine-bucket');
     process.env.EVENTS_STREAM_NAME = 'events-stream';
     process.env.QUARANTINE_BUCKET_NAME = 'quarantine-bucket';
-    process.env.RECOSTREAM_LOCAL_S3_DIR = dir;
+    process.env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
+    process.env.AWS_REGION = 'us-east-1';
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
     process.env.MAX_EVENT_AGE_SECONDS = '3600';
   });
   afterAll(async () => {
     delete process.env.MAX_EVENT_AGE_SECONDS;
     delete process.env.EVENTS_STREAM_NAME;
     delete process.env.QUARANTINE_BUCKET_NAME;
-    delete process.env.RECOSTREAM_LOCAL_S3_DIR;
+    for (const name of s3Env) delete process.env[name];
+    await s3.stop();
     await rm(dir, { recursive: true, force: true });
   });
   beforeEach(() => {

@@ -1,12 +1,23 @@
 /**
  * The runtime's data directory: the API key is generated once and then reused (a restart keeps clients
  * working), `<dataDir>/lake` becomes a relative link to the lake bucket's folder, and a real lake folder left
- * by an older version is kept and reported instead of deleted.
+ * by an older version is kept and reported instead of deleted; a bucket folder named after the logical id
+ * (before bucket names were lower case) is adopted under the bucket's name.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLocalApiKey, linkLakeDir } from '../../../../local/runtime/data-dir';
+import { adoptLogicalIdBucketDirs, ensureLocalApiKey, linkLakeDir } from '../../../../local/runtime/data-dir';
 
 let dir: string;
 beforeEach(() => {
@@ -39,4 +50,22 @@ it('links <dataDir>/lake to the lake bucket folder, relatively, and keeps a real
   } finally {
     rmSync(older, { recursive: true, force: true });
   }
+});
+
+it('moves a bucket folder named after its logical id to the lower-case bucket name, once', () => {
+  const log: string[] = [];
+  const buckets = new Map([
+    ['LakeBucket5B470899', { logicalId: 'LakeBucket5B470899', name: 'lakebucket5b470899' }],
+  ]);
+  mkdirSync(join(dir, 's3', 'LakeBucket5B470899', 'events'), { recursive: true });
+  writeFileSync(join(dir, 's3', 'LakeBucket5B470899', 'events', 'part.parquet'), 'rows');
+  adoptLogicalIdBucketDirs(dir, { buckets }, (m) => log.push(m));
+  expect(readFileSync(join(dir, 's3', 'lakebucket5b470899', 'events', 'part.parquet'), 'utf8')).toBe('rows');
+  expect(log).toEqual([expect.stringContaining('S3 bucket names are lower case')]);
+
+  // A folder under the new name is never overwritten by an old one.
+  mkdirSync(join(dir, 's3', 'LakeBucket5B470899'));
+  adoptLogicalIdBucketDirs(dir, { buckets }, (m) => log.push(m));
+  expect(existsSync(join(dir, 's3', 'lakebucket5b470899', 'events', 'part.parquet'))).toBe(true);
+  expect(log).toHaveLength(1);
 });

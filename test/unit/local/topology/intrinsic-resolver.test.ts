@@ -25,8 +25,9 @@ it('resolves Ref, GetAtt, Join, Select and Split to local names and ARNs', () =>
   expect(resolver.resolve({ 'Fn::GetAtt': ['Events', 'Arn'] })).toBe(
     'arn:aws:kinesis:us-east-1:000000000000:stream/Events',
   );
-  expect(resolver.resolve({ 'Fn::GetAtt': 'Lake.Arn' })).toBe('arn:aws:s3:::Lake');
-  expect(resolver.resolve({ 'Fn::Join': ['/', [{ Ref: 'Lake' }, 'events']] })).toBe('Lake/events');
+  // Buckets are named in lower case, as S3 (and the local S3 endpoint) requires.
+  expect(resolver.resolve({ 'Fn::GetAtt': 'Lake.Arn' })).toBe('arn:aws:s3:::lake');
+  expect(resolver.resolve({ 'Fn::Join': ['/', [{ Ref: 'Lake' }, 'events']] })).toBe('lake/events');
   expect(resolver.resolve({ 'Fn::Select': [1, { 'Fn::Split': [':', 'a:b:c'] }] })).toBe('b');
 });
 
