@@ -14,6 +14,7 @@ import { JobService, PointerConflictError } from '../../lambdas/jobs/job-service
 import { LakeResultReader } from '../../lambdas/jobs/lake-results';
 import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
 import { FileObjectReader } from '../../lambdas/shared/object-store';
+import { decodeNeighbours } from '../../lambdas/shared/published-encoding';
 import { type RunningEmulator, startDynamo } from '../../local/emulators';
 import { localDocumentClient } from '../support/feature-tables';
 import { cfStats } from '../support/job-fakes';
@@ -132,7 +133,7 @@ describe('validate -> publish -> rollback on DynamoDB and a lake folder', () => 
           Key: { itemId: 'i1', version: pointer?.activeVersion },
         }),
       );
-      return Item?.neighbours;
+      return decodeNeighbours(Item?.neighbours);
     };
 
     const v1 = await run('aaaa', cfStats(), 0.4);

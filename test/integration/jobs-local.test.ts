@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeEvent } from '../../lambdas/shared/events';
+import { decodeNeighbours } from '../../lambdas/shared/published-encoding';
 import { main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { TrafficSimulator } from '../../local/traffic/simulator';
@@ -122,7 +123,7 @@ describe('batch jobs on the local runtime', () => {
     const firstRow = JSON.parse(readFileSync(resultFile, 'utf8').split('\n')[0] as string);
     const { pointer, item } = await activeSimilarities(firstRow.item_id);
     expect(pointer?.activeVersion).toBe(cf.runId);
-    expect(item?.neighbours[0]).toEqual({
+    expect(decodeNeighbours(item?.neighbours)[0]).toEqual({
       itemId: firstRow.neighbour_id,
       score: firstRow.score,
       support: firstRow.support,
