@@ -279,8 +279,10 @@ export class BatchConsumer {
     const { contributions, key } = accumulator;
     let delta: CounterDelta = {};
     let newest = contributions[0];
+    let occurredAt = '';
     for (const c of contributions) {
       delta = addDelta(delta, c.delta);
+      if (c.occurredAt > occurredAt) occurredAt = c.occurredAt;
       if (newest && compareSequence(c.sequenceNumber, newest.sequenceNumber) > 0) newest = c;
     }
     const category = contributions.find((c) => c.category !== undefined)?.category;
@@ -289,7 +291,7 @@ export class BatchConsumer {
       bucket: key.bucket,
       window: event.window,
       delta,
-      occurredAt: contributions.reduce((m, c) => (c.occurredAt > m ? c.occurredAt : m), ''),
+      occurredAt,
       ...(category !== undefined ? { category } : {}),
     };
     return {
