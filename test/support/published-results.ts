@@ -64,7 +64,7 @@ export async function seedPublishedResults(
       neighbours,
     }));
     await writeAll(dynamo, tables.similarities, results.legacyLists ? rows : rows.map(storedSimilarityRow));
-    await flip(dynamo, tables.jobRuns, 'cf', version, now);
+    await activateVersion(dynamo, tables.jobRuns, 'cf', version, now);
   }
   if (results.trending) {
     const { version } = results.trending;
@@ -77,7 +77,7 @@ export async function seedPublishedResults(
       })),
     ];
     await writeAll(dynamo, tables.trending, results.legacyLists ? rows : rows.map(storedTrendingRow));
-    await flip(dynamo, tables.jobRuns, 'trending', version, now);
+    await activateVersion(dynamo, tables.jobRuns, 'trending', version, now);
   }
 }
 
@@ -96,7 +96,8 @@ async function writeAll(
   }
 }
 
-async function flip(
+/** Points a job's ACTIVE pointer at `version` (as a publish or a rollback would). */
+export async function activateVersion(
   dynamo: DynamoDBDocumentClient,
   table: string,
   job: 'cf' | 'trending',
