@@ -28,8 +28,8 @@ import type { Benchmark } from './types';
 
 const PROFILES = 10_000;
 const CONCURRENCY = 16;
-const WARM_UP = 600;
-const REQUESTS = 3_000;
+const WARM_UP = 300;
+const REQUESTS = 1_500;
 const SCORING_PROFILES = 500;
 const SCORING_CALLS = 5_000;
 const SEED = 7;

@@ -37,8 +37,8 @@ import { buildProfile, type Catalogue } from './recommend-data';
 import { round, type Summary, summarize } from './stats';
 
 export const SOURCE_ITEMS = 20;
-const PROFILES = 300;
-const CALLS = 1_500;
+const PROFILES = 200;
+const CALLS = 1_000;
 const DECODE_CALLS = 1_000;
 const TABLES = {
   similarities: 'Similarities',

@@ -53,6 +53,8 @@ export interface InvocationProfiler {
 class ExecutionEnvironment {
   private readonly pending = new Map<string, Pending>();
   readonly worker: Worker;
+  /** Settles once the handler's module is loaded (the init phase), or fails with the worker. */
+  readonly ready: Promise<void>;
 
   constructor(bundlePath: string, fn: LocalFunction, env: Record<string, string>) {
     this.worker = new Worker(join(__dirname, 'lambda-worker.js'), {
@@ -61,6 +63,15 @@ class ExecutionEnvironment {
       stdout: false,
       stderr: false,
     });
+    this.ready = new Promise((resolveReady, rejectReady) => {
+      this.worker.once('message', () => resolveReady());
+      this.worker.once('error', rejectReady);
+      this.worker.once('exit', (code) =>
+        rejectReady(new Error(`execution environment exited with code ${code}`)),
+      );
+    });
+    // A failed init is reported by the invocation that waits for it.
+    this.ready.catch(() => undefined);
     this.worker.on(
       'message',
       (message: {
@@ -188,6 +199,13 @@ export class FunctionHost {
     const profiling = profilers !== undefined && profilers.size > 0;
     const acquireStart = profiling ? performance.now() : 0;
     const environment = await this.acquire(fn);
+    try {
+      // A new environment's init (loading the bundle) is not part of the invocation's timeout.
+      await environment.ready;
+    } catch (error) {
+      this.discard(fn.logicalId, environment);
+      throw new FunctionError(fn.logicalId, 'Runtime.InitError', (error as Error).message);
+    }
     const invokeStart = profiling ? performance.now() : 0;
     const record =
       profiling && profilers

@@ -45,6 +45,9 @@ diagnostics.subscribe('undici:request:create', ({ request }) => start(request, n
 diagnostics.subscribe('undici:request:headers', finished);
 diagnostics.subscribe('undici:request:error', finished);
 
+// Loaded: from here on an invocation's timeout runs (Lambda does not count the init phase against it).
+parentPort.postMessage({ ready: true });
+
 parentPort.on('message', async ({ id, event, context }) => {
   const deadline = Date.now() + context.timeoutMs;
   const lambdaContext = {
