@@ -44,11 +44,16 @@ export interface HttpPhaseResult {
   readonly profile: HttpProfile;
 }
 
-/** The recommendation function's logical id: the one that reads the Similarities table. */
+/**
+ * The recommendation function's id: the integration of the user-recommendations route (other functions,
+ * such as the publisher, also have the Similarities table in their environment).
+ */
 export function recommendFunctionId(runtime: LocalRuntime): string {
-  const fn = [...runtime.topology.functions.values()].find((f) => f.environment.SIMILARITIES_TABLE_NAME);
-  if (!fn) throw new Error('no function reads SIMILARITIES_TABLE_NAME');
-  return fn.logicalId;
+  const route = runtime.topology.routes.find(
+    (r) => r.method === 'GET' && r.path === '/v1/users/{userId}/recommendations',
+  );
+  if (!route) throw new Error('no GET /v1/users/{userId}/recommendations route in the topology');
+  return route.functionId;
 }
 
 export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions): Promise<HttpPhaseResult> {
