@@ -17,7 +17,7 @@ import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand } from '@aws
 import { DynamoRecommendationReads } from '../lambdas/recommend/dynamo-reads';
 import { PRICES } from '../local/cost/prices';
 import { table } from './markdown';
-import { rng } from './recommend-api';
+import { rng } from './recommend-data';
 import { runConcurrently } from './runtime-util';
 import { round, summarize } from './stats';
 import type { Benchmark } from './types';

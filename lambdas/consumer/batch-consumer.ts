@@ -20,16 +20,20 @@ import { quarantineObjectKey } from '../shared/quarantine-layout';
 import type { QueueSink } from '../shared/queue-sink';
 import { replayOriginsOf } from '../shared/replay-origin';
 import { type BatchOutcome, emptyOutcome } from './batch-outcome';
-import type { FeatureUpdater, PoisonRecord, StreamRecord } from './feature-updater';
+import type { FeatureUpdater, PoisonRecord, RefusedWindowRow, StreamRecord } from './feature-updater';
+import { addDelta, type CounterDelta } from './item-stats';
 import { ItemWindow, WINDOW_STATE_FLUSH_BYTES } from './item-window';
+import { compareSequence } from './sequence';
 
-export type DeadLetterCode = 'invalid_record' | 'poison_record';
+export type DeadLetterCode = 'invalid_record' | 'poison_record' | 'refused_window_row';
 
 export interface DeadLetterMessage {
   readonly source: 'stream-consumer';
   /**
    * `invalid_record`: not a canonical event; `poison_record`: the domain code threw on it, or the feature
-   * store refused the write it needed (DynamoDB ValidationException).
+   * store refused the write it needed (DynamoDB ValidationException); `refused_window_row`: the store refused
+   * a tumbling window's item row for good (its records were checkpointed before: `payload` is the row's
+   * window total as JSON, WindowRowPayload; `sequenceNumber` the window's newest record).
    */
   readonly code: DeadLetterCode;
   readonly reason: string;
@@ -64,8 +68,23 @@ export interface WindowConsumeResult extends Omit<ConsumeResult, 'response'> {
   readonly windowItemWrites: number;
 }
 
-/** Lambda's tumbling-window event also names the shard (a final invocation may carry no records). */
-export type WindowEvent = KinesisStreamTumblingWindowEvent & { readonly shardId?: string };
+/** What a `refused_window_row` dead letter carries: the counts the refused row would have received. */
+export interface WindowRowPayload {
+  readonly itemId: string;
+  readonly bucket: string;
+  readonly window: { readonly start: string; readonly end: string };
+  /** Counter totals of the window's contributions to the row. */
+  readonly delta: CounterDelta;
+  /** Newest occurredAt among them. */
+  readonly occurredAt: string;
+  readonly category?: string;
+}
+
+/** Lambda's tumbling-window event also names the shard and stream (a final invocation may carry no records). */
+export type WindowEvent = KinesisStreamTumblingWindowEvent & {
+  readonly shardId?: string;
+  readonly eventSourceARN?: string;
+};
 
 export function isWindowEvent(event: KinesisStreamEvent): event is WindowEvent {
   return (event as Partial<WindowEvent>).window !== undefined;
@@ -119,10 +138,16 @@ export class BatchConsumer {
       };
     }
     const flushed = await this.updater.flushWindow(window);
-    if (flushed.refusedRows.length > 0)
-      this.logger.error('item rows refused by the feature store; their window counts are not applied', {
-        rows: flushed.refusedRows,
+    if (flushed.refusedRows.length > 0) {
+      const arn = event.eventSourceARN ?? first?.eventSourceARN ?? '';
+      const messages = flushed.refusedRows.map((row) => this.refusedRowLetter(event, shardId, arn, row));
+      this.logger.error('item rows refused by the feature store; their window counts are dead-lettered', {
+        reasons: messages.map((m) => m.reason),
       });
+      // Throws when the queue cannot be reached: the final invocation is retried, written rows skip it.
+      await this.deadLetters.sendAll(messages);
+      await this.quarantineAll(messages);
+    }
     return {
       ...result,
       response: { state: {}, batchItemFailures: [] },
@@ -243,6 +268,44 @@ export class BatchConsumer {
         });
       }
     }
+  }
+
+  private refusedRowLetter(
+    event: WindowEvent,
+    shardId: string,
+    eventSourceArn: string,
+    { accumulator, reason }: RefusedWindowRow,
+  ): DeadLetterMessage {
+    const { contributions, key } = accumulator;
+    let delta: CounterDelta = {};
+    let newest = contributions[0];
+    let occurredAt = '';
+    for (const c of contributions) {
+      delta = addDelta(delta, c.delta);
+      if (c.occurredAt > occurredAt) occurredAt = c.occurredAt;
+      if (newest && compareSequence(c.sequenceNumber, newest.sequenceNumber) > 0) newest = c;
+    }
+    const category = contributions.find((c) => c.category !== undefined)?.category;
+    const payload: WindowRowPayload = {
+      itemId: key.itemId,
+      bucket: key.bucket,
+      window: event.window,
+      delta,
+      occurredAt,
+      ...(category !== undefined ? { category } : {}),
+    };
+    return {
+      source: 'stream-consumer',
+      code: 'refused_window_row',
+      reason,
+      shardId,
+      sequenceNumber: newest?.sequenceNumber ?? '',
+      partitionKey: key.itemId,
+      eventSourceArn,
+      approximateArrivalTimestamp: newest?.arrivedAt ?? 0,
+      payload: JSON.stringify(payload),
+      deadLetteredAt: this.clock().toISOString(),
+    };
   }
 
   private deadLetter(record: KinesisStreamRecord, code: DeadLetterCode, reason: string): DeadLetterMessage {

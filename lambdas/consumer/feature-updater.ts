@@ -33,6 +33,12 @@ import { errorMessage, type FoldOptions, foldUser, type UserFold } from './user-
 
 export type { PoisonRecord, StreamRecord } from './stream-record';
 
+/** A window's item row the store refused for good: what it would have added, for the dead-letter queue. */
+export interface RefusedWindowRow {
+  readonly accumulator: ItemAccumulator;
+  readonly reason: string;
+}
+
 /** Watermarks are kept at least a week after their record arrived (Kinesis retention is 1 to 365 days). */
 export const DEFAULT_WATERMARK_RETENTION_SECONDS = 7 * 24 * 3600;
 
@@ -277,9 +283,10 @@ export class FeatureUpdater {
   /**
    * Writes a closed window's item rows (each once). Throws when a write fails, so the final invocation is
    * retried; the rows already written skip the retry by their watermark. Rows the store refuses for good
-   * are returned (their records were checkpointed in earlier invocations: nothing to dead-letter).
+   * are returned with their window totals: their records were checkpointed in earlier invocations, so the
+   * caller dead-letters the rows themselves.
    */
-  async flushWindow(window: ItemWindow): Promise<{ itemWrites: number; refusedRows: string[] }> {
+  async flushWindow(window: ItemWindow): Promise<{ itemWrites: number; refusedRows: RefusedWindowRow[] }> {
     const counters = newCounters();
     const accumulators = window.accumulators();
     if (accumulators.length === 0) return { itemWrites: 0, refusedRows: [] };
@@ -319,9 +326,9 @@ export class FeatureUpdater {
     counters: Counters,
     onRetry: () => void,
     noteFailure: (error: unknown) => void,
-  ): Promise<{ failedFrom: number; refused: PoisonRecord[]; refusedRows: string[] }> {
+  ): Promise<{ failedFrom: number; refused: PoisonRecord[]; refusedRows: RefusedWindowRow[] }> {
     const refused = new Map<number, PoisonRecord>();
-    const refusedRows: string[] = [];
+    const refusedRows: RefusedWindowRow[] = [];
     if (shardId === undefined || accumulators.length === 0)
       return { failedFrom: Number.POSITIVE_INFINITY, refused: [], refusedRows };
     const context = {
@@ -368,7 +375,8 @@ export class FeatureUpdater {
       } catch (error) {
         if (error instanceof InvalidWriteError) {
           const { itemId, bucket } = accumulator.key;
-          refusedRows.push(`${itemId} ${bucket}: ${error.message}`);
+          const reason = `item statistics not updated: row ${itemId} ${bucket} refused by the feature store: ${error.message}`;
+          refusedRows.push({ accumulator, reason });
           for (const { record } of accumulator.contributions)
             if (record && !refused.has(record.index))
               refused.set(record.index, {
@@ -376,7 +384,7 @@ export class FeatureUpdater {
                 shardId: record.shardId,
                 sequenceNumber: record.sequenceNumber,
                 event: record.event,
-                reason: `item statistics not updated: row ${itemId} ${bucket} refused by the feature store: ${error.message}`,
+                reason,
               });
           return;
         }

@@ -1,9 +1,11 @@
 /**
- * Writes Similarities / Trending items with BatchWriteItem, 25 per call (the API's maximum), retrying the
+ * Writes Similarities / Trending items in their stored form (lambdas/shared/published-encoding.ts: each list
+ * one packed string attribute) with BatchWriteItem, 25 per call (the API's maximum), retrying the
  * UnprocessedItems DynamoDB hands back under throttling with exponential backoff and full jitter.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobName } from '../shared/published';
+import { storedPublishedRow } from '../shared/published-encoding';
 import type { PublishedItem, PublishedStorePort } from './job-service';
 
 export const BATCH_WRITE_LIMIT = 25;
@@ -60,7 +62,9 @@ export class DynamoPublishedStore implements PublishedStorePort {
     const chunks: WriteRequest[][] = [];
     for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
       chunks.push(
-        items.slice(i, i + BATCH_WRITE_LIMIT).map((item) => ({ PutRequest: { Item: { ...item } } })),
+        items
+          .slice(i, i + BATCH_WRITE_LIMIT)
+          .map((item) => ({ PutRequest: { Item: { ...storedPublishedRow(item) } } })),
       );
     }
     let next = 0;

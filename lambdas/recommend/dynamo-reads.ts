@@ -4,9 +4,11 @@
  * - Profiles: one GetItem per request (never cached: recommendations must follow what the user just did).
  * - JobRuns ACTIVE pointers: one BatchGetItem, cached for `pointerTtlMs` (default 60 s) per container;
  *   an answer without a version for 2 s only (`missingPointerTtlMs`: a first publish shows at once).
- * - Similarities / Trending: BatchGetItem of at most 100 keys per call, UnprocessedKeys retried with
- *   exponential backoff and full jitter. Rows of a version never change once published, so they are
- *   cached per (key, version) in a bounded LRU; a flip of the pointer simply reads new keys.
+ * - Similarities / Trending: BatchGetItem of just the missing source items / scopes (at most 100 keys per
+ *   call, projected to keys and the list), UnprocessedKeys retried with exponential backoff and full
+ *   jitter. Each list is one packed string (lambdas/shared/published-encoding.ts), decoded once. Rows of a
+ *   version never change once published, so they are cached per (key, version) in a bounded LRU
+ *   (`cacheEntries`); the pointer read decides which version is active, and a flip simply reads new keys.
  * - Items (the catalogue): one strongly consistent BatchGetItem of the ranked candidates per request, never
  *   cached, so an item marked out of stock is left out from the next request on.
  * - Popular (only until the first trending run is published): a bounded Scan of ItemStats `TOTAL` rows,
@@ -24,6 +26,12 @@ import {
 import { CATALOGUE_READ_ATTRIBUTES, type CatalogueEntry, catalogueEntryOf } from '../shared/catalogue';
 import { parseProfileView } from '../shared/profile-record';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
+import {
+  decodeNeighbours,
+  decodeTrendingEntries,
+  SIMILARITY_READ_PROJECTION,
+  TRENDING_READ_PROJECTION,
+} from '../shared/published-encoding';
 import type { ActiveVersions, RecommendationReads } from './recommendation-service';
 import type { NeighbourView, ProfileView, TrendingEntry } from './scoring';
 
@@ -47,7 +55,7 @@ export interface DynamoReadsOptions {
   readonly popularTtlMs?: number;
   /** ItemStats rows a popular-list scan reads at most. @default 2000 */
   readonly popularScanLimit?: number;
-  /** Cached published rows (neighbour and trending lists). @default 20000 */
+  /** Cached published rows (neighbour and trending lists); 0 turns the cache off. @default 20000 */
   readonly cacheEntries?: number;
   /** BatchGetItem calls per chunk, the first included. @default 5 */
   readonly maxAttempts?: number;
@@ -131,7 +139,8 @@ export class DynamoRecommendationReads implements RecommendationReads {
       this.options.similaritiesTable,
       itemIds.map((itemId) => ({ itemId, version })),
       (key) => `s\u0000${version}\u0000${key.itemId}`,
-      (item) => toNeighbours(item.neighbours),
+      (item) => decodeNeighbours(item.neighbours),
+      SIMILARITY_READ_PROJECTION,
     );
     const result = new Map<string, readonly NeighbourView[]>();
     itemIds.forEach((itemId, i) => {
@@ -146,7 +155,8 @@ export class DynamoRecommendationReads implements RecommendationReads {
       this.options.trendingTable,
       scopes.map((scope) => ({ scope, version })),
       (key) => `t\u0000${version}\u0000${key.scope}`,
-      (item) => toEntries(item.items),
+      (item) => decodeTrendingEntries(item.items),
+      TRENDING_READ_PROJECTION,
     );
     const result = new Map<string, readonly TrendingEntry[]>();
     scopes.forEach((scope, i) => {
@@ -210,6 +220,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
     keys: readonly K[],
     cacheKey: (key: K) => string,
     convert: (item: Record<string, unknown>) => V,
+    read: Omit<KeysAndAttributes, 'Keys'>,
   ): Promise<Array<V | undefined>> {
     const result: Array<V | undefined> = new Array(keys.length);
     const missing: number[] = [];
@@ -220,7 +231,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
     });
     if (missing.length === 0) return result;
     const unique = [...new Map(missing.map((i) => [cacheKey(keys[i] as K), keys[i] as K])).values()];
-    const items = await this.batchGet(table, unique);
+    const items = await this.batchGet(table, unique, read);
     const found = new Map<string, V>();
     for (const item of items) found.set(cacheKey(item as K), convert(item));
     for (const key of unique) {
@@ -326,26 +337,4 @@ class LruCache<V> {
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toNeighbours(value: unknown): readonly NeighbourView[] {
-  return toEntries(value);
-}
-
-function toEntries(value: unknown): TrendingEntry[] {
-  if (!Array.isArray(value)) return [];
-  const entries: TrendingEntry[] = [];
-  for (const v of value) {
-    if (!isObject(v) || typeof v.itemId !== 'string' || typeof v.score !== 'number') continue;
-    entries.push({
-      itemId: v.itemId,
-      score: v.score,
-      ...(typeof v.category === 'string' ? { category: v.category } : {}),
-    });
-  }
-  return entries;
 }

@@ -276,7 +276,8 @@ let recommendHandler: RecommendHandler | undefined;
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
  *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME (required);
  *   RECOMMEND_VARIANTS (JSON, see variants.ts), ACTIVE_VERSION_CACHE_SECONDS (60),
- *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100), PURCHASED_WINDOW_DAYS (365).
+ *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100), PURCHASED_WINDOW_DAYS (365),
+ *   PUBLISHED_CACHE_ENTRIES (20000; published neighbour/trending lists cached per environment, 0: off).
  */
 function fromEnv(): RecommendHandler {
   if (recommendHandler) return recommendHandler;
@@ -290,6 +291,7 @@ function fromEnv(): RecommendHandler {
       itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
       itemsTable: requireEnv('ITEMS_TABLE_NAME'),
       pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
+      cacheEntries: numberEnv('PUBLISHED_CACHE_ENTRIES', 20_000),
     }),
     impressions: new KinesisImpressionSink(
       tracer.captureAWSv3Client(kinesisClient()),

@@ -33,6 +33,7 @@ const BODY_REJECTION_CODES: Record<BodyRejectionCode | IngestFailureCode, true> 
 const CONSUMER_DEAD_LETTER_CODES: Record<DeadLetterCode, true> = {
   invalid_record: true,
   poison_record: true,
+  refused_window_row: true,
 };
 
 /** Any `reason=` partition value of the quarantine table. */

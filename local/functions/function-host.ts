@@ -26,11 +26,35 @@ export class FunctionError extends Error {
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  timing?: (timing: WorkerTiming) => void;
+}
+
+/** What the worker measured of one invocation (lambda-worker.js). */
+interface WorkerTiming {
+  readonly handlerMs: number;
+  /** `host:port` -> ms during which at least one HTTP request to it was in flight. */
+  readonly io: Readonly<Record<string, number>>;
+}
+
+/** Where one invocation's time went, as the host saw it. */
+export interface InvocationProfile extends WorkerTiming {
+  /** Waiting for a free execution environment (or for a new one to be created). */
+  readonly acquireMs: number;
+  /** From posting the event to the worker to its reply: handlerMs plus the message passing and queueing. */
+  readonly invokeMs: number;
+}
+
+/** Collects the profiles of one function's invocations until stopped (FunctionHost.startProfile). */
+export interface InvocationProfiler {
+  readonly samples: readonly InvocationProfile[];
+  stop(): void;
 }
 
 class ExecutionEnvironment {
   private readonly pending = new Map<string, Pending>();
   readonly worker: Worker;
+  /** Settles once the handler's module is loaded (the init phase), or fails with the worker. */
+  readonly ready: Promise<void>;
 
   constructor(bundlePath: string, fn: LocalFunction, env: Record<string, string>) {
     this.worker = new Worker(join(__dirname, 'lambda-worker.js'), {
@@ -39,12 +63,28 @@ class ExecutionEnvironment {
       stdout: false,
       stderr: false,
     });
+    this.ready = new Promise((resolveReady, rejectReady) => {
+      this.worker.once('message', () => resolveReady());
+      this.worker.once('error', rejectReady);
+      this.worker.once('exit', (code) =>
+        rejectReady(new Error(`execution environment exited with code ${code}`)),
+      );
+    });
+    // A failed init is reported by the invocation that waits for it.
+    this.ready.catch(() => undefined);
     this.worker.on(
       'message',
-      (message: { id: string; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+      (message: {
+        id: string;
+        ok: boolean;
+        result?: unknown;
+        error?: { name: string; message: string };
+        timing?: WorkerTiming;
+      }) => {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
+        if (message.timing) pending.timing?.(message.timing);
         if (message.ok) pending.resolve(message.result);
         else
           pending.reject(
@@ -58,10 +98,14 @@ class ExecutionEnvironment {
     );
   }
 
-  invoke(event: unknown, context: Record<string, unknown>): Promise<unknown> {
+  invoke(
+    event: unknown,
+    context: Record<string, unknown>,
+    timing?: (timing: WorkerTiming) => void,
+  ): Promise<unknown> {
     const id = randomUUID();
     return new Promise((resolvePromise, reject) => {
-      this.pending.set(id, { resolve: resolvePromise, reject });
+      this.pending.set(id, { resolve: resolvePromise, reject, timing });
       this.worker.postMessage({ id, event, context: { ...context, awsRequestId: id } });
     });
   }
@@ -87,6 +131,8 @@ export class FunctionHost {
   private readonly waiting = new Map<string, Array<() => void>>();
   private readonly all: ExecutionEnvironment[] = [];
   private readonly bundles = new Map<string, string>();
+  private readonly overrides = new Map<string, Record<string, string>>();
+  private readonly profilers = new Map<string, Set<InvocationProfile[]>>();
   readonly invocations = new Map<string, number>();
 
   constructor(
@@ -118,24 +164,78 @@ export class FunctionHost {
     );
   }
 
+  /**
+   * Records where each invocation of `functionId` spends its time (benchmarks): until `stop()`, every
+   * invocation adds an InvocationProfile to `samples`.
+   */
+  startProfile(functionId: string): InvocationProfiler {
+    const samples: InvocationProfile[] = [];
+    const set = this.profilers.get(functionId) ?? new Set();
+    set.add(samples);
+    this.profilers.set(functionId, set);
+    return { samples, stop: () => set.delete(samples) };
+  }
+
+  /**
+   * Like a configuration update of a Lambda function: `environment` is laid over the function's own from now
+   * on, and its idle execution environments are retired, so the next invocations start fresh ones.
+   */
+  async reconfigure(functionId: string, environment: Readonly<Record<string, string>>): Promise<void> {
+    if (!this.functions.has(functionId)) throw new Error(`No local function ${functionId}`);
+    this.overrides.set(functionId, { ...environment });
+    const idle = this.idle.get(functionId) ?? [];
+    this.idle.set(functionId, []);
+    for (const environment of idle) {
+      const index = this.all.indexOf(environment);
+      if (index >= 0) this.all.splice(index, 1);
+    }
+    await Promise.all(idle.map((e) => e.worker.terminate()));
+  }
+
   async invoke(functionId: string, event: unknown): Promise<unknown> {
     const fn = this.functions.get(functionId);
     if (!fn) throw new Error(`No local function ${functionId}`);
+    const profilers = this.profilers.get(functionId);
+    const profiling = profilers !== undefined && profilers.size > 0;
+    const acquireStart = profiling ? performance.now() : 0;
     const environment = await this.acquire(fn);
+    try {
+      // A new environment's init (loading the bundle) is not part of the invocation's timeout.
+      await environment.ready;
+    } catch (error) {
+      this.discard(fn.logicalId, environment);
+      throw new FunctionError(fn.logicalId, 'Runtime.InitError', (error as Error).message);
+    }
+    const invokeStart = profiling ? performance.now() : 0;
+    const record =
+      profiling && profilers
+        ? (timing: WorkerTiming) => {
+            const profile: InvocationProfile = {
+              ...timing,
+              acquireMs: invokeStart - acquireStart,
+              invokeMs: performance.now() - invokeStart,
+            };
+            for (const samples of profilers) samples.push(profile);
+          }
+        : undefined;
     this.invocations.set(functionId, (this.invocations.get(functionId) ?? 0) + 1);
     const timeoutMs = fn.timeoutSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        environment.invoke(event, {
-          functionName: fn.logicalId,
-          functionVersion: '$LATEST',
-          invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn.logicalId}`,
-          memoryLimitInMB: String(fn.memoryMb),
-          logGroupName: `/aws/lambda/${fn.logicalId}`,
-          logStreamName: 'local',
-          timeoutMs,
-        }),
+        environment.invoke(
+          event,
+          {
+            functionName: fn.logicalId,
+            functionVersion: '$LATEST',
+            invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn.logicalId}`,
+            memoryLimitInMB: String(fn.memoryMb),
+            logGroupName: `/aws/lambda/${fn.logicalId}`,
+            logStreamName: 'local',
+            timeoutMs,
+          },
+          record,
+        ),
         new Promise((_, reject) => {
           timer = setTimeout(() => {
             // Like Lambda, a timed-out environment is not reused.
@@ -176,6 +276,7 @@ export class FunctionHost {
         const environment = new ExecutionEnvironment(bundle, fn, {
           ...this.options.baseEnvironment,
           ...fn.environment,
+          ...this.overrides.get(fn.logicalId),
           AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
         });

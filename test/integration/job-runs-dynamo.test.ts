@@ -14,6 +14,7 @@ import { JobService, PointerConflictError } from '../../lambdas/jobs/job-service
 import { LakeResultReader } from '../../lambdas/jobs/lake-results';
 import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
 import { S3ObjectReader } from '../../lambdas/shared/object-store';
+import { decodeNeighbours } from '../../lambdas/shared/published-encoding';
 import {
   localS3Client,
   type RunningEmulator,
@@ -148,7 +149,7 @@ describe('validate -> publish -> rollback on DynamoDB and a lake folder', () => 
           Key: { itemId: 'i1', version: pointer?.activeVersion },
         }),
       );
-      return Item?.neighbours;
+      return decodeNeighbours(Item?.neighbours);
     };
 
     const v1 = await run('aaaa', cfStats(), 0.4);

@@ -16,6 +16,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { cfNeighbourRows, cfSolveSettings } from '../../lambdas/jobs/ease-solve';
 import { DEFAULT_CF_SETTINGS } from '../../lambdas/jobs/job-sql';
 import { normalizeEvent } from '../../lambdas/shared/events';
+import { decodeNeighbours } from '../../lambdas/shared/published-encoding';
 import { main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import { TrafficSimulator } from '../../local/traffic/simulator';
@@ -131,7 +132,7 @@ describe('batch jobs on the local runtime', () => {
     const firstRow = solved[0] as Record<string, unknown>;
     const { pointer, item } = await activeSimilarities(firstRow.item_id as string);
     expect(pointer?.activeVersion).toBe(cf.runId);
-    expect(item?.neighbours[0]).toEqual({
+    expect(decodeNeighbours(item?.neighbours)[0]).toEqual({
       itemId: firstRow.neighbour_id,
       score: firstRow.score,
       support: firstRow.support,

@@ -1,6 +1,7 @@
 /**
  * Writes batch-job results straight into the published tables of a running local runtime, in the shapes of
- * lambdas/shared/published.ts: Similarities rows, Trending rows and the ACTIVE pointers in JobRuns.
+ * lambdas/shared/published.ts, stored as the publisher stores them (lambdas/shared/published-encoding.ts):
+ * Similarities rows, Trending rows and the ACTIVE pointers in JobRuns.
  * `seedPublishedResults` stands in for a real `cf`/`trending` job run in the recommendation tests; with
  * the local job runner, a test can run the jobs instead and keep the same assertions.
  */
@@ -13,6 +14,7 @@ import {
   type TrendingItem,
   trendingScope,
 } from '../../lambdas/shared/published';
+import { storedSimilarityRow, storedTrendingRow } from '../../lambdas/shared/published-encoding';
 import type { LocalTopology } from '../../local/topology';
 
 export interface PublishedTables {
@@ -34,6 +36,11 @@ export function publishedTablesOf(topology: LocalTopology): PublishedTables {
 }
 
 export interface SeedResults {
+  /**
+   * Store the lists as DynamoDB lists of maps, as versions published before the packed format are (the
+   * readers still accept them; the API bench's baseline). @default false
+   */
+  readonly legacyLists?: boolean;
   readonly cf?: { readonly version: string; readonly neighbours: ReadonlyMap<string, readonly Neighbour[]> };
   readonly trending?: {
     readonly version: string;
@@ -56,8 +63,8 @@ export async function seedPublishedResults(
       version,
       neighbours,
     }));
-    await writeAll(dynamo, tables.similarities, rows);
-    await flip(dynamo, tables.jobRuns, 'cf', version, now);
+    await writeAll(dynamo, tables.similarities, results.legacyLists ? rows : rows.map(storedSimilarityRow));
+    await activateVersion(dynamo, tables.jobRuns, 'cf', version, now);
   }
   if (results.trending) {
     const { version } = results.trending;
@@ -69,8 +76,8 @@ export async function seedPublishedResults(
         items,
       })),
     ];
-    await writeAll(dynamo, tables.trending, rows);
-    await flip(dynamo, tables.jobRuns, 'trending', version, now);
+    await writeAll(dynamo, tables.trending, results.legacyLists ? rows : rows.map(storedTrendingRow));
+    await activateVersion(dynamo, tables.jobRuns, 'trending', version, now);
   }
 }
 
@@ -89,7 +96,8 @@ async function writeAll(
   }
 }
 
-async function flip(
+/** Points a job's ACTIVE pointer at `version` (as a publish or a rollback would). */
+export async function activateVersion(
   dynamo: DynamoDBDocumentClient,
   table: string,
   job: 'cf' | 'trending',

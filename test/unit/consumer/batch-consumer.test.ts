@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { BatchConsumer, type DeadLetterMessage } from '../../../lambdas/consumer/batch-consumer';
+import { InvalidWriteError } from '../../../lambdas/consumer/feature-store-port';
 import { FeatureUpdater } from '../../../lambdas/consumer/feature-updater';
 import { DEFAULT_PROFILE_LIMITS } from '../../../lambdas/consumer/profile';
 import type { QueueSink } from '../../../lambdas/shared/queue-sink';
@@ -175,6 +176,44 @@ describe('BatchConsumer in a tumbling window', () => {
     expect(final.response).toEqual({ state: {}, batchItemFailures: [] });
     expect(final.windowItemWrites).toBe(2);
     expect(store.items.get('w\u0000TOTAL')?.counts).toEqual({ views: 3 });
+  });
+
+  it('dead-letters a window row the store refuses for good, with the reason and the counts it carried', async () => {
+    const { store, sink, consumer } = setup();
+    store.faults = (w) =>
+      w.kind === 'item' && w.bucket === 'TOTAL'
+        ? new InvalidWriteError('Item size has exceeded the maximum allowed size')
+        : undefined;
+    const first = await consumer.consumeInWindow({
+      Records: [kinesisRecord(view(1), 1, 'u1'), kinesisRecord(view(2), 2, 'u2')],
+      ...windowFields({}, false),
+    });
+    const final = await consumer.consumeInWindow({
+      Records: [],
+      ...windowFields(JSON.parse(JSON.stringify(first.response.state)), true),
+    });
+    // The other row of the window (the hourly bucket) is written; the invocation succeeds.
+    expect(final.response).toEqual({ state: {}, batchItemFailures: [] });
+    expect(store.items.get('w\u0000TOTAL')).toBeUndefined();
+    expect([...store.items.keys()]).toHaveLength(1);
+    expect(sink.messages).toHaveLength(1);
+    const message = sink.messages[0] as DeadLetterMessage;
+    expect(message).toMatchObject({
+      source: 'stream-consumer',
+      code: 'refused_window_row',
+      shardId: 'shardId-000000000001',
+      sequenceNumber: seq(2),
+      partitionKey: 'w',
+    });
+    expect(message.reason).toMatch(
+      /row w TOTAL refused by the feature store: Item size has exceeded the maximum allowed size/,
+    );
+    expect(JSON.parse(message.payload)).toMatchObject({
+      itemId: 'w',
+      bucket: 'TOTAL',
+      window: { start: '2026-11-26T12:00:00Z', end: '2026-11-26T12:01:00Z' },
+      delta: { views: 2 },
+    });
   });
 
   it('fails a final invocation whose state belongs to another shard, so Lambda retries it', async () => {

@@ -3,6 +3,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoPublishedStore, UnprocessedItemsError } from '../../../lambdas/jobs/dynamo-published-store';
 import type { SimilarityItem } from '../../../lambdas/shared/published';
+import { decodeNeighbours, decodeTrendingEntries } from '../../../lambdas/shared/published-encoding';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const ddb = mockClient(doc);
@@ -24,6 +25,21 @@ describe('DynamoPublishedStore', () => {
       .commandCalls(BatchWriteCommand)
       .map((c) => c.args[0].input.RequestItems?.Similarities?.length);
     expect(sizes).toEqual([25, 25, 10]);
+  });
+
+  it('writes each list as one packed string attribute that the readers decode', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const store = new DynamoPublishedStore(tables, doc);
+    const neighbours = [{ itemId: 'b', score: 0.5, support: 3 }];
+    await store.write('cf', [{ itemId: 'a', version: 'v1', neighbours, expiresAt: 9 }]);
+    await store.write('trending', [{ scope: 'global', version: 'v1', items: [{ itemId: 'x', score: 2 }] }]);
+    const [cf, trending] = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => Object.values(c.args[0].input.RequestItems ?? {})[0]?.[0]?.PutRequest?.Item);
+    expect(cf).toEqual({ itemId: 'a', version: 'v1', neighbours: expect.any(String), expiresAt: 9 });
+    expect(decodeNeighbours(cf?.neighbours)).toEqual(neighbours);
+    expect(trending).toEqual({ scope: 'global', version: 'v1', items: expect.any(String) });
+    expect(decodeTrendingEntries(trending?.items)).toEqual([{ itemId: 'x', score: 2 }]);
   });
 
   it('retries UnprocessedItems with growing, jittered backoff until all are written', async () => {

@@ -208,6 +208,7 @@ describe('quarantine table', () => {
         'internal_error',
         'invalid_record',
         'poison_record',
+        'refused_window_row',
       ].sort(),
     );
   });

@@ -1,0 +1,115 @@
+/**
+ * The recommendation API over HTTP through the local gateway, in phases of the same run: each phase points
+ * the ACTIVE versions at rows in one format, gives the function an environment (a configuration update:
+ * fresh execution environments), warms up, then times requests at a fixed client concurrency while the
+ * function host profiles every invocation. The profile splits the mean request time into
+ *   gateway + client   what is not the invocation: the HTTP hop, routing, the API-key check, the event mapping;
+ *   function host      waiting for an execution environment and passing the event/result to its thread;
+ *   DynamoDB reads     time with a request to the DynamoDB emulator in flight (profile, pointers, lists, items);
+ *   Kinesis put        time with the impression PutRecord to the Kinesis emulator in flight;
+ *   handler, other     the rest of the handler: scoring, decoding, the SDK's own work, and waiting for CPU.
+ */
+import type { LocalRuntime } from '../local/runtime/runtime';
+import { activateVersion, publishedTablesOf } from '../test/support/published-results';
+import { runConcurrently } from './runtime-util';
+import { round, type Summary, summarize } from './stats';
+
+export interface HttpPhaseOptions {
+  readonly name: string;
+  readonly versions: { readonly cf: string; readonly trending: string };
+  /** Laid over the function's environment for this phase. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly users: readonly string[];
+  readonly warmUp: number;
+  readonly concurrency: number;
+}
+
+export interface HttpProfile {
+  readonly invocations: number;
+  /** Mean ms per request of each part; they add up to `totalMs` (parts may overlap inside the handler). */
+  readonly gatewayAndClientMs: number;
+  readonly functionHostMs: number;
+  readonly dynamoDbMs: number;
+  readonly kinesisMs: number;
+  readonly handlerOtherMs: number;
+  readonly totalMs: number;
+}
+
+export interface HttpPhaseResult {
+  readonly name: string;
+  readonly latencyMs: Summary;
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly statuses: Record<string, number>;
+  readonly profile: HttpProfile;
+}
+
+/**
+ * The recommendation function's id: the integration of the user-recommendations route (other functions,
+ * such as the publisher, also have the Similarities table in their environment).
+ */
+export function recommendFunctionId(runtime: LocalRuntime): string {
+  const route = runtime.topology.routes.find(
+    (r) => r.method === 'GET' && r.path === '/v1/users/{userId}/recommendations',
+  );
+  if (!route) throw new Error('no GET /v1/users/{userId}/recommendations route in the topology');
+  return route.functionId;
+}
+
+export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions): Promise<HttpPhaseResult> {
+  const tables = publishedTablesOf(runtime.topology);
+  await activateVersion(runtime.dynamo, tables.jobRuns, 'cf', options.versions.cf, new Date());
+  await activateVersion(runtime.dynamo, tables.jobRuns, 'trending', options.versions.trending, new Date());
+  const functionId = recommendFunctionId(runtime);
+  await runtime.host.reconfigure(functionId, options.environment);
+
+  const call = async (userId: string) => {
+    const started = performance.now();
+    const response = await fetch(`${runtime.apiUrl}/v1/users/${userId}/recommendations?limit=10`, {
+      headers: { 'x-api-key': runtime.apiKey },
+    });
+    await response.arrayBuffer();
+    return { status: response.status, ms: performance.now() - started };
+  };
+  const { users, warmUp, concurrency } = options;
+  await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
+  const profiler = runtime.host.startProfile(functionId);
+  const started = performance.now();
+  const results = await runConcurrently(users.length - warmUp, concurrency, (i) =>
+    call(users[warmUp + i] as string),
+  );
+  const wallMs = performance.now() - started;
+  profiler.stop();
+
+  const statuses: Record<string, number> = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const latencyMs = summarize(
+    results.map((r) => r.ms),
+    2,
+  );
+  const mean = (values: readonly number[]) =>
+    values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+  const samples = profiler.samples;
+  const dynamoHost = new URL(runtime.dynamoEndpoint).host;
+  const kinesisHost = new URL(runtime.kinesisEndpoint).host;
+  const invocationMs = mean(samples.map((s) => s.acquireMs + s.invokeMs));
+  const handlerMs = mean(samples.map((s) => s.handlerMs));
+  const dynamoDbMs = mean(samples.map((s) => s.io[dynamoHost] ?? 0));
+  const kinesisMs = mean(samples.map((s) => s.io[kinesisHost] ?? 0));
+  return {
+    name: options.name,
+    latencyMs,
+    requests: results.length,
+    requestsPerSecond: round((results.length * 1000) / wallMs, 0),
+    statuses,
+    profile: {
+      invocations: samples.length,
+      gatewayAndClientMs: round(latencyMs.mean - invocationMs, 2),
+      functionHostMs: round(invocationMs - handlerMs, 2),
+      dynamoDbMs: round(dynamoDbMs, 2),
+      kinesisMs: round(kinesisMs, 2),
+      handlerOtherMs: round(handlerMs - dynamoDbMs - kinesisMs, 2),
+      totalMs: latencyMs.mean,
+    },
+  };
+}
