@@ -51,6 +51,7 @@ import {
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
 import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
+import { IdentitiesView } from './identity/identities-view';
 
 import { sendObjectEventsToEventBridge } from './private/bucket-events';
 import { acknowledgeGuardRule } from './private/guard-rules';
@@ -155,6 +156,8 @@ export class DataLake extends Construct {
   public readonly eventsTable: CfnTable;
   /** `events_unique`: an Athena view over `events`, one row per event (sql/views/events_unique.sql). */
   public readonly eventsUniqueView: CfnTable;
+  /** `identities`: an Athena view over `events`, the anonymous ids linked to users (lib/identity). */
+  public readonly identitiesView: CfnTable;
   /** `quarantine`: JSON lines written by the ingest API and the consumer. */
   public readonly quarantineTable: CfnTable;
   /** Kinesis stream -> Parquet in `events/`; its `Ref` is the delivery stream name. */
@@ -276,6 +279,11 @@ export class DataLake extends Construct {
       }),
     });
     this.eventsUniqueView.node.addDependency(this.eventsTable);
+    this.identitiesView = new IdentitiesView(this, 'IdentitiesView', {
+      database: this.database,
+      databaseName: this.databaseName,
+      eventsTable: this.eventsTable,
+    }).table;
 
     const quarantineLocation = `s3://${bucket.bucketName}/${quarantinePrefix}`;
     this.quarantineTable = new CfnTable(this, 'QuarantineTable', {

@@ -3,6 +3,7 @@
  *
  *   events         <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
  *   events_unique  one row per event over events (sql/views/events_unique.sql, the same SQL as the Glue view)
+ *   identities     anonymous ids linked to users (sql/views/identities.sql, the same SQL as the Glue view)
  *   quarantine     <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
  *   cf_state       <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
  *
@@ -32,7 +33,12 @@ import {
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
 } from '../../lambdas/shared/events/lake-columns';
-import { EVENTS_UNIQUE_VIEW, eventsUniqueSql } from '../../lambdas/shared/events/lake-views';
+import {
+  EVENTS_UNIQUE_VIEW,
+  eventsUniqueSql,
+  IDENTITIES_VIEW,
+  identitiesSql,
+} from '../../lambdas/shared/events/lake-views';
 import { CF_STATE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { hiveTypeToDuckDb as duckdbType } from './writer';
 
@@ -163,6 +169,7 @@ export class LocalLake implements LakeQueryEngine {
       )}`,
     );
     await this.connection.run(`CREATE OR REPLACE VIEW ${EVENTS_UNIQUE_VIEW} AS\n${eventsUniqueSql()}`);
+    await this.connection.run(`CREATE OR REPLACE VIEW ${IDENTITIES_VIEW} AS\n${identitiesSql()}`);
 
     let quarantineSource: string | undefined;
     if (quarantineFiles > 0) {
