@@ -19,8 +19,8 @@
  * that only the userId's hash.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { parseUserId } from '../shared/ids';
 import { anonymousProfileKey } from '../shared/identity';
+import { parseUserId } from '../shared/ids';
 
 /**
  * Longest time between a request and its rows being gone from the lake. The AWS purge starts daily and
