@@ -49,6 +49,7 @@ import {
   QUARANTINE_PREFIX,
 } from '../lambdas/shared/lake-layout';
 import { QUARANTINE_REASONS } from '../lambdas/shared/quarantine-layout';
+import { ItemsLakeTable } from './catalogue/items-lake-table';
 import { athenaViewTableInput } from './data-lake/athena-view';
 import { readNamedQueryFiles } from './data-lake/named-queries';
 import { IdentitiesView } from './identity/identities-view';
@@ -160,6 +161,8 @@ export class DataLake extends Construct {
   public readonly identitiesView: CfnTable;
   /** `quarantine`: JSON lines written by the ingest API and the consumer. */
   public readonly quarantineTable: CfnTable;
+  /** `items`: the catalogue's change log, JSON lines written by PUT /v1/items (lib/catalogue). */
+  public readonly itemsTable: CfnTable;
   /** Kinesis stream -> Parquet in `events/`; its `Ref` is the delivery stream name. */
   public readonly deliveryStream: CfnDeliveryStream;
   /** Role Firehose assumes to read the stream, look up the Glue schema and write the lake. */
@@ -324,6 +327,12 @@ export class DataLake extends Construct {
         },
       },
     });
+
+    this.itemsTable = new ItemsLakeTable(this, 'ItemsTable', {
+      database: this.database,
+      bucket,
+      projectionStartDate: startDate,
+    }).table;
 
     // ---- Firehose: stream -> Parquet ----------------------------------------------------------------------
     this.deliveryLogGroup = new LogGroup(this, 'DeliveryLogGroup', {

@@ -6,6 +6,7 @@
  *   identities     anonymous ids linked to users (sql/views/identities.sql, the same SQL as the Glue view)
  *   quarantine     <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
  *   cf_state       <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
+ *   items          <lakeDir>/items/dt=…/*.jsonl                            (ITEM_CHANGE_COLUMNS + dt; catalogue changes)
  *
  * The tables are views whose columns are built from lake-columns.ts, with the Glue types and names (JSON
  * keys of the quarantine records mapped to their column names, partition columns as strings), so a
@@ -26,6 +27,12 @@ import {
   type DuckDBResultReader,
 } from '@duckdb/node-api';
 import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY } from '../../lambdas/jobs/job-sql';
+import {
+  ITEM_CHANGE_COLUMNS,
+  ITEM_CHANGE_PARTITION_KEYS,
+  ITEMS_LAKE_TABLE,
+  ITEMS_PREFIX,
+} from '../../lambdas/shared/catalogue-lake';
 import {
   EVENT_COLUMNS,
   EVENT_PARTITION_KEYS,
@@ -63,6 +70,8 @@ export const EVENTS_GLOB = 'events/*/*/*/*.parquet';
 export const QUARANTINE_GLOB = 'quarantine/*/*/*.jsonl';
 /** The cf job's state (written by local/job-engine.ts as Athena's UNLOAD would): `jobs/cf/state/run=…/*.parquet`. */
 export const CF_STATE_GLOB = `${CF_STATE_PREFIX}run=*/*.parquet`;
+/** The catalogue's change log, written by PUT /v1/items: `items/dt=…/*.jsonl`. */
+export const ITEMS_GLOB = `${ITEMS_PREFIX}dt=*/*.jsonl`;
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -189,8 +198,29 @@ export class LocalLake implements LakeQueryEngine {
       )}`,
     );
     await this.refreshCfState();
+    await this.refreshItems();
     this.status = { eventFiles, quarantineFiles };
     return this.status;
+  }
+
+  /** `items`: the catalogue's change log (lambdas/shared/catalogue-lake.ts), JSON lines per request and day. */
+  private async refreshItems(): Promise<void> {
+    const glob = join(this.lakeDir, ITEMS_GLOB);
+    const files = await this.countFiles(glob);
+    const jsonColumns = ITEM_CHANGE_COLUMNS.map(
+      (c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`,
+    );
+    const source =
+      files > 0
+        ? `read_json(${sqlString(glob)}, format = 'newline_delimited', hive_partitioning = true, hive_types = {'dt': VARCHAR}, columns = {${jsonColumns.join(', ')}})`
+        : undefined;
+    await this.connection.run(
+      `CREATE OR REPLACE VIEW ${ITEMS_LAKE_TABLE} AS ${typedSelect(
+        [...ITEM_CHANGE_COLUMNS, ...ITEM_CHANGE_PARTITION_KEYS].map((c) => ({ column: c, source: c.name })),
+        source,
+        undefined,
+      )}`,
+    );
   }
 
   /** `cf_state`: the collaborative-filtering state the cf job writes, one `run=<runId>` partition per run. */
