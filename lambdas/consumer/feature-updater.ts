@@ -31,9 +31,7 @@ import {
   foldWithLinks,
   linkedProfiles,
   type Routing,
-  routeRecords,
-  sealLinks,
-  unreadKeys,
+  stitchBatch,
 } from './identity-stitching';
 import { type ItemAccumulator, itemContributions, itemUpdateFor } from './item-updates';
 import type { ItemWindow } from './item-window';
@@ -260,14 +258,10 @@ export class FeatureUpdater {
       putProfile: (profile: Profile, expected: number) =>
         withRetries(this.options.retry, () => this.store.putProfile(profile, expected), onRetry),
     };
-    const sealed = await sealLinks(retrying, identities.links, read, this.options.conflictAttempts);
-    counters.profileWrites += sealed.sealed + sealed.conflicts;
-    counters.conflicts += sealed.conflicts;
-    const stored = sealed.profiles;
-    const routing = routeRecords(records, stored);
-    const missing = unreadKeys(routing, stored);
-    if (missing.length > 0)
-      for (const [key, profile] of await retrying.getProfiles(missing)) stored.set(key, profile);
+    const stitched = await stitchBatch(retrying, identities, read, records, this.options.conflictAttempts);
+    counters.profileWrites += stitched.sealed + stitched.conflicts;
+    counters.conflicts += stitched.conflicts;
+    const { stored, routing } = stitched;
     return { stored, routing };
   }
 

@@ -1,8 +1,9 @@
 /**
  * Identity stitching in the consumer (the contract: lambdas/shared/identity.ts). For one batch:
  *
- * 1. `batchIdentities`: the profiles to read (every record's own key, and the anonymous profile of every
- *    anonymousId it carries) and the links the batch states.
+ * 1. `batchIdentities`: the profiles to read (every record's own key) and the links the batch states;
+ *    `unmergedLinkKeys`: the anonymous profiles of the links the users' profiles do not list as merged yet
+ *    (Segment sends the anonymousId with every call after login: only a new link costs a second read).
  * 2. `sealLinks`: each new link freezes the anonymous profile with `linkedTo` (a conditional put on its
  *    version; the first link wins). Whoever folds that profile concurrently loses its conditional write,
  *    re-reads, sees the link and has the batch redelivered, so nothing is ever applied to a frozen profile.
@@ -43,21 +44,34 @@ export function batchIdentities(records: readonly StreamRecord[]): BatchIdentiti
   for (const { event } of records) {
     keys.add(profileKeyOf(event));
     const link = identityLinkOf(event);
-    if (link) {
-      keys.add(anonymousProfileKey(link.anonymousId));
-      if (!links.has(link.anonymousId)) links.set(link.anonymousId, link);
-    }
+    if (link && !links.has(link.anonymousId)) links.set(link.anonymousId, link);
   }
   return { keys: [...keys], links: [...links.values()] };
 }
 
-/** The links to write: the anonymous profile is not linked yet and the user has room for another. */
+/** The anonymous profiles still to read: those of links the user's profile has not merged yet. */
+export function unmergedLinkKeys(
+  links: readonly IdentityLink[],
+  stored: ReadonlyMap<string, Profile>,
+): string[] {
+  return links
+    .filter((link) => !merged(stored, link))
+    .map((link) => anonymousProfileKey(link.anonymousId))
+    .filter((key) => !stored.has(key));
+}
+
+function merged(stored: ReadonlyMap<string, Profile>, link: IdentityLink): boolean {
+  return (stored.get(link.userId)?.linkedAnonymous ?? []).includes(link.anonymousId);
+}
+
+/** The links to write: not merged yet, the anonymous profile not linked yet, and the user has room. */
 export function linksToSeal(
   links: readonly IdentityLink[],
   stored: ReadonlyMap<string, Profile>,
 ): IdentityLink[] {
   const room = new Map<string, number>();
   return links.filter((link) => {
+    if (merged(stored, link)) return false;
     if (stored.get(anonymousProfileKey(link.anonymousId))?.linkedTo !== undefined) return false;
     const left =
       room.get(link.userId) ??
@@ -105,6 +119,27 @@ export async function sealLinks(
     }
   }
   return { profiles, sealed, conflicts };
+}
+
+/**
+ * Steps 1-3 for a batch whose own profiles are `read`: reads the unmerged links' anonymous profiles, writes
+ * the new links, routes the records and reads the users they are routed to.
+ */
+export async function stitchBatch(
+  store: Pick<FeatureStorePort, 'getProfiles' | 'putProfile'>,
+  identities: BatchIdentities,
+  read: Map<string, Profile>,
+  records: readonly StreamRecord[],
+  attempts: number,
+): Promise<{ stored: Map<string, Profile>; routing: Routing; sealed: number; conflicts: number }> {
+  const unread = unmergedLinkKeys(identities.links, read);
+  if (unread.length > 0) for (const [key, profile] of await store.getProfiles(unread)) read.set(key, profile);
+  const { profiles: stored, sealed, conflicts } = await sealLinks(store, identities.links, read, attempts);
+  const routing = routeRecords(records, stored);
+  const missing = unreadKeys(routing, stored);
+  if (missing.length > 0)
+    for (const [key, profile] of await store.getProfiles(missing)) stored.set(key, profile);
+  return { stored, routing, sealed, conflicts };
 }
 
 export interface Routing {

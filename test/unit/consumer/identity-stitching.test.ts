@@ -201,6 +201,25 @@ describe('identity stitching in the feature updater', () => {
     }
   });
 
+  it('reads the visitor’s profile only while the link is new (Segment sends both ids on every call after login)', async () => {
+    const store = new InMemoryFeatureStore();
+    await apply(store, browsing(), login());
+    const reads: string[][] = [];
+    const get = store.getProfiles.bind(store);
+    store.getProfiles = async (keys) => {
+      reads.push([...keys]);
+      return get(keys);
+    };
+    const afterLogin = records(
+      [event({ type: 'page_view', userId: 'u1', anonymousId: 'v1', occurredAt: at(9), eventId: 'u-3' })],
+      USER_SHARD,
+      5,
+    );
+    await apply(store, afterLogin);
+    expect(reads).toEqual([['u1']]);
+    expect(user(store).counts.page_view).toBe(1);
+  });
+
   it('stops linking a user at the bound, so the list stays within what a deletion purges', async () => {
     const store = new InMemoryFeatureStore();
     const links = Array.from({ length: MAX_LINKED_ANONYMOUS_IDS + 2 }, (_, i) =>
