@@ -12,9 +12,11 @@ import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { ItemsLakeTable } from './catalogue/items-lake-table';
 import { createAthenaWorkgroup } from './data-lake/athena-workgroup';
 import { createFirehoseDelivery } from './data-lake/firehose-delivery';
 import { createLakeCatalog } from './data-lake/glue-catalog';
+import { IdentitiesView } from './identity/identities-view';
 import { LOG_RETENTION } from './private/log-groups';
 import { REPO_ROOT, type RecoFunction } from './recostream-function';
 
@@ -113,8 +115,12 @@ export class DataLake extends Construct {
   public readonly eventsTable: CfnTable;
   /** `events_unique`: an Athena view over `events`, one row per event (sql/views/events_unique.sql). */
   public readonly eventsUniqueView: CfnTable;
+  /** `identities`: an Athena view over `events`, the anonymous ids linked to users (lib/identity). */
+  public readonly identitiesView: CfnTable;
   /** `quarantine`: JSON lines written by the ingest API and the consumer. */
   public readonly quarantineTable: CfnTable;
+  /** `items`: the catalogue's change log, JSON lines written by PUT /v1/items (lib/catalogue). */
+  public readonly itemsTable: CfnTable;
   /** Kinesis stream -> Parquet in `events/`; its `Ref` is the delivery stream name. */
   public readonly deliveryStream: CfnDeliveryStream;
   /** Role Firehose assumes to read the stream, look up the Glue schema and write the lake. */
@@ -196,6 +202,16 @@ export class DataLake extends Construct {
     this.eventsTable = catalog.eventsTable;
     this.eventsUniqueView = catalog.eventsUniqueView;
     this.quarantineTable = catalog.quarantineTable;
+    this.identitiesView = new IdentitiesView(this, 'IdentitiesView', {
+      database: this.database,
+      databaseName: this.databaseName,
+      eventsTable: this.eventsTable,
+    }).table;
+    this.itemsTable = new ItemsLakeTable(this, 'ItemsTable', {
+      database: this.database,
+      bucket,
+      projectionStartDate: startDate,
+    }).table;
 
     const delivery = createFirehoseDelivery(this, {
       bucket,

@@ -2,8 +2,10 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import { ITEMS_PREFIX } from '../lambdas/shared/lake-layout';
 import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
@@ -15,13 +17,16 @@ export interface ItemCatalogueProps {
   readonly writeKeysTable: ITable;
   /** Encrypts the Items table (the stack's data key). */
   readonly encryptionKey: IKey;
+  /** The lake bucket: accepted changes are appended under `items/` (the Glue table `items`). */
+  readonly lakeBucket: IBucket;
 }
 
 /**
  * The item catalogue: the Items table (partition key `itemId`: title, category, price, currency,
  * availability, createdAt, attributes, updatedAt) and `PUT /v1/items`, which writes only the fields a
  * request names (UpdateItem). The recommendation API reads the table per request to leave out unavailable
- * items and to show titles and prices (RecommendationApi `itemsTable`).
+ * items and to show titles and prices (RecommendationApi `itemsTable`). Every accepted change is also
+ * appended to the lake under `items/` (Glue table `items`, lib/catalogue/items-lake-table.ts).
  *
  * The route has its own REQUEST authorizer (the write-key authorizer's code with ACCEPTED_ROLES
  * admin,catalog), uncached like the admin one, so a revoked catalogue key is refused at once.
@@ -51,7 +56,9 @@ export class ItemCatalogue extends Construct {
       description: 'PUT /v1/items: validates catalogue items and updates the fields they name',
       memorySize: 512,
       timeout: Duration.seconds(20),
-    }).bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update');
+    })
+      .bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update')
+      .bindBucketPrefixWriter(props.lakeBucket, ITEMS_PREFIX, 'ITEMS_LAKE_BUCKET_NAME', 'ITEMS_LAKE_PREFIX');
 
     const method = props.api.root
       .resourceForPath(CATALOGUE_ROUTE.path)

@@ -126,6 +126,7 @@ export class RecoStreamStack extends Stack {
       api: this.ingestion.api,
       writeKeysTable: this.ingestion.writeKeysTable,
       encryptionKey: key,
+      lakeBucket: this.lake.bucket,
     });
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {

@@ -1,7 +1,8 @@
 /**
  * `PUT /v1/items` (ingest API, Lambda proxy integration; the catalogue authorizer lets admin and catalog
  * keys through). Thin: parse the JSON body, validate it with the catalogue contract
- * (lambdas/shared/catalogue.ts), write one UpdateItem per item, map the outcome:
+ * (lambdas/shared/catalogue.ts), write one UpdateItem per item, append the written changes to the lake's
+ * `items` table (lambdas/shared/catalogue-lake.ts), map the outcome:
  *
  *   200  { updated, itemIds }
  *   400  { message, code: invalid_json | invalid_items | duplicate_item, errors: [{ field, message }] }:
@@ -19,9 +20,12 @@ import { jsonResponse } from '../ingest/responses';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { CATALOGUE_ROUTE } from '../shared/catalogue';
 import { requireEnv } from '../shared/env';
+import { ITEMS_PREFIX } from '../shared/lake-layout';
+import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
 import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
 import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
+import { type ItemChangeLog, ObjectStoreItemChangeLog } from './item-change-log';
 
 type HandlerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -29,6 +33,8 @@ export interface CatalogueHandlerDeps {
   readonly writer: CatalogueWriter;
   readonly clock?: () => Date;
   readonly logger?: HandlerLogger;
+  /** Where accepted changes go in the lake (the `items` table). */
+  readonly changes?: ItemChangeLog;
   /** Called with the number of items written and failed, for metrics. */
   readonly onWrite?: (written: number, failed: number) => void;
 }
@@ -81,6 +87,27 @@ export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHan
     const now = clock();
     const result = await deps.writer.write(parsed.items.map((item) => itemUpdateOf(item, now)));
     deps.onWrite?.(result.written.length, result.failed.length);
+    const written = new Set(result.written);
+    try {
+      await deps.changes?.append(
+        parsed.items.filter((item) => written.has(item.itemId)),
+        now,
+      );
+    } catch (error) {
+      // The table has the items, the lake not: a resend writes the same values and logs them.
+      log.error('catalogue changes not written to the lake', { error: String(error) });
+      return jsonResponse(
+        503,
+        {
+          message: 'the items were stored but not logged to the lake; resend them',
+          code: 'write_failed',
+          updated: result.written.length,
+          itemIds: result.written,
+          retry: result.written,
+        },
+        { 'Retry-After': '1' },
+      );
+    }
     if (result.failed.length > 0) {
       log.warn('catalogue items not written', { failed: result.failed });
       return jsonResponse(
@@ -113,12 +140,17 @@ const { logger, metrics, tracer } = tools;
 
 let catalogueHandler: CatalogueHandler | undefined;
 
-/** Env, read on the first invocation: ITEMS_TABLE_NAME. */
+/** Env, read on the first invocation: ITEMS_TABLE_NAME, ITEMS_LAKE_BUCKET_NAME, ITEMS_LAKE_PREFIX. */
 function fromEnv(): CatalogueHandler {
   catalogueHandler ??= createCatalogueHandler({
     writer: new DynamoCatalogueWriter(
       requireEnv('ITEMS_TABLE_NAME'),
       tracer.captureAWSv3Client(dynamoDocumentClient()),
+    ),
+    changes: new ObjectStoreItemChangeLog(
+      objectStoreFromEnv(),
+      requireEnv('ITEMS_LAKE_BUCKET_NAME'),
+      process.env.ITEMS_LAKE_PREFIX ?? ITEMS_PREFIX,
     ),
     logger,
     onWrite: (written, failed) => {

@@ -20,16 +20,25 @@
  *   which of them they never saw, and a replay applies exactly what none of its origins did.
  */
 
-import { type Profile, profileKeyOf } from '../shared/profile-record';
+import type { Profile } from '../shared/profile-record';
 import { type BatchOutcome, type Counters, emptyOutcome, newCounters } from './batch-outcome';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
+import {
+  type BatchIdentities,
+  batchIdentities,
+  foldHeld,
+  foldWithLinks,
+  linkedProfiles,
+  type Routing,
+  stitchBatch,
+} from './identity-stitching';
 import { type ItemAccumulator, itemContributions, itemUpdateFor } from './item-updates';
 import type { ItemWindow } from './item-window';
 import { emptyProfile, type ProfileLimits } from './profile';
 import { type ShardGap, type ShardProgress, type ShardProgressPort, startProgress } from './shard-progress';
 import { newestArrival, type PoisonRecord, type StreamRecord } from './stream-record';
-import { errorMessage, type FoldOptions, foldUser, type UserFold } from './user-fold';
+import { errorMessage, type FoldOptions, type UserFold } from './user-fold';
 
 export type { PoisonRecord, StreamRecord } from './stream-record';
 
@@ -120,23 +129,31 @@ export class FeatureUpdater {
 
     let progress: ShardProgress | undefined;
     let stored: Map<string, Profile>;
-    const byUser = groupBy(records, (r) => profileKeyOf(r.event));
-    const userIds = [...byUser.keys()];
+    let routing: Routing;
+    const identities = batchIdentities(records);
     try {
       const [started, profiles] = await Promise.all([
         this.startProgress(first, last, nowSeconds, counters, onRetry),
-        withRetries(this.options.retry, () => this.store.getProfiles(userIds), onRetry),
+        withRetries(this.options.retry, () => this.store.getProfiles(identities.keys), onRetry),
       ]);
       progress = started;
-      stored = profiles;
+      ({ stored, routing } = await this.stitch(identities, profiles, records, counters, onRetry));
     } catch (error) {
       return failAll(error);
     }
+    const byUser = routing.byProfile;
+    const userIds = [...byUser.keys()];
 
     const folds = new Map<string, UserFold>();
     for (const [userId, userRecords] of byUser) {
-      folds.set(userId, foldUser(stored.get(userId) ?? emptyProfile(userId), userRecords, this.foldOptions));
+      const linked = linkedProfiles(userId, stored);
+      folds.set(
+        userId,
+        foldWithLinks(stored.get(userId) ?? emptyProfile(userId), linked, userRecords, this.foldOptions),
+      );
     }
+    for (const [key, held] of routing.held)
+      folds.set(key, foldHeld(stored.get(key) as Profile, held, this.foldOptions));
     await sendPoison([...folds.values()].flatMap((f) => f.poison));
 
     // Profiles: one conditional write per changed user; a lost race re-reads and folds again.
@@ -147,6 +164,7 @@ export class FeatureUpdater {
         const final = await this.writeProfile(
           userId,
           userRecords,
+          linkedProfiles(userId, stored),
           folds.get(userId) as UserFold,
           counters,
           onRetry,
@@ -232,9 +250,31 @@ export class FeatureUpdater {
     await this.progress?.put(end).catch(() => undefined);
   }
 
+  /** Writes the batch's identity links and routes its records (identity-stitching.ts). */
+  private async stitch(
+    identities: BatchIdentities,
+    read: Map<string, Profile>,
+    records: readonly StreamRecord[],
+    counters: Counters,
+    onRetry: () => void,
+  ): Promise<{ stored: Map<string, Profile>; routing: Routing }> {
+    const retrying = {
+      getProfiles: (keys: readonly string[]) =>
+        withRetries(this.options.retry, () => this.store.getProfiles(keys), onRetry),
+      putProfile: (profile: Profile, expected: number) =>
+        withRetries(this.options.retry, () => this.store.putProfile(profile, expected), onRetry),
+    };
+    const stitched = await stitchBatch(retrying, identities, read, records, this.options.conflictAttempts);
+    counters.profileWrites += stitched.sealed + stitched.conflicts;
+    counters.conflicts += stitched.conflicts;
+    const { stored, routing } = stitched;
+    return { stored, routing };
+  }
+
   private async writeProfile(
     userId: string,
     userRecords: readonly StreamRecord[],
+    linked: ReadonlyMap<string, Profile>,
     initial: UserFold,
     counters: Counters,
     onRetry: () => void,
@@ -262,7 +302,7 @@ export class FeatureUpdater {
         if (refusal !== undefined) return { ...fold, profile: fold.base, changed: false, countable: [] };
         refusal = `profile ${userId} refused by the feature store: ${error.message}`;
         const alreadySent = new Set(fold.poison.map((p) => p.index));
-        fold = foldUser(fold.base, userRecords, { ...this.foldOptions, poisonAll: refusal });
+        fold = foldWithLinks(fold.base, linked, userRecords, { ...this.foldOptions, poisonAll: refusal });
         await sendPoison(fold.poison.filter((p) => !alreadySent.has(p.index)));
         continue;
       }
@@ -273,7 +313,10 @@ export class FeatureUpdater {
       const fresh = (
         await withRetries(this.options.retry, () => this.store.getProfiles([userId]), onRetry)
       ).get(userId);
-      fold = foldUser(fresh ?? emptyProfile(userId), userRecords, {
+      // Linked by another batch since it was read: redelivered, the records then go to the user.
+      if (fresh?.linkedTo !== undefined)
+        throw new Error(`profile ${userId} was linked to a user during the batch; redelivering its records`);
+      fold = foldWithLinks(fresh ?? emptyProfile(userId), linked, userRecords, {
         ...this.foldOptions,
         ...(refusal !== undefined ? { poisonAll: refusal } : {}),
       });
@@ -399,17 +442,6 @@ export class FeatureUpdater {
 /** Batch index of the first record behind these rows (a window's aggregate has none: index 0). */
 function firstIndex(accumulators: readonly ItemAccumulator[]): number {
   return Math.min(...accumulators.flatMap((a) => a.contributions.map((c) => c.record?.index ?? 0)));
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

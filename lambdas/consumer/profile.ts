@@ -263,7 +263,7 @@ function trimAffinities(
 }
 
 /** Inserts most recent first by event time (ties keep arrival order), keeping at most `limit`. */
-function insertRecent(recent: Interaction[], interaction: Interaction, limit: number): void {
+export function insertRecent(recent: Interaction[], interaction: Interaction, limit: number): void {
   let index = recent.length;
   for (let i = 0; i < recent.length; i++) {
     if ((recent[i] as Interaction).at < interaction.at) {
@@ -328,10 +328,10 @@ function updateSession(
   return { id: event.sessionId, startedAt: at, lastAt: at, events: 1 };
 }
 
-function maxIso(a: string | undefined, b: string): string {
+export function maxIso(a: string | undefined, b: string): string {
   return a === undefined || b > a ? b : a;
 }
 
-function minIso(a: string | undefined, b: string): string {
+export function minIso(a: string | undefined, b: string): string {
   return a === undefined || b < a ? b : a;
 }

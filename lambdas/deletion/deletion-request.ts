@@ -4,7 +4,10 @@
  * purge window. No AWS here: stores are ports (dynamo-deletion-store.ts implements them).
  *
  * What is deleted where:
- *   Profiles (DynamoDB)       the user's row: deleted synchronously by DELETE /v1/users/{userId}
+ *   Profiles (DynamoDB)       the user's row and the rows of the anonymous visitors linked to the user
+ *                             (identity stitching, lambdas/shared/identity.ts): deleted synchronously by
+ *                             DELETE /v1/users/{userId}; the linked anonymous ids join the request, so the
+ *                             lake purge removes their rows too
  *   ItemStats (DynamoDB)      NOT removable: per-item counters are sums over all users and carry no user id
  *   lake events (Parquet)     the user's rows: removed by the next lake purge (LAKE_PURGE_WINDOW_HOURS);
  *                             in AWS also every older S3 version of the rewritten objects (lake-purge-runner.ts)
@@ -12,9 +15,11 @@
  *   Kinesis stream            records expire with the stream retention (24 h by default); events still in
  *                             the stream when the profile is deleted can re-create a profile, which the
  *                             purge deletes again (it re-runs the profile step)
- * The audit record keeps the userId only until the lake purge is done; after that only its hash.
+ * The audit record keeps the userId (and the linked anonymous ids) only until the lake purge is done; after
+ * that only the userId's hash.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { anonymousProfileKey } from '../shared/identity';
 import { parseUserId } from '../shared/ids';
 
 /**
@@ -54,7 +59,7 @@ export interface DeletionRequest {
     readonly deliveryErrors?: string;
     readonly profile?: string;
   };
-  /** Anonymous ids to purge with the user (none unless the request names them). */
+  /** Anonymous ids to purge with the user: the visitors linked to the user's profile when it was deleted. */
   readonly anonymousIds?: readonly string[];
   /** Lake files rewritten and rows removed, once purged (cumulative over AWS purge runs). */
   readonly lakeFilesRewritten?: number;
@@ -83,8 +88,21 @@ export interface DeletionRequestStore {
 }
 
 export interface ProfileEraser {
-  /** Deletes the profile; true when there was one. */
+  /** Deletes the profile (a user id, or an anonymous visitor's key `anon#<id>`); true when there was one. */
   deleteProfile(userId: string): Promise<boolean>;
+  /** The anonymous ids linked to the user's profile (`linkedAnonymous`); none without a profile. */
+  linkedAnonymousIds(userId: string): Promise<readonly string[]>;
+}
+
+/** Deletes the user's profile and the linked visitors' profiles; true when the user's existed. */
+export async function deleteProfiles(
+  profiles: ProfileEraser,
+  userId: string,
+  anonymousIds: readonly string[] = [],
+): Promise<boolean> {
+  const existed = await profiles.deleteProfile(userId);
+  for (const anonymousId of anonymousIds) await profiles.deleteProfile(anonymousProfileKey(anonymousId));
+  return existed;
 }
 
 export class InvalidUserIdError extends Error {}
@@ -114,6 +132,7 @@ export async function requestUserDeletion(
   },
 ): Promise<DeletionRequest & { readonly profileExisted: boolean }> {
   const userId = validateUserId(input.userId);
+  const anonymousIds = await deps.profiles.linkedAnonymousIds(userId);
   const base = {
     requestId: input.requestId ?? randomUUID(),
     userIdHash: hashUserId(userId),
@@ -121,6 +140,7 @@ export async function requestUserDeletion(
     requestedBy: input.requestedBy,
     requestedAt: input.now.toISOString(),
     lakeDeadline: new Date(input.now.getTime() + LAKE_PURGE_WINDOW_HOURS * 3_600_000).toISOString(),
+    ...(anonymousIds.length > 0 ? { anonymousIds } : {}),
   };
   // Recorded before anything is deleted, so a crash in between still leaves the request to finish.
   await deps.requests.put({
@@ -128,7 +148,7 @@ export async function requestUserDeletion(
     status: 'pending',
     stores: { profile: 'pending', itemStats: 'not_removable', lake: 'pending' },
   });
-  const profileExisted = await deps.profiles.deleteProfile(userId);
+  const profileExisted = await deleteProfiles(deps.profiles, userId, anonymousIds);
   const request: DeletionRequest = {
     ...base,
     status: 'pending',
@@ -140,7 +160,11 @@ export async function requestUserDeletion(
 
 /** Removes a set of users' rows from the lake; the DuckDB and Athena implementations share this port. */
 export interface LakePurger {
-  purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }>;
+  /** Removes the rows of `userIds`, and the rows of `anonymousIds` (the visitors linked to them). */
+  purge(
+    userIds: readonly string[],
+    anonymousIds?: readonly string[],
+  ): Promise<{ filesRewritten: number; rowsRemoved: number }>;
 }
 
 /**
@@ -159,17 +183,19 @@ export async function completePendingDeletions(
   const pending = (await deps.requests.pending()).filter((r) => r.userId !== undefined);
   if (pending.length === 0) return { completed: 0, filesRewritten: 0, rowsRemoved: 0 };
   const userIds = [...new Set(pending.map((r) => r.userId as string))];
+  const anonymousIds = [...new Set(pending.flatMap((r) => r.anonymousIds ?? []))];
   let result: { filesRewritten: number; rowsRemoved: number };
   try {
-    result = await deps.lake.purge(userIds);
+    result = await deps.lake.purge(userIds, anonymousIds);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     for (const request of pending) await deps.requests.put({ ...request, error: message });
     throw error;
   }
-  for (const userId of userIds) await deps.profiles.deleteProfile(userId);
+  for (const request of pending)
+    await deleteProfiles(deps.profiles, request.userId as string, request.anonymousIds);
   for (const request of pending) {
-    const { userId: _dropped, error: _cleared, ...kept } = request;
+    const { userId: _dropped, anonymousIds: _anonymous, error: _cleared, ...kept } = request;
     await deps.requests.put({
       ...kept,
       status: 'completed',

@@ -17,26 +17,34 @@ export class DuckDbLakePurger implements LakePurger {
   constructor(
     private readonly eventsDir: string,
     private readonly userColumn = 'user_id',
+    private readonly anonymousColumn = 'anonymous_id',
   ) {}
 
-  async purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }> {
+  async purge(
+    userIds: readonly string[],
+    anonymousIds: readonly string[] = [],
+  ): Promise<{ filesRewritten: number; rowsRemoved: number }> {
     const files = filesUnder(this.eventsDir, (name) => name.endsWith('.parquet'));
-    if (userIds.length === 0 || files.length === 0) return { filesRewritten: 0, rowsRemoved: 0 };
-    const users = userIds.map(sql).join(', ');
-    const column = `"${this.userColumn.replaceAll('"', '""')}"`;
+    if (userIds.length + anonymousIds.length === 0 || files.length === 0)
+      return { filesRewritten: 0, rowsRemoved: 0 };
+    const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+    // The subject's rows: its user id, or one of the anonymous ids linked to it.
+    const matches = (column: string, ids: readonly string[]) =>
+      ids.length === 0 ? 'false' : `coalesce(${quoted(column)} IN (${ids.map(sql).join(', ')}), false)`;
+    const subject = `(${matches(this.userColumn, userIds)} OR ${matches(this.anonymousColumn, anonymousIds)})`;
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
       const affected = await connection.runAndReadAll(
         `SELECT filename, count(*) AS removed FROM read_parquet([${files.map(sql).join(', ')}], ` +
           `filename = true, hive_partitioning = false, union_by_name = true) ` +
-          `WHERE ${column} IN (${users}) GROUP BY filename ORDER BY filename`,
+          `WHERE ${subject} GROUP BY filename ORDER BY filename`,
       );
       let rowsRemoved = 0;
       const rows = affected.getRowObjectsJson() as Array<{ filename: string; removed: string | number }>;
       for (const { filename, removed } of rows) {
         const source = `read_parquet(${sql(filename)}, hive_partitioning = false)`;
-        const keep = `SELECT * FROM ${source} WHERE ${column} IS NULL OR ${column} NOT IN (${users})`;
+        const keep = `SELECT * FROM ${source} WHERE NOT ${subject}`;
         const left = await connection.runAndReadAll(`SELECT count(*) AS n FROM (${keep})`);
         if (Number((left.getRowObjectsJson()[0] as { n: string | number }).n) === 0) {
           rmSync(filename);

@@ -9,6 +9,7 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { parseProfileRecord } from '../shared/profile-record';
 import type { DeletionRequest, DeletionRequestStore, ProfileEraser } from './deletion-request';
 
 export class DynamoDeletionRequestStore implements DeletionRequestStore {
@@ -52,6 +53,18 @@ export class DynamoProfileEraser implements ProfileEraser {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  async linkedAnonymousIds(userId: string): Promise<readonly string[]> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { userId },
+        ProjectionExpression: '#linked',
+        ExpressionAttributeNames: { '#linked': 'linkedAnonymous' },
+      }),
+    );
+    return parseProfileRecord({ userId, version: 0, ...out.Item }).linkedAnonymous ?? [];
+  }
 
   async deleteProfile(userId: string): Promise<boolean> {
     const out = await this.client.send(

@@ -21,7 +21,12 @@
  */
 import { createHash } from 'node:crypto';
 import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX } from '../shared/lake-layout';
-import type { DeletionRequest, DeletionRequestStore, ProfileEraser } from './deletion-request';
+import {
+  type DeletionRequest,
+  type DeletionRequestStore,
+  deleteProfiles,
+  type ProfileEraser,
+} from './deletion-request';
 import { filterDeliveryErrorLines } from './delivery-errors-filter';
 import {
   eventObjectKey,
@@ -187,7 +192,7 @@ class RequestPurge {
       const step = nextPurgeStep(this.current);
       if (step === 'complete') {
         // Events still in the stream at request time may have re-created the profile.
-        await this.deps.profiles.deleteProfile(this.subject.userId);
+        await deleteProfiles(this.deps.profiles, this.subject.userId, this.subject.anonymousIds);
         await this.save(completeRequest(this.current, this.deps.now()));
         return true;
       }

@@ -61,7 +61,7 @@ export const UserPathSchema = z.object({
   userId: ProfileKeySchema.meta({
     description:
       'User id as sent to the ingest API, or `anon#<anonymousId>` (URL-encoded: `anon%23<anonymousId>`) ' +
-      'for an anonymous visitor.',
+      "for an anonymous visitor (once linked to a user by identify, answered from the user's merged profile).",
   }),
 });
 

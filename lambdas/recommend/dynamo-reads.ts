@@ -81,6 +81,8 @@ const PROFILE_ATTRIBUTE_NAMES = {
   '#cart': 'cart',
   '#affinities': 'affinities',
   '#session': 'session',
+  // An anonymous visitor's link to a user (lambdas/shared/identity.ts): the service then reads the user.
+  '#linkedTo': 'linkedTo',
 };
 const PROFILE_PROJECTION = Object.keys(PROFILE_ATTRIBUTE_NAMES).join(', ');
 

@@ -62,6 +62,19 @@ export function isAnonymous(userId: string): boolean {
   return userId.startsWith(ANONYMOUS_PREFIX);
 }
 
+/**
+ * The profile recommendations for `userId` read: its own, or for an anonymous visitor linked to a user
+ * (lambdas/shared/identity.ts) the user's, which holds the visitor's merged history.
+ */
+export async function linkedProfile(
+  reads: RecommendationReads,
+  userId: string,
+): Promise<ProfileView | undefined> {
+  const own = await reads.profile(userId);
+  if (own?.linkedTo === undefined) return own;
+  return (await reads.profile(own.linkedTo)) ?? own;
+}
+
 export interface UserRequest {
   readonly userId: string;
   readonly placement: Placement;
@@ -78,17 +91,21 @@ export async function userRecommendations(
   reads: RecommendationReads,
   request: UserRequest,
 ): Promise<ServiceResult> {
+  const [profile, versions] = await Promise.all([
+    linkedProfile(reads, request.userId),
+    reads.activeVersions(),
+  ]);
   const options: Partial<ScoringOptions> = {
     ...request.scoring,
     placement: request.placement,
     limit: request.limit,
     exclude: exclusionsFrom(request.exclude, request.placement),
     excludeItems: new Set(request.excludeItems ?? []),
-    sessionOnly: isAnonymous(request.userId),
+    // A visitor linked to a user is served the user's (merged) profile, in full.
+    sessionOnly: isAnonymous(profile?.userId ?? request.userId),
     ...(request.category !== undefined ? { category: request.category } : {}),
     ...(request.categoryCap !== undefined ? { categoryCap: request.categoryCap } : {}),
   };
-  const [profile, versions] = await Promise.all([reads.profile(request.userId), reads.activeVersions()]);
   // buy-again and continue-shopping come from the profile alone: no published list is read for them.
   const published = usesPublishedLists(request.placement);
   const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);

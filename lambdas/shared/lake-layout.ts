@@ -6,6 +6,7 @@
  *   events/event_type=…/dt=…/hour=…/      Parquet events (Firehose; partitioned on receipt time)
  *   errors/<error-output-type>/dt=…/      records Firehose could not partition or convert (delivery-errors.ts)
  *   quarantine/dt=…/reason=…/             rejected events and dead letters (quarantine-layout.ts)
+ *   items/dt=…/                           catalogue changes written by PUT /v1/items (catalogue-lake.ts)
  *   jobs/<job>/{state,results,stats}/run=…/   the batch jobs' intermediate and result files
  */
 import { EVENT_PARTITION_KEYS } from './events/lake-columns';
@@ -14,6 +15,7 @@ export const EVENTS_PREFIX = 'events/';
 export const DELIVERY_ERRORS_PREFIX = 'errors/';
 export const QUARANTINE_PREFIX = 'quarantine/';
 export const JOBS_PREFIX = 'jobs/';
+export const ITEMS_PREFIX = 'items/';
 
 export const CF_STATE_PREFIX = `${JOBS_PREFIX}cf/state/`;
 export const CF_RESULTS_PREFIX = `${JOBS_PREFIX}cf/results/`;

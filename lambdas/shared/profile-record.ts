@@ -97,12 +97,19 @@ export interface Profile {
   readonly lastReceivedAt?: string;
   /** DynamoDB TTL (epoch seconds): inactive profiles expire. */
   readonly expiresAt?: number;
+  /**
+   * On an anonymous profile: the user it is linked to (lambdas/shared/identity.ts). Written once; the profile
+   * is frozen from then on and its later events go to the user.
+   */
+  readonly linkedTo?: string;
+  /** On a user's profile: the anonymous ids whose profiles were merged into it (each exactly once). */
+  readonly linkedAnonymous?: readonly string[];
 }
 
 /** What scoring reads of a profile: the part of the record the recommendation API needs. */
 export type ProfileView = Pick<
   Profile,
-  'userId' | 'recent' | 'purchased' | 'orders' | 'browsed' | 'cart' | 'affinities' | 'session'
+  'userId' | 'recent' | 'purchased' | 'orders' | 'browsed' | 'cart' | 'affinities' | 'session' | 'linkedTo'
 >;
 
 /** The key a profile is stored under: the user id, or the anonymous id for visitors who never logged in. */
@@ -151,6 +158,7 @@ const viewShape = {
   cart: z.record(z.string(), cartLineSchema).default({}),
   affinities: z.record(z.string(), affinitySchema).default({}),
   session: sessionSchema.optional(),
+  linkedTo: z.string().optional(),
 };
 
 /** The whole stored record, as the consumer reads it back before folding a batch into it. */
@@ -164,6 +172,7 @@ export const profileRecordSchema: z.ZodType<Profile, unknown> = z.object({
   lastEventAt: isoTime.optional(),
   lastReceivedAt: isoTime.optional(),
   expiresAt: z.number().int().optional(),
+  linkedAnonymous: z.array(z.string()).optional(),
 });
 
 /** The part scoring reads; other attributes of the stored item are ignored. */

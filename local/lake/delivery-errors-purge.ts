@@ -15,12 +15,15 @@ import { DELIVERY_ERRORS_PREFIX } from '../../lambdas/shared/lake-layout';
 export class LocalDeliveryErrorsPurger implements LakePurger {
   constructor(private readonly lakeDir: string) {}
 
-  async purge(userIds: readonly string[]): Promise<{ filesRewritten: number; rowsRemoved: number }> {
+  async purge(
+    userIds: readonly string[],
+    anonymousIds: readonly string[] = [],
+  ): Promise<{ filesRewritten: number; rowsRemoved: number }> {
     let filesRewritten = 0;
     let rowsRemoved = 0;
     if (userIds.length === 0) return { filesRewritten, rowsRemoved };
     const [userId, ...others] = userIds as [string, ...string[]];
-    const subject = { userId, lakeUserIds: others };
+    const subject = { userId, lakeUserIds: others, anonymousIds };
     const files = filesUnder(join(this.lakeDir, DELIVERY_ERRORS_PREFIX), (name) => !name.endsWith('.tmp'));
     for (const file of files) {
       const { kept, removed, keptLines } = filterJsonLines(readFileSync(file, 'utf8'), (line) => {

@@ -3,8 +3,10 @@
  *
  *   events         <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
  *   events_unique  one row per event over events (sql/views/events_unique.sql, the same SQL as the Glue view)
+ *   identities     anonymous ids linked to users (sql/views/identities.sql, the same SQL as the Glue view)
  *   quarantine     <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
  *   cf_state       <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
+ *   items          <lakeDir>/items/dt=…/*.jsonl                            (ITEM_CHANGE_COLUMNS + dt; catalogue changes)
  *
  * The tables are views whose columns are built from lake-columns.ts, with the Glue types and names (JSON
  * keys of the quarantine records mapped to their column names, partition columns as strings), so a
@@ -26,13 +28,24 @@ import {
 } from '@duckdb/node-api';
 import { CF_STATE_COLUMNS, CF_STATE_PARTITION_KEY } from '../../lambdas/jobs/job-sql';
 import {
+  ITEM_CHANGE_COLUMNS,
+  ITEM_CHANGE_PARTITION_KEYS,
+  ITEMS_LAKE_TABLE,
+  ITEMS_PREFIX,
+} from '../../lambdas/shared/catalogue-lake';
+import {
   EVENT_COLUMNS,
   EVENT_PARTITION_KEYS,
   type LakeColumn,
   QUARANTINE_COLUMNS,
   QUARANTINE_PARTITION_KEYS,
 } from '../../lambdas/shared/events/lake-columns';
-import { EVENTS_UNIQUE_VIEW, eventsUniqueSql } from '../../lambdas/shared/events/lake-views';
+import {
+  EVENTS_UNIQUE_VIEW,
+  eventsUniqueSql,
+  IDENTITIES_VIEW,
+  identitiesSql,
+} from '../../lambdas/shared/events/lake-views';
 import { CF_STATE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { hiveTypeToDuckDb as duckdbType } from './writer';
 
@@ -57,6 +70,8 @@ export const EVENTS_GLOB = 'events/*/*/*/*.parquet';
 export const QUARANTINE_GLOB = 'quarantine/*/*/*.jsonl';
 /** The cf job's state (written by local/job-engine.ts as Athena's UNLOAD would): `jobs/cf/state/run=…/*.parquet`. */
 export const CF_STATE_GLOB = `${CF_STATE_PREFIX}run=*/*.parquet`;
+/** The catalogue's change log, written by PUT /v1/items: `items/dt=…/*.jsonl`. */
+export const ITEMS_GLOB = `${ITEMS_PREFIX}dt=*/*.jsonl`;
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -163,6 +178,7 @@ export class LocalLake implements LakeQueryEngine {
       )}`,
     );
     await this.connection.run(`CREATE OR REPLACE VIEW ${EVENTS_UNIQUE_VIEW} AS\n${eventsUniqueSql()}`);
+    await this.connection.run(`CREATE OR REPLACE VIEW ${IDENTITIES_VIEW} AS\n${identitiesSql()}`);
 
     let quarantineSource: string | undefined;
     if (quarantineFiles > 0) {
@@ -182,8 +198,29 @@ export class LocalLake implements LakeQueryEngine {
       )}`,
     );
     await this.refreshCfState();
+    await this.refreshItems();
     this.status = { eventFiles, quarantineFiles };
     return this.status;
+  }
+
+  /** `items`: the catalogue's change log (lambdas/shared/catalogue-lake.ts), JSON lines per request and day. */
+  private async refreshItems(): Promise<void> {
+    const glob = join(this.lakeDir, ITEMS_GLOB);
+    const files = await this.countFiles(glob);
+    const jsonColumns = ITEM_CHANGE_COLUMNS.map(
+      (c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`,
+    );
+    const source =
+      files > 0
+        ? `read_json(${sqlString(glob)}, format = 'newline_delimited', hive_partitioning = true, hive_types = {'dt': VARCHAR}, columns = {${jsonColumns.join(', ')}})`
+        : undefined;
+    await this.connection.run(
+      `CREATE OR REPLACE VIEW ${ITEMS_LAKE_TABLE} AS ${typedSelect(
+        [...ITEM_CHANGE_COLUMNS, ...ITEM_CHANGE_PARTITION_KEYS].map((c) => ({ column: c, source: c.name })),
+        source,
+        undefined,
+      )}`,
+    );
   }
 
   /** `cf_state`: the collaborative-filtering state the cf job writes, one `run=<runId>` partition per run. */

@@ -33,8 +33,9 @@ class BothIdFormsPurger implements LakePurger {
     private readonly lakeIdentifier: (id: string) => string,
   ) {}
 
-  purge(userIds: readonly string[]) {
-    return this.inner.purge([...new Set([...userIds, ...userIds.map(this.lakeIdentifier)])]);
+  purge(userIds: readonly string[], anonymousIds: readonly string[] = []) {
+    const both = (ids: readonly string[]) => [...new Set([...ids, ...ids.map(this.lakeIdentifier)])];
+    return this.inner.purge(both(userIds), both(anonymousIds));
   }
 }
 
@@ -42,10 +43,10 @@ class BothIdFormsPurger implements LakePurger {
 class EventsThenErrorsPurger implements LakePurger {
   constructor(private readonly steps: readonly LakePurger[]) {}
 
-  async purge(userIds: readonly string[]) {
+  async purge(userIds: readonly string[], anonymousIds: readonly string[] = []) {
     const total = { filesRewritten: 0, rowsRemoved: 0 };
     for (const step of this.steps) {
-      const done = await step.purge(userIds);
+      const done = await step.purge(userIds, anonymousIds);
       total.filesRewritten += done.filesRewritten;
       total.rowsRemoved += done.rowsRemoved;
     }

@@ -17,6 +17,7 @@ import { basicAuthorizationFor } from '../../lambdas/authorizer/write-keys';
 import { UserRecommendationsResponseSchema } from '../../lambdas/recommend/api-schemas';
 import { PLACEMENTS } from '../../lambdas/recommend/scoring';
 import { main } from '../../local/cli';
+import { openLocalLake, rowObjects } from '../../local/lake/query';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { eventually } from '../support/eventually';
 import { publishedTablesOf, seedPublishedResults } from '../support/published-results';
@@ -143,6 +144,24 @@ describe('keys', () => {
     expect(result.out.join('\n')).toContain('updated 2 items');
     expect(await storedItem('item-z1')).toMatchObject({ title: 'Rake', price: 9, availability: 'in_stock' });
     expect(await storedItem('item-z2')).toMatchObject({ category: 'garden' });
+  });
+
+  it('logs every accepted change to the lake’s items table (DuckDB over the local lake)', async () => {
+    const lake = await openLocalLake(runtime.lakeDir as string);
+    try {
+      const rows = rowObjects(
+        await lake.runQuery(
+          "SELECT item_id, title, price, availability, removed_fields FROM items WHERE item_id IN ('item-a1', 'item-z1') ORDER BY updated_at",
+        ),
+      );
+      expect(rows).toEqual([
+        { item_id: 'item-a1', title: 'Watering can', price: 12.5, availability: null, removed_fields: [] },
+        { item_id: 'item-a1', title: null, price: null, availability: 'in_stock', removed_fields: [] },
+        { item_id: 'item-z1', title: 'Rake', price: 9, availability: 'in_stock', removed_fields: [] },
+      ]);
+    } finally {
+      await lake.close();
+    }
   });
 
   it('keeps each role to its routes, lists without keys, and revokes at once', async () => {

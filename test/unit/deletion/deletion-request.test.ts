@@ -28,11 +28,17 @@ class MemoryRequests implements DeletionRequestStore {
 }
 
 class MemoryProfiles implements ProfileEraser {
-  constructor(readonly users = new Set<string>()) {}
+  constructor(
+    readonly users = new Set<string>(),
+    readonly linked = new Map<string, string[]>(),
+  ) {}
   readonly deleted: string[] = [];
   async deleteProfile(userId: string) {
     this.deleted.push(userId);
     return this.users.delete(userId);
+  }
+  async linkedAnonymousIds(userId: string) {
+    return this.users.has(userId) ? (this.linked.get(userId) ?? []) : [];
   }
 }
 
@@ -75,6 +81,38 @@ describe('requestUserDeletion', () => {
       expect(requests.rows.size).toBe(0);
     },
   );
+});
+
+describe('deleting a user with linked anonymous visitors (identity stitching)', () => {
+  it('deletes the visitors’ profiles too, and has the lake purge remove their rows', async () => {
+    const requests = new MemoryRequests();
+    const profiles = new MemoryProfiles(
+      new Set(['u1', 'anon#v1', 'anon#v2', 'anon#v3']),
+      new Map([['u1', ['v1', 'v2']]]),
+    );
+    const out = await requestUserDeletion(
+      { requests, profiles },
+      { userId: 'u1', requestedBy: 'ops', now, requestId: 'r1' },
+    );
+    expect(out.anonymousIds).toEqual(['v1', 'v2']);
+    expect(requests.history[0]?.anonymousIds).toEqual(['v1', 'v2']); // recorded before anything is deleted
+    expect([...profiles.users]).toEqual(['anon#v3']);
+
+    profiles.users.add('anon#v1'); // re-created by a visitor event still in the stream
+    const purged: Array<[string[], string[]]> = [];
+    const lake: LakePurger = {
+      purge: async (ids, anonymous = []) => {
+        purged.push([[...ids], [...anonymous]]);
+        return { filesRewritten: 1, rowsRemoved: 4 };
+      },
+    };
+    await completePendingDeletions({ requests, profiles, lake }, () => now);
+    expect(purged).toEqual([[['u1'], ['v1', 'v2']]]);
+    expect([...profiles.users]).toEqual(['anon#v3']);
+    const done = requests.rows.get('r1') as DeletionRequest;
+    expect(done.status).toBe('completed');
+    expect('anonymousIds' in done).toBe(false);
+  });
 });
 
 describe('completePendingDeletions', () => {

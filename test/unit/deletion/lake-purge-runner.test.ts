@@ -209,6 +209,7 @@ function deps(overrides: Partial<LakePurgeDeps> = {}): LakePurgeDeps {
       erased.push(userId);
       return false;
     },
+    linkedAnonymousIds: async () => [],
   };
   return {
     sql: new AthenaSqlRunner(new AthenaClient({}), {

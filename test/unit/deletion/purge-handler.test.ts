@@ -39,7 +39,7 @@ function setup(options: { leaseFree?: boolean; findRows?: string[][] } = {}) {
       get: async (id) => rows.get(id),
       pending: async () => [...rows.values()].filter((r) => r.status === 'pending'),
     },
-    profiles: { deleteProfile: async () => true },
+    profiles: { deleteProfile: async () => true, linkedAnonymousIds: async () => [] },
     lease: {
       acquire: async (owner) => {
         lease.acquired.push(owner);

@@ -91,7 +91,7 @@ function installTables(pointers: Record<string, string> = { cf: 'cf-2', trending
     .callsFake((input: { TableName: string; Key: { userId: string }; ProjectionExpression?: string }) => {
       expect(input.TableName).toBe('Profiles');
       expect(input.ProjectionExpression).toBe(
-        '#userId, #recent, #purchased, #orders, #browsed, #cart, #affinities, #session',
+        '#userId, #recent, #purchased, #orders, #browsed, #cart, #affinities, #session, #linkedTo',
       );
       return { Item: profiles[input.Key.userId] };
     });

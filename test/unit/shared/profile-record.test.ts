@@ -30,6 +30,8 @@ const everyField: Required<Profile> = {
   lastEventAt: '2026-12-01T10:01:00.000Z',
   lastReceivedAt: '2026-12-01T10:01:01.000Z',
   expiresAt: 1798000000,
+  linkedTo: 'u-9',
+  linkedAnonymous: ['visitor-1'],
 };
 
 describe('the stored profile record', () => {
@@ -57,7 +59,17 @@ describe('the stored profile record', () => {
   it('gives scoring only the part it reads', () => {
     const view = parseProfileView(structuredClone(everyField));
     expect(Object.keys(view).sort()).toEqual(
-      ['affinities', 'browsed', 'cart', 'orders', 'purchased', 'recent', 'session', 'userId'].sort(),
+      [
+        'affinities',
+        'browsed',
+        'cart',
+        'linkedTo',
+        'orders',
+        'purchased',
+        'recent',
+        'session',
+        'userId',
+      ].sort(),
     );
   });
 });

@@ -52,6 +52,7 @@ describe('the SQL the app sends to Athena', () => {
       'lake purge (user): ',
       'named query ',
       'view events_unique',
+      'view identities',
     ])
       expect([prefix, sources.some((s) => s.startsWith(prefix))]).toEqual([prefix, true]);
     expect(texts.filter((t) => t.source.startsWith('named query'))).toHaveLength(6);
