@@ -48,7 +48,9 @@ it('writes the history into the partitions of the import time, and the jobs repl
 
   // As of the end of the data, on event time: every invoice, and the gate's freshness measured on it.
   const asOf = '2010-12-02T12:00:00.000Z';
+  // RP3beta: its result rows are the neighbour rows (EASE's are the vectors the publish step solves).
   const replay = await runCf(lakeDir, {
+    model: 'rp3beta',
     runId: 'replay',
     windowTo: asOf,
     replayReceivedBy: '2026-11-26T10:00:00.000Z',
@@ -61,6 +63,7 @@ it('writes the history into the partitions of the import time, and the jobs repl
   ]);
   // As of 1 December: only the first invoice had happened.
   const earlier = await runCf(lakeDir, {
+    model: 'rp3beta',
     runId: 'replay-earlier',
     windowTo: '2010-12-01T23:00:00.000Z',
     replayReceivedBy: '2026-11-26T10:00:00.000Z',
