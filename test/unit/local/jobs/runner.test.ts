@@ -45,7 +45,7 @@ describe('batch jobs in the local topology', () => {
       SIMILARITIES_TABLE_NAME: expect.stringMatching(/^BatchJobsSimilaritiesTable/),
       TRENDING_TABLE_NAME: expect.stringMatching(/^BatchJobsTrendingTable/),
       JOB_RUNS_TABLE_NAME: expect.stringMatching(/^BatchJobsJobRunsTable/),
-      LAKE_BUCKET_NAME: expect.stringMatching(/^LakeStorageBucket/),
+      LAKE_BUCKET_NAME: expect.stringMatching(/^lakestoragebucket/),
       KEEP_VERSIONS: '3',
     });
   });
