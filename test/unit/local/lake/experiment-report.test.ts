@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { isCanaryEvent } from '../../../../lambdas/shared/canary';
 import type { CanonicalEvent } from '../../../../lambdas/shared/events';
 import { main } from '../../../../local/cli';
+import { ConsoleQueryRunner } from '../../../../local/console/query';
 import {
   type ExperimentReport,
   experimentReport,
+  experimentSummarySql,
   reportLines,
 } from '../../../../local/lake/experiment-report';
+import { loadNamedQuery, rowObjects } from '../../../../local/lake/query';
 import { experimentUsers } from '../../../support/attribution-model';
 import { buildLakeFixture, type LakeFixture, utcDay } from '../../../support/lake-fixtures';
 
@@ -171,5 +174,23 @@ describe('recostream experiment report --local', () => {
     expect(report.variants.find((v) => v.variant !== 'control')?.versusControl?.conversion.verdict).toMatch(
       /no difference yet|higher than control|lower than control/,
     );
+  });
+
+  it("runs as one read-only SELECT through the console's query endpoint, with the same report", async () => {
+    const runner = new ConsoleQueryRunner({ lakeDir: fixture.lakeDir, timeoutMs: 60_000 });
+    try {
+      const answer = await runner.run(experimentSummarySql(loadNamedQuery('experiment_users').sql));
+      expect(answer.truncated).toBe(false);
+      const out: string[] = [];
+      await main(['experiment', 'report', '--local', '--lake-dir', fixture.lakeDir, '--format', 'json'], {
+        out: (t) => out.push(t),
+        err: () => {},
+      });
+      expect(JSON.parse(JSON.stringify(experimentReport(rowObjects(answer))))).toEqual(
+        JSON.parse(out.join('\n')),
+      );
+    } finally {
+      await runner.close();
+    }
   });
 });
