@@ -131,7 +131,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
       UserRecommendationsQuerySchema,
       event.queryStringParameters,
       rules,
-      +now,
+      now.getTime(),
     );
     if (!parsed.ok) return errorResponse(400, parsed.error);
     const query = parsed.value.query;
@@ -178,7 +178,12 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     const path = parseParameters(ItemPathSchema, event.pathParameters, 'path');
     if (!path.ok) return errorResponse(400, path.error);
     const now = clock();
-    const query = parseQueryWithRules(SimilarItemsQuerySchema, event.queryStringParameters, rules, +now);
+    const query = parseQueryWithRules(
+      SimilarItemsQuerySchema,
+      event.queryStringParameters,
+      rules,
+      now.getTime(),
+    );
     if (!query.ok) return errorResponse(400, query.error);
     const result = await similarTo(deps.reads, {
       itemId: path.value.itemId,
@@ -196,7 +201,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
 
   async function trending(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const now = clock();
-    const query = parseQueryWithRules(TrendingQuerySchema, event.queryStringParameters, rules, +now);
+    const query = parseQueryWithRules(TrendingQuerySchema, event.queryStringParameters, rules, now.getTime());
     if (!query.ok) return errorResponse(400, query.error);
     const result = await trendingNow(deps.reads, { ...query.value.query, rules: query.value.rules });
     const body: TrendingResponse = {
