@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { z } from 'zod';
 import type { JobName } from '../lambdas/shared/published';
+import { RulesConfigSchema } from '../lambdas/shared/recommend-rules';
 import { REPO_ROOT } from './recostream-function';
 import { RecoStreamStack, type RecoStreamStackProps } from './recostream-stack';
 
@@ -43,7 +44,8 @@ export interface BuildAppOptions {
  * Context keys (the only place the app reads context; the stack takes typed props): `streamMode`
  * ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`, `maxEventAgeDays`,
  * `pseudonymizeLakeUserIds` (true: HMAC pseudonyms in the lake), `jobGateThresholds` (JSON, e.g.
- * `'{"cf":{"minCoverage":0.2}}'`), `waf` (true: a web ACL on both APIs), `alarmEmail` (subscribed to alarms).
+ * `'{"cf":{"minCoverage":0.2}}'`), `waf` (true: a web ACL on both APIs), `alarmEmail` (subscribed to alarms),
+ * `recommendationRules` (JSON: the recommendation API's filters, boosts and promotion; docs/rules.md).
  */
 export function buildApp(
   context: Record<string, unknown> = {},
@@ -90,6 +92,7 @@ export function stackPropsFromContext(app: App): RecoStreamStackProps {
     waf: booleanContext(app, 'waf'),
     alarmEmail: stringContext(app, 'alarmEmail'),
     itemStatsWindowSeconds: numberContext(app, 'itemStatsWindowSeconds'),
+    recommendationRules: jsonContext(app, 'recommendationRules', RulesConfigSchema),
   };
 }
 

@@ -25,6 +25,7 @@ import {
 } from '../lambdas/recommend/api-schemas';
 import { DEFAULT_OPTIONS } from '../lambdas/recommend/scoring-model';
 import { parseVariantsConfig, type VariantsConfig } from '../lambdas/recommend/variants';
+import { checkRulesConfig, RULES_ENV, type RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import {
   acknowledgeApiGatewayInvokePermissions,
   acknowledgeStageExecutionLogging,
@@ -55,6 +56,12 @@ export interface RecommendationApiProps {
    * @default one `control` variant with the default weights
    */
   readonly variants?: VariantsConfig;
+  /**
+   * Named filters, boosts and a promotion slot (RECOMMEND_RULES, lambdas/shared/recommend-rules.ts); validated
+   * at synthesis. Requests name filters and boosts with `?filter=` / `?boost=` and their parameters.
+   * @default no rules
+   */
+  readonly rules?: RulesConfigInput;
   /** Usage plan steady-state rate per API key, requests per second. @default 100 */
   readonly rateLimit?: number;
   /** Usage plan burst per API key, requests. @default 200 */
@@ -108,6 +115,7 @@ export class RecommendationApi extends Construct {
     }
     const variantsJson = props.variants ? JSON.stringify(props.variants) : '';
     parseVariantsConfig(variantsJson); // fails synthesis with the reason, not the first request
+    const rulesJson = props.rules ? JSON.stringify(checkRulesConfig(props.rules)) : '';
 
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/recommend/handler.ts',
@@ -117,6 +125,7 @@ export class RecommendationApi extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         RECOMMEND_VARIANTS: variantsJson,
+        [RULES_ENV]: rulesJson,
         IMPRESSION_TIMEOUT_MS: String(impressionTimeoutMs),
         ACTIVE_VERSION_CACHE_SECONDS: String(
           (props.activeVersionCacheTtl ?? Duration.seconds(60)).toSeconds(),

@@ -5,6 +5,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import type { RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { ApiWaf } from './api-waf';
 import { BatchJobs, type BatchJobsProps } from './batch-jobs';
 import { DataLake } from './data-lake';
@@ -40,6 +41,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** The consumer's item-statistics tumbling window, seconds (FeatureStore `itemStatsWindow`). @default 60 */
   readonly itemStatsWindowSeconds?: number;
+  /** The recommendation API's named filters, boosts and promotion slot (RecommendationApi `rules`). @default none */
+  readonly recommendationRules?: RulesConfigInput;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -137,6 +140,7 @@ export class RecoStreamStack extends Stack {
       trendingTable: this.batchJobs.trendingTable,
       jobRunsTable: this.batchJobs.jobRunsTable,
       stream: this.ingestion.stream,
+      rules: props.recommendationRules,
     });
 
     this.userDeletion = new UserDeletion(this, 'UserDeletion', {

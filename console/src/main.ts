@@ -6,6 +6,7 @@ import './styles.css';
 import { type Catalogue, type ConsoleConfig, requestJson } from './api';
 import { LiveChart } from './charts';
 import { byId, el, timeOfDay } from './dom';
+import { startExperimentPanel } from './experiment';
 import { type Counters, countersOf, formatBytes, formatMs, jobsOf, sampleOf } from './health-metrics';
 import { JobsPanel } from './jobs';
 import { startQueryBox } from './query';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
   new Storefront(config, catalogue);
   byId('catalogue-source').textContent =
     `${catalogue.items.length} items, ${catalogue.users.length} users: ${catalogue.source}`;
+  startExperimentPanel(config);
   await startQueryBox(config);
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { idSchema, ProfileKeySchema } from '../shared/ids';
+import { RuleNameSchema } from '../shared/recommend-rules';
 import { DEFAULT_PLACEMENT, PLACEMENTS } from './scoring-model';
 
 export const MAX_LIMIT = 50;
@@ -36,6 +37,22 @@ const commaList = <T extends z.ZodType<string, string>>(item: T, max: number, de
         .filter((part) => part !== ''),
     )
     .pipe(z.array(item).max(max, { error: `at most ${max} values` }));
+
+const ruleParameters = {
+  filter: commaList(
+    RuleNameSchema,
+    10,
+    'Named filters of the deployment (prop `rules`), comma-separated, each with its own query ' +
+      'parameters, e.g. `filter=price_under&maxPrice=20`. An item is returned only when it passes ' +
+      'every filter (and the default filters). Unknown names and bad parameters are a 400.',
+  ).optional(),
+  boost: commaList(
+    RuleNameSchema,
+    10,
+    'Named boosts of the deployment, comma-separated, e.g. `boost=new_arrivals`: each multiplies the ' +
+      'score of the items it matches by its factor.',
+  ).optional(),
+};
 
 /** An integer query parameter; every message says what is expected. */
 const integerParameter = (min: number, max: number) => {
@@ -86,6 +103,7 @@ export const UserRecommendationsQuerySchema = z.strictObject({
   categoryCap: integerParameter(1, MAX_LIMIT)
     .meta({ description: 'At most this many items per category (diversity).' })
     .optional(),
+  ...ruleParameters,
 });
 
 export const SimilarItemsQuerySchema = z.strictObject({
@@ -95,11 +113,13 @@ export const SimilarItemsQuerySchema = z.strictObject({
     MAX_EXCLUDED_ITEMS,
     'Item ids the caller hides, comma-separated.',
   ).optional(),
+  ...ruleParameters,
 });
 
 export const TrendingQuerySchema = z.strictObject({
   limit: Limit,
   category: Category.meta({ description: 'Trending in this category; global when absent.' }).optional(),
+  ...ruleParameters,
 });
 
 export const ReasonKindSchema = z

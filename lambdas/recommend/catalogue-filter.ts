@@ -9,6 +9,8 @@
  * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock.
  */
 import { type CatalogueEntry, isRecommendable } from '../shared/catalogue';
+import { hasRules, orderByRules, passesFilters, rankingWindow } from './rules/ranking';
+import type { RequestRules } from './rules/request-rules';
 import type { Recommendation } from './scoring-model';
 
 /** A recommendation with what the catalogue adds. */
@@ -38,19 +40,23 @@ export function availableItems(
 }
 
 /**
- * Ranks with `rank(hidden)` (which must leave out the `hidden` item ids), keeps the available items and
- * re-ranks while unavailable ones took places that other candidates could fill.
+ * Ranks with `rank(hidden, window)` (which must leave out the `hidden` item ids and return at most `window`
+ * items), keeps the available items that pass the request's rules (rules/ranking.ts: a wider window, then
+ * filters, boosts and the promotion slot) and re-ranks while dropped items took places that other
+ * candidates could fill.
  */
 export async function rankAvailable(
-  rank: (hidden: ReadonlySet<string>) => readonly Recommendation[],
+  rank: (hidden: ReadonlySet<string>, window: number) => readonly Recommendation[],
   readCatalogue: (itemIds: readonly string[]) => Promise<ReadonlyMap<string, CatalogueEntry>>,
   limit: number,
+  rules?: RequestRules,
 ): Promise<CatalogueRecommendation[]> {
+  const window = rankingWindow(limit, rules);
   const hidden = new Set<string>();
   const catalogue = new Map<string, CatalogueEntry | undefined>();
   let result: CatalogueRecommendation[] = [];
   for (let round = 1; round <= MAX_RANKING_ROUNDS; round++) {
-    const ranked = rank(hidden);
+    const ranked = rank(hidden, window);
     const unread = ranked.map((r) => r.itemId).filter((id) => !catalogue.has(id));
     if (unread.length > 0) {
       const rows = await readCatalogue(unread);
@@ -58,11 +64,20 @@ export async function rankAvailable(
     }
     const known = new Map<string, CatalogueEntry>();
     for (const [id, entry] of catalogue) if (entry) known.set(id, entry);
-    result = availableItems(ranked, known, limit);
-    const unavailable = ranked.filter((r) => !isRecommendable(catalogue.get(r.itemId)));
-    // Done when nothing was dropped, or the ranking has no further candidates to offer.
-    if (unavailable.length === 0 || ranked.length < limit) break;
-    for (const r of unavailable) hidden.add(r.itemId);
+    const keeps = (id: string) =>
+      isRecommendable(catalogue.get(id)) && passesFilters(rules, catalogue.get(id));
+    const dropped = ranked.filter((r) => !keeps(r.itemId));
+    result = hasRules(rules)
+      ? orderByRules(
+          ranked.filter((r) => keeps(r.itemId)),
+          known,
+          rules,
+          limit,
+        ).map((r) => decorate(r, known.get(r.itemId)))
+      : availableItems(ranked, known, limit);
+    // Done when nothing was dropped, the page is full, or the ranking has no further candidates to offer.
+    if (dropped.length === 0 || ranked.length < window || (window > limit && result.length >= limit)) break;
+    for (const r of dropped) hidden.add(r.itemId);
   }
   return result;
 }

@@ -4,6 +4,7 @@
  *   GET /v1/users/{userId}/recommendations?placement=&limit=&exclude=&excludeItems=&category=&categoryCap=
  *   GET /v1/items/{itemId}/similar?limit=&excludeItems=
  *   GET /v1/items/trending?category=&limit=
+ *   (each also takes filter=&boost= and the named rules' parameters, rules/request-query.ts)
  *   GET /v1/openapi.json
  *
  * Thin: parse with the zod schemas (api-schemas.ts), assign the variant (variants.ts), call the service
@@ -21,6 +22,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import { observability, powertools } from '../shared/observability';
+import { NO_RULES, parseRulesConfig, RULES_ENV, type RulesConfig } from '../shared/recommend-rules';
 import {
   type ErrorResponse,
   ItemPathSchema,
@@ -46,6 +48,7 @@ import {
   trendingNow,
   userRecommendations,
 } from './recommendation-service';
+import { parseQueryWithRules } from './rules/request-query';
 import { DEFAULT_OPTIONS, type ScoringOptions } from './scoring';
 import { assignVariant, parseVariantsConfig, type VariantsConfig } from './variants';
 
@@ -67,6 +70,8 @@ export interface RecommendHandlerDeps {
   readonly impressions: ImpressionSink;
   /** @default DEFAULT_VARIANTS (one `control` variant) */
   readonly variants?: VariantsConfig;
+  /** Named filters, boosts and the promotion slot (RECOMMEND_RULES). @default NO_RULES */
+  readonly rules?: RulesConfig;
   /** Bound on the impression put. @default 150 */
   readonly impressionTimeoutMs?: number;
   /** Scoring settings that are not per variant (maxSources, purchasedWindowDays). */
@@ -88,6 +93,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   const log: HandlerLogger = deps.logger ?? new Logger();
   const metrics: RecommendMetrics = deps.metrics ?? { count: () => {} };
   const variants = deps.variants ?? parseVariantsConfig(undefined);
+  const rules = deps.rules ?? NO_RULES;
   const impressionTimeoutMs = deps.impressionTimeoutMs ?? 150;
   let openApiBody: string | undefined;
 
@@ -119,14 +125,21 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   async function forUser(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const path = parseParameters(UserPathSchema, event.pathParameters, 'path');
     if (!path.ok) return errorResponse(400, path.error);
-    const query = parseParameters(UserRecommendationsQuerySchema, event.queryStringParameters, 'query');
-    if (!query.ok) return errorResponse(400, query.error);
-    const { userId } = path.value;
     const now = clock();
+    const parsed = parseQueryWithRules(
+      UserRecommendationsQuerySchema,
+      event.queryStringParameters,
+      rules,
+      now.getTime(),
+    );
+    if (!parsed.ok) return errorResponse(400, parsed.error);
+    const query = parsed.value.query;
+    const { userId } = path.value;
     const variant = assignVariant(variants, userId);
     const result = await userRecommendations(deps.reads, {
       userId,
-      ...query.value,
+      ...query,
+      rules: parsed.value.rules,
       now: now.getTime(),
       scoring: { ...deps.scoring, weights: variant.weights },
     });
@@ -140,13 +153,13 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
             recommendationId,
             itemIds: result.items.map((i) => i.itemId),
             variant: variant.name,
-            placement: query.value.placement,
+            placement: query.placement,
             at: generatedAt,
           })
         : undefined;
     const body: UserRecommendationsResponse = {
       userId,
-      placement: query.value.placement,
+      placement: query.placement,
       recommendationId,
       variant: variant.name,
       generatedAt,
@@ -163,12 +176,22 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   async function similar(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const path = parseParameters(ItemPathSchema, event.pathParameters, 'path');
     if (!path.ok) return errorResponse(400, path.error);
-    const query = parseParameters(SimilarItemsQuerySchema, event.queryStringParameters, 'query');
+    const now = clock();
+    const query = parseQueryWithRules(
+      SimilarItemsQuerySchema,
+      event.queryStringParameters,
+      rules,
+      now.getTime(),
+    );
     if (!query.ok) return errorResponse(400, query.error);
-    const result = await similarTo(deps.reads, { itemId: path.value.itemId, ...query.value });
+    const result = await similarTo(deps.reads, {
+      itemId: path.value.itemId,
+      ...query.value.query,
+      rules: query.value.rules,
+    });
     const body: SimilarItemsResponse = {
       itemId: path.value.itemId,
-      generatedAt: clock().toISOString(),
+      generatedAt: now.toISOString(),
       model: result.model,
       items: result.items.map(toItem),
     };
@@ -176,12 +199,13 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   }
 
   async function trending(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-    const query = parseParameters(TrendingQuerySchema, event.queryStringParameters, 'query');
+    const now = clock();
+    const query = parseQueryWithRules(TrendingQuerySchema, event.queryStringParameters, rules, now.getTime());
     if (!query.ok) return errorResponse(400, query.error);
-    const result = await trendingNow(deps.reads, query.value);
+    const result = await trendingNow(deps.reads, { ...query.value.query, rules: query.value.rules });
     const body: TrendingResponse = {
-      category: query.value.category ?? null,
-      generatedAt: clock().toISOString(),
+      category: query.value.query.category ?? null,
+      generatedAt: now.toISOString(),
       model: result.model,
       items: result.items.map(toItem),
     };
@@ -210,7 +234,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
         case RECOMMEND_ROUTES.trendingItems.path:
           return await trending(event);
         case RECOMMEND_ROUTES.openApi.path:
-          openApiBody ??= JSON.stringify(buildOpenApiDocument());
+          openApiBody ??= JSON.stringify(buildOpenApiDocument(undefined, rules));
           return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: openApiBody };
       }
     } catch (error) {
@@ -275,8 +299,9 @@ let recommendHandler: RecommendHandler | undefined;
  * Env, read on the first invocation (so tests and the local runtime can import the module):
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
  *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME (required);
- *   RECOMMEND_VARIANTS (JSON, see variants.ts), ACTIVE_VERSION_CACHE_SECONDS (60),
- *   IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100), PURCHASED_WINDOW_DAYS (365),
+ *   RECOMMEND_VARIANTS (JSON, see variants.ts), RECOMMEND_RULES (JSON, see shared/recommend-rules.ts),
+ *   ACTIVE_VERSION_CACHE_SECONDS (60), IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100),
+ *   PURCHASED_WINDOW_DAYS (365),
  *   PUBLISHED_CACHE_ENTRIES (20000; published neighbour/trending lists cached per environment, 0: off).
  */
 function fromEnv(): RecommendHandler {
@@ -298,6 +323,7 @@ function fromEnv(): RecommendHandler {
       requireEnv('EVENTS_STREAM_NAME'),
     ),
     variants: parseVariantsConfig(process.env.RECOMMEND_VARIANTS),
+    rules: parseRulesConfig(process.env[RULES_ENV]),
     impressionTimeoutMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
     scoring: {
       maxSources: numberEnv('MAX_SOURCE_ITEMS', DEFAULT_OPTIONS.maxSources),

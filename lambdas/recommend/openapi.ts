@@ -3,6 +3,7 @@
  * parses with (z.toJSONSchema; OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target).
  */
 import { z } from 'zod';
+import { NO_RULES, type ParamSpec, type RulesConfig } from '../shared/recommend-rules';
 import {
   ErrorResponseSchema,
   ItemPathSchema,
@@ -103,12 +104,22 @@ const OPERATIONS: Readonly<Record<RecommendRoute, JsonObject>> = {
   },
 };
 
-export function buildOpenApiDocument(serverUrl?: string): JsonObject {
+/**
+ * `rules`: the deployment's rules (RECOMMEND_RULES); their filters, boosts and parameters are listed on
+ * every route that takes `filter`.
+ */
+export function buildOpenApiDocument(serverUrl?: string, rules: RulesConfig = NO_RULES): JsonObject {
   const paths: Record<string, JsonObject> = {};
+  const extra = ruleParameters(rules);
   for (const [route, { method, path }] of Object.entries(RECOMMEND_ROUTES) as Array<
     [RecommendRoute, (typeof RECOMMEND_ROUTES)[RecommendRoute]]
   >) {
-    paths[path] = { ...paths[path], [method.toLowerCase()]: OPERATIONS[route] };
+    const operation = OPERATIONS[route];
+    const withRules =
+      extra.length > 0 && Array.isArray(operation.parameters)
+        ? { ...operation, parameters: [...operation.parameters, ...extra] }
+        : operation;
+    paths[path] = { ...paths[path], [method.toLowerCase()]: withRules };
   }
   return {
     openapi: '3.1.0',
@@ -132,4 +143,36 @@ export function buildOpenApiDocument(serverUrl?: string): JsonObject {
       },
     },
   };
+}
+
+/** One optional query parameter per parameter a configured filter or boost declares. */
+function ruleParameters(rules: RulesConfig): JsonObject[] {
+  const byName = new Map<string, { owners: string[]; spec: ParamSpec }>();
+  const collect = (kind: string, table: Record<string, { params?: Record<string, ParamSpec> }>) => {
+    for (const [name, rule] of Object.entries(table)) {
+      for (const [param, spec] of Object.entries(rule.params ?? {})) {
+        const seen = byName.get(param) ?? { owners: [], spec };
+        seen.owners.push(`${kind}=${name}`);
+        byName.set(param, seen);
+      }
+    }
+  };
+  collect('filter', rules.filters ?? {});
+  collect('boost', rules.boosts ?? {});
+  return [...byName].map(([name, { owners, spec }]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description: `Parameter of ${owners.join(', ')} (this deployment's rules).`,
+    schema:
+      spec.type === 'number'
+        ? {
+            type: 'number',
+            ...(spec.min !== undefined ? { minimum: spec.min } : {}),
+            ...(spec.max !== undefined ? { maximum: spec.max } : {}),
+          }
+        : spec.type === 'string' && spec.values
+          ? { type: 'string', enum: spec.values }
+          : { type: 'string' },
+  }));
 }

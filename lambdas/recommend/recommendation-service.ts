@@ -9,6 +9,8 @@ import type { CatalogueEntry } from '../shared/catalogue';
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
 import { categoryOfTrendingScope, GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
 import { type CatalogueRecommendation, rankAvailable, withHidden } from './catalogue-filter';
+import { rankingWindow } from './rules/ranking';
+import type { RequestRules } from './rules/request-rules';
 import {
   defaultExclusions,
   type ExclusionKind,
@@ -84,6 +86,8 @@ export interface UserRequest {
   readonly category?: string;
   readonly categoryCap?: number;
   readonly now: number;
+  /** Filters, boosts and promotion of the request (rules/request-rules.ts). @default none */
+  readonly rules?: RequestRules;
   readonly scoring: Pick<ScoringOptions, 'weights'> & Partial<ScoringOptions>;
 }
 
@@ -121,62 +125,76 @@ export async function userRecommendations(
   ]);
   const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
   const popular =
-    global.length === 0 && published ? await reads.popular(Math.max(request.limit * 3, 30)) : [];
+    global.length === 0 && published
+      ? await reads.popular(Math.max(rankingWindow(request.limit, request.rules), request.limit * 3, 30))
+      : [];
   const byCategory = new Map<string, readonly TrendingEntry[]>();
   for (const [scope, list] of trending) {
     const category = categoryOfTrendingScope(scope);
     if (category !== undefined) byCategory.set(category, list);
   }
   const items = await rankAvailable(
-    (hidden) =>
+    (hidden, window) =>
       recommend({
         profile,
         neighbours,
         trending: { global, byCategory },
         popular,
         now: request.now,
-        options: { ...options, excludeItems: withHidden(options.excludeItems, hidden) },
+        options: { ...options, limit: window, excludeItems: withHidden(options.excludeItems, hidden) },
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
+    request.rules,
   );
   return { items, model: modelOf(versions) };
 }
 
 export async function similarTo(
   reads: RecommendationReads,
-  request: { readonly itemId: string; readonly limit: number; readonly excludeItems?: readonly string[] },
+  request: {
+    readonly itemId: string;
+    readonly limit: number;
+    readonly excludeItems?: readonly string[];
+    readonly rules?: RequestRules;
+  },
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
   const lists = versions.cf ? await reads.neighbours([request.itemId], versions.cf) : new Map();
   const excludeItems = new Set(request.excludeItems ?? []);
   const items = await rankAvailable(
-    (hidden) =>
+    (hidden, window) =>
       similarItems(request.itemId, lists.get(request.itemId) ?? [], {
-        limit: request.limit,
+        limit: window,
         excludeItems: withHidden(excludeItems, hidden),
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
+    request.rules,
   );
   return { items, model: modelOf(versions) };
 }
 
 export async function trendingNow(
   reads: RecommendationReads,
-  request: { readonly limit: number; readonly category?: string },
+  request: { readonly limit: number; readonly category?: string; readonly rules?: RequestRules },
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
   const scope = trendingScope(request.category);
   const lists = versions.trending ? await reads.trending([scope], versions.trending) : new Map();
   let entries: readonly TrendingEntry[] = lists.get(scope) ?? [];
   // Before the first trending run, the global list falls back to all-time popularity.
-  if (entries.length === 0 && request.category === undefined) entries = await reads.popular(request.limit);
+  if (entries.length === 0 && request.category === undefined)
+    entries = await reads.popular(rankingWindow(request.limit, request.rules));
   const items = await rankAvailable(
-    (hidden) =>
-      trendingItems(hidden.size > 0 ? entries.filter((e) => !hidden.has(e.itemId)) : entries, request),
+    (hidden, window) =>
+      trendingItems(hidden.size > 0 ? entries.filter((e) => !hidden.has(e.itemId)) : entries, {
+        ...request,
+        limit: window,
+      }),
     (ids) => reads.catalogue(ids),
     request.limit,
+    request.rules,
   );
   return { items, model: modelOf(versions) };
 }

@@ -23,12 +23,14 @@ export function isRecommendable(entry: { readonly availability?: string } | unde
   return entry?.availability === undefined || !UNAVAILABLE.has(entry.availability);
 }
 
-const AttributeValue = z.union([
+const AttributeValueSchema = z.union([
   z.string().max(1000),
   z.number().refine(Number.isFinite, { error: 'expected a finite number' }),
   z.boolean(),
   z.array(z.string().max(256)).max(100),
 ]);
+
+export type AttributeValue = z.infer<typeof AttributeValueSchema>;
 
 /**
  * Fields a PUT may name. Every field but itemId is optional and nullable: absent = left as stored,
@@ -59,7 +61,7 @@ export const CatalogueItemSchema = z.strictObject({
     .optional()
     .meta({ description: 'When the item entered the catalogue (ISO-8601).' }),
   attributes: z
-    .record(z.string().min(1).max(128), AttributeValue)
+    .record(z.string().min(1).max(128), AttributeValueSchema)
     .refine((a) => Object.keys(a).length <= MAX_ATTRIBUTES, {
       error: `at most ${MAX_ATTRIBUTES} attributes`,
     })
@@ -103,6 +105,9 @@ export interface CatalogueEntry {
   readonly currency?: string;
   readonly category?: string;
   readonly availability?: string;
+  /** ISO-8601; the rules' recency conditions read it (lambdas/recommend/rules). */
+  readonly createdAt?: string;
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
 /** The attributes the recommendation API projects from the Items table. */
@@ -113,11 +118,13 @@ export const CATALOGUE_READ_ATTRIBUTES = [
   'currency',
   'category',
   'availability',
+  'createdAt',
+  'attributes',
 ] as const;
 
 /** Validates a row read from the Items table into the entry the API uses; wrong types are dropped. */
 export function catalogueEntryOf(row: Record<string, unknown>): CatalogueEntry | undefined {
-  const { itemId, title, price, currency, category, availability } = row;
+  const { itemId, title, price, currency, category, availability, createdAt, attributes } = row;
   if (typeof itemId !== 'string') return undefined;
   return {
     itemId,
@@ -126,5 +133,18 @@ export function catalogueEntryOf(row: Record<string, unknown>): CatalogueEntry |
     ...(typeof currency === 'string' ? { currency } : {}),
     ...(typeof category === 'string' ? { category } : {}),
     ...(typeof availability === 'string' ? { availability } : {}),
+    ...(typeof createdAt === 'string' ? { createdAt } : {}),
+    ...(attributesOf(attributes) ?? {}),
   };
+}
+
+/** The stored attributes map with the values of a wrong type dropped (the rules compare them by type). */
+function attributesOf(raw: unknown): { attributes: Record<string, AttributeValue> } | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const parsed = AttributeValueSchema.safeParse(value);
+    if (parsed.success) attributes[name] = parsed.data;
+  }
+  return { attributes };
 }

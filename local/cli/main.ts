@@ -8,13 +8,15 @@
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
  *   recostream keys create|list|revoke [--local | --table NAME]
+ *   recostream experiment report [--local] [--control NAME] [--format text|json]
  *
  * Only the dispatcher: one file per command next to it (./backfill, ./query, ./quarantine, ./dlq, ./jobs,
- * ./rollback, ./import, ./keys, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
+ * ./rollback, ./import, ./keys, ./experiment, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
  */
 import { costCommand } from '../cost/command';
 import { backfillCommand } from './backfill';
 import { dlqCommand } from './dlq';
+import { experimentCommand } from './experiment';
 import { importCommand } from './import';
 import { jobsCommand } from './jobs';
 import { keysCommand } from './keys';
@@ -56,6 +58,10 @@ const COMMANDS: Readonly<Record<string, Command<CliDeps>>> = {
   keys: {
     summary: 'API keys: `keys create --role write|admin|catalog`, `keys list`, `keys revoke NAME`',
     run: (args, io) => keysCommand(args, io),
+  },
+  experiment: {
+    summary: 'A/B experiment report: CTR, conversion and revenue per user per variant, with 95% intervals',
+    run: (args, io) => experimentCommand(args, io),
   },
   cost: {
     summary: 'Monthly AWS cost table at 1, 10 and 100 million events a day, from the configured app',

@@ -2,22 +2,16 @@
  * `recostream query`: one SQL statement (or a saved one from sql/named/) on the data lake, with DuckDB over
  * the local lake folder or on Athena, printed as a table, CSV or JSON.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { AthenaLake } from '../lake/athena-query';
 import {
   formatResult,
-  type LakeQueryEngine,
   listNamedQueries,
   loadNamedQuery,
-  localLakeDir,
   OUTPUT_FORMATS,
   type OutputFormat,
-  openLocalLake,
   UnknownNamedQueryError,
 } from '../lake/query';
 import { type CliIo, FAILED, OK, parseCommandArgs, USAGE, UsageError } from './kit';
+import { openLakeEngine } from './lake-engine';
 
 export function queryHelp(): string {
   const names = listNamedQueries();
@@ -84,36 +78,17 @@ export async function queryCommand(args: readonly string[], io: CliIo): Promise<
   }
   if (sql === undefined || sql.trim() === '') throw new UsageError('give "<SQL>" or --named NAME');
 
-  let engine: LakeQueryEngine;
-  let release = () => {};
-  if (values.athena) {
-    if (values['data-dir'] !== undefined || values['lake-dir'] !== undefined)
-      throw new UsageError('--data-dir and --lake-dir are for the local lake, not --athena');
-    const workGroup = values.workgroup ?? process.env.RECOSTREAM_ATHENA_WORKGROUP;
-    if (!workGroup)
-      throw new UsageError(
-        '--athena needs --workgroup WG (stack output AthenaWorkGroupName, or RECOSTREAM_ATHENA_WORKGROUP)',
-      );
-    const database = values.database ?? process.env.RECOSTREAM_GLUE_DATABASE;
-    const client = new AthenaClient({});
-    engine = new AthenaLake({
-      client,
-      workGroup,
-      ...(database ? { database } : {}),
-      onState: (state, id) => {
-        if (state === 'QUEUED' || state === 'RUNNING') io.err(`  Athena query ${id}: ${state}`);
-      },
-    });
-    release = () => client.destroy();
-  } else {
-    if (values.workgroup !== undefined || values.database !== undefined)
-      throw new UsageError('--workgroup and --database need --athena');
-    if (values['data-dir'] !== undefined && values['lake-dir'] !== undefined)
-      throw new UsageError('give --data-dir or --lake-dir, not both');
-    const lakeDir = resolve(values['lake-dir'] ?? localLakeDir(resolve(values['data-dir'] ?? '.data')));
-    if (!existsSync(lakeDir)) io.err(`recostream query: no lake at ${lakeDir} yet: the tables are empty`);
-    engine = await openLocalLake(lakeDir);
-  }
+  const { engine, release } = await openLakeEngine(
+    {
+      athena: values.athena,
+      workgroup: values.workgroup,
+      database: values.database,
+      dataDir: values['data-dir'],
+      lakeDir: values['lake-dir'],
+    },
+    io,
+    'query',
+  );
   try {
     const result = await engine.runQuery(sql);
     io.out(formatResult(result, format));

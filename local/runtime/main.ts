@@ -2,9 +2,11 @@
  * `npm start`: runs the whole pipeline locally and prints where to look.
  *
  *   npm start -- [--port 3000] [--fresh] [--rate 20] [--no-traffic] [--seed 42] [--data-dir .data]
+ *                [--rules rules.json]   (the recommendation API's filters and boosts: context recommendationRules)
  *
  * PORT and TRAFFIC_RATE environment variables work too. Ctrl-C stops every child process.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from './runtime';
 
@@ -29,12 +31,13 @@ async function main() {
       'no-traffic': { type: 'boolean', default: false },
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
+      rules: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR]',
+      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR] [--rules FILE.json]',
     );
     return;
   }
@@ -51,7 +54,11 @@ async function main() {
     dataDir: values['data-dir'],
     // A fresh lake with a minute of simulated traffic covers few items; the deployed default (0.3) would reject
     // the first cf runs for a while, so the demo publishes from 10% coverage (every other check unchanged).
-    context: { jobGateThresholds: { cf: { minCoverage: 0.1 } } },
+    context: {
+      jobGateThresholds: { cf: { minCoverage: 0.1 } },
+      // Validated by synthesis (the same check as `cdk deploy -c recommendationRules=…`).
+      ...(values.rules ? { recommendationRules: readFileSync(values.rules, 'utf8') } : {}),
+    },
     log: (message) => console.log(`  [local] ${message}`),
   });
   const profiles = runtime.tableName('Profiles');

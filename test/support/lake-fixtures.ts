@@ -79,6 +79,7 @@ export function fixtureEvents(now: Date): CanonicalEvent[] {
       } else inputs.push(event);
     });
   }
+  inputs.push(...attributionEvents(inputs));
   const day1 = at(now, -1, '12:00').toISOString();
   const day2 = at(now, -2, '12:00').toISOString();
   const day3 = at(now, -3, '12:00').toISOString();
@@ -290,6 +291,70 @@ function recommendationEvents(now: Date): object[] {
     impression('imp-old', 'rec-old', 'control', ['i1', 'i2'], old),
     click('clk-old', 'rec-old', 'i1', old, 0),
   ];
+}
+
+/**
+ * Recommendations shown before (and after) the simulated purchases, for the attribution queries: for every
+ * simulated purchase, by its index, an impression of a bought item 1 hour before (attributed); one of
+ * control 2 hours before and one of recent-heavy 30 minutes before (the later one is attributed); or one
+ * 8 days before and one 10 minutes after (neither is). Some impressions are clicked.
+ */
+function attributionEvents(simulated: readonly unknown[]): object[] {
+  type SimPurchase = {
+    type: string;
+    userId?: string;
+    anonymousId?: string;
+    occurredAt: string;
+    lineItems: { itemId: string }[];
+  };
+  const purchases = simulated.filter((e): e is SimPurchase => (e as SimPurchase).type === 'purchase');
+  const events: object[] = [];
+  purchases.forEach((p, i) => {
+    const who = p.userId !== undefined ? { userId: p.userId } : { anonymousId: p.anonymousId };
+    const bought = p.lineItems.map((l) => l.itemId);
+    const before = (minutes: number) => new Date(Date.parse(p.occurredAt) - minutes * 60_000).toISOString();
+    const impression = (
+      suffix: string,
+      variant: string,
+      placement: string,
+      minutes: number,
+      itemIds: string[],
+    ) => {
+      const recommendationId = `attr-rec-${i}-${suffix}`;
+      events.push({
+        type: 'recommendation_impression',
+        eventId: `attr-imp-${i}-${suffix}`,
+        ...who,
+        recommendationId,
+        variant,
+        placement,
+        itemIds,
+        occurredAt: before(minutes),
+      });
+      if ((i + suffix.length) % 4 === 0) {
+        events.push({
+          type: 'recommendation_click',
+          eventId: `attr-clk-${i}-${suffix}`,
+          ...who,
+          recommendationId,
+          itemId: itemIds[0],
+          position: 0,
+          occurredAt: before(minutes - 1),
+        });
+      }
+    };
+    const first = bought[0] as string;
+    const last = bought.at(-1) as string;
+    if (i % 3 === 0) impression('a', 'control', 'for-you', 60, [`attr-filler-${i}`, first]);
+    else if (i % 3 === 1) {
+      impression('b', 'control', 'for-you', 120, [last, `attr-filler-${i}`]);
+      impression('c', 'recent-heavy', 'discover', 30, [last]);
+    } else {
+      impression('d', 'recent-heavy', 'for-you', 8 * 24 * 60, [first]);
+      impression('e', 'control', 'for-you', -10, [...new Set([first, last])]);
+    }
+  });
+  return events;
 }
 
 /** The delivery stream's S3 prefix, as lib/data-lake.ts builds it from the partition keys. */

@@ -117,6 +117,20 @@ describe('stack settings from context', () => {
     );
   });
 
+  it('reads the recommendation rules as JSON text and refuses invalid ones with their path', () => {
+    const rules =
+      '{"filters":{"cheap":{"match":[{"field":"price","max":20}]}},"promotion":{"filter":"cheap"}}';
+    expect(
+      stackPropsFromContext(new App({ context: { recommendationRules: rules } })).recommendationRules,
+    ).toEqual({
+      filters: { cheap: { match: [{ field: 'price', max: 20 }] } },
+      promotion: { filter: 'cheap', within: 10, slots: 1 },
+    });
+    expect(() =>
+      stackPropsFromContext(new App({ context: { recommendationRules: '{"defaults":{"filters":["x"]}}' } })),
+    ).toThrow("Context recommendationRules: defaults.filters: unknown filter 'x'");
+  });
+
   it('does not read context in the stack itself', () => {
     const source = readFileSync(resolve(__dirname, '../../../lib/recostream-stack.ts'), 'utf8');
     expect(source).not.toMatch(/tryGetContext|getContext/);

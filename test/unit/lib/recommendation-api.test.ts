@@ -169,6 +169,7 @@ describe('function', () => {
       IMPRESSION_TIMEOUT_MS: '150',
       ACTIVE_VERSION_CACHE_SECONDS: '60',
       RECOMMEND_VARIANTS: '',
+      RECOMMEND_RULES: '',
     });
   });
 
@@ -246,6 +247,26 @@ describe('props', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ RECOMMEND_VARIANTS: JSON.stringify(variants) }) },
     });
+  });
+
+  it('passes the rules to the function as RECOMMEND_RULES, validated, and refuses bad rules at synthesis', () => {
+    const rules = {
+      filters: { promoted: { match: [{ field: 'attribute' as const, name: 'promoted', in: [true] }] } },
+      promotion: { filter: 'promoted' },
+    };
+    alone({ rules }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          RECOMMEND_RULES: JSON.stringify({
+            ...rules,
+            promotion: { filter: 'promoted', within: 10, slots: 1 },
+          }),
+        }),
+      },
+    });
+    expect(() => alone({ rules: { promotion: { filter: 'promoted' } } })).toThrow(
+      /RECOMMEND_RULES is invalid: promotion.filter: unknown filter 'promoted'/,
+    );
   });
 
   it('refuses invalid variants and limits at synthesis', () => {

@@ -25,6 +25,7 @@ import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-rea
 import { createRecommendHandler, type RecommendMetricName } from '../../../lambdas/recommend/handler';
 import { KinesisImpressionSink } from '../../../lambdas/recommend/kinesis-impression-sink';
 import { CanonicalEventSchema } from '../../../lambdas/shared/events';
+import { checkRulesConfig, type RulesConfig } from '../../../lambdas/shared/recommend-rules';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const kinesisMock = mockClient(KinesisClient);
@@ -138,7 +139,7 @@ function installTables(pointers: Record<string, string> = { cf: 'cf-2', trending
   });
 }
 
-function setup(options: { impressionTimeoutMs?: number } = {}) {
+function setup(options: { impressionTimeoutMs?: number; rules?: RulesConfig } = {}) {
   const counts: Array<[RecommendMetricName, number, Record<string, string> | undefined]> = [];
   const warnings: unknown[] = [];
   let id = 0;
@@ -157,6 +158,7 @@ function setup(options: { impressionTimeoutMs?: number } = {}) {
     logger: { info: () => {}, warn: (...args: unknown[]) => warnings.push(args), error: () => {} },
     metrics: { count: (name, value, dimensions) => counts.push([name, value, dimensions]) },
     variants: { experiment: 'e', variants: [{ name: 'solo', share: 1 }] },
+    ...(options.rules ? { rules: options.rules } : {}),
   });
   return { handler, counts, warnings };
 }
@@ -473,5 +475,98 @@ describe('item routes and the document', () => {
     const failed = await handler(request('userRecommendations', { userId: 'alice' }));
     expect(failed.statusCode).toBe(500);
     expect(JSON.parse(failed.body).code).toBe('internal_error');
+  });
+});
+
+describe('rules (RECOMMEND_RULES): ?filter= and ?boost= with their parameters', () => {
+  const rules = checkRulesConfig({
+    filters: {
+      price_under: {
+        params: { maxPrice: { type: 'number', min: 0 } },
+        match: [{ field: 'price', max: { param: 'maxPrice' } }],
+      },
+    },
+    boosts: { acme: { factor: 10, match: [{ field: 'attribute', name: 'brand', in: ['acme'] }] } },
+  });
+  beforeEach(() => {
+    catalogueRows = {
+      X: { itemId: 'X', price: 12.5 },
+      Y: { itemId: 'Y', price: 30 },
+      K: { itemId: 'K', price: 5, attributes: { brand: 'acme' } },
+      G: { itemId: 'G', price: 25 },
+    };
+  });
+  const itemIds = (body: string) =>
+    (JSON.parse(body) as { items: { itemId: string }[] }).items.map((i) => i.itemId);
+
+  it('returns only the items the named filter keeps, and records those in the impression', async () => {
+    const { handler } = setup({ rules });
+    const all = await handler(request('userRecommendations', { userId: 'alice' }, { limit: '4' }));
+    expect(itemIds(all.body)).toEqual(['X', 'Y', 'K', 'G']);
+    const cheap = await handler(
+      request(
+        'userRecommendations',
+        { userId: 'alice' },
+        { limit: '4', filter: 'price_under', maxPrice: '20' },
+      ),
+    );
+    expect(cheap.statusCode).toBe(200);
+    expect(itemIds(cheap.body)).toEqual(['X', 'K']);
+    expect(puts()[1]?.event).toMatchObject({ itemIds: ['X', 'K'] });
+  });
+
+  it('boosts on request, on every route', async () => {
+    const { handler } = setup({ rules });
+    const boosted = await handler(
+      request('userRecommendations', { userId: 'alice' }, { limit: '4', boost: 'acme' }),
+    );
+    expect(itemIds(boosted.body)[0]).toBe('K');
+    const similar = await handler(
+      request('similarItems', { itemId: 'A' }, { filter: 'price_under', maxPrice: '20' }),
+    );
+    expect(itemIds(similar.body)).toEqual(['X']);
+  });
+
+  it.each([
+    [{ filter: 'cheap' }, "unknown filter 'cheap'; configured: price_under"],
+    [{ filter: 'price_under' }, 'filter price_under needs the query parameter maxPrice (a number >= 0)'],
+    [
+      { filter: 'price_under', maxPrice: 'ten' },
+      "maxPrice: expected a number, got 'ten' (filter price_under)",
+    ],
+    [
+      { maxPrice: '20' },
+      'maxPrice is a parameter of filter price_under, which the request does not name (e.g. filter=price_under)',
+    ],
+  ])('answers 400 for %j: %s', async (query, message) => {
+    const { handler } = setup({ rules });
+    const response = await handler(request('userRecommendations', { userId: 'alice' }, query));
+    expect(response.statusCode).toBe(400);
+    expect(ErrorResponseSchema.parse(JSON.parse(response.body))).toMatchObject({
+      code: 'invalid_query_parameters',
+      message,
+    });
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('without rules configured, names no filter as known', async () => {
+    const { handler } = setup();
+    const response = await handler(request('trendingItems', null, { filter: 'price_under' }));
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).message).toBe("unknown filter 'price_under'; no filters are configured");
+  });
+
+  it("lists the deployment's rule parameters in the OpenAPI document", async () => {
+    const { handler } = setup({ rules });
+    const doc = JSON.parse((await handler(request('openApi', null))).body);
+    const names = (route: string) =>
+      (doc.paths[route].get.parameters as { name: string }[]).map((p) => p.name);
+    for (const route of [
+      '/v1/users/{userId}/recommendations',
+      '/v1/items/{itemId}/similar',
+      '/v1/items/trending',
+    ]) {
+      expect(names(route)).toEqual(expect.arrayContaining(['filter', 'boost', 'maxPrice']));
+    }
   });
 });

@@ -55,7 +55,7 @@ describe('the SQL the app sends to Athena', () => {
       'view identities',
     ])
       expect([prefix, sources.some((s) => s.startsWith(prefix))]).toEqual([prefix, true]);
-    expect(texts.filter((t) => t.source.startsWith('named query'))).toHaveLength(6);
+    expect(texts.filter((t) => t.source.startsWith('named query'))).toHaveLength(8);
     // The incremental run really is one: it merges the previous run's state.
     const state = texts.find((t) => t.source === 'cf job, incremental: cf-state')?.sql ?? '';
     expect(state).toContain("WHERE run = '2026-11-25T02-00-00Z-abcd'");

@@ -4,6 +4,7 @@
  */
 import { backfillCommand } from '../../../../local/cli/backfill';
 import { dlqCommand } from '../../../../local/cli/dlq';
+import { experimentCommand } from '../../../../local/cli/experiment';
 import { jobsCommand } from '../../../../local/cli/jobs';
 import { type CliIo, isUsageError } from '../../../../local/cli/kit';
 import { usage } from '../../../../local/cli/main';
@@ -28,6 +29,11 @@ describe.each([
   ['dlq', (args: string[], io: CliIo) => dlqCommand(['replay', ...args], io), /dlq replay/],
   ['jobs', (args: string[], io: CliIo) => jobsCommand(args, io), /jobs run <cf\|trending>/],
   ['rollback', (args: string[], io: CliIo) => rollbackCommand(args, io), /rollback <similarities\|trending>/],
+  [
+    'experiment',
+    (args: string[], io: CliIo) => experimentCommand(['report', ...args], io),
+    /recostream experiment report/,
+  ],
 ])('recostream %s', (_name, run, helpText) => {
   it('prints its help on --help', async () => {
     const io = capture();
@@ -45,6 +51,16 @@ describe.each([
 
 it('lists every command in the dispatcher usage', () => {
   const text = usage();
-  for (const name of ['backfill', 'query', 'import', 'quarantine', 'dlq', 'jobs', 'cost', 'rollback'])
+  for (const name of [
+    'backfill',
+    'query',
+    'import',
+    'quarantine',
+    'dlq',
+    'jobs',
+    'cost',
+    'rollback',
+    'experiment',
+  ])
     expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
 });

@@ -20,6 +20,7 @@ import {
   openLocalLake,
   rowObjects,
 } from '../../../../local/lake/query';
+import { attributedConversionsByVariant, experimentUsers } from '../../../support/attribution-model';
 import { buildLakeFixture, type LakeFixture, utcDay } from '../../../support/lake-fixtures';
 import { trinoSyntaxErrors } from '../../../support/trino-grammar';
 
@@ -277,6 +278,9 @@ const RATIO_COLUMNS = new Set([
   'view_to_purchase',
   'ctr',
   'recommendation_ctr',
+  // Sums of prices: the engines add doubles in their own order.
+  'attributed_revenue',
+  'conversion_rate',
 ]);
 
 /**
@@ -299,6 +303,8 @@ const EXPECTED: Readonly<Record<string, (f: LakeFixture) => Row[]>> = {
   rejected_by_reason: (f) => rejectedByReason(f.records),
   ctr_by_variant: (f) => ctrByVariant(real(f)),
   ctr_by_position: (f) => ctrByPosition(real(f)),
+  attributed_conversions_by_variant: (f) => attributedConversionsByVariant(real(f), since(30)),
+  experiment_users: (f) => experimentUsers(real(f), since(30)),
 };
 
 describe('sql/named', () => {
@@ -347,6 +353,15 @@ describe('sql/named', () => {
     expect(fixture.records.some((r) => r.receivedAt.slice(0, 10) < since(30))).toBe(true);
     expect(lake.files.eventFiles).toBeGreaterThan(10);
     expect(lake.files.quarantineFiles).toBe(fixture.objects.length);
+  });
+
+  it('the fixture attributes purchases in both variants, and leaves out impressions after or long before', () => {
+    const rows = attributedConversionsByVariant(real(fixture), since(30));
+    const converted = rows.filter((r) => (r.converting_users as number) > 0).map((r) => r.variant);
+    expect(new Set(converted)).toEqual(new Set(['control', 'recent-heavy']));
+    // Fewer users convert than were shown recommendations: some impressions came after the purchase or 8 days before.
+    for (const r of rows) expect(r.converting_users as number).toBeLessThanOrEqual(r.exposed_users as number);
+    expect(rows.some((r) => (r.converting_users as number) < (r.exposed_users as number))).toBe(true);
   });
 
   it.each(Object.keys(EXPECTED))('%s returns exactly the independently computed rows', async (name) => {
