@@ -2,10 +2,13 @@
  * `npm start`: runs the whole pipeline locally and prints where to look.
  *
  *   npm start -- [--port 3000] [--fresh] [--rate 20] [--no-traffic] [--seed 42] [--data-dir .data]
+ *                [--emulators default|moto]
  *
- * PORT and TRAFFIC_RATE environment variables work too. Ctrl-C stops every child process.
+ * PORT, TRAFFIC_RATE and RECOSTREAM_EMULATORS environment variables work too (RECOSTREAM_KINESIS picks the
+ * Kinesis emulator alone; README, Emulators). Ctrl-C stops every child process.
  */
 import { parseArgs } from 'node:util';
+import { parseEmulatorSet } from '../emulators';
 import { startLocalRuntime } from './runtime';
 
 /** The AWS SDK warns once per process that releases after January 2027 need Node 22; say it once, briefly. */
@@ -29,12 +32,13 @@ async function main() {
       'no-traffic': { type: 'boolean', default: false },
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
+      emulators: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR]',
+      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR] [--emulators default|moto]',
     );
     return;
   }
@@ -49,6 +53,7 @@ async function main() {
     trafficRate: rate,
     trafficSeed: values.seed ? toInt(values.seed, 'seed') : undefined,
     dataDir: values['data-dir'],
+    emulators: values.emulators ? parseEmulatorSet(values.emulators) : undefined,
     // A fresh lake with a minute of simulated traffic covers few items; the deployed default (0.3) would reject
     // the first cf runs for a while, so the demo publishes from 10% coverage (every other check unchanged).
     context: { jobGateThresholds: { cf: { minCoverage: 0.1 } } },

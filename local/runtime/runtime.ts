@@ -11,12 +11,12 @@ import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
 import { buildApp } from '../../lib/app-builder';
 import { buildConsole, createConsoleServer, localJobRollback } from '../console/server';
 import {
+  type EmulatorSet,
+  emulatorChoice,
   localDocumentClient,
   localKinesisClient,
   provision,
-  type RunningEmulator,
-  startDynamo,
-  startKinesis,
+  startEmulators,
 } from '../emulators';
 import { FunctionHost } from '../functions/function-host';
 import { startHttpGateway } from '../gateway/server';
@@ -30,7 +30,7 @@ import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
 import { ensureLocalApiKey, ensureLocalWriteKey, lakeBucketId, linkLakeDir } from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
-import { localPseudonymEnvironment } from './pseudonym-key';
+import { localPseudonymEnvironment, motoPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 
 export interface LocalRuntimeOptions {
@@ -73,6 +73,11 @@ export interface LocalRuntimeOptions {
    */
   readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
+  /**
+   * Which emulators serve Kinesis and DynamoDB (local/emulators/emulator-modes.ts); RECOSTREAM_KINESIS still
+   * picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default' (kinesalite and dynalite)
+   */
+  readonly emulators?: EmulatorSet;
 }
 
 /** Endpoint URLs of the two emulated services the functions call. */
@@ -133,33 +138,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queueDir: join(dataDir, 'queues'),
     });
 
-    const [kinesisEmulator, dynamoEmulator] = await Promise.all([
-      startKinesis({ dataDir: join(dataDir, 'kinesis') }),
-      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
-    ]);
-    stoppers.push(
-      () => stopEmulator(kinesisEmulator),
-      () => stopEmulator(dynamoEmulator),
-    );
+    const emulators = await startEmulators({ dataDir, choice: emulatorChoice(options.emulators) });
+    stoppers.push(() => emulators.stop());
+    log(`emulators: Kinesis on ${emulators.choice.kinesis}, DynamoDB on ${emulators.choice.dynamodb}`);
 
-    const kinesis = localKinesisClient(kinesisEmulator.endpoint);
-    const dynamo = localDocumentClient(dynamoEmulator.endpoint);
+    const kinesis = localKinesisClient(emulators.kinesis);
+    const dynamo = localDocumentClient(emulators.dynamodb);
     await provision(topology, kinesis, dynamo);
 
     const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
     const apiKey = ensureLocalApiKey(dataDir);
 
-    const emulators = { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint };
-    const interposed = options.functionEndpoints ? await options.functionEndpoints(emulators) : undefined;
+    const endpoints: ServiceEndpoints = { kinesis: emulators.kinesis, dynamodb: emulators.dynamodb };
+    const interposed = options.functionEndpoints ? await options.functionEndpoints(endpoints) : undefined;
     if (interposed) stoppers.push(() => interposed.close());
-    const functionEndpoints = interposed ?? emulators;
+    const functionEndpoints = interposed ?? endpoints;
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
         ...lambdaEnvironment(dataDir, functionEndpoints.kinesis, functionEndpoints.dynamodb),
-        // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
-        ...localPseudonymEnvironment(topology, dataDir),
+        // `pseudonymizeLakeUserIds`: the key secret, on moto or as a variable (local/runtime/pseudonym-key.ts).
+        ...(emulators.moto
+          ? await motoPseudonymEnvironment(topology, dataDir, emulators.moto)
+          : localPseudonymEnvironment(topology, dataDir)),
       },
       // Lambda gives every concurrent request an environment of its own; workers start on demand, so
       // 16 (the API benchmark's concurrency) costs nothing until requests overlap.
@@ -310,8 +312,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       writeKey,
       canaryWriteKey,
       apiKey,
-      kinesisEndpoint: kinesisEmulator.endpoint,
-      dynamoEndpoint: dynamoEmulator.endpoint,
+      kinesisEndpoint: emulators.kinesis,
+      dynamoEndpoint: emulators.dynamodb,
       dataDir,
       topology,
       kinesis,
@@ -346,8 +348,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     writeRuntimeFile(dataDir, {
       apiUrl: gateway.url,
       apiKey,
-      kinesisEndpoint: kinesisEmulator.endpoint,
-      dynamoEndpoint: dynamoEmulator.endpoint,
+      kinesisEndpoint: emulators.kinesis,
+      dynamoEndpoint: emulators.dynamodb,
       streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
       lakeDir,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
@@ -399,8 +401,4 @@ function findByFragment<T extends { logicalId: string }>(items: readonly T[], fr
   if (matches.length !== 1)
     throw new Error(`Expected one resource matching '${fragment}', found ${matches.length}`);
   return matches[0] as T;
-}
-
-async function stopEmulator(emulator: RunningEmulator): Promise<void> {
-  await emulator.stop();
 }

@@ -14,7 +14,7 @@ import { JobService, PointerConflictError } from '../../lambdas/jobs/job-service
 import { LakeResultReader } from '../../lambdas/jobs/lake-results';
 import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
 import { FileObjectReader } from '../../lambdas/shared/object-store';
-import { type RunningEmulator, startDynamo } from '../../local/emulators';
+import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
 import { localDocumentClient } from '../support/feature-tables';
 import { cfStats } from '../support/job-fakes';
 import { createJobTables, type JobTableNames } from '../support/job-tables';
@@ -25,7 +25,7 @@ let n = 0;
 const s3Dir = mkdtempSync(join(tmpdir(), 'job-runs-'));
 
 beforeAll(async () => {
-  emulator = await startDynamo({});
+  emulator = await startDynamoDb(); // dynalite, or moto with RECOSTREAM_EMULATORS=moto
   client = localDocumentClient(emulator.endpoint);
 });
 afterAll(async () => {
