@@ -5,7 +5,7 @@
  *                [--emulators default|moto]
  *
  * PORT, TRAFFIC_RATE and RECOSTREAM_EMULATORS environment variables work too (RECOSTREAM_KINESIS picks the
- * Kinesis emulator alone; README, Emulators). Ctrl-C stops every child process.
+ * Kinesis emulator alone; README, Emulator modes). Ctrl-C stops every child process.
  */
 import { parseArgs } from 'node:util';
 import { parseEmulatorSet } from '../emulators';
