@@ -14,7 +14,7 @@ import { JobService, PointerConflictError } from '../../lambdas/jobs/job-service
 import { LakeResultReader } from '../../lambdas/jobs/lake-results';
 import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
 import { FileObjectReader } from '../../lambdas/shared/object-store';
-import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
+import { emulatorChoice, type RunningEmulator, startDynamoDb } from '../../local/emulators';
 import { localDocumentClient } from '../support/feature-tables';
 import { cfStats } from '../support/job-fakes';
 import { createJobTables, type JobTableNames } from '../support/job-tables';
@@ -61,7 +61,11 @@ describe('DynamoJobRuns pointer', () => {
     expect((await runs.getPointer('cf'))?.activeVersion).toBe('v2');
   });
 
-  it('of two concurrent flips from the same revision exactly one wins', async () => {
+  // moto applies a conditional UpdateItem without isolation from a concurrent one (both of two concurrent
+  // updates conditioned on the same revision won in 8 of 20 tries, 2026-12-03): AWS and dynalite guarantee
+  // this, moto does not, so it is not asserted on moto (RECOSTREAM_EMULATORS=moto).
+  const isolated = emulatorChoice().dynamodb === 'moto' ? it.skip : it;
+  isolated('of two concurrent flips from the same revision exactly one wins', async () => {
     const { runs } = await fresh();
     await runs.flipPointer('trending', 'v1', undefined, new Date());
     const results = await Promise.allSettled([
