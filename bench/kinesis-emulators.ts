@@ -1,11 +1,17 @@
 /**
- * Why `npm start` uses the built-in Kinesis emulator: PutRecords latency as the stream fills up,
- * for the built-in emulator and for kinesis-mock (npm `kinesis-local`), measured in the same run on
- * the same 500-record batches of canonical simulator events (2 shards, in memory).
+ * Why `npm start` uses kinesalite: PutRecords latency as the stream fills up, for kinesalite (the default),
+ * kinesis-mock (npm `kinesis-local`) and moto (`moto_server`, when the machine has it), measured in the same
+ * run on the same 500-record batches of canonical simulator events (2 shards, in memory).
  */
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type RunningEmulator, startKinesisEmulator, startKinesisMock } from '../local/emulators';
+import {
+  findMotoServer,
+  type RunningEmulator,
+  startKinesalite,
+  startKinesisMock,
+  startMoto,
+} from '../local/emulators';
 import { table } from './markdown';
 import { round } from './stats';
 import type { Benchmark } from './types';
@@ -39,7 +45,7 @@ async function measure(
 
 export const kinesisEmulatorsBenchmark: Benchmark = {
   name: 'kinesis-emulators',
-  title: 'PutRecords latency as the stream grows: built-in emulator against kinesis-mock',
+  title: 'PutRecords latency as the stream grows: kinesalite against kinesis-mock and moto',
   async run({ log }) {
     const events = canonicalEvents(BATCH, 5);
     const records = events.map((e) => ({
@@ -48,10 +54,13 @@ export const kinesisEmulatorsBenchmark: Benchmark = {
     }));
     const batches = Array.from({ length: PUTS }, () => records);
     const results: Record<string, number[]> = {};
-    for (const [name, start] of [
-      ['built-in', () => startKinesisEmulator({})],
+    const emulators: Array<readonly [string, () => Promise<RunningEmulator>]> = [
+      ['kinesalite', () => startKinesalite({})],
       ['kinesis-mock', () => startKinesisMock({})],
-    ] as const) {
+    ];
+    if (findMotoServer()) emulators.push(['moto', () => startMoto()]);
+    else log('kinesis-emulators: moto_server is not on PATH, moto skipped');
+    for (const [name, start] of emulators) {
       log(`kinesis-emulators: ${name}`);
       const emulator = await start();
       try {
@@ -60,13 +69,13 @@ export const kinesisEmulatorsBenchmark: Benchmark = {
         await emulator.stop();
       }
     }
+    const names = emulators.map(([name]) => name);
     const rows = REPORT_AT.map((n) => [
       (n * BATCH).toLocaleString('en-US'),
-      round(results['built-in']?.[n - 1] ?? Number.NaN, 1),
-      round(results['kinesis-mock']?.[n - 1] ?? Number.NaN, 1),
+      ...names.map((name) => round(results[name]?.[n - 1] ?? Number.NaN, 1)),
     ]);
     const markdown = [
-      table(['records in the stream after the put', 'built-in ms', 'kinesis-mock ms'], rows),
+      table(['records in the stream after the put', ...names.map((name) => `${name} ms`)], rows),
       '',
       `Each put is one PutRecords of ${BATCH} canonical events (${PUTS} puts per emulator, 2 shards, in memory).`,
     ].join('\n');

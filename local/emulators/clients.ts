@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../topology';
@@ -36,6 +37,11 @@ export function localKinesisClient(endpoint: string, options: LocalClientOptions
 
 export function localDynamoClient(endpoint: string, options: LocalClientOptions = {}): DynamoDBClient {
   return new DynamoDBClient(clientConfig(endpoint, options));
+}
+
+/** Secrets Manager on moto (the moto emulators; the default set has no Secrets Manager). */
+export function localSecretsClient(endpoint: string, options: LocalClientOptions = {}): SecretsManagerClient {
+  return new SecretsManagerClient(clientConfig(endpoint, options));
 }
 
 /** A document client (undefined attributes left out, as the functions' own clients do) on a local DynamoDB. */

@@ -1,11 +1,11 @@
 /**
- * kinesis-mock (npm `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process, the
- * alternative to the built-in emulator (RECOSTREAM_KINESIS=kinesis-local): its PutRecords slows down as the
- * stream grows (see kinesis-emulator.ts). It persists under the data directory, so a restart keeps the data.
+ * kinesis-mock (npm `kinesis-local`, the Kinesis emulator LocalStack embeds) as a child process, a mode
+ * (RECOSTREAM_KINESIS=kinesis-mock) next to the default kinesalite: its PutRecords slows down as the stream
+ * grows (bench/kinesis-emulators.ts). It persists under the data directory, so a restart keeps the data.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { spawnEmulator } from './child-emulator';
 import { freePort, type RunningEmulator } from './emulator';
 
 export async function startKinesisMock(options: {
@@ -38,59 +38,23 @@ export async function startKinesisMock(options: {
       PERSIST_INTERVAL: '1s',
     });
   }
-  const child = spawn(process.execPath, [join(packageDir, 'main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Never leave an orphaned emulator writing into the data directory, even if this process crashes.
-  const killChild = () => child.kill('SIGKILL');
-  process.once('exit', killChild);
-  child.once('exit', () => process.removeListener('exit', killChild));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilListening(port, child, () => output);
+  const emulator = await spawnEmulator(
+    'kinesis-local',
+    process.execPath,
+    [join(packageDir, 'main.js')],
+    env,
+    port,
+  );
   return {
     endpoint,
     stop: async () => {
       // kinesis-mock writes its data file every PERSIST_INTERVAL: wait for one more write so the
       // records accepted just before shutdown survive the restart.
       if (options.dataDir) await new Promise((r) => setTimeout(r, 1500));
-      await stopChild(child);
+      await emulator.stop();
     },
   };
-}
-
-async function waitUntilListening(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`kinesis-local exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'GET' });
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  child.kill('SIGKILL');
-  throw new Error(`kinesis-local did not listen on ${port} within 30 s:\n${output()}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /**

@@ -3,11 +3,14 @@
  *
  *   npm start -- [--port 3000] [--fresh] [--rate 20] [--no-traffic] [--seed 42] [--data-dir .data]
  *                [--rules rules.json]   (the recommendation API's filters and boosts: context recommendationRules)
+ *                [--emulators default|moto]
  *
- * PORT and TRAFFIC_RATE environment variables work too. Ctrl-C stops every child process.
+ * PORT, TRAFFIC_RATE and RECOSTREAM_EMULATORS environment variables work too (RECOSTREAM_KINESIS picks the
+ * Kinesis emulator alone; README, Emulator modes). Ctrl-C stops every child process.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseEmulatorSet } from '../emulators';
 import { startLocalRuntime } from './runtime';
 
 /** The AWS SDK warns once per process that releases after January 2027 need Node 22; say it once, briefly. */
@@ -32,12 +35,13 @@ async function main() {
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
       rules: { type: 'string' },
+      emulators: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR] [--rules FILE.json]',
+      'Usage: npm start -- [--port N] [--fresh] [--rate EVENTS_PER_SECOND] [--no-traffic] [--seed N] [--data-dir DIR] [--rules FILE.json] [--emulators default|moto]',
     );
     return;
   }
@@ -52,6 +56,7 @@ async function main() {
     trafficRate: rate,
     trafficSeed: values.seed ? toInt(values.seed, 'seed') : undefined,
     dataDir: values['data-dir'],
+    emulators: values.emulators ? parseEmulatorSet(values.emulators) : undefined,
     // A fresh lake with a minute of simulated traffic covers few items; the deployed default (0.3) would reject
     // the first cf runs for a while, so the demo publishes from 10% coverage (every other check unchanged).
     context: {

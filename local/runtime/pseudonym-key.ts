@@ -1,13 +1,20 @@
 /**
- * The local stand-in for the pseudonym key secret (context `pseudonymizeLakeUserIds`): there is no Secrets
- * Manager locally, so the key is generated once per data directory, kept in `<dataDir>/local-pseudonym-key`
- * (like the local write key), and given to the functions as PSEUDONYM_KEY, which the handler prefers over
- * PSEUDONYM_SECRET_ARN. Without a function that reads the secret, nothing is generated.
+ * The local pseudonym key secret (context `pseudonymizeLakeUserIds`): generated once per data directory and
+ * kept in `<dataDir>/local-pseudonym-key` (like the local write key). The default emulators have no Secrets
+ * Manager, so the functions get it as PSEUDONYM_KEY, which the handler prefers over PSEUDONYM_SECRET_ARN; with
+ * the moto emulators it is a secret on moto under the template's name, read with GetSecretValue as on AWS.
+ * Without a function that reads the secret, nothing is generated.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+} from '@aws-sdk/client-secrets-manager';
 import { parsePseudonymKey } from '../../lambdas/shared/pseudonym';
+import { localSecretsClient } from '../emulators';
 import type { LocalTopology } from '../topology';
 
 export const LOCAL_PSEUDONYM_KEY_FILE = 'local-pseudonym-key';
@@ -36,4 +43,36 @@ export function localPseudonymEnvironment(
   dataDir: string,
 ): Record<string, string> {
   return usesPseudonymKey(topology) ? { PSEUDONYM_KEY: ensureLocalPseudonymKey(dataDir) } : {};
+}
+
+/**
+ * With moto: the data directory's key stored as every secret the functions name in PSEUDONYM_SECRET_ARN (the
+ * local topology resolves a secret's Ref to its name), and the functions pointed at moto's Secrets Manager.
+ */
+export async function motoPseudonymEnvironment(
+  topology: Pick<LocalTopology, 'functions'>,
+  dataDir: string,
+  motoEndpoint: string,
+): Promise<Record<string, string>> {
+  const names = new Set(
+    [...topology.functions.values()].flatMap((f) =>
+      f.environment.PSEUDONYM_SECRET_ARN ? [f.environment.PSEUDONYM_SECRET_ARN] : [],
+    ),
+  );
+  if (names.size === 0) return {};
+  const key = ensureLocalPseudonymKey(dataDir);
+  const client = localSecretsClient(motoEndpoint);
+  try {
+    for (const name of names) {
+      try {
+        await client.send(new CreateSecretCommand({ Name: name, SecretString: key }));
+      } catch (error) {
+        if (!(error instanceof ResourceExistsException)) throw error;
+        await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: key }));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return { AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint };
 }

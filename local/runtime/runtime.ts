@@ -11,14 +11,14 @@ import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
 import { buildApp } from '../../lib/app-builder';
 import { buildConsole, createConsoleServer, localJobRollback } from '../console/server';
 import {
+  type EmulatorSet,
+  emulatorChoice,
   localDocumentClient,
   localKinesisClient,
   localS3Client,
   provision,
   provisionBuckets,
-  type RunningEmulator,
-  startDynamo,
-  startKinesis,
+  startEmulators,
   startS3Directory,
 } from '../emulators';
 import { FunctionHost } from '../functions/function-host';
@@ -39,7 +39,7 @@ import {
   linkLakeDir,
 } from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
-import { localPseudonymEnvironment } from './pseudonym-key';
+import { localPseudonymEnvironment, motoPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 
 export interface LocalRuntimeOptions {
@@ -82,6 +82,11 @@ export interface LocalRuntimeOptions {
    */
   readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
+  /**
+   * Which emulators serve Kinesis and DynamoDB (local/emulators/emulator-modes.ts); RECOSTREAM_KINESIS still
+   * picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default' (kinesalite and dynalite)
+   */
+  readonly emulators?: EmulatorSet;
 }
 
 /** Endpoint URLs of the two emulated services the functions call. */
@@ -144,17 +149,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queueDir: join(dataDir, 'queues'),
     });
 
-    const [kinesisEmulator, dynamoEmulator] = await Promise.all([
-      startKinesis({ dataDir: join(dataDir, 'kinesis') }),
-      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
-    ]);
-    stoppers.push(
-      () => stopEmulator(kinesisEmulator),
-      () => stopEmulator(dynamoEmulator),
-    );
+    const emulators = await startEmulators({ dataDir, choice: emulatorChoice(options.emulators) });
+    stoppers.push(() => emulators.stop());
+    log(`emulators: Kinesis on ${emulators.choice.kinesis}, DynamoDB on ${emulators.choice.dynamodb}`);
 
-    const kinesis = localKinesisClient(kinesisEmulator.endpoint);
-    const dynamo = localDocumentClient(dynamoEmulator.endpoint);
+    const kinesis = localKinesisClient(emulators.kinesis);
+    const dynamo = localDocumentClient(emulators.dynamodb);
     await provision(topology, kinesis, dynamo);
     // S3: plain files under <dataDir>/s3, the folders the lake delivery, DuckDB and the console use too.
     adoptLogicalIdBucketDirs(dataDir, topology, log);
@@ -166,16 +166,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
     const apiKey = ensureLocalApiKey(dataDir);
 
-    const emulators = { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint };
-    const interposed = options.functionEndpoints ? await options.functionEndpoints(emulators) : undefined;
+    const endpoints: ServiceEndpoints = { kinesis: emulators.kinesis, dynamodb: emulators.dynamodb };
+    const interposed = options.functionEndpoints ? await options.functionEndpoints(endpoints) : undefined;
     if (interposed) stoppers.push(() => interposed.close());
-    const functionEndpoints = interposed ?? emulators;
+    const functionEndpoints = interposed ?? endpoints;
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
         ...lambdaEnvironment(functionEndpoints.kinesis, functionEndpoints.dynamodb, s3Emulator.endpoint),
-        // `pseudonymizeLakeUserIds`: the local stand-in for the key secret (local/pseudonym-key.ts).
-        ...localPseudonymEnvironment(topology, dataDir),
+        // `pseudonymizeLakeUserIds`: the key secret, on moto or as a variable (local/runtime/pseudonym-key.ts).
+        ...(emulators.moto
+          ? await motoPseudonymEnvironment(topology, dataDir, emulators.moto)
+          : localPseudonymEnvironment(topology, dataDir)),
       },
       // Lambda gives every concurrent request an environment of its own; workers start on demand, so
       // 16 (the API benchmark's concurrency) costs nothing until requests overlap.
@@ -326,8 +328,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       writeKey,
       canaryWriteKey,
       apiKey,
-      kinesisEndpoint: kinesisEmulator.endpoint,
-      dynamoEndpoint: dynamoEmulator.endpoint,
+      kinesisEndpoint: emulators.kinesis,
+      dynamoEndpoint: emulators.dynamodb,
       s3Endpoint: s3Emulator.endpoint,
       dataDir,
       topology,
@@ -363,8 +365,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     writeRuntimeFile(dataDir, {
       apiUrl: gateway.url,
       apiKey,
-      kinesisEndpoint: kinesisEmulator.endpoint,
-      dynamoEndpoint: dynamoEmulator.endpoint,
+      kinesisEndpoint: emulators.kinesis,
+      dynamoEndpoint: emulators.dynamodb,
       streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
       lakeDir,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
@@ -416,8 +418,4 @@ function findByFragment<T extends { logicalId: string }>(items: readonly T[], fr
   if (matches.length !== 1)
     throw new Error(`Expected one resource matching '${fragment}', found ${matches.length}`);
   return matches[0] as T;
-}
-
-async function stopEmulator(emulator: RunningEmulator): Promise<void> {
-  await emulator.stop();
 }

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { main } from '../../local/cli';
-import { type RunningEmulator, startDynamo } from '../../local/emulators';
+import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
 import { type SimEvent, TrafficSimulator } from '../../local/traffic/simulator';
 import { createFeatureTables, localDocumentClient } from '../support/feature-tables';
 
@@ -29,7 +29,7 @@ let dir: string;
 let tables = 0;
 
 beforeAll(async () => {
-  emulator = await startDynamo({});
+  emulator = await startDynamoDb(); // dynalite, or moto with RECOSTREAM_EMULATORS=moto
   client = localDocumentClient(emulator.endpoint);
   dir = mkdtempSync(join(tmpdir(), 'backfill-it-'));
 });

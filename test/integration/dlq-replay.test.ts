@@ -1,11 +1,11 @@
 /**
- * Give-up and replay end to end: events on the built-in Kinesis emulator, the local event source mapping
- * (local/esm-poller.ts) invoking the real consumer (BatchConsumer + FeatureUpdater, over the in-memory
- * store with give-up detection), a feature-store fault that outlasts the mapping's retries so it gives
- * batches up to the S3 destination folder, later traffic that moves the item rows on, and then
- * `dlq replay` re-publishing those batches to the same stream. Afterwards every event is applied exactly
- * once: profile counts and item counters equal a count made straight from the events; and a second
- * replay sends nothing.
+ * Give-up and replay end to end: events on the local Kinesis (kinesalite, or the emulator the mode names),
+ * the local event source mapping (local/esm-poller.ts) invoking the real consumer (BatchConsumer +
+ * FeatureUpdater, over the in-memory store with give-up detection), a feature-store fault that outlasts the
+ * mapping's retries so it gives batches up to the S3 destination folder, later traffic that moves the item
+ * rows on, and then `dlq replay` re-publishing those batches to the same stream. Afterwards every event is
+ * applied exactly once: profile counts and item counters equal a count made straight from the events; and a
+ * second replay sends nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,7 +16,7 @@ import {
 import { FeatureUpdater, type PoisonRecord, type StreamRecord } from '../../lambdas/consumer/feature-updater';
 import { applyItemRowUpdate } from '../../lambdas/consumer/item-row-update';
 import { DEFAULT_PROFILE_LIMITS, emptyProfile } from '../../lambdas/consumer/profile';
-import { type RunningEmulator, startDynamo } from '../../local/emulators';
+import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
 import { event, records } from '../support/events';
 import { createFeatureTables, localDocumentClient } from '../support/feature-tables';
 import { simulatedCanonicalEvents } from '../support/simulated-events';
@@ -26,7 +26,7 @@ let client: DynamoDBDocumentClient;
 let tables = 0;
 
 beforeAll(async () => {
-  emulator = await startDynamo({});
+  emulator = await startDynamoDb(); // dynalite, or moto with RECOSTREAM_EMULATORS=moto
   client = localDocumentClient(emulator.endpoint);
 });
 

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { type RunningEmulator, startDynamo, startKinesisEmulator } from '../../local/emulators';
+import { type LocalEmulators, startEmulators } from '../../local/emulators';
 import { FaultInjector, type FaultProxies, startFaultProxies } from '../../local/faults';
 
 const config = {
@@ -24,27 +24,24 @@ const config = {
   requestHandler: new NodeHttpHandler(),
 };
 
-let dynamoEmulator: RunningEmulator;
-let kinesisEmulator: RunningEmulator;
+// The emulators RECOSTREAM_EMULATORS / RECOSTREAM_KINESIS name (kinesalite and dynalite by default).
+let emulators: LocalEmulators;
 let proxies: FaultProxies;
 const injector = new FaultInjector();
 let viaProxy: { dynamo: DynamoDBClient; kinesis: KinesisClient };
 let direct: { dynamo: DynamoDBClient; kinesis: KinesisClient };
 
 beforeAll(async () => {
-  [dynamoEmulator, kinesisEmulator] = await Promise.all([startDynamo({}), startKinesisEmulator({})]);
-  proxies = await startFaultProxies(
-    { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint },
-    injector,
-  );
+  emulators = await startEmulators({});
+  proxies = await startFaultProxies({ kinesis: emulators.kinesis, dynamodb: emulators.dynamodb }, injector);
   // One attempt: the test sees each answer of the proxy, not the SDK's retries.
   viaProxy = {
     dynamo: new DynamoDBClient({ ...config, endpoint: proxies.dynamodb, maxAttempts: 1 }),
     kinesis: new KinesisClient({ ...config, endpoint: proxies.kinesis, maxAttempts: 1 }),
   };
   direct = {
-    dynamo: new DynamoDBClient({ ...config, endpoint: dynamoEmulator.endpoint }),
-    kinesis: new KinesisClient({ ...config, endpoint: kinesisEmulator.endpoint }),
+    dynamo: new DynamoDBClient({ ...config, endpoint: emulators.dynamodb }),
+    kinesis: new KinesisClient({ ...config, endpoint: emulators.kinesis }),
   };
   for (const table of ['TestProfiles', 'TestJobRuns']) {
     await direct.dynamo.send(
@@ -60,7 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxies?.close();
-  await Promise.all([dynamoEmulator?.stop(), kinesisEmulator?.stop()]);
+  await emulators?.stop();
 });
 
 beforeEach(() => injector.setPlan({}));
@@ -202,7 +199,7 @@ describe('holding a call', () => {
     const holding = new FaultInjector((description) => held.push(description));
     holding.setPlan({ holdDynamoWrite: { operation: 'PutItem', table: 'JobRuns', skip: 1 } });
     const own = await startFaultProxies(
-      { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint },
+      { kinesis: emulators.kinesis, dynamodb: emulators.dynamodb },
       holding,
     );
     const client = new DynamoDBClient({ ...config, endpoint: own.dynamodb, maxAttempts: 1 });
@@ -234,7 +231,7 @@ describe('holding PutRecords answers', () => {
     const holding = new FaultInjector((description) => held.push(description));
     holding.setPlan({ holdPutRecordsAnswer: true });
     const own = await startFaultProxies(
-      { kinesis: kinesisEmulator.endpoint, dynamodb: dynamoEmulator.endpoint },
+      { kinesis: emulators.kinesis, dynamodb: emulators.dynamodb },
       holding,
     );
     const client = new KinesisClient({ ...config, endpoint: own.kinesis, maxAttempts: 1 });

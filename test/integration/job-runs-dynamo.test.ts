@@ -16,10 +16,11 @@ import { DEFAULT_GATE_THRESHOLDS } from '../../lambdas/jobs/validation-gate';
 import { S3ObjectReader } from '../../lambdas/shared/object-store';
 import { decodeNeighbours } from '../../lambdas/shared/published-encoding';
 import {
+  emulatorChoice,
   localS3Client,
   type RunningEmulator,
   type S3DirectoryEmulator,
-  startDynamo,
+  startDynamoDb,
   startS3Directory,
 } from '../../local/emulators';
 import { localDocumentClient } from '../support/feature-tables';
@@ -33,7 +34,7 @@ let n = 0;
 const s3Dir = mkdtempSync(join(tmpdir(), 'job-runs-'));
 
 beforeAll(async () => {
-  emulator = await startDynamo({});
+  emulator = await startDynamoDb(); // dynalite, or moto with RECOSTREAM_EMULATORS=moto
   client = localDocumentClient(emulator.endpoint);
   s3 = await startS3Directory({ rootDir: s3Dir });
   mkdirSync(join(s3Dir, 'lake'));
@@ -72,7 +73,11 @@ describe('DynamoJobRuns pointer', () => {
     expect((await runs.getPointer('cf'))?.activeVersion).toBe('v2');
   });
 
-  it('of two concurrent flips from the same revision exactly one wins', async () => {
+  // moto applies a conditional UpdateItem without isolation from a concurrent one (both of two concurrent
+  // updates conditioned on the same revision won in 8 of 20 tries, 2026-12-03): AWS and dynalite guarantee
+  // this, moto does not, so it is not asserted on moto (RECOSTREAM_EMULATORS=moto).
+  const isolated = emulatorChoice().dynamodb === 'moto' ? it.skip : it;
+  isolated('of two concurrent flips from the same revision exactly one wins', async () => {
     const { runs } = await fresh();
     await runs.flipPointer('trending', 'v1', undefined, new Date());
     const results = await Promise.allSettled([

@@ -10,11 +10,11 @@ import {
   localKinesisClient,
 } from '../../../../local/emulators/clients';
 import { startDynamo } from '../../../../local/emulators/dynalite';
-import { startKinesisEmulator } from '../../../../local/emulators/kinesis-emulator';
+import { startKinesalite } from '../../../../local/emulators/kinesalite';
 import { createActiveTable } from '../../../../local/emulators/provision';
 
-it('talks to the Kinesis emulator', async () => {
-  const emulator = await startKinesisEmulator();
+it('talks to kinesalite', async () => {
+  const emulator = await startKinesalite({});
   const client = localKinesisClient(emulator.endpoint, { timeouts: COMMAND_TIMEOUTS });
   try {
     expect((await client.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);

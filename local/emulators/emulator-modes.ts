@@ -1,0 +1,55 @@
+/**
+ * Which emulator answers for which AWS service locally. Two switches, read once at start-up:
+ *
+ * - the emulator set, `npm start -- --emulators moto` or RECOSTREAM_EMULATORS=moto: `default` (kinesalite and
+ *   dynalite from npm) or `moto` (Kinesis and DynamoDB on one `moto_server`);
+ * - the Kinesis emulator alone, RECOSTREAM_KINESIS=kinesalite | kinesis-mock | moto, which wins over the set
+ *   (`kinesis-local`, the npm package's name, is kinesis-mock too).
+ *
+ * The app cannot tell them apart: each is an endpoint the same SDK clients talk to.
+ */
+export const EMULATOR_SETS = ['default', 'moto'] as const;
+export type EmulatorSet = (typeof EMULATOR_SETS)[number];
+
+export const KINESIS_EMULATORS = ['kinesalite', 'kinesis-mock', 'moto'] as const;
+export type KinesisEmulatorName = (typeof KINESIS_EMULATORS)[number];
+
+export type DynamoEmulatorName = 'dynalite' | 'moto';
+
+export interface EmulatorChoice {
+  readonly set: EmulatorSet;
+  readonly kinesis: KinesisEmulatorName;
+  readonly dynamodb: DynamoEmulatorName;
+}
+
+export function parseEmulatorSet(raw: string): EmulatorSet {
+  const found = EMULATOR_SETS.find((name) => name === raw);
+  if (!found) throw new Error(`unknown emulator set '${raw}': expected one of ${EMULATOR_SETS.join(', ')}`);
+  return found;
+}
+
+export function parseKinesisEmulator(raw: string): KinesisEmulatorName {
+  if (raw === 'kinesis-local') return 'kinesis-mock';
+  const found = KINESIS_EMULATORS.find((name) => name === raw);
+  if (!found)
+    throw new Error(
+      `unknown RECOSTREAM_KINESIS '${raw}': expected one of ${KINESIS_EMULATORS.join(', ')} (or kinesis-local)`,
+    );
+  return found;
+}
+
+/** The choice made by `set` (else RECOSTREAM_EMULATORS) and RECOSTREAM_KINESIS. */
+export function emulatorChoice(set?: EmulatorSet, env: NodeJS.ProcessEnv = process.env): EmulatorChoice {
+  const chosenSet = set ?? parseEmulatorSet(env.RECOSTREAM_EMULATORS || 'default');
+  const kinesis = env.RECOSTREAM_KINESIS
+    ? parseKinesisEmulator(env.RECOSTREAM_KINESIS)
+    : chosenSet === 'moto'
+      ? 'moto'
+      : 'kinesalite';
+  return { set: chosenSet, kinesis, dynamodb: chosenSet === 'moto' ? 'moto' : 'dynalite' };
+}
+
+/** Whether a restart on the same data directory keeps streams and tables: moto keeps nothing. */
+export function persistsAcrossRestart(choice: EmulatorChoice): boolean {
+  return choice.kinesis !== 'moto' && choice.dynamodb !== 'moto';
+}

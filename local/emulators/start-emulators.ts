@@ -1,0 +1,88 @@
+/**
+ * Starts the emulators an EmulatorChoice names: Kinesis and DynamoDB, each from npm or on one shared
+ * `moto_server`. Data persists under `<dataDir>/kinesis/<emulator>` and `<dataDir>/dynamodb` (moto keeps
+ * nothing across a restart).
+ */
+import { join } from 'node:path';
+import { startDynamo } from './dynalite';
+import type { RunningEmulator } from './emulator';
+import { type EmulatorChoice, emulatorChoice, type KinesisEmulatorName } from './emulator-modes';
+import { startKinesalite } from './kinesalite';
+import { startKinesisMock } from './kinesis-mock';
+import { startMoto } from './moto';
+
+export interface LocalEmulators {
+  readonly choice: EmulatorChoice;
+  readonly kinesis: string;
+  readonly dynamodb: string;
+  /** The moto_server endpoint, when some service runs on moto. */
+  readonly moto?: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmulators(options: {
+  dataDir?: string;
+  choice?: EmulatorChoice;
+}): Promise<LocalEmulators> {
+  const choice = options.choice ?? emulatorChoice();
+  const { dataDir } = options;
+  const running: RunningEmulator[] = [];
+  const stop = async () => {
+    for (const emulator of running.reverse()) await emulator.stop().catch(() => undefined);
+    running.length = 0;
+  };
+  try {
+    const usesMoto = choice.kinesis === 'moto' || choice.dynamodb === 'moto';
+    // allSettled: when one fails to start, the others that did are stopped, not left running.
+    const settled = await Promise.allSettled([
+      usesMoto ? startMoto() : undefined,
+      choice.kinesis === 'moto'
+        ? undefined
+        : startNpmKinesis(choice.kinesis, dataDir ? join(dataDir, 'kinesis', choice.kinesis) : undefined),
+      choice.dynamodb === 'moto'
+        ? undefined
+        : startDynamo({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined }),
+    ]);
+    for (const result of settled)
+      if (result.status === 'fulfilled' && result.value) running.push(result.value);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [moto, kinesis, dynamo] = settled.map((result) =>
+      result.status === 'fulfilled' ? result.value : undefined,
+    );
+    const endpointOf = (emulator: RunningEmulator | undefined) => {
+      const endpoint = (emulator ?? moto)?.endpoint;
+      if (!endpoint) throw new Error('no emulator started for a service');
+      return endpoint;
+    };
+    return {
+      choice,
+      kinesis: endpointOf(kinesis),
+      dynamodb: endpointOf(dynamo),
+      moto: moto?.endpoint,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Kinesis alone, as the chosen mode serves it (tests that need only a stream). */
+export async function startKinesis(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
+  const { kinesis } = emulatorChoice();
+  if (kinesis === 'moto') return startMoto();
+  return startNpmKinesis(kinesis, options.dataDir);
+}
+
+/** DynamoDB alone, as the chosen mode serves it (tests that need only tables). */
+export function startDynamoDb(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
+  return emulatorChoice().dynamodb === 'moto' ? startMoto() : startDynamo(options);
+}
+
+function startNpmKinesis(
+  name: Exclude<KinesisEmulatorName, 'moto'>,
+  dataDir: string | undefined,
+): Promise<RunningEmulator> {
+  return name === 'kinesis-mock' ? startKinesisMock({ dataDir }) : startKinesalite({ dataDir });
+}

@@ -1,0 +1,36 @@
+/** Which emulator serves which service: RECOSTREAM_EMULATORS picks the set, RECOSTREAM_KINESIS wins for Kinesis. */
+import { emulatorChoice, parseEmulatorSet } from '../../../../local/emulators/emulator-modes';
+
+it('is kinesalite and dynalite by default', () => {
+  expect(emulatorChoice(undefined, {})).toEqual({
+    set: 'default',
+    kinesis: 'kinesalite',
+    dynamodb: 'dynalite',
+  });
+});
+
+it('puts Kinesis and DynamoDB on moto with the moto set, from the option or the environment', () => {
+  const moto = { set: 'moto', kinesis: 'moto', dynamodb: 'moto' };
+  expect(emulatorChoice('moto', {})).toEqual(moto);
+  expect(emulatorChoice(undefined, { RECOSTREAM_EMULATORS: 'moto' })).toEqual(moto);
+  expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).dynamodb).toBe('dynalite');
+});
+
+it('lets RECOSTREAM_KINESIS choose the Kinesis emulator alone; kinesis-local is kinesis-mock', () => {
+  expect(emulatorChoice(undefined, { RECOSTREAM_KINESIS: 'kinesis-local' })).toEqual({
+    set: 'default',
+    kinesis: 'kinesis-mock',
+    dynamodb: 'dynalite',
+  });
+  expect(emulatorChoice('moto', { RECOSTREAM_KINESIS: 'kinesalite' }).kinesis).toBe('kinesalite');
+  expect(emulatorChoice(undefined, { RECOSTREAM_KINESIS: 'moto' }).kinesis).toBe('moto');
+});
+
+it('refuses names it does not know, saying which it does', () => {
+  expect(() => emulatorChoice(undefined, { RECOSTREAM_KINESIS: 'builtin' })).toThrow(
+    "unknown RECOSTREAM_KINESIS 'builtin': expected one of kinesalite, kinesis-mock, moto (or kinesis-local)",
+  );
+  expect(() => parseEmulatorSet('localstack')).toThrow(
+    "unknown emulator set 'localstack': expected one of default, moto",
+  );
+});

@@ -1,0 +1,82 @@
+/**
+ * The emulators each choice starts answer as what they are (DescribeLimits tells the Kinesis ones apart:
+ * kinesalite does not serve it), each persists in a folder of its own, and moto serves Kinesis and
+ * DynamoDB from one process.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeLimitsCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { localDynamoClient, localKinesisClient } from '../../../../local/emulators/clients';
+import { findMotoServer } from '../../../../local/emulators/moto';
+import { startEmulators } from '../../../../local/emulators/start-emulators';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'start-emulators-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+it('starts kinesalite and dynalite by default, each persisting in its own folder', async () => {
+  const emulators = await startEmulators({
+    dataDir: dir,
+    choice: { set: 'default', kinesis: 'kinesalite', dynamodb: 'dynalite' },
+  });
+  const kinesis = localKinesisClient(emulators.kinesis);
+  try {
+    expect(emulators.moto).toBeUndefined();
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
+    expect(readdirSync(dir).sort()).toEqual(['dynamodb', 'kinesis']);
+    expect(readdirSync(join(dir, 'kinesis'))).toEqual(['kinesalite']);
+    await expect(kinesis.send(new DescribeLimitsCommand({}))).rejects.toMatchObject({
+      name: 'UnknownOperationException',
+    });
+  } finally {
+    kinesis.destroy();
+    await emulators.stop();
+  }
+});
+
+it('starts kinesis-mock for Kinesis when chosen', async () => {
+  const emulators = await startEmulators({
+    choice: { set: 'default', kinesis: 'kinesis-mock', dynamodb: 'dynalite' },
+  });
+  const kinesis = localKinesisClient(emulators.kinesis);
+  try {
+    expect((await kinesis.send(new DescribeLimitsCommand({}))).ShardLimit).toBeGreaterThan(0);
+  } finally {
+    kinesis.destroy();
+    await emulators.stop();
+  }
+});
+
+const withMoto = findMotoServer() ? it : it.skip;
+withMoto('serves Kinesis and DynamoDB from one moto_server with the moto set', async () => {
+  const emulators = await startEmulators({ choice: { set: 'moto', kinesis: 'moto', dynamodb: 'moto' } });
+  const kinesis = localKinesisClient(emulators.kinesis);
+  const dynamo = localDynamoClient(emulators.dynamodb);
+  try {
+    expect(emulators.kinesis).toBe(emulators.moto);
+    expect(emulators.dynamodb).toBe(emulators.moto);
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
+    expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual(['events']);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+  } finally {
+    kinesis.destroy();
+    dynamo.destroy();
+    await emulators.stop();
+  }
+});
+
+it('says what is missing when moto_server is not on PATH', async () => {
+  const saved = process.env.PATH;
+  process.env.PATH = dir;
+  try {
+    await expect(
+      startEmulators({ choice: { set: 'moto', kinesis: 'moto', dynamodb: 'moto' } }),
+    ).rejects.toThrow(/moto_server is not on PATH/);
+  } finally {
+    process.env.PATH = saved;
+  }
+});
