@@ -150,11 +150,11 @@ describe('recommendations follow what the user does', () => {
       (r) => ids(r).includes('item-a1'),
     );
     expect(afterA.items.slice(0, 3)).toEqual([
-      // The reminder weighs `reminders` (one view, decayed by seconds on a 24 h half-life); neighbours are
-      // scaled so the best scores 1.
+      // The reminder weighs `reminders` (one view, decayed by seconds on a 24 h half-life: it loses 0.005 in
+      // about 78 s, so a loaded machine's slower pipeline still fits); neighbours are scaled so the best scores 1.
       {
         itemId: 'item-a',
-        score: expect.closeTo(DEFAULT_WEIGHTS.reminders, 3),
+        score: expect.closeTo(DEFAULT_WEIGHTS.reminders, 2),
         reason: expect.stringMatching(/^you viewed this (just now|1 minute ago)$/),
         reasonKind: 'reminder',
         category: 'books',
