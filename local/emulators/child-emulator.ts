@@ -3,6 +3,7 @@
  * error message, killed if this process exits first, ready once it answers HTTP on its port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 export interface ChildEmulator {
   readonly child: ChildProcess;
@@ -32,6 +33,12 @@ export async function spawnEmulator(
   child.once('error', (error) => {
     spawnError = error;
   });
+  // A command that cannot be started (ENOENT, EACCES) has no pid; its 'error' comes on the next tick.
+  if (child.pid === undefined) {
+    const [error] = (await once(child, 'error')) as [Error];
+    process.removeListener('exit', killChild);
+    throw new Error(`${name} could not be started (${command}): ${error.message}`);
+  }
   await waitUntilListening(name, port, child, () => spawnError?.message ?? output);
   return { child, stop: () => stopChild(child) };
 }
@@ -44,10 +51,8 @@ async function waitUntilListening(
 ): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-      throw new Error(
-        `${name} exited (${child.exitCode ?? child.signalCode ?? 'not started'}):\n${output()}`,
-      );
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'GET' });
       await response.arrayBuffer();
