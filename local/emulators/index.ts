@@ -9,11 +9,11 @@
  * the topology's buckets in it. SQS is sqs-directory.ts by default (queues as JSON-lines files under the data
  * directory) and moto in the moto set; `provisionQueues` creates the topology's queues in either.
  *
- * Public surface: `startEmulators`, `emulatorChoice`, `persistsAcrossRestart`, `startKinesis`, `startDynamoDb`, `startKinesalite`, `startKinesisMock`,
+ * Public surface: `startEmulators`, `emulatorChoice`, `persistsAcrossRestart`, `startKinesis`, `startDynamoDb`, `startSqs`, `startKinesalite`, `startKinesisMock`,
  * `startMoto`, `findMotoServer`, `startDynamo`, `RunningEmulator`, `freePort`, `provision`,
  * `createActiveTable`, `localKinesisClient`, `localDynamoClient`, `localDocumentClient`, `localSecretsClient`,
  * `COMMAND_TIMEOUTS`, `startS3Directory`, `provisionBuckets`, `localS3Client`, `startSqsDirectory`,
- * `localQueueUrl`, `localSqsClient`, `provisionQueues`, `queueDepth`, `queueNameOf`.
+ * `localSqsClient`, `provisionQueues`, `queueDepth`, `queueNameOf`.
  */
 export {
   COMMAND_TIMEOUTS,
@@ -40,6 +40,12 @@ export { findMotoServer, startMoto } from './moto';
 export { createActiveTable, provision } from './provision';
 export { localS3Client, provisionBuckets } from './s3-buckets';
 export { type S3DirectoryEmulator, startS3Directory } from './s3-directory';
-export { localQueueUrl, type SqsDirectoryEmulator, startSqsDirectory } from './sqs-directory';
+export { type SqsDirectoryEmulator, startSqsDirectory } from './sqs-directory';
 export { provisionQueues, queueDepth, queueNameOf } from './sqs-queues';
-export { type LocalEmulators, startDynamoDb, startEmulators, startKinesis } from './start-emulators';
+export {
+  type LocalEmulators,
+  startDynamoDb,
+  startEmulators,
+  startKinesis,
+  startSqs,
+} from './start-emulators';

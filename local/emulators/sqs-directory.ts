@@ -15,7 +15,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LOCAL_ACCOUNT, localArn } from '../topology';
+import { localArn, localQueueUrl } from '../topology';
 import type { RunningEmulator } from './emulator';
 import { DirectoryQueueStore, SqsFailure } from './sqs-directory-store';
 
@@ -63,11 +63,6 @@ export async function startSqsDirectory(options: {
         server.closeAllConnections();
       }),
   };
-}
-
-/** The URL of a queue on a local SQS endpoint: `<endpoint>/<account>/<name>`, as SQS and moto shape it. */
-export function localQueueUrl(endpoint: string, name: string): string {
-  return `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
 }
 
 async function serve(
