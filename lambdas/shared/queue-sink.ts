@@ -22,7 +22,7 @@ export class SqsQueueSink implements QueueSink {
     for (let start = 0; start < messages.length; start += 10) {
       let pending = messages
         .slice(start, start + 10)
-        .map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) }));
+        .map((m, i) => ({ Id: String(i), MessageBody: sqsMessageBody(m) }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 5)
           throw new Error(`SQS rejected ${pending.length} dead-letter messages after 5 attempts`);
@@ -35,4 +35,13 @@ export class SqsQueueSink implements QueueSink {
       }
     }
   }
+}
+
+/**
+ * The message's JSON, with the only characters JSON.stringify leaves unescaped that SQS refuses in a body
+ * (U+FFFE, U+FFFF; it escapes control characters and lone surrogates itself) written as `\uXXXX`: the same
+ * JSON value, so a poison record whose payload holds one is dead-lettered instead of failing forever.
+ */
+export function sqsMessageBody(message: object): string {
+  return JSON.stringify(message).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }

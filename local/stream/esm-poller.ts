@@ -364,7 +364,6 @@ export class EventSourceMappingPoller {
     attempts: number,
     message: string,
   ): Promise<void> {
-    this.stats.recordsSentToOnFailure += records.length;
     const first = records[0] as KinesisStreamRecord;
     const last = records[records.length - 1] as KinesisStreamRecord;
     this.options.log?.(
@@ -407,6 +406,8 @@ export class EventSourceMappingPoller {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, JSON.stringify(record));
     }
+    // Counted once sent, so whoever waits on the count finds the records at every destination.
+    this.stats.recordsSentToOnFailure += records.length;
   }
 
   /** A stable UUID-shaped id for the mapping (Lambda's is random; ours derives from the logical id). */
