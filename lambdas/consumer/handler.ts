@@ -17,7 +17,7 @@ import { QUARANTINE_PREFIX } from '../shared/lake-layout';
 import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
-import { queueSinkFor } from '../shared/queue-sink';
+import { SqsQueueSink } from '../shared/queue-sink';
 import { BatchConsumer, isWindowEvent } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
 import { recommendationCountsByVariant } from './ctr-counts';
@@ -37,7 +37,7 @@ const progress = new DynamoShardProgress(dynamo, requireEnv('CONSUMER_PROGRESS_T
 const quarantineBucket = process.env.QUARANTINE_BUCKET_NAME;
 const consumer = new BatchConsumer(
   new FeatureUpdater(store, updaterOptionsFromEnv(), progress),
-  queueSinkFor(requireEnv('DLQ_URL')),
+  new SqsQueueSink(requireEnv('DLQ_URL')),
   logger,
   () => new Date(),
   quarantineBucket

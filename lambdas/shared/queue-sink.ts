@@ -1,12 +1,9 @@
 /**
- * Dead-letter destination for records that can never be processed. SQS in AWS; locally the queue
- * URL resolves to a file:// URL and each message becomes one JSON line in that file, where the
- * local runtime's ESM poller also writes its on-failure records.
+ * Dead-letter destination for records that can never be processed: an SQS queue, in AWS and locally alike
+ * (locally AWS_ENDPOINT_URL_SQS points the client at the local SQS endpoint or at moto; the local runtime's
+ * event source mappings send their on-failure records through this sink too).
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClient } from './aws-clients';
 
 export interface QueueSink {
@@ -15,17 +12,21 @@ export interface QueueSink {
 }
 
 export class SqsQueueSink implements QueueSink {
-  constructor(private readonly queueUrl: string) {}
+  /** @param client @default the functions' shared client (aws-clients.ts) */
+  constructor(
+    private readonly queueUrl: string,
+    private readonly client: () => SQSClient = sqsClient,
+  ) {}
 
   async sendAll(messages: readonly object[]): Promise<void> {
     for (let start = 0; start < messages.length; start += 10) {
       let pending = messages
         .slice(start, start + 10)
-        .map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m) }));
+        .map((m, i) => ({ Id: String(i), MessageBody: sqsMessageBody(m) }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === 5)
           throw new Error(`SQS rejected ${pending.length} dead-letter messages after 5 attempts`);
-        const out = await sqsClient().send(
+        const out = await this.client().send(
           new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
         );
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
@@ -36,19 +37,11 @@ export class SqsQueueSink implements QueueSink {
   }
 }
 
-export class FileQueueSink implements QueueSink {
-  private readonly path: string;
-  constructor(fileUrl: string) {
-    this.path = fileURLToPath(fileUrl);
-  }
-
-  async sendAll(messages: readonly object[]): Promise<void> {
-    if (messages.length === 0) return;
-    await mkdir(dirname(this.path), { recursive: true });
-    await appendFile(this.path, messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
-  }
-}
-
-export function queueSinkFor(queueUrl: string): QueueSink {
-  return queueUrl.startsWith('file://') ? new FileQueueSink(queueUrl) : new SqsQueueSink(queueUrl);
+/**
+ * The message's JSON, with the only characters JSON.stringify leaves unescaped that SQS refuses in a body
+ * (U+FFFE, U+FFFF; it escapes control characters and lone surrogates itself) written as `\uXXXX`: the same
+ * JSON value, so a poison record whose payload holds one is dead-lettered instead of failing forever.
+ */
+export function sqsMessageBody(message: object): string {
+  return JSON.stringify(message).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }

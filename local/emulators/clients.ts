@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../topology';
@@ -42,6 +43,11 @@ export function localDynamoClient(endpoint: string, options: LocalClientOptions 
 /** Secrets Manager on moto (the moto emulators; the default set has no Secrets Manager). */
 export function localSecretsClient(endpoint: string, options: LocalClientOptions = {}): SecretsManagerClient {
   return new SecretsManagerClient(clientConfig(endpoint, options));
+}
+
+/** SQS on the local endpoint (sqs-directory.ts) or on moto: the dead-letter queues. */
+export function localSqsClient(endpoint: string, options: LocalClientOptions = {}): SQSClient {
+  return new SQSClient(clientConfig(endpoint, options));
 }
 
 /** A document client (undefined attributes left out, as the functions' own clients do) on a local DynamoDB. */

@@ -2,7 +2,8 @@
  * Which emulator answers for which AWS service locally. Two switches, read once at start-up:
  *
  * - the emulator set, `npm start -- --emulators moto` or RECOSTREAM_EMULATORS=moto: `default` (kinesalite and
- *   dynalite from npm) or `moto` (Kinesis and DynamoDB on one `moto_server`);
+ *   dynalite from npm, SQS on the local directory endpoint) or `moto` (Kinesis, DynamoDB and SQS on one
+ *   `moto_server`);
  * - the Kinesis emulator alone, RECOSTREAM_KINESIS=kinesalite | kinesis-mock | moto, which wins over the set
  *   (`kinesis-local`, the npm package's name, is kinesis-mock too).
  *
@@ -16,10 +17,14 @@ export type KinesisEmulatorName = (typeof KINESIS_EMULATORS)[number];
 
 export type DynamoEmulatorName = 'dynalite' | 'moto';
 
+/** `directory`: local/emulators/sqs-directory.ts, queues as JSON-lines files under the data directory. */
+export type SqsEmulatorName = 'directory' | 'moto';
+
 export interface EmulatorChoice {
   readonly set: EmulatorSet;
   readonly kinesis: KinesisEmulatorName;
   readonly dynamodb: DynamoEmulatorName;
+  readonly sqs: SqsEmulatorName;
 }
 
 export function parseEmulatorSet(raw: string): EmulatorSet {
@@ -46,10 +51,12 @@ export function emulatorChoice(set?: EmulatorSet, env: NodeJS.ProcessEnv = proce
     : chosenSet === 'moto'
       ? 'moto'
       : 'kinesalite';
-  return { set: chosenSet, kinesis, dynamodb: chosenSet === 'moto' ? 'moto' : 'dynalite' };
+  return chosenSet === 'moto'
+    ? { set: chosenSet, kinesis, dynamodb: 'moto', sqs: 'moto' }
+    : { set: chosenSet, kinesis, dynamodb: 'dynalite', sqs: 'directory' };
 }
 
-/** Whether a restart on the same data directory keeps streams and tables: moto keeps nothing. */
+/** Whether a restart on the same data directory keeps streams, tables and queues: moto keeps nothing. */
 export function persistsAcrossRestart(choice: EmulatorChoice): boolean {
-  return choice.kinesis !== 'moto' && choice.dynamodb !== 'moto';
+  return choice.kinesis !== 'moto' && choice.dynamodb !== 'moto' && choice.sqs !== 'moto';
 }

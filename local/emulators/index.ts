@@ -6,12 +6,14 @@
  * creates the topology's streams and tables in them, as CloudFormation creates them in AWS, and `clients.ts`
  * makes the SDK clients that talk to them. S3 is s3-directory.ts in every mode: the S3 calls the app makes,
  * served over plain files under the data directory (the lake folder DuckDB reads); `provisionBuckets` creates
- * the topology's buckets in it.
+ * the topology's buckets in it. SQS is sqs-directory.ts by default (queues as JSON-lines files under the data
+ * directory) and moto in the moto set; `provisionQueues` creates the topology's queues in either.
  *
- * Public surface: `startEmulators`, `emulatorChoice`, `persistsAcrossRestart`, `startKinesis`, `startDynamoDb`, `startKinesalite`, `startKinesisMock`,
+ * Public surface: `startEmulators`, `emulatorChoice`, `persistsAcrossRestart`, `startKinesis`, `startDynamoDb`, `startSqs`, `startKinesalite`, `startKinesisMock`,
  * `startMoto`, `findMotoServer`, `startDynamo`, `RunningEmulator`, `freePort`, `provision`,
  * `createActiveTable`, `localKinesisClient`, `localDynamoClient`, `localDocumentClient`, `localSecretsClient`,
- * `COMMAND_TIMEOUTS`, `startS3Directory`, `provisionBuckets`, `localS3Client`.
+ * `COMMAND_TIMEOUTS`, `startS3Directory`, `provisionBuckets`, `localS3Client`, `startSqsDirectory`,
+ * `localSqsClient`, `provisionQueues`, `queueDepth`, `queueNameOf`.
  */
 export {
   COMMAND_TIMEOUTS,
@@ -20,6 +22,7 @@ export {
   localDynamoClient,
   localKinesisClient,
   localSecretsClient,
+  localSqsClient,
 } from './clients';
 export { startDynamo } from './dynalite';
 export { freePort, type RunningEmulator } from './emulator';
@@ -37,4 +40,12 @@ export { findMotoServer, startMoto } from './moto';
 export { createActiveTable, provision } from './provision';
 export { localS3Client, provisionBuckets } from './s3-buckets';
 export { type S3DirectoryEmulator, startS3Directory } from './s3-directory';
-export { type LocalEmulators, startDynamoDb, startEmulators, startKinesis } from './start-emulators';
+export { type SqsDirectoryEmulator, startSqsDirectory } from './sqs-directory';
+export { provisionQueues, queueDepth, queueNameOf } from './sqs-queues';
+export {
+  type LocalEmulators,
+  startDynamoDb,
+  startEmulators,
+  startKinesis,
+  startSqs,
+} from './start-emulators';

@@ -3,8 +3,8 @@
  * npm) as a child process on loopback. One process serves every AWS service it knows, told apart by the
  * request's signature, so the runtime starts one and points each service that uses moto at it.
  *
- * moto keeps everything in memory: a restart of the runtime starts with empty streams and tables (the
- * runtime provisions them again). It is the mode that checks our calls against someone else's reading of
+ * moto keeps everything in memory: a restart of the runtime starts with empty streams, tables and queues
+ * (the runtime provisions them again). It is the mode that checks our calls against someone else's reading of
  * the AWS APIs, not the one for long local runs.
  */
 import { accessSync, constants } from 'node:fs';

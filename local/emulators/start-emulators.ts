@@ -1,8 +1,11 @@
 /**
- * Starts the emulators an EmulatorChoice names: Kinesis and DynamoDB, each from npm or on one shared
- * `moto_server`. Data persists under `<dataDir>/kinesis/<emulator>` and `<dataDir>/dynamodb` (moto keeps
- * nothing across a restart).
+ * Starts the emulators an EmulatorChoice names: Kinesis, DynamoDB and SQS, each from npm (or, for SQS, the
+ * local directory endpoint) or on one shared `moto_server`. Data persists under
+ * `<dataDir>/kinesis/<emulator>`, `<dataDir>/dynamodb` and `<dataDir>/queues` (moto keeps nothing across a
+ * restart; without a data directory the queues live in a temporary folder removed on stop).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamo } from './dynalite';
 import type { RunningEmulator } from './emulator';
@@ -10,11 +13,13 @@ import { type EmulatorChoice, emulatorChoice, type KinesisEmulatorName } from '.
 import { startKinesalite } from './kinesalite';
 import { startKinesisMock } from './kinesis-mock';
 import { startMoto } from './moto';
+import { startSqsDirectory } from './sqs-directory';
 
 export interface LocalEmulators {
   readonly choice: EmulatorChoice;
   readonly kinesis: string;
   readonly dynamodb: string;
+  readonly sqs: string;
   /** The moto_server endpoint, when some service runs on moto. */
   readonly moto?: string;
   stop(): Promise<void>;
@@ -32,7 +37,7 @@ export async function startEmulators(options: {
     running.length = 0;
   };
   try {
-    const usesMoto = choice.kinesis === 'moto' || choice.dynamodb === 'moto';
+    const usesMoto = choice.kinesis === 'moto' || choice.dynamodb === 'moto' || choice.sqs === 'moto';
     // allSettled: when one fails to start, the others that did are stopped, not left running.
     const settled = await Promise.allSettled([
       usesMoto ? startMoto() : undefined,
@@ -42,12 +47,13 @@ export async function startEmulators(options: {
       choice.dynamodb === 'moto'
         ? undefined
         : startDynamo({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined }),
+      choice.sqs === 'moto' ? undefined : startQueueDirectory(dataDir),
     ]);
     for (const result of settled)
       if (result.status === 'fulfilled' && result.value) running.push(result.value);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const [moto, kinesis, dynamo] = settled.map((result) =>
+    const [moto, kinesis, dynamo, sqs] = settled.map((result) =>
       result.status === 'fulfilled' ? result.value : undefined,
     );
     const endpointOf = (emulator: RunningEmulator | undefined) => {
@@ -59,6 +65,7 @@ export async function startEmulators(options: {
       choice,
       kinesis: endpointOf(kinesis),
       dynamodb: endpointOf(dynamo),
+      sqs: endpointOf(sqs),
       moto: moto?.endpoint,
       stop,
     };
@@ -78,6 +85,25 @@ export async function startKinesis(options: { dataDir?: string } = {}): Promise<
 /** DynamoDB alone, as the chosen mode serves it (tests that need only tables). */
 export function startDynamoDb(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
   return emulatorChoice().dynamodb === 'moto' ? startMoto() : startDynamo(options);
+}
+
+/** SQS alone, as the chosen mode serves it (tests that need only queues). */
+export function startSqs(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
+  return emulatorChoice().sqs === 'moto' ? startMoto() : startQueueDirectory(options.dataDir);
+}
+
+/** The local SQS endpoint over `<dataDir>/queues`, or over a temporary folder removed on stop. */
+async function startQueueDirectory(dataDir: string | undefined): Promise<RunningEmulator> {
+  if (dataDir) return startSqsDirectory({ rootDir: join(dataDir, 'queues') });
+  const rootDir = mkdtempSync(join(tmpdir(), 'recostream-queues-'));
+  const emulator = await startSqsDirectory({ rootDir });
+  return {
+    endpoint: emulator.endpoint,
+    stop: async () => {
+      await emulator.stop();
+      rmSync(rootDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function startNpmKinesis(

@@ -5,9 +5,8 @@
  * Fields a part of the system does not have yet (e.g. no batch jobs) are empty arrays or undefined.
  */
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FAILED_BATCH_KEY_PREFIX } from '../../lambdas/shared/failed-batch';
 import { EVENTS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import type { JobSnapshot } from '../jobs/runner';
@@ -168,8 +167,8 @@ export interface HealthSources {
   readonly invocations: ReadonlyMap<string, number>;
   readonly consumers: readonly { mapping: string; stats: PollerStats }[];
   readonly deliveries: readonly DeliveryStats[];
-  /** file:// URLs of the dead-letter queues, by name. */
-  readonly queues: readonly { name: string; url: string }[];
+  /** The dead-letter queues' ApproximateNumberOfMessages (read through SQS by the runtime), by name. */
+  readonly queues: readonly QueueHealth[];
   /** Local folders of S3 on-failure destinations (failed batches), by bucket name. */
   readonly failedBatches?: readonly { name: string; dir: string }[];
   /** `<dataDir>/lake` (the lake bucket's folder); undefined when the app has no lake. */
@@ -224,7 +223,7 @@ export function computeHealth(sources: HealthSources): LocalHealth {
       };
     }),
     deadLetterQueues: [
-      ...sources.queues.map((q) => ({ queue: q.name, messages: countQueueMessages(q.url) })),
+      ...sources.queues,
       // A failed batch waiting for `dlq replay` counts as one message, as in an SQS destination.
       ...(sources.failedBatches ?? []).map((b) => ({
         queue: b.name,
@@ -245,17 +244,6 @@ function shardLag(s: { shardId: string; millisBehindLatest: number; recordsRead:
 
 function maxLag(shards: readonly ShardLag[]): number {
   return Math.max(0, ...shards.map((s) => s.iteratorAgeMs));
-}
-
-/** A local queue is a JSON-lines file; a missing file is an empty queue. */
-export function countQueueMessages(fileUrl: string): number {
-  if (!fileUrl.startsWith('file://')) return 0;
-  try {
-    const text = readFileSync(fileURLToPath(fileUrl), 'utf8');
-    return text.split('\n').filter((line) => line.trim() !== '').length;
-  } catch {
-    return 0;
-  }
 }
 
 /** Failed-batch objects in a bucket folder that `dlq replay` has no ledger for yet. */

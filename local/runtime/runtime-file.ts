@@ -17,6 +17,9 @@ export const RuntimeFileSchema = z.object({
   /** Table names by logical fragment (Profiles, ItemStats, WriteKeys, JobRuns, Similarities, Trending, Items). */
   tables: z.record(z.string(), z.string()),
   kinesisEndpoint: z.string().optional(),
+  /** SQS endpoint (the local directory endpoint or moto) and the queue URLs by logical id. */
+  sqsEndpoint: z.string().optional(),
+  queues: z.record(z.string(), z.string()).optional(),
   /** The local API Gateway's base URL and the local API key. */
   apiUrl: z.string().optional(),
   apiKey: z.string().optional(),

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
 import { buildApp } from '../../lib/app-builder';
@@ -16,8 +17,11 @@ import {
   localDocumentClient,
   localKinesisClient,
   localS3Client,
+  localSqsClient,
   provision,
   provisionBuckets,
+  provisionQueues,
+  queueDepth,
   startEmulators,
   startS3Directory,
 } from '../emulators';
@@ -107,12 +111,15 @@ export interface LocalRuntime {
   readonly apiKey: string;
   readonly kinesisEndpoint: string;
   readonly dynamoEndpoint: string;
+  /** The SQS endpoint (the local directory endpoint or moto); functions get it as AWS_ENDPOINT_URL_SQS. */
+  readonly sqsEndpoint: string;
   /** The local S3 endpoint (functions get it as AWS_ENDPOINT_URL_S3); it serves `<dataDir>/s3/<bucket>/`. */
   readonly s3Endpoint: string;
   readonly dataDir: string;
   readonly topology: LocalTopology;
   readonly kinesis: KinesisClient;
   readonly dynamo: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
   readonly host: FunctionHost;
   readonly pollers: readonly EventSourceMappingPoller[];
   /** One local Firehose delivery loop per delivery stream of the template (possibly none). */
@@ -123,10 +130,10 @@ export interface LocalRuntime {
   readonly jobs?: LocalJobs;
   /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
   tableName(fragment: string): string;
-  /** Local file:// URL of the queue whose logical id contains `fragment`. */
+  /** URL (on the local SQS endpoint or moto) of the queue whose logical id contains `fragment`. */
   queueUrl(fragment: string): string;
-  /** The `/local/health` document (shape: local/health.ts LocalHealth). */
-  health(): LocalHealth;
+  /** The `/local/health` document (shape: local/health.ts LocalHealth); queue depths come from SQS. */
+  health(): Promise<LocalHealth>;
   stop(): Promise<void>;
 }
 
@@ -144,18 +151,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const { app, stack } = buildApp(options.context ?? {}, { validate: false, skipBundling: true });
     const template = app.synth().getStackByName(stack.stackName).template;
-    const topology = topologyFromTemplate(template, {
-      stackName: stack.stackName,
-      queueDir: join(dataDir, 'queues'),
-    });
 
+    // Started before the topology is read: queue URLs are on the SQS endpoint.
     const emulators = await startEmulators({ dataDir, choice: emulatorChoice(options.emulators) });
     stoppers.push(() => emulators.stop());
-    log(`emulators: Kinesis on ${emulators.choice.kinesis}, DynamoDB on ${emulators.choice.dynamodb}`);
+    const { choice } = emulators;
+    log(`emulators: Kinesis on ${choice.kinesis}, DynamoDB on ${choice.dynamodb}, SQS on ${choice.sqs}`);
+    const topology = topologyFromTemplate(template, {
+      stackName: stack.stackName,
+      sqsEndpoint: emulators.sqs,
+    });
 
     const kinesis = localKinesisClient(emulators.kinesis);
     const dynamo = localDocumentClient(emulators.dynamodb);
+    const sqs = localSqsClient(emulators.sqs);
+    stoppers.push(async () => sqs.destroy());
     await provision(topology, kinesis, dynamo);
+    await provisionQueues(topology, sqs);
     // S3: plain files under <dataDir>/s3, the folders the lake delivery, DuckDB and the console use too.
     adoptLogicalIdBucketDirs(dataDir, topology, log);
     const s3Emulator = await startS3Directory({ rootDir: join(dataDir, 's3') });
@@ -173,7 +185,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
-        ...lambdaEnvironment(functionEndpoints.kinesis, functionEndpoints.dynamodb, s3Emulator.endpoint),
+        ...lambdaEnvironment({ ...functionEndpoints, s3: s3Emulator.endpoint, sqs: emulators.sqs }),
         // `pseudonymizeLakeUserIds`: the key secret, on moto or as a variable (local/runtime/pseudonym-key.ts).
         ...(emulators.moto
           ? await motoPseudonymEnvironment(topology, dataDir, emulators.moto)
@@ -197,11 +209,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const stream = topology.streams.get(mapping.streamId);
       if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
       const onFailure = mapping.onFailure;
+      const onFailureQueue =
+        onFailure && 'queueId' in onFailure ? topology.queues.get(onFailure.queueId) : undefined;
       return new EventSourceMappingPoller({
         mapping,
         stream,
-        onFailureQueue:
-          onFailure && 'queueId' in onFailure ? topology.queues.get(onFailure.queueId) : undefined,
+        onFailureQueue: onFailureQueue ? { queue: onFailureQueue, sqs } : undefined,
         onFailureBucketDir: onFailure && 'bucketId' in onFailure ? bucketDir(onFailure.bucketId) : undefined,
         kinesis,
         invoke,
@@ -244,7 +257,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stoppers.push(() => loop.stop());
     }
 
-    let healthProvider: () => unknown = () => ({});
+    let healthProvider: () => Promise<unknown> = async () => ({});
     // The local console (console/, bundled here) at `/`, same origin as the API; see console-server.ts.
     const trafficOn = (options.trafficRate ?? 20) > 0;
     const jobSpeed = options.jobSpeed ?? (trafficOn ? Number(process.env.RECOSTREAM_JOB_SPEED ?? 96) : 0);
@@ -285,7 +298,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       extraHandlers: async (req, res) => {
         if (req.method === 'GET' && req.url?.split('?')[0] === '/local/health') {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(healthProvider()));
+          res.end(JSON.stringify(await healthProvider()));
           return true;
         }
         if (jobs && req.url?.startsWith('/local/jobs/') && (await jobs.handle(req, res))) return true;
@@ -330,11 +343,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiKey,
       kinesisEndpoint: emulators.kinesis,
       dynamoEndpoint: emulators.dynamodb,
+      sqsEndpoint: emulators.sqs,
       s3Endpoint: s3Emulator.endpoint,
       dataDir,
       topology,
       kinesis,
       dynamo,
+      sqs,
       host,
       pollers,
       lakeDeliveries,
@@ -342,7 +357,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       jobs,
       tableName,
       queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
-      health: () =>
+      health: async () =>
         computeHealth({
           startedAt,
           invocations: host.invocations,
@@ -351,7 +366,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             stats: p.snapshot(),
           })),
           deliveries: lakeDeliveries.map((loop) => loop.snapshot()),
-          queues: [...topology.queues.values()].map((q) => ({ name: q.logicalId, url: q.url })),
+          // Through SQS, as the DLQ-not-empty alarm reads ApproximateNumberOfMessages.
+          queues: await Promise.all(
+            [...topology.queues.values()].map(async (q) => ({
+              queue: q.logicalId,
+              messages: await queueDepth(sqs, q.url),
+            })),
+          ),
           failedBatches: failedBatchDirs,
           lakeDir,
           canary: canary?.last(),
@@ -367,6 +388,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiKey,
       kinesisEndpoint: emulators.kinesis,
       dynamoEndpoint: emulators.dynamodb,
+      sqsEndpoint: emulators.sqs,
+      queues: Object.fromEntries([...topology.queues.values()].map((q) => [q.logicalId, q.url])),
       streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
       lakeDir,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
@@ -388,9 +411,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
 /** The variables every local function gets on top of its own template environment. */
 function lambdaEnvironment(
-  kinesisEndpoint: string,
-  dynamoEndpoint: string,
-  s3Endpoint: string,
+  endpoints: ServiceEndpoints & { s3: string; sqs: string },
 ): Record<string, string> {
   const passThrough = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -403,9 +424,10 @@ function lambdaEnvironment(
     AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',

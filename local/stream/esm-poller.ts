@@ -19,13 +19,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
   type FailedBatchRecord,
   type FailureCondition,
   failedBatchKey,
 } from '../../lambdas/shared/failed-batch';
-import { queueSinkFor } from '../../lambdas/shared/queue-sink';
+import { SqsQueueSink } from '../../lambdas/shared/queue-sink';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
 import { CheckpointStore, type OpenWindow } from './checkpoints';
@@ -35,7 +36,8 @@ import { WakeableSleep } from './wakeable-sleep';
 export interface PollerOptions {
   readonly mapping: LocalEventSourceMapping;
   readonly stream: LocalStream;
-  readonly onFailureQueue?: LocalQueue;
+  /** An SQS on-failure destination, and the client that sends to it (the local SQS endpoint or moto). */
+  readonly onFailureQueue?: { readonly queue: LocalQueue; readonly sqs: SQSClient };
   /** The local folder of an S3 on-failure destination (`<dataDir>/s3/<bucket>`). */
   readonly onFailureBucketDir?: string;
   /** Clock of the on-failure records (their timestamp and key). @default () => new Date() */
@@ -362,7 +364,6 @@ export class EventSourceMappingPoller {
     attempts: number,
     message: string,
   ): Promise<void> {
-    this.stats.recordsSentToOnFailure += records.length;
     const first = records[0] as KinesisStreamRecord;
     const last = records[records.length - 1] as KinesisStreamRecord;
     this.options.log?.(
@@ -394,8 +395,9 @@ export class EventSourceMappingPoller {
         streamArn: this.streamArn,
       },
     };
-    if (this.options.onFailureQueue)
-      await queueSinkFor(this.options.onFailureQueue.url).sendAll([invocation]);
+    const onFailureQueue = this.options.onFailureQueue;
+    if (onFailureQueue)
+      await new SqsQueueSink(onFailureQueue.queue.url, () => onFailureQueue.sqs).sendAll([invocation]);
     if (this.options.onFailureBucketDir) {
       // An S3 destination also gets the whole invocation payload, so the records themselves survive.
       const record: FailedBatchRecord = { ...invocation, payload: JSON.stringify({ Records: records }) };
@@ -404,6 +406,8 @@ export class EventSourceMappingPoller {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, JSON.stringify(record));
     }
+    // Counted once sent, so whoever waits on the count finds the records at every destination.
+    this.stats.recordsSentToOnFailure += records.length;
   }
 
   /** A stable UUID-shaped id for the mapping (Lambda's is random; ours derives from the logical id). */

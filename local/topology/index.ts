@@ -7,11 +7,11 @@
  * credentials, ARNs) every local part uses.
  *
  * Public surface: `topologyFromTemplate`, the `Local*` resource types and `Invoke`, `LOCAL_REGION`,
- * `LOCAL_ACCOUNT`, `LOCAL_CREDENTIALS`, `localArn`.
+ * `LOCAL_ACCOUNT`, `LOCAL_CREDENTIALS`, `localArn`, `localQueueUrl`.
  */
 
 export type { CfnTemplate } from './intrinsic-resolver';
-export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localArn } from './local-account';
+export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localArn, localQueueUrl } from './local-account';
 export type {
   Invoke,
   LocalAuthorizer,

@@ -2,8 +2,7 @@
  * Resolves the intrinsic functions CDK emits (Ref, Fn::GetAtt, Fn::Join, Fn::Select, Fn::Split) against the
  * template's resources, mapping each resource to its local name and ARN. Anything else fails loudly.
  */
-import { pathToFileURL } from 'node:url';
-import { LOCAL_ACCOUNT, LOCAL_REGION, localArn } from './local-account';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localArn, localQueueUrl } from './local-account';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -19,8 +18,8 @@ export interface CfnTemplate {
 
 export interface ResolverOptions {
   readonly stackName: string;
-  /** Folder whose files stand in for SQS queues (one JSON-lines file per queue). */
-  readonly queueDir: string;
+  /** The local SQS endpoint (the directory endpoint or moto): queue URLs are on it. */
+  readonly sqsEndpoint: string;
 }
 
 export class IntrinsicResolver {
@@ -38,7 +37,7 @@ export class IntrinsicResolver {
   }
 
   queueUrl(logicalId: string): string {
-    return pathToFileURL(`${this.options.queueDir}/${logicalId}.jsonl`).href;
+    return localQueueUrl(this.options.sqsEndpoint, this.nameOf(logicalId));
   }
 
   resolve(value: Json): Json {

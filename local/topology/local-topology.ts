@@ -53,7 +53,7 @@ export interface LocalTable {
 
 export interface LocalQueue {
   readonly logicalId: string;
-  /** file:// URL of a JSON-lines file: one message per line. */
+  /** Its URL on the local SQS endpoint (`<endpoint>/<account>/<name>`). */
   readonly url: string;
 }
 

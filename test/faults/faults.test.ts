@@ -289,7 +289,7 @@ scenario(
     return {
       ...outcome,
       malformedStatus,
-      kept: await keptAside(info, prefix, bad.poison),
+      kept: await keptAside(await runtime.available(), prefix, bad.poison),
     };
   },
   {
@@ -358,7 +358,7 @@ scenario(
       held,
       malformedStatus,
       segment: segment.stats(),
-      kept: await keptAside(info, prefix, bad.poison),
+      kept: await keptAside(await runtime.available(), prefix, bad.poison),
     };
   },
   {

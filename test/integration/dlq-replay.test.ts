@@ -2,8 +2,10 @@
  * Give-up and replay end to end: events on the local Kinesis (kinesalite, or the emulator the mode names),
  * the local event source mapping (local/esm-poller.ts) invoking the real consumer (BatchConsumer +
  * FeatureUpdater, over the in-memory store with give-up detection), a feature-store fault that outlasts the
- * mapping's retries so it gives batches up to the S3 destination folder, later traffic that moves the item
- * rows on, and then `dlq replay` re-publishing those batches to the same stream. Afterwards every event is
+ * mapping's retries so it gives batches up to the S3 destination folder (and, so the SQS path is checked on
+ * the mode's SQS too, their invocation records to an SQS queue, counted as the DLQ alarm and /local/health
+ * count them), later traffic that moves the item rows on, and then `dlq replay` re-publishing those batches
+ * to the same stream. Afterwards every event is
  * applied exactly once: profile counts and item counters equal a count made straight from the events; and a
  * second replay sends nothing.
  */
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { BatchConsumer } from '../../lambdas/consumer/batch-consumer';
@@ -20,18 +23,30 @@ import { DEFAULT_PROFILE_LIMITS } from '../../lambdas/consumer/profile';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
 import type { CanonicalEvent } from '../../lambdas/shared/events';
-import { type RunningEmulator, startKinesis } from '../../local/emulators';
+import {
+  localSqsClient,
+  provisionQueues,
+  queueDepth,
+  type RunningEmulator,
+  startKinesis,
+  startSqs,
+} from '../../local/emulators';
 import { countUnreplayedBatches } from '../../local/runtime/health';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayFailedBatches } from '../../local/tools/dlq-replay';
 import { FileReplayStore } from '../../local/tools/replay-store';
+import { localQueueUrl } from '../../local/topology';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
 import { expectedCounts, storedCounts } from '../support/independent-counts';
+import { receiveJsonMessages } from '../support/queue-messages';
 import { simulatedCanonicalEvents } from '../support/simulated-events';
 
 const dirs: string[] = [];
 let emulator: RunningEmulator;
 let kinesis: KinesisClient;
+let sqsEmulator: RunningEmulator;
+let sqs: SQSClient;
+const onFailureQueue = { logicalId: 'ConsumerOnFailure', url: '' };
 let poller: EventSourceMappingPoller | undefined;
 
 beforeAll(async () => {
@@ -43,12 +58,18 @@ beforeAll(async () => {
     requestHandler: new NodeHttpHandler(),
   });
   await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }));
+  sqsEmulator = await startSqs({});
+  sqs = localSqsClient(sqsEmulator.endpoint);
+  onFailureQueue.url = localQueueUrl(sqsEmulator.endpoint, onFailureQueue.logicalId);
+  await provisionQueues({ queues: new Map([[onFailureQueue.logicalId, onFailureQueue]]) }, sqs);
 });
 
 afterAll(async () => {
   await poller?.stop();
   kinesis?.destroy();
+  sqs?.destroy();
   await emulator?.stop();
+  await sqsEmulator?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -126,6 +147,7 @@ it('applies every event exactly once after the mapping gave batches up and dlq r
     invoke: async (_fn, event) => (await consumer.consume(event as KinesisStreamEvent)).response,
     checkpointDir: tempDir(),
     onFailureBucketDir: bucketDir,
+    onFailureQueue: { queue: onFailureQueue, sqs },
     pollIntervalMs: 20,
     retryBaseDelayMs: 1,
   });
@@ -140,7 +162,14 @@ it('applies every event exactly once after the mapping gave batches up and dlq r
   await eventually(() => handled() === before.length, 'the first events to be delivered or given up');
   const givenUp = poller.snapshot().recordsSentToOnFailure;
   expect(givenUp).toBeGreaterThan(0);
-  expect(countUnreplayedBatches(bucketDir)).toBeGreaterThan(0);
+  const failedBatches = countUnreplayedBatches(bucketDir);
+  expect(failedBatches).toBeGreaterThan(0);
+  // The SQS destination got one invocation record per given-up batch, covering the same records.
+  expect(await queueDepth(sqs, onFailureQueue.url)).toBe(failedBatches);
+  const records = await receiveJsonMessages(sqs, onFailureQueue.url);
+  expect(records).toHaveLength(failedBatches);
+  const batchSizes = records.map((r) => (r.KinesisBatchInfo as { batchSize?: unknown }).batchSize);
+  expect(batchSizes.reduce((sum: number, n) => sum + Number(n), 0)).toBe(givenUp);
 
   // 2. DynamoDB recovers; more traffic moves the item rows on past the given-up records.
   throttling = false;

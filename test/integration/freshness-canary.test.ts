@@ -129,10 +129,10 @@ it('measures ingest -> profile -> recommendation API freshness and keeps canary 
 
 it('runs the canary on the runtime and serves lag, freshness, DLQ, lake and canary figures at /local/health', async () => {
   const deadline = Date.now() + 90_000;
-  let health = runtime.health();
+  let health = await runtime.health();
   while (health.canary?.recommendationVisibleMs === undefined && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
-    health = runtime.health();
+    health = await runtime.health();
   }
   expect(health.canary).toMatchObject({ ok: true, itemId: 'item-a' });
   expect(health.canary?.profileVisibleMs).toBeGreaterThan(0);

@@ -298,8 +298,8 @@ describe('local lake delivery', () => {
     expect(count).toEqual({ n: '3' });
   });
 
-  it('reports delivery figures in health()', () => {
-    const health = runtime.health();
+  it('reports delivery figures in health()', async () => {
+    const health = await runtime.health();
     expect(health.lakeDelivery).toHaveLength(runtime.topology.deliveryStreams.size);
   });
 

@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { COMMAND_TIMEOUTS, localSqsClient } from '../../../local/emulators';
 import { LocalLake, sqlString } from '../../../local/lake/query';
+import { receiveJsonMessages } from '../../support/queue-messages';
 import type { RuntimeInfo } from './protocol';
 
 /** Bad input for the poison scenarios: records the consumer cannot apply, a body that is not JSON, invalid events. */
@@ -61,10 +63,8 @@ export async function keptAside(
   prefix: string,
   poison: readonly string[],
 ): Promise<KeptAside> {
-  const deadLetters = readFileSync(info.deadLetterFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { code?: string; payload?: string });
+  const sqs = localSqsClient(info.sqsEndpoint, { timeouts: COMMAND_TIMEOUTS });
+  const deadLetters = await receiveJsonMessages(sqs, info.deadLetterQueueUrl).finally(() => sqs.destroy());
   const errorsDir = join(info.lakeDir, 'errors');
   const errorFiles = (readdirSync(errorsDir, { recursive: true }) as string[]).filter((f) =>
     f.endsWith('.jsonl'),
@@ -83,7 +83,10 @@ export async function keptAside(
       `SELECT reason, count(*) AS n FROM quarantine WHERE strpos(raw_payload, ${sqlString(prefix)}) > 0 GROUP BY reason`,
     );
     return {
-      deadLetterCodes: poison.map((text) => deadLetters.find((m) => m.payload === text)?.code),
+      deadLetterCodes: poison.map((text) => {
+        const code = deadLetters.find((m) => m.payload === text)?.code;
+        return typeof code === 'string' ? code : undefined;
+      }),
       lakeErrors: errorPayloads.filter((text) => poison.includes(text)).length,
       quarantine: Object.fromEntries(quarantined.rows.map(([reason, n]) => [String(reason), Number(n)])),
     };

@@ -19,8 +19,9 @@ export interface RuntimeInfo {
   readonly profilesTable: string;
   readonly itemStatsTable: string;
   readonly lakeDir: string;
-  /** The consumer's dead-letter queue (a JSON-lines file locally). */
-  readonly deadLetterFile: string;
+  /** The SQS endpoint (the local directory endpoint or moto) and the consumer's dead-letter queue on it. */
+  readonly sqsEndpoint: string;
+  readonly deadLetterQueueUrl: string;
 }
 
 /** After a drain: the stream is read to its end by the consumer and the lake delivery, and the lake is written. */

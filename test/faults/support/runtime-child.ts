@@ -6,7 +6,6 @@
  * The lake delivery buffers until a drain flushes it (a one-hour interval), so a SIGKILL never lands in the
  * middle of a Parquet write: the records it had buffered are read again from its checkpoint after the restart.
  */
-import { fileURLToPath } from 'node:url';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { FaultInjector, startFaultProxies } from '../../../local/faults';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime/runtime';
@@ -117,7 +116,8 @@ async function main(): Promise<void> {
     profilesTable: runtime.tableName('Profiles'),
     itemStatsTable: runtime.tableName('ItemStats'),
     lakeDir: runtime.lakeDir,
-    deadLetterFile: fileURLToPath(runtime.queueUrl('DeadLetter')),
+    sqsEndpoint: runtime.sqsEndpoint,
+    deadLetterQueueUrl: runtime.queueUrl('DeadLetter'),
   };
 
   const stop = async () => {

@@ -42,7 +42,7 @@ describe('pseudonymizeLakeUserIds off (default)', () => {
   it('gives the local delivery stream no transform function', () => {
     const topology = topologyFromTemplate(template.toJSON() as CfnTemplate, {
       stackName: 'RecoStream',
-      queueDir: '/tmp/q',
+      sqsEndpoint: 'http://127.0.0.1:4566',
     });
     expect([...topology.deliveryStreams.values()].map((d) => d.transformFunctionId)).toEqual([undefined]);
   });
@@ -151,7 +151,7 @@ describe('pseudonymizeLakeUserIds on', () => {
   it('tells the local delivery loop which function transforms its records', () => {
     const topology = topologyFromTemplate(template.toJSON() as CfnTemplate, {
       stackName: 'RecoStream',
-      queueDir: '/tmp/q',
+      sqsEndpoint: 'http://127.0.0.1:4566',
     });
     expect([...topology.deliveryStreams.values()].map((d) => d.transformFunctionId)).toEqual([fnId]);
     expect(topology.functions.get(fnId)?.entry).toBe(ENTRY);

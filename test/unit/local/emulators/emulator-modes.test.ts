@@ -1,19 +1,21 @@
 /** Which emulator serves which service: RECOSTREAM_EMULATORS picks the set, RECOSTREAM_KINESIS wins for Kinesis. */
 import { emulatorChoice, parseEmulatorSet } from '../../../../local/emulators/emulator-modes';
 
-it('is kinesalite and dynalite by default', () => {
+it('is kinesalite, dynalite and the local SQS directory endpoint by default', () => {
   expect(emulatorChoice(undefined, {})).toEqual({
     set: 'default',
     kinesis: 'kinesalite',
     dynamodb: 'dynalite',
+    sqs: 'directory',
   });
 });
 
-it('puts Kinesis and DynamoDB on moto with the moto set, from the option or the environment', () => {
-  const moto = { set: 'moto', kinesis: 'moto', dynamodb: 'moto' };
+it('puts Kinesis, DynamoDB and SQS on moto with the moto set, from the option or the environment', () => {
+  const moto = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto' };
   expect(emulatorChoice('moto', {})).toEqual(moto);
   expect(emulatorChoice(undefined, { RECOSTREAM_EMULATORS: 'moto' })).toEqual(moto);
   expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).dynamodb).toBe('dynalite');
+  expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).sqs).toBe('directory');
 });
 
 it('lets RECOSTREAM_KINESIS choose the Kinesis emulator alone; kinesis-local is kinesis-mock', () => {
@@ -21,6 +23,7 @@ it('lets RECOSTREAM_KINESIS choose the Kinesis emulator alone; kinesis-local is 
     set: 'default',
     kinesis: 'kinesis-mock',
     dynamodb: 'dynalite',
+    sqs: 'directory',
   });
   expect(emulatorChoice('moto', { RECOSTREAM_KINESIS: 'kinesalite' }).kinesis).toBe('kinesalite');
   expect(emulatorChoice(undefined, { RECOSTREAM_KINESIS: 'moto' }).kinesis).toBe('moto');

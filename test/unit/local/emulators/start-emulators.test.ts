@@ -1,14 +1,15 @@
 /**
  * The emulators each choice starts answer as what they are (DescribeLimits tells the Kinesis ones apart:
- * kinesalite does not serve it), each persists in a folder of its own, and moto serves Kinesis and
- * DynamoDB from one process.
+ * kinesalite does not serve it), each persists in a folder of its own (the queues too), and moto serves
+ * Kinesis, DynamoDB and SQS from one process.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeLimitsCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { localDynamoClient, localKinesisClient } from '../../../../local/emulators/clients';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { localDynamoClient, localKinesisClient, localSqsClient } from '../../../../local/emulators/clients';
 import { findMotoServer } from '../../../../local/emulators/moto';
 import { startEmulators } from '../../../../local/emulators/start-emulators';
 
@@ -21,26 +22,30 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 it('starts kinesalite and dynalite by default, each persisting in its own folder', async () => {
   const emulators = await startEmulators({
     dataDir: dir,
-    choice: { set: 'default', kinesis: 'kinesalite', dynamodb: 'dynalite' },
+    choice: { set: 'default', kinesis: 'kinesalite', dynamodb: 'dynalite', sqs: 'directory' },
   });
   const kinesis = localKinesisClient(emulators.kinesis);
+  const sqs = localSqsClient(emulators.sqs);
   try {
     expect(emulators.moto).toBeUndefined();
     await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
-    expect(readdirSync(dir).sort()).toEqual(['dynamodb', 'kinesis']);
+    await sqs.send(new CreateQueueCommand({ QueueName: 'Dlq' }));
+    expect(readdirSync(dir).sort()).toEqual(['dynamodb', 'kinesis', 'queues']);
+    expect(readdirSync(join(dir, 'queues'))).toEqual(['Dlq.jsonl']);
     expect(readdirSync(join(dir, 'kinesis'))).toEqual(['kinesalite']);
     await expect(kinesis.send(new DescribeLimitsCommand({}))).rejects.toMatchObject({
       name: 'UnknownOperationException',
     });
   } finally {
     kinesis.destroy();
+    sqs.destroy();
     await emulators.stop();
   }
 });
 
 it('starts kinesis-mock for Kinesis when chosen', async () => {
   const emulators = await startEmulators({
-    choice: { set: 'default', kinesis: 'kinesis-mock', dynamodb: 'dynalite' },
+    choice: { set: 'default', kinesis: 'kinesis-mock', dynamodb: 'dynalite', sqs: 'directory' },
   });
   const kinesis = localKinesisClient(emulators.kinesis);
   try {
@@ -51,14 +56,16 @@ it('starts kinesis-mock for Kinesis when chosen', async () => {
   }
 });
 
+const MOTO = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto' } as const;
 const withMoto = findMotoServer() ? it : it.skip;
-withMoto('serves Kinesis and DynamoDB from one moto_server with the moto set', async () => {
-  const emulators = await startEmulators({ choice: { set: 'moto', kinesis: 'moto', dynamodb: 'moto' } });
+withMoto('serves Kinesis, DynamoDB and SQS from one moto_server with the moto set', async () => {
+  const emulators = await startEmulators({ choice: MOTO });
   const kinesis = localKinesisClient(emulators.kinesis);
   const dynamo = localDynamoClient(emulators.dynamodb);
   try {
     expect(emulators.kinesis).toBe(emulators.moto);
     expect(emulators.dynamodb).toBe(emulators.moto);
+    expect(emulators.sqs).toBe(emulators.moto);
     await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
     expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual(['events']);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([]);
@@ -73,9 +80,7 @@ it('says what is missing when moto_server is not on PATH', async () => {
   const saved = process.env.PATH;
   process.env.PATH = dir;
   try {
-    await expect(
-      startEmulators({ choice: { set: 'moto', kinesis: 'moto', dynamodb: 'moto' } }),
-    ).rejects.toThrow(/moto_server is not on PATH/);
+    await expect(startEmulators({ choice: MOTO })).rejects.toThrow(/moto_server is not on PATH/);
   } finally {
     process.env.PATH = saved;
   }

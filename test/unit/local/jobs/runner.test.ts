@@ -6,7 +6,7 @@ import { topologyFromTemplate } from '../../../../local/topology';
 const { app, stack } = buildApp({}, { validate: false, skipBundling: true });
 const topology = topologyFromTemplate(app.synth().getStackByName(stack.stackName).template, {
   stackName: stack.stackName,
-  queueDir: '/tmp/queues',
+  sqsEndpoint: 'http://127.0.0.1:4566',
 });
 
 describe('batch jobs in the local topology', () => {

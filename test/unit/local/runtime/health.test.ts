@@ -2,14 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { DeliveryStats } from '../../../../local/lake/delivery';
-import {
-  computeHealth,
-  countQueueMessages,
-  LOCAL_HEALTH_VERSION,
-  runIdTime,
-} from '../../../../local/runtime/health';
+import { computeHealth, LOCAL_HEALTH_VERSION, runIdTime } from '../../../../local/runtime/health';
 import type { PollerStats } from '../../../../local/stream/esm-poller';
 
 let dir: string;
@@ -29,7 +23,6 @@ beforeAll(() => {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, 'x'.repeat(bytes));
   }
-  writeFileSync(join(dir, 'dlq.jsonl'), '{"a":1}\n{"b":2}\n\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -74,8 +67,8 @@ it('computes the documented shape from the runtime parts', () => {
     consumers: [{ mapping: 'ConsumerMapping', stats: poller }],
     deliveries: [delivery],
     queues: [
-      { name: 'DeadLetterQueue', url: pathToFileURL(join(dir, 'dlq.jsonl')).href },
-      { name: 'Empty', url: pathToFileURL(join(dir, 'missing.jsonl')).href },
+      { queue: 'DeadLetterQueue', messages: 2 },
+      { queue: 'Empty', messages: 0 },
     ],
     lakeDir: join(dir, 'lake'),
     canary: { lastRunAt: '2026-11-26T11:59:00.000Z', profileVisibleMs: 812, ok: true },
@@ -170,6 +163,5 @@ it('reports an empty lake and no queues when the app has none', () => {
     [],
     [],
   ]);
-  expect(countQueueMessages('https://sqs.example/queue')).toBe(0);
   expect(runIdTime('not-a-run')).toBeUndefined();
 });

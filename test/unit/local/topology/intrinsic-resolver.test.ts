@@ -1,6 +1,6 @@
 /**
  * The intrinsic functions CDK emits, resolved to local names: every resource's local name is its logical id,
- * queues are JSON-lines files (file:// URLs), ARNs are in the one local account, and anything the local
+ * queues are on the local SQS endpoint, ARNs are in the one local account, and anything the local
  * runtime does not understand fails loudly instead of becoming a wrong name.
  */
 import {
@@ -16,11 +16,14 @@ const resources: Record<string, CfnResource> = {
   Consumer: { Type: 'AWS::Lambda::Function' },
   Role: { Type: 'AWS::IAM::Role' },
 };
-const resolver = new IntrinsicResolver(resources, { stackName: 'Reco', queueDir: '/tmp/q' });
+const resolver = new IntrinsicResolver(resources, {
+  stackName: 'Reco',
+  sqsEndpoint: 'http://127.0.0.1:4566',
+});
 
 it('resolves Ref, GetAtt, Join, Select and Split to local names and ARNs', () => {
   expect(resolver.resolve({ Ref: 'Events' })).toBe('Events');
-  expect(resolver.resolve({ Ref: 'Dlq' })).toBe('file:///tmp/q/Dlq.jsonl');
+  expect(resolver.resolve({ Ref: 'Dlq' })).toBe('http://127.0.0.1:4566/000000000000/Dlq');
   expect(resolver.resolve({ Ref: 'AWS::StackName' })).toBe('Reco');
   expect(resolver.resolve({ 'Fn::GetAtt': ['Events', 'Arn'] })).toBe(
     'arn:aws:kinesis:us-east-1:000000000000:stream/Events',

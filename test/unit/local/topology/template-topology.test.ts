@@ -9,7 +9,7 @@
  */
 import { type CfnTemplate, topologyFromTemplate } from '../../../../local/topology/template-topology';
 
-const options = { stackName: 'Test', queueDir: '/tmp/queues' };
+const options = { stackName: 'Test', sqsEndpoint: 'http://127.0.0.1:4566' };
 const PREFIX =
   'events/event_type=!{partitionKeyFromQuery:event_type}/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/';
 
