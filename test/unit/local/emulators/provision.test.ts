@@ -2,7 +2,9 @@
  * dynalite answers CreateTable with CREATING and refuses the table's items until it turns ACTIVE, a moment
  * later; on a loaded machine the next request can land in that moment (a flaky ResourceNotFoundException in
  * job-runs-dynamo.test.ts under load). Here the moment is made long (createTableMs) so the race is certain:
- * a put right after CreateTable fails, a put after createActiveTable does not.
+ * a put right after CreateTable fails, a put after createActiveTable does not. The CREATING table lives on a
+ * server of its own whose moment (CREATING_MS) outlasts any put on a loaded machine; with one short moment for both,
+ * a put delayed past it by load found the table ACTIVE and the test failed.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,14 +16,28 @@ import { localDocumentClient } from '../../../support/feature-tables';
 // dynalite ships no types: the one call this test makes.
 const dynalite: (options: { createTableMs: number }) => Server = require('dynalite');
 
-let server: Server;
-let endpoint: string;
-beforeAll(async () => {
-  server = dynalite({ createTableMs: 300 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** How long the racy table stays CREATING: longer than any put on a loaded machine takes. */
+const CREATING_MS = 10_000;
+
+// dynalite's CREATING timer must not hold the process open once the test is done.
+const setTimeoutOriginal = global.setTimeout;
+beforeAll(() => {
+  jest.spyOn(global, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+    const timer = setTimeoutOriginal(callback, ms);
+    if (ms === CREATING_MS) timer.unref();
+    return timer;
+  }) as typeof setTimeout);
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => jest.restoreAllMocks());
+
+const servers: Server[] = [];
+async function startDynalite(createTableMs: number): Promise<string> {
+  const server = dynalite({ createTableMs });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+afterAll(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
 
 const table = (TableName: string) => ({
   TableName,
@@ -31,11 +47,12 @@ const table = (TableName: string) => ({
 });
 
 it('refuses items while a table is CREATING, which is why tables are created with createActiveTable', async () => {
-  const client = localDocumentClient(endpoint);
-  await client.send(new CreateTableCommand(table('Racy')));
-  await expect(client.send(new PutCommand({ TableName: 'Racy', Item: { id: 'a' } }))).rejects.toThrow(
+  const slow = localDocumentClient(await startDynalite(CREATING_MS));
+  await slow.send(new CreateTableCommand(table('Racy')));
+  await expect(slow.send(new PutCommand({ TableName: 'Racy', Item: { id: 'a' } }))).rejects.toThrow(
     'Requested resource not found',
   );
+  const client = localDocumentClient(await startDynalite(300));
   await createActiveTable(client, table('Ready'));
   await expect(client.send(new PutCommand({ TableName: 'Ready', Item: { id: 'a' } }))).resolves.toBeDefined();
 });
