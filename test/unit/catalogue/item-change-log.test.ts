@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createCatalogueHandler } from '../../../lambdas/catalogue/handler';
 import { ObjectStoreItemChangeLog } from '../../../lambdas/catalogue/item-change-log';
+import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
 import { itemChangeRow, itemChangesKey } from '../../../lambdas/shared/catalogue-lake';
 import type { ObjectStore } from '../../../lambdas/shared/object-store';
 
@@ -67,6 +68,7 @@ describe('PUT /v1/items and the lake', () => {
     const handler = createCatalogueHandler({
       writer: writer(['b']),
       changes: new ObjectStoreItemChangeLog(store, 'lake', 'items/', () => 'req'),
+      quarantine: new ObjectStoreQuarantine(store, 'lake', 'quarantine/'),
       clock: () => at,
       logger,
     });
@@ -86,6 +88,7 @@ describe('PUT /v1/items and the lake', () => {
     const handler = createCatalogueHandler({
       writer: writer(),
       changes: new ObjectStoreItemChangeLog(store, 'lake', 'items/'),
+      quarantine: new ObjectStoreQuarantine(store, 'lake', 'quarantine/'),
       clock: () => at,
       logger,
     });
