@@ -4,7 +4,6 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -13,6 +12,7 @@ import { DEFAULT_BACKFILL_HOURS, DEFAULT_LATENESS_MS } from '../lambdas/attribut
 import { EVENTS_PREFIX } from '../lambdas/shared/lake-layout';
 import { ATTRIBUTION_METRICS, METRICS_NAMESPACE, SERVICES } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME } from './data-lake';
+import { grantAthenaQueries } from './private/athena-grants';
 import { grantPrefixAccess } from './private/prefix-grants';
 import { RecoFunction } from './recostream-function';
 
@@ -62,7 +62,6 @@ export class AttributionMetrics extends Construct {
   constructor(scope: Construct, id: string, props: AttributionMetricsProps) {
     super(scope, id);
     const { dataLake, lakeBucket } = props;
-    const stack = Stack.of(this);
     const lateness = props.latenessAllowance ?? Duration.millis(DEFAULT_LATENESS_MS);
     const backfillHours = props.backfillHours ?? DEFAULT_BACKFILL_HOURS;
     if (!Number.isInteger(backfillHours) || backfillHours < 1 || backfillHours > 312)
@@ -91,39 +90,7 @@ export class AttributionMetrics extends Construct {
     // Published hours: read which are claimed, claim new ones. Nothing else of JobRuns.
     props.jobRunsTable.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem');
     props.encryptionKey.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-        ],
-        resources: [
-          stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: dataLake.workGroupName }),
-        ],
-      }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'glue:GetDatabase',
-          'glue:GetTable',
-          'glue:GetPartition',
-          'glue:GetPartitions',
-          'glue:BatchGetPartition',
-        ],
-        resources: [
-          stack.formatArn({ service: 'glue', resource: 'catalog' }),
-          stack.formatArn({ service: 'glue', resource: 'database', resourceName: dataLake.databaseName }),
-          stack.formatArn({
-            service: 'glue',
-            resource: 'table',
-            resourceName: `${dataLake.databaseName}/${EVENTS_TABLE_NAME}`,
-          }),
-        ],
-      }),
-    );
+    grantAthenaQueries(fn, dataLake, [EVENTS_TABLE_NAME]);
     // Athena reads with the caller's credentials: events/ only, and the workgroup's results bucket.
     grantPrefixAccess(fn, lakeBucket, [EVENTS_PREFIX], 'read');
     dataLake.resultsBucket.grantReadWrite(fn);

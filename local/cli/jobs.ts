@@ -105,7 +105,11 @@ async function runLocal(job: JobName, dataDir: string, io: CliIo, asOf?: string)
 async function runAttributionLocal(dataDir: string, io: CliIo): Promise<number> {
   const info = readRuntimeFile(dataDir);
   if (!info.apiUrl) throw new Error(`${dataDir}/runtime.json has no apiUrl: is npm start running?`);
-  const response = await fetch(`${info.apiUrl}/local/jobs/${ATTRIBUTION_JOB}/runs`, { method: 'POST' });
+  const response = await fetch(`${info.apiUrl}/local/jobs/${ATTRIBUTION_JOB}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const body = (await response.json()) as AttributionJobResult & { message?: string };
   if (!response.ok) {
     io.err(`recostream jobs run attribution: ${body.message ?? response.statusText}`);

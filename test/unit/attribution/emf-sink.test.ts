@@ -5,15 +5,9 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EmfAttributionSink } from '../../../lambdas/attribution/emf-sink';
+import { captureStdoutLines } from '../../support/stdout-lines';
 
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-    return true;
-  });
-  return { lines, restore: () => spy.mockRestore() };
-}
+const capture = captureStdoutLines;
 
 const HOUR = Date.parse('2026-12-03T13:00:00.000Z');
 const row = (placement: string, variant: string, n: number) => ({

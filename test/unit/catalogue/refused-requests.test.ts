@@ -7,18 +7,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createCatalogueHandler } from '../../../lambdas/catalogue/handler';
 import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
-import type { ObjectStore } from '../../../lambdas/shared/object-store';
+import { MemoryObjectStore as MemoryStore } from '../../support/memory-object-store';
 
 const at = new Date('2026-12-03T10:11:12.345Z');
-
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, string>();
-  fail = false;
-  async put(bucket: string, key: string, body: string) {
-    if (this.fail) throw new Error('SlowDown');
-    this.objects.set(`${bucket}/${key}`, body);
-  }
-}
 
 const put = (body: string, contentType = 'application/json'): APIGatewayProxyEvent =>
   ({
