@@ -44,9 +44,10 @@ it('writes one EMF document per row, timestamped to the hour, with Placement and
     AttributedPurchases: 2,
     AttributedRevenue: 25,
   });
-  const directive = (
-    emf[0]?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
-  ).CloudWatchMetrics[0];
+  const aws = emf[0]?._aws as
+    | { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
+    | undefined;
+  const directive = aws?.CloudWatchMetrics[0];
   expect(directive?.Namespace).toBe('RecoStream');
   expect([...(directive?.Dimensions[0] ?? [])].sort()).toEqual(['Placement', 'Variant', 'service']);
 });
