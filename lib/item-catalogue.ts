@@ -5,7 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
-import { ITEMS_PREFIX } from '../lambdas/shared/lake-layout';
+import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
@@ -17,8 +17,13 @@ export interface ItemCatalogueProps {
   readonly writeKeysTable: ITable;
   /** Encrypts the Items table (the stack's data key). */
   readonly encryptionKey: IKey;
-  /** The lake bucket: accepted changes are appended under `items/` (the Glue table `items`). */
+  /**
+   * The lake bucket: accepted changes are appended under `items/` (the Glue table `items`), refused
+   * requests kept under `quarantinePrefix` (the Glue table `quarantine`, with the ingest API's).
+   */
   readonly lakeBucket: IBucket;
+  /** @default 'quarantine/' */
+  readonly quarantinePrefix?: string;
 }
 
 /**
@@ -26,7 +31,8 @@ export interface ItemCatalogueProps {
  * availability, createdAt, attributes, updatedAt) and `PUT /v1/items`, which writes only the fields a
  * request names (UpdateItem). The recommendation API reads the table per request to leave out unavailable
  * items and to show titles and prices (RecommendationApi `itemsTable`). Every accepted change is also
- * appended to the lake under `items/` (Glue table `items`, lib/catalogue/items-lake-table.ts).
+ * appended to the lake under `items/` (Glue table `items`, lib/catalogue/items-lake-table.ts); every
+ * refused request is kept under `quarantine/` with its reason (source `catalogue-api`).
  *
  * The route has its own REQUEST authorizer (the write-key authorizer's code with ACCEPTED_ROLES
  * admin,catalog), uncached like the admin one, so a revoked catalogue key is refused at once.
@@ -58,7 +64,13 @@ export class ItemCatalogue extends Construct {
       timeout: Duration.seconds(20),
     })
       .bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update')
-      .bindBucketPrefixWriter(props.lakeBucket, ITEMS_PREFIX, 'ITEMS_LAKE_BUCKET_NAME', 'ITEMS_LAKE_PREFIX');
+      .bindBucketPrefixWriter(props.lakeBucket, ITEMS_PREFIX, 'ITEMS_LAKE_BUCKET_NAME', 'ITEMS_LAKE_PREFIX')
+      .bindBucketPrefixWriter(
+        props.lakeBucket,
+        props.quarantinePrefix ?? QUARANTINE_PREFIX,
+        'QUARANTINE_BUCKET_NAME',
+        'QUARANTINE_PREFIX',
+      );
 
     const method = props.api.root
       .resourceForPath(CATALOGUE_ROUTE.path)

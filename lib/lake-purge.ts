@@ -30,6 +30,7 @@ import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purg
 import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
+import { grantAthenaQueries } from './private/athena-grants';
 import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
 
@@ -88,7 +89,6 @@ export class LakePurge extends Construct {
   constructor(scope: Construct, id: string, props: LakePurgeProps) {
     super(scope, id);
     const { dataLake, lakeBucket, encryptionKey: key } = props;
-    const stack = Stack.of(this);
     const quarantinePrefix = props.quarantinePrefix ?? QUARANTINE_PREFIX;
     const maxIterations = props.maxIterations ?? 144;
     if (!Number.isInteger(maxIterations) || maxIterations < 1)
@@ -120,38 +120,7 @@ export class LakePurge extends Construct {
       fn.addEnvironment('PSEUDONYM_SECRET_ARN', dataLake.pseudonymKey.secretArn);
     }
 
-    const workGroupArn = stack.formatArn({
-      service: 'athena',
-      resource: 'workgroup',
-      resourceName: dataLake.workGroupName,
-    });
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'athena:StartQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:StopQueryExecution',
-        ],
-        resources: [workGroupArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
-        resources: [
-          stack.formatArn({ service: 'glue', resource: 'catalog' }),
-          stack.formatArn({ service: 'glue', resource: 'database', resourceName: dataLake.databaseName }),
-          ...[EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME].map((table) =>
-            stack.formatArn({
-              service: 'glue',
-              resource: 'table',
-              resourceName: `${dataLake.databaseName}/${table}`,
-            }),
-          ),
-        ],
-      }),
-    );
+    grantAthenaQueries(fn, dataLake, [EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME]);
     // Athena reads and UNLOADs with the caller's credentials: the purged prefixes only. Firehose's error
     // records (errors/) are listed and rewritten by the function itself.
     const purgedPrefixes = [EVENTS_PREFIX, quarantinePrefix, DELIVERY_ERRORS_PREFIX, this.stagingPrefix];

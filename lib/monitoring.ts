@@ -30,6 +30,7 @@ import {
   SERVICES,
   VARIANT_DIMENSION,
 } from '../lambdas/shared/metric-names';
+import { attributionWidgets } from './monitoring/attribution-widgets';
 import { dataLossAlarms, firehoseMetric } from './monitoring/data-loss-alarms';
 import { type AlarmOptions, batchJobMonitoring } from './monitoring/job-monitoring';
 
@@ -98,6 +99,8 @@ export interface MonitoringProps {
   readonly freshnessCanary?: boolean;
   /** The lake is pseudonymised: alarm on records the pseudonymiser failed. @default false */
   readonly lakePseudonymizer?: boolean;
+  /** The attribution metrics job runs (lib/attribution-metrics.ts): draw its metrics. @default false */
+  readonly attributionMetrics?: boolean;
   readonly thresholds?: Partial<MonitoringThresholds>;
 }
 
@@ -401,6 +404,7 @@ export class Monitoring extends Construct {
       }),
       new GraphWidget({ title: 'Click-through rate per variant (%)', left: ctr, width: 12 }),
     );
+    if (props.attributionMetrics) this.dashboard.addWidgets(...attributionWidgets());
     this.alarms = alarms;
   }
 }

@@ -7,6 +7,7 @@ import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import type { RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { ApiWaf } from './api-waf';
+import { AttributionMetrics } from './attribution-metrics';
 import { BatchJobs, type BatchJobsProps } from './batch-jobs';
 import { DataLake } from './data-lake';
 import { FeatureStore } from './feature-store';
@@ -68,6 +69,8 @@ export class RecoStreamStack extends Stack {
   public readonly recommendationApi: RecommendationApi;
   /** `PUT /v1/items` and the Items table the recommendation API filters and decorates with. */
   public readonly itemCatalogue: ItemCatalogue;
+  /** Hourly CloudWatch metrics of what recommendations earned, per placement and variant. */
+  public readonly attributionMetrics: AttributionMetrics;
 
   constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -123,6 +126,14 @@ export class RecoStreamStack extends Stack {
       dataLake: this.dataLake,
       alarmTopic: this.alarmTopic,
       gateThresholds: props.jobGateThresholds,
+    });
+
+    this.attributionMetrics = new AttributionMetrics(this, 'AttributionMetrics', {
+      lakeBucket: this.lake.bucket,
+      dataLake: this.dataLake,
+      jobRunsTable: this.batchJobs.jobRunsTable,
+      encryptionKey: key,
+      alarmTopic: this.alarmTopic,
     });
 
     this.itemCatalogue = new ItemCatalogue(this, 'ItemCatalogue', {
@@ -198,6 +209,7 @@ export class RecoStreamStack extends Stack {
       recommendationApi: this.recommendationApi.api,
       freshnessCanary: true,
       lakePseudonymizer: this.dataLake.pseudonymizer !== undefined,
+      attributionMetrics: true,
     });
 
     const outputs: Record<string, [string, string]> = {

@@ -19,9 +19,12 @@ export interface FieldError {
   readonly message: string;
 }
 
+/** Why a parsed body's item list is refused (each is also a quarantine `reason=`). */
+export type CatalogueRejectionCode = 'invalid_items' | 'too_many_items' | 'duplicate_item';
+
 export type CatalogueParseResult =
   | { ok: true; items: CatalogueItem[] }
-  | { ok: false; code: 'invalid_items' | 'too_many_items' | 'duplicate_item'; errors: FieldError[] };
+  | { ok: false; code: CatalogueRejectionCode; errors: FieldError[] };
 
 export function parseCatalogueRequest(body: unknown): CatalogueParseResult {
   const count = countItems(body);

@@ -10,19 +10,31 @@
  *   413  { …, code: too_many_items } more than 500 items: nothing is written
  *   415  content type not application/json
  *   503  { message, code: write_failed, updated, itemIds, retry: [itemId] } with Retry-After: resend those
+ *
+ * Every refused request (400, 413, 415) is kept in the lake's quarantine with its reason and raw body
+ * (the ingest API's record and key layout, source `catalogue-api`), so an operator can inspect it and
+ * resend it once fixed. A lost quarantine copy is logged and counted, never a 5xx: the client already has
+ * the specific error.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseJson } from '../ingest/json-syntax';
+import {
+  bodyQuarantineRecord,
+  ObjectStoreQuarantine,
+  type QuarantineContext,
+  type QuarantineWriter,
+} from '../ingest/quarantine';
 import { jsonResponse } from '../ingest/responses';
 import { dynamoDocumentClient } from '../shared/aws-clients';
 import { CATALOGUE_ROUTE } from '../shared/catalogue';
 import { requireEnv } from '../shared/env';
-import { ITEMS_PREFIX } from '../shared/lake-layout';
+import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../shared/lake-layout';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
+import type { QuarantineReason } from '../shared/quarantine-layout';
 import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
 import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
 import { type ItemChangeLog, ObjectStoreItemChangeLog } from './item-change-log';
@@ -35,8 +47,12 @@ export interface CatalogueHandlerDeps {
   readonly logger?: HandlerLogger;
   /** Where accepted changes go in the lake (the `items` table). */
   readonly changes?: ItemChangeLog;
+  /** Where refused requests are kept, with the reason (the lake's `quarantine/`). */
+  readonly quarantine: QuarantineWriter;
   /** Called with the number of items written and failed, for metrics. */
   readonly onWrite?: (written: number, failed: number) => void;
+  /** Called with the number of refused requests whose quarantine copy was lost, for metrics. */
+  readonly onQuarantineLost?: (lost: number) => void;
 }
 
 export type CatalogueHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -44,6 +60,37 @@ export type CatalogueHandler = (event: APIGatewayProxyEvent) => Promise<APIGatew
 export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHandler {
   const clock = deps.clock ?? (() => new Date());
   const log: HandlerLogger = deps.logger ?? new Logger();
+
+  /** Keeps a refused request (never throws), then answers with its specific error. */
+  async function refuse(
+    event: APIGatewayProxyEvent,
+    rawBody: string,
+    status: 400 | 413 | 415,
+    response: { message: string; code: QuarantineReason; errors?: readonly unknown[] },
+  ): Promise<APIGatewayProxyResult> {
+    const ctx: QuarantineContext = {
+      route: CATALOGUE_ROUTE.path,
+      receivedAt: clock(),
+      requestId: event.requestContext?.requestId || 'unknown',
+      writeKeyName: authorizerKeyName(event),
+      source: 'catalogue-api',
+    };
+    const record = bodyQuarantineRecord({ status, ...response }, rawBody, ctx);
+    log.info('catalogue request refused', { code: response.code, requestId: ctx.requestId });
+    let lost = 0;
+    try {
+      const result = await deps.quarantine.write([record], ctx);
+      for (const { object, error } of result.failed) {
+        lost += object.records;
+        log.error('catalogue quarantine write failed', { key: object.key, error: String(error) });
+      }
+    } catch (error) {
+      lost = 1;
+      log.error('catalogue quarantine write failed', { error: String(error) });
+    }
+    if (lost > 0) deps.onQuarantineLost?.(lost);
+    return jsonResponse(status, response);
+  }
 
   return async (event) => {
     const method = (event.httpMethod ?? '').toUpperCase();
@@ -56,20 +103,20 @@ export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHan
         code: 'method_not_allowed',
       });
     }
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
     const contentType = headerValue(event.headers, 'content-type') ?? '';
     if (!/^application\/json\b/i.test(contentType.trim())) {
-      return jsonResponse(415, {
+      return refuse(event, text, 415, {
         message: `Content-Type must be application/json, got '${contentType}'`,
         code: 'unsupported_media_type',
       });
     }
-    const text = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-      : (event.body ?? '');
     const json = parseJson(text);
     if (!json.ok) {
       const { message, position, line, column } = json.error;
-      return jsonResponse(400, {
+      return refuse(event, text, 400, {
         message: `body is not JSON: ${message} at line ${line}, column ${column}`,
         code: 'invalid_json',
         errors: [{ field: 'body', message: `${message} (position ${position})` }],
@@ -77,8 +124,7 @@ export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHan
     }
     const parsed = parseCatalogueRequest(json.value);
     if (!parsed.ok) {
-      log.info('catalogue request refused', { code: parsed.code, errors: parsed.errors.length });
-      return jsonResponse(parsed.code === 'too_many_items' ? 413 : 400, {
+      return refuse(event, text, parsed.code === 'too_many_items' ? 413 : 400, {
         message: parsed.errors.map((e) => e.message).join('; '),
         code: parsed.code,
         errors: parsed.errors,
@@ -126,6 +172,12 @@ export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHan
   };
 }
 
+/** The key name the REQUEST authorizer put in its context (never the key itself). */
+function authorizerKeyName(event: APIGatewayProxyEvent): string | undefined {
+  const value: unknown = event.requestContext?.authorizer?.writeKeyName;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function headerValue(headers: APIGatewayProxyEvent['headers'], name: string): string | undefined {
   for (const [key, value] of Object.entries(headers ?? {})) {
     if (key.toLowerCase() === name && value !== undefined) return value;
@@ -140,7 +192,10 @@ const { logger, metrics, tracer } = tools;
 
 let catalogueHandler: CatalogueHandler | undefined;
 
-/** Env, read on the first invocation: ITEMS_TABLE_NAME, ITEMS_LAKE_BUCKET_NAME, ITEMS_LAKE_PREFIX. */
+/**
+ * Env, read on the first invocation: ITEMS_TABLE_NAME, ITEMS_LAKE_BUCKET_NAME, ITEMS_LAKE_PREFIX,
+ * QUARANTINE_BUCKET_NAME, QUARANTINE_PREFIX.
+ */
 function fromEnv(): CatalogueHandler {
   catalogueHandler ??= createCatalogueHandler({
     writer: new DynamoCatalogueWriter(
@@ -152,7 +207,13 @@ function fromEnv(): CatalogueHandler {
       requireEnv('ITEMS_LAKE_BUCKET_NAME'),
       process.env.ITEMS_LAKE_PREFIX ?? ITEMS_PREFIX,
     ),
+    quarantine: new ObjectStoreQuarantine(
+      objectStoreFromEnv(),
+      requireEnv('QUARANTINE_BUCKET_NAME'),
+      process.env.QUARANTINE_PREFIX ?? QUARANTINE_PREFIX,
+    ),
     logger,
+    onQuarantineLost: (lost) => metrics.addMetric('QuarantineWriteFailures', MetricUnit.Count, lost),
     onWrite: (written, failed) => {
       metrics.addMetric('CatalogueItemsWritten', MetricUnit.Count, written);
       if (failed > 0) metrics.addMetric('CatalogueItemWriteFailures', MetricUnit.Count, failed);

@@ -16,10 +16,12 @@
  */
 import { QUARANTINE_PREFIX } from '../shared/lake-layout';
 import type { ObjectStore } from '../shared/object-store';
-import { normalizePrefix, quarantineObjectKey } from '../shared/quarantine-layout';
-import type { BodyRejection, IngestBatch } from './ingest-request';
+import { normalizePrefix, type QuarantineReason, quarantineObjectKey } from '../shared/quarantine-layout';
+import type { IngestBatch } from './ingest-request';
 
 export const QUARANTINE_SOURCE = 'ingest-api';
+/** Which API refused the record: the events routes, or the catalogue's `PUT /v1/items`. */
+export type QuarantineSource = typeof QUARANTINE_SOURCE | 'catalogue-api';
 export const MAX_RAW_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface QuarantineRecord {
@@ -27,7 +29,7 @@ export interface QuarantineRecord {
   readonly reason: string;
   readonly field: string;
   readonly message: string;
-  readonly source: typeof QUARANTINE_SOURCE;
+  readonly source: QuarantineSource;
   /** Request path, e.g. `/v1/events`. */
   readonly route: string;
   /** Position of the event in the request; null for a body-level rejection. */
@@ -46,6 +48,8 @@ export interface QuarantineContext {
   readonly receivedAt: Date;
   readonly requestId: string;
   readonly writeKeyName?: string | undefined;
+  /** @default 'ingest-api' */
+  readonly source?: QuarantineSource;
 }
 
 /** Records for the events a batch rejected; duplicates are not rejections and are not included. */
@@ -62,9 +66,16 @@ export function eventQuarantineRecords(batch: IngestBatch, ctx: QuarantineContex
   );
 }
 
+/** A request refused as a whole: its status, reason and the message the client got (an ingest BodyRejection is one). */
+export interface RequestRefusal {
+  readonly status: number;
+  readonly code: QuarantineReason;
+  readonly message: string;
+}
+
 /** The record for a request rejected as a whole, carrying the raw body. */
 export function bodyQuarantineRecord(
-  rejection: BodyRejection,
+  rejection: RequestRefusal,
   rawBody: string,
   ctx: QuarantineContext,
 ): QuarantineRecord {
@@ -84,7 +95,7 @@ function buildRecord(
     reason,
     field,
     message,
-    source: QUARANTINE_SOURCE,
+    source: ctx.source ?? QUARANTINE_SOURCE,
     route: ctx.route,
     index,
     receivedAt: ctx.receivedAt.toISOString(),

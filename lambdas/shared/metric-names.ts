@@ -18,6 +18,8 @@ export const SERVICES = {
   canary: 'freshness-canary',
   /** lambdas/lake-pseudonymize (the DataLake construct's function). */
   lakePseudonymize: 'lake-pseudonymize',
+  /** lambdas/attribution (the AttributionMetrics construct's function). */
+  attribution: 'attribution-metrics',
 } as const;
 
 /** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */
@@ -84,3 +86,18 @@ export const CANARY_METRICS = {
   recommendationFreshness: 'CanaryRecommendationFreshness',
   failures: 'CanaryFailures',
 } as const;
+
+/**
+ * What recommendations earned, per closed hour of event time (lambdas/attribution, service
+ * `attribution-metrics`): one data point per hour, placement and variant, timestamped to the hour's start,
+ * dimensions service, Placement, Variant. `hoursPublished` (dimension service only) counts the hours
+ * published, once each: the staleness alarm watches it.
+ */
+export const ATTRIBUTION_METRICS = {
+  impressions: 'AttributionImpressions',
+  clicks: 'AttributionClicks',
+  purchases: 'AttributedPurchases',
+  revenue: 'AttributedRevenue',
+  hoursPublished: 'AttributionHoursPublished',
+} as const;
+export const ATTRIBUTION_DIMENSIONS = { placement: 'Placement', variant: 'Variant' } as const;

@@ -1,8 +1,9 @@
 /**
- * Where rejected records are kept in the lake bucket, shared by every writer (ingest API, stream
- * consumer) so the `quarantine` Glue table's partitions (dt, reason) cover all of them:
+ * Where rejected records are kept in the lake bucket, shared by every writer (ingest API, catalogue API,
+ * stream consumer) so the `quarantine` Glue table's partitions (dt, reason) cover all of them:
  * `quarantine/dt=YYYY-MM-DD/reason=<code>/<epochMs>-<id>.jsonl`, and the one list of reasons.
  */
+import type { CatalogueRejectionCode } from '../catalogue/catalogue-request';
 import type { DeadLetterCode } from '../consumer/batch-consumer';
 import type { BodyRejectionCode } from '../ingest/ingest-request';
 import type { IngestFailureCode } from '../ingest/quarantine';
@@ -30,6 +31,12 @@ const BODY_REJECTION_CODES: Record<BodyRejectionCode | IngestFailureCode, true> 
   nesting_too_deep: true,
   internal_error: true,
 };
+// `PUT /v1/items` refusals of the item list (its invalid_json and unsupported_media_type are listed above).
+const CATALOGUE_REJECTION_CODES: Record<CatalogueRejectionCode, true> = {
+  invalid_items: true,
+  too_many_items: true,
+  duplicate_item: true,
+};
 const CONSUMER_DEAD_LETTER_CODES: Record<DeadLetterCode, true> = {
   invalid_record: true,
   poison_record: true,
@@ -37,16 +44,22 @@ const CONSUMER_DEAD_LETTER_CODES: Record<DeadLetterCode, true> = {
 };
 
 /** Any `reason=` partition value of the quarantine table. */
-export type QuarantineReason = RejectionCode | BodyRejectionCode | IngestFailureCode | DeadLetterCode;
+export type QuarantineReason =
+  | RejectionCode
+  | BodyRejectionCode
+  | IngestFailureCode
+  | CatalogueRejectionCode
+  | DeadLetterCode;
 
 /**
  * Every `reason=<code>` partition value under `quarantine/`: the per-event rejection codes, the ingest API's
- * body-level codes and the consumer's dead-letter codes. The quarantine table projects exactly these values,
+ * body-level codes, the catalogue API's refusals and the consumer's dead-letter codes. The quarantine table projects exactly these values,
  * so a reason missing here is invisible to Athena.
  */
 export const QUARANTINE_REASONS: readonly QuarantineReason[] = [
   ...(Object.keys(EVENT_REJECTION_CODES) as RejectionCode[]),
   ...(Object.keys(BODY_REJECTION_CODES) as Array<BodyRejectionCode | IngestFailureCode>),
+  ...(Object.keys(CATALOGUE_REJECTION_CODES) as CatalogueRejectionCode[]),
   ...(Object.keys(CONSUMER_DEAD_LETTER_CODES) as DeadLetterCode[]),
 ];
 

@@ -6,6 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AttributionJobResult } from '../../lambdas/attribution/attribution-job';
+import { ATTRIBUTION_JOB } from '../../lambdas/attribution/dynamo-published-hours';
 import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
 import type { StoredRunRecord } from '../../lambdas/jobs/versioning';
 import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
@@ -15,6 +17,7 @@ import { readRuntimeFile } from '../runtime/runtime-file';
 import { type CliIo, FAILED, OK, parseCommandArgs, USAGE } from './kit';
 
 export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--data-dir DIR] | --state-machine ARN] [--as-of ISO]
+       recostream jobs run attribution --local [--data-dir DIR]
        recostream jobs list <cf|trending> [--local [--data-dir DIR] | --job-runs-table NAME] [--limit N]
 
   run    runs the job now and waits: plan, query steps, validation gate, publish. Locally the running
@@ -23,7 +26,11 @@ export const JOBS_HELP = `Usage: recostream jobs run <cf|trending> [--local [--d
          --as-of ISO runs it as of a past instant (historical imports, replays): the window ends
          there and cf recomputes in full.
   list   the job's runs, newest first, with their validation checks; * marks the active version.
-         On AWS pass the stack output JobRunsTableName.`;
+         On AWS pass the stack output JobRunsTableName.
+
+  attribution (the attribution metrics job) publishes what recommendations earned in every closed hour
+         not yet published (the last 48 hours, each once) as metrics: locally to the health document and
+         DIR/metrics/attribution.jsonl. In AWS it runs hourly on its own (a scheduled Lambda).`;
 
 export async function jobsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -40,6 +47,14 @@ export async function jobsCommand(args: readonly string[], io: CliIo): Promise<n
     return OK;
   }
   const [action, jobArg] = positionals;
+  if (action === 'run' && jobArg === ATTRIBUTION_JOB) {
+    if (values.local) return runAttributionLocal(values['data-dir'], io);
+    io.err(
+      'recostream jobs run attribution: pass --local (the running npm start); in AWS the job runs hourly ' +
+        'from its EventBridge rule (invoke the AttributionMetrics function to run it now)',
+    );
+    return USAGE;
+  }
   if ((action !== 'run' && action !== 'list') || !isJob(jobArg)) {
     io.err(`recostream jobs: expected 'run' or 'list' and a job (${JOB_NAMES.join(', ')})\n\n${JOBS_HELP}`);
     return USAGE;
@@ -85,6 +100,30 @@ async function runLocal(job: JobName, dataDir: string, io: CliIo, asOf?: string)
   }
   io.out(formatLocalRun(body));
   return body.status === 'published' ? OK : FAILED;
+}
+
+async function runAttributionLocal(dataDir: string, io: CliIo): Promise<number> {
+  const info = readRuntimeFile(dataDir);
+  if (!info.apiUrl) throw new Error(`${dataDir}/runtime.json has no apiUrl: is npm start running?`);
+  const response = await fetch(`${info.apiUrl}/local/jobs/${ATTRIBUTION_JOB}/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const body = (await response.json()) as AttributionJobResult & { message?: string };
+  if (!response.ok) {
+    io.err(`recostream jobs run attribution: ${body.message ?? response.statusText}`);
+    return FAILED;
+  }
+  const hour = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+  const range = body.published.length
+    ? ` (${hour(body.published[0] as number)}h .. ${hour(body.published.at(-1) as number)}h UTC)`
+    : '';
+  io.out(
+    `attribution: published ${body.published.length} hours${range}, ${body.rows} rows; ` +
+      `${body.skipped.length} hours were published before`,
+  );
+  return OK;
 }
 
 async function runOnAws(

@@ -1,20 +1,25 @@
 /**
  * The batch jobs in the local runtime: the runner (the state machine's steps, locally), the fast-forwarded
  * scheduler, `runtime.health().jobs`, and the `/local/jobs/<job>/runs` endpoints `recostream jobs run
- * --local` and `jobs list --local` use on the running runtime.
+ * --local` and `jobs list --local` use on the running runtime. `/local/jobs/attribution/runs` runs the
+ * attribution metrics job (./attribution.ts; in AWS a scheduled Lambda, not a state machine).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ATTRIBUTION_JOB } from '../../lambdas/attribution/dynamo-published-hours';
 import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
 import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
 import { localRequestRefusal } from '../gateway/request-guard';
 import type { Invoke, LocalTopology } from '../topology';
+import { type LocalAttributionJob, localAttributionJob } from './attribution';
 import { LocalJobRunner } from './runner';
 import { LocalJobScheduler } from './scheduler';
 
 export interface LocalJobs {
   readonly runner: LocalJobRunner;
+  /** The attribution metrics job: run on request (`jobs run attribution --local`). */
+  readonly attribution: LocalAttributionJob;
   readonly scheduler?: LocalJobScheduler;
   /** Handles `POST|GET /local/jobs/<job>/runs`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
@@ -66,6 +71,13 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     : undefined;
   scheduler?.start();
   void runner.refreshActiveVersions().catch(() => undefined);
+  const attribution = localAttributionJob({
+    lakeDir: options.lakeDir,
+    dataDir: options.dataDir,
+    dynamo: options.dynamo,
+    jobRunsTable,
+    ...(clock ? { clock } : {}),
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const match = /^\/local\/jobs\/([^/]+)\/runs$/.exec(req.url?.split('?')[0] ?? '');
@@ -81,12 +93,18 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
       send(refusal.status, { message: refusal.error });
       return true;
     }
-    if (!(JOB_NAMES as readonly string[]).includes(job)) {
-      send(404, { message: `Unknown job '${job}': one of ${JOB_NAMES.join(', ')}` });
+    const known = [...JOB_NAMES, ATTRIBUTION_JOB];
+    if (!(known as readonly string[]).includes(job)) {
+      send(404, { message: `Unknown job '${job}': one of ${known.join(', ')}` });
       return true;
     }
     try {
-      if (req.method === 'POST') {
+      if (job === ATTRIBUTION_JOB) {
+        req.resume();
+        if (req.method === 'POST') send(200, await attribution.run());
+        else if (req.method === 'GET') send(200, attribution.health());
+        else send(405, { message: 'Use POST to run the job, GET to see its last run and metrics' });
+      } else if (req.method === 'POST') {
         // Optional JSON body `{ "asOf": "<ISO instant>" }`: a replay as of a past time.
         const text = await readBody(req);
         const body = text.trim() === '' ? {} : (JSON.parse(text) as { asOf?: unknown });
@@ -110,6 +128,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
 
   return {
     runner,
+    attribution,
     scheduler,
     handle,
     // `{ cf: { lastRun, activeVersion, runs, ..., schedule: { expression, nextRunAt, speed } }, trending: ... }`

@@ -42,6 +42,11 @@ export interface LocalHealth {
   readonly canary?: CanaryHealth;
   /** Batch job runs (empty until the batch jobs exist locally). */
   readonly jobs: readonly JobHealth[];
+  /**
+   * The attribution metrics job (`jobs run attribution --local`): its last run and the newest published
+   * points (what CloudWatch holds in AWS), also appended to `<dataDir>/metrics/attribution.jsonl`.
+   */
+  readonly attribution?: unknown;
   /** Simulated traffic driver statistics, when it runs. */
   readonly traffic?: unknown;
 }
@@ -177,6 +182,7 @@ export interface HealthSources {
   readonly eventsPrefix?: string;
   readonly canary?: CanaryHealth;
   readonly jobs?: Readonly<Record<string, JobSnapshotLike>>;
+  readonly attribution?: unknown;
   readonly traffic?: unknown;
   readonly now?: number;
 }
@@ -234,6 +240,7 @@ export function computeHealth(sources: HealthSources): LocalHealth {
     lake: lakeFilesHealth(sources.lakeDir, sources.eventsPrefix ?? EVENTS_PREFIX),
     canary: sources.canary,
     jobs: sources.jobs ? jobHealth(sources.jobs, now) : [],
+    ...(sources.attribution !== undefined ? { attribution: sources.attribution } : {}),
     traffic: sources.traffic,
   };
 }

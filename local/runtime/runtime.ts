@@ -377,6 +377,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           lakeDir,
           canary: canary?.last(),
           jobs: jobs?.runner.snapshot(),
+          attribution: jobs?.attribution.health(),
           traffic: driver?.stats(),
         }),
       stop: stopAll,

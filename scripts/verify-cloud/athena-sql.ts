@@ -1,10 +1,12 @@
 /**
  * Every SQL text the app sends to Athena, rendered with real parameters: the batch jobs' UNLOAD statements for
- * each job mode (through `planRun`, as the plan step renders them), the lake purge's three statements, and the
+ * each job mode (through `planRun`, as the plan step renders them), the attribution metrics query, the lake
+ * purge's three statements, and the
  * named queries and the events_unique view as they stand in the synthesised template. Each is parsed with the
  * Trino grammar (Athena engine 3 is Trino) and checked against the DuckDB-only function list.
  */
 
+import { attributionQuery, HOUR_MS } from '../../lambdas/attribution/attribution-sql';
 import {
   findEventObjectsSql,
   findQuarantineObjectsSql,
@@ -59,6 +61,18 @@ function jobTexts(): AthenaSqlText[] {
   );
 }
 
+/** The attribution metrics job: one hour, and a run catching up on its 48-hour look-back. */
+function attributionTexts(): AthenaSqlText[] {
+  const hour = Math.floor(NOW.getTime() / HOUR_MS) * HOUR_MS - 2 * HOUR_MS;
+  return [
+    { what: 'one hour', from: hour, to: hour + HOUR_MS },
+    { what: '48 hours', from: hour - 47 * HOUR_MS, to: hour + HOUR_MS },
+  ].map(({ what, from, to }) => ({
+    source: `attribution metrics (${what})`,
+    sql: attributionQuery({ hourFromMs: from, hourToMs: to, latenessMs: HOUR_MS }),
+  }));
+}
+
 /** The lake purge for a user alone, with anonymous ids, and on a pseudonymised lake. */
 function purgeTexts(): AthenaSqlText[] {
   const subjects: Array<[string, PurgeSubject]> = [
@@ -109,7 +123,7 @@ export function templateTexts(template: CfnTemplate): AthenaSqlText[] {
 
 /** Every SQL text the app sends to Athena: the code's, rendered for each mode, and the template's. */
 export function athenaSqlTexts(template: CfnTemplate): AthenaSqlText[] {
-  return [...jobTexts(), ...purgeTexts(), ...templateTexts(template)];
+  return [...jobTexts(), ...attributionTexts(), ...purgeTexts(), ...templateTexts(template)];
 }
 
 const UNLOAD = /^\s*UNLOAD\s*\(([\s\S]*)\)\s*TO\s+'(?:[^']|'')*'\s+WITH\s*\([^()]*\)\s*$/i;

@@ -8,7 +8,7 @@
  * prices come with the items.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,17 @@ async function cli(...args: string[]): Promise<{ code: number; out: string[]; er
   const err: string[] = [];
   const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, out, err };
+}
+
+/** Every record under the local lake's quarantine/ that the catalogue API wrote. */
+function quarantinedCatalogueRecords(): Array<Record<string, unknown>> {
+  const root = join(dataDir, 'lake', 'quarantine');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(join(root, f), 'utf8').trim().split('\n'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((r) => r.source === 'catalogue-api');
 }
 
 function putItems(key: string, items: object[]) {
@@ -188,6 +199,16 @@ describe('keys', () => {
     expect(await bad.json()).toMatchObject({
       code: 'invalid_items',
       errors: [{ field: 'items[0].availability' }],
+    });
+    // The refused request is kept in the local lake's quarantine (before the answer) with its reason and body.
+    const kept = quarantinedCatalogueRecords();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({
+      reason: 'invalid_items',
+      source: 'catalogue-api',
+      route: '/v1/items',
+      writeKeyName: 'pim',
+      rawPayload: JSON.stringify({ items: [{ itemId: 'item-x', availability: 'sold_out' }] }),
     });
 
     const listed = (await cli('keys', 'list', '--local', '--data-dir', dataDir)).out.join('\n');

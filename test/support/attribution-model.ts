@@ -198,3 +198,102 @@ export function experimentUsers(all: readonly CanonicalEvent[], fromDay: string)
       };
     });
 }
+
+/** A row of the attribution metrics job, in the query's column names. */
+export interface HourlyAttributionRow {
+  readonly hour_ms: number;
+  readonly placement: string;
+  readonly variant: string;
+  readonly impressions: number;
+  readonly clicks: number;
+  readonly attributed_purchases: number;
+  readonly attributed_units: number;
+  readonly attributed_revenue: number;
+}
+
+export interface HourlyWindow {
+  readonly hourFromMs: number;
+  readonly hourToMs: number;
+  /** Only events (their earliest copy) received by this instant count. */
+  readonly receivedByMs: number;
+}
+
+/**
+ * The attribution metrics job's rows, computed here: per hour of event time in [hourFrom, hourTo),
+ * placement and variant ('none' when absent): impressions, clicks (distinct recommendation and item,
+ * in the hour of the pair's first click in the range, for the clicked recommendation's placement and
+ * variant), attributed purchases, units and revenue (purchases in the hour, by the rule above, over the
+ * impressions of the 7 days before). `all` are unique, canary-free events with their first receipt time.
+ */
+export function attributionByHour(
+  all: ReadonlyArray<CanonicalEvent & { readonly receivedAt: string }>,
+  w: HourlyWindow,
+): HourlyAttributionRow[] {
+  const HOUR = 3_600_000;
+  const shownFrom = w.hourFromMs - WINDOW_MS;
+  const events = all.filter((e) => {
+    const at = Date.parse(e.occurredAt);
+    return Date.parse(e.receivedAt) <= w.receivedByMs && at > shownFrom && at < w.hourToMs;
+  });
+  const inRange = (at: number) => at >= w.hourFromMs && at < w.hourToMs;
+  const hourOf = (at: number) => Math.floor(at / HOUR) * HOUR;
+  const groups = new Map<
+    string,
+    { recs: Set<string>; clicks: Set<string>; orders: Set<string>; units: number; revenue: number }
+  >();
+  const group = (hour: number, placement: string, variant: string | undefined) => {
+    const key = JSON.stringify([hour, placement, variant ?? 'none']);
+    const g = groups.get(key) ?? {
+      recs: new Set(),
+      clicks: new Set(),
+      orders: new Set(),
+      units: 0,
+      revenue: 0,
+    };
+    groups.set(key, g);
+    return g;
+  };
+  const shown = impressions(events);
+  const byRecommendation = new Map(shown.map((s) => [s.recommendationId, s]));
+  for (const s of shown)
+    if (inRange(s.at)) group(hourOf(s.at), s.placement, s.variant).recs.add(s.recommendationId);
+  const firstClick = new Map<string, { at: number; recommendationId: string }>();
+  for (const e of events) {
+    if (e.type !== 'recommendation_click') continue;
+    const at = Date.parse(e.occurredAt);
+    if (!inRange(at)) continue;
+    const key = JSON.stringify([e.recommendationId, e.itemId]);
+    const seen = firstClick.get(key);
+    if (!seen || at < seen.at) firstClick.set(key, { at, recommendationId: e.recommendationId });
+  }
+  for (const [key, click] of firstClick) {
+    const s = byRecommendation.get(click.recommendationId);
+    if (s) group(hourOf(click.at), s.placement, s.variant).clicks.add(key);
+  }
+  const purchaseTimes = new Map(
+    events.filter((e) => e.type === 'purchase').map((e) => [e.eventId, Date.parse(e.occurredAt)]),
+  );
+  for (const line of attributedLines(events)) {
+    const at = purchaseTimes.get(line.orderEventId) as number;
+    if (!inRange(at)) continue;
+    const g = group(hourOf(at), line.placement, line.variant);
+    g.orders.add(line.orderEventId);
+    g.units += line.quantity;
+    g.revenue += line.revenue;
+  }
+  return [...groups]
+    .map(([key, g]) => {
+      const [hour, placement, variant] = JSON.parse(key) as [number, string, string];
+      return {
+        hour_ms: hour,
+        placement,
+        variant,
+        impressions: g.recs.size,
+        clicks: g.clicks.size,
+        attributed_purchases: g.orders.size,
+        attributed_units: g.units,
+        attributed_revenue: Math.round(g.revenue * 1e6) / 1e6,
+      };
+    })
+    .sort((a, b) => a.hour_ms - b.hour_ms || cmp(a.placement, b.placement) || cmp(a.variant, b.variant));
+}

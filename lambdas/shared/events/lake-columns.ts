@@ -79,7 +79,7 @@ export const EVENT_PARTITION_KEYS: readonly LakeColumn[] = [
 export const QUARANTINE_COLUMNS: readonly LakeColumn[] = [
   { name: 'field', type: 'string', comment: 'offending field, e.g. events[3].userId' },
   { name: 'message', type: 'string', comment: 'why it was rejected' },
-  { name: 'source', type: 'string', comment: 'ingest-api or stream-consumer' },
+  { name: 'source', type: 'string', comment: 'ingest-api, catalogue-api or stream-consumer' },
   { name: 'route', type: 'string', comment: 'API route, for ingest-api' },
   { name: 'event_index', type: 'int', jsonKey: 'index', comment: 'position in the request' },
   { name: 'received_at', type: 'string', jsonKey: 'receivedAt', comment: 'arrival time (ISO-8601)' },

@@ -115,6 +115,7 @@ describe('handler', () => {
     };
     const handler = createCatalogueHandler({
       writer,
+      quarantine: { write: async () => ({ written: [], failed: [] }) },
       clock: () => NOW,
       logger: { info() {}, warn() {}, error() {} },
     });

@@ -7,19 +7,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createCatalogueHandler } from '../../../lambdas/catalogue/handler';
 import { ObjectStoreItemChangeLog } from '../../../lambdas/catalogue/item-change-log';
+import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
 import { itemChangeRow, itemChangesKey } from '../../../lambdas/shared/catalogue-lake';
-import type { ObjectStore } from '../../../lambdas/shared/object-store';
+import { MemoryObjectStore as MemoryStore } from '../../support/memory-object-store';
 
 const at = new Date('2026-12-03T10:11:12.345Z');
-
-class MemoryStore implements ObjectStore {
-  readonly objects = new Map<string, string>();
-  fail = false;
-  async put(bucket: string, key: string, body: string) {
-    if (this.fail) throw new Error('SlowDown');
-    this.objects.set(`${bucket}/${key}`, body);
-  }
-}
 
 const put = (items: object[]): APIGatewayProxyEvent =>
   ({
@@ -67,6 +59,7 @@ describe('PUT /v1/items and the lake', () => {
     const handler = createCatalogueHandler({
       writer: writer(['b']),
       changes: new ObjectStoreItemChangeLog(store, 'lake', 'items/', () => 'req'),
+      quarantine: new ObjectStoreQuarantine(store, 'lake', 'quarantine/'),
       clock: () => at,
       logger,
     });
@@ -86,6 +79,7 @@ describe('PUT /v1/items and the lake', () => {
     const handler = createCatalogueHandler({
       writer: writer(),
       changes: new ObjectStoreItemChangeLog(store, 'lake', 'items/'),
+      quarantine: new ObjectStoreQuarantine(store, 'lake', 'quarantine/'),
       clock: () => at,
       logger,
     });

@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attributionSqlValues } from '../../../lambdas/attribution/attribution-sql';
 import {
   athenaUnload,
   CF_STATE_COLUMNS,
@@ -188,7 +189,15 @@ describe('parameter validation', () => {
 
 describe('sql/jobs/*.sql', () => {
   const files = listJobSql();
-  const values = { ...trendingSqlValues(TRENDING), ...cfSqlValues(CF) };
+  const values = {
+    ...attributionSqlValues({
+      hourFromMs: Date.parse('2026-11-25T00:00:00Z'),
+      hourToMs: Date.parse('2026-11-25T02:00:00Z'),
+      latenessMs: 3_600_000,
+    }),
+    ...trendingSqlValues(TRENDING),
+    ...cfSqlValues(CF),
+  };
   /** The SQL text without comments and string literals. */
   const code = (name: string) =>
     readFileSync(join(jobSqlDir(), `${name}.sql`), 'utf8')
@@ -197,6 +206,7 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
+      'attribution_hourly',
       'cf_ranked_signals',
       'cf_similarity',
       'cf_state',
@@ -260,7 +270,10 @@ describe('sql/jobs/*.sql', () => {
     });
 
     it('renders and runs every file unchanged', async () => {
+      const hourToMs = Math.ceil(Date.parse(windowTo) / 3_600_000) * 3_600_000;
       const params = {
+        // Its partition bounds and receipt bound are the cf run's below: the same lake, read in full.
+        ...attributionSqlValues({ hourFromMs: hourToMs - 240 * 3_600_000, hourToMs, latenessMs: 0 }),
         ...trendingSqlValues({ ...TRENDING, windowTo, hours: 24 * 30 }),
         ...cfSqlValues({ ...CF, runId: 'state-run', windowTo }),
       };

@@ -187,7 +187,7 @@ describe('quarantine table', () => {
     });
   });
 
-  it('knows every reason the ingest API and the consumer quarantine under', () => {
+  it('knows every reason the ingest API, the catalogue API and the consumer quarantine under', () => {
     expect([...QUARANTINE_REASONS].sort()).toEqual(
       [
         'invalid_event',
@@ -206,6 +206,9 @@ describe('quarantine table', () => {
         'invalid_body',
         'nesting_too_deep',
         'internal_error',
+        'invalid_items',
+        'too_many_items',
+        'duplicate_item',
         'invalid_record',
         'poison_record',
         'refused_window_row',

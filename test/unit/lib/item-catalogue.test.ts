@@ -84,3 +84,23 @@ it('gives the recommendation function read access and the table name', () => {
   expect(reads.flatMap((s) => [s.Action].flat())).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem']));
   expect(reads.flatMap((s) => [s.Action].flat())).not.toContain('dynamodb:PutItem');
 });
+
+it('lets the writer put refused requests under quarantine/ and nowhere else outside items/', () => {
+  const s3Puts = statementsOf(catalogue.putItemsFunction).filter((s) =>
+    [s.Action].flat().some((a) => a.startsWith('s3:')),
+  );
+  const resources = s3Puts.flatMap((s) => [s.Resource].flat().map((r) => JSON.stringify(r)));
+  expect(resources).toHaveLength(2);
+  expect(resources.filter((r) => r.endsWith('"/quarantine/*"]]}'))).toHaveLength(1);
+  expect(resources.filter((r) => r.endsWith('"/items/*"]]}'))).toHaveLength(1);
+  for (const statement of s3Puts) expect([statement.Action].flat()).not.toContain('s3:GetObject');
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: {
+      Variables: Match.objectLike({
+        ITEMS_TABLE_NAME: { Ref: itemsTableId },
+        QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+        QUARANTINE_PREFIX: 'quarantine/',
+      }),
+    },
+  });
+});

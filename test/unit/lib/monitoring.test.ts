@@ -280,6 +280,9 @@ describe('Monitoring on the RecoStream stack', () => {
       'RecommendationApi requests, 4xx, 5xx',
       'End-to-end freshness (canary, ms)',
       'Click-through rate per variant (%)',
+      'Attributed revenue per placement and variant (per hour of purchase)',
+      'Attributed purchases per placement and variant (per hour)',
+      'Recommendation impressions and clicks per placement and variant (per hour)',
     ]);
     const body = dashboardBody(template);
     for (const metric of [

@@ -8,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { observability, powertools } from '../../../lambdas/shared/observability';
+import { captureStdoutLines } from '../../support/stdout-lines';
 
 const context = {
   functionName: 'fn',
@@ -18,14 +19,7 @@ const context = {
 } as Context;
 
 /** The lines a Powertools instance wrote to its console (stdout), parsed. */
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-    return true;
-  });
-  return { lines, restore: () => spy.mockRestore() };
-}
+const capture = captureStdoutLines;
 
 describe('observability (Powertools middlewares on a middy chain)', () => {
   const saved = { ...process.env };
