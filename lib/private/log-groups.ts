@@ -62,14 +62,18 @@ export function allowCloudWatchLogs(key: IKey): void {
  */
 export function encryptEveryLogGroup(stack: Stack, key: IKey): void {
   allowCloudWatchLogs(key);
-  Aspects.of(stack).add(new EncryptLogGroups(key));
+  Aspects.of(stack).add(new EncryptLogGroups(stack, key));
 }
 
+/** The key may live in another stack (the data stack): only log groups of `stack` itself are changed. */
 class EncryptLogGroups implements IAspect {
-  constructor(private readonly key: IKey) {}
+  constructor(
+    private readonly stack: Stack,
+    private readonly key: IKey,
+  ) {}
 
   visit(node: IConstruct): void {
-    if (node instanceof CfnLogGroup && node.kmsKeyId === undefined && Stack.of(node) === Stack.of(this.key))
+    if (node instanceof CfnLogGroup && node.kmsKeyId === undefined && Stack.of(node) === this.stack)
       node.kmsKeyId = this.key.keyArn;
   }
 }

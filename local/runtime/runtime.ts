@@ -27,7 +27,7 @@ import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
 import { LakeDeliveryLoop } from '../lake/delivery';
 import { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from '../topology';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, templateOfStacks, topologyFromTemplate } from '../topology';
 import { startTrafficDriver } from '../traffic/driver';
 import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
@@ -143,7 +143,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   try {
     const { app, stack } = buildApp(options.context ?? {}, { validate: false, skipBundling: true });
-    const template = app.synth().getStackByName(stack.stackName).template;
+    const template = templateOfStacks(app.synth().stacks);
     const topology = topologyFromTemplate(template, {
       stackName: stack.stackName,
       queueDir: join(dataDir, 'queues'),
