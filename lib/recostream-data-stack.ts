@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IStream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
@@ -118,5 +118,38 @@ export class RecoStreamDataStack extends Stack {
       canarySecrets: createCanarySecrets(new Construct(this, 'FreshnessCanary'), key),
       pseudonymKey,
     };
+    this.addOutputs();
+  }
+
+  /** The names operators and `npx recostream` commands need (the app stack's outputs are the rest). */
+  private addOutputs(): void {
+    const r = this.resources;
+    const outputs: Record<string, [string, string]> = {
+      EventsStreamName: [r.eventsStream.streamName, 'Kinesis events stream'],
+      ProfilesTableName: [r.featureStores.profilesTable.tableName, 'DynamoDB user profiles'],
+      ItemStatsTableName: [r.featureStores.itemStatsTable.tableName, 'DynamoDB item statistics'],
+      WriteKeysTableName: [r.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
+      ItemsTableName: [r.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
+      LakeBucketName: [r.lakeBucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
+      DeadLetterQueueUrl: [
+        r.featureStores.deadLetterQueue.queueUrl,
+        'Records the consumer dead-lettered (poison), with their reason',
+      ],
+      FailedBatchesBucketName: [
+        r.featureStores.failedBatchesBucket.bucketName,
+        'Batches the consumer gave up on (npx recostream dlq replay --bucket <name> --stream <EventsStreamName>)',
+      ],
+      SimilaritiesTableName: [
+        r.publishedTables.similaritiesTable.tableName,
+        'DynamoDB item similarities (versioned)',
+      ],
+      TrendingTableName: [r.publishedTables.trendingTable.tableName, 'DynamoDB trending items (versioned)'],
+      JobRunsTableName: [
+        r.publishedTables.jobRunsTable.tableName,
+        'DynamoDB batch runs and active-version pointers',
+      ],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs))
+      new CfnOutput(this, id, { value, description });
   }
 }

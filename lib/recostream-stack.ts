@@ -192,37 +192,16 @@ export class RecoStreamStack extends Stack {
       lakePseudonymizer: this.dataLake.pseudonymizer !== undefined,
     });
 
+    // The names of the stateful resources are outputs of the data stack (an output that only re-exports an
+    // import is a cfn-lint warning, W6001).
     const outputs: Record<string, [string, string]> = {
       ApiUrl: [this.ingestion.api.url, 'Ingest API base URL (stage prod); POST to v1/events, v1/batch, ...'],
-      EventsStreamName: [this.ingestion.stream.streamName, 'Kinesis events stream'],
-      ProfilesTableName: [this.featureStore.profilesTable.tableName, 'DynamoDB user profiles'],
-      ItemStatsTableName: [this.featureStore.itemStatsTable.tableName, 'DynamoDB item statistics'],
-      WriteKeysTableName: [this.ingestion.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
-      ItemsTableName: [this.itemCatalogue.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
-      LakeBucketName: [lakeBucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
-      DeadLetterQueueUrl: [
-        this.featureStore.deadLetterQueue.queueUrl,
-        'Records the consumer dead-lettered (poison), with their reason',
-      ],
-      FailedBatchesBucketName: [
-        this.featureStore.failedBatchesBucket.bucketName,
-        'Batches the consumer gave up on (npx recostream dlq replay --bucket <name> --stream <EventsStreamName>)',
-      ],
       GlueDatabaseName: [this.dataLake.database.ref, 'Glue database of the lake tables (events, quarantine)'],
       AthenaWorkGroupName: [this.dataLake.workGroup.ref, 'Athena workgroup to query the lake with'],
       AlarmTopicArn: [this.alarmTopic.topicArn, 'SNS topic of the alarms and failed batch runs'],
       DeliveryStreamName: [
         this.dataLake.deliveryStream.ref,
         'Firehose delivery stream: events stream -> lake',
-      ],
-      SimilaritiesTableName: [
-        this.batchJobs.similaritiesTable.tableName,
-        'DynamoDB item similarities (versioned)',
-      ],
-      TrendingTableName: [this.batchJobs.trendingTable.tableName, 'DynamoDB trending items (versioned)'],
-      JobRunsTableName: [
-        this.batchJobs.jobRunsTable.tableName,
-        'DynamoDB batch runs and active-version pointers',
       ],
       RecommendationApiUrl: [
         this.recommendationApi.url,

@@ -4,7 +4,7 @@
  * created in the DataLake's scope; the results bucket (stateful) in the data stack's `DataLake` scope, so the
  * logical ids are the construct's either way.
  */
-import { Aws, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -102,6 +102,14 @@ export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupPr
       },
     },
   });
+
+  if (Stack.of(props.key) !== Stack.of(scope))
+    acknowledgeGuardRule(
+      workGroup,
+      'athena_workgroup_results_encrypted_at_rest_kms_check',
+      "Results are SSE_KMS with the app's data key, which lives in the data stack: KmsKey is an Fn::ImportValue " +
+        'of its ARN, and the rule accepts only a literal string or a Ref/GetAtt of a key in the same template.',
+    );
 
   const namedQueriesScope = new Construct(scope, 'NamedQueries');
   const namedQueries = readNamedQueryFiles(props.namedQueriesDirectory).map(

@@ -73,8 +73,15 @@ class EncryptLogGroups implements IAspect {
   ) {}
 
   visit(node: IConstruct): void {
-    if (node instanceof CfnLogGroup && node.kmsKeyId === undefined && Stack.of(node) === this.stack)
-      node.kmsKeyId = this.key.keyArn;
+    if (!(node instanceof CfnLogGroup) || Stack.of(node) !== this.stack) return;
+    if (node.kmsKeyId === undefined) node.kmsKeyId = this.key.keyArn;
+    if (Stack.of(this.key) !== this.stack)
+      acknowledgeGuardRule(
+        node,
+        'cloudwatch_log_group_encrypted_check',
+        "Encrypted with the app's data key, which lives in the data stack: KmsKeyId is an Fn::ImportValue of its " +
+          'ARN, and the rule accepts only a literal string or a Ref/GetAtt of a key in the same template.',
+      );
   }
 }
 

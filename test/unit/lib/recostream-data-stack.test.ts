@@ -77,6 +77,14 @@ describe.each([
     if (pseudonymKey) expect(pseudonymKey.DeletionPolicy).toBe('Retain');
   });
 
+  it('outputs the names of the stateful resources itself, and the app stack re-exports none (cfn-lint W6001)', () => {
+    dataTemplate.hasOutput('ProfilesTableName', { Value: { Ref: 'FeatureStoreProfilesTable9E8C6F63' } });
+    dataTemplate.hasOutput('LakeBucketName', { Value: { Ref: 'LakeStorageBucket5B470899' } });
+    const appOutputs = Object.values(appTemplate.toJSON().Outputs ?? {});
+    expect(appOutputs.length).toBeGreaterThan(0);
+    expect(JSON.stringify(appOutputs)).not.toContain('Fn::ImportValue');
+  });
+
   it('names the lake purge role, the one reader of delivery errors, by its fixed name', () => {
     expect(JSON.stringify(dataTemplate.toJSON())).toContain(`:role/${lakePurgeRoleName(stack.stackName)}`);
   });
