@@ -4,14 +4,26 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { z } from 'zod';
 import type { JobName } from '../lambdas/shared/published';
 import { RulesConfigSchema } from '../lambdas/shared/recommend-rules';
+import { lakePurgeRoleName } from './lake-purge';
+import { RecoStreamDataStack, type RecoStreamDataStackProps } from './recostream-data-stack';
 import { REPO_ROOT } from './recostream-function';
 import { RecoStreamStack, type RecoStreamStackProps } from './recostream-stack';
 
 /** Context key that lists the stacks whose assets are bundled; `[]` skips esbuild entirely. */
 export const BUNDLING_STACKS_CONTEXT = 'aws:cdk:bundling-stacks';
 
-/** Id (and stack name) of the one stack of the app. */
+/** Id (and stack name) of the app stack: functions, APIs, state machines, alarms. */
 export const STACK_ID = 'RecoStream';
+/** Id (and stack name) of the stack of the stateful resources (termination protection on). */
+export const DATA_STACK_ID = 'RecoStreamData';
+
+/** The app as `buildApp` returns it: the data stack is deployed first (the app stack imports from it). */
+export interface BuiltApp {
+  readonly app: App;
+  /** The app stack. */
+  readonly stack: RecoStreamStack;
+  readonly dataStack: RecoStreamDataStack;
+}
 
 export interface BuildAppOptions {
   /**
@@ -47,10 +59,7 @@ export interface BuildAppOptions {
  * `'{"cf":{"minCoverage":0.2}}'`), `waf` (true: a web ACL on both APIs), `alarmEmail` (subscribed to alarms),
  * `recommendationRules` (JSON: the recommendation API's filters, boosts and promotion; docs/rules.md).
  */
-export function buildApp(
-  context: Record<string, unknown> = {},
-  options: BuildAppOptions = {},
-): { app: App; stack: RecoStreamStack } {
+export function buildApp(context: Record<string, unknown> = {}, options: BuildAppOptions = {}): BuiltApp {
   const validate = options.validate ?? true;
   const app = new App({
     context: {
@@ -61,10 +70,17 @@ export function buildApp(
     builtinCloudFormationValidation: validate,
     outdir: options.outdir,
   });
+  const { dataProps, appProps } = stackPropsFromContext(app);
+  const dataStack = new RecoStreamDataStack(app, DATA_STACK_ID, {
+    description: 'RecoStream data: key, events stream, buckets, tables, dead-letter queue, secrets',
+    ...dataProps,
+    deliveryErrorReaderRoleNames: [lakePurgeRoleName(STACK_ID)],
+  });
   const stack = new RecoStreamStack(app, STACK_ID, {
     description:
       'RecoStream: real-time recommendations (ingest API, events stream, feature store, data lake)',
-    ...stackPropsFromContext(app),
+    ...appProps,
+    data: dataStack.resources,
   });
   Tags.of(app).add('project', 'recostream');
   if (validate) {
@@ -73,21 +89,40 @@ export function buildApp(
     const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag') as typeof import('cdk-nag');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   }
-  return { app, stack };
+  return { app, stack, dataStack };
+}
+
+/** The settings of both stacks, as context gives them (the data stack's role names are added by buildApp). */
+export interface StackPropsFromContext {
+  readonly dataProps: Omit<RecoStreamDataStackProps, 'deliveryErrorReaderRoleNames'>;
+  readonly appProps: Omit<RecoStreamStackProps, 'data'>;
 }
 
 /** Reads and validates the stack settings from context (CLI `-c key=value` gives strings). */
-export function stackPropsFromContext(app: App): RecoStreamStackProps {
+export function stackPropsFromContext(app: App): StackPropsFromContext {
   const streamMode = app.node.tryGetContext('streamMode') ?? 'ON_DEMAND';
   if (streamMode !== 'ON_DEMAND' && streamMode !== 'PROVISIONED') {
     throw new Error(`Context streamMode must be 'ON_DEMAND' or 'PROVISIONED', got '${streamMode}'`);
   }
+  const streamRetentionHours = numberContext(app, 'streamRetentionHours');
   return {
-    streamMode,
-    shardCount: numberContext(app, 'shardCount'),
-    streamRetentionHours: numberContext(app, 'streamRetentionHours'),
+    dataProps: {
+      streamMode,
+      shardCount: numberContext(app, 'shardCount'),
+      streamRetentionHours,
+      pseudonymizeLakeUserIds: booleanContext(app, 'pseudonymizeLakeUserIds'),
+    },
+    appProps: appPropsFromContext(app, streamRetentionHours),
+  };
+}
+
+function appPropsFromContext(
+  app: App,
+  streamRetentionHours: number | undefined,
+): StackPropsFromContext['appProps'] {
+  return {
+    streamRetentionHours,
     maxEventAgeDays: numberContext(app, 'maxEventAgeDays'),
-    pseudonymizeLakeUserIds: booleanContext(app, 'pseudonymizeLakeUserIds'),
     jobGateThresholds: jsonContext(app, 'jobGateThresholds', gateThresholdOverrides),
     waf: booleanContext(app, 'waf'),
     alarmEmail: stringContext(app, 'alarmEmail'),

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { BillingMode, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -33,14 +33,14 @@ import type { JobName } from '../lambdas/shared/published';
 import { acknowledgeBucketRead, grantJobAthenaAccess } from './batch-jobs/athena-access';
 import { createJobStateMachine } from './batch-jobs/job-state-machine';
 import { pascal } from './batch-jobs/private/names';
-import { createCfStateTable, createPublishedTables } from './batch-jobs/published-tables';
+import { createCfStateTable, type PublishedTableRefs } from './batch-jobs/published-tables';
 import type { DataLake } from './data-lake';
 import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
 import { grantPrefixAccess } from './private/prefix-grants';
 import { RecoFunction } from './recostream-function';
 
 export { JOB_METADATA_KEY } from './batch-jobs/job-state-machine';
-export { CF_STATE_TABLE_NAME } from './batch-jobs/published-tables';
+export { CF_STATE_TABLE_NAME, createPublishedTables } from './batch-jobs/published-tables';
 /** Everything the jobs write in the lake bucket lives under this prefix (its lifecycle: lib/lake-storage.ts). */
 export { JOBS_PREFIX };
 
@@ -70,8 +70,8 @@ export interface BatchJobsProps {
   /** cf settings over DEFAULT_CF_SETTINGS (topK, minSupport, ...). */
   readonly cfSettings?: Partial<CfSettings>;
   readonly trendingSettings?: Partial<TrendingSettings>;
-  /** @default BillingMode.PAY_PER_REQUEST */
-  readonly billingMode?: BillingMode;
+  /** The Similarities, Trending and JobRuns tables (`createPublishedTables`, in the data stack). */
+  readonly publishedTables: PublishedTableRefs;
 }
 
 /**
@@ -82,9 +82,9 @@ export interface BatchJobsProps {
  * pointers, the `cf_state` Glue table, and alarms on failed executions and rejected runs.
  */
 export class BatchJobs extends Construct {
-  public readonly similaritiesTable: Table;
-  public readonly trendingTable: Table;
-  public readonly jobRunsTable: Table;
+  public readonly similaritiesTable: ITable;
+  public readonly trendingTable: ITable;
+  public readonly jobRunsTable: ITable;
   public readonly cfStateTable: CfnTable;
   public readonly stateMachines: Readonly<Record<JobName, StateMachine>>;
   public readonly schedules: Readonly<Record<JobName, Schedule>>;
@@ -98,7 +98,7 @@ export class BatchJobs extends Construct {
       throw new Error(`keepVersions must be an integer >= 1, got ${keepVersions}`);
     const { dataLake, lakeBucket, encryptionKey: key } = props;
 
-    const tables = createPublishedTables(this, key, props.billingMode ?? BillingMode.PAY_PER_REQUEST);
+    const tables = props.publishedTables;
     this.similaritiesTable = tables.similaritiesTable;
     this.trendingTable = tables.trendingTable;
     this.jobRunsTable = tables.jobRunsTable;

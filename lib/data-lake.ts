@@ -8,8 +8,8 @@ import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
-import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { ItemsLakeTable } from './catalogue/items-lake-table';
@@ -34,8 +34,8 @@ export interface DataLakeProps {
   readonly lakeBucket: IBucket;
   /** The events stream Firehose reads. */
   readonly stream: IStream;
-  /** Destination of the Athena results bucket's server access logs (a bucket that accepts S3 log delivery). */
-  readonly accessLogsBucket: IBucket;
+  /** Athena query results (`createAthenaResultsBucket`, in the data stack). */
+  readonly resultsBucket: IBucket;
   /**
    * Customer-managed key for Firehose's S3 writes, the Athena results bucket and the query results.
    * @default - the lake bucket's key, or a new customer-managed key with yearly rotation if it has none
@@ -79,23 +79,18 @@ export interface DataLakeProps {
    */
   readonly bytesScannedCutoffPerQuery?: Size;
   /**
-   * Days Athena query results are kept in the results bucket.
-   * @default 30
-   */
-  readonly queryResultRetentionDays?: number;
-  /**
    * Directory whose `*.sql` files become Athena named queries (name = file name without `.sql`, description =
    * the first line when it starts with `-- `). A missing directory means no named queries.
    * @default - `sql/named` in the repository
    */
   readonly namedQueriesDirectory?: string;
   /**
-   * Replace `userId` and `anonymousId` with `p1_<HMAC-SHA256>` pseudonyms in the copy Firehose delivers to the
-   * lake (a Lambda data transformation with a generated key in Secrets Manager). The stream and the feature
-   * store keep the real ids. See lambdas/shared/pseudonym.ts and docs/operations.md.
-   * @default false
+   * The HMAC key (`createPseudonymKey`, in the data stack): with it, `userId` and `anonymousId` become
+   * `p1_<HMAC-SHA256>` pseudonyms in the copy Firehose delivers to the lake (a Lambda data transformation).
+   * The stream and the feature store keep the real ids. See lambdas/shared/pseudonym.ts, docs/operations.md.
+   * @default - no pseudonyms: real ids in the lake
    */
-  readonly pseudonymizeUserIds?: boolean;
+  readonly pseudonymKey?: ISecret;
 }
 
 /**
@@ -132,15 +127,15 @@ export class DataLake extends Construct {
   /** Name of the Athena workgroup. */
   public readonly workGroupName: string;
   /** Athena query results (KMS, expiring). */
-  public readonly resultsBucket: Bucket;
+  public readonly resultsBucket: IBucket;
   /** One named query per `*.sql` file, in file name order. */
   public readonly namedQueries: readonly CfnNamedQuery[];
   /** Key of Firehose's S3 writes, the results bucket and the query results. */
   public readonly key: IKey;
-  /** The Firehose transformation that pseudonymises ids; only with `pseudonymizeUserIds`. */
+  /** The Firehose transformation that pseudonymises ids; only with `pseudonymKey`. */
   public readonly pseudonymizer?: RecoFunction;
-  /** The HMAC key of the pseudonyms (generated, retained on stack deletion); only with `pseudonymizeUserIds`. */
-  public readonly pseudonymKey?: Secret;
+  /** The HMAC key of the pseudonyms (generated, retained on stack deletion); only with `pseudonymKey`. */
+  public readonly pseudonymKey?: ISecret;
 
   constructor(scope: Construct, id: string, props: DataLakeProps) {
     super(scope, id);
@@ -173,10 +168,6 @@ export class DataLake extends Construct {
       throw new Error(
         `bytesScannedCutoffPerQuery must be at least 10 MB (10000000 bytes), got ${cutoffBytes}`,
       );
-    }
-    const resultDays = props.queryResultRetentionDays ?? 30;
-    if (!Number.isInteger(resultDays) || resultDays < 1) {
-      throw new Error(`queryResultRetentionDays must be a whole number of days >= 1, got ${resultDays}`);
     }
     this.databaseName =
       props.databaseName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '_' }).toLowerCase();
@@ -223,23 +214,22 @@ export class DataLake extends Construct {
       bufferingIntervalSeconds: intervalSeconds,
       bufferingSizeMiB: sizeMiB,
       logRetention: props.deliveryLogRetention ?? LOG_RETENTION,
-      pseudonymizeUserIds: props.pseudonymizeUserIds ?? false,
+      pseudonymKey: props.pseudonymKey,
     });
     this.deliveryStream = delivery.deliveryStream;
     this.deliveryRole = delivery.deliveryRole;
     this.deliveryLogGroup = delivery.deliveryLogGroup;
     this.pseudonymizer = delivery.pseudonymizer;
-    this.pseudonymKey = delivery.pseudonymKey;
+    this.pseudonymKey = props.pseudonymKey;
 
     const athena = createAthenaWorkgroup(this, {
       key: this.key,
-      accessLogsBucket: props.accessLogsBucket,
+      resultsBucket: props.resultsBucket,
       database: this.database,
       bytesScannedCutoffPerQuery: cutoffBytes,
-      queryResultRetentionDays: resultDays,
       namedQueriesDirectory: props.namedQueriesDirectory ?? NAMED_QUERIES_DIR,
     });
-    this.resultsBucket = athena.resultsBucket;
+    this.resultsBucket = props.resultsBucket;
     this.workGroup = athena.workGroup;
     this.workGroupName = athena.workGroupName;
     this.namedQueries = athena.namedQueries;

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import {
 import { Construct } from 'constructs';
 import { sendObjectEventsToEventBridge } from './private/bucket-events';
 import { acknowledgeGuardRule } from './private/guard-rules';
+import { nagArn } from './private/nag-refs';
 
 /** Where Lambda writes the invocation records of batches it gave up on (its S3 destination's own layout). */
 export const FAILED_BATCHES_PREFIX = 'aws/lambda/';
@@ -45,8 +46,6 @@ export interface FailedBatchesProps {
  */
 export class FailedBatches extends Construct {
   public readonly bucket: Bucket;
-  /** The event source mapping's on-failure destination (grants only what Lambda needs to write). */
-  public readonly destination: S3OnFailureDestination;
 
   constructor(scope: Construct, id: string, props: FailedBatchesProps) {
     super(scope, id);
@@ -93,26 +92,26 @@ export class FailedBatches extends Construct {
       'Failed batches hold raw events with user ids and must expire after `retention` (docs/operations.md, ' +
         'deleting a user); Object Lock retention would keep them regardless.',
     );
-    this.destination = new PutOnlyS3Destination(this.bucket);
-  }
-
-  /** Objects Lambda wrote under `aws/lambda/` (one per batch given up), per minute. */
-  metricBatchesWritten(): Metric {
-    return new Metric({
-      namespace: 'AWS/S3',
-      metricName: 'PutRequests',
-      dimensionsMap: { BucketName: this.bucket.bucketName, FilterId: FAILED_BATCHES_METRICS_FILTER },
-      statistic: Stats.SUM,
-      period: Duration.minutes(1),
-    });
   }
 }
 
+/** Objects Lambda wrote under `aws/lambda/` of a failed-batches bucket (one per batch given up), per minute. */
+export function metricFailedBatchesWritten(bucket: IBucket): Metric {
+  return new Metric({
+    namespace: 'AWS/S3',
+    metricName: 'PutRequests',
+    dimensionsMap: { BucketName: bucket.bucketName, FilterId: FAILED_BATCHES_METRICS_FILTER },
+    statistic: Stats.SUM,
+    period: Duration.minutes(1),
+  });
+}
+
 /**
- * CDK's S3OnFailureDestination grants the function read and delete on the whole bucket; the mapping only
- * needs s3:PutObject and s3:ListBucket (Lambda's documented minimum), so this grants just those.
+ * The event source mapping's on-failure destination. CDK's S3OnFailureDestination grants the function read
+ * and delete on the whole bucket; the mapping only needs s3:PutObject and s3:ListBucket (Lambda's documented
+ * minimum), so this grants just those.
  */
-class PutOnlyS3Destination extends S3OnFailureDestination {
+export class PutOnlyS3Destination extends S3OnFailureDestination {
   constructor(private readonly target: IBucket) {
     super(target);
   }
@@ -123,12 +122,11 @@ class PutOnlyS3Destination extends S3OnFailureDestination {
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.target.bucketArn] }),
     );
     const policy = handler.role?.node.tryFindChild('DefaultPolicy');
-    const cfnBucket = this.target.node.defaultChild;
-    if (policy && CfnResource.isCfnResource(cfnBucket)) {
-      const logicalId = Stack.of(cfnBucket).getLogicalId(cfnBucket);
+    const bucketArn = nagArn(this.target, handler);
+    if (policy && bucketArn) {
       Validations.of(policy).acknowledge(
         {
-          id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
+          id: `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
           reason:
             'Object writes (no read, no delete) anywhere in the failed-batches bucket: Lambda picks the keys ' +
             '(aws/lambda/<mapping>/<shard>/...) and validates the destination against the whole bucket.',

@@ -1,24 +1,29 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SERVICES } from '../lambdas/shared/metric-names';
-import { FailedBatches } from './failed-batches';
-import { acknowledgeGuardRule } from './private/guard-rules';
+import { metricFailedBatchesWritten, PutOnlyS3Destination } from './failed-batches';
+import type { FeatureStores } from './feature-store/feature-stores';
 import { RecoFunction } from './recostream-function';
 
-/** TTL attribute (epoch seconds) of both feature tables. */
-export const FEATURE_TTL_ATTRIBUTE = 'expiresAt';
+export {
+  createFeatureStores,
+  FEATURE_TTL_ATTRIBUTE,
+  type FeatureStores,
+  type FeatureStoresProps,
+} from './feature-store/feature-stores';
 
 export interface FeatureStoreProps {
   /** The events stream the consumer reads. */
   readonly stream: IStream;
+  /** The tables, dead-letter queue and failed-batches bucket (`createFeatureStores`, in the data stack). */
+  readonly stores: FeatureStores;
   /**
    * Lake bucket whose quarantine prefix also receives a copy of every dead-lettered record, so
    * analysts find them in the `quarantine` table next to the events the ingest API rejected.
@@ -30,11 +35,6 @@ export interface FeatureStoreProps {
    * @default 'quarantine/'
    */
   readonly quarantinePrefix?: string;
-  /**
-   * Customer-managed key that encrypts the tables, the dead-letter queue and the failed-batches bucket.
-   * @default - a new customer-managed key with yearly rotation
-   */
-  readonly encryptionKey?: IKey;
   /**
    * Retry horizon: a resend of an accepted event (same eventId) within this time after its `receivedAt` is
    * applied once, however many events came in between (`DEDUP_HORIZON_MINUTES`). The profile's event
@@ -57,27 +57,11 @@ export interface FeatureStoreProps {
    */
   readonly streamRetention?: Duration;
   /**
-   * How long the batches the event source mapping gives up on stay in the failed-batches bucket (>= 7 days).
-   * @default Duration.days(7)
-   */
-  readonly failedBatchRetention?: Duration;
-  /**
-   * Bucket for the failed-batches bucket's server access logs.
-   * @default - none (acknowledged)
-   */
-  readonly accessLogsBucket?: IBucket;
-  /**
    * Reserved concurrency of the consumer: other functions cannot starve it, and it cannot starve them. It
    * must be at least the number of open shards times `parallelizationFactor`, or shards wait their turn.
    * @default 20
    */
   readonly reservedConcurrency?: number;
-  /**
-   * Billing mode of both tables. PROVISIONED uses the CDK default capacity (5 RCU / 5 WCU); tune it on the
-   * exposed tables.
-   * @default BillingMode.PAY_PER_REQUEST
-   */
-  readonly billingMode?: BillingMode;
   /**
    * Half-life of the decaying category/brand affinities in a profile, days (`AFFINITY_HALF_LIFE_DAYS`).
    * @default 14
@@ -159,21 +143,19 @@ export interface FeatureStoreProps {
  */
 export class FeatureStore extends Construct {
   /** Per-user profiles; partition key `userId`. */
-  public readonly profilesTable: Table;
+  public readonly profilesTable: ITable;
   /** Per-item statistics; partition key `itemId`, sort key `bucket`. */
-  public readonly itemStatsTable: Table;
+  public readonly itemStatsTable: ITable;
   /** Per-shard progress of the consumer (where the mapping gave up on records); partition key `shardId`. */
-  public readonly progressTable: Table;
+  public readonly progressTable: ITable;
   /** Records the consumer dead-lettered (unparseable, poison, refused by DynamoDB), with their reason. */
-  public readonly deadLetterQueue: Queue;
+  public readonly deadLetterQueue: IQueue;
   /** The event source mapping's on-failure destination: whole batches it gave up on. */
   public readonly failedBatchesBucket: IBucket;
   /** Batches the mapping gave up on (objects written to the failed-batches bucket), per minute. */
   public readonly failedBatchesMetric: IMetric;
   /** Reads the events stream and updates both tables. */
   public readonly consumerFunction: RecoFunction;
-  /** Key that encrypts both tables and the dead-letter queue. */
-  public readonly key: IKey;
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
@@ -225,59 +207,13 @@ export class FeatureStore extends Construct {
         `itemStatsWindow needs parallelizationFactor 1 (the window state is per shard), got ${parallelizationFactor}`,
       );
 
-    this.key =
-      props.encryptionKey ??
-      new Key(this, 'Key', { enableKeyRotation: true, description: 'RecoStream feature store' });
-    const billingMode = props.billingMode ?? BillingMode.PAY_PER_REQUEST;
-    const tableDefaults = {
-      billingMode,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    } as const;
-
-    this.profilesTable = new Table(this, 'ProfilesTable', {
-      ...tableDefaults,
-      timeToLiveAttribute: FEATURE_TTL_ATTRIBUTE,
-      partitionKey: { name: 'userId', type: AttributeType.STRING },
-    });
-    this.itemStatsTable = new Table(this, 'ItemStatsTable', {
-      ...tableDefaults,
-      timeToLiveAttribute: FEATURE_TTL_ATTRIBUTE,
-      partitionKey: { name: 'itemId', type: AttributeType.STRING },
-      sortKey: { name: 'bucket', type: AttributeType.STRING },
-    });
-    this.progressTable = new Table(this, 'ConsumerProgressTable', {
-      ...tableDefaults,
-      partitionKey: { name: 'shardId', type: AttributeType.STRING },
-    });
-
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Dead letters outlive the stack: deleting it must not delete the only copy of those records.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const dlqReason =
-      'This queue is itself the dead-letter destination of the consumer handler (poison records); records ' +
-      'are inspected and replayed by an operator, not consumed.';
-    Validations.of(this.deadLetterQueue).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason: dlqReason },
-      { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
-    );
-    acknowledgeGuardRule(this.deadLetterQueue, 'sqs_dlq_check', dlqReason);
-
-    const failedBatches = new FailedBatches(this, 'FailedBatches', {
-      encryptionKey: this.key,
-      retention: props.failedBatchRetention,
-      accessLogsBucket: props.accessLogsBucket,
-    });
-    this.failedBatchesBucket = failedBatches.bucket;
-    this.failedBatchesMetric = failedBatches.metricBatchesWritten();
+    const { stores } = props;
+    this.profilesTable = stores.profilesTable;
+    this.itemStatsTable = stores.itemStatsTable;
+    this.progressTable = stores.progressTable;
+    this.deadLetterQueue = stores.deadLetterQueue;
+    this.failedBatchesBucket = stores.failedBatchesBucket;
+    this.failedBatchesMetric = metricFailedBatchesWritten(stores.failedBatchesBucket);
 
     this.consumerFunction = new RecoFunction(this, 'ConsumerFunction', {
       entry: 'lambdas/consumer/handler.ts',
@@ -320,7 +256,7 @@ export class FeatureStore extends Construct {
         parallelizationFactor,
         ...(itemStatsWindowSeconds > 0 ? { tumblingWindow: Duration.seconds(itemStatsWindowSeconds) } : {}),
         startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
-        onFailure: failedBatches.destination,
+        onFailure: new PutOnlyS3Destination(stores.failedBatchesBucket),
       }),
     );
   }

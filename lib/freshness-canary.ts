@@ -5,11 +5,12 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { SERVICES } from '../lambdas/shared/metric-names';
 import { acknowledgeProviderFramework, encryptedLogGroup } from './private/log-groups';
+import { grantSecretRead } from './private/secret-grants';
 import { RecoFunction } from './recostream-function';
 
 /** The attributes of an ordinary write key, the only ones the canary key's registration may write. */
@@ -20,7 +21,10 @@ export interface FreshnessCanaryProps {
   readonly ingestBaseUrl: string;
   readonly writeKeysTable: ITable;
   readonly profilesTable: ITable;
+  /** Key of the WriteKeys table (the registration writes it) and of the secrets. */
   readonly encryptionKey: IKey;
+  /** The canary's secrets (`createCanarySecrets`, in the data stack). */
+  readonly secrets: CanarySecrets;
   /** @default Duration.minutes(1) */
   readonly interval?: Duration;
   /**
@@ -28,6 +32,44 @@ export interface FreshnessCanaryProps {
    * that plan and also measures until the API reflects the event. Absent: only the profile is checked.
    */
   readonly recommendationApi?: { readonly url: string; readonly usagePlan: IUsagePlan };
+}
+
+export interface CanarySecrets {
+  /** The canary's ingest write key (its hash is registered in WriteKeys at deploy). */
+  readonly writeKeySecret: ISecret;
+  /** The value of the canary's recommendation API key. */
+  readonly apiKeySecret: ISecret;
+}
+
+/**
+ * The canary's secrets. Stateful (the write key's hash is registered in WriteKeys), so created in the data stack
+ * under a scope named `FreshnessCanary`: the logical ids are those the single stack had.
+ */
+export function createCanarySecrets(scope: Construct, encryptionKey: IKey): CanarySecrets {
+  const writeKeySecret = new Secret(scope, 'WriteKey', {
+    description: 'RecoStream freshness canary: ingest write key (its hash is registered on first use)',
+    encryptionKey,
+    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+  });
+  Validations.of(writeKeySecret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The canary key is a 48-character random write key that only sends canary events; rotating it needs ' +
+      'the old hash disabled in WriteKeys, an operator step documented in the README, not a rotation Lambda.',
+  });
+  const apiKeySecret = new Secret(scope, 'ApiKeySecret', {
+    description: 'RecoStream freshness canary: value of its recommendation API key',
+    encryptionKey,
+    // API Gateway key values: 20-128 characters.
+    generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+  });
+  Validations.of(apiKeySecret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'The value of an API Gateway API key that only reads recommendations for canary users; the key is ' +
+      'replaced by changing the secret and redeploying, which updates the key, not by a rotation Lambda.',
+  });
+  return { writeKeySecret, apiKeySecret };
 }
 
 /**
@@ -42,27 +84,17 @@ export interface FreshnessCanaryProps {
  */
 export class FreshnessCanary extends Construct {
   public readonly function: RecoFunction;
-  public readonly writeKeySecret: Secret;
+  public readonly writeKeySecret: ISecret;
   public readonly rule: Rule;
   /** The canary's recommendation API key and the secret that holds its value (with `recommendationApi`). */
   public readonly apiKey?: ApiKey;
-  public readonly apiKeySecret?: Secret;
+  public readonly apiKeySecret?: ISecret;
   /** Registers the write key's hash in WriteKeys at deploy; disables it when the resource is deleted. */
   public readonly keyRegistration: { readonly function: RecoFunction; readonly resource: CustomResource };
 
   constructor(scope: Construct, id: string, props: FreshnessCanaryProps) {
     super(scope, id);
-    this.writeKeySecret = new Secret(this, 'WriteKey', {
-      description: 'RecoStream freshness canary: ingest write key (its hash is registered on first use)',
-      encryptionKey: props.encryptionKey,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-    });
-    Validations.of(this.writeKeySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The canary key is a 48-character random write key that only sends canary events; rotating it needs ' +
-        'the old hash disabled in WriteKeys, an operator step documented in the README, not a rotation Lambda.',
-    });
+    this.writeKeySecret = props.secrets.writeKeySecret;
     this.keyRegistration = this.registerKeyAtDeploy(props);
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/canary/handler.ts',
@@ -76,27 +108,16 @@ export class FreshnessCanary extends Construct {
         CANARY_TIMEOUT_MS: '45000',
       },
     }).bindTable(props.profilesTable, 'PROFILES_TABLE_NAME');
-    this.writeKeySecret.grantRead(this.function);
+    grantSecretRead(this.writeKeySecret, this.function);
     if (props.recommendationApi) {
-      this.apiKeySecret = new Secret(this, 'ApiKeySecret', {
-        description: 'RecoStream freshness canary: value of its recommendation API key',
-        encryptionKey: props.encryptionKey,
-        // API Gateway key values: 20-128 characters.
-        generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
-      });
-      Validations.of(this.apiKeySecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The value of an API Gateway API key that only reads recommendations for canary users; the key is ' +
-          'replaced by changing the secret and redeploying, which updates the key, not by a rotation Lambda.',
-      });
+      this.apiKeySecret = props.secrets.apiKeySecret;
       // A dynamic reference ({{resolve:secretsmanager:...}}): the value is never in the template.
       this.apiKey = new ApiKey(this, 'ApiKey', {
         description: 'Freshness canary: reads recommendations of canary users',
         value: this.apiKeySecret.secretValue.unsafeUnwrap(),
       });
       props.recommendationApi.usagePlan.addApiKey(this.apiKey);
-      this.apiKeySecret.grantRead(this.function);
+      grantSecretRead(this.apiKeySecret, this.function);
       this.function.addEnvironment('RECOMMENDATION_API_URL', props.recommendationApi.url);
       this.function.addEnvironment('CANARY_API_KEY_SECRET_ARN', this.apiKeySecret.secretArn);
     }
@@ -123,7 +144,7 @@ export class FreshnessCanary extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(30),
     });
-    this.writeKeySecret.grantRead(fn);
+    grantSecretRead(this.writeKeySecret, fn);
     // An ordinary key only: DynamoDB refuses a put or update that names any other attribute (`role`).
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -8,9 +8,8 @@ import {
   RequestAuthorizer,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -36,26 +35,10 @@ export interface IngestionProps {
    * @default 'quarantine/'
    */
   readonly quarantinePrefix?: string;
-  /**
-   * Customer-managed key that encrypts the stream and the WriteKeys table.
-   * @default - a new customer-managed key with yearly rotation
-   */
-  readonly encryptionKey?: IKey;
-  /**
-   * Capacity mode of the events stream.
-   * @default StreamMode.ON_DEMAND
-   */
-  readonly streamMode?: StreamMode;
-  /**
-   * Number of shards; only valid with `StreamMode.PROVISIONED`.
-   * @default 1 when provisioned
-   */
-  readonly shardCount?: number;
-  /**
-   * How long the stream keeps records (24 hours to 365 days).
-   * @default Duration.hours(24)
-   */
-  readonly streamRetention?: Duration;
+  /** The events stream (`createEventStores`, in the data stack). */
+  readonly stream: IStream;
+  /** Write keys (hashed) that clients authenticate with (`createEventStores`, in the data stack). */
+  readonly writeKeysTable: ITable;
   /**
    * Steady-state request rate limit of the API stage, requests per second.
    * @default 1000
@@ -81,15 +64,22 @@ export interface IngestionProps {
   readonly maxEventAge?: Duration;
 }
 
+export {
+  createEventStores,
+  type EventStores,
+  type EventStoresProps,
+} from './ingestion/event-stores';
+
 /**
  * The ingestion path: a REST API (`POST /v1/<route>` for each of INGEST_ROUTES, ours and Segment's) guarded
  * by a Lambda REQUEST authorizer that checks write keys in the WriteKeys table, an ingest function that
  * validates events (zod, in the function; API Gateway request validation is not used) and writes them to the
- * Kinesis events stream, quarantining rejected ones in the lake bucket.
+ * Kinesis events stream, quarantining rejected ones in the lake bucket. The stream and the table are the data
+ * stack's (`createEventStores`).
  */
 export class Ingestion extends Construct {
   /** The events stream (partition key = userId, KMS-encrypted). */
-  public readonly stream: Stream;
+  public readonly stream: IStream;
   /** The ingest REST API. */
   public readonly api: RestApi;
   /** Validates events and writes them to the stream. */
@@ -97,27 +87,10 @@ export class Ingestion extends Construct {
   /** REQUEST authorizer function of the API. */
   public readonly authorizerFunction: RecoFunction;
   /** Write keys (hashed) that clients authenticate with; partition key `keyHash`. */
-  public readonly writeKeysTable: Table;
-  /** Key that encrypts the stream and the WriteKeys table. */
-  public readonly key: IKey;
+  public readonly writeKeysTable: ITable;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
-    const streamMode = props.streamMode ?? StreamMode.ON_DEMAND;
-    if (streamMode === StreamMode.ON_DEMAND && props.shardCount !== undefined) {
-      throw new Error(`shardCount (${props.shardCount}) is only valid with StreamMode.PROVISIONED`);
-    }
-    const shardCount = props.shardCount ?? 1;
-    if (!Number.isInteger(shardCount) || shardCount < 1) {
-      throw new Error(`shardCount must be a positive integer, got ${shardCount}`);
-    }
-    const retention = props.streamRetention ?? Duration.hours(24);
-    const retentionHours = retention.toHours({ integral: false });
-    if (!Number.isInteger(retentionHours) || retentionHours < 24 || retentionHours > 8760) {
-      throw new Error(
-        `streamRetention must be a whole number of hours from 24 to 8760, got ${retentionHours}`,
-      );
-    }
     const rateLimit = props.throttlingRateLimit ?? 1000;
     const burstLimit = props.throttlingBurstLimit ?? 2000;
     if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
@@ -135,36 +108,8 @@ export class Ingestion extends Construct {
       );
     }
 
-    this.key =
-      props.encryptionKey ??
-      new Key(this, 'Key', {
-        enableKeyRotation: true,
-        description: 'RecoStream events stream and write keys',
-      });
-
-    this.stream = new Stream(this, 'EventsStream', {
-      streamMode,
-      shardCount: streamMode === StreamMode.PROVISIONED ? shardCount : undefined,
-      retentionPeriod: retention,
-      encryption: StreamEncryption.KMS,
-      encryptionKey: this.key,
-    });
-    Validations.of(this.stream).acknowledge({
-      id: 'AwsSolutions-KDS3',
-      reason:
-        'The stream is deliberately encrypted with a customer-managed key (rotation on, shared with the other ' +
-        "stores) rather than aws/kinesis, so key policy and CloudTrail audit stay under the account's control.",
-    });
-
-    this.writeKeysTable = new Table(this, 'WriteKeysTable', {
-      partitionKey: { name: 'keyHash', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: this.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
-    });
+    this.stream = props.stream;
+    this.writeKeysTable = props.writeKeysTable;
 
     this.authorizerFunction = new RecoFunction(this, 'AuthorizerFunction', {
       entry: 'lambdas/authorizer/handler.ts',

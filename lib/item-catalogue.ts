@@ -1,12 +1,10 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
-import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
@@ -15,8 +13,8 @@ export interface ItemCatalogueProps {
   readonly api: RestApi;
   /** Where keys live (hashed); the catalogue authorizer takes those with role `admin` or `catalog`. */
   readonly writeKeysTable: ITable;
-  /** Encrypts the Items table (the stack's data key). */
-  readonly encryptionKey: IKey;
+  /** The Items table (`protectedTable(scope, 'ItemsTable', 'itemId', key)`, in the data stack). */
+  readonly itemsTable: ITable;
   /**
    * The lake bucket: accepted changes are appended under `items/` (the Glue table `items`), refused
    * requests kept under `quarantinePrefix` (the Glue table `quarantine`, with the ingest API's).
@@ -38,13 +36,13 @@ export interface ItemCatalogueProps {
  * admin,catalog), uncached like the admin one, so a revoked catalogue key is refused at once.
  */
 export class ItemCatalogue extends Construct {
-  public readonly itemsTable: Table;
+  public readonly itemsTable: ITable;
   public readonly authorizerFunction: RecoFunction;
   public readonly putItemsFunction: RecoFunction;
 
   constructor(scope: Construct, id: string, props: ItemCatalogueProps) {
     super(scope, id);
-    this.itemsTable = protectedTable(this, 'ItemsTable', 'itemId', props.encryptionKey);
+    this.itemsTable = props.itemsTable;
 
     const { function: authorizerFunction, authorizer } = roleAuthorizer(this, {
       writeKeysTable: props.writeKeysTable,

@@ -4,7 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { CfnRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -32,6 +32,8 @@ import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
 import { grantAthenaQueries } from './private/athena-grants';
 import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
+import { nagArn } from './private/nag-refs';
+import { grantSecretRead } from './private/secret-grants';
 import { RecoFunction } from './recostream-function';
 
 export interface LakePurgeProps {
@@ -56,6 +58,18 @@ export interface LakePurgeProps {
   readonly maxIterations?: number;
   /** @default 'quarantine/' */
   readonly quarantinePrefix?: string;
+  /**
+   * A fixed name for the purge function's role: the data stack's lake bucket policy names it as the one
+   * reader of Firehose's error records (`LakeStorage.restrictDeliveryErrorReads`), and a name known at synth
+   * keeps that policy free of a reference back into this stack (which would be a dependency cycle).
+   * @default - a generated name
+   */
+  readonly roleName?: string;
+}
+
+/** The purge role's name in the app stack `stackName` (at most 64 characters, as IAM requires). */
+export function lakePurgeRoleName(stackName: string): string {
+  return `${stackName}-lake-purge`.slice(0, 64);
 }
 
 /**
@@ -109,6 +123,8 @@ export class LakePurge extends Construct {
       },
     }).bindTable(props.deletionRequestsTable, 'DELETION_REQUESTS_TABLE_NAME', 'readWrite');
     const fn = this.function;
+    const cfnRole = fn.role?.node.defaultChild;
+    if (props.roleName && cfnRole instanceof CfnRole) cfnRole.roleName = props.roleName;
     fn.addEnvironment('LAKE_BUCKET_NAME', lakeBucket.bucketName);
     // Deletes re-created profiles: DeleteItem only, not the table's whole write grant.
     props.profilesTable.grant(fn, 'dynamodb:DeleteItem');
@@ -116,7 +132,7 @@ export class LakePurge extends Construct {
     key.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
     // A pseudonymised lake stores ids as HMACs: the purge computes them to find the rows written since.
     if (dataLake.pseudonymKey) {
-      dataLake.pseudonymKey.grantRead(fn);
+      grantSecretRead(dataLake.pseudonymKey, fn);
       fn.addEnvironment('PSEUDONYM_SECRET_ARN', dataLake.pseudonymKey.secretArn);
     }
 
@@ -260,18 +276,18 @@ export class LakePurge extends Construct {
     const fnPolicy = this.function.role?.node.tryFindChild('DefaultPolicy');
     if (fnPolicy) {
       const ack = (id: string, reason: string) => Validations.of(fnPolicy).acknowledge({ id, reason });
-      const lakeId = logicalIdOf(lakeBucket);
-      if (lakeId)
+      const lakeArn = nagArn(lakeBucket, fnPolicy);
+      if (lakeArn)
         for (const prefix of prefixes)
           ack(
-            `AwsSolutions-IAM5[Resource::<${lakeId}.Arn>/${prefix}*]`,
+            `AwsSolutions-IAM5[Resource::${lakeArn}/${prefix}*]`,
             `The purge reads, rewrites and deletes versions of generated object keys under '${prefix}' only ` +
               '(Firehose, quarantine and Athena UNLOAD name them); no other prefix of the lake bucket.',
           );
-      const resultsId = logicalIdOf(dataLake.resultsBucket);
-      if (resultsId)
+      const resultsArn = nagArn(dataLake.resultsBucket, fnPolicy);
+      if (resultsArn)
         ack(
-          `AwsSolutions-IAM5[Resource::<${resultsId}.Arn>/*]`,
+          `AwsSolutions-IAM5[Resource::${resultsArn}/*]`,
           'Athena writes query results and UNLOAD manifests under generated keys in the workgroup results bucket.',
         );
     }

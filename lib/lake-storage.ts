@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
@@ -165,12 +165,15 @@ export class LakeStorage extends Construct {
   }
 
   /**
-   * Only `readers` may read Firehose's error records: a bucket-policy Deny on `errors/*` for every other
-   * principal, whatever its IAM policies say (the records hold real user ids, also in a pseudonymised lake).
-   * Firehose still writes there. An administrator who must read one changes this policy (a deploy, audited).
+   * Only the roles `readerRoleArns` may read Firehose's error records: a bucket-policy Deny on `errors/*` for
+   * every other principal, whatever its IAM policies say (the records hold real user ids, also in a
+   * pseudonymised lake). Firehose still writes there. An administrator who must read one changes this policy
+   * (a deploy, audited). The ARNs are of roles with fixed names (`lakePurgeRoleName`): the readers live in the
+   * app stack, and a reference to them from this (data) stack's bucket policy would be a dependency cycle.
    */
-  public restrictDeliveryErrorReads(readers: readonly IRole[]): void {
-    if (readers.length === 0) throw new Error('restrictDeliveryErrorReads needs at least one reader role');
+  public restrictDeliveryErrorReads(readerRoleArns: readonly string[]): void {
+    if (readerRoleArns.length === 0)
+      throw new Error('restrictDeliveryErrorReads needs at least one reader role');
     this.bucket.addToResourcePolicy(
       new PolicyStatement({
         sid: 'OnlyNamedRolesReadDeliveryErrors',
@@ -178,7 +181,7 @@ export class LakeStorage extends Construct {
         principals: [new AnyPrincipal()],
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [this.bucket.arnForObjects(`${DELIVERY_ERRORS_PREFIX}*`)],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': readers.map((role) => role.roleArn) } },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...readerRoleArns] } },
       }),
     );
   }

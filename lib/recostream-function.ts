@@ -1,5 +1,5 @@
 import { isAbsolute, normalize, posix, relative, resolve, sep } from 'node:path';
-import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import {
@@ -20,6 +20,7 @@ import type { KeyRole } from '../lambdas/authorizer/write-keys';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { acknowledgeOutsideVpc } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
+import { nagArn } from './private/nag-refs';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -248,11 +249,10 @@ export class RecoFunction extends NodejsFunction {
       'AwsSolutions-IAM5[Action::s3:Abort*]',
       'Part of the CDK grantPut action set (s3:AbortMultipartUpload), on the same prefix-scoped object ARN.',
     );
-    const cfnBucket = bucket.node.defaultChild;
-    if (CfnResource.isCfnResource(cfnBucket)) {
-      const logicalId = Stack.of(cfnBucket).getLogicalId(cfnBucket);
+    const bucketArn = nagArn(bucket, this);
+    if (bucketArn) {
       this.acknowledgeOnPolicy(
-        `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+        `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`,
         `Object writes are scoped to the '${prefix}' prefix of the bucket; the wildcard stands for object keys ` +
           'under that prefix only.',
       );

@@ -1,10 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import type { RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { ApiWaf } from './api-waf';
 import { AttributionMetrics } from './attribution-metrics';
@@ -14,26 +13,21 @@ import { FeatureStore } from './feature-store';
 import { FreshnessCanary } from './freshness-canary';
 import { Ingestion } from './ingestion';
 import { ItemCatalogue } from './item-catalogue';
-import { LakePurge } from './lake-purge';
-import { LakeStorage } from './lake-storage';
+import { LakePurge, lakePurgeRoleName } from './lake-purge';
 import { firehoseBufferInterval, Monitoring } from './monitoring';
-import { denyGrantsExceptForAwsResources } from './private/key-grants';
 import { acknowledgeLogRetention, encryptEveryLogGroup } from './private/log-groups';
 import { RecommendationApi } from './recommendation-api';
+import type { StatefulResources } from './recostream-data-stack';
 import { EventSchemaRegistry } from './schema-registry';
 import { UserDeletion } from './user-deletion';
 
 export interface RecoStreamStackProps extends StackProps {
-  /** @default 'ON_DEMAND' */
-  readonly streamMode?: 'ON_DEMAND' | 'PROVISIONED';
-  /** Shards of a provisioned stream. @default 1 */
-  readonly shardCount?: number;
-  /** @default 24 */
+  /** The stateful resources (RecoStreamDataStack's `resources`). */
+  readonly data: StatefulResources;
+  /** Retention of the events stream (the consumer prunes watermarks by it). @default 24 */
   readonly streamRetentionHours?: number;
   /** Oldest accepted occurredAt, in days before receipt (Ingestion `maxEventAge`). @default 30 */
   readonly maxEventAgeDays?: number;
-  /** HMAC pseudonyms instead of user / anonymous ids in the lake. @default false */
-  readonly pseudonymizeLakeUserIds?: boolean;
   /** Overrides of the batch jobs' validation-gate thresholds (npm start lowers cf coverage). @default - none */
   readonly jobGateThresholds?: BatchJobsProps['gateThresholds'];
   /** A web ACL with AWS managed rules and a per-IP rate limit on both APIs. @default false */
@@ -46,9 +40,11 @@ export interface RecoStreamStackProps extends StackProps {
   readonly recommendationRules?: RulesConfigInput;
 }
 
-/** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
+/**
+ * RecoStream: ingest API -> Kinesis -> feature store, the data lake, batch jobs, recommendation API and
+ * monitoring; the resources that hold data come from RecoStreamDataStack (`props.data`).
+ */
 export class RecoStreamStack extends Stack {
-  public readonly lake: LakeStorage;
   public readonly ingestion: Ingestion;
   public readonly featureStore: FeatureStore;
   public readonly schemaRegistry: EventSchemaRegistry;
@@ -72,13 +68,11 @@ export class RecoStreamStack extends Stack {
   /** Hourly CloudWatch metrics of what recommendations earned, per placement and variant. */
   public readonly attributionMetrics: AttributionMetrics;
 
-  constructor(scope: Construct, id: string, props: RecoStreamStackProps = {}) {
+  constructor(scope: Construct, id: string, props: RecoStreamStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
-
-    // One customer-managed key for every store: they hold the same data (user behaviour events), and
-    // access is still granted per resource through IAM.
-    const key = new Key(this, 'DataKey', { enableKeyRotation: true, description: 'RecoStream data at rest' });
-    denyGrantsExceptForAwsResources(key);
+    const { data } = props;
+    const { key, lakeBucket } = data;
+    const quarantinePrefix = QUARANTINE_PREFIX;
     // Log groups hold ids and payload fragments too: every one the app creates is encrypted with this key.
     encryptEveryLogGroup(this, key);
     acknowledgeLogRetention(this);
@@ -89,47 +83,44 @@ export class RecoStreamStack extends Stack {
       enforceSSL: true,
     });
 
-    this.lake = new LakeStorage(this, 'LakeStorage', { encryptionKey: key });
     this.ingestion = new Ingestion(this, 'Ingestion', {
-      encryptionKey: key,
-      quarantineBucket: this.lake.bucket,
-      quarantinePrefix: this.lake.quarantinePrefix,
-      streamMode: props.streamMode === 'PROVISIONED' ? StreamMode.PROVISIONED : StreamMode.ON_DEMAND,
-      shardCount: props.shardCount,
-      streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
+      stream: data.eventsStream,
+      writeKeysTable: data.writeKeysTable,
+      quarantineBucket: lakeBucket,
+      quarantinePrefix,
       ...(props.maxEventAgeDays !== undefined ? { maxEventAge: Duration.days(props.maxEventAgeDays) } : {}),
     });
     this.featureStore = new FeatureStore(this, 'FeatureStore', {
-      encryptionKey: key,
+      stores: data.featureStores,
       stream: this.ingestion.stream,
       streamRetention: Duration.hours(props.streamRetentionHours ?? 24),
       ...(props.itemStatsWindowSeconds !== undefined
         ? { itemStatsWindow: Duration.seconds(props.itemStatsWindowSeconds) }
         : {}),
-      quarantineBucket: this.lake.bucket,
-      quarantinePrefix: this.lake.quarantinePrefix,
-      accessLogsBucket: this.lake.accessLogsBucket,
+      quarantineBucket: lakeBucket,
+      quarantinePrefix,
     });
     this.schemaRegistry = new EventSchemaRegistry(this, 'SchemaRegistry');
     this.dataLake = new DataLake(this, 'DataLake', {
-      lakeBucket: this.lake.bucket,
+      lakeBucket,
       stream: this.ingestion.stream,
-      accessLogsBucket: this.lake.accessLogsBucket,
+      resultsBucket: data.athenaResultsBucket,
       encryptionKey: key,
-      quarantinePrefix: this.lake.quarantinePrefix,
-      pseudonymizeUserIds: props.pseudonymizeLakeUserIds ?? false,
+      quarantinePrefix,
+      pseudonymKey: data.pseudonymKey,
     });
 
     this.batchJobs = new BatchJobs(this, 'BatchJobs', {
       encryptionKey: key,
-      lakeBucket: this.lake.bucket,
+      publishedTables: data.publishedTables,
+      lakeBucket,
       dataLake: this.dataLake,
       alarmTopic: this.alarmTopic,
       gateThresholds: props.jobGateThresholds,
     });
 
     this.attributionMetrics = new AttributionMetrics(this, 'AttributionMetrics', {
-      lakeBucket: this.lake.bucket,
+      lakeBucket,
       dataLake: this.dataLake,
       jobRunsTable: this.batchJobs.jobRunsTable,
       encryptionKey: key,
@@ -139,8 +130,9 @@ export class RecoStreamStack extends Stack {
     this.itemCatalogue = new ItemCatalogue(this, 'ItemCatalogue', {
       api: this.ingestion.api,
       writeKeysTable: this.ingestion.writeKeysTable,
-      encryptionKey: key,
-      lakeBucket: this.lake.bucket,
+      itemsTable: data.itemsTable,
+      lakeBucket,
+      quarantinePrefix,
     });
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
@@ -158,26 +150,27 @@ export class RecoStreamStack extends Stack {
       api: this.ingestion.api,
       writeKeysTable: this.ingestion.writeKeysTable,
       profilesTable: this.featureStore.profilesTable,
-      encryptionKey: key,
+      deletionRequestsTable: data.deletionRequestsTable,
     });
     this.lakePurge = new LakePurge(this, 'LakePurge', {
       deletionRequestsTable: this.userDeletion.deletionRequestsTable,
       profilesTable: this.featureStore.profilesTable,
-      lakeBucket: this.lake.bucket,
+      lakeBucket,
       dataLake: this.dataLake,
       encryptionKey: key,
       alarmTopic: this.alarmTopic,
-      quarantinePrefix: this.lake.quarantinePrefix,
+      quarantinePrefix,
+      // Firehose's error records keep real ids: only the purge, which removes a deleted user's, reads them
+      // (the data stack's bucket policy names this role).
+      roleName: lakePurgeRoleName(this.stackName),
     });
-
-    // Firehose's error records keep real ids: only the purge, which removes a deleted user's, reads them.
-    if (this.lakePurge.function.role) this.lake.restrictDeliveryErrorReads([this.lakePurge.function.role]);
 
     this.freshnessCanary = new FreshnessCanary(this, 'FreshnessCanary', {
       ingestBaseUrl: this.ingestion.api.url,
       writeKeysTable: this.ingestion.writeKeysTable,
       profilesTable: this.featureStore.profilesTable,
       encryptionKey: key,
+      secrets: data.canarySecrets,
       recommendationApi: this.recommendationApi,
     });
 
@@ -212,37 +205,16 @@ export class RecoStreamStack extends Stack {
       attributionMetrics: true,
     });
 
+    // The names of the stateful resources are outputs of the data stack (an output that only re-exports an
+    // import is a cfn-lint warning, W6001).
     const outputs: Record<string, [string, string]> = {
       ApiUrl: [this.ingestion.api.url, 'Ingest API base URL (stage prod); POST to v1/events, v1/batch, ...'],
-      EventsStreamName: [this.ingestion.stream.streamName, 'Kinesis events stream'],
-      ProfilesTableName: [this.featureStore.profilesTable.tableName, 'DynamoDB user profiles'],
-      ItemStatsTableName: [this.featureStore.itemStatsTable.tableName, 'DynamoDB item statistics'],
-      WriteKeysTableName: [this.ingestion.writeKeysTable.tableName, 'DynamoDB ingest write keys (hashed)'],
-      ItemsTableName: [this.itemCatalogue.itemsTable.tableName, 'DynamoDB item catalogue (PUT v1/items)'],
-      LakeBucketName: [this.lake.bucket.bucketName, 'Data lake bucket (quarantine/ holds rejected events)'],
-      DeadLetterQueueUrl: [
-        this.featureStore.deadLetterQueue.queueUrl,
-        'Records the consumer dead-lettered (poison), with their reason',
-      ],
-      FailedBatchesBucketName: [
-        this.featureStore.failedBatchesBucket.bucketName,
-        'Batches the consumer gave up on (npx recostream dlq replay --bucket <name> --stream <EventsStreamName>)',
-      ],
       GlueDatabaseName: [this.dataLake.database.ref, 'Glue database of the lake tables (events, quarantine)'],
       AthenaWorkGroupName: [this.dataLake.workGroup.ref, 'Athena workgroup to query the lake with'],
       AlarmTopicArn: [this.alarmTopic.topicArn, 'SNS topic of the alarms and failed batch runs'],
       DeliveryStreamName: [
         this.dataLake.deliveryStream.ref,
         'Firehose delivery stream: events stream -> lake',
-      ],
-      SimilaritiesTableName: [
-        this.batchJobs.similaritiesTable.tableName,
-        'DynamoDB item similarities (versioned)',
-      ],
-      TrendingTableName: [this.batchJobs.trendingTable.tableName, 'DynamoDB trending items (versioned)'],
-      JobRunsTableName: [
-        this.batchJobs.jobRunsTable.tableName,
-        'DynamoDB batch runs and active-version pointers',
       ],
       RecommendationApiUrl: [
         this.recommendationApi.url,

@@ -1,9 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { protectedTable } from './private/protected-table';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
@@ -13,7 +11,8 @@ export interface UserDeletionProps {
   /** Where admin keys live (hashed), next to the write keys, marked `role: 'admin'`. */
   readonly writeKeysTable: ITable;
   readonly profilesTable: ITable;
-  readonly encryptionKey: IKey;
+  /** The audit trail (`protectedTable(scope, 'DeletionRequestsTable', 'requestId', key)`, in the data stack). */
+  readonly deletionRequestsTable: ITable;
 }
 
 /**
@@ -27,19 +26,13 @@ export interface UserDeletionProps {
  * not cached, so a revoked admin key stops working at once.
  */
 export class UserDeletion extends Construct {
-  public readonly deletionRequestsTable: Table;
+  public readonly deletionRequestsTable: ITable;
   public readonly adminAuthorizerFunction: RecoFunction;
   public readonly deleteUserFunction: RecoFunction;
 
   constructor(scope: Construct, id: string, props: UserDeletionProps) {
     super(scope, id);
-    // The audit trail outlives the stack.
-    this.deletionRequestsTable = protectedTable(
-      this,
-      'DeletionRequestsTable',
-      'requestId',
-      props.encryptionKey,
-    );
+    this.deletionRequestsTable = props.deletionRequestsTable;
 
     const { function: adminAuthorizerFunction, authorizer } = roleAuthorizer(this, {
       writeKeysTable: props.writeKeysTable,

@@ -1,10 +1,11 @@
 /**
  * What the batch jobs keep: the versioned Similarities and Trending tables the recommendation API reads, the
  * JobRuns table (runs and active-version pointers) and the `cf_state` Glue table of the cf job's state.
- * Created in the BatchJobs scope, so the logical ids are the construct's.
+ * The DynamoDB tables are stateful: created in the data stack under a scope named `BatchJobs`, the Glue table
+ * in the BatchJobs construct, so the logical ids are the construct's either way.
  */
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, type BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -23,10 +24,13 @@ export interface PublishedTables {
   readonly jobRunsTable: Table;
 }
 
+/** The same tables as the batch jobs take them (from the data stack). */
+export type PublishedTableRefs = { readonly [K in keyof PublishedTables]: ITable };
+
 export function createPublishedTables(
   scope: Construct,
   key: IKey,
-  billingMode: BillingMode,
+  billingMode: BillingMode = BillingMode.PAY_PER_REQUEST,
 ): PublishedTables {
   const tableDefaults = {
     billingMode,

@@ -1,9 +1,10 @@
 /**
- * The lake's Athena side: a workgroup with enforced settings (engine v3, bytes-scanned cutoff, KMS results),
- * its own versioned, expiring results bucket, and one named query per `*.sql` file. Created in the DataLake's
- * scope, so the logical ids are the construct's.
+ * The lake's Athena side: a workgroup with enforced settings (engine v3, bytes-scanned cutoff, KMS results)
+ * over its own versioned, expiring results bucket, and one named query per `*.sql` file. The workgroup is
+ * created in the DataLake's scope; the results bucket (stateful) in the data stack's `DataLake` scope, so the
+ * logical ids are the construct's either way.
  */
-import { Aws, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import type { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -21,21 +22,32 @@ import { readNamedQueryFiles } from './named-queries';
 
 export interface AthenaWorkgroupProps {
   readonly key: IKey;
-  readonly accessLogsBucket: IBucket;
+  readonly resultsBucket: IBucket;
   readonly database: CfnDatabase;
   readonly bytesScannedCutoffPerQuery: number;
-  readonly queryResultRetentionDays: number;
   readonly namedQueriesDirectory: string;
 }
 
 export interface AthenaWorkgroup {
-  readonly resultsBucket: Bucket;
   readonly workGroup: CfnWorkGroup;
   readonly workGroupName: string;
   readonly namedQueries: readonly CfnNamedQuery[];
 }
 
-export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupProps): AthenaWorkgroup {
+export interface AthenaResultsBucketProps {
+  readonly key: IKey;
+  /** Destination of the server access logs (a bucket that accepts S3 log delivery). */
+  readonly accessLogsBucket: IBucket;
+  /** @default 30 */
+  readonly queryResultRetentionDays?: number;
+}
+
+/** Athena query results: KMS, versioned, expiring after `queryResultRetentionDays`, retained with the stack. */
+export function createAthenaResultsBucket(scope: Construct, props: AthenaResultsBucketProps): Bucket {
+  const resultDays = props.queryResultRetentionDays ?? 30;
+  if (!Number.isInteger(resultDays) || resultDays < 1) {
+    throw new Error(`queryResultRetentionDays must be a whole number of days >= 1, got ${resultDays}`);
+  }
   const resultsBucket = new Bucket(scope, 'ResultsBucket', {
     encryption: BucketEncryption.KMS,
     encryptionKey: props.key,
@@ -50,7 +62,7 @@ export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupPr
     lifecycleRules: [
       {
         id: 'ExpireQueryResults',
-        expiration: Duration.days(props.queryResultRetentionDays),
+        expiration: Duration.days(resultDays),
         noncurrentVersionExpiration: Duration.days(1),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
@@ -64,7 +76,11 @@ export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupPr
     'Query results are derived, re-runnable and expire after queryResultRetentionDays; Object Lock retention ' +
       'would keep them (and the user ids some hold) regardless.',
   );
+  return resultsBucket;
+}
 
+export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupProps): AthenaWorkgroup {
+  const { resultsBucket } = props;
   const workGroupName = Names.uniqueResourceName(scope, { maxLength: 128, separator: '-' });
   const workGroup = new CfnWorkGroup(scope, 'WorkGroup', {
     name: workGroupName,
@@ -87,6 +103,14 @@ export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupPr
     },
   });
 
+  if (Stack.of(props.key) !== Stack.of(scope))
+    acknowledgeGuardRule(
+      workGroup,
+      'athena_workgroup_results_encrypted_at_rest_kms_check',
+      "Results are SSE_KMS with the app's data key, which lives in the data stack: KmsKey is an Fn::ImportValue " +
+        'of its ARN, and the rule accepts only a literal string or a Ref/GetAtt of a key in the same template.',
+    );
+
   const namedQueriesScope = new Construct(scope, 'NamedQueries');
   const namedQueries = readNamedQueryFiles(props.namedQueriesDirectory).map(
     (file) =>
@@ -98,5 +122,5 @@ export function createAthenaWorkgroup(scope: Construct, props: AthenaWorkgroupPr
         queryString: file.queryString,
       }),
   );
-  return { resultsBucket, workGroup, workGroupName, namedQueries };
+  return { workGroup, workGroupName, namedQueries };
 }

@@ -4,7 +4,7 @@
  * Parquet into the `events` partitions, with its role, its error log and the cdk-nag acknowledgements.
  * Created in the DataLake's scope, so the logical ids are the construct's.
  */
-import { Aws, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
@@ -12,7 +12,7 @@ import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EVENT_COLUMNS, EVENT_PARTITION_KEYS, EVENT_PARTITION_SOURCES } from '../../lambdas/shared/events';
 import {
@@ -22,6 +22,8 @@ import {
   EVENTS_PREFIX,
 } from '../../lambdas/shared/lake-layout';
 import { SERVICES } from '../../lambdas/shared/metric-names';
+import { nagArn } from '../private/nag-refs';
+import { grantSecretRead } from '../private/secret-grants';
 import { RecoFunction } from '../recostream-function';
 import { EVENTS_TABLE_NAME } from './glue-catalog';
 import { jsonKeyMappings } from './private/glue-table-parts';
@@ -37,7 +39,8 @@ export interface FirehoseDeliveryProps {
   readonly bufferingIntervalSeconds: number;
   readonly bufferingSizeMiB: number;
   readonly logRetention: RetentionDays;
-  readonly pseudonymizeUserIds: boolean;
+  /** The HMAC key of the pseudonyms (`createPseudonymKey`, in the data stack); absent: real ids in the lake. */
+  readonly pseudonymKey?: ISecret;
 }
 
 export interface FirehoseDelivery {
@@ -45,7 +48,6 @@ export interface FirehoseDelivery {
   readonly deliveryRole: Role;
   readonly deliveryLogGroup: LogGroup;
   readonly pseudonymizer?: RecoFunction;
-  readonly pseudonymKey?: Secret;
 }
 
 export function createFirehoseDelivery(scope: Construct, props: FirehoseDeliveryProps): FirehoseDelivery {
@@ -89,8 +91,9 @@ export function createFirehoseDelivery(scope: Construct, props: FirehoseDelivery
     }),
   );
   deliveryLogGroup.grantWrite(deliveryRole);
-  const pseudonymKey = props.pseudonymizeUserIds ? createPseudonymKey(scope, key) : undefined;
-  const pseudonymizer = pseudonymKey ? createPseudonymizer(scope, pseudonymKey, deliveryRole) : undefined;
+  const pseudonymizer = props.pseudonymKey
+    ? createPseudonymizer(scope, props.pseudonymKey, deliveryRole)
+    : undefined;
 
   const deliveryStream = new CfnDeliveryStream(scope, 'DeliveryStream', {
     deliveryStreamType: 'KinesisStreamAsSource',
@@ -153,10 +156,11 @@ export function createFirehoseDelivery(scope: Construct, props: FirehoseDelivery
   // Firehose checks its permissions when the stream is created: the role's policy must exist by then.
   deliveryStream.node.addDependency(deliveryRole);
   acknowledgeDeliveryFindings(deliveryStream, deliveryRole, bucket);
-  return { deliveryStream, deliveryRole, deliveryLogGroup, pseudonymizer, pseudonymKey };
+  return { deliveryStream, deliveryRole, deliveryLogGroup, pseudonymizer };
 }
 
-function createPseudonymKey(scope: Construct, key: IKey): Secret {
+/** The generated HMAC key of the lake's pseudonyms (stateful: created in the data stack, retained). */
+export function createPseudonymKey(scope: Construct, key: IKey): Secret {
   const secret = new Secret(scope, 'PseudonymKey', {
     description: 'RecoStream: HMAC key of the user id pseudonyms in the data lake',
     encryptionKey: key,
@@ -175,7 +179,7 @@ function createPseudonymKey(scope: Construct, key: IKey): Secret {
   return secret;
 }
 
-function createPseudonymizer(scope: Construct, secret: Secret, deliveryRole: Role): RecoFunction {
+function createPseudonymizer(scope: Construct, secret: ISecret, deliveryRole: Role): RecoFunction {
   const fn = new RecoFunction(scope, 'Pseudonymizer', {
     entry: 'lambdas/lake-pseudonymize/handler.ts',
     serviceName: SERVICES.lakePseudonymize,
@@ -185,7 +189,7 @@ function createPseudonymizer(scope: Construct, secret: Secret, deliveryRole: Rol
     timeout: Duration.minutes(1),
     environment: { PSEUDONYM_SECRET_ARN: secret.secretArn },
   });
-  secret.grantRead(fn);
+  grantSecretRead(secret, fn);
   deliveryRole.addToPrincipalPolicy(
     new PolicyStatement({
       // Firehose invokes the unqualified ARN and reads its configuration; no version wildcard needed.
@@ -216,12 +220,11 @@ function acknowledgeDeliveryFindings(deliveryStream: CfnDeliveryStream, role: Ro
     'customer-managed key, and the wildcard only spans the ReEncrypt* / GenerateDataKey* variants.';
   acknowledge('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', kmsReason);
   acknowledge('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', kmsReason);
-  const cfnBucket = bucket.node.defaultChild;
-  if (CfnResource.isCfnResource(cfnBucket)) {
-    const logicalId = Stack.of(cfnBucket).getLogicalId(cfnBucket);
+  const bucketArn = nagArn(bucket, role);
+  if (bucketArn) {
     for (const prefix of [EVENTS_PREFIX, DELIVERY_ERRORS_PREFIX]) {
       acknowledge(
-        `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${prefix}*]`,
+        `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`,
         `Firehose writes objects under '${prefix}' only; the wildcard stands for the object keys it generates ` +
           'under that prefix.',
       );

@@ -8,6 +8,8 @@ import type { IConstruct } from 'constructs';
  */
 export type GuardRule =
   | 'api_gw_v1_execution_logging_enabled_check'
+  | 'athena_workgroup_results_encrypted_at_rest_kms_check'
+  | 'cloudwatch_log_group_encrypted_check'
   | 'cloudwatch_log_group_retention_period_check'
   | 'lambda_function_public_access_prohibited_check'
   | 'lambda_inside_vpc_check'

@@ -62,15 +62,26 @@ export function allowCloudWatchLogs(key: IKey): void {
  */
 export function encryptEveryLogGroup(stack: Stack, key: IKey): void {
   allowCloudWatchLogs(key);
-  Aspects.of(stack).add(new EncryptLogGroups(key));
+  Aspects.of(stack).add(new EncryptLogGroups(stack, key));
 }
 
+/** The key may live in another stack (the data stack): only log groups of `stack` itself are changed. */
 class EncryptLogGroups implements IAspect {
-  constructor(private readonly key: IKey) {}
+  constructor(
+    private readonly stack: Stack,
+    private readonly key: IKey,
+  ) {}
 
   visit(node: IConstruct): void {
-    if (node instanceof CfnLogGroup && node.kmsKeyId === undefined && Stack.of(node) === Stack.of(this.key))
-      node.kmsKeyId = this.key.keyArn;
+    if (!(node instanceof CfnLogGroup) || Stack.of(node) !== this.stack) return;
+    if (node.kmsKeyId === undefined) node.kmsKeyId = this.key.keyArn;
+    if (Stack.of(this.key) !== this.stack)
+      acknowledgeGuardRule(
+        node,
+        'cloudwatch_log_group_encrypted_check',
+        "Encrypted with the app's data key, which lives in the data stack: KmsKeyId is an Fn::ImportValue of its " +
+          'ARN, and the rule accepts only a literal string or a Ref/GetAtt of a key in the same template.',
+      );
   }
 }
 

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../lib/app-builder';
 import type { CliIo } from '../cli/kit';
+import { templateOfStacks } from '../topology';
 import { type MeasuredUsage, readMeasuredUsage } from './measured';
 import {
   apiGatewayHttpCost,
@@ -27,8 +28,8 @@ import { type CostSettings, costSettingsFromTemplate } from './settings';
 export const DEFAULT_VOLUMES = [1e6, 1e7, 1e8];
 
 export function synthCostSettings(context: Record<string, unknown> = {}): CostSettings {
-  const { app, stack } = buildApp(context, { validate: false, skipBundling: true });
-  return costSettingsFromTemplate(app.synth().getStackByName(stack.stackName).template);
+  const { app } = buildApp(context, { validate: false, skipBundling: true });
+  return costSettingsFromTemplate(templateOfStacks(app.synth().stacks));
 }
 
 const usd = (value: number) =>

@@ -31,7 +31,7 @@ import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
 import { LakeDeliveryLoop } from '../lake/delivery';
 import { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, topologyFromTemplate } from '../topology';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, templateOfStacks, topologyFromTemplate } from '../topology';
 import { startTrafficDriver } from '../traffic/driver';
 import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
@@ -150,7 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   try {
     const { app, stack } = buildApp(options.context ?? {}, { validate: false, skipBundling: true });
-    const template = app.synth().getStackByName(stack.stackName).template;
+    const template = templateOfStacks(app.synth().stacks);
 
     // Started before the topology is read: queue URLs are on the SQS endpoint.
     const emulators = await startEmulators({ dataDir, choice: emulatorChoice(options.emulators) });

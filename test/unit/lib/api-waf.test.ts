@@ -16,7 +16,7 @@ it('adds no web ACL unless the waf context is set', () => {
 });
 
 describe('with -c waf=true', () => {
-  const { stack, template } = synthApp({ waf: 'true' });
+  const { stack, dataStack, template } = synthApp({ waf: 'true' });
   interface RegexMatch {
     readonly RegexString: string;
     readonly FieldToMatch: unknown;
@@ -144,7 +144,7 @@ describe('with -c waf=true', () => {
     const logGroupId = logicalIdOf(stack.node.findChild('ApiWaf').node.findChild('Logs'));
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: 'aws-waf-logs-RecoStream',
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] },
       RetentionInDays: 30,
     });
     const logging = Object.values(template.findResources('AWS::WAFv2::LoggingConfiguration'));

@@ -13,34 +13,39 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { buildApp, stackPropsFromContext } from '../../../lib/app-builder';
 
 describe('cdk-nag', () => {
-  const { app, stack } = buildApp({}, { skipBundling: true, validate: false });
+  const { app, stack, dataStack } = buildApp({}, { skipBundling: true, validate: false });
   app.synth();
 
   it.each([
     ['AwsSolutions', new AwsSolutionsChecks()],
     ['Serverless', new ServerlessChecks()],
-  ])('%s reports no unacknowledged error or warning', (_name, pack) => {
-    const findings = pack
-      .validateScope(stack)
-      .violations.flatMap((v) =>
-        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
-      );
+  ])('%s reports no unacknowledged error or warning in either stack', (_name, pack) => {
+    const findings = [stack, dataStack].flatMap((s) =>
+      pack
+        .validateScope(s)
+        .violations.flatMap((v) =>
+          v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+        ),
+    );
     expect(findings).toEqual([]);
   });
 
-  it('leaves no CDK warning or error annotation', () => {
-    const annotations = Annotations.fromStack(stack);
-    expect([
-      ...annotations.findWarning('*', Match.anyValue()),
-      ...annotations.findError('*', Match.anyValue()),
-    ]).toEqual([]);
+  it('leaves no CDK warning or error annotation in either stack', () => {
+    const messages = [stack, dataStack].flatMap((s) => {
+      const annotations = Annotations.fromStack(s);
+      return [
+        ...annotations.findWarning('*', Match.anyValue()),
+        ...annotations.findError('*', Match.anyValue()),
+      ];
+    });
+    expect(messages).toEqual([]);
   });
 });
 
 describe('cdk-nag with the opt-ins (pseudonymizeLakeUserIds, waf)', () => {
   // Validation on: every finding of the extra function, secret, web ACL, log group and grants fails synthesis
   // unless acknowledged.
-  const { app, stack } = buildApp(
+  const { app, stack, dataStack } = buildApp(
     { pseudonymizeLakeUserIds: 'true', waf: 'true' },
     { skipBundling: true, validate: true },
   );
@@ -51,22 +56,24 @@ describe('cdk-nag with the opt-ins (pseudonymizeLakeUserIds, waf)', () => {
     ['Serverless', new ServerlessChecks()],
   ])('%s reports no unacknowledged error or warning', (_name, pack) => {
     expect(stack.dataLake.pseudonymizer).toBeDefined();
-    const findings = pack
-      .validateScope(stack)
-      .violations.flatMap((v) =>
-        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
-      );
+    const findings = [stack, dataStack].flatMap((s) =>
+      pack
+        .validateScope(s)
+        .violations.flatMap((v) =>
+          v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+        ),
+    );
     expect(findings).toEqual([]);
   });
 });
 
 describe('stack settings from context', () => {
   it('builds a provisioned stream from CLI-style string context', () => {
-    const { stack } = buildApp(
+    const { dataStack } = buildApp(
       { streamMode: 'PROVISIONED', shardCount: '4', streamRetentionHours: '48' },
       { skipBundling: true, validate: false },
     );
-    Template.fromStack(stack).hasResourceProperties('AWS::Kinesis::Stream', {
+    Template.fromStack(dataStack).hasResourceProperties('AWS::Kinesis::Stream', {
       StreamModeDetails: { StreamMode: 'PROVISIONED' },
       ShardCount: 4,
       RetentionPeriodHours: 48,
@@ -97,12 +104,16 @@ describe('stack settings from context', () => {
       }),
     );
     expect(props).toMatchObject({
-      pseudonymizeLakeUserIds: true,
-      waf: false,
-      alarmEmail: 'ops@example.com',
-      jobGateThresholds: { cf: { minCoverage: 0.2 } },
+      dataProps: { pseudonymizeLakeUserIds: true },
+      appProps: {
+        waf: false,
+        alarmEmail: 'ops@example.com',
+        jobGateThresholds: { cf: { minCoverage: 0.2 } },
+      },
     });
-    expect(stackPropsFromContext(new App())).toMatchObject({ waf: undefined, jobGateThresholds: undefined });
+    expect(stackPropsFromContext(new App())).toMatchObject({
+      appProps: { waf: undefined, jobGateThresholds: undefined },
+    });
   });
 
   it('rejects a flag that is neither true nor false, and gate thresholds that are not JSON or name no job', () => {
@@ -121,7 +132,8 @@ describe('stack settings from context', () => {
     const rules =
       '{"filters":{"cheap":{"match":[{"field":"price","max":20}]}},"promotion":{"filter":"cheap"}}';
     expect(
-      stackPropsFromContext(new App({ context: { recommendationRules: rules } })).recommendationRules,
+      stackPropsFromContext(new App({ context: { recommendationRules: rules } })).appProps
+        .recommendationRules,
     ).toEqual({
       filters: { cheap: { match: [{ field: 'price', max: 20 }] } },
       promotion: { filter: 'cheap', within: 10, slots: 1 },
@@ -131,8 +143,8 @@ describe('stack settings from context', () => {
     ).toThrow("Context recommendationRules: defaults.filters: unknown filter 'x'");
   });
 
-  it('does not read context in the stack itself', () => {
-    const source = readFileSync(resolve(__dirname, '../../../lib/recostream-stack.ts'), 'utf8');
+  it.each(['recostream-stack.ts', 'recostream-data-stack.ts'])('does not read context in %s', (file) => {
+    const source = readFileSync(resolve(__dirname, '../../../lib', file), 'utf8');
     expect(source).not.toMatch(/tryGetContext|getContext/);
   });
 });

@@ -10,11 +10,11 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AttributionMetrics } from '../../../lib/attribution-metrics';
 import { logicalIdOf, synthApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const attribution = stack.attributionMetrics;
 const fnId = logicalIdOf(attribution.function);
 const jobRunsId = logicalIdOf(stack.batchJobs.jobRunsTable);
-const lakeBucketId = logicalIdOf(stack.lake.bucket);
+const lakeBucketId = logicalIdOf(dataStack.lake.bucket);
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 function statements(): Statement[] {
@@ -114,13 +114,13 @@ it('draws revenue, purchases, impressions and clicks per Placement and Variant o
 
 it('refuses a look-back beyond what CloudWatch accepts and a lateness above a day', () => {
   const build = (props: { backfillHours?: number; latenessAllowance?: Duration }) => {
-    const s = synthApp().stack;
+    const { stack: s, dataStack: d } = synthApp();
     return () =>
       new AttributionMetrics(s, `Other${Math.random()}`.replace('.', ''), {
-        lakeBucket: s.lake.bucket,
+        lakeBucket: d.lake.bucket,
         dataLake: s.dataLake,
         jobRunsTable: s.batchJobs.jobRunsTable,
-        encryptionKey: s.node.findChild('DataKey') as never,
+        encryptionKey: d.node.findChild('DataKey') as never,
         alarmTopic: s.alarmTopic,
         ...props,
       });

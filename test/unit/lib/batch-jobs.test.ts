@@ -9,11 +9,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CF_STATE_COLUMNS } from '../../../lambdas/jobs/job-sql';
-import { BatchJobs, JOB_METADATA_KEY } from '../../../lib/batch-jobs';
+import { BatchJobs, createPublishedTables, JOB_METADATA_KEY } from '../../../lib/batch-jobs';
 import { DataLake } from '../../../lib/data-lake';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const jobs = stack.batchJobs;
 
 interface StateJson {
@@ -71,7 +71,7 @@ describe('BatchJobs tables', () => {
     expect(props.SSESpecification).toEqual({
       SSEEnabled: true,
       SSEType: 'KMS',
-      KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] },
+      KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] },
     });
     expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
@@ -91,7 +91,7 @@ describe('cf_state Glue table', () => {
           'storage.location.template': {
             'Fn::Join': [
               '',
-              ['s3://', { Ref: logicalIdOf(stack.lake.bucket) }, '/jobs/cf/state/run=$' + '{run}/'],
+              ['s3://', { Ref: logicalIdOf(dataStack.lake.bucket) }, '/jobs/cf/state/run=$' + '{run}/'],
             ],
           },
         }),
@@ -188,7 +188,7 @@ describe('state machines', () => {
     }
     const logGroup = jobs.node.findChild('StateMachineLogs');
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] },
     });
     expect(logicalIdOf(logGroup)).toMatch(/^BatchJobsStateMachineLogs/);
   });
@@ -214,11 +214,13 @@ describe('schedules', () => {
     const dataLake = new DataLake(s, 'DL', {
       lakeBucket: lake,
       stream: new Stream(s, 'St'),
-      accessLogsBucket: new Bucket(s, 'Logs'),
+      resultsBucket: new Bucket(s, 'Results'),
       encryptionKey: key,
     });
+    const publishedTables = createPublishedTables(s, key);
     new BatchJobs(s, 'Jobs', {
       encryptionKey: key,
+      publishedTables,
       lakeBucket: lake,
       dataLake,
       alarmTopic: new Topic(s, 'T'),
@@ -232,6 +234,7 @@ describe('schedules', () => {
       () =>
         new BatchJobs(s, 'Bad', {
           encryptionKey: key,
+          publishedTables,
           lakeBucket: lake,
           dataLake,
           alarmTopic: new Topic(s, 'T2'),

@@ -11,7 +11,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { sendObjectEventsToEventBridge } from '../../../lib/private/bucket-events';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const bucketProps = (bucket: Bucket) => template.toJSON().Resources[logicalIdOf(bucket)].Properties;
 
 describe('Control Tower fixes', () => {
@@ -36,7 +36,7 @@ describe('Control Tower fixes', () => {
 
   it('versions the access-log, failed-batches and query-results buckets, old versions gone a day later', () => {
     for (const bucket of [
-      stack.lake.accessLogsBucket,
+      dataStack.lake.accessLogsBucket,
       stack.featureStore.failedBatchesBucket,
       stack.dataLake.resultsBucket,
     ]) {
@@ -53,7 +53,7 @@ describe('Control Tower fixes', () => {
 
   it('sends the lake, failed-batches and results buckets object events to EventBridge, with no custom resource', () => {
     for (const bucket of [
-      stack.lake.bucket,
+      dataStack.lake.bucket,
       stack.featureStore.failedBatchesBucket,
       stack.dataLake.resultsBucket,
     ])

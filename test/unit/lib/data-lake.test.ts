@@ -27,10 +27,10 @@ import { buildApp } from '../../../lib/app-builder';
 import { DataLake, type DataLakeProps, NAMED_QUERIES_DIR, QUARANTINE_REASONS } from '../../../lib/data-lake';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const lake = stack.dataLake;
-const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
-const lakeBucketId = logicalIdOf(stack.lake.bucket);
+const keyArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] };
+const lakeBucketId = logicalIdOf(dataStack.lake.bucket);
 const databaseRef = { Ref: logicalIdOf(lake.database) };
 const roleArn = { 'Fn::GetAtt': [logicalIdOf(lake.deliveryRole), 'Arn'] };
 const resources = template.toJSON().Resources;
@@ -60,7 +60,7 @@ function lakeAlone(overrides: Partial<DataLakeProps> = {}): { template: Template
   const dataLake = new DataLake(alone, 'DataLake', {
     lakeBucket: new Bucket(alone, 'Lake', { encryption: BucketEncryption.KMS, encryptionKey: key }),
     stream: new Stream(alone, 'Stream', { encryption: StreamEncryption.KMS, encryptionKey: key }),
-    accessLogsBucket: new Bucket(alone, 'Logs'),
+    resultsBucket: new Bucket(alone, 'Results'),
     ...overrides,
   });
   return { template: Template.fromStack(alone), dataLake };
@@ -467,7 +467,7 @@ describe('Athena results bucket', () => {
 
   it('logs server access to the lake access-logs bucket', () => {
     expect(bucket().LoggingConfiguration).toEqual({
-      DestinationBucketName: { Ref: logicalIdOf(stack.lake.accessLogsBucket) },
+      DestinationBucketName: { Ref: logicalIdOf(dataStack.lake.accessLogsBucket) },
       LogFilePrefix: 'athena-results/',
     });
   });

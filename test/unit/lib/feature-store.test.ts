@@ -8,12 +8,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
-import { FeatureStore, type FeatureStoreProps } from '../../../lib/feature-store';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { createFeatureStores, FeatureStore, type FeatureStoreProps } from '../../../lib/feature-store';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const store = stack.featureStore;
-const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+const keyArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] };
 
 /** Every `action resource` pair the consumer's role is granted. */
 function consumerGrants(): string[] {
@@ -31,7 +32,8 @@ function consumerGrants(): string[] {
 
 function featureStoreAlone(props: Partial<FeatureStoreProps>): Template {
   const alone = new Stack(testApp(), 'Alone');
-  new FeatureStore(alone, 'FeatureStore', { stream: new Stream(alone, 'Stream'), ...props });
+  const stores = createFeatureStores(alone, { encryptionKey: new Key(alone, 'Key') });
+  new FeatureStore(alone, 'FeatureStore', { stream: new Stream(alone, 'Stream'), stores, ...props });
   return Template.fromStack(alone);
 }
 
@@ -160,7 +162,7 @@ describe('failed-batches bucket (the on-failure destination)', () => {
           RestrictPublicBuckets: true,
         },
         LoggingConfiguration: {
-          DestinationBucketName: { Ref: logicalIdOf(stack.lake.accessLogsBucket) },
+          DestinationBucketName: { Ref: logicalIdOf(dataStack.lake.accessLogsBucket) },
           LogFilePrefix: 'failed-batches/',
         },
       },
@@ -186,10 +188,15 @@ describe('failed-batches bucket (the on-failure destination)', () => {
   });
 
   it('takes the retention as a prop and refuses less than 7 days', () => {
-    featureStoreAlone({ failedBatchRetention: Duration.days(30) }).hasResourceProperties('AWS::S3::Bucket', {
+    const storesAlone = (failedBatchRetention: Duration) => {
+      const alone = new Stack(testApp(), 'Alone');
+      createFeatureStores(alone, { encryptionKey: new Key(alone, 'Key'), failedBatchRetention });
+      return Template.fromStack(alone);
+    };
+    storesAlone(Duration.days(30)).hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] },
     });
-    expect(() => featureStoreAlone({ failedBatchRetention: Duration.days(3) })).toThrow(
+    expect(() => storesAlone(Duration.days(3))).toThrow(
       /failed-batch retention must be a whole number of days >= 7, got 3/,
     );
   });
@@ -304,7 +311,7 @@ describe('quarantine copy of dead-lettered records', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+          QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(dataStack.lake.bucket) },
           QUARANTINE_PREFIX: 'quarantine/',
           DLQ_URL: Match.anyValue(),
         }),
@@ -313,10 +320,10 @@ describe('quarantine copy of dead-lettered records', () => {
   });
 
   it('lets the consumer write the lake only under the quarantine prefix', () => {
-    const lakeArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stack.lake.bucket), 'Arn'] });
+    const lakeArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(dataStack.lake.bucket), 'Arn'] });
     const onLake = consumerGrants().filter((g) => g.includes(lakeArn));
     expect(onLake).toContain(
-      `s3:PutObject ${JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stack.lake.bucket), 'Arn'] }, '/quarantine/*']] })}`,
+      `s3:PutObject ${JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(dataStack.lake.bucket), 'Arn'] }, '/quarantine/*']] })}`,
     );
     for (const grant of onLake) expect(grant).toContain('/quarantine/*');
   });

@@ -7,7 +7,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { FreshnessCanary } from '../../../lib/freshness-canary';
+import { createCanarySecrets, FreshnessCanary } from '../../../lib/freshness-canary';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
 const { stack, template } = synthApp();
@@ -81,11 +81,12 @@ it('creates no API key, secret or env for the recommendation API when it is not 
     writeKeysTable: table('WriteKeys', 'keyHash'),
     profilesTable: table('Profiles', 'userId'),
     encryptionKey: key,
+    secrets: createCanarySecrets(lone, key),
   });
   const t = Template.fromStack(lone);
   expect(construct.apiKey).toBeUndefined();
+  expect(construct.apiKeySecret).toBeUndefined();
   t.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
-  t.resourceCountIs('AWS::SecretsManager::Secret', 1);
   const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0] as {
     Properties: { Environment: { Variables: Record<string, unknown> } };
   };

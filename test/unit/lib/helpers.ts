@@ -8,17 +8,35 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../../lib/app-builder';
+import type { RecoStreamDataStack } from '../../../lib/recostream-data-stack';
 import type { RecoStreamStack } from '../../../lib/recostream-stack';
+import { templateOfStacks } from '../../../local/topology';
 
 export interface SynthesisedApp {
+  /** The app stack. */
   readonly stack: RecoStreamStack;
+  readonly dataStack: RecoStreamDataStack;
+  /**
+   * Both stacks' resources as one template, each cross-stack import replaced by the exported value (what the
+   * local runtime reads, `templateOfStacks`): assertions on a wiring read the same whichever stack owns a part.
+   * Outputs and per-stack facts: `appTemplate`, `dataTemplate`.
+   */
   readonly template: Template;
+  readonly appTemplate: Template;
+  readonly dataTemplate: Template;
 }
 
 /** Builds and synthesises the app with `context`, skipping bundling and validation (see app-builder tests). */
 export function synthApp(context: Record<string, unknown> = {}): SynthesisedApp {
-  const { stack } = buildApp(context, { skipBundling: true, validate: false });
-  return { stack, template: Template.fromStack(stack) };
+  const { app, stack, dataStack } = buildApp(context, { skipBundling: true, validate: false });
+  const assembly = app.synth();
+  return {
+    stack,
+    dataStack,
+    template: Template.fromJSON(templateOfStacks(assembly.stacks)),
+    appTemplate: Template.fromJSON(assembly.getStackByName(stack.stackName).template),
+    dataTemplate: Template.fromJSON(assembly.getStackByName(dataStack.stackName).template),
+  };
 }
 
 /** Logical ID of a construct's CloudFormation resource (the construct itself or its default child). */

@@ -6,20 +6,34 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { INGEST_ROUTES } from '../../../lambdas/ingest/ingest-routes';
-import { Ingestion, type IngestionProps } from '../../../lib/ingestion';
+import {
+  createEventStores,
+  type EventStoresProps,
+  Ingestion,
+  type IngestionProps,
+} from '../../../lib/ingestion';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const ingestion = stack.ingestion;
-const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+const keyArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] };
 const ingestFnArn = { 'Fn::GetAtt': [logicalIdOf(ingestion.ingestFunction), 'Arn'] };
 const apiId = logicalIdOf(ingestion.api);
 
 function ingestionAlone(props: Partial<IngestionProps>): Template {
   const alone = new Stack(testApp(), 'Alone');
-  new Ingestion(alone, 'Ingestion', { quarantineBucket: new Bucket(alone, 'Lake'), ...props });
+  const stores = createEventStores(alone, { encryptionKey: new Key(alone, 'Key') });
+  new Ingestion(alone, 'Ingestion', { quarantineBucket: new Bucket(alone, 'Lake'), ...stores, ...props });
+  return Template.fromStack(alone);
+}
+
+/** The events stream and WriteKeys table alone (the data stack's `Ingestion` part). */
+function eventStoresAlone(props: Partial<EventStoresProps>): Template {
+  const alone = new Stack(testApp(), 'Alone');
+  createEventStores(alone, { encryptionKey: new Key(alone, 'Key'), ...props });
   return Template.fromStack(alone);
 }
 
@@ -57,7 +71,7 @@ describe('events stream', () => {
   });
 
   it('is provisioned with the given shard count when asked', () => {
-    ingestionAlone({ streamMode: StreamMode.PROVISIONED, shardCount: 4 }).hasResourceProperties(
+    eventStoresAlone({ streamMode: StreamMode.PROVISIONED, shardCount: 4 }).hasResourceProperties(
       'AWS::Kinesis::Stream',
       {
         StreamModeDetails: { StreamMode: 'PROVISIONED' },
@@ -67,13 +81,13 @@ describe('events stream', () => {
   });
 
   it('takes the retention from props', () => {
-    ingestionAlone({ streamRetention: Duration.hours(48) }).hasResourceProperties('AWS::Kinesis::Stream', {
+    eventStoresAlone({ streamRetention: Duration.hours(48) }).hasResourceProperties('AWS::Kinesis::Stream', {
       RetentionPeriodHours: 48,
     });
   });
 
   it('refuses a shard count for an on-demand stream', () => {
-    expect(() => ingestionAlone({ shardCount: 2 })).toThrow(
+    expect(() => eventStoresAlone({ shardCount: 2 })).toThrow(
       /shardCount \(2\) is only valid with StreamMode.PROVISIONED/,
     );
   });
@@ -168,7 +182,7 @@ describe('ingest function', () => {
       Environment: {
         Variables: Match.objectLike({
           EVENTS_STREAM_NAME: { Ref: logicalIdOf(ingestion.stream) },
-          QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+          QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(dataStack.lake.bucket) },
           QUARANTINE_PREFIX: 'quarantine/',
           MAX_EVENT_AGE_SECONDS: String(30 * 86_400),
         }),
@@ -203,7 +217,7 @@ describe('ingest function', () => {
   });
 
   it('may write to the lake bucket under quarantine/ only', () => {
-    const lakeArn = { 'Fn::GetAtt': [logicalIdOf(stack.lake.bucket), 'Arn'] };
+    const lakeArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.lake.bucket), 'Arn'] };
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: logicalIdOf(ingestion.ingestFunction.role!) }] },
     });

@@ -6,7 +6,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { logicalIdOf, synthApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const catalogue = stack.itemCatalogue;
 const itemsTableId = logicalIdOf(catalogue.itemsTable);
 
@@ -28,7 +28,7 @@ it('keeps items in an encrypted, retained table with PITR and deletion protectio
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: Match.objectLike({
         SSEEnabled: true,
-        KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] },
+        KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] },
       }),
     }),
   });
@@ -98,7 +98,7 @@ it('lets the writer put refused requests under quarantine/ and nowhere else outs
     Environment: {
       Variables: Match.objectLike({
         ITEMS_TABLE_NAME: { Ref: itemsTableId },
-        QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+        QUARANTINE_BUCKET_NAME: { Ref: logicalIdOf(dataStack.lake.bucket) },
         QUARANTINE_PREFIX: 'quarantine/',
       }),
     },

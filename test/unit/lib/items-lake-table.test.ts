@@ -8,7 +8,7 @@ import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { ITEM_CHANGE_COLUMNS, ITEMS_LAKE_TABLE } from '../../../lambdas/shared/catalogue-lake';
 import { logicalIdOf, synthApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 
 describe('items Glue table', () => {
   it('is a JSON table over items/ with the change columns and a projected day partition', () => {
@@ -40,7 +40,7 @@ describe('items Glue table', () => {
       Environment: {
         Variables: Match.objectLike({
           ITEMS_LAKE_PREFIX: 'items/',
-          ITEMS_LAKE_BUCKET_NAME: { Ref: logicalIdOf(stack.lake.bucket) },
+          ITEMS_LAKE_BUCKET_NAME: { Ref: logicalIdOf(dataStack.lake.bucket) },
         }),
       },
     });

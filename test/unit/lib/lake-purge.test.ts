@@ -2,10 +2,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { logicalIdOf, synthApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 const purge = stack.lakePurge;
 const fnId = logicalIdOf(purge.function);
-const lakeId = logicalIdOf(stack.lake.bucket);
+const lakeId = logicalIdOf(dataStack.lake.bucket);
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 const statements = (): Statement[] => {
@@ -117,7 +117,9 @@ it('grants Athena on the one workgroup, Glue read on the two lake tables, and De
   // KMS: the data key only (the audit table's read/write grant adds the CDK encrypt set to it).
   const kms = all.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
   expect(kms).toHaveLength(1);
-  expect(kms[0]?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] });
+  expect(kms[0]?.Resource).toEqual({
+    'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'],
+  });
   expect(actions(kms[0]!)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
 });
 

@@ -5,14 +5,15 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { lakePurgeRoleName } from '../../../lib/lake-purge';
 import { LakeStorage, type LakeStorageProps } from '../../../lib/lake-storage';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
-const lake = stack.lake;
+const { stack, dataStack, template } = synthApp();
+const lake = dataStack.lake;
 const lakeId = logicalIdOf(lake.bucket);
 const logsId = logicalIdOf(lake.accessLogsBucket);
-const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+const keyArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] };
 
 function lakeAlone(props: LakeStorageProps): Template {
   const alone = new Stack(testApp(), 'Alone');
@@ -128,6 +129,16 @@ describe("Firehose's error records (errors/: real ids, also in a pseudonymised l
 
   it('can be read by the lake purge role only: a bucket-policy Deny for every other principal', () => {
     const purgeRole = logicalIdOf(stack.lakePurge.function.role ?? stack.lakePurge.function);
+    // The data stack names the app stack's role by its fixed name (a reference would be a dependency cycle).
+    const roleName = lakePurgeRoleName(stack.stackName);
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: roleName });
+    expect(template.toJSON().Resources[purgeRole].Properties.RoleName).toBe(roleName);
+    const purgeRoleArn = {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${roleName}`],
+      ],
+    };
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: lakeId },
       PolicyDocument: {
@@ -138,7 +149,7 @@ describe("Firehose's error records (errors/: real ids, also in a pseudonymised l
             Principal: { AWS: '*' },
             Action: ['s3:GetObject', 's3:GetObjectVersion'],
             Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [lakeId, 'Arn'] }, '/errors/*']] },
-            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [purgeRole, 'Arn'] }] } },
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [purgeRoleArn] } },
           },
         ]),
       },

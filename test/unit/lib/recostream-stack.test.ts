@@ -7,7 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { logicalIdOf, synthApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template } = synthApp();
 
 describe('RecoStream stack', () => {
   it('has termination protection', () => {
@@ -24,7 +24,7 @@ describe('RecoStream stack', () => {
   });
 
   it('encrypts every log group with that key (issue 13: 15 had none), with and without the opt-ins', () => {
-    const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('DataKey')), 'Arn'] };
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(dataStack.node.findChild('DataKey')), 'Arn'] };
     for (const { template: t } of [
       { template },
       synthApp({ waf: 'true', pseudonymizeLakeUserIds: 'true' }),
@@ -39,8 +39,8 @@ describe('RecoStream stack', () => {
   });
 
   it("lets CloudWatch Logs use the key only for this account's and region's log groups", () => {
-    const statements = template.toJSON().Resources[logicalIdOf(stack.node.findChild('DataKey'))].Properties
-      .KeyPolicy.Statement as Array<{ Principal?: { Service?: unknown }; Condition?: unknown }>;
+    const statements = template.toJSON().Resources[logicalIdOf(dataStack.node.findChild('DataKey'))]
+      .Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: unknown }; Condition?: unknown }>;
     const forLogs = statements.filter((st) => JSON.stringify(st.Principal?.Service ?? '').includes('logs.'));
     expect(forLogs).toHaveLength(1);
     expect(forLogs[0]?.Condition).toEqual({
@@ -64,7 +64,7 @@ describe('RecoStream stack', () => {
   });
 
   it('lets no role list the lake bucket beyond the prefixes it works on (s3:prefix), except Firehose delivery', () => {
-    const lake = logicalIdOf(stack.lake.bucket);
+    const lake = logicalIdOf(dataStack.lake.bucket);
     const firehose = logicalIdOf(stack.dataLake.deliveryRole);
     const unscoped: string[] = [];
     for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
@@ -88,7 +88,7 @@ describe('RecoStream stack', () => {
     ['ProfilesTableName', () => ({ Ref: logicalIdOf(stack.featureStore.profilesTable) })],
     ['ItemStatsTableName', () => ({ Ref: logicalIdOf(stack.featureStore.itemStatsTable) })],
     ['WriteKeysTableName', () => ({ Ref: logicalIdOf(stack.ingestion.writeKeysTable) })],
-    ['LakeBucketName', () => ({ Ref: logicalIdOf(stack.lake.bucket) })],
+    ['LakeBucketName', () => ({ Ref: logicalIdOf(dataStack.lake.bucket) })],
     ['DeadLetterQueueUrl', () => ({ Ref: logicalIdOf(stack.featureStore.deadLetterQueue) })],
     ['FailedBatchesBucketName', () => ({ Ref: logicalIdOf(stack.featureStore.failedBatchesBucket) })],
     ['AlarmTopicArn', () => ({ Ref: logicalIdOf(stack.alarmTopic) })],

@@ -1,10 +1,10 @@
 /** The local runtime reads the batch jobs from the template: schedules, their state machines' jobs, functions. */
 import { buildApp } from '../../../../lib/app-builder';
 import { jobFunctionIds } from '../../../../local/jobs/runner';
-import { topologyFromTemplate } from '../../../../local/topology';
+import { templateOfStacks, topologyFromTemplate } from '../../../../local/topology';
 
 const { app, stack } = buildApp({}, { validate: false, skipBundling: true });
-const topology = topologyFromTemplate(app.synth().getStackByName(stack.stackName).template, {
+const topology = topologyFromTemplate(templateOfStacks(app.synth().stacks), {
   stackName: stack.stackName,
   sqsEndpoint: 'http://127.0.0.1:4566',
 });
