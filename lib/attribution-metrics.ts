@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -13,6 +13,7 @@ import { EVENTS_PREFIX } from '../lambdas/shared/lake-layout';
 import { ATTRIBUTION_METRICS, METRICS_NAMESPACE, SERVICES } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME } from './data-lake';
 import { grantAthenaQueries } from './private/athena-grants';
+import { nagArn } from './private/nag-refs';
 import { grantPrefixAccess } from './private/prefix-grants';
 import { RecoFunction } from './recostream-function';
 
@@ -138,16 +139,17 @@ export class AttributionMetrics extends Construct {
     const policy = this.function.role?.node.tryFindChild('DefaultPolicy');
     if (policy) {
       const ack = (id: string, reason: string) => Validations.of(policy).acknowledge({ id, reason });
-      const lakeId = logicalIdOf(lakeBucket);
-      if (lakeId)
+      // The buckets live in the data stack: a finding spells their ARN as the export's name (nag-refs.ts).
+      const lakeArn = nagArn(lakeBucket, policy);
+      if (lakeArn)
         ack(
-          `AwsSolutions-IAM5[Resource::<${lakeId}.Arn>/${EVENTS_PREFIX}*]`,
+          `AwsSolutions-IAM5[Resource::${lakeArn}/${EVENTS_PREFIX}*]`,
           'Athena reads the Parquet events Firehose writes under events/ (generated keys), with this role.',
         );
-      const resultsId = logicalIdOf(dataLake.resultsBucket);
-      if (resultsId)
+      const resultsArn = nagArn(dataLake.resultsBucket, policy);
+      if (resultsArn)
         ack(
-          `AwsSolutions-IAM5[Resource::<${resultsId}.Arn>/*]`,
+          `AwsSolutions-IAM5[Resource::${resultsArn}/*]`,
           'Athena writes query results under generated keys in the workgroup results bucket.',
         );
       const s3Actions =
@@ -173,9 +175,4 @@ export class AttributionMetrics extends Construct {
         'message would add nothing to act on.',
     });
   }
-}
-
-function logicalIdOf(construct: Construct): string | undefined {
-  const cfn = construct.node.defaultChild;
-  return CfnResource.isCfnResource(cfn) ? Stack.of(cfn).getLogicalId(cfn) : undefined;
 }
