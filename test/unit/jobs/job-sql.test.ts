@@ -197,6 +197,8 @@ describe('sql/jobs/*.sql', () => {
 
   it('has the job queries', () => {
     expect(files).toEqual([
+      'cf_ease',
+      'cf_ease_fallback',
       'cf_ranked_signals',
       'cf_similarity',
       'cf_state',
@@ -262,7 +264,8 @@ describe('sql/jobs/*.sql', () => {
     it('renders and runs every file unchanged', async () => {
       const params = {
         ...trendingSqlValues({ ...TRENDING, windowTo, hours: 24 * 30 }),
-        ...cfSqlValues({ ...CF, runId: 'state-run', windowTo }),
+        // A head of 3 items: the EASE fallback (RP3beta's lists of the other items) has rows.
+        ...cfSqlValues({ ...CF, runId: 'state-run', windowTo, easeItems: 3 }),
       };
       const lake = await openLocalLake(lakeDir);
       try {
