@@ -19,7 +19,7 @@ export const EASE_HEAD_GRID = {
   easeLambda: [300, 1000, 3000],
 } as const;
 
-type HeadSetting = {
+export type HeadSetting = {
   readonly easeItems: number;
   readonly easeLambda: number;
 };
@@ -64,11 +64,7 @@ export async function tuneEaseHead(
     log(`EASE head ${JSON.stringify(combo)}: ${objective.toFixed(4)}`);
     return { combo, objective };
   });
-  const top = Math.max(...rated.map((r) => r.objective));
-  const chosen = rated
-    .filter((r) => r.objective >= top - TIE)
-    .sort((a, b) => a.combo.easeItems - b.combo.easeItems || b.objective - a.objective)[0]?.combo;
-  if (!chosen) throw new Error('EASE head tuning: no setting was scored');
+  const chosen = chooseEaseHead(rated);
   const tuned = { ...settings, cf: { ...settings.cf, model: 'ease' as const, ...chosen } };
   // The blend reads the chosen lists from here on: recompute them once per split.
   const refitted: FittedSplit[] = [];
@@ -82,4 +78,16 @@ export async function tuneEaseHead(
     }
   }
   return { settings: tuned, fitted: refitted };
+}
+
+/** Within TIE of the best objective, the smallest head (the cheapest solve), then the best objective. */
+export function chooseEaseHead(
+  rated: readonly { readonly combo: HeadSetting; readonly objective: number }[],
+): HeadSetting {
+  const top = Math.max(...rated.map((r) => r.objective));
+  const chosen = rated
+    .filter((r) => r.objective >= top - TIE)
+    .sort((a, b) => a.combo.easeItems - b.combo.easeItems || b.objective - a.objective)[0]?.combo;
+  if (!chosen) throw new Error('EASE head tuning: no setting was scored');
+  return chosen;
 }
