@@ -110,7 +110,7 @@ export const DEFAULT_CF_SETTINGS: Omit<
   activeDays: 30,
   model: 'ease',
   easeItems: 2000,
-  easeLambda: 1000,
+  easeLambda: 300,
 };
 
 export interface TrendingRunParams extends WindowClock {
