@@ -10,12 +10,14 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fallbackRow, withFallback } from '../lambdas/jobs/ease-fallback';
 import { cfSolveSettings, easeSimilarityRows, type VectorRow, vectorRow } from '../lambdas/jobs/ease-solve';
 import { STEP_ROLES } from '../lambdas/jobs/job-plan';
 import {
   type CfRunParams,
   cfQuerySteps,
   DEFAULT_TRENDING_SETTINGS,
+  type SimilarityRow,
   trendingQuerySteps,
 } from '../lambdas/jobs/job-sql';
 import { similarityItems, trendingItems } from '../lambdas/jobs/published-items';
@@ -122,9 +124,18 @@ export class BatchLake {
     }
   }
 
-  /** The cf job as a full recompute as of `asOf`: its state step, then its similarity step. */
+  /** The cf job as a full recompute as of `asOf`: its state step, its result step, then the publish step's solve. */
   async cf(settings: CfSettings, asOf: string): Promise<Map<string, Neighbour[]>> {
     const started = Date.now();
+    const neighbours = cfNeighbours(await this.cfResult(settings, asOf), settings);
+    this.log(
+      `cf job: ${pairsOf(neighbours)} neighbour pairs for ${neighbours.size} items in ${seconds(started)}`,
+    );
+    return neighbours;
+  }
+
+  /** The cf job's state and result steps as of `asOf` (solve them with cfNeighbours, as often as needed). */
+  async cfResult(settings: CfSettings, asOf: string): Promise<QueryResult> {
     const runId = `eval-cf-${++this.runs}`;
     const steps = cfQuerySteps({ ...settings, runId, windowTo: asOf });
     const step = (name: string) => steps.find((s) => s.name === name)?.select ?? '';
@@ -133,15 +144,8 @@ export class BatchLake {
       `CREATE OR REPLACE TEMPORARY TABLE cf_state_in_memory AS SELECT *, '${runId}' AS run FROM (${step('cf-state')})`,
     );
     await this.lake.runQuery('CREATE OR REPLACE TEMPORARY VIEW cf_state AS SELECT * FROM cf_state_in_memory');
-    // The result step's rows, then what the publish step makes of them (JobService.itemsOf).
     const result = steps[STEP_ROLES.cf.result] as (typeof steps)[number];
-    const solve = cfSolveSettings(settings);
-    const rows = await this.lake.runQuery(result.select);
-    const neighbours = neighbourLists(solve ? easeSimilarityRows(vectorRowsOf(rows), solve) : rowsOf(rows));
-    this.log(
-      `cf job: ${pairsOf(neighbours)} neighbour pairs for ${neighbours.size} items in ${seconds(started)}`,
-    );
-    return neighbours;
+    return this.lake.runQuery(result.select);
   }
 
   /** The trending job once per distinct window end. */
@@ -181,11 +185,27 @@ async function stageRows(events: readonly CanonicalEvent[], path: string): Promi
   }
 }
 
-/** cf_vectors.sql's rows straight from the columns (no record per row). */
-function vectorRowsOf(result: QueryResult): VectorRow[] {
+/** What the publish step makes of a cf result (JobService.itemsOf), as the API reads it. */
+export function cfNeighbours(result: QueryResult, settings: CfSettings): Map<string, Neighbour[]> {
+  const solve = cfSolveSettings(settings);
+  if (!solve) return neighbourLists(rowsOf(result));
+  const { vectors, fallback } = easeRowsOf(result);
+  return neighbourLists(withFallback(easeSimilarityRows(vectors, solve), fallback));
+}
+
+/** cf_ease.sql's rows straight from the columns (no record per vector row): vectors and fallback rows. */
+function easeRowsOf(result: QueryResult): { vectors: VectorRow[]; fallback: SimilarityRow[] } {
   const at = (name: string) => result.columns.indexOf(name);
-  const [u, i, s] = [at('user_key'), at('item_id'), at('signal')];
-  return result.rows.map((row) => vectorRow(row[u], row[i], row[s]));
+  const [kind, u, i, s] = [at('row_kind'), at('user_key'), at('item_id'), at('signal')];
+  const [n, score, support, rank] = [at('neighbour_id'), at('score'), at('support'), at('rank')];
+  const vectors: VectorRow[] = [];
+  const fallback: SimilarityRow[] = [];
+  for (const row of result.rows) {
+    if (row[kind] === 'fallback')
+      fallback.push(fallbackRow(row[i], row[n], row[score], row[support], row[rank]));
+    else vectors.push(vectorRow(row[u], row[i], row[s]));
+  }
+  return { vectors, fallback };
 }
 
 function rowsOf(result: QueryResult): Record<string, unknown>[] {

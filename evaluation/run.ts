@@ -1,12 +1,12 @@
 /**
  * `npm run evaluate -- --uci DIR | --events FILE.jsonl [--protocol leaveLastOrderOut|nextPurchase]
- *  [--cutoff ISO] [--out FILE] [--tune [--blend-only]]`
+ *  [--cutoff ISO] [--out FILE] [--tune [--blend-only | --ease-head]]`
  *
  * Runs both protocols (or the one named) with both scorings, writes the results JSON (default
  * evaluation/results/<name>.json) and prints the tables. Progress goes to stderr. `--tune` instead
  * searches the blend's weights and the baselines' settings on validation splits cut from the training
  * period (tuning.ts) and writes what it chose; with `--blend-only`, only the blend's weights, the models'
- * settings as the code's defaults have them.
+ * settings as the code's defaults have them; with `--ease-head`, only the cf job's EASE head size and λ.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -19,7 +19,7 @@ import { tune } from './tuning';
 
 const USAGE =
   'Usage: npm run evaluate -- (--uci <folder of UCI Online Retail daily CSVs> | --events <canonical events .jsonl>)\n' +
-  '         [--protocol leaveLastOrderOut|nextPurchase] [--cutoff 2011-10-29T00:00:00Z] [--out FILE] [--tune [--blend-only]]';
+  '         [--protocol leaveLastOrderOut|nextPurchase] [--cutoff 2011-10-29T00:00:00Z] [--out FILE] [--tune [--blend-only | --ease-head]]';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       tune: { type: 'boolean', default: false },
       'blend-only': { type: 'boolean', default: false },
+      'ease-head': { type: 'boolean', default: false },
     },
   });
   // The old form `npm run evaluate -- <folder>` still means --uci.
@@ -68,7 +69,10 @@ async function main(): Promise<number> {
 
   if (values.tune) {
     const out = resolve(values.out ?? `evaluation/results/tuning-${name}.json`);
-    const tuning = await tune(dataset, protocols, settings, log, { blendOnly: values['blend-only'] });
+    const tuning = await tune(dataset, protocols, settings, log, {
+      blendOnly: values['blend-only'],
+      easeHeadOnly: values['ease-head'],
+    });
     write(out, tuning);
     console.log(JSON.stringify(tuning.chosen, null, 2));
     console.log(`tuning: ${out}`);

@@ -3,6 +3,8 @@
  * period (protocols.ts `validationSplit`), never on the held-out orders the evaluation reports:
  *
  *   1. the cf job's model (RP3beta α, β, exponent, neighbours): by the model alone (rp3beta), unseen items;
+ *      1b. the cf job's EASE head size and λ (RP3beta is the fallback for the other items), by the blend
+ *      (tuning-ease-head.ts; alone with `--ease-head`);
  *   2. the baselines' own settings (EASE λ, item-kNN neighbours and shrinkage), each on its own scores,
  *      so no baseline is left weaker than it can be;
  *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
@@ -23,20 +25,15 @@ import {
   type FittedSplit,
   fitBaselines,
   fitSplit,
-  type Method,
-  type Scoring,
   scoreSplit,
   splitFor,
 } from './evaluate';
 import type { RankingMetrics } from './metrics';
 import { type Protocol, type ProtocolSplit, validationSplit } from './protocols';
+import { tuneEaseHead } from './tuning-ease-head';
+import { meanObjective, objective, objectiveBoth, TIE, type TuningTrial } from './tuning-objective';
 
-export interface TuningTrial {
-  readonly stage: string;
-  readonly values: Readonly<Record<string, unknown>>;
-  readonly objective: number;
-  readonly users: number;
-}
+export type { TuningTrial } from './tuning-objective';
 
 export interface TuningResult {
   readonly dataset: string;
@@ -75,8 +72,6 @@ const DISCOVER_GRID = {
   maxSources: [50, 100, 200],
   popular: [0, 0.1],
 };
-/** Differences of the objective below this are noise on a validation split of this size. */
-const TIE = 0.001;
 const FOR_YOU_GRID = {
   repurchase: [1, 2, 4, 8],
   // No effect on purchase-only data; kept so a dataset with browsing tunes it.
@@ -88,6 +83,8 @@ const FOR_YOU_GRID = {
 export interface TuneOptions {
   /** Only stage 3 (the blend's weights), with the models' settings as given. */
   readonly blendOnly?: boolean;
+  /** Only stage 1b (the cf job's EASE head size and λ, tuning-ease-head.ts), the rest as given. */
+  readonly easeHeadOnly?: boolean;
 }
 
 export async function tune(
@@ -107,11 +104,23 @@ export async function tune(
 
   let settings = base;
   let fitted: FittedSplit[];
-  if (options.blendOnly) {
+  if (options.blendOnly || options.easeHeadOnly) {
     // The models' settings as given (the code's defaults, chosen by an earlier full run): fit once per split.
     fitted = [];
     for (const split of splits)
       fitted.push(await fitSplit(split, settings, (m) => log(`validation ${split.protocol}: ${m}`)));
+    if (options.easeHeadOnly) {
+      const head = await tuneEaseHead(fitted, settings, trials, log);
+      const { maxSources = 50, weights = DEFAULT_WEIGHTS } = settings.blend;
+      const chosen = { cf: head.settings.cf, ease: settings.ease, itemKnn: settings.itemKnn };
+      return {
+        dataset: dataset.source,
+        protocols,
+        validation,
+        trials,
+        chosen: { ...chosen, blend: { maxSources, weights } },
+      };
+    }
   } else {
     const models = await tuneModels(splits, base, trials, log);
     settings = models.settings;
@@ -170,33 +179,6 @@ export async function tune(
   };
 }
 
-/** Mean of (HR + NDCG) / 2 over the validation users of every split, for one method and scoring. */
-function objective(
-  fitted: readonly FittedSplit[],
-  settings: EvaluationSettings,
-  method: Method,
-  scoring: Scoring,
-): { objective: number; users: number } {
-  const all: RankingMetrics[] = [];
-  for (const f of fitted) all.push(...scoreSplit(f, settings, [method])[scoring][method]);
-  return mean(all);
-}
-
-function mean(all: readonly RankingMetrics[]): { objective: number; users: number } {
-  const sum = all.reduce((s, m) => s + (m.hitRate + m.ndcg) / 2, 0);
-  return { objective: all.length > 0 ? sum / all.length : 0, users: all.length };
-}
-
-function objectiveBoth(
-  fitted: readonly FittedSplit[],
-  settings: EvaluationSettings,
-  method: Method,
-): { objective: number; users: number } {
-  const a = objective(fitted, settings, method, 'allItems');
-  const b = objective(fitted, settings, method, 'unseenItems');
-  return { objective: (a.objective + b.objective) / 2, users: a.users };
-}
-
 /** Stages 1 and 2: the cf job's RP3beta settings and the baselines' own settings. */
 async function tuneModels(
   splits: readonly ProtocolSplit[],
@@ -227,7 +209,7 @@ async function tuneModels(
   }
   let bestCf = { objective: -1, index: 0 };
   CF_GRID.forEach((change, n) => {
-    const score = mean(perSetting[n] ?? []);
+    const score = meanObjective(perSetting[n] ?? []);
     trials.push({ stage: 'cf', values: change, ...score });
     log(`cf ${JSON.stringify(change)}: ${score.objective.toFixed(4)}`);
     if (score.objective > bestCf.objective) bestCf = { objective: score.objective, index: n };
@@ -246,6 +228,13 @@ async function tuneModels(
     } finally {
       await lake.close();
     }
+  }
+
+  // 1b. The cf job's EASE head size and λ (with the RP3beta fallback just chosen), by the blend.
+  if (settings.cf.model === 'ease') {
+    const head = await tuneEaseHead(fitted, settings, trials, log);
+    settings = head.settings;
+    fitted.splice(0, fitted.length, ...head.fitted);
   }
 
   // 2. Baselines, each on its own scores (both scorings).

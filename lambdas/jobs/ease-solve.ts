@@ -10,6 +10,7 @@
  * Time Σ_u k_u² for G (k_u: the user's head items) plus O(n³) for the inverse; memory one n × n
  * Float64Array (8 n² bytes) and the users per pair (4 n² bytes) plus the rows.
  */
+import { fallbackRow, withFallback } from './ease-fallback';
 import type { CfRunParams, SimilarityRow } from './job-sql';
 import { invertSpdInPlace } from './spd-inverse';
 
@@ -27,12 +28,24 @@ export function cfSolveSettings(
   return p.model === 'ease' ? { lambda: p.easeLambda, topK: p.topK } : undefined;
 }
 
-/** A cf run's result rows as neighbour rows: solved when the run has a solve step, as they are otherwise. */
+/**
+ * A cf run's result rows as neighbour rows: when the run has a solve step (EASE, cf_ease.sql), its vector
+ * rows solved and its fallback rows merged in (ease-fallback.ts); as they are otherwise (RP3beta).
+ */
 export function cfNeighbourRows(
   rows: readonly Readonly<Record<string, unknown>>[],
   solve: EaseSolveSettings | undefined,
 ): readonly Readonly<Record<string, unknown>>[] {
-  return solve ? easeSimilarityRows(vectorRows(rows), solve) : rows;
+  if (!solve) return rows;
+  const vectors: VectorRow[] = [];
+  const fallback: SimilarityRow[] = [];
+  for (const row of rows) {
+    // Runs from before the fallback have vector rows only, without row_kind.
+    if (row.row_kind === 'fallback')
+      fallback.push(fallbackRow(row.item_id, row.neighbour_id, row.score, row.support, row.rank));
+    else vectors.push(vectorRow(row.user_key, row.item_id, row.signal));
+  }
+  return withFallback(easeSimilarityRows(vectors, solve), fallback);
 }
 
 export interface VectorRow {

@@ -80,8 +80,8 @@ export interface CfRunParams extends WindowClock {
   /** Stats: an item is active when it had an interaction in the last N days of the data. */
   readonly activeDays: number;
   /**
-   * The model: `ease` (cf_vectors.sql, then the publish step's solve, ease-solve.ts, on the head items) or `rp3beta`
-   * (cf_similarity.sql, all in SQL).
+   * The model: `ease` (cf_ease.sql: the head items' user vectors, solved at publish by ease-solve.ts, and
+   * RP3beta's lists of the other items, ease-fallback.ts) or `rp3beta` (cf_similarity.sql, all in SQL).
    */
   readonly model: CfModel;
   /** EASE: the most popular items in the model (the solve is O(n³) time, 8 n² bytes). */
@@ -110,7 +110,7 @@ export const DEFAULT_CF_SETTINGS: Omit<
   activeDays: 30,
   model: 'ease',
   easeItems: 2000,
-  easeLambda: 1000,
+  easeLambda: 300,
 };
 
 export interface TrendingRunParams extends WindowClock {
@@ -318,14 +318,18 @@ export function trendingSqlValues(p: TrendingRunParams): Record<string, SqlLiter
 
 /**
  * Renders `sql/jobs/<name>.sql` with the values (includes resolved from the same folder; `substitutes`
- * renders another file in place of an included one).
+ * renders another file in place of an included one; that file's own includes are not substituted, so it
+ * may include the file it stands in for).
  */
 export function renderJobSql(
   name: string,
   values: Readonly<Record<string, SqlLiteral>>,
   substitutes: Readonly<Record<string, string>> = {},
 ): string {
-  return renderSql(loadJobSql(name), values, (file) => loadJobSql(substitutes[file] ?? file)).trim();
+  return renderSql(loadJobSql(name), values, (file) => {
+    const substitute = substitutes[file];
+    return substitute === undefined ? loadJobSql(file) : renderJobSql(substitute, values);
+  }).trim();
 }
 
 export function cfQuerySteps(p: CfRunParams): QueryStep[] {
@@ -340,9 +344,10 @@ export function cfQuerySteps(p: CfRunParams): QueryStep[] {
     },
     p.model === 'ease'
       ? {
-          // The head items' user vectors; the publish step solves them into neighbour lists (ease-solve.ts).
+          // The head items' user vectors, which the publish step solves into neighbour lists (ease-solve.ts),
+          // and RP3beta's lists of the other items (the fallback, ease-fallback.ts).
           name: 'cf-vectors',
-          select: renderJobSql('cf_vectors', values),
+          select: renderJobSql('cf_ease', values),
           targetPrefix: `${CF_RESULTS_PREFIX}${run}`,
           format: 'JSON',
         }

@@ -4,6 +4,7 @@
  */
 import type { JobPlan } from '../../../lambdas/jobs/job-plan';
 import { JobService, PointerConflictError } from '../../../lambdas/jobs/job-service';
+import { DEFAULT_CF_SETTINGS } from '../../../lambdas/jobs/job-sql';
 import { DEFAULT_GATE_THRESHOLDS } from '../../../lambdas/jobs/validation-gate';
 import { RollbackRefusedError } from '../../../lambdas/jobs/versioning';
 import type { SimilarityItem } from '../../../lambdas/shared/published';
@@ -336,11 +337,11 @@ describe('job service', () => {
     });
   });
 
-  it('publishes an EASE run: its result rows are the user vectors, solved into neighbour lists at publish', async () => {
+  it('publishes an EASE run: its vector rows solved into neighbour lists at publish, its fallback rows merged', async () => {
     const { published, results, service } = setup();
     const plan = await service.plan({ job: 'cf', runIdSuffix: 'ease', lakeBucket: 'lake' });
     expect(plan.steps.map((step) => step.name)).toEqual(['cf-state', 'cf-vectors', 'cf-stats']);
-    expect(plan.solve).toEqual({ lambda: 1000, topK: 50 });
+    expect(plan.solve).toEqual({ lambda: DEFAULT_CF_SETTINGS.easeLambda, topK: DEFAULT_CF_SETTINGS.topK });
     results.files.set(plan.statsPrefix, [
       { ...cfStats(), window_max_received_ms: Date.parse(plan.windowTo) },
     ]);
@@ -352,6 +353,8 @@ describe('job service', () => {
       { user_key: 'u2', item_id: 'b', signal: 1 },
       { user_key: 'u3', item_id: 'b', signal: 1 },
       { user_key: 'u3', item_id: 'c', signal: 1 },
+      // RP3beta's list of d, an item outside the head (cf_ease_fallback.sql).
+      { row_kind: 'fallback', item_id: 'd', neighbour_id: 'a', score: 0.5, support: 2, rank: 1 },
     ]);
     expect((await service.validate(plan, thresholds)).passed).toBe(true);
     await service.publish({ ...plan, solve: { lambda: 0.5, topK: 5 } }, 3);
@@ -360,6 +363,7 @@ describe('job service', () => {
       ['a', ['b']],
       ['b', ['a', 'c']],
       ['c', ['b']],
+      ['d', ['a']],
     ]);
     expect(Math.max(...items.flatMap((item) => item.neighbours.map((n) => n.score)))).toBe(1);
   });

@@ -207,6 +207,8 @@ describe('sql/jobs/*.sql', () => {
   it('has the job queries', () => {
     expect(files).toEqual([
       'attribution_hourly',
+      'cf_ease',
+      'cf_ease_fallback',
       'cf_ranked_signals',
       'cf_similarity',
       'cf_state',
@@ -275,7 +277,8 @@ describe('sql/jobs/*.sql', () => {
         // Its partition bounds and receipt bound are the cf run's below: the same lake, read in full.
         ...attributionSqlValues({ hourFromMs: hourToMs - 240 * 3_600_000, hourToMs, latenessMs: 0 }),
         ...trendingSqlValues({ ...TRENDING, windowTo, hours: 24 * 30 }),
-        ...cfSqlValues({ ...CF, runId: 'state-run', windowTo }),
+        // A head of 3 items: the EASE fallback (RP3beta's lists of the other items) has rows.
+        ...cfSqlValues({ ...CF, runId: 'state-run', windowTo, easeItems: 3 }),
       };
       const lake = await openLocalLake(lakeDir);
       try {
