@@ -5,6 +5,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import type { ExplorationConfigInput } from '../lambdas/shared/exploration-config';
 import type { RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { ApiWaf } from './api-waf';
 import { BatchJobs, type BatchJobsProps } from './batch-jobs';
@@ -43,6 +44,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly itemStatsWindowSeconds?: number;
   /** The recommendation API's named filters, boosts and promotion slot (RecommendationApi `rules`). @default none */
   readonly recommendationRules?: RulesConfigInput;
+  /** The recommendation API's cold start: new arrivals (RecommendationApi `exploration`). @default 1 slot, 30 days */
+  readonly recommendationExploration?: ExplorationConfigInput;
 }
 
 /** RecoStream: ingest API -> Kinesis -> feature store, with the data lake bucket and the event schema. */
@@ -141,6 +144,7 @@ export class RecoStreamStack extends Stack {
       jobRunsTable: this.batchJobs.jobRunsTable,
       stream: this.ingestion.stream,
       rules: props.recommendationRules,
+      exploration: props.recommendationExploration,
     });
 
     this.userDeletion = new UserDeletion(this, 'UserDeletion', {
