@@ -282,3 +282,53 @@ describe('availability', () => {
     expect(answer.items[0]).toMatchObject({ itemId: back, title: 'Back again', price: 7 });
   });
 });
+
+describe('new items (cold start)', () => {
+  it('a new catalogue item with no interactions is recommended to a user who browsed its category, and in similar of another item of its category', async () => {
+    const createdAt = new Date(Date.now() - 86_400_000).toISOString();
+    expect(
+      (
+        await putItems(adminKey, [
+          { itemId: 'fresh-1', title: 'Seed tray', category: 'garden', createdAt, price: 4 },
+          { itemId: 'item-b', category: 'garden' },
+        ])
+      ).status,
+    ).toBe(200);
+    const accepted = await postEvents(runtime.writeKey, [
+      { type: 'product_view', userId: 'gus', itemId: 'item-b', category: 'garden' },
+      { type: 'product_view', userId: 'gus', itemId: 'item-c', category: 'garden' },
+    ]);
+    expect(accepted.status).toBe(200);
+    await eventually(
+      async () =>
+        (
+          await runtime.dynamo.send(
+            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'gus' } }),
+          )
+        ).Item?.affinities,
+      (a) => a?.garden !== undefined,
+    );
+
+    for (const placement of ['for-you', 'discover']) {
+      const { items } = await getJson(`/v1/users/gus/recommendations?limit=3&placement=${placement}`);
+      expect([placement, items.find((i) => i.itemId === 'fresh-1')]).toEqual([
+        placement,
+        expect.objectContaining({ reason: 'new in garden', reasonKind: 'new', title: 'Seed tray', price: 4 }),
+      ]);
+    }
+    const similar = await getJson('/v1/items/item-b/similar?limit=3');
+    expect(similar.items.map((i) => [i.itemId, i.reason])).toEqual([
+      ['item-b1', 'similar to item-b'],
+      ['fresh-1', 'new in garden'],
+    ]);
+    // Out of stock: gone from the next request of every list.
+    expect((await putItems(adminKey, [{ itemId: 'fresh-1', availability: 'out_of_stock' }])).status).toBe(
+      200,
+    );
+    const after = await getJson('/v1/users/gus/recommendations?limit=3');
+    expect(after.items.map((i) => i.itemId)).not.toContain('fresh-1');
+    expect((await getJson('/v1/items/item-b/similar?limit=3')).items.map((i) => i.itemId)).toEqual([
+      'item-b1',
+    ]);
+  });
+});
