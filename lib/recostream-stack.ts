@@ -134,6 +134,8 @@ export class RecoStreamStack extends Stack {
       encryptionKey: key,
       lakeBucket: this.lake.bucket,
     });
+    // The consumer fills catalogue items from product events (if_not_exists: the catalogue API wins).
+    this.featureStore.consumerFunction.bindTable(this.itemCatalogue.itemsTable, 'ITEMS_TABLE_NAME', 'update');
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
       itemsTable: this.itemCatalogue.itemsTable,
