@@ -332,3 +332,36 @@ describe('new items (cold start)', () => {
     ]);
   });
 });
+
+describe('catalogue filled by events', () => {
+  it("a Segment 'Product Viewed' fills an item the catalogue API has not described, and never overwrites one it has", async () => {
+    expect((await putItems(adminKey, [{ itemId: 'seg-2', title: 'From the PIM' }])).status).toBe(200);
+    const track = (productId: string, name: string) =>
+      fetch(`${runtime.apiUrl}/v1/track`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: basicAuthorizationFor(runtime.writeKey),
+        },
+        body: JSON.stringify({
+          userId: 'sam',
+          event: 'Product Viewed',
+          properties: { product_id: productId, name, category: 'garden', price: 6, currency: 'EUR' },
+        }),
+      });
+    expect((await track('seg-1', 'Trowel')).status).toBe(200);
+    expect((await track('seg-2', 'From an event')).status).toBe(200);
+    await eventually(
+      async () => [await storedItem('seg-1'), await storedItem('seg-2')],
+      (items) => items.every((item) => item?.category === 'garden'),
+    );
+    expect(await storedItem('seg-2')).toMatchObject({ title: 'From the PIM', price: 6, currency: 'EUR' });
+    expect(await storedItem('seg-1')).toMatchObject({
+      itemId: 'seg-1',
+      title: 'Trowel',
+      category: 'garden',
+      price: 6,
+      currency: 'EUR',
+    });
+  });
+});
