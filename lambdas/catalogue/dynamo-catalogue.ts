@@ -14,6 +14,22 @@ import { decodeArrival, NEW_ARRIVALS_ATTRIBUTE, surplusOf } from '../shared/new-
 import type { ItemUpdate } from './catalogue-request';
 import { arrivalsByCategory } from './new-arrivals-index';
 
+/** The UpdateItem command of one item update (also the consumer's catalogue fill). */
+export function updateCommandOf(
+  tableName: string,
+  update: ItemUpdate,
+  returnValues?: 'ALL_NEW',
+): UpdateCommand {
+  return new UpdateCommand({
+    TableName: tableName,
+    Key: update.key,
+    UpdateExpression: update.updateExpression,
+    ExpressionAttributeNames: update.names,
+    ExpressionAttributeValues: update.values,
+    ...(returnValues ? { ReturnValues: returnValues } : {}),
+  });
+}
+
 export interface CatalogueWriteResult {
   readonly written: string[];
   readonly failed: Array<{ itemId: string; message: string }>;
@@ -39,16 +55,7 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
       for (let i = next++; i < updates.length; i = next++) {
         const update = updates[i] as ItemUpdate;
         try {
-          const out = await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: update.key,
-              UpdateExpression: update.updateExpression,
-              ExpressionAttributeNames: update.names,
-              ExpressionAttributeValues: update.values,
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
+          const out = await this.client.send(updateCommandOf(this.tableName, update, 'ALL_NEW'));
           written.push(update.key.itemId);
           if (out.Attributes) stored.push(out.Attributes);
         } catch (error) {

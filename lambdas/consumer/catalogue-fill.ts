@@ -8,6 +8,7 @@
  * (by occurredAt) gives each field. `FilledItems` remembers, per execution environment, the fills already
  * written, so an item viewed in every batch costs one write, not one per batch.
  */
+import type { ItemUpdate } from '../catalogue/catalogue-request';
 import { isCanaryEvent } from '../shared/canary';
 import type { CanonicalEvent } from '../shared/events';
 
@@ -70,16 +71,8 @@ export function catalogueFillsOf(events: readonly CanonicalEvent[]): Map<string,
   return new Map([...latest].map(([itemId, { fill }]) => [itemId, fill as CatalogueFill]));
 }
 
-/** One UpdateItem of the Items table, in DocumentClient terms. */
-export interface FillUpdate {
-  readonly key: { readonly itemId: string };
-  readonly updateExpression: string;
-  readonly names: Readonly<Record<string, string>>;
-  readonly values: Readonly<Record<string, unknown>>;
-}
-
 /** `SET #f = if_not_exists(#f, :f), …` for every field the fill has. */
-export function fillUpdateOf(itemId: string, fill: CatalogueFill): FillUpdate {
+export function fillUpdateOf(itemId: string, fill: CatalogueFill): ItemUpdate {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const set: string[] = [];

@@ -5,7 +5,8 @@
  * statistics of the batch do not depend on it, the events stay in the lake, and the item's next event tries
  * again (it was not remembered).
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { updateCommandOf } from '../catalogue/dynamo-catalogue';
 import type { CanonicalEvent } from '../shared/events';
 import { catalogueFillsOf, FilledItems, fillUpdateOf } from './catalogue-fill';
 
@@ -30,17 +31,8 @@ export class DynamoCatalogueFiller {
     const worker = async () => {
       for (let i = next++; i < pending.length; i = next++) {
         const [itemId, fill] = pending[i] as (typeof pending)[number];
-        const update = fillUpdateOf(itemId, fill);
         try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: update.key,
-              UpdateExpression: update.updateExpression,
-              ExpressionAttributeNames: update.names,
-              ExpressionAttributeValues: update.values,
-            }),
-          );
+          await this.client.send(updateCommandOf(this.tableName, fillUpdateOf(itemId, fill)));
           this.filled.remember(itemId, fill);
           written++;
         } catch (error) {
