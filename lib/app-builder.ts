@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { ExplorationConfigSchema } from '../lambdas/shared/exploration-config';
 import type { JobName } from '../lambdas/shared/published';
 import { RulesConfigSchema } from '../lambdas/shared/recommend-rules';
 import { lakePurgeRoleName } from './lake-purge';
@@ -57,7 +58,8 @@ export interface BuildAppOptions {
  * ('ON_DEMAND' | 'PROVISIONED'), `shardCount`, `streamRetentionHours`, `maxEventAgeDays`,
  * `pseudonymizeLakeUserIds` (true: HMAC pseudonyms in the lake), `jobGateThresholds` (JSON, e.g.
  * `'{"cf":{"minCoverage":0.2}}'`), `waf` (true: a web ACL on both APIs), `alarmEmail` (subscribed to alarms),
- * `recommendationRules` (JSON: the recommendation API's filters, boosts and promotion; docs/rules.md).
+ * `recommendationRules` (JSON: the recommendation API's filters, boosts and promotion; docs/rules.md),
+ * `recommendationExploration` (JSON: new arrivals' slots and age cut-off; docs/recommendations.md).
  */
 export function buildApp(context: Record<string, unknown> = {}, options: BuildAppOptions = {}): BuiltApp {
   const validate = options.validate ?? true;
@@ -128,6 +130,7 @@ function appPropsFromContext(
     alarmEmail: stringContext(app, 'alarmEmail'),
     itemStatsWindowSeconds: numberContext(app, 'itemStatsWindowSeconds'),
     recommendationRules: jsonContext(app, 'recommendationRules', RulesConfigSchema),
+    recommendationExploration: jsonContext(app, 'recommendationExploration', ExplorationConfigSchema),
   };
 }
 

@@ -25,6 +25,11 @@ import {
 } from '../lambdas/recommend/api-schemas';
 import { DEFAULT_OPTIONS } from '../lambdas/recommend/scoring-model';
 import { parseVariantsConfig, type VariantsConfig } from '../lambdas/recommend/variants';
+import {
+  checkExplorationConfig,
+  EXPLORATION_ENV,
+  type ExplorationConfigInput,
+} from '../lambdas/shared/exploration-config';
 import { checkRulesConfig, RULES_ENV, type RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import {
   acknowledgeApiGatewayInvokePermissions,
@@ -62,6 +67,13 @@ export interface RecommendationApiProps {
    * @default no rules
    */
   readonly rules?: RulesConfigInput;
+  /**
+   * Cold start (RECOMMEND_EXPLORATION, lambdas/shared/exploration-config.ts): new catalogue items younger than
+   * `maxAgeDays` reach for-you, discover and similar through their category, `slots` places of a page kept
+   * for them; validated at synthesis. Requests override the slots with `?exploration=`.
+   * @default { slots: 1, maxAgeDays: 30, weight: 0.05 }
+   */
+  readonly exploration?: ExplorationConfigInput;
   /** Usage plan steady-state rate per API key, requests per second. @default 100 */
   readonly rateLimit?: number;
   /** Usage plan burst per API key, requests. @default 200 */
@@ -116,6 +128,7 @@ export class RecommendationApi extends Construct {
     const variantsJson = props.variants ? JSON.stringify(props.variants) : '';
     parseVariantsConfig(variantsJson); // fails synthesis with the reason, not the first request
     const rulesJson = props.rules ? JSON.stringify(checkRulesConfig(props.rules)) : '';
+    const explorationJson = JSON.stringify(checkExplorationConfig(props.exploration ?? {}));
 
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/recommend/handler.ts',
@@ -126,6 +139,7 @@ export class RecommendationApi extends Construct {
       environment: {
         RECOMMEND_VARIANTS: variantsJson,
         [RULES_ENV]: rulesJson,
+        [EXPLORATION_ENV]: explorationJson,
         IMPRESSION_TIMEOUT_MS: String(impressionTimeoutMs),
         ACTIVE_VERSION_CACHE_SECONDS: String(
           (props.activeVersionCacheTtl ?? Duration.seconds(60)).toSeconds(),

@@ -3,6 +3,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { INGEST_ROUTES } from '../lambdas/ingest/ingest-routes';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
+import type { ExplorationConfigInput } from '../lambdas/shared/exploration-config';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import type { RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { ApiWaf } from './api-waf';
@@ -38,6 +39,8 @@ export interface RecoStreamStackProps extends StackProps {
   readonly itemStatsWindowSeconds?: number;
   /** The recommendation API's named filters, boosts and promotion slot (RecommendationApi `rules`). @default none */
   readonly recommendationRules?: RulesConfigInput;
+  /** The recommendation API's cold start: new arrivals (RecommendationApi `exploration`). @default 1 slot, 30 days */
+  readonly recommendationExploration?: ExplorationConfigInput;
 }
 
 /**
@@ -134,6 +137,8 @@ export class RecoStreamStack extends Stack {
       lakeBucket,
       quarantinePrefix,
     });
+    // The consumer fills catalogue items from product events (if_not_exists: the catalogue API wins).
+    this.featureStore.consumerFunction.bindTable(this.itemCatalogue.itemsTable, 'ITEMS_TABLE_NAME', 'update');
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
       itemsTable: this.itemCatalogue.itemsTable,
@@ -144,6 +149,7 @@ export class RecoStreamStack extends Stack {
       jobRunsTable: this.batchJobs.jobRunsTable,
       stream: this.ingestion.stream,
       rules: props.recommendationRules,
+      exploration: props.recommendationExploration,
     });
 
     this.userDeletion = new UserDeletion(this, 'UserDeletion', {

@@ -1,6 +1,8 @@
 /**
- * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current. Thin: wiring and
- * metrics only; the work is in BatchConsumer and FeatureUpdater.
+ * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current, and fills catalogue items the
+ * catalogue API has not described from the batch's product events (one if_not_exists update per item per
+ * batch, catalogue-fill.ts). Thin: wiring and metrics only; the work is in BatchConsumer, FeatureUpdater and
+ * DynamoCatalogueFiller.
  */
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -21,6 +23,7 @@ import { SqsQueueSink } from '../shared/queue-sink';
 import { BatchConsumer, isWindowEvent } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
 import { recommendationCountsByVariant } from './ctr-counts';
+import { DynamoCatalogueFiller } from './dynamo-catalogue-fill';
 import { DynamoFeatureStore } from './dynamo-feature-store';
 import { DynamoShardProgress } from './dynamo-shard-progress';
 import { FeatureUpdater } from './feature-updater';
@@ -34,6 +37,7 @@ const store = new DynamoFeatureStore(dynamo, {
   itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
 });
 const progress = new DynamoShardProgress(dynamo, requireEnv('CONSUMER_PROGRESS_TABLE_NAME'));
+const catalogue = new DynamoCatalogueFiller(requireEnv('ITEMS_TABLE_NAME'), dynamo);
 const quarantineBucket = process.env.QUARANTINE_BUCKET_NAME;
 const consumer = new BatchConsumer(
   new FeatureUpdater(store, updaterOptionsFromEnv(), progress),
@@ -57,6 +61,13 @@ async function consume(
   const { response, outcome, unparseable, events, windowItemWrites } = isWindowEvent(event)
     ? await consumer.consumeInWindow(event, context)
     : { ...(await consumer.consume(event, context)), windowItemWrites: 0 };
+  const filled = await catalogue.fill(events);
+  metrics.addMetric('CatalogueFillWrites', MetricUnit.Count, filled.written);
+  if (filled.failed.length > 0) {
+    // The batch's profiles and statistics are written; the item's next event fills it again.
+    logger.warn('catalogue items not filled from events', { failed: filled.failed });
+    metrics.addMetric('CatalogueFillFailures', MetricUnit.Count, filled.failed.length);
+  }
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric('EventsApplied', MetricUnit.Count, outcome.applied);
   metrics.addMetric('EventsReplayed', MetricUnit.Count, outcome.replays);

@@ -4,6 +4,7 @@
  * /v1/openapi.json, so the document cannot drift from what the handler accepts and returns.
  */
 import { z } from 'zod';
+import { MAX_EXPLORATION_SLOTS } from '../shared/exploration-config';
 import { idSchema, ProfileKeySchema } from '../shared/ids';
 import { RuleNameSchema } from '../shared/recommend-rules';
 import { DEFAULT_PLACEMENT, PLACEMENTS } from './scoring-model';
@@ -60,6 +61,13 @@ const integerParameter = (min: number, max: number) => {
   return z.coerce.number().int({ error: 'expected an integer' }).min(min, range).max(max, range);
 };
 
+const Exploration = integerParameter(0, MAX_EXPLORATION_SLOTS).meta({
+  description:
+    'Places of the page kept for new catalogue items of the relevant categories (reason "new in <category>") ' +
+    "while younger than the deployment's age cut-off; `0` leaves them out. Default: the deployment's " +
+    '`exploration.slots` (1).',
+});
+
 const Limit = integerParameter(1, MAX_LIMIT)
   .default(DEFAULT_LIMIT)
   .meta({ description: `Number of items, 1-${MAX_LIMIT}.` });
@@ -103,6 +111,7 @@ export const UserRecommendationsQuerySchema = z.strictObject({
   categoryCap: integerParameter(1, MAX_LIMIT)
     .meta({ description: 'At most this many items per category (diversity).' })
     .optional(),
+  exploration: Exploration.optional(),
   ...ruleParameters,
 });
 
@@ -113,6 +122,7 @@ export const SimilarItemsQuerySchema = z.strictObject({
     MAX_EXCLUDED_ITEMS,
     'Item ids the caller hides, comma-separated.',
   ).optional(),
+  exploration: Exploration.optional(),
   ...ruleParameters,
 });
 
@@ -123,11 +133,12 @@ export const TrendingQuerySchema = z.strictObject({
 });
 
 export const ReasonKindSchema = z
-  .enum(['bought', 'cart', 'viewed', 'trending', 'popular', 'repurchase', 'reminder'])
+  .enum(['bought', 'cart', 'viewed', 'trending', 'popular', 'repurchase', 'reminder', 'new'])
   .meta({
     description:
       'What the reason is about: a neighbour of an item the user bought, carted or viewed; trending in a ' +
-      'category; popular; a repurchase; a reminder of something viewed or carted.',
+      'category; popular; a repurchase; a reminder of something viewed or carted; a new catalogue item of ' +
+      'a category the user (or the seed item of `similar`) is in, that nobody has interacted with yet.',
   });
 
 export const RecommendationItemSchema = z.object({
@@ -136,7 +147,7 @@ export const RecommendationItemSchema = z.object({
   reason: z.string().meta({
     description:
       'e.g. "because you viewed item-42", "you bought this 3 times, last 12 days ago", ' +
-      '"you viewed this 2 hours ago", "trending in books", "popular".',
+      '"you viewed this 2 hours ago", "trending in books", "popular", "new in garden".',
   }),
   reasonKind: ReasonKindSchema,
   category: z.string().optional(),

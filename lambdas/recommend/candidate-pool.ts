@@ -1,7 +1,7 @@
 /**
  * Candidates and their contributions, and the last step every placement shares: exclusions, the
- * category filter, the per-category cap, the limit, and the reason of each item (its single largest
- * contribution). Scores are compared after rounding to 1e-9 and ties broken by item id, so the same
+ * category filter, the per-category cap, the limit, the exploration slots of new arrivals, and the reason
+ * of each item (its single largest contribution). Scores are compared after rounding to 1e-9 and ties broken by item id, so the same
  * input always gives the same list.
  */
 import { type ReasonDetail, reasonText } from './reasons';
@@ -31,6 +31,7 @@ const KIND_ORDER: Readonly<Record<ReasonKind, number>> = {
   viewed: 4,
   trending: 5,
   popular: 6,
+  new: 7,
 };
 
 export interface Contribution {
@@ -135,10 +136,12 @@ export class CandidatePool {
 
   /**
    * The ranked list: `excluded` items and items outside `category` dropped, at most `categoryCap` per
-   * category, `limit` items. `categoryOf` (the user's own interactions) wins over the published category.
+   * category, `limit` items, of which at least `explorationSlots` are new arrivals (reason `new`) when there
+   * are such candidates (exploration.ts). `categoryOf` (the user's own interactions) wins over the
+   * published category.
    */
   finish(
-    opts: Pick<ScoringOptions, 'limit' | 'category' | 'categoryCap'>,
+    opts: Pick<ScoringOptions, 'limit' | 'category' | 'categoryCap'> & { readonly explorationSlots?: number },
     excluded: ReadonlySet<string>,
     categoryOf: ReadonlyMap<string, string>,
     now: number,
@@ -154,25 +157,67 @@ export class CandidatePool {
     const ranked =
       opts.categoryCap === undefined ? topK(eligible, opts.limit) : eligible.sort(compareCandidates);
     const perCategory = new Map<string, number>();
-    const result: Recommendation[] = [];
+    const result: Candidate[] = [];
     for (const c of ranked) {
       if (result.length >= opts.limit) break;
-      const category = c.category;
-      if (opts.categoryCap !== undefined && category !== undefined) {
-        const used = perCategory.get(category) ?? 0;
-        if (used >= opts.categoryCap) continue;
-        perCategory.set(category, used + 1);
-      }
-      result.push({
-        itemId: c.itemId,
-        score: round6(c.score),
-        reason: reasonText(c.kind, c.ref, c.detail, now),
-        reasonKind: c.kind,
-        ...(c.ref !== undefined ? { reasonRef: c.ref } : {}),
-        ...(category !== undefined ? { category } : {}),
-      });
+      if (!withinCap(c, perCategory, opts.categoryCap)) continue;
+      result.push(c);
     }
-    return result;
+    const slots = Math.min(opts.explorationSlots ?? 0, opts.limit);
+    if (slots > 0) reserveExploration(result, eligible, slots, opts.limit, opts.categoryCap);
+    return result.map((c) => ({
+      itemId: c.itemId,
+      score: round6(c.score),
+      reason: reasonText(c.kind, c.ref, c.detail, now),
+      reasonKind: c.kind,
+      ...(c.ref !== undefined ? { reasonRef: c.ref } : {}),
+      ...(c.category !== undefined ? { category: c.category } : {}),
+    }));
+  }
+}
+
+function lowestNotNew(result: readonly Candidate[]): number {
+  for (let i = result.length - 1; i >= 0; i--) if ((result[i] as Candidate).kind !== 'new') return i;
+  return -1;
+}
+
+/** Counts `c` against the category cap when there is room for it. */
+function withinCap(c: Candidate, perCategory: Map<string, number>, cap: number | undefined): boolean {
+  if (cap === undefined || c.category === undefined) return true;
+  const used = perCategory.get(c.category) ?? 0;
+  if (used >= cap) return false;
+  perCategory.set(c.category, used + 1);
+  return true;
+}
+
+/**
+ * The exploration slots: when `result` (best first) holds fewer than `slots` new arrivals, the best other
+ * new arrivals of `eligible` take the last places, displacing the lowest items that are not new arrivals
+ * (an empty place is filled first), within the category cap.
+ */
+function reserveExploration(
+  result: Candidate[],
+  eligible: readonly Candidate[],
+  slots: number,
+  limit: number,
+  cap: number | undefined,
+): void {
+  let missing = slots - result.filter((c) => c.kind === 'new').length;
+  if (missing <= 0) return;
+  const chosen = new Set(result);
+  const picks = eligible.filter((c) => c.kind === 'new' && !chosen.has(c)).sort(compareCandidates);
+  for (const pick of picks) {
+    if (missing <= 0) break;
+    const displaced = result.length < limit ? -1 : lowestNotNew(result);
+    if (result.length >= limit && displaced < 0) break;
+    const out = displaced >= 0 ? result[displaced] : undefined;
+    if (cap !== undefined && pick.category !== undefined && out?.category !== pick.category) {
+      const used = result.filter((c) => c.category === pick.category).length;
+      if (used >= cap) continue;
+    }
+    if (displaced >= 0) result.splice(displaced, 1);
+    result.push(pick);
+    missing--;
   }
 }
 

@@ -42,14 +42,16 @@ export function availableItems(
 /**
  * Ranks with `rank(hidden, window)` (which must leave out the `hidden` item ids and return at most `window`
  * items), keeps the available items that pass the request's rules (rules/ranking.ts: a wider window, then
- * filters, boosts and the promotion slot) and re-ranks while dropped items took places that other
- * candidates could fill.
+ * filters, boosts, the promotion slot and the `explorationSlots` of new arrivals) and re-ranks while dropped
+ * items took places that other candidates could fill. A new arrival (reason `new`) is kept only while its
+ * catalogue row still says its category (the new-arrivals list may hold an item that moved).
  */
 export async function rankAvailable(
   rank: (hidden: ReadonlySet<string>, window: number) => readonly Recommendation[],
   readCatalogue: (itemIds: readonly string[]) => Promise<ReadonlyMap<string, CatalogueEntry>>,
   limit: number,
   rules?: RequestRules,
+  explorationSlots = 0,
 ): Promise<CatalogueRecommendation[]> {
   const window = rankingWindow(limit, rules);
   const hidden = new Set<string>();
@@ -64,17 +66,20 @@ export async function rankAvailable(
     }
     const known = new Map<string, CatalogueEntry>();
     for (const [id, entry] of catalogue) if (entry) known.set(id, entry);
-    const keeps = (id: string) =>
-      isRecommendable(catalogue.get(id)) && passesFilters(rules, catalogue.get(id));
-    const dropped = ranked.filter((r) => !keeps(r.itemId));
+    const keeps = (r: Recommendation) => {
+      const entry = catalogue.get(r.itemId);
+      return (
+        isRecommendable(entry) &&
+        passesFilters(rules, entry) &&
+        (r.reasonKind !== 'new' || entry?.category === r.reasonRef)
+      );
+    };
+    const dropped = ranked.filter((r) => !keeps(r));
     result = hasRules(rules)
-      ? orderByRules(
-          ranked.filter((r) => keeps(r.itemId)),
-          known,
-          rules,
-          limit,
-        ).map((r) => decorate(r, known.get(r.itemId)))
-      : availableItems(ranked, known, limit);
+      ? orderByRules(ranked.filter(keeps), known, rules, limit, explorationSlots).map((r) =>
+          decorate(r, known.get(r.itemId)),
+        )
+      : availableItems(ranked.filter(keeps), known, limit);
     // Done when nothing was dropped, the page is full, or the ranking has no further candidates to offer.
     if (dropped.length === 0 || ranked.length < window || (window > limit && result.length >= limit)) break;
     for (const r of dropped) hidden.add(r.itemId);

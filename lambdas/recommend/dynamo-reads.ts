@@ -11,6 +11,9 @@
  *   (`cacheEntries`); the pointer read decides which version is active, and a flip simply reads new keys.
  * - Items (the catalogue): one strongly consistent BatchGetItem of the ranked candidates per request, never
  *   cached, so an item marked out of stock is left out from the next request on.
+ * - New arrivals: one BatchGetItem of the categories' rows of the Items table (lambdas/shared/new-arrivals.ts)
+ *   per request, strongly consistent and uncached like the catalogue read (a new item counts from the next
+ *   request on; a row is a few KB, so one or two read units).
  * - Popular (only until the first trending run is published): a bounded Scan of ItemStats `TOTAL` rows,
  *   cached for `popularTtlMs`.
  */
@@ -23,7 +26,14 @@ import {
   GetCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CATALOGUE_READ_ATTRIBUTES, type CatalogueEntry, catalogueEntryOf } from '../shared/catalogue';
+import {
+  CATALOGUE_READ_ATTRIBUTES,
+  type CatalogueEntry,
+  catalogueEntryOf,
+  NEW_ARRIVALS_KEY_PREFIX,
+  newArrivalsKey,
+} from '../shared/catalogue';
+import { decodeArrivals, NEW_ARRIVALS_ATTRIBUTE } from '../shared/new-arrivals';
 import { parseProfileView } from '../shared/profile-record';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
 import {
@@ -33,7 +43,7 @@ import {
   TRENDING_READ_PROJECTION,
 } from '../shared/published-encoding';
 import type { ActiveVersions, RecommendationReads } from './recommendation-service';
-import type { NeighbourView, ProfileView, TrendingEntry } from './scoring';
+import type { NeighbourView, NewArrivalView, ProfileView, TrendingEntry } from './scoring';
 
 export interface DynamoReadsOptions {
   readonly client: DynamoDBDocumentClient;
@@ -71,6 +81,11 @@ const CATALOGUE_READ = {
   ConsistentRead: true,
   ProjectionExpression: CATALOGUE_READ_ATTRIBUTES.map((a) => `#${a}`).join(', '),
   ExpressionAttributeNames: Object.fromEntries(CATALOGUE_READ_ATTRIBUTES.map((a) => [`#${a}`, a])),
+};
+const NEW_ARRIVALS_READ = {
+  ConsistentRead: true,
+  ProjectionExpression: '#itemId, #arrivals',
+  ExpressionAttributeNames: { '#itemId': 'itemId', '#arrivals': NEW_ARRIVALS_ATTRIBUTE },
 };
 const PROFILE_ATTRIBUTE_NAMES = {
   '#userId': 'userId',
@@ -192,6 +207,19 @@ export class DynamoRecommendationReads implements RecommendationReads {
     for (const row of rows) {
       const entry = catalogueEntryOf(row);
       if (entry) result.set(entry.itemId, entry);
+    }
+    return result;
+  }
+
+  /** The new-arrivals rows of these categories (Items table), newest first; categories without one are absent. */
+  async newArrivals(categories: readonly string[]): Promise<Map<string, readonly NewArrivalView[]>> {
+    const result = new Map<string, readonly NewArrivalView[]>();
+    if (categories.length === 0) return result;
+    const keys = [...new Set(categories)].map((c) => ({ itemId: newArrivalsKey(c) }));
+    for (const row of await this.batchGet(this.options.itemsTable, keys, NEW_ARRIVALS_READ)) {
+      if (typeof row.itemId !== 'string' || !row.itemId.startsWith(NEW_ARRIVALS_KEY_PREFIX)) continue;
+      const arrivals = decodeArrivals(row[NEW_ARRIVALS_ATTRIBUTE]);
+      if (arrivals.length > 0) result.set(row.itemId.slice(NEW_ARRIVALS_KEY_PREFIX.length), arrivals);
     }
     return result;
   }

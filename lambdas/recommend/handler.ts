@@ -2,7 +2,8 @@
  * Recommendation API Lambda (API Gateway REST, Lambda proxy integration, payload v1).
  *
  *   GET /v1/users/{userId}/recommendations?placement=&limit=&exclude=&excludeItems=&category=&categoryCap=
- *   GET /v1/items/{itemId}/similar?limit=&excludeItems=
+ *       &exploration=
+ *   GET /v1/items/{itemId}/similar?limit=&excludeItems=&exploration=
  *   GET /v1/items/trending?category=&limit=
  *   (each also takes filter=&boost= and the named rules' parameters, rules/request-query.ts)
  *   GET /v1/openapi.json
@@ -21,6 +22,12 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
+import {
+  DEFAULT_EXPLORATION_CONFIG,
+  EXPLORATION_ENV,
+  type ExplorationConfig,
+  parseExplorationConfig,
+} from '../shared/exploration-config';
 import { observability, powertools } from '../shared/observability';
 import { NO_RULES, parseRulesConfig, RULES_ENV, type RulesConfig } from '../shared/recommend-rules';
 import {
@@ -72,6 +79,8 @@ export interface RecommendHandlerDeps {
   readonly variants?: VariantsConfig;
   /** Named filters, boosts and the promotion slot (RECOMMEND_RULES). @default NO_RULES */
   readonly rules?: RulesConfig;
+  /** New arrivals: slots, age cut-off, weight (RECOMMEND_EXPLORATION). @default DEFAULT_EXPLORATION_CONFIG */
+  readonly exploration?: ExplorationConfig;
   /** Bound on the impression put. @default 150 */
   readonly impressionTimeoutMs?: number;
   /** Scoring settings that are not per variant (maxSources, purchasedWindowDays). */
@@ -94,6 +103,10 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   const metrics: RecommendMetrics = deps.metrics ?? { count: () => {} };
   const variants = deps.variants ?? parseVariantsConfig(undefined);
   const rules = deps.rules ?? NO_RULES;
+  const exploration = deps.exploration ?? DEFAULT_EXPLORATION_CONFIG;
+  /** The deployment's exploration with the request's `exploration` slots, when it names them. */
+  const explorationFor = (slots: number | undefined): ExplorationConfig =>
+    slots === undefined ? exploration : { ...exploration, slots };
   const impressionTimeoutMs = deps.impressionTimeoutMs ?? 150;
   let openApiBody: string | undefined;
 
@@ -133,7 +146,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
       now.getTime(),
     );
     if (!parsed.ok) return errorResponse(400, parsed.error);
-    const query = parsed.value.query;
+    const { exploration: explorationSlots, ...query } = parsed.value.query;
     const { userId } = path.value;
     const variant = assignVariant(variants, userId);
     const result = await userRecommendations(deps.reads, {
@@ -141,7 +154,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
       ...query,
       rules: parsed.value.rules,
       now: now.getTime(),
-      scoring: { ...deps.scoring, weights: variant.weights },
+      scoring: { ...deps.scoring, weights: variant.weights, exploration: explorationFor(explorationSlots) },
     });
     const recommendationId = generateId();
     const generatedAt = now.toISOString();
@@ -184,10 +197,13 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
       now.getTime(),
     );
     if (!query.ok) return errorResponse(400, query.error);
+    const { exploration: explorationSlots, ...similarQuery } = query.value.query;
     const result = await similarTo(deps.reads, {
       itemId: path.value.itemId,
-      ...query.value.query,
+      ...similarQuery,
       rules: query.value.rules,
+      exploration: explorationFor(explorationSlots),
+      now: now.getTime(),
     });
     const body: SimilarItemsResponse = {
       itemId: path.value.itemId,
@@ -300,6 +316,7 @@ let recommendHandler: RecommendHandler | undefined;
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
  *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME (required);
  *   RECOMMEND_VARIANTS (JSON, see variants.ts), RECOMMEND_RULES (JSON, see shared/recommend-rules.ts),
+ *   RECOMMEND_EXPLORATION (JSON, see shared/exploration-config.ts),
  *   ACTIVE_VERSION_CACHE_SECONDS (60), IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100),
  *   PURCHASED_WINDOW_DAYS (365),
  *   PUBLISHED_CACHE_ENTRIES (20000; published neighbour/trending lists cached per environment, 0: off).
@@ -324,6 +341,7 @@ function fromEnv(): RecommendHandler {
     ),
     variants: parseVariantsConfig(process.env.RECOMMEND_VARIANTS),
     rules: parseRulesConfig(process.env[RULES_ENV]),
+    exploration: parseExplorationConfig(process.env[EXPLORATION_ENV]),
     impressionTimeoutMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
     scoring: {
       maxSources: numberEnv('MAX_SOURCE_ITEMS', DEFAULT_OPTIONS.maxSources),

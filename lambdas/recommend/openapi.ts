@@ -67,7 +67,11 @@ const OPERATIONS: Readonly<Record<RecommendRoute, JsonObject>> = {
       'viewed or carted and did not buy, item-to-item collaborative filtering on the neighbours of recent ' +
       "interactions and purchases, and trending items in the user's top categories; `buy-again` ranks the " +
       "user's past purchases by repurchase propensity; `continue-shopping` lists what they viewed or carted " +
-      'and did not buy since; `discover` leaves out everything they interacted with. Every item carries its ' +
+      'and did not buy since; `discover` leaves out everything they interacted with. `for-you` and ' +
+      "`discover` also add new catalogue items of the user's top categories (an item PUT with a category " +
+      'and a createdAt younger than the age cut-off, 30 days by default) that nobody has interacted with yet: ' +
+      'scored below collaborative evidence, with `exploration` places (default 1) of the page kept for ' +
+      'them, reason "new in <category>". Every item carries its ' +
       'reason. Users without a profile get trending and popular items. Each answer is recorded as a ' +
       'recommendation_impression event with its placement.',
     parameters: [
@@ -79,9 +83,17 @@ const OPERATIONS: Readonly<Record<RecommendRoute, JsonObject>> = {
   similarItems: {
     operationId: 'getSimilarItems',
     summary: "An item's nearest neighbours (item-to-item collaborative filtering)",
+    description:
+      "The item's published neighbours, best first, then the new catalogue items of its category (its " +
+      'catalogue row) that nobody has interacted with yet, below every neighbour, with `exploration` places ' +
+      '(default 1) kept for them, reason "new in <category>": an item without neighbours is answered from ' +
+      'its category.',
     parameters: [...parameters(ItemPathSchema, 'path'), ...parameters(SimilarItemsQuerySchema, 'query')],
     responses: {
-      '200': json('SimilarItems', 'Neighbours, best first; empty when none are published.'),
+      '200': json(
+        'SimilarItems',
+        'Neighbours, best first, then new items of its category; empty when there are neither.',
+      ),
       ...errors,
     },
   },

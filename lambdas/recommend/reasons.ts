@@ -1,6 +1,7 @@
 /**
  * The reason shown with each item, in words a shopper reads: "because you viewed item-42",
- * "you bought this 3 times, last 12 days ago", "you viewed this 2 hours ago", "trending in books".
+ * "you bought this 3 times, last 12 days ago", "you viewed this 2 hours ago", "trending in books",
+ * "new in garden".
  * Built only for the items returned (scoring carries the facts, not the text).
  */
 import type { ReasonKind } from './scoring-model';
@@ -32,6 +33,8 @@ export function reasonText(
       return `trending in ${ref}`;
     case 'popular':
       return 'popular';
+    case 'new':
+      return `new in ${ref}`;
     case 'repurchase':
       if (detail?.kind !== 'repurchase') return 'you bought this before';
       return detail.count > 1

@@ -12,9 +12,12 @@ import { type CatalogueRecommendation, rankAvailable, withHidden } from './catal
 import { rankingWindow } from './rules/ranking';
 import type { RequestRules } from './rules/request-rules';
 import {
+  DEFAULT_EXPLORATION,
   defaultExclusions,
   type ExclusionKind,
+  type ExplorationOptions,
   type NeighbourView,
+  type NewArrivalView,
   type Placement,
   type ProfileView,
   recommend,
@@ -45,6 +48,8 @@ export interface RecommendationReads {
   popular(limit: number): Promise<readonly TrendingEntry[]>;
   /** Catalogue rows of these items (absent when not catalogued); read per request, never cached. */
   catalogue(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>>;
+  /** The new-arrivals lists of these categories, newest first (absent: none); one read per request. */
+  newArrivals(categories: readonly string[]): Promise<ReadonlyMap<string, readonly NewArrivalView[]>>;
 }
 
 export interface ModelVersion {
@@ -113,15 +118,17 @@ export async function userRecommendations(
   // buy-again and continue-shopping come from the profile alone: no published list is read for them.
   const published = usesPublishedLists(request.placement);
   const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);
-  const scopes = [
-    GLOBAL_TRENDING_SCOPE,
-    ...trendingCategoriesFor(profile, request.now, options).map((c) => trendingScope(c)),
-  ];
-  const [neighbours, trending] = await Promise.all([
+  const categories = trendingCategoriesFor(profile, request.now, options);
+  const scopes = [GLOBAL_TRENDING_SCOPE, ...categories.map((c) => trendingScope(c))];
+  const exploration = request.scoring.exploration ?? DEFAULT_EXPLORATION;
+  const [neighbours, trending, newArrivals] = await Promise.all([
     versions.cf && sources.length > 0 ? reads.neighbours(sources, versions.cf) : new Map(),
     versions.trending && published
       ? reads.trending(scopes, versions.trending)
       : new Map<string, readonly TrendingEntry[]>(),
+    published && exploration.slots > 0 && categories.length > 0
+      ? reads.newArrivals(categories)
+      : new Map<string, readonly NewArrivalView[]>(),
   ]);
   const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
   const popular =
@@ -140,12 +147,14 @@ export async function userRecommendations(
         neighbours,
         trending: { global, byCategory },
         popular,
+        newArrivals,
         now: request.now,
         options: { ...options, limit: window, excludeItems: withHidden(options.excludeItems, hidden) },
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
     request.rules,
+    published ? exploration.slots : 0,
   );
   return { items, model: modelOf(versions) };
 }
@@ -157,20 +166,35 @@ export async function similarTo(
     readonly limit: number;
     readonly excludeItems?: readonly string[];
     readonly rules?: RequestRules;
+    /** New arrivals of the seed's category (its catalogue row). @default none */
+    readonly exploration?: ExplorationOptions;
+    /** Epoch ms; needed with `exploration`. */
+    readonly now?: number;
   },
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
-  const lists = versions.cf ? await reads.neighbours([request.itemId], versions.cf) : new Map();
+  const { exploration, now } = request;
+  const explores = exploration !== undefined && exploration.slots > 0 && now !== undefined;
+  const [lists, seed] = await Promise.all([
+    versions.cf ? reads.neighbours([request.itemId], versions.cf) : new Map<string, never>(),
+    explores ? reads.catalogue([request.itemId]) : new Map<string, CatalogueEntry>(),
+  ]);
+  const category = seed.get(request.itemId)?.category;
+  const arrivals = category !== undefined ? (await reads.newArrivals([category])).get(category) : undefined;
   const excludeItems = new Set(request.excludeItems ?? []);
   const items = await rankAvailable(
     (hidden, window) =>
       similarItems(request.itemId, lists.get(request.itemId) ?? [], {
         limit: window,
         excludeItems: withHidden(excludeItems, hidden),
+        ...(category !== undefined && arrivals && exploration && now !== undefined
+          ? { newArrivals: { category, items: arrivals }, exploration, now }
+          : {}),
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
     request.rules,
+    explores ? (exploration?.slots ?? 0) : 0,
   );
   return { items, model: modelOf(versions) };
 }

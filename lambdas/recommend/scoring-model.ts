@@ -4,6 +4,7 @@
  * functions live in scoring.ts and the signal modules it composes.
  */
 import type { EventType } from '../shared/events/schema';
+import { DEFAULT_EXPLORATION_CONFIG } from '../shared/exploration-config';
 import type { ProfileView } from '../shared/profile-record';
 
 /** The intents a list serves (GET /v1/users/{id}/recommendations?placement=). */
@@ -89,6 +90,31 @@ export const DEFAULT_WEIGHTS: BlendWeights = {
 
 export type ExclusionKind = 'purchased' | 'cart';
 
+/** One item of a category's new-arrivals list (lambdas/shared/new-arrivals.ts). */
+export interface NewArrivalView {
+  readonly itemId: string;
+  /** Epoch ms of the item's createdAt. */
+  readonly createdAt: number;
+}
+
+/**
+ * Cold start (exploration): items of the catalogue younger than `maxAgeDays` reach the lists through their
+ * category before anyone interacted with them, like Amazon Personalize's explorationWeight and
+ * explorationItemAgeCutOff. They score below collaborative evidence, and `slots` of the first `limit` are
+ * kept for them when there are such candidates.
+ */
+export interface ExplorationOptions {
+  /** New-arrival items guaranteed among the first `limit`; 0 turns new arrivals off. */
+  readonly slots: number;
+  /** An item is a new arrival while younger than this, days (its createdAt in the catalogue). */
+  readonly maxAgeDays: number;
+  /** Score of a brand-new arrival in a category holding all of the user's affinity; falls to 0 at maxAgeDays. */
+  readonly weight: number;
+}
+
+/** The deployment's defaults (lambdas/shared/exploration-config.ts). */
+export const DEFAULT_EXPLORATION: ExplorationOptions = DEFAULT_EXPLORATION_CONFIG;
+
 export interface ScoringOptions {
   readonly placement: Placement;
   readonly limit: number;
@@ -107,6 +133,8 @@ export interface ScoringOptions {
   /** Only the interactions of the current session count (anonymous visitors). */
   readonly sessionOnly: boolean;
   readonly weights: BlendWeights;
+  /** New arrivals (cold start); only applied to the `newArrivals` the input carries. */
+  readonly exploration: ExplorationOptions;
 }
 
 /**
@@ -126,6 +154,7 @@ export const DEFAULT_OPTIONS: Omit<ScoringOptions, 'exclude'> = {
   maxSources: 100,
   sessionOnly: false,
   weights: DEFAULT_WEIGHTS,
+  exploration: DEFAULT_EXPLORATION,
 };
 
 export interface ScoringInput {
@@ -135,6 +164,8 @@ export interface ScoringInput {
   readonly trending: TrendingLists;
   /** Fallback for the global list when no trending version is published (e.g. all-time counters). */
   readonly popular?: readonly TrendingEntry[];
+  /** New-arrivals lists by category (at least those `trendingCategoriesFor` names); absent: no cold start. */
+  readonly newArrivals?: ReadonlyMap<string, readonly NewArrivalView[]>;
   /** Epoch ms. */
   readonly now: number;
   readonly options?: Partial<ScoringOptions>;
@@ -142,9 +173,18 @@ export interface ScoringInput {
 
 /**
  * Why an item is shown: neighbours of something the user bought, carted or viewed; trending; popular;
- * a repurchase ("you bought this 3 times, last 12 days ago"); a reminder ("you viewed this 2 hours ago").
+ * a repurchase ("you bought this 3 times, last 12 days ago"); a reminder ("you viewed this 2 hours ago");
+ * new in a category the user likes, before anyone interacted with it ("new in garden").
  */
-export type ReasonKind = 'bought' | 'cart' | 'viewed' | 'trending' | 'popular' | 'repurchase' | 'reminder';
+export type ReasonKind =
+  | 'bought'
+  | 'cart'
+  | 'viewed'
+  | 'trending'
+  | 'popular'
+  | 'repurchase'
+  | 'reminder'
+  | 'new';
 
 export interface Recommendation {
   readonly itemId: string;

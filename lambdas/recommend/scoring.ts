@@ -8,6 +8,7 @@
  *   buy-again          repurchase propensity of the items bought before (repurchase.ts)
  *   continue-shopping  viewed or carted, not bought since (reminders.ts)
  *   discover           CF + trending + popular, nothing the user interacted with
+ *   (for-you and discover also take the new arrivals of the user's top categories: exploration.ts)
  *
  * Every placement ends in the same step (candidate-pool.ts): exclusions, category filter, per-category
  * cap, limit, and the reason of each item (its largest contribution). `sourceItemsFor` lists the neighbour
@@ -23,11 +24,14 @@ import {
   round6,
 } from './candidate-pool';
 import { addCollaborative, type Source, sourcesOf } from './cf-signal';
+import { addNewArrivals, reserveNewArrivals, similarNewArrivals } from './exploration';
 import { reasonText } from './reasons';
 import { addReminders, reminderCandidates } from './reminders';
 import { addRepurchases, repurchaseCandidates } from './repurchase';
 import {
+  type ExplorationOptions,
   type NeighbourView,
+  type NewArrivalView,
   type Placement,
   type ProfileView,
   type ReasonKind,
@@ -37,7 +41,7 @@ import {
   type TrendingEntry,
   withDefaults,
 } from './scoring-model';
-import { addTrending, trendingCategoriesOf } from './trending-signal';
+import { addTrending, categoryShares, trendingCategoriesOf } from './trending-signal';
 
 export type { Source } from './cf-signal';
 export { reasonText } from './reasons';
@@ -60,7 +64,10 @@ export function sourceItemsFor(
   return usesPublishedLists(opts.placement) ? sourcesOf(profile, now, opts) : [];
 }
 
-/** The categories whose trending lists scoring uses: the user's top categories, plus the requested one. */
+/**
+ * The categories whose trending lists (and new-arrivals lists) scoring uses: the user's top categories, plus
+ * the requested one.
+ */
 export function trendingCategoriesFor(
   profile: ProfileView | undefined,
   now: number,
@@ -83,6 +90,7 @@ export function recommend(input: ScoringInput): Recommendation[] {
       addReminders(pool, reminderCandidates(profile, now, weights), weights.reminders);
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
+      addNewArrivals(pool, categoryShares(profile, now, opts), input.newArrivals, now, opts.exploration);
       break;
     case 'buy-again':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), 1);
@@ -93,22 +101,37 @@ export function recommend(input: ScoringInput): Recommendation[] {
     case 'discover':
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
+      addNewArrivals(pool, categoryShares(profile, now, opts), input.newArrivals, now, opts.exploration);
       for (const itemId of interactedItems(profile)) excluded.add(itemId);
       break;
   }
-  return pool.finish(opts, excluded, ownCategories(profile), now);
+  return pool.finish(
+    { ...opts, explorationSlots: opts.exploration.slots },
+    excluded,
+    ownCategories(profile),
+    now,
+  );
 }
 
-/** GET /v1/items/{itemId}/similar: the item's published neighbours, best first. */
+/**
+ * GET /v1/items/{itemId}/similar: the item's published neighbours, best first; then, with `newArrivals` (the
+ * seed's category and its list), the category's new arrivals below them, `exploration.slots` of the first
+ * `limit` kept for them (so a seed without neighbours is answered from its category).
+ */
 export function similarItems(
   itemId: string,
   neighbours: readonly NeighbourView[],
-  options: { readonly limit: number; readonly excludeItems?: ReadonlySet<string> },
+  options: {
+    readonly limit: number;
+    readonly excludeItems?: ReadonlySet<string>;
+    readonly newArrivals?: { readonly category: string; readonly items: readonly NewArrivalView[] };
+    readonly now?: number;
+    readonly exploration?: ExplorationOptions;
+  },
 ): Recommendation[] {
-  return neighbours
+  const similar = neighbours
     .filter((n) => n.itemId !== itemId && !options.excludeItems?.has(n.itemId) && n.score > 0)
     .sort((a, b) => compareScores(a.score, b.score) || compareIds(a.itemId, b.itemId))
-    .slice(0, options.limit)
     .map((n) => ({
       itemId: n.itemId,
       score: round6(n.score),
@@ -117,6 +140,14 @@ export function similarItems(
       reasonRef: itemId,
       ...(n.category !== undefined ? { category: n.category } : {}),
     }));
+  const { newArrivals, exploration, now } = options;
+  if (!newArrivals || !exploration || now === undefined) return similar.slice(0, options.limit);
+  const arrivals = similarNewArrivals(itemId, newArrivals.category, newArrivals.items, similar, {
+    now,
+    exploration,
+    ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}),
+  });
+  return reserveNewArrivals([...similar, ...arrivals], options.limit, exploration.slots);
 }
 
 /** GET /v1/items/trending: a trending list as recommendations. */

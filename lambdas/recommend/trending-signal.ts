@@ -34,9 +34,7 @@ export function addTrending(
   opts: ScoringOptions,
 ): void {
   const { weights } = opts;
-  const shares = new Map(topCategories(profile, now, weights).map((c) => [c.category, c.share]));
-  if (opts.category !== undefined && !shares.has(opts.category)) shares.set(opts.category, 1);
-  for (const [category, share] of [...shares].sort(([a], [b]) => compareIds(a, b))) {
+  for (const [category, share] of categoryShares(profile, now, opts)) {
     addList(trending.byCategory.get(category) ?? [], weights.trending * share, (entry, value) =>
       pool.add(entry.itemId, value, { kind: 'trending', ref: category }, entry.category ?? category),
     );
@@ -45,6 +43,20 @@ export function addTrending(
   addList(global, weights.popular, (entry, value) =>
     pool.add(entry.itemId, value, { kind: 'popular' }, entry.category),
   );
+}
+
+/**
+ * The user's top categories with their share of the decayed affinity, plus the requested category (share 1),
+ * in category order: the trending lists and the new arrivals (exploration.ts) of these categories count.
+ */
+export function categoryShares(
+  profile: ProfileView | undefined,
+  now: number,
+  opts: ScoringOptions,
+): Array<[string, number]> {
+  const shares = new Map(topCategories(profile, now, opts.weights).map((c) => [c.category, c.share]));
+  if (opts.category !== undefined && !shares.has(opts.category)) shares.set(opts.category, 1);
+  return [...shares].sort(([a], [b]) => compareIds(a, b));
 }
 
 /** Adds a best-first list, each entry scaled by its score relative to the list's best. */

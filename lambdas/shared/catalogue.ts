@@ -1,8 +1,10 @@
 /**
  * The item catalogue's contract, in one place: the route, the `PUT /v1/items` body (zod; the handler parses
  * with it and the OpenAPI document is generated from it), the attributes of the Items table (partition key
- * `itemId`) and what makes an item recommendable. The writer (lambdas/catalogue), the recommendation API's
- * reader (lambdas/recommend/catalogue-filter.ts) and `recostream import catalog` all import it.
+ * `itemId`) and what makes an item recommendable, and the key of the per-category new-arrivals rows the
+ * writer keeps in the same table (`newArrivalsKey`; their format: lambdas/shared/new-arrivals.ts). The writer
+ * (lambdas/catalogue), the recommendation API's reader (lambdas/recommend/catalogue-filter.ts,
+ * dynamo-reads.ts) and `recostream import catalog` all import it.
  */
 import { z } from 'zod';
 import { idSchema } from './ids';
@@ -121,6 +123,17 @@ export const CATALOGUE_READ_ATTRIBUTES = [
   'createdAt',
   'attributes',
 ] as const;
+
+/**
+ * Partition key of a category's new-arrivals row in the Items table. It starts with U+001E, which no item id
+ * may contain (lambdas/shared/ids.ts forbids control characters), so it never collides with an item and no
+ * catalogue request can read or overwrite it.
+ */
+export const NEW_ARRIVALS_KEY_PREFIX = '\u001enew-arrivals\u001e';
+
+export function newArrivalsKey(category: string): string {
+  return `${NEW_ARRIVALS_KEY_PREFIX}${category}`;
+}
 
 /** Validates a row read from the Items table into the entry the API uses; wrong types are dropped. */
 export function catalogueEntryOf(row: Record<string, unknown>): CatalogueEntry | undefined {

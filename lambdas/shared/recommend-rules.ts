@@ -32,6 +32,7 @@ export const RESERVED_QUERY_PARAMETERS: readonly string[] = [
   'categoryCap',
   'filter',
   'boost',
+  'exploration',
 ];
 
 export const RuleNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, {

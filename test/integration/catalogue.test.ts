@@ -303,3 +303,86 @@ describe('availability', () => {
     expect(answer.items[0]).toMatchObject({ itemId: back, title: 'Back again', price: 7 });
   });
 });
+
+describe('new items (cold start)', () => {
+  it('a new catalogue item with no interactions is recommended to a user who browsed its category, and in similar of another item of its category', async () => {
+    const createdAt = new Date(Date.now() - 86_400_000).toISOString();
+    expect(
+      (
+        await putItems(adminKey, [
+          { itemId: 'fresh-1', title: 'Seed tray', category: 'garden', createdAt, price: 4 },
+          { itemId: 'item-b', category: 'garden' },
+        ])
+      ).status,
+    ).toBe(200);
+    const accepted = await postEvents(runtime.writeKey, [
+      { type: 'product_view', userId: 'gus', itemId: 'item-b', category: 'garden' },
+      { type: 'product_view', userId: 'gus', itemId: 'item-c', category: 'garden' },
+    ]);
+    expect(accepted.status).toBe(200);
+    await eventually(
+      async () =>
+        (
+          await runtime.dynamo.send(
+            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'gus' } }),
+          )
+        ).Item?.affinities,
+      (a) => a?.garden !== undefined,
+    );
+
+    for (const placement of ['for-you', 'discover']) {
+      const { items } = await getJson(`/v1/users/gus/recommendations?limit=3&placement=${placement}`);
+      expect([placement, items.find((i) => i.itemId === 'fresh-1')]).toEqual([
+        placement,
+        expect.objectContaining({ reason: 'new in garden', reasonKind: 'new', title: 'Seed tray', price: 4 }),
+      ]);
+    }
+    const similar = await getJson('/v1/items/item-b/similar?limit=3');
+    expect(similar.items.map((i) => [i.itemId, i.reason])).toEqual([
+      ['item-b1', 'similar to item-b'],
+      ['fresh-1', 'new in garden'],
+    ]);
+    // Out of stock: gone from the next request of every list.
+    expect((await putItems(adminKey, [{ itemId: 'fresh-1', availability: 'out_of_stock' }])).status).toBe(
+      200,
+    );
+    const after = await getJson('/v1/users/gus/recommendations?limit=3');
+    expect(after.items.map((i) => i.itemId)).not.toContain('fresh-1');
+    expect((await getJson('/v1/items/item-b/similar?limit=3')).items.map((i) => i.itemId)).toEqual([
+      'item-b1',
+    ]);
+  });
+});
+
+describe('catalogue filled by events', () => {
+  it("a Segment 'Product Viewed' fills an item the catalogue API has not described, and never overwrites one it has", async () => {
+    expect((await putItems(adminKey, [{ itemId: 'seg-2', title: 'From the PIM' }])).status).toBe(200);
+    const track = (productId: string, name: string) =>
+      fetch(`${runtime.apiUrl}/v1/track`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: basicAuthorizationFor(runtime.writeKey),
+        },
+        body: JSON.stringify({
+          userId: 'sam',
+          event: 'Product Viewed',
+          properties: { product_id: productId, name, category: 'garden', price: 6, currency: 'EUR' },
+        }),
+      });
+    expect((await track('seg-1', 'Trowel')).status).toBe(200);
+    expect((await track('seg-2', 'From an event')).status).toBe(200);
+    await eventually(
+      async () => [await storedItem('seg-1'), await storedItem('seg-2')],
+      (items) => items.every((item) => item?.category === 'garden'),
+    );
+    expect(await storedItem('seg-2')).toMatchObject({ title: 'From the PIM', price: 6, currency: 'EUR' });
+    expect(await storedItem('seg-1')).toMatchObject({
+      itemId: 'seg-1',
+      title: 'Trowel',
+      category: 'garden',
+      price: 6,
+      currency: 'EUR',
+    });
+  });
+});

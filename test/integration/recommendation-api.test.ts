@@ -252,9 +252,11 @@ describe('placements', () => {
       },
       { type: 'add_to_cart', userId: 'pat', itemId: 'item-c', quantity: 1, occurredAt: minutesAgo(5) },
     ]);
+    // The purchase lines also fill the catalogue (category, price, currency), right after the profile.
     const again = await eventually(
       () => recommendations('pat', 'buy-again'),
-      (r) => r.items[0]?.reason.startsWith('you bought this twice') ?? false,
+      (r) =>
+        (r.items[0]?.reason.startsWith('you bought this twice') ?? false) && r.items[0]?.price !== undefined,
     );
     expect(again.placement).toBe('buy-again');
     expect(again.items).toEqual([
@@ -263,6 +265,9 @@ describe('placements', () => {
         score: 1,
         reason: 'you bought this twice, last 30 minutes ago',
         reasonKind: 'repurchase',
+        category: 'books',
+        price: 3,
+        currency: 'EUR',
       },
     ]);
 

@@ -6,6 +6,7 @@
  */
 import type { CatalogueEntry } from '../../shared/catalogue';
 import { compareIds, compareScores, round6 } from '../candidate-pool';
+import { reserveNewArrivals } from '../exploration';
 import type { Recommendation } from '../scoring-model';
 import { matchesAll } from './conditions';
 import type { AppliedRule, RequestRules } from './request-rules';
@@ -33,21 +34,27 @@ export function passesFilters(rules: RequestRules | undefined, entry: CatalogueE
 }
 
 /**
- * `kept` (items that passed the filters, best first) boosted, re-sorted, with the promotion applied, cut to
- * `limit`. Ties keep the item-id order of the scoring, so the same input gives the same list.
+ * `kept` (items that passed the filters, best first) boosted, re-sorted, with the promotion applied, then
+ * `explorationSlots` of the page kept for new arrivals (never displacing a promoted item), cut to `limit`.
+ * Ties keep the item-id order of the scoring, so the same input gives the same list.
  */
 export function orderByRules(
   kept: readonly Recommendation[],
   catalogue: ReadonlyMap<string, CatalogueEntry>,
   rules: RequestRules,
   limit: number,
+  explorationSlots = 0,
 ): Recommendation[] {
   let ordered = kept.map((item) => boosted(item, catalogue.get(item.itemId), rules));
   if (rules.boosts.length > 0) {
     ordered.sort((a, b) => compareScores(a.score, b.score) || compareIds(a.itemId, b.itemId));
   }
-  if (rules.promotion) ordered = promote(ordered, catalogue, rules.promotion, rules.now, limit);
-  return ordered.slice(0, limit);
+  const promotion = rules.promotion;
+  if (!promotion) return reserveNewArrivals(ordered, limit, explorationSlots);
+  ordered = promote(ordered, catalogue, promotion, rules.now, limit);
+  return reserveNewArrivals(ordered, limit, explorationSlots, (item) =>
+    matchesAll(promotion.rule.match, catalogue.get(item.itemId), promotion.rule.values, rules.now),
+  );
 }
 
 function boosted(

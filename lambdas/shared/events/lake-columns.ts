@@ -37,6 +37,7 @@ export const EVENT_COLUMNS: readonly LakeColumn[] = [
   { name: 'category', type: 'string', comment: 'item or page category' },
   { name: 'price', type: 'double', comment: 'unit price' },
   { name: 'currency', type: 'string', comment: 'ISO 4217 code' },
+  { name: 'title', type: 'string', comment: 'product name (product_view and cart events)' },
   { name: 'quantity', type: 'int', comment: 'cart events' },
   { name: 'order_id', type: 'string', jsonKey: 'orderId', comment: 'purchase' },
   { name: 'revenue', type: 'double', comment: 'purchase total' },

@@ -48,6 +48,8 @@ const ShortIdentifier = idSchema(128);
 const ItemId = idSchema();
 const Label = boundedString(256);
 const Price = z.number().min(0);
+/** The catalogue's bound on a title (lambdas/shared/catalogue.ts). */
+const ProductTitle = boundedString(1000);
 const Quantity = z.int().min(1);
 const CurrencyCode = z
   .string()
@@ -97,6 +99,8 @@ export const ProductViewEventSchema = z.object({
   category: Label.optional(),
   price: Price.optional(),
   currency: CurrencyCode.optional(),
+  /** The product's name (Segment `properties.name`); fills the catalogue's title when it has none. */
+  title: ProductTitle.optional(),
 });
 
 const cartFields = {
@@ -105,6 +109,7 @@ const cartFields = {
   category: Label.optional(),
   price: Price.optional(),
   currency: CurrencyCode.optional(),
+  title: ProductTitle.optional(),
 };
 
 export const AddToCartEventSchema = z.object({

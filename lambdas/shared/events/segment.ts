@@ -138,7 +138,14 @@ function mapProductEvent(
     category: properties.category,
     price: properties.price,
     currency: properties.currency,
+    // The catalogue's title when it has none. Only a usable name is mapped: before it was mapped at all,
+    // an empty or overlong name never refused a product event, and it still does not.
+    title: productName(properties.name),
   });
+}
+
+function productName(name: unknown): string | undefined {
+  return typeof name === 'string' && name.trim() !== '' && name.length <= 1000 ? name : undefined;
 }
 
 /**

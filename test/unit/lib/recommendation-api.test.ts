@@ -170,6 +170,7 @@ describe('function', () => {
       ACTIVE_VERSION_CACHE_SECONDS: '60',
       RECOMMEND_VARIANTS: '',
       RECOMMEND_RULES: '',
+      RECOMMEND_EXPLORATION: JSON.stringify({ slots: 1, maxAgeDays: 30, weight: 0.05 }),
     });
   });
 
@@ -267,6 +268,17 @@ describe('props', () => {
     expect(() => alone({ rules: { promotion: { filter: 'promoted' } } })).toThrow(
       /RECOMMEND_RULES is invalid: promotion.filter: unknown filter 'promoted'/,
     );
+  });
+
+  it('passes the exploration settings as RECOMMEND_EXPLORATION, with defaults, and refuses bad ones at synthesis', () => {
+    alone({ exploration: { slots: 2, maxAgeDays: 7 } }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          RECOMMEND_EXPLORATION: JSON.stringify({ slots: 2, maxAgeDays: 7, weight: 0.05 }),
+        }),
+      },
+    });
+    expect(() => alone({ exploration: { slots: -1 } })).toThrow(/RECOMMEND_EXPLORATION is invalid: slots: /);
   });
 
   it('refuses invalid variants and limits at synthesis', () => {

@@ -24,7 +24,9 @@ import {
 import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
 import { createRecommendHandler, type RecommendMetricName } from '../../../lambdas/recommend/handler';
 import { KinesisImpressionSink } from '../../../lambdas/recommend/kinesis-impression-sink';
+import { newArrivalsKey } from '../../../lambdas/shared/catalogue';
 import { CanonicalEventSchema } from '../../../lambdas/shared/events';
+import { encodeArrival } from '../../../lambdas/shared/new-arrivals';
 import { checkRulesConfig, type RulesConfig } from '../../../lambdas/shared/recommend-rules';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
@@ -568,5 +570,64 @@ describe('rules (RECOMMEND_RULES): ?filter= and ?boost= with their parameters', 
     ]) {
       expect(names(route)).toEqual(expect.arrayContaining(['filter', 'boost', 'maxPrice']));
     }
+  });
+});
+
+describe('new arrivals (cold start): RECOMMEND_EXPLORATION and ?exploration=', () => {
+  const created = NOW.getTime() - 86_400_000;
+  beforeEach(() => {
+    catalogueRows = {
+      [newArrivalsKey('books')]: {
+        itemId: newArrivalsKey('books'),
+        arrivals: new Set([encodeArrival({ itemId: 'NEW1', createdAt: created })]),
+      },
+      NEW1: { itemId: 'NEW1', category: 'books', createdAt: new Date(created).toISOString(), title: 'Fresh' },
+      A: { itemId: 'A', category: 'books' },
+      LONELY: { itemId: 'LONELY', category: 'books' },
+    };
+  });
+  const items = async (response: Promise<{ body: string }>) =>
+    (JSON.parse((await response).body) as { items: Array<{ itemId: string; reason: string }> }).items;
+
+  it("gives a new item of the user's category the exploration slot, with its reason and title", async () => {
+    const { handler } = setup();
+    const list = await items(handler(request('userRecommendations', { userId: 'alice' }, { limit: '2' })));
+    expect(list.map((i) => i.itemId)).toEqual(['X', 'NEW1']);
+    expect(list[1]).toMatchObject({ reason: 'new in books', reasonKind: 'new', title: 'Fresh' });
+    const newArrivalReads = batchGetCalls.filter((c) =>
+      c.RequestItems?.Items?.Keys?.some((k) => k.itemId === newArrivalsKey('books')),
+    );
+    expect(newArrivalReads).toHaveLength(1);
+  });
+
+  it('?exploration=0 leaves new arrivals out; a bad value is a 400 naming the parameter', async () => {
+    const { handler } = setup();
+    const off = await items(
+      handler(request('userRecommendations', { userId: 'alice' }, { limit: '2', exploration: '0' })),
+    );
+    expect(off.map((i) => i.itemId)).not.toContain('NEW1');
+    const bad = await handler(request('userRecommendations', { userId: 'alice' }, { exploration: 'x' }));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).errors).toEqual([
+      { field: 'exploration', message: expect.stringContaining('exploration') },
+    ]);
+  });
+
+  it('similar adds the new arrivals of the seed category, and answers a seed without neighbours', async () => {
+    const { handler } = setup();
+    const withNeighbours = await items(handler(request('similarItems', { itemId: 'A' }, { limit: '2' })));
+    expect(withNeighbours.map((i) => [i.itemId, i.reason])).toEqual([
+      ['X', 'similar to A'],
+      ['NEW1', 'new in books'],
+    ]);
+    const lonely = await items(handler(request('similarItems', { itemId: 'LONELY' })));
+    expect(lonely.map((i) => i.itemId)).toEqual(['NEW1']);
+  });
+
+  it('an out-of-stock new arrival is left out from the next request', async () => {
+    const { handler } = setup();
+    (catalogueRows.NEW1 as Record<string, unknown>).availability = 'out_of_stock';
+    const list = await items(handler(request('userRecommendations', { userId: 'alice' }, { limit: '2' })));
+    expect(list.map((i) => i.itemId)).not.toContain('NEW1');
   });
 });
