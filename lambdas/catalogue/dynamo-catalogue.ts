@@ -121,60 +121,44 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
   }
 
   private async updatePromoted(add: ReadonlySet<string>, remove: ReadonlySet<string>): Promise<void> {
-    const key = { itemId: PROMOTED_ITEMS_KEY };
-    const names = { '#promoted': PROMOTED_ITEMS_ATTRIBUTE };
-    const adding = add.size > 0;
-    const out = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: adding ? 'ADD #promoted :elements' : 'DELETE #promoted :elements',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':elements': new Set(adding ? add : remove) },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const now = out.Attributes?.[PROMOTED_ITEMS_ATTRIBUTE];
-    const elements = now instanceof Set ? [...(now as Set<string>)] : [];
+    const elements = [
+      ...(add.size > 0
+        ? await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'ADD', add)
+        : await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'DELETE', remove)),
+    ];
     const leaving = new Set([...remove].map((e) => decodeArrival(e)?.itemId));
     const surplus = new Set(surplusOf(elements, add, MAX_PROMOTED_ITEMS));
     for (const element of elements) if (leaving.has(decodeArrival(element)?.itemId)) surplus.add(element);
-    if (surplus.size === 0) return;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'DELETE #promoted :surplus',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':surplus': surplus },
-      }),
-    );
+    if (surplus.size > 0)
+      await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'DELETE', surplus);
   }
 
   private async addArrivals(category: string, elements: ReadonlySet<string>): Promise<void> {
-    const key = { itemId: newArrivalsKey(category) };
-    const names = { '#arrivals': NEW_ARRIVALS_ATTRIBUTE };
+    const itemId = newArrivalsKey(category);
+    const now = await this.updateSet(itemId, NEW_ARRIVALS_ATTRIBUTE, 'ADD', elements);
+    const surplus = surplusOf(now, elements);
+    if (surplus.length > 0) await this.updateSet(itemId, NEW_ARRIVALS_ATTRIBUTE, 'DELETE', new Set(surplus));
+  }
+
+  /** ADDs `elements` to (or DELETEs them from) the string set `attribute` of row `itemId`; returns the set after. */
+  private async updateSet(
+    itemId: string,
+    attribute: string,
+    operation: 'ADD' | 'DELETE',
+    elements: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const placeholder = operation === 'ADD' ? ':elements' : ':surplus';
     const out = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'ADD #arrivals :elements',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':elements': new Set(elements) },
+        Key: { itemId },
+        UpdateExpression: `${operation} #${attribute} ${placeholder}`,
+        ExpressionAttributeNames: { [`#${attribute}`]: attribute },
+        ExpressionAttributeValues: { [placeholder]: new Set(elements) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const now = out.Attributes?.[NEW_ARRIVALS_ATTRIBUTE];
-    const surplus = surplusOf(now instanceof Set ? (now as Set<string>) : [], elements);
-    if (surplus.length === 0) return;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'DELETE #arrivals :surplus',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':surplus': new Set(surplus) },
-      }),
-    );
+    const after = out.Attributes?.[attribute];
+    return after instanceof Set ? (after as Set<string>) : new Set();
   }
 }
