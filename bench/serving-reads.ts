@@ -188,6 +188,7 @@ async function runInProcess(
       trending: (scopes, version) => reads.trending(scopes, version),
       popular: async () => [],
       catalogue: async () => new Map(),
+      promotedItems: async () => [],
       newArrivals: async () => new Map(),
     };
     const call = (k: number) =>

@@ -5,6 +5,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { checkRulesConfig, RULES_ENV, type RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
 
@@ -22,6 +23,12 @@ export interface ItemCatalogueProps {
   readonly lakeBucket: IBucket;
   /** @default 'quarantine/' */
   readonly quarantinePrefix?: string;
+  /**
+   * The recommendation API's rules (RecommendationApi `rules`), validated here too: the writer keeps the
+   * promoted-items row of their promotion filter (lambdas/shared/promoted-items.ts).
+   * @default no rules
+   */
+  readonly rules?: RulesConfigInput;
 }
 
 /**
@@ -60,6 +67,7 @@ export class ItemCatalogue extends Construct {
       description: 'PUT /v1/items: validates catalogue items and updates the fields they name',
       memorySize: 512,
       timeout: Duration.seconds(20),
+      environment: { [RULES_ENV]: props.rules ? JSON.stringify(checkRulesConfig(props.rules)) : '' },
     })
       .bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update')
       .bindBucketPrefixWriter(props.lakeBucket, ITEMS_PREFIX, 'ITEMS_LAKE_BUCKET_NAME', 'ITEMS_LAKE_PREFIX')

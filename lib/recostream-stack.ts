@@ -136,6 +136,7 @@ export class RecoStreamStack extends Stack {
       itemsTable: data.itemsTable,
       lakeBucket,
       quarantinePrefix,
+      rules: props.recommendationRules,
     });
     // The consumer fills catalogue items from product events (if_not_exists: the catalogue API wins).
     this.featureStore.consumerFunction.bindTable(this.itemCatalogue.itemsTable, 'ITEMS_TABLE_NAME', 'update');

@@ -7,12 +7,19 @@
  * createdAt are then ADDed to their category's new-arrivals row (lambdas/shared/new-arrivals.ts): one
  * UpdateItem per category per request, plus one DELETE when the set outgrew its bound. An item whose
  * category row could not be updated is reported as failed, so the client resends it (idempotent).
+ *
+ * With a promotion filter (`promotion`, lambdas/shared/promoted-items.ts), the stored items also update the
+ * promoted-items row: one UpdateItem per request (ADD the matching ones, else DELETE the others), plus one
+ * DELETE for what must leave it. Items whose row could not be updated are reported as failed too.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { newArrivalsKey } from '../shared/catalogue';
+import { newArrivalsKey, PROMOTED_ITEMS_KEY } from '../shared/catalogue';
 import { decodeArrival, NEW_ARRIVALS_ATTRIBUTE, surplusOf } from '../shared/new-arrivals';
+import { MAX_PROMOTED_ITEMS, PROMOTED_ITEMS_ATTRIBUTE } from '../shared/promoted-items';
+import type { FilterRule } from '../shared/recommend-rules';
 import type { ItemUpdate } from './catalogue-request';
 import { arrivalsByCategory } from './new-arrivals-index';
+import { promotedChange } from './promoted-index';
 
 /** The UpdateItem command of one item update (also the consumer's catalogue fill). */
 export function updateCommandOf(
@@ -44,6 +51,8 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient,
     private readonly concurrency = 16,
+    /** The deployment's promotion filter when the catalogue can index it (`indexedPromotionFilter`). */
+    private readonly promotion?: FilterRule,
   ) {}
 
   async write(updates: readonly ItemUpdate[]): Promise<CatalogueWriteResult> {
@@ -67,7 +76,7 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, updates.length) }, worker));
-    const unlisted = await this.listNewArrivals(stored);
+    const unlisted = [...(await this.listNewArrivals(stored)), ...(await this.listPromoted(stored))];
     if (unlisted.length === 0) return { written, failed };
     const notListed = new Set(unlisted.map((f) => f.itemId));
     return { written: written.filter((id) => !notListed.has(id)), failed: [...failed, ...unlisted] };
@@ -92,30 +101,64 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
     return failed;
   }
 
+  /** Updates the promoted-items row from the stored items; returns the items it could not list or unlist. */
+  private async listPromoted(
+    stored: readonly Record<string, unknown>[],
+  ): Promise<CatalogueWriteResult['failed']> {
+    if (!this.promotion) return [];
+    const { add, remove } = promotedChange(stored, this.promotion);
+    if (add.size === 0 && remove.size === 0) return [];
+    try {
+      await this.updatePromoted(add, remove);
+      return [];
+    } catch (error) {
+      const message = `promoted items not updated: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+      return [...add, ...remove].flatMap((element) => {
+        const itemId = decodeArrival(element)?.itemId;
+        return itemId === undefined ? [] : [{ itemId, message }];
+      });
+    }
+  }
+
+  private async updatePromoted(add: ReadonlySet<string>, remove: ReadonlySet<string>): Promise<void> {
+    const elements = [
+      ...(add.size > 0
+        ? await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'ADD', add)
+        : await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'DELETE', remove)),
+    ];
+    const leaving = new Set([...remove].map((e) => decodeArrival(e)?.itemId));
+    const surplus = new Set(surplusOf(elements, add, MAX_PROMOTED_ITEMS));
+    for (const element of elements) if (leaving.has(decodeArrival(element)?.itemId)) surplus.add(element);
+    if (surplus.size > 0)
+      await this.updateSet(PROMOTED_ITEMS_KEY, PROMOTED_ITEMS_ATTRIBUTE, 'DELETE', surplus);
+  }
+
   private async addArrivals(category: string, elements: ReadonlySet<string>): Promise<void> {
-    const key = { itemId: newArrivalsKey(category) };
-    const names = { '#arrivals': NEW_ARRIVALS_ATTRIBUTE };
+    const itemId = newArrivalsKey(category);
+    const now = await this.updateSet(itemId, NEW_ARRIVALS_ATTRIBUTE, 'ADD', elements);
+    const surplus = surplusOf(now, elements);
+    if (surplus.length > 0) await this.updateSet(itemId, NEW_ARRIVALS_ATTRIBUTE, 'DELETE', new Set(surplus));
+  }
+
+  /** ADDs `elements` to (or DELETEs them from) the string set `attribute` of row `itemId`; returns the set after. */
+  private async updateSet(
+    itemId: string,
+    attribute: string,
+    operation: 'ADD' | 'DELETE',
+    elements: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const placeholder = operation === 'ADD' ? ':elements' : ':surplus';
     const out = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'ADD #arrivals :elements',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':elements': new Set(elements) },
+        Key: { itemId },
+        UpdateExpression: `${operation} #${attribute} ${placeholder}`,
+        ExpressionAttributeNames: { [`#${attribute}`]: attribute },
+        ExpressionAttributeValues: { [placeholder]: new Set(elements) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const now = out.Attributes?.[NEW_ARRIVALS_ATTRIBUTE];
-    const surplus = surplusOf(now instanceof Set ? (now as Set<string>) : [], elements);
-    if (surplus.length === 0) return;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'DELETE #arrivals :surplus',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':surplus': new Set(surplus) },
-      }),
-    );
+    const after = out.Attributes?.[attribute];
+    return after instanceof Set ? (after as Set<string>) : new Set();
   }
 }

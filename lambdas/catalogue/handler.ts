@@ -34,7 +34,9 @@ import { requireEnv } from '../shared/env';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../shared/lake-layout';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
+import { indexedPromotionFilter } from '../shared/promoted-items';
 import type { QuarantineReason } from '../shared/quarantine-layout';
+import { parseRulesConfig, RULES_ENV } from '../shared/recommend-rules';
 import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
 import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
 import { type ItemChangeLog, ObjectStoreItemChangeLog } from './item-change-log';
@@ -194,13 +196,15 @@ let catalogueHandler: CatalogueHandler | undefined;
 
 /**
  * Env, read on the first invocation: ITEMS_TABLE_NAME, ITEMS_LAKE_BUCKET_NAME, ITEMS_LAKE_PREFIX,
- * QUARANTINE_BUCKET_NAME, QUARANTINE_PREFIX.
+ * QUARANTINE_BUCKET_NAME, QUARANTINE_PREFIX, RECOMMEND_RULES (the promotion filter the writer indexes).
  */
 function fromEnv(): CatalogueHandler {
   catalogueHandler ??= createCatalogueHandler({
     writer: new DynamoCatalogueWriter(
       requireEnv('ITEMS_TABLE_NAME'),
       tracer.captureAWSv3Client(dynamoDocumentClient()),
+      undefined,
+      indexedPromotionFilter(parseRulesConfig(process.env[RULES_ENV])),
     ),
     changes: new ObjectStoreItemChangeLog(
       objectStoreFromEnv(),

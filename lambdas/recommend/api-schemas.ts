@@ -133,12 +133,13 @@ export const TrendingQuerySchema = z.strictObject({
 });
 
 export const ReasonKindSchema = z
-  .enum(['bought', 'cart', 'viewed', 'trending', 'popular', 'repurchase', 'reminder', 'new'])
+  .enum(['bought', 'cart', 'viewed', 'trending', 'popular', 'repurchase', 'reminder', 'new', 'promoted'])
   .meta({
     description:
       'What the reason is about: a neighbour of an item the user bought, carted or viewed; trending in a ' +
       'category; popular; a repurchase; a reminder of something viewed or carted; a new catalogue item of ' +
-      'a category the user (or the seed item of `similar`) is in, that nobody has interacted with yet.',
+      'a category the user (or the seed item of `similar`) is in, that nobody has interacted with yet; an ' +
+      "item of the deployment's promotion that the ranking did not hold (the promotion slot).",
   });
 
 export const RecommendationItemSchema = z.object({

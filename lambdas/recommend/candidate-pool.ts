@@ -32,6 +32,7 @@ const KIND_ORDER: Readonly<Record<ReasonKind, number>> = {
   trending: 5,
   popular: 6,
   new: 7,
+  promoted: 8,
 };
 
 export interface Contribution {

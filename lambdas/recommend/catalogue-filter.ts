@@ -9,6 +9,7 @@
  * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock.
  */
 import { type CatalogueEntry, isRecommendable } from '../shared/catalogue';
+import { type PromotedOffer, promotedCandidates } from './rules/promoted-candidates';
 import { hasRules, orderByRules, passesFilters, rankingWindow } from './rules/ranking';
 import type { RequestRules } from './rules/request-rules';
 import type { Recommendation } from './scoring-model';
@@ -44,7 +45,9 @@ export function availableItems(
  * items), keeps the available items that pass the request's rules (rules/ranking.ts: a wider window, then
  * filters, boosts, the promotion slot and the `explorationSlots` of new arrivals) and re-ranks while dropped
  * items took places that other candidates could fill. A new arrival (reason `new`) is kept only while its
- * catalogue row still says its category (the new-arrivals list may hold an item that moved).
+ * catalogue row still says its category (the new-arrivals list may hold an item that moved). `promoted`
+ * (the promoted-items row, when the request has an indexed promotion) is read from the catalogue with the
+ * first round's candidates and offered to the promotion slot (rules/promoted-candidates.ts).
  */
 export async function rankAvailable(
   rank: (hidden: ReadonlySet<string>, window: number) => readonly Recommendation[],
@@ -52,6 +55,7 @@ export async function rankAvailable(
   limit: number,
   rules?: RequestRules,
   explorationSlots = 0,
+  promoted?: PromotedOffer,
 ): Promise<CatalogueRecommendation[]> {
   const window = rankingWindow(limit, rules);
   const hidden = new Set<string>();
@@ -59,7 +63,10 @@ export async function rankAvailable(
   let result: CatalogueRecommendation[] = [];
   for (let round = 1; round <= MAX_RANKING_ROUNDS; round++) {
     const ranked = rank(hidden, window);
-    const unread = ranked.map((r) => r.itemId).filter((id) => !catalogue.has(id));
+    const offered = round === 1 && rules?.promotion ? (promoted?.items.map((p) => p.itemId) ?? []) : [];
+    const unread = [...new Set([...ranked.map((r) => r.itemId), ...offered])].filter(
+      (id) => !catalogue.has(id),
+    );
     if (unread.length > 0) {
       const rows = await readCatalogue(unread);
       for (const id of unread) catalogue.set(id, rows.get(id));
@@ -75,8 +82,9 @@ export async function rankAvailable(
       );
     };
     const dropped = ranked.filter((r) => !keeps(r));
+    const extra = promoted ? promotedCandidates(promoted, known, (entry) => passesFilters(rules, entry)) : [];
     result = hasRules(rules)
-      ? orderByRules(ranked.filter(keeps), known, rules, limit, explorationSlots).map((r) =>
+      ? orderByRules(ranked.filter(keeps), known, rules, limit, explorationSlots, extra).map((r) =>
           decorate(r, known.get(r.itemId)),
         )
       : availableItems(ranked.filter(keeps), known, limit);

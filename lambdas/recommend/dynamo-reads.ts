@@ -32,9 +32,11 @@ import {
   catalogueEntryOf,
   NEW_ARRIVALS_KEY_PREFIX,
   newArrivalsKey,
+  PROMOTED_ITEMS_KEY,
 } from '../shared/catalogue';
 import { decodeArrivals, NEW_ARRIVALS_ATTRIBUTE } from '../shared/new-arrivals';
 import { parseProfileView } from '../shared/profile-record';
+import { PROMOTED_ITEMS_ATTRIBUTE } from '../shared/promoted-items';
 import { ACTIVE_POINTER_ID, type JobName } from '../shared/published';
 import {
   decodeNeighbours,
@@ -86,6 +88,11 @@ const NEW_ARRIVALS_READ = {
   ConsistentRead: true,
   ProjectionExpression: '#itemId, #arrivals',
   ExpressionAttributeNames: { '#itemId': 'itemId', '#arrivals': NEW_ARRIVALS_ATTRIBUTE },
+};
+const PROMOTED_READ = {
+  ConsistentRead: true,
+  ProjectionExpression: '#itemId, #promoted',
+  ExpressionAttributeNames: { '#itemId': 'itemId', '#promoted': PROMOTED_ITEMS_ATTRIBUTE },
 };
 const PROFILE_ATTRIBUTE_NAMES = {
   '#userId': 'userId',
@@ -222,6 +229,13 @@ export class DynamoRecommendationReads implements RecommendationReads {
       if (arrivals.length > 0) result.set(row.itemId.slice(NEW_ARRIVALS_KEY_PREFIX.length), arrivals);
     }
     return result;
+  }
+
+  /** The promoted-items row (Items table), newest first; empty when the catalogue has none. */
+  async promotedItems(): Promise<readonly NewArrivalView[]> {
+    const keys = [{ itemId: PROMOTED_ITEMS_KEY }];
+    const [row] = await this.batchGet(this.options.itemsTable, keys, PROMOTED_READ);
+    return row?.itemId === PROMOTED_ITEMS_KEY ? decodeArrivals(row[PROMOTED_ITEMS_ATTRIBUTE]) : [];
   }
 
   private async readPointers(): Promise<ActiveVersions> {

@@ -35,6 +35,8 @@ export function reasonText(
       return 'popular';
     case 'new':
       return `new in ${ref}`;
+    case 'promoted':
+      return 'promoted';
     case 'repurchase':
       if (detail?.kind !== 'repurchase') return 'you bought this before';
       return detail.count > 1

@@ -8,7 +8,9 @@
 import type { CatalogueEntry } from '../shared/catalogue';
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
 import { categoryOfTrendingScope, GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import { exclusionsOf } from './candidate-pool';
 import { type CatalogueRecommendation, rankAvailable, withHidden } from './catalogue-filter';
+import type { PromotedOffer } from './rules/promoted-candidates';
 import { rankingWindow } from './rules/ranking';
 import type { RequestRules } from './rules/request-rules';
 import {
@@ -28,7 +30,9 @@ import {
   trendingCategoriesFor,
   trendingItems,
   usesPublishedLists,
+  withDefaults,
 } from './scoring';
+import { categoryShares } from './trending-signal';
 
 export interface ActiveVersions {
   readonly cf?: string;
@@ -48,6 +52,8 @@ export interface RecommendationReads {
   popular(limit: number): Promise<readonly TrendingEntry[]>;
   /** Catalogue rows of these items (absent when not catalogued); read per request, never cached. */
   catalogue(itemIds: readonly string[]): Promise<ReadonlyMap<string, CatalogueEntry>>;
+  /** The promoted-items row (the items matching the promotion filter), newest first; one read per request. */
+  promotedItems(): Promise<readonly NewArrivalView[]>;
   /** The new-arrivals lists of these categories, newest first (absent: none); one read per request. */
   newArrivals(categories: readonly string[]): Promise<ReadonlyMap<string, readonly NewArrivalView[]>>;
 }
@@ -121,7 +127,9 @@ export async function userRecommendations(
   const categories = trendingCategoriesFor(profile, request.now, options);
   const scopes = [GLOBAL_TRENDING_SCOPE, ...categories.map((c) => trendingScope(c))];
   const exploration = request.scoring.exploration ?? DEFAULT_EXPLORATION;
-  const [neighbours, trending, newArrivals] = await Promise.all([
+  // Promoted items from outside the ranking, for the placements ranked from published lists.
+  const offersPromoted = published && request.rules?.promotion?.indexed === true;
+  const [neighbours, trending, newArrivals, promotedItems] = await Promise.all([
     versions.cf && sources.length > 0 ? reads.neighbours(sources, versions.cf) : new Map(),
     versions.trending && published
       ? reads.trending(scopes, versions.trending)
@@ -129,6 +137,7 @@ export async function userRecommendations(
     published && exploration.slots > 0 && categories.length > 0
       ? reads.newArrivals(categories)
       : new Map<string, readonly NewArrivalView[]>(),
+    offersPromoted ? reads.promotedItems() : [],
   ]);
   const global = trending.get(GLOBAL_TRENDING_SCOPE) ?? [];
   const popular =
@@ -155,8 +164,25 @@ export async function userRecommendations(
     request.limit,
     request.rules,
     published ? exploration.slots : 0,
+    offersPromoted ? promotedOffer(profile, promotedItems, request.now, options) : undefined,
   );
   return { items, model: modelOf(versions) };
+}
+
+/** The promoted-items row with what ranks it for this user: category affinity and the request's exclusions. */
+function promotedOffer(
+  profile: ProfileView | undefined,
+  items: readonly NewArrivalView[],
+  now: number,
+  options: Partial<ScoringOptions>,
+): PromotedOffer {
+  const opts = withDefaults(options);
+  return {
+    items,
+    affinity: new Map(categoryShares(profile, now, opts)),
+    excluded: exclusionsOf(profile, now, opts),
+    ...(opts.category !== undefined ? { category: opts.category } : {}),
+  };
 }
 
 export async function similarTo(

@@ -184,7 +184,8 @@ export type ReasonKind =
   | 'popular'
   | 'repurchase'
   | 'reminder'
-  | 'new';
+  | 'new'
+  | 'promoted';
 
 export interface Recommendation {
   readonly itemId: string;

@@ -135,6 +135,12 @@ export function newArrivalsKey(category: string): string {
   return `${NEW_ARRIVALS_KEY_PREFIX}${category}`;
 }
 
+/**
+ * Partition key of the promoted-items row (lambdas/shared/promoted-items.ts): the items matching the
+ * deployment's promotion filter. Starts with U+001E like the new-arrivals rows, so it never collides with an item.
+ */
+export const PROMOTED_ITEMS_KEY = '\u001epromoted\u001e';
+
 /** Validates a row read from the Items table into the entry the API uses; wrong types are dropped. */
 export function catalogueEntryOf(row: Record<string, unknown>): CatalogueEntry | undefined {
   const { itemId, title, price, currency, category, availability, createdAt, attributes } = row;

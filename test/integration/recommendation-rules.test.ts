@@ -5,7 +5,8 @@
  * published trending list is seeded. Then: the default filter keeps gift cards out of every answer, the
  * promotion slot brings a promoted item into the page, `?filter=price_under&maxPrice=20` keeps only cheap
  * items (for a user and on trending), `?boost=new_arrivals` puts the new item first, and unknown filters
- * or bad parameters are a 400 with a specific message.
+ * or bad parameters are a 400 with a specific message. A promoted catalogue item nobody interacted with fills
+ * the promotion slot (the catalogue's promoted-items row); an out-of-stock one never does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ const ITEMS = Array.from({ length: 12 }, (_, i) => `p${String(i + 1).padStart(2,
 
 let runtime: LocalRuntime;
 let dataDir: string;
+let adminKey: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'recostream-rules-it-'));
@@ -68,11 +70,12 @@ beforeAll(async () => {
     },
   );
   expect(code).toBe(0);
+  adminKey = out.at(-1) as string;
   const response = await fetch(`${runtime.apiUrl}/v1/items`, {
     method: 'PUT',
     headers: {
       'content-type': 'application/json',
-      authorization: basicAuthorizationFor(out.at(-1) as string),
+      authorization: basicAuthorizationFor(adminKey),
     },
     body: JSON.stringify({
       items: ITEMS.map((itemId, i) => ({
@@ -121,6 +124,32 @@ it('applies the default filter and the promotion slot to every answer', async ()
   ]);
   // A page shorter than `within`: the promoted item takes its last place.
   expect(await itemIds('/v1/users/rules-user/recommendations?limit=3')).toEqual(['p01', 'p03', 'p12']);
+});
+
+it('fills the promotion slot with a promoted catalogue item that has no interactions', async () => {
+  const response = await fetch(`${runtime.apiUrl}/v1/items`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(adminKey) },
+    body: JSON.stringify({
+      items: [
+        {
+          itemId: 'toy-gone',
+          category: 'toys',
+          price: 30,
+          availability: 'out_of_stock',
+          attributes: { promoted: true },
+        },
+        { itemId: 'toy-promo', category: 'toys', price: 30, attributes: { promoted: true } },
+        { itemId: 'toy-plain', category: 'toys', price: 30, attributes: { promoted: false } },
+      ],
+    }),
+  });
+  expect(response.status).toBe(200);
+  // Nothing ranks toys (no interactions, no trending, not new): only the promotion slot brings one.
+  const { status, body } = await get('/v1/users/rules-user/recommendations?limit=5&category=toys');
+  expect(status).toBe(200);
+  const items = TrendingResponseSchema.pick({ items: true }).parse(body).items;
+  expect(items.map((i) => [i.itemId, i.reasonKind])).toEqual([['toy-promo', 'promoted']]);
 });
 
 it('keeps only the items under the price of ?filter=price_under&maxPrice=20', async () => {

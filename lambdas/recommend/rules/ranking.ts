@@ -36,7 +36,9 @@ export function passesFilters(rules: RequestRules | undefined, entry: CatalogueE
 /**
  * `kept` (items that passed the filters, best first) boosted, re-sorted, with the promotion applied, then
  * `explorationSlots` of the page kept for new arrivals (never displacing a promoted item), cut to `limit`.
- * Ties keep the item-id order of the scoring, so the same input gives the same list.
+ * `promoted` (promoted-candidates.ts, best first) are further candidates of the promotion slot only, taken
+ * after the promoted items the ranking holds. Ties keep the item-id order of the scoring, so the same input
+ * gives the same list.
  */
 export function orderByRules(
   kept: readonly Recommendation[],
@@ -44,6 +46,7 @@ export function orderByRules(
   rules: RequestRules,
   limit: number,
   explorationSlots = 0,
+  promoted: readonly Recommendation[] = [],
 ): Recommendation[] {
   let ordered = kept.map((item) => boosted(item, catalogue.get(item.itemId), rules));
   if (rules.boosts.length > 0) {
@@ -51,7 +54,7 @@ export function orderByRules(
   }
   const promotion = rules.promotion;
   if (!promotion) return reserveNewArrivals(ordered, limit, explorationSlots);
-  ordered = promote(ordered, catalogue, promotion, rules.now, limit);
+  ordered = promote(ordered, promoted, catalogue, promotion, rules.now, limit);
   return reserveNewArrivals(ordered, limit, explorationSlots, (item) =>
     matchesAll(promotion.rule.match, catalogue.get(item.itemId), promotion.rule.values, rules.now),
   );
@@ -69,28 +72,37 @@ function boosted(
   return factor === 1 ? item : { ...item, score: round6(item.score * factor) };
 }
 
-/** Moves the best promoted items from below the first `within` (capped at `limit`) into its last places. */
+/**
+ * Moves the best promoted items from below the first `within` (capped at `limit`), then from `offered`, into
+ * its last places (free places first, when the list is shorter than `within`).
+ */
 function promote(
   ordered: Recommendation[],
+  offered: readonly Recommendation[],
   catalogue: ReadonlyMap<string, CatalogueEntry>,
   promotion: { readonly rule: AppliedRule; readonly within: number; readonly slots: number },
   now: number,
   limit: number,
 ): Recommendation[] {
-  const within = Math.min(promotion.within, limit, ordered.length);
+  const within = Math.min(promotion.within, limit);
   const isPromoted = (item: Recommendation) =>
     matchesAll(promotion.rule.match, catalogue.get(item.itemId), promotion.rule.values, now);
   const present = ordered.slice(0, within).filter(isPromoted).length;
   const missing = Math.min(promotion.slots, within) - present;
   if (missing <= 0) return ordered;
-  const picks = ordered.slice(within).filter(isPromoted).slice(0, missing);
+  const listed = new Set(ordered.map((item) => item.itemId));
+  const picks = [
+    ...ordered.slice(within).filter(isPromoted),
+    ...offered.filter((item) => !listed.has(item.itemId) && isPromoted(item)),
+  ].slice(0, missing);
   if (picks.length === 0) return ordered;
   const picked = new Set(picks);
   const rest = ordered.filter((item) => !picked.has(item));
-  // The picks take the last places of the first `within` from its lowest items that are not promoted.
+  // The picks take the free places of the first `within`, then the places of its lowest unpromoted items.
   const top = rest.slice(0, within);
+  const toDisplace = picks.length - (within - top.length);
   const displaced: Recommendation[] = [];
-  for (let i = top.length - 1; i >= 0 && displaced.length < picks.length; i--) {
+  for (let i = top.length - 1; i >= 0 && displaced.length < toDisplace; i--) {
     const item = top[i] as Recommendation;
     if (!isPromoted(item)) displaced.unshift(...top.splice(i, 1));
   }

@@ -4,6 +4,8 @@
  * each rule's parameters read from the query and validated against their declared spec. Every problem
  * becomes a 400 with a message that names the parameter and what it expects.
  */
+
+import { isIndexablePromotion } from '../../shared/promoted-items';
 import type { BoostRule, Condition, FilterRule, ParamSpec, RulesConfig } from '../../shared/recommend-rules';
 import type { ParamValue, ParamValues } from './conditions';
 
@@ -22,8 +24,17 @@ export interface RequestRules {
   readonly filters: readonly AppliedRule[];
   /** Each matching boost multiplies the item's score by its factor. */
   readonly boosts: readonly AppliedBoost[];
-  /** At least `slots` of the first `within` items meet `rule`, when the candidates have such items. */
-  readonly promotion?: { readonly rule: AppliedRule; readonly within: number; readonly slots: number };
+  /**
+   * At least `slots` of the first `within` items meet `rule`, when the candidates have such items. `indexed`:
+   * the catalogue keeps the rule's promoted-items row (lambdas/shared/promoted-items.ts), so the slot may
+   * also take promoted items from outside the ranking.
+   */
+  readonly promotion?: {
+    readonly rule: AppliedRule;
+    readonly within: number;
+    readonly slots: number;
+    readonly indexed?: boolean;
+  };
   /** The request's clock, for the recency conditions. */
   readonly now: number;
 }
@@ -119,6 +130,7 @@ export function resolveRequestRules(
         rule: { name: promoted.name, match: promoted.rule.match, values: promoted.values },
         within: config.promotion.within,
         slots: config.promotion.slots,
+        indexed: isIndexablePromotion(promoted.rule),
       };
     }
   }

@@ -104,3 +104,18 @@ it('lets the writer put refused requests under quarantine/ and nowhere else outs
     },
   });
 });
+
+it('gives the writer the deployment rules the recommendation function gets (its promoted-items row)', () => {
+  const rules = {
+    filters: { promoted: { match: [{ field: 'attribute', name: 'promoted', in: [true] }] } },
+    promotion: { filter: 'promoted' },
+  };
+  const withRules = synthApp({ recommendationRules: rules });
+  const envOf = (fn: { node: { defaultChild?: unknown } }) => {
+    const id = logicalIdOf(fn as never);
+    return withRules.template.toJSON().Resources[id].Properties.Environment.Variables;
+  };
+  const writerRules = envOf(withRules.stack.itemCatalogue.putItemsFunction).RECOMMEND_RULES;
+  expect(JSON.parse(writerRules).promotion).toEqual({ filter: 'promoted', within: 10, slots: 1 });
+  expect(writerRules).toBe(envOf(withRules.stack.recommendationApi.function).RECOMMEND_RULES);
+});

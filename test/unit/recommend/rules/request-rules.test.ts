@@ -56,6 +56,7 @@ it('always runs the default filters and the promotion, and adds the named filter
         rule: { name: 'promoted', match: [{ field: 'attribute', name: 'promoted', in: [true] }], values: {} },
         within: 10,
         slots: 1,
+        indexed: true,
       },
       now: NOW,
     },
