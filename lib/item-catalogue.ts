@@ -5,6 +5,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CATALOGUE_ROUTE } from '../lambdas/shared/catalogue';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
+import { SERVICES } from '../lambdas/shared/metric-names';
 import { checkRulesConfig, RULES_ENV, type RulesConfigInput } from '../lambdas/shared/recommend-rules';
 import { roleAuthorizer } from './private/role-authorizer';
 import { RecoFunction } from './recostream-function';
@@ -64,6 +65,7 @@ export class ItemCatalogue extends Construct {
 
     this.putItemsFunction = new RecoFunction(this, 'PutItemsFunction', {
       entry: 'lambdas/catalogue/handler.ts',
+      serviceName: SERVICES.catalogue,
       description: 'PUT /v1/items: validates catalogue items and updates the fields they name',
       memorySize: 512,
       timeout: Duration.seconds(20),

@@ -32,6 +32,7 @@ import { dynamoDocumentClient } from '../shared/aws-clients';
 import { CATALOGUE_ROUTE } from '../shared/catalogue';
 import { requireEnv } from '../shared/env';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../shared/lake-layout';
+import { CATALOGUE_METRICS } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
 import { indexedPromotionFilter } from '../shared/promoted-items';
@@ -217,10 +218,11 @@ function fromEnv(): CatalogueHandler {
       process.env.QUARANTINE_PREFIX ?? QUARANTINE_PREFIX,
     ),
     logger,
-    onQuarantineLost: (lost) => metrics.addMetric('QuarantineWriteFailures', MetricUnit.Count, lost),
+    onQuarantineLost: (lost) =>
+      metrics.addMetric(CATALOGUE_METRICS.quarantineWriteFailures, MetricUnit.Count, lost),
     onWrite: (written, failed) => {
-      metrics.addMetric('CatalogueItemsWritten', MetricUnit.Count, written);
-      if (failed > 0) metrics.addMetric('CatalogueItemWriteFailures', MetricUnit.Count, failed);
+      metrics.addMetric(CATALOGUE_METRICS.itemsWritten, MetricUnit.Count, written);
+      if (failed > 0) metrics.addMetric(CATALOGUE_METRICS.itemWriteFailures, MetricUnit.Count, failed);
     },
   });
   return catalogueHandler;

@@ -62,11 +62,11 @@ async function consume(
     ? await consumer.consumeInWindow(event, context)
     : { ...(await consumer.consume(event, context)), windowItemWrites: 0 };
   const filled = await catalogue.fill(events);
-  metrics.addMetric('CatalogueFillWrites', MetricUnit.Count, filled.written);
+  metrics.addMetric(CONSUMER_METRICS.catalogueFillWrites, MetricUnit.Count, filled.written);
   if (filled.failed.length > 0) {
     // The batch's profiles and statistics are written; the item's next event fills it again.
     logger.warn('catalogue items not filled from events', { failed: filled.failed });
-    metrics.addMetric('CatalogueFillFailures', MetricUnit.Count, filled.failed.length);
+    metrics.addMetric(CONSUMER_METRICS.catalogueFillFailures, MetricUnit.Count, filled.failed.length);
   }
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric('EventsApplied', MetricUnit.Count, outcome.applied);

@@ -20,6 +20,8 @@ export const SERVICES = {
   lakePseudonymize: 'lake-pseudonymize',
   /** lambdas/attribution (the AttributionMetrics construct's function). */
   attribution: 'attribution-metrics',
+  /** lambdas/catalogue (the ItemCatalogue construct's `PUT /v1/items` function). */
+  catalogue: 'catalogue',
 } as const;
 
 /** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */
@@ -31,6 +33,14 @@ export const INGEST_METRICS = {
   requestsRejected: 'RequestsRejected',
   publishFailures: 'PublishFailures',
   /** Rejected events that could not be written to quarantine/ (lost). */
+  quarantineWriteFailures: 'QuarantineWriteFailures',
+} as const;
+
+/** `PUT /v1/items` counters (lambdas/catalogue/handler.ts). */
+export const CATALOGUE_METRICS = {
+  itemsWritten: 'CatalogueItemsWritten',
+  itemWriteFailures: 'CatalogueItemWriteFailures',
+  /** Refused request bodies that could not be written to quarantine/ (lost; the client still got its 4xx). */
   quarantineWriteFailures: 'QuarantineWriteFailures',
 } as const;
 
@@ -50,6 +60,10 @@ export const CONSUMER_METRICS = {
   recommendationImpressions: 'RecommendationImpressions',
   /** Dimensions: service, variant. */
   recommendationClicks: 'RecommendationClicks',
+  /** Catalogue items filled from product events (one if_not_exists update each). */
+  catalogueFillWrites: 'CatalogueFillWrites',
+  /** Fills that failed; the item's next event fills it again. */
+  catalogueFillFailures: 'CatalogueFillFailures',
 } as const;
 
 /** Dimension name of the recommendation variant in the CTR metrics. */

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import {
+  CATALOGUE_METRICS,
+  CONSUMER_METRICS,
   INGEST_METRICS,
   LAKE_PSEUDONYM_METRICS,
   METRICS_NAMESPACE,
@@ -43,6 +45,8 @@ export interface DataLossAlarmsProps {
 /**
  * Where the pipeline can drop or divert a record and says so in a metric: the ingest API could not quarantine
  * rejected events, or could not publish accepted ones after retries (the client got 503 and must resend);
+ * `PUT /v1/items` could not quarantine a refused body; the consumer could not fill catalogue items from
+ * product events (retried at the item's next event, so it fires when it lasts 3 minutes out of 5);
  * Firehose could not convert or partition records (they went to `errors/`); the pseudonymiser failed records
  * (they went to `errors/processing-failed/` with their real ids). Each fires on any occurrence, except
  * publish failures, which a client's retry repairs: those fire when they last 3 minutes out of 5.
@@ -66,6 +70,23 @@ export function dataLossAlarms(props: DataLossAlarmsProps): DataLossAlarm[] {
       datapointsToAlarm: 1,
       evaluationPeriods: 1,
       description: 'The ingest API could not write rejected events to quarantine/: they are lost',
+    },
+    {
+      name: 'CatalogueQuarantineWriteFailures',
+      metric: custom(CATALOGUE_METRICS.quarantineWriteFailures, SERVICES.catalogue),
+      datapointsToAlarm: 1,
+      evaluationPeriods: 1,
+      description:
+        'PUT /v1/items could not write refused request bodies to quarantine/: they are lost (clients got their 4xx)',
+    },
+    {
+      name: 'CatalogueFillFailures',
+      metric: custom(CONSUMER_METRICS.catalogueFillFailures, SERVICES.consumer),
+      datapointsToAlarm: 3,
+      evaluationPeriods: 5,
+      description:
+        'The consumer could not fill catalogue items from product events in 3 of 5 minutes (each is retried ' +
+        "at the item's next event; titles and prices stay missing until then)",
     },
     {
       name: 'IngestPublishFailures',

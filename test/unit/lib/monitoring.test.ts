@@ -54,8 +54,8 @@ describe('Monitoring on the RecoStream stack', () => {
     const alarms = Object.entries(alarmsOf(template)).filter(([id]) => id.startsWith('Monitoring'));
     // iterator age, DLQ, batches given up, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs,
     // 2 x job staleness, canary: profile SLO, recommendation SLO, failures;
-    // data loss: quarantine writes, publishes, Firehose errors
-    expect(alarms.length).toBe(5 + 4 + 2 + 3 + 3);
+    // data loss: quarantine writes (ingest, catalogue), catalogue fills, publishes, Firehose errors
+    expect(alarms.length).toBe(5 + 4 + 2 + 3 + 5);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -73,6 +73,28 @@ describe('Monitoring on the RecoStream stack', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
         EvaluationPeriods: 1,
+      });
+    });
+
+    it('alarms on any refused catalogue body PUT /v1/items could not quarantine', () => {
+      expect(alarmNamed(template, 'CatalogueQuarantineWriteFailures')).toMatchObject({
+        Namespace: 'RecoStream',
+        MetricName: 'QuarantineWriteFailures',
+        Dimensions: [{ Name: 'service', Value: 'catalogue' }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+      });
+    });
+
+    it('alarms when the consumer cannot fill catalogue items from events in 3 of 5 minutes', () => {
+      expect(alarmNamed(template, 'CatalogueFillFailures')).toMatchObject({
+        Namespace: 'RecoStream',
+        MetricName: 'CatalogueFillFailures',
+        Dimensions: [{ Name: 'service', Value: 'stream-consumer' }],
+        Statistic: 'Sum',
+        DatapointsToAlarm: 3,
+        EvaluationPeriods: 5,
       });
     });
 
@@ -351,8 +373,9 @@ describe('Monitoring with batch jobs, a recommendation API and the canary', () =
   const { stack, template, topic, jobs } = build();
 
   it('has one alarm per job for failures and one for staleness, all to the topic', () => {
-    // ... + canary: profile SLO, recommendation SLO, failures; data loss: quarantine, publish, Firehose errors
-    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 3 + 3);
+    // ... + canary: profile SLO, recommendation SLO, failures; data loss: quarantine (ingest, catalogue),
+    // catalogue fills, publish, Firehose errors
+    expect(Object.keys(alarmsOf(template)).length).toBe(6 + 2 + 2 * 2 + 3 + 5);
     for (const alarm of Object.values(alarmsOf(template)))
       expect(alarm.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
