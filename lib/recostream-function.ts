@@ -18,6 +18,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { KeyRole } from '../lambdas/authorizer/write-keys';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
+import { BUNDLING } from './bundling';
 import { acknowledgeOutsideVpc } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
 import { nagArn } from './private/nag-refs';
@@ -117,10 +118,9 @@ export class RecoFunction extends NodejsFunction {
         ...props.environment,
       },
       bundling: {
-        minify: true,
+        minify: BUNDLING.minify,
         sourceMap: true,
-        // Stack traces only need file/line mappings; embedding the sources would double the bundle.
-        sourcesContent: false,
+        sourcesContent: BUNDLING.sourcesContent,
         target: 'node22',
         format: OutputFormat.CJS,
         // We bundle the AWS SDK v3 instead of using the copy in the Lambda runtime: the deployed code then
@@ -129,8 +129,7 @@ export class RecoFunction extends NodejsFunction {
         // to the cold start, and upgrades become a reviewed lock-file change.
         bundleAwsSDK: true,
         externalModules: [],
-        // Prefer the packages' ES module builds, which esbuild can tree-shake (the SDK's CJS builds it cannot).
-        mainFields: ['module', 'main'],
+        mainFields: [...BUNDLING.mainFields],
         logLevel: LogLevel.WARNING,
         ...(props.copyIntoBundle?.length ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),
       },

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+import { BUNDLING } from '../../lib/bundling';
 import type { LocalFunction } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
 
@@ -50,21 +51,39 @@ export interface InvocationProfiler {
   stop(): void;
 }
 
+/** `--enable-source-maps` when the function's NODE_OPTIONS asks for it, as Lambda's Node runtime honours it. */
+export function sourceMapFlag(env: Readonly<Record<string, string>>): string[] {
+  return (env.NODE_OPTIONS ?? '').split(/\s+/).includes('--enable-source-maps')
+    ? ['--enable-source-maps']
+    : [];
+}
+
 class ExecutionEnvironment {
   private readonly pending = new Map<string, Pending>();
   readonly worker: Worker;
   /** Settles once the handler's module is loaded (the init phase), or fails with the worker. */
   readonly ready: Promise<void>;
 
-  constructor(bundlePath: string, fn: LocalFunction, env: Record<string, string>) {
+  constructor(
+    bundlePath: string,
+    fn: LocalFunction,
+    env: Record<string, string>,
+    onInit: (initMs: number) => void,
+  ) {
+    const created = performance.now();
     this.worker = new Worker(join(__dirname, 'lambda-worker.js'), {
       workerData: { bundlePath, handlerExport: fn.handlerExport },
       env,
+      // The function's NODE_OPTIONS (the template sets --enable-source-maps): a worker takes such flags here.
+      execArgv: sourceMapFlag(env),
       stdout: false,
       stderr: false,
     });
     this.ready = new Promise((resolveReady, rejectReady) => {
-      this.worker.once('message', () => resolveReady());
+      this.worker.once('message', () => {
+        onInit(performance.now() - created);
+        resolveReady();
+      });
       this.worker.once('error', rejectReady);
       this.worker.once('exit', (code) =>
         rejectReady(new Error(`execution environment exited with code ${code}`)),
@@ -123,7 +142,17 @@ export interface FunctionHostOptions {
   readonly baseEnvironment: Record<string, string>;
   /** Execution environments per function, like a reserved concurrency. */
   readonly maxConcurrency?: number;
+  /**
+   * Told of every init (loading a bundle in a new environment) that took longer than Lambda allows an init
+   * (10 s): on a local machine that means it is overloaded, and requests that wait for that init may time out.
+   */
+  readonly onSlowInit?: (functionId: string, initMs: number) => void;
+  /** What counts as slow. @default LAMBDA_INIT_LIMIT_MS */
+  readonly slowInitMs?: number;
 }
+
+/** Lambda's limit on a function's init phase. */
+export const LAMBDA_INIT_LIMIT_MS = 10_000;
 
 export class FunctionHost {
   private readonly idle = new Map<string, ExecutionEnvironment[]>();
@@ -154,9 +183,12 @@ export class FunctionHost {
           outfile,
           bundle: true,
           platform: 'node',
+          // The machine's Node (20) rather than the Lambda runtime's target.
           target: 'node20',
           format: 'cjs',
-          sourcemap: 'inline',
+          ...BUNDLING,
+          mainFields: [...BUNDLING.mainFields],
+          sourcemap: 'linked',
           logLevel: 'silent',
         });
         this.bundles.set(fn.logicalId, outfile);
@@ -273,13 +305,21 @@ export class FunctionHost {
       if (count < max) {
         const bundle = this.bundles.get(fn.logicalId);
         if (!bundle) throw new Error(`Function ${fn.logicalId} was not prepared`);
-        const environment = new ExecutionEnvironment(bundle, fn, {
-          ...this.options.baseEnvironment,
-          ...fn.environment,
-          ...this.overrides.get(fn.logicalId),
-          AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-        });
+        const environment = new ExecutionEnvironment(
+          bundle,
+          fn,
+          {
+            ...this.options.baseEnvironment,
+            ...fn.environment,
+            ...this.overrides.get(fn.logicalId),
+            AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+          },
+          (initMs) => {
+            if (initMs > (this.options.slowInitMs ?? LAMBDA_INIT_LIMIT_MS))
+              this.options.onSlowInit?.(fn.logicalId, initMs);
+          },
+        );
         this.all.push(environment);
         this.busy.set(fn.logicalId, (this.busy.get(fn.logicalId) ?? 0) + 1);
         return environment;

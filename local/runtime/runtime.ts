@@ -194,6 +194,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // Lambda gives every concurrent request an environment of its own; workers start on demand, so
       // 16 (the API benchmark's concurrency) costs nothing until requests overlap.
       maxConcurrency: 16,
+      // Printed even when the caller passes no log: it explains the timeouts that follow.
+      onSlowInit: (functionId, initMs) =>
+        console.warn(
+          `[local] ${functionId} took ${(initMs / 1000).toFixed(1)} s to initialise (Lambda allows 10 s): the machine is overloaded`,
+        ),
     });
     await host.prepare();
     stoppers.push(() => host.close());

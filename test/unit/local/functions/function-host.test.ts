@@ -3,7 +3,7 @@
  * handler, and its HTTP calls per target), and `reconfigure` gives the next invocations a new environment,
  * like a Lambda configuration update.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,4 +71,76 @@ test('reconfigure applies a new environment from the next invocation on', async 
   await expect(host.invoke('Fn', {})).resolves.toEqual({ mode: 'baseline' });
   await host.reconfigure('Fn', {});
   await expect(host.invoke('Fn', {})).resolves.toEqual({ mode: 'default' });
+});
+
+describe('bundles as `cdk deploy` does', () => {
+  let sandbox: string;
+  let slowInits: Array<[string, number]>;
+  let bundled: FunctionHost;
+
+  beforeAll(async () => {
+    sandbox = mkdtempSync(join(tmpdir(), 'function-host-bundle-'));
+    mkdirSync(join(sandbox, 'src'));
+    // Answers with the stack of an error it makes, so the test sees which file the trace points at.
+    writeFileSync(
+      join(sandbox, 'src', 'traced.js'),
+      `function whereAmI() {
+         return new Error('here').stack;
+       }
+       exports.handler = async () => ({ stack: whereAmI() });`,
+    );
+    const fn = (logicalId: string, environment: Record<string, string>): LocalFunction => ({
+      logicalId,
+      entry: join(sandbox, 'src', 'traced.js'),
+      handlerExport: 'handler',
+      environment,
+      timeoutSeconds: 30,
+      memoryMb: 128,
+    });
+    slowInits = [];
+    bundled = new FunctionHost(
+      new Map([
+        ['Mapped', fn('Mapped', { NODE_OPTIONS: '--enable-source-maps' })],
+        ['Plain', fn('Plain', {})],
+      ]),
+      {
+        buildDir: join(sandbox, 'build'),
+        baseEnvironment: {},
+        onSlowInit: (functionId, initMs) => slowInits.push([functionId, initMs]),
+        // Every init counts as slow here, so the test sees the report without a slow machine.
+        slowInitMs: -1,
+      },
+    );
+    await bundled.prepare();
+  });
+
+  afterAll(async () => {
+    await bundled.close();
+    rmSync(sandbox, { recursive: true, force: true });
+  });
+
+  test('minified, with a linked source map that carries no sources', () => {
+    const code = readFileSync(join(sandbox, 'build', 'Mapped.js'), 'utf8');
+    expect(code).not.toContain('whereAmI');
+    expect(code).toMatch(/\/\/# sourceMappingURL=Mapped\.js\.map\s*$/);
+    const map = JSON.parse(readFileSync(join(sandbox, 'build', 'Mapped.js.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sources.some((source) => source.endsWith('traced.js'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  });
+
+  test("stack traces point at the source when the function's NODE_OPTIONS enables source maps", async () => {
+    const mapped = (await bundled.invoke('Mapped', {})) as { stack: string };
+    expect(mapped.stack).toMatch(/traced\.js:2:\d+/);
+    const plain = (await bundled.invoke('Plain', {})) as { stack: string };
+    expect(plain.stack).not.toContain('traced.js');
+    expect(plain.stack).toContain('Plain.js');
+  });
+
+  test('reports inits slower than the threshold, per function', () => {
+    expect(slowInits.map(([functionId]) => functionId).sort()).toEqual(['Mapped', 'Plain']);
+    for (const [, initMs] of slowInits) expect(initMs).toBeGreaterThan(0);
+  });
 });
