@@ -12,7 +12,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
 import type { Invoke, LocalAuthorizer } from '../topology';
-import { ACCESS_DENIED, AUTHORIZER_FAILURE, type ErrorReply, UNAUTHORIZED, withTimeout } from './errors';
+import { ACCESS_DENIED, AUTHORIZER_FAILURE, type ErrorReply, UNAUTHORIZED } from './errors';
 import { evaluatePolicy } from './policy';
 
 /** Bound on cached authorizer answers; the oldest entry goes first when it is reached. */
@@ -69,13 +69,12 @@ function authorizerAnswerFrom(result: unknown): AuthorizerAnswer | string {
 
 export interface AuthorizeDeps {
   readonly invoke: Invoke;
-  readonly timeoutMs: number;
   readonly logError: (message: string, error?: unknown) => void;
 }
 
 /** The gateway's authorize step: one cache per gateway. */
 export function createAuthorize(deps: AuthorizeDeps) {
-  const { invoke, timeoutMs, logError } = deps;
+  const { invoke, logError } = deps;
   const authorizerCache = new AuthorizerCache();
   return async (
     authorizer: LocalAuthorizer,
@@ -121,7 +120,10 @@ export function createAuthorize(deps: AuthorizeDeps) {
             };
       let result: unknown;
       try {
-        result = await withTimeout(invoke(authorizer.functionId, event), timeoutMs);
+        // No integration timeout here: API Gateway applies it to integrations, not to the authorizer, which
+        // its function's own timeout bounds (the function host enforces it, as Lambda does). A cold start's
+        // init is therefore never cut short by the gateway (the CI run of 5870184 lost a request that way).
+        result = await invoke(authorizer.functionId, event);
       } catch (error) {
         const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
         if (message === 'Unauthorized') return { ok: false, error: UNAUTHORIZED };

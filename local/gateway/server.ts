@@ -93,7 +93,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const logError =
     options.logError ?? ((message: string, error?: unknown) => console.error(message, error ?? ''));
   const { invoke, extraHandlers, apiKeys } = options;
-  const authorize = createAuthorize({ invoke, timeoutMs, logError });
+  const authorize = createAuthorize({ invoke, logError });
   const arnPrefix = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_API_ID}/${stage}/`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -44,7 +44,6 @@ it('caches an answer per identity and evaluates it again for another method ARN'
       calls++;
       return allowOnly(`${ARN}POST/v1/events`);
     },
-    timeoutMs: 1000,
     logError: () => undefined,
   });
   const first = await authorize(authorizer, `${ARN}POST/v1/events`, request({ 'x-api-key': 'k' }), event);
@@ -69,7 +68,6 @@ it('refuses without invoking when the identity header is missing; Unauthorized i
         calls++;
         return answer();
       },
-      timeoutMs: 1000,
       logError: () => undefined,
     });
   const ok = failing(() => allowOnly('*'));

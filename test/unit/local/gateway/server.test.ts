@@ -25,6 +25,8 @@ const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64'
 /** The fake authorizer allows every key starting with `allow-` on the whole stage. */
 const GOOD = basic('allow-good');
 const DENIED = basic('denied-key');
+/** Denied, after longer than the integration timeout. */
+const SLOW_DENIED = basic('slow-denied-key');
 /** Allowed on the exact method ARN of the first call only. */
 const NARROW = basic('narrow-key');
 
@@ -105,6 +107,9 @@ async function fakeInvoke(functionId: string, event: unknown): Promise<unknown> 
       if (auth === DENIED) return policy('Deny', `${ARN_PREFIX}/*/*`);
       if (auth === NARROW) return policy('Allow', e.methodArn); // valid for the first route only
       if (auth === 'Basic broken') throw new Error('DynamoDB is down');
+      // Answers after the 200 ms integration timeout, as a cold authorizer on a busy machine may.
+      if (auth === SLOW_DENIED)
+        return new Promise((resolve) => setTimeout(() => resolve(policy('Deny', `${ARN_PREFIX}/*/*`)), 500));
       throw new Error('Unauthorized');
     }
     case 'Echo':
@@ -328,6 +333,12 @@ describe('authorizer', () => {
     expect(broken.json).toEqual({ message: null });
     expect(callsTo('Ingest')).toEqual([]);
     expect(logged.join('\n')).toMatch(/authorizer Authorizer failed/);
+  });
+
+  it("waits for the authorizer's answer beyond the integration timeout (its own function timeout bounds it)", async () => {
+    const res = await request('POST', '/v1/events', { headers: { authorization: SLOW_DENIED }, body: '{}' });
+    expect(res.status).toBe(403);
+    expect(callsTo('Ingest')).toHaveLength(0);
   });
 
   it('answers 403 on an explicit Deny without invoking the integration', async () => {
