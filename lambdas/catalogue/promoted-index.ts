@@ -5,10 +5,10 @@
  * (dynamo-catalogue.ts) applies the change.
  */
 
-import { matchesAll } from '../recommend/rules/conditions';
 import { catalogueEntryOf, isRecommendable } from '../shared/catalogue';
 import { encodeArrival } from '../shared/new-arrivals';
 import type { FilterRule } from '../shared/recommend-rules';
+import { matchesAll } from '../shared/rule-conditions';
 
 export interface PromotedChange {
   /** Elements to ADD (one per matching item, with its current createdAt). */
