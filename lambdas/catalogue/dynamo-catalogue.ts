@@ -25,6 +25,7 @@ export function updateCommandOf(
     UpdateExpression: update.updateExpression,
     ExpressionAttributeNames: update.names,
     ExpressionAttributeValues: update.values,
+    ...(update.condition ? { ConditionExpression: update.condition } : {}),
     ...(returnValues ? { ReturnValues: returnValues } : {}),
   });
 }
@@ -32,6 +33,8 @@ export function updateCommandOf(
 export interface CatalogueWriteResult {
   readonly written: string[];
   readonly failed: Array<{ itemId: string; message: string }>;
+  /** Items left alone because their update's condition did not hold (ItemUpdate `condition`). */
+  readonly superseded?: string[];
 }
 
 export interface CatalogueWriter {
@@ -55,6 +58,7 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
     const written: string[] = [];
     const stored: Record<string, unknown>[] = [];
     const failed: CatalogueWriteResult['failed'] = [];
+    const superseded: string[] = [];
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < updates.length; i = next++) {
@@ -64,6 +68,10 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
           written.push(update.key.itemId);
           if (out.Attributes) stored.push(out.Attributes);
         } catch (error) {
+          if (update.condition && isConditionFailure(error)) {
+            superseded.push(update.key.itemId);
+            continue;
+          }
           failed.push({
             itemId: update.key.itemId,
             message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
@@ -73,8 +81,15 @@ export class DynamoCatalogueWriter implements CatalogueWriter {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, updates.length) }, worker));
     const unlisted = await this.indexes.index(stored);
-    if (unlisted.length === 0) return { written, failed };
     const notListed = new Set(unlisted.map((f) => f.itemId));
-    return { written: written.filter((id) => !notListed.has(id)), failed: [...failed, ...unlisted] };
+    return {
+      written: written.filter((id) => !notListed.has(id)),
+      failed: [...failed, ...unlisted],
+      ...(superseded.length > 0 ? { superseded } : {}),
+    };
   }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
