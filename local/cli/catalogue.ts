@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { NEW_ARRIVALS_KEY_PREFIX } from '../../lambdas/shared/catalogue';
 import { reindexCatalogue } from '../tools/catalogue-reindex';
 import { openItemsTable, promotionOfRulesFile } from './catalogue-target';
-import { type CliIo, OK, parseCommandArgs, USAGE, UsageError } from './kit';
+import { type CliIo, OK, parseCommandArgs, subcommandArguments, UsageError } from './kit';
 
 export const CATALOGUE_HELP = `Usage: recostream catalogue reindex [--local [--data-dir DIR] | --items-table NAME] [--rules FILE.json] [--dry-run]
 
@@ -35,12 +35,8 @@ Options
 const LISTED_ROWS = 20;
 
 export async function catalogueCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    (sub === undefined ? io.err : io.out)(CATALOGUE_HELP);
-    return sub === undefined ? USAGE : OK;
-  }
-  if (sub !== 'reindex') throw new UsageError(`unknown subcommand '${sub}': the only one is 'reindex'`);
+  const rest = subcommandArguments('reindex', args, CATALOGUE_HELP, io);
+  if (typeof rest === 'number') return rest;
   const { values, positionals } = parseCommandArgs(rest, {
     local: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },

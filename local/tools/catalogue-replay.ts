@@ -30,10 +30,10 @@ import {
   countLines,
   isCatalogueRecord,
   parseQuarantineLine,
+  type QuarantineScanOptions,
   quarantineKeys,
   validDate,
 } from './quarantine-records';
-import type { ReplayStore } from './replay-store';
 
 /** Stores validated items: `storeCatalogueItems` on the Items table and the lake, as the API does. */
 export type CatalogueSink = (
@@ -42,21 +42,9 @@ export type CatalogueSink = (
   options: { readonly notUpdatedSince: Date },
 ) => Promise<StoreItemsResult>;
 
-export interface CatalogueReplayOptions {
-  readonly store: ReplayStore;
+export interface CatalogueReplayOptions extends QuarantineScanOptions {
   /** Required unless dryRun. */
   readonly sink?: CatalogueSink;
-  readonly dryRun?: boolean;
-  /** @default 'quarantine/' */
-  readonly quarantinePrefix?: string;
-  /** @default 'quarantine-replays/' */
-  readonly ledgerPrefix?: string;
-  /** Only this rejection date (YYYY-MM-DD). */
-  readonly dt?: string;
-  /** Only this rejection reason. */
-  readonly reason?: string;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 export interface StillInvalidRequest {

@@ -7,6 +7,22 @@
 import { CATALOGUE_ROUTE } from '../../lambdas/shared/catalogue';
 import type { ReplayStore } from './replay-store';
 
+/** What a replay reads and where it keeps its ledgers; both replays take these. */
+export interface QuarantineScanOptions {
+  readonly store: ReplayStore;
+  readonly dryRun?: boolean;
+  /** @default 'quarantine/' */
+  readonly quarantinePrefix?: string;
+  /** @default 'quarantine-replays/' */
+  readonly ledgerPrefix?: string;
+  /** Only this rejection date (YYYY-MM-DD). */
+  readonly dt?: string;
+  /** Only this rejection reason. */
+  readonly reason?: string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
 /** The fields of a quarantine record a replay needs. */
 export interface QuarantineLine {
   readonly reason: string;

@@ -8,7 +8,8 @@
  * event_too_large, future_timestamp) carries the event as sent in `rawPayload`. A body-level record
  * (invalid_json, invalid_body, unsupported_media_type, ...) carries the whole body: it is reported,
  * and replayed only if the body now parses as the route's envelope (`{ "events": [...] }`, or a Segment
- * batch/message), each event then validated on its own. Truncated payloads never are. Events keep the
+ * batch/message), each event then validated on its own. Truncated payloads never are. Refused catalogue
+ * requests (route `/v1/items`) are the catalogue replay's (catalogue-replay.ts), not counted here. Events keep the
  * eventId they were sent with, so if one was accepted meanwhile (the client resent it) the consumer
  * de-duplicates it; one sent without an eventId gets an id derived from its quarantine position, the
  * same on every run. Validation uses the record's original receivedAt, as the API would have (so an event
@@ -47,10 +48,10 @@ import {
   isCatalogueRecord,
   parseQuarantineLine,
   type QuarantineLine,
+  type QuarantineScanOptions,
   quarantineKeys,
   validDate,
 } from './quarantine-records';
-import type { ReplayStore } from './replay-store';
 
 /** The event rules a replay applies; normalizeEvent unless a test (or a migration) passes another. */
 export type EventValidator = (input: unknown, options: NormalizeOptions) => NormalizeResult;
@@ -79,23 +80,11 @@ const BODY_LEVEL_CODES: ReadonlySet<string> = new Set([
 const FLUSH_RECORDS = 500;
 const LISTED_EXAMPLES = 10;
 
-export interface ReplayOptions {
-  readonly store: ReplayStore;
+export interface ReplayOptions extends QuarantineScanOptions {
   /** Required unless dryRun. */
   readonly publisher?: EventPublisher;
   /** @default normalizeEvent */
   readonly validator?: EventValidator;
-  readonly dryRun?: boolean;
-  /** @default 'quarantine/' */
-  readonly quarantinePrefix?: string;
-  /** @default 'quarantine-replays/' */
-  readonly ledgerPrefix?: string;
-  /** Only this rejection date (YYYY-MM-DD). */
-  readonly dt?: string;
-  /** Only this rejection reason. */
-  readonly reason?: string;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 export interface StillInvalid {

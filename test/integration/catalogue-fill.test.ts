@@ -14,8 +14,8 @@ import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events
 import { decodeArrivals, NEW_ARRIVALS_ATTRIBUTE } from '../../lambdas/shared/new-arrivals';
 import { PROMOTED_ITEMS_ATTRIBUTE } from '../../lambdas/shared/promoted-items';
 import type { FilterRule } from '../../lambdas/shared/recommend-rules';
-import { createActiveTable, type RunningEmulator, startDynamoDb } from '../../local/emulators';
-import { localDocumentClient } from '../support/feature-tables';
+import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
+import { createItemsTable, localDocumentClient } from '../support/feature-tables';
 
 jest.setTimeout(60_000);
 
@@ -27,12 +27,7 @@ const now = new Date('2026-12-01T10:00:00.000Z');
 beforeAll(async () => {
   emulator = await startDynamoDb();
   client = localDocumentClient(emulator.endpoint);
-  await createActiveTable(client, {
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'itemId', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'itemId', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createItemsTable(client, TABLE);
 });
 
 afterAll(async () => {

@@ -10,7 +10,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createCatalogueHandler } from '../../../../lambdas/catalogue/handler';
 import type { StoreItemsResult } from '../../../../lambdas/catalogue/store-items';
 import { ObjectStoreQuarantine } from '../../../../lambdas/ingest/quarantine';
@@ -22,6 +21,7 @@ import {
 } from '../../../../local/tools/catalogue-replay';
 import { replayQuarantine } from '../../../../local/tools/quarantine-replay';
 import { FileReplayStore, objectStoreOf } from '../../../../local/tools/replay-store';
+import { putItemsEvent } from '../../../support/catalogue-request-event';
 
 const refusedAt = new Date('2026-12-03T10:11:12.345Z');
 const replayAt = new Date('2026-12-04T08:00:00.000Z');
@@ -45,15 +45,7 @@ async function refuse(body: string, requestId: string, contentType = 'applicatio
     clock: () => refusedAt,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  const response = await handler({
-    httpMethod: 'PUT',
-    resource: '/v1/items',
-    path: '/v1/items',
-    headers: { 'content-type': contentType },
-    body,
-    isBase64Encoded: false,
-    requestContext: { requestId, authorizer: { writeKeyName: 'pim' } },
-  } as unknown as APIGatewayProxyEvent);
+  const response = await handler(putItemsEvent(body, contentType, requestId));
   expect(response.statusCode).toBeGreaterThanOrEqual(400);
 }
 
