@@ -47,10 +47,13 @@ export class ItemCatalogue extends Construct {
   public readonly itemsTable: ITable;
   public readonly authorizerFunction: RecoFunction;
   public readonly putItemsFunction: RecoFunction;
+  /** RECOMMEND_RULES of every function that writes items: whose promotion filter they index. */
+  private readonly rulesJson: string;
 
   constructor(scope: Construct, id: string, props: ItemCatalogueProps) {
     super(scope, id);
     this.itemsTable = props.itemsTable;
+    this.rulesJson = props.rules ? JSON.stringify(checkRulesConfig(props.rules)) : '';
 
     const { function: authorizerFunction, authorizer } = roleAuthorizer(this, {
       writeKeysTable: props.writeKeysTable,
@@ -69,7 +72,7 @@ export class ItemCatalogue extends Construct {
       description: 'PUT /v1/items: validates catalogue items and updates the fields they name',
       memorySize: 512,
       timeout: Duration.seconds(20),
-      environment: { [RULES_ENV]: props.rules ? JSON.stringify(checkRulesConfig(props.rules)) : '' },
+      environment: { [RULES_ENV]: this.rulesJson },
     })
       .bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update')
       .bindBucketPrefixWriter(props.lakeBucket, ITEMS_PREFIX, 'ITEMS_LAKE_BUCKET_NAME', 'ITEMS_LAKE_PREFIX')
@@ -93,5 +96,14 @@ export class ItemCatalogue extends Construct {
         'Catalogue feeds call this method with an admin or catalog key checked by a Lambda REQUEST authorizer ' +
         '(role in the WriteKeys table), not as Cognito users.',
     });
+  }
+
+  /**
+   * Lets a function fill items besides the API (the consumer's catalogue fill): UpdateItem on the Items
+   * table (ITEMS_TABLE_NAME) and the rules (RECOMMEND_RULES), so the items it fills join the promoted-items
+   * row exactly as the writer's do.
+   */
+  grantFill(fn: RecoFunction): void {
+    fn.bindTable(this.itemsTable, 'ITEMS_TABLE_NAME', 'update').addEnvironment(RULES_ENV, this.rulesJson);
   }
 }

@@ -139,7 +139,7 @@ export class RecoStreamStack extends Stack {
       rules: props.recommendationRules,
     });
     // The consumer fills catalogue items from product events (if_not_exists: the catalogue API wins).
-    this.featureStore.consumerFunction.bindTable(this.itemCatalogue.itemsTable, 'ITEMS_TABLE_NAME', 'update');
+    this.itemCatalogue.grantFill(this.featureStore.consumerFunction);
 
     this.recommendationApi = new RecommendationApi(this, 'RecommendationApi', {
       itemsTable: this.itemCatalogue.itemsTable,

@@ -7,6 +7,7 @@
  * batch was stored. Writes are idempotent (SET/REMOVE of the named fields), so resending is always safe.
  */
 import type { z } from 'zod';
+import { parseJson } from '../ingest/json-syntax';
 import {
   CATALOGUE_FIELDS,
   type CatalogueItem,
@@ -54,19 +55,60 @@ export function parseCatalogueRequest(body: unknown): CatalogueParseResult {
   return { ok: true, items: parsed.data.items };
 }
 
+export type CatalogueBodyResult =
+  | { ok: true; items: CatalogueItem[] }
+  | {
+      ok: false;
+      code: 'invalid_json' | CatalogueRejectionCode;
+      /** Every error in one sentence, as the 400 answers it. */
+      message: string;
+      errors: FieldError[];
+    };
+
+/**
+ * A request body as text -> the items, or why it is refused: the JSON syntax (with line and column), then the
+ * item list. The API (handler.ts) and the replay of refused requests (`recostream quarantine replay`) both
+ * validate with it.
+ */
+export function parseCatalogueBody(text: string): CatalogueBodyResult {
+  const json = parseJson(text);
+  if (!json.ok) {
+    const { message, position, line, column } = json.error;
+    return {
+      ok: false,
+      code: 'invalid_json',
+      message: `body is not JSON: ${message} at line ${line}, column ${column}`,
+      errors: [{ field: 'body', message: `${message} (position ${position})` }],
+    };
+  }
+  const parsed = parseCatalogueRequest(json.value);
+  if (parsed.ok) return parsed;
+  return { ...parsed, message: parsed.errors.map((e) => e.message).join('; ') };
+}
+
 /** One DynamoDB UpdateItem of the Items table, in DocumentClient terms. */
 export interface ItemUpdate {
   readonly key: { readonly itemId: string };
   readonly updateExpression: string;
+  /** When set, the update applies only if this holds (a failed condition is `superseded`, not an error). */
+  readonly condition?: string;
   readonly names: Readonly<Record<string, string>>;
   readonly values: Readonly<Record<string, unknown>>;
+}
+
+export interface ItemUpdateOptions {
+  /**
+   * Apply only to an item nobody updated since this time (the replay of a request refused then: a later PUT's
+   * values must stand).
+   */
+  readonly notUpdatedSince?: Date;
 }
 
 /**
  * The UpdateItem of one item: SET the fields it names with a value, REMOVE those it names as null, leave
  * every other stored field alone; `updatedAt` is always set (server time).
  */
-export function itemUpdateOf(item: CatalogueItem, now: Date): ItemUpdate {
+export function itemUpdateOf(item: CatalogueItem, now: Date, options: ItemUpdateOptions = {}): ItemUpdate {
   const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':updatedAt': now.toISOString() };
   const set = ['#updatedAt = :updatedAt'];
@@ -83,7 +125,12 @@ export function itemUpdateOf(item: CatalogueItem, now: Date): ItemUpdate {
     }
   }
   const updateExpression = `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
-  return { key: { itemId: item.itemId }, updateExpression, names, values };
+  if (options.notUpdatedSince === undefined)
+    return { key: { itemId: item.itemId }, updateExpression, names, values };
+  // updatedAt is always an ISO-8601 UTC string of the same length: string order is time order.
+  values[':since'] = options.notUpdatedSince.toISOString();
+  const condition = 'attribute_not_exists(#updatedAt) OR #updatedAt <= :since';
+  return { key: { itemId: item.itemId }, updateExpression, condition, names, values };
 }
 
 function countItems(body: unknown): number {

@@ -13,14 +13,14 @@
  *
  * Every refused request (400, 413, 415) is kept in the lake's quarantine with its reason and raw body
  * (the ingest API's record and key layout, source `catalogue-api`), so an operator can inspect it and
- * resend it once fixed. A lost quarantine copy is logged and counted, never a 5xx: the client already has
- * the specific error.
+ * replay it once fixed (`recostream quarantine replay`, which stores it through store-items.ts like this
+ * handler). A lost quarantine copy is logged and counted, never a 5xx: the client already has the specific
+ * error.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { parseJson } from '../ingest/json-syntax';
 import {
   bodyQuarantineRecord,
   ObjectStoreQuarantine,
@@ -38,9 +38,10 @@ import { observability, powertools } from '../shared/observability';
 import { indexedPromotionFilter } from '../shared/promoted-items';
 import type { QuarantineReason } from '../shared/quarantine-layout';
 import { parseRulesConfig, RULES_ENV } from '../shared/recommend-rules';
-import { itemUpdateOf, parseCatalogueRequest } from './catalogue-request';
+import { parseCatalogueBody } from './catalogue-request';
 import { type CatalogueWriter, DynamoCatalogueWriter } from './dynamo-catalogue';
 import { type ItemChangeLog, ObjectStoreItemChangeLog } from './item-change-log';
+import { storeCatalogueItems } from './store-items';
 
 type HandlerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -116,35 +117,15 @@ export function createCatalogueHandler(deps: CatalogueHandlerDeps): CatalogueHan
         code: 'unsupported_media_type',
       });
     }
-    const json = parseJson(text);
-    if (!json.ok) {
-      const { message, position, line, column } = json.error;
-      return refuse(event, text, 400, {
-        message: `body is not JSON: ${message} at line ${line}, column ${column}`,
-        code: 'invalid_json',
-        errors: [{ field: 'body', message: `${message} (position ${position})` }],
-      });
-    }
-    const parsed = parseCatalogueRequest(json.value);
+    const parsed = parseCatalogueBody(text);
     if (!parsed.ok) {
-      return refuse(event, text, parsed.code === 'too_many_items' ? 413 : 400, {
-        message: parsed.errors.map((e) => e.message).join('; '),
-        code: parsed.code,
-        errors: parsed.errors,
-      });
+      const { message, code, errors } = parsed;
+      return refuse(event, text, code === 'too_many_items' ? 413 : 400, { message, code, errors });
     }
-    const now = clock();
-    const result = await deps.writer.write(parsed.items.map((item) => itemUpdateOf(item, now)));
+    const result = await storeCatalogueItems(parsed.items, clock(), deps.writer, deps.changes);
     deps.onWrite?.(result.written.length, result.failed.length);
-    const written = new Set(result.written);
-    try {
-      await deps.changes?.append(
-        parsed.items.filter((item) => written.has(item.itemId)),
-        now,
-      );
-    } catch (error) {
-      // The table has the items, the lake not: a resend writes the same values and logs them.
-      log.error('catalogue changes not written to the lake', { error: String(error) });
+    if (result.notLogged !== undefined) {
+      log.error('catalogue changes not written to the lake', { error: result.notLogged });
       return jsonResponse(
         503,
         {

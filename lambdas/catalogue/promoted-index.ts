@@ -1,13 +1,13 @@
 /**
  * How a catalogue write changes the promoted-items row (lambdas/shared/promoted-items.ts): the items written,
  * as stored after the write, that match the promotion filter and are available are ADDed; the others are
- * removed (an item leaves the row when it stops matching or becomes unavailable). Pure: the table adapter
- * (dynamo-catalogue.ts) applies the change.
+ * removed (an item leaves the row when it stops matching or becomes unavailable; `isPromoted` decides).
+ * Pure: the table adapter (catalogue-indexes.ts) applies the change.
  */
 
-import { matchesAll } from '../recommend/rules/conditions';
-import { catalogueEntryOf, isRecommendable } from '../shared/catalogue';
+import { catalogueEntryOf } from '../shared/catalogue';
 import { encodeArrival } from '../shared/new-arrivals';
+import { isPromoted } from '../shared/promoted-items';
 import type { FilterRule } from '../shared/recommend-rules';
 
 export interface PromotedChange {
@@ -31,8 +31,7 @@ export function promotedChange(rows: readonly Record<string, unknown>[], rule: F
       itemId: entry.itemId,
       createdAt: Number.isFinite(createdAt) ? createdAt : 0,
     });
-    // An indexable filter has no parameters and no createdAt condition: neither values nor the clock matter.
-    if (isRecommendable(entry) && matchesAll(rule.match, entry, {}, 0)) add.add(element);
+    if (isPromoted(entry, rule)) add.add(element);
     else remove.add(element);
   }
   return { add, remove };

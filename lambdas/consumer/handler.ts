@@ -1,7 +1,8 @@
 /**
  * Kinesis consumer Lambda: keeps the Profiles and ItemStats tables current, and fills catalogue items the
  * catalogue API has not described from the batch's product events (one if_not_exists update per item per
- * batch, catalogue-fill.ts). Thin: wiring and metrics only; the work is in BatchConsumer, FeatureUpdater and
+ * batch, catalogue-fill.ts; with the promotion filter of RECOMMEND_RULES, the filled items join the
+ * promoted-items row like a PUT's). Thin: wiring and metrics only; the work is in BatchConsumer, FeatureUpdater and
  * DynamoCatalogueFiller.
  */
 
@@ -19,7 +20,9 @@ import { QUARANTINE_PREFIX } from '../shared/lake-layout';
 import { CONSUMER_METRICS, VARIANT_DIMENSION } from '../shared/metric-names';
 import { objectStoreFromEnv } from '../shared/object-store';
 import { observability, powertools } from '../shared/observability';
+import { indexedPromotionFilter } from '../shared/promoted-items';
 import { SqsQueueSink } from '../shared/queue-sink';
+import { parseRulesConfig, RULES_ENV } from '../shared/recommend-rules';
 import { BatchConsumer, isWindowEvent } from './batch-consumer';
 import { updaterOptionsFromEnv } from './consumer-config';
 import { recommendationCountsByVariant } from './ctr-counts';
@@ -37,7 +40,9 @@ const store = new DynamoFeatureStore(dynamo, {
   itemStatsTable: requireEnv('ITEM_STATS_TABLE_NAME'),
 });
 const progress = new DynamoShardProgress(dynamo, requireEnv('CONSUMER_PROGRESS_TABLE_NAME'));
-const catalogue = new DynamoCatalogueFiller(requireEnv('ITEMS_TABLE_NAME'), dynamo);
+const catalogue = new DynamoCatalogueFiller(requireEnv('ITEMS_TABLE_NAME'), dynamo, {
+  promotion: indexedPromotionFilter(parseRulesConfig(process.env[RULES_ENV])),
+});
 const quarantineBucket = process.env.QUARANTINE_BUCKET_NAME;
 const consumer = new BatchConsumer(
   new FeatureUpdater(store, updaterOptionsFromEnv(), progress),

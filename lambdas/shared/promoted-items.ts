@@ -12,10 +12,15 @@
  * no parameters (a request could choose their values) and no createdAt condition (its outcome changes with
  * the clock, without a write). Any other promotion keeps to the ranking window, as before the index.
  *
+ * `isPromoted` is the one answer to "is this item in the row": the catalogue writer, the consumer's catalogue
+ * fill (both through lambdas/catalogue/catalogue-indexes.ts) and `recostream catalogue reindex` ask it.
+ *
  * The row is an index of candidates, not the truth: the recommendation API reads the catalogue row of every
  * promoted candidate and applies the filter, availability and the request's rules again.
  */
+import { type CatalogueEntry, isRecommendable } from './catalogue';
 import type { FilterRule, RulesConfig } from './recommend-rules';
+import { matchesAll } from './rule-conditions';
 
 /** Elements the row keeps: the newest by createdAt. */
 export const MAX_PROMOTED_ITEMS = 200;
@@ -32,4 +37,10 @@ export function indexedPromotionFilter(config: RulesConfig): FilterRule | undefi
   const name = config.promotion?.filter;
   const rule = name !== undefined ? config.filters?.[name] : undefined;
   return rule && isIndexablePromotion(rule) ? rule : undefined;
+}
+
+/** Whether a stored catalogue entry belongs in the promoted-items row of an indexable filter. */
+export function isPromoted(entry: CatalogueEntry, rule: FilterRule): boolean {
+  // An indexable filter has no parameters and no createdAt condition: neither values nor the clock matter.
+  return isRecommendable(entry) && matchesAll(rule.match, entry, {}, 0);
 }

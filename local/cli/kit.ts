@@ -64,12 +64,22 @@ export function replayArguments(
   help: string,
   io: CliIo,
 ): readonly string[] | number {
+  return subcommandArguments('replay', args, help, io);
+}
+
+/** The arguments after `name`, a command's only subcommand (`replay`, `reindex`); as replayArguments. */
+export function subcommandArguments(
+  name: string,
+  args: readonly string[],
+  help: string,
+  io: CliIo,
+): readonly string[] | number {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     (sub === undefined ? io.err : io.out)(help);
     return sub === undefined ? USAGE : OK;
   }
-  if (sub !== 'replay') throw new UsageError(`unknown subcommand '${sub}': the only one is 'replay'`);
+  if (sub !== name) throw new UsageError(`unknown subcommand '${sub}': the only one is '${name}'`);
   return rest;
 }
 

@@ -3,18 +3,20 @@
  *
  *   recostream backfill --events <file.jsonl|file.json> [--local] [--dry-run] ...
  *   recostream query "<SQL>" | --named NAME [--format table|csv|json] [--athena ...]
- *   recostream quarantine replay [--local | --stream NAME --bucket NAME] [--dry-run]
+ *   recostream quarantine replay [--local | --stream NAME --bucket NAME [--items-table NAME]] [--rules FILE.json] [--dry-run]
  *   recostream dlq replay [--local | --bucket NAME --stream NAME] [--dry-run]
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
  *   recostream keys create|list|revoke [--local | --table NAME]
  *   recostream experiment report [--local] [--control NAME] [--format text|json]
+ *   recostream catalogue reindex [--local | --items-table NAME] [--rules FILE.json] [--dry-run]
  *
  * Only the dispatcher: one file per command next to it (./backfill, ./query, ./quarantine, ./dlq, ./jobs,
- * ./rollback, ./import, ./keys, ./experiment, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
+ * ./rollback, ./import, ./keys, ./experiment, ./catalogue, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
  */
 import { costCommand } from '../cost/command';
 import { backfillCommand } from './backfill';
+import { catalogueCommand } from './catalogue';
 import { dlqCommand } from './dlq';
 import { experimentCommand } from './experiment';
 import { importCommand } from './import';
@@ -44,7 +46,8 @@ const COMMANDS: Readonly<Record<string, Command<CliDeps>>> = {
     run: (args, io) => importCommand(args, io),
   },
   quarantine: {
-    summary: 'Quarantined events: `quarantine replay` re-ingests those the current rules accept',
+    summary:
+      'Quarantined events and catalogue requests: `quarantine replay` re-sends those the current rules accept',
     run: quarantineCommand,
   },
   dlq: {
@@ -58,6 +61,11 @@ const COMMANDS: Readonly<Record<string, Command<CliDeps>>> = {
   keys: {
     summary: 'API keys: `keys create --role write|admin|catalog`, `keys list`, `keys revoke NAME`',
     run: (args, io) => keysCommand(args, io),
+  },
+  catalogue: {
+    summary:
+      'Item catalogue: `catalogue reindex` rebuilds the promoted-items and new-arrivals rows from the items',
+    run: (args, io) => catalogueCommand(args, io),
   },
   experiment: {
     summary: 'A/B experiment report: CTR, conversion and revenue per user per variant, with 95% intervals',

@@ -1,6 +1,7 @@
 /**
  * The quarantine replay's ledgers: for each quarantine object `quarantine/<path>.jsonl`, the object
- * `quarantine-replays/<path>.json` lists the entries already sent, so a later run sends nothing twice.
+ * `quarantine-replays/<path>.json` lists the entries already sent (events to the stream, catalogue requests to
+ * the Items table), so a later run sends nothing twice.
  */
 import { normalizePrefix } from '../../lambdas/ingest/quarantine';
 import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
@@ -12,7 +13,10 @@ export interface LedgerEntry {
   readonly line: number;
   /** Position of the event in the original request (`events[index]`). */
   readonly index: number | null;
-  readonly eventId: string;
+  /** The event sent (the event replay). */
+  readonly eventId?: string;
+  /** The items stored (the catalogue replay of a refused `PUT /v1/items`). */
+  readonly itemIds?: readonly string[];
   readonly replayedAt: string;
 }
 

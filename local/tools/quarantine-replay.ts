@@ -8,7 +8,8 @@
  * event_too_large, future_timestamp) carries the event as sent in `rawPayload`. A body-level record
  * (invalid_json, invalid_body, unsupported_media_type, ...) carries the whole body: it is reported,
  * and replayed only if the body now parses as the route's envelope (`{ "events": [...] }`, or a Segment
- * batch/message), each event then validated on its own. Truncated payloads never are. Events keep the
+ * batch/message), each event then validated on its own. Truncated payloads never are. Refused catalogue
+ * requests (route `/v1/items`) are the catalogue replay's (catalogue-replay.ts), not counted here. Events keep the
  * eventId they were sent with, so if one was accepted meanwhile (the client resent it) the consumer
  * de-duplicates it; one sent without an eventId gets an id derived from its quarantine position, the
  * same on every run. Validation uses the record's original receivedAt, as the API would have (so an event
@@ -42,7 +43,15 @@ import {
 } from '../../lambdas/shared/events';
 import { QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { DEFAULT_LEDGER_PREFIX, ledgerKeyFor, parseLedger, type ReplayLedger } from './quarantine-ledger';
-import type { ReplayStore } from './replay-store';
+import {
+  countLines,
+  isCatalogueRecord,
+  parseQuarantineLine,
+  type QuarantineLine,
+  type QuarantineScanOptions,
+  quarantineKeys,
+  validDate,
+} from './quarantine-records';
 
 /** The event rules a replay applies; normalizeEvent unless a test (or a migration) passes another. */
 export type EventValidator = (input: unknown, options: NormalizeOptions) => NormalizeResult;
@@ -71,23 +80,11 @@ const BODY_LEVEL_CODES: ReadonlySet<string> = new Set([
 const FLUSH_RECORDS = 500;
 const LISTED_EXAMPLES = 10;
 
-export interface ReplayOptions {
-  readonly store: ReplayStore;
+export interface ReplayOptions extends QuarantineScanOptions {
   /** Required unless dryRun. */
   readonly publisher?: EventPublisher;
   /** @default normalizeEvent */
   readonly validator?: EventValidator;
-  readonly dryRun?: boolean;
-  /** @default 'quarantine/' */
-  readonly quarantinePrefix?: string;
-  /** @default 'quarantine-replays/' */
-  readonly ledgerPrefix?: string;
-  /** Only this rejection date (YYYY-MM-DD). */
-  readonly dt?: string;
-  /** Only this rejection reason. */
-  readonly reason?: string;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
 }
 
 export interface StillInvalid {
@@ -131,15 +128,6 @@ export interface ReplaySummary {
   /** The first few still-invalid events, for the operator. */
   readonly examples: readonly StillInvalid[];
   readonly failures: readonly ReplayFailure[];
-}
-
-interface QuarantineLine {
-  readonly reason: string;
-  readonly route: string;
-  readonly index: number | null;
-  readonly receivedAt: string;
-  readonly rawPayload: string;
-  readonly truncated: boolean;
 }
 
 interface Candidate {
@@ -243,6 +231,8 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
         counts.unreadableLines++;
         continue;
       }
+      // Refused catalogue requests are the catalogue replay's (catalogue-replay.ts).
+      if (isCatalogueRecord(record)) continue;
       counts.records++;
       const candidates = candidatesOf(record, line);
       if (!candidates.ok) {
@@ -302,43 +292,6 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
   return { dryRun, ...counts, stillInvalid, notReplayable, examples, failures };
 }
 
-async function quarantineKeys(
-  store: ReplayStore,
-  prefix: string,
-  filter: { dt?: string; reason?: string },
-): Promise<string[]> {
-  let listPrefix = prefix;
-  if (filter.dt) {
-    listPrefix += `dt=${filter.dt}/`;
-    if (filter.reason) listPrefix += `reason=${filter.reason}/`;
-  }
-  const keys = await store.list(listPrefix);
-  return keys
-    .filter((key) => key.endsWith('.jsonl'))
-    .filter((key) => !filter.reason || key.includes(`/reason=${filter.reason}/`))
-    .sort();
-}
-
-function parseQuarantineLine(text: string): QuarantineLine | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const r = value as Record<string, unknown>;
-  if (typeof r.reason !== 'string' || typeof r.rawPayload !== 'string') return undefined;
-  return {
-    reason: r.reason,
-    route: typeof r.route === 'string' ? r.route : '/v1/events',
-    index: typeof r.index === 'number' ? r.index : null,
-    receivedAt: typeof r.receivedAt === 'string' ? r.receivedAt : '',
-    rawPayload: r.rawPayload,
-    truncated: r.truncated === true,
-  };
-}
-
 type Candidates = { ok: true; events: Candidate[] } | { ok: false; reason: string };
 
 /** The events a record holds: the one event of an event-level record, or those of a body that now parses. */
@@ -379,11 +332,6 @@ export function replayEventId(quarantineKey: string, entryId: string): string {
   return `replay-${createHash('sha256').update(`${quarantineKey}#${entryId}`).digest('hex').slice(0, 40)}`;
 }
 
-function validDate(text: string): Date | undefined {
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -403,18 +351,8 @@ export function formatReplaySummary(summary: ReplaySummary): string {
   ];
   if (!summary.dryRun) rows.push(['publish failed', summary.publishFailed]);
   const out = rows.map(([label, value]) => `  ${label.padEnd(20)}${value}`);
-  const breakdown = (label: string, counts: Readonly<Record<string, number>>) => {
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    out.push(`  ${label.padEnd(20)}${total}`);
-    for (const [reason, count] of Object.entries(counts).sort((a, b) => b[1] - a[1] || cmp(a[0], b[0])))
-      out.push(`    ${reason.padEnd(18)}${count}`);
-  };
-  breakdown('still invalid', summary.stillInvalid);
-  breakdown('not replayable', summary.notReplayable);
+  out.push(...countLines('still invalid', summary.stillInvalid));
+  out.push(...countLines('not replayable', summary.notReplayable));
   if (summary.unreadableLines > 0) out.push(`  ${'unreadable lines'.padEnd(20)}${summary.unreadableLines}`);
   return out.join('\n');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import type { ObjectStore } from '../../lambdas/shared/object-store';
 
 /** Where quarantine objects and replay ledgers live: the lake bucket, or its folder locally. */
 export interface ReplayStore {
@@ -16,6 +17,14 @@ export interface ReplayStore {
   /** The object's text, or undefined when there is none. */
   get(key: string): Promise<string | undefined>;
   put(key: string, body: string): Promise<void>;
+}
+
+/**
+ * The store as the handlers' ObjectStore, for writers that take one (the catalogue replay appends to the lake's
+ * `items/` with the API's change log): every put goes to this store's bucket, whatever bucket it names.
+ */
+export function objectStoreOf(store: ReplayStore): ObjectStore {
+  return { put: (_bucket, key, body) => store.put(key, body) };
 }
 
 /** Objects as files under a root folder, with the S3 key layout (the local lake: `<dataDir>/lake`). */

@@ -1,16 +1,21 @@
 /**
  * Catalogue items filled by the consumer from events, on the DynamoDB emulator (dynalite, or moto with
  * RECOSTREAM_EMULATORS=moto): a field the catalogue API set is never overwritten by events, fields it did not
- * set are filled, a replayed batch changes nothing (and, in the same environment, writes nothing), and an
- * item the API writes after the events keeps the API's values.
+ * set are filled, a replayed batch changes nothing (and, in the same environment, writes nothing), an
+ * item the API writes after the events keeps the API's values, and a filled item joins the promoted-items
+ * and new-arrivals rows through the same indexing as a PUT.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { itemUpdateOf } from '../../lambdas/catalogue/catalogue-request';
 import { DynamoCatalogueWriter } from '../../lambdas/catalogue/dynamo-catalogue';
 import { DynamoCatalogueFiller } from '../../lambdas/consumer/dynamo-catalogue-fill';
+import { newArrivalsKey, PROMOTED_ITEMS_KEY } from '../../lambdas/shared/catalogue';
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
-import { createActiveTable, type RunningEmulator, startDynamoDb } from '../../local/emulators';
-import { localDocumentClient } from '../support/feature-tables';
+import { decodeArrivals, NEW_ARRIVALS_ATTRIBUTE } from '../../lambdas/shared/new-arrivals';
+import { PROMOTED_ITEMS_ATTRIBUTE } from '../../lambdas/shared/promoted-items';
+import type { FilterRule } from '../../lambdas/shared/recommend-rules';
+import { type RunningEmulator, startDynamoDb } from '../../local/emulators';
+import { createItemsTable, localDocumentClient } from '../support/feature-tables';
 
 jest.setTimeout(60_000);
 
@@ -22,12 +27,7 @@ const now = new Date('2026-12-01T10:00:00.000Z');
 beforeAll(async () => {
   emulator = await startDynamoDb();
   client = localDocumentClient(emulator.endpoint);
-  await createActiveTable(client, {
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'itemId', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'itemId', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createItemsTable(client, TABLE);
 });
 
 afterAll(async () => {
@@ -82,3 +82,37 @@ it('PUT wins over events; events fill what the PUT left out; a replayed batch ch
   await new DynamoCatalogueFiller(TABLE, client).fill([view('events-only', { title: 'Seed tray' })]);
   expect(await stored('events-only')).toMatchObject({ title: 'Seed tray, 24 cells', price: 4 });
 });
+
+it("a filled item that matches the promotion filter and is available joins the promoted row, like a PUT's", async () => {
+  const garden: FilterRule = { match: [{ field: 'category', in: ['garden'] }] };
+  const writer = new DynamoCatalogueWriter(TABLE, client, 1, garden);
+  // Described by the API without a category: not promoted yet. One of them is out of stock.
+  await writer.write([
+    itemUpdateOf({ itemId: 'promo-put', title: 'Rake', createdAt: '2026-11-01T00:00:00.000Z' }, now),
+    itemUpdateOf({ itemId: 'promo-gone', title: 'Hose', availability: 'out_of_stock' }, now),
+  ]);
+  expect(await promotedIds()).toEqual([]);
+
+  const filler = new DynamoCatalogueFiller(TABLE, client, { promotion: garden });
+  const batch = [
+    view('promo-put', { category: 'garden' }),
+    view('promo-gone', { category: 'garden' }),
+    view('promo-event', { title: 'Trowel', category: 'garden' }),
+    view('promo-kitchen', { title: 'Pan', category: 'kitchen' }),
+  ];
+  expect(await filler.fill(batch)).toEqual({ written: 4, failed: [] });
+  expect(await promotedIds()).toEqual(['promo-event', 'promo-put']);
+  // The item PUT with a createdAt and filled with its category now is a new arrival of garden too.
+  expect(await arrivalIds('garden')).toContain('promo-put');
+
+  // A replayed batch, in a fresh environment, changes nothing.
+  await new DynamoCatalogueFiller(TABLE, client, { promotion: garden }).fill(batch);
+  expect(await promotedIds()).toEqual(['promo-event', 'promo-put']);
+});
+
+const promotedIds = async () =>
+  decodeArrivals((await stored(PROMOTED_ITEMS_KEY))?.[PROMOTED_ITEMS_ATTRIBUTE])
+    .map((a) => a.itemId)
+    .sort();
+const arrivalIds = async (category: string) =>
+  decodeArrivals((await stored(newArrivalsKey(category)))?.[NEW_ARRIVALS_ATTRIBUTE]).map((a) => a.itemId);

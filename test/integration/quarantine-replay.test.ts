@@ -5,14 +5,21 @@
  * it alone, and with the fixed rules (a relaxed validator injected, standing in for a deployed fix)
  * sends exactly that event to the Kinesis emulator once, the consumer folds it into the user's
  * profile in DynamoDB and the local Firehose delivers it to the lake's `events` table, and a second
- * replay sends nothing (the stream, and the lake, hold the event once).
+ * replay sends nothing (the stream, and the lake, hold the event once). Then a refused `PUT /v1/items`
+ * body, fixed by hand in its quarantine record, is replayed into the catalogue (the Items table, the lake's
+ * `items` table and, with the deployment's rules, the promoted-items row) once; a request that is still
+ * invalid stays in the quarantine with its reason.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { basicAuthorizationFor } from '../../lambdas/authorizer/write-keys';
+import { PROMOTED_ITEMS_KEY } from '../../lambdas/shared/catalogue';
 import { normalizeEvent } from '../../lambdas/shared/events';
+import { decodeArrivals } from '../../lambdas/shared/new-arrivals';
+import { PROMOTED_ITEMS_ATTRIBUTE } from '../../lambdas/shared/promoted-items';
 import { type CliIo, main } from '../../local/cli';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
 import type { EventValidator } from '../../local/tools/quarantine-replay';
@@ -194,5 +201,112 @@ describe('quarantine replay on the local runtime', () => {
     // Once the delivery loops have read the whole stream and written what they read, nothing more is there.
     await Promise.all(runtime.lakeDeliveries.map((loop) => loop.flush()));
     expect(await query(lakeRows)).toEqual(inLake);
+  });
+});
+
+describe('catalogue requests in the quarantine', () => {
+  const storedItem = async (itemId: string) =>
+    (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Items'), Key: { itemId } })))
+      .Item;
+  const catalogueReport = (text: string) => text.slice(text.indexOf('Refused catalogue requests'));
+  const replay = async (...extra: string[]) => {
+    const io = captureIo();
+    const code = await main(['quarantine', 'replay', '--local', '--data-dir', dataDir, ...extra], io);
+    return { code, text: io.text(), catalogue: catalogueReport(io.text()) };
+  };
+  /** The quarantine object (path under the lake) of the refused catalogue request that names `itemId`. */
+  const quarantineFileOf = (itemId: string): string => {
+    const root = join(dataDir, 'lake', 'quarantine');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => join(root, f))
+      .filter((f) => {
+        const record = JSON.parse(readFileSync(f, 'utf8').trim()) as { route: string; rawPayload: string };
+        return record.route === '/v1/items' && record.rawPayload.includes(itemId);
+      });
+    expect(files).toHaveLength(1);
+    return files[0] as string;
+  };
+
+  it('replays a refused PUT /v1/items body fixed by hand, once; what is still invalid stays', async () => {
+    const created = captureIo();
+    expect(
+      await main(
+        ['keys', 'create', '--role', 'catalog', '--name', 'feed', '--local', '--data-dir', dataDir],
+        created,
+      ),
+    ).toBe(0);
+    const key = created.text().trim().split('\n').at(-1) as string;
+    const put = (body: unknown) =>
+      fetch(`${runtime.apiUrl}/v1/items`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(key) },
+        body: JSON.stringify(body),
+      });
+
+    const refused = await put({
+      items: [
+        { itemId: 'kettle', title: 'Kettle', category: 'kitchen', price: -3 },
+        { itemId: 'mug', title: 'Mug', category: 'kitchen', availability: 'sold_out' },
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect((await put({ items: [{ itemId: 'lamp', colour: 'red' }] })).status).toBe(400);
+    expect(await storedItem('kettle')).toBeUndefined();
+
+    // Nothing passes as sent: both requests are still refused, with their reasons and messages.
+    const asSent = await replay();
+    expect(asSent.code).toBe(0);
+    expect(asSent.catalogue).toMatch(/requests\s+2\n/);
+    expect(asSent.catalogue).toMatch(/replayed\s+0\n/);
+    expect(asSent.catalogue).toMatch(/still invalid\s+2\n\s+invalid_items\s+2/);
+    expect(asSent.text).toMatch(/line 1: invalid_items: items\[0\]\.price: /);
+
+    // The operator fixes the first body by hand in its quarantine record.
+    const file = quarantineFileOf('kettle');
+    const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const fixedBody = {
+      items: [
+        { itemId: 'kettle', title: 'Kettle', category: 'kitchen', price: 3 },
+        { itemId: 'mug', title: 'Mug', category: 'kitchen', availability: 'out_of_stock' },
+      ],
+    };
+    writeFileSync(file, `${JSON.stringify({ ...record, rawPayload: JSON.stringify(fixedBody) })}\n`);
+
+    const dry = await replay('--dry-run');
+    expect(dry.catalogue).toMatch(/would replay\s+1\n/);
+    expect(await storedItem('kettle')).toBeUndefined();
+
+    const rules = join(dataDir, 'rules.json');
+    writeFileSync(
+      rules,
+      JSON.stringify({
+        filters: { kitchen: { match: [{ field: 'category', in: ['kitchen'] }] } },
+        promotion: { filter: 'kitchen' },
+      }),
+    );
+    const fixed = await replay('--rules', rules);
+    expect(fixed.code).toBe(0);
+    expect(fixed.catalogue).toMatch(/replayed\s+1\n/);
+    expect(fixed.catalogue).toMatch(/items written\s+2\n/);
+    expect(fixed.catalogue).toMatch(/still invalid\s+1\n\s+invalid_items\s+1/);
+    expect(await storedItem('kettle')).toMatchObject({ title: 'Kettle', category: 'kitchen', price: 3 });
+    const mug = await storedItem('mug');
+    expect(mug).toMatchObject({ title: 'Mug', availability: 'out_of_stock' });
+    // The API's own path: the available kitchen item joins the promoted row, the one out of stock does not.
+    const promoted = decodeArrivals((await storedItem(PROMOTED_ITEMS_KEY))?.[PROMOTED_ITEMS_ATTRIBUTE]);
+    expect(promoted.map((a) => a.itemId)).toEqual(['kettle']);
+    // And the lake's items table has the change.
+    const changes = await query("SELECT item_id, price FROM items WHERE item_id = 'kettle'");
+    expect(changes).toEqual([{ item_id: 'kettle', price: 3 }]);
+
+    // A second replay changes nothing; the still-invalid request is still there, with its reason.
+    const again = await replay('--rules', rules);
+    expect(again.code).toBe(0);
+    expect(again.catalogue).toMatch(/replayed\s+0\n/);
+    expect(again.catalogue).toMatch(/already replayed\s+1\n/);
+    expect(again.catalogue).toMatch(/still invalid\s+1\n\s+invalid_items\s+1/);
+    expect(await storedItem('mug')).toEqual(mug);
+    expect(await query("SELECT item_id FROM items WHERE item_id = 'kettle'")).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * A document client for a local DynamoDB emulator and fresh Profiles/ItemStats tables with the
+ * A document client for a local DynamoDB emulator and fresh Profiles/ItemStats (and Items) tables with the
  * stack's key schema, for tests and benchmarks that run the consumer's store directly.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -58,4 +58,14 @@ export async function createFeatureTables(
     });
   }
   return names;
+}
+
+/** A catalogue Items table (partition key `itemId`, lib/item-catalogue.ts) on the emulator. */
+export async function createItemsTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  await createActiveTable(client, {
+    TableName: tableName,
+    KeySchema: [{ AttributeName: 'itemId', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'itemId', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
 }

@@ -5,10 +5,10 @@
  * a ranking window wider than the page, so boosted and promoted items can come from below the page.
  */
 import type { CatalogueEntry } from '../../shared/catalogue';
+import { matchesAll } from '../../shared/rule-conditions';
 import { compareIds, compareScores, round6 } from '../candidate-pool';
 import { reserveNewArrivals } from '../exploration';
 import type { Recommendation } from '../scoring-model';
-import { matchesAll } from './conditions';
 import type { AppliedRule, RequestRules } from './request-rules';
 
 /** Largest ranking window a request with rules reads the catalogue for. */

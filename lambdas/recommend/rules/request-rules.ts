@@ -7,7 +7,7 @@
 
 import { isIndexablePromotion } from '../../shared/promoted-items';
 import type { BoostRule, Condition, FilterRule, ParamSpec, RulesConfig } from '../../shared/recommend-rules';
-import type { ParamValue, ParamValues } from './conditions';
+import type { ParamValue, ParamValues } from '../../shared/rule-conditions';
 
 export interface AppliedRule {
   readonly name: string;

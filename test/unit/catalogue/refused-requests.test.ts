@@ -4,23 +4,14 @@
  * message the client got and the raw body, so an operator can inspect and resend it; the response keeps its
  * specific error; a quarantine that cannot be written is counted and logged, and the client still gets its 4xx.
  */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createCatalogueHandler } from '../../../lambdas/catalogue/handler';
 import { ObjectStoreQuarantine } from '../../../lambdas/ingest/quarantine';
+import { putItemsEvent } from '../../support/catalogue-request-event';
 import { MemoryObjectStore as MemoryStore } from '../../support/memory-object-store';
 
 const at = new Date('2026-12-03T10:11:12.345Z');
 
-const put = (body: string, contentType = 'application/json'): APIGatewayProxyEvent =>
-  ({
-    httpMethod: 'PUT',
-    resource: '/v1/items',
-    path: '/v1/items',
-    headers: { 'content-type': contentType },
-    body,
-    isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', authorizer: { writeKeyName: 'pim' } },
-  }) as unknown as APIGatewayProxyEvent;
+const put = (body: string, contentType = 'application/json') => putItemsEvent(body, contentType);
 
 function setup() {
   const store = new MemoryStore();

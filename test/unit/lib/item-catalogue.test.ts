@@ -105,7 +105,7 @@ it('lets the writer put refused requests under quarantine/ and nowhere else outs
   });
 });
 
-it('gives the writer the deployment rules the recommendation function gets (its promoted-items row)', () => {
+it('gives the writer and the consumer (its catalogue fill) the rules the recommendation function gets (the promoted-items row)', () => {
   const rules = {
     filters: { promoted: { match: [{ field: 'attribute', name: 'promoted', in: [true] }] } },
     promotion: { filter: 'promoted' },
@@ -118,4 +118,5 @@ it('gives the writer the deployment rules the recommendation function gets (its 
   const writerRules = envOf(withRules.stack.itemCatalogue.putItemsFunction).RECOMMEND_RULES;
   expect(JSON.parse(writerRules).promotion).toEqual({ filter: 'promoted', within: 10, slots: 1 });
   expect(writerRules).toBe(envOf(withRules.stack.recommendationApi.function).RECOMMEND_RULES);
+  expect(envOf(withRules.stack.featureStore.consumerFunction).RECOMMEND_RULES).toBe(writerRules);
 });

@@ -2,7 +2,11 @@
  * One file per command: each command module on its own prints its help on --help (exit 0) and refuses bad
  * arguments with exit 2 or a usage error, without touching AWS or a running runtime.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { backfillCommand } from '../../../../local/cli/backfill';
+import { catalogueCommand } from '../../../../local/cli/catalogue';
 import { dlqCommand } from '../../../../local/cli/dlq';
 import { experimentCommand } from '../../../../local/cli/experiment';
 import { jobsCommand } from '../../../../local/cli/jobs';
@@ -34,6 +38,11 @@ describe.each([
     (args: string[], io: CliIo) => experimentCommand(['report', ...args], io),
     /recostream experiment report/,
   ],
+  [
+    'catalogue',
+    (args: string[], io: CliIo) => catalogueCommand(['reindex', ...args], io),
+    /recostream catalogue reindex/,
+  ],
 ])('recostream %s', (_name, run, helpText) => {
   it('prints its help on --help', async () => {
     const io = capture();
@@ -61,6 +70,37 @@ it('lists every command in the dispatcher usage', () => {
     'cost',
     'rollback',
     'experiment',
+    'catalogue',
   ])
     expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
+});
+
+describe('the catalogue writers need a target and valid rules', () => {
+  const refusal = (outcome: unknown) => (isUsageError(outcome) ? (outcome as Error).message : outcome);
+
+  it('catalogue reindex: --local or --items-table, once', async () => {
+    const run = (...args: string[]) => catalogueCommand(['reindex', ...args], capture()).catch(refusal);
+    expect(await run()).toMatch(/give --local, or --items-table NAME/);
+    expect(await run('--local', '--items-table', 'T')).toMatch(/give --local, or --items-table NAME/);
+    expect(await catalogueCommand(['rebuild'], capture()).catch(refusal)).toMatch(/only one is 'reindex'/);
+  });
+
+  it('refuses a rules file that is not valid rules, before touching any table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-rules-'));
+    try {
+      const rules = join(dir, 'rules.json');
+      writeFileSync(rules, JSON.stringify({ promotion: { filter: 'missing' } }));
+      const reindex = catalogueCommand(['reindex', '--items-table', 'T', '--rules', rules], capture());
+      expect(await reindex.catch(refusal)).toMatch(/--rules .*rules\.json: .*unknown filter 'missing'/);
+      const replay = quarantineCommand(['replay', '--local', '--dry-run', '--rules', rules], capture(), {});
+      expect(await replay.catch(refusal)).toMatch(/--rules .*rules\.json: .*unknown filter 'missing'/);
+      const absent = catalogueCommand(
+        ['reindex', '--items-table', 'T', '--rules', join(dir, 'none.json')],
+        capture(),
+      );
+      expect(await absent.catch(refusal)).toMatch(/--rules .*none\.json: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

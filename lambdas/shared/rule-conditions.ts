@@ -1,11 +1,11 @@
 /**
- * Whether one catalogue row meets a rule's conditions (the shapes are lambdas/shared/recommend-rules.ts).
- * Pure: the clock comes in as `now`, parameter references are resolved from `values` (the request's
+ * Whether one catalogue row meets a rule's conditions (the shapes are ./recommend-rules.ts). Shared: the
+ * recommendation API's ranking and the catalogue's promoted index (promoted-items.ts) both ask it. Pure: the clock comes in as `now`, parameter references are resolved from `values` (the request's
  * validated parameters). A condition on a field the row lacks does not hold: a price filter keeps only
  * items whose price is known, so an uncatalogued item never passes a filter that names a field.
  */
-import type { AttributeValue, CatalogueEntry } from '../../shared/catalogue';
-import { type Condition, ParamRefSchema } from '../../shared/recommend-rules';
+import type { AttributeValue, CatalogueEntry } from './catalogue';
+import { type Condition, ParamRefSchema } from './recommend-rules';
 
 /** A request parameter after validation against its spec. */
 export type ParamValue = number | string | readonly string[];

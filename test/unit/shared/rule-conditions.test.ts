@@ -1,11 +1,12 @@
 /**
- * Each condition of the rules on one catalogue row (lambdas/recommend/rules/conditions.ts): category,
+ * Each condition of the rules on one catalogue row (lambdas/shared/rule-conditions.ts): category,
  * price range, attribute, availability and recency of creation, both ways (include and exclude), with
  * literal values and with request parameters; a field the row lacks never meets a condition on it.
  */
-import { matches, matchesAll } from '../../../../lambdas/recommend/rules/conditions';
-import type { CatalogueEntry } from '../../../../lambdas/shared/catalogue';
-import type { Condition } from '../../../../lambdas/shared/recommend-rules';
+
+import type { CatalogueEntry } from '../../../lambdas/shared/catalogue';
+import type { Condition } from '../../../lambdas/shared/recommend-rules';
+import { matches, matchesAll } from '../../../lambdas/shared/rule-conditions';
 
 const NOW = Date.parse('2026-12-01T00:00:00.000Z');
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
