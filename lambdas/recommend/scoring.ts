@@ -85,20 +85,22 @@ export function recommend(input: ScoringInput): Recommendation[] {
   const { profile, now } = input;
   const pool = new CandidatePool();
   const excluded = exclusionsOf(profile, now, opts);
+  const addArrivals = () =>
+    addNewArrivals(
+      pool,
+      categoryShares(profile, now, opts),
+      input.newArrivals,
+      now,
+      opts.exploration,
+      input.newArrivalAttributes,
+    );
   switch (opts.placement) {
     case 'for-you':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), weights.repurchase);
       addReminders(pool, reminderCandidates(profile, now, weights), weights.reminders);
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addNewArrivals(
-        pool,
-        categoryShares(profile, now, opts),
-        input.newArrivals,
-        now,
-        opts.exploration,
-        input.newArrivalAttributes,
-      );
+      addArrivals();
       break;
     case 'buy-again':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), 1);
@@ -109,14 +111,7 @@ export function recommend(input: ScoringInput): Recommendation[] {
     case 'discover':
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addNewArrivals(
-        pool,
-        categoryShares(profile, now, opts),
-        input.newArrivals,
-        now,
-        opts.exploration,
-        input.newArrivalAttributes,
-      );
+      addArrivals();
       for (const itemId of interactedItems(profile)) excluded.add(itemId);
       break;
   }

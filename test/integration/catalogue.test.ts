@@ -105,6 +105,10 @@ async function getJson(path: string) {
   return UserRecommendationsResponseSchema.pick({ items: true }).parse(await response.json());
 }
 
+const storedProfile = async (userId: string) =>
+  (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId } })))
+    .Item;
+
 const storedItem = async (itemId: string) =>
   (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Items'), Key: { itemId } })))
     .Item;
@@ -263,12 +267,7 @@ describe('availability', () => {
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toMatchObject({ accepted: 4, rejected: 0 });
     await eventually(
-      async () =>
-        (
-          await runtime.dynamo.send(
-            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'uma' } }),
-          )
-        ).Item?.counts,
+      async () => (await storedProfile('uma'))?.counts,
       (c) => c?.purchase === 2 && c?.product_view === 2,
     );
 
@@ -322,12 +321,7 @@ describe('new items (cold start)', () => {
     ]);
     expect(accepted.status).toBe(200);
     await eventually(
-      async () =>
-        (
-          await runtime.dynamo.send(
-            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'gus' } }),
-          )
-        ).Item?.affinities,
+      async () => (await storedProfile('gus'))?.affinities,
       (a) => a?.garden !== undefined,
     );
 
@@ -376,12 +370,7 @@ describe('new items by attributes', () => {
       ).status,
     ).toBe(200);
     await eventually(
-      async () =>
-        (
-          await runtime.dynamo.send(
-            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'kim' } }),
-          )
-        ).Item?.affinities,
+      async () => (await storedProfile('kim'))?.affinities,
       (a) => a?.kitchen !== undefined,
     );
 

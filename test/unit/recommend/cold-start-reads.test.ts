@@ -7,7 +7,6 @@
  * neighbours, the seed's row, its category's new arrivals) and the catalogue, as before. A promotion adds one
  * BatchGetItem of the promoted-items row, in parallel with the first reads.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -16,7 +15,6 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
 import {
   similarTo,
   trendingNow,
@@ -27,6 +25,7 @@ import { DEFAULT_EXPLORATION, DEFAULT_WEIGHTS } from '../../../lambdas/recommend
 import { newArrivalsKey, PROMOTED_ITEMS_KEY } from '../../../lambdas/shared/catalogue';
 import { encodeArrival } from '../../../lambdas/shared/new-arrivals';
 import { checkRulesConfig } from '../../../lambdas/shared/recommend-rules';
+import { mockedRecommendationReads } from '../../support/recommend-reads';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const NOW = Date.parse('2026-12-01T08:00:00.000Z');
@@ -96,17 +95,7 @@ beforeEach(() => {
   dynamoMock.on(ScanCommand).resolves({ Items: [], ScannedCount: 0 });
 });
 
-const reads = () =>
-  new DynamoRecommendationReads({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' })),
-    profilesTable: 'Profiles',
-    similaritiesTable: 'Similarities',
-    trendingTable: 'Trending',
-    jobRunsTable: 'JobRuns',
-    itemStatsTable: 'ItemStats',
-    itemsTable: 'Items',
-    now: () => NOW,
-  });
+const reads = () => mockedRecommendationReads({ now: () => NOW });
 
 /** Calls per table (GetItem counted as `Profiles`), and every key the Items reads asked for, per call. */
 function calls() {
