@@ -6,7 +6,9 @@
  * Ranking stays in scoring: `rankAvailable` ranks as usual (exactly `limit`, so an answer whose items are
  * all available is the ranking unchanged), reads the catalogue rows of those candidates only, and when some
  * are unavailable ranks again with them hidden (they then free their slots and their category-cap places),
- * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock.
+ * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock. Rows the
+ * ranking needs itself (new arrivals ranked by attributes) ride along with the first read, and that round
+ * ranks again with them in memory: no extra read round trip.
  */
 import { type CatalogueEntry, isRecommendable } from '../shared/catalogue';
 import { type PromotedOffer, promotedCandidates } from './rules/promoted-candidates';
