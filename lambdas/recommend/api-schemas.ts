@@ -64,8 +64,9 @@ const integerParameter = (min: number, max: number) => {
 const Exploration = integerParameter(0, MAX_EXPLORATION_SLOTS).meta({
   description:
     'Places of the page kept for new catalogue items of the relevant categories (reason "new in <category>") ' +
-    "while younger than the deployment's age cut-off; `0` leaves them out. Default: the deployment's " +
-    '`exploration.slots` (1).',
+    "while younger than the deployment's age cut-off; `0` leaves them out. Among themselves they are ranked " +
+    "by the catalogue attributes they share with the user's most recent items (with the seed item in " +
+    "`similar`), then by recency. Default: the deployment's `exploration.slots` (1).",
 });
 
 const Limit = integerParameter(1, MAX_LIMIT)
@@ -139,7 +140,8 @@ export const ReasonKindSchema = z
       'What the reason is about: a neighbour of an item the user bought, carted or viewed; trending in a ' +
       'category; popular; a repurchase; a reminder of something viewed or carted; a new catalogue item of ' +
       'a category the user (or the seed item of `similar`) is in, that nobody has interacted with yet; an ' +
-      "item of the deployment's promotion that the ranking did not hold (the promotion slot).",
+      "item of the deployment's promotion that the ranking did not hold (the promotion slot of every " +
+      "route: of the seed item's category in `similar`, of `category` when given).",
   });
 
 export const RecommendationItemSchema = z.object({
@@ -148,7 +150,9 @@ export const RecommendationItemSchema = z.object({
   reason: z.string().meta({
     description:
       'e.g. "because you viewed item-42", "you bought this 3 times, last 12 days ago", ' +
-      '"you viewed this 2 hours ago", "trending in books", "popular", "new in garden".',
+      '"you viewed this 2 hours ago", "trending in books", "popular", "new in garden", ' +
+      '"new in kitchen: colour red, like Red kettle" (a new item sharing that attribute with the item named), ' +
+      '"promoted".',
   }),
   reasonKind: ReasonKindSchema,
   category: z.string().optional(),

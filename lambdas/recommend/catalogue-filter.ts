@@ -6,7 +6,9 @@
  * Ranking stays in scoring: `rankAvailable` ranks as usual (exactly `limit`, so an answer whose items are
  * all available is the ranking unchanged), reads the catalogue rows of those candidates only, and when some
  * are unavailable ranks again with them hidden (they then free their slots and their category-cap places),
- * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock.
+ * reading only the new candidates. A few rounds bound the reads when much of a list is out of stock. Rows the
+ * ranking needs itself (new arrivals ranked by attributes) ride along with the first read, and that round
+ * ranks again with them in memory: no extra read round trip.
  */
 import { type CatalogueEntry, isRecommendable } from '../shared/catalogue';
 import { type PromotedOffer, promotedCandidates } from './rules/promoted-candidates';
@@ -40,39 +42,72 @@ export function availableItems(
   return result;
 }
 
+/** What a ranking may add to the catalogue step besides the request's rules. */
+export interface RankingExtras {
+  /** Places of the page kept for new arrivals (reason `new`). @default 0 */
+  readonly explorationSlots?: number;
+  /** The promoted-items row (when the request has an indexed promotion), for the promotion slot. */
+  readonly promoted?: PromotedOffer;
+  /** Catalogue rows the ranking itself uses (new arrivals ranked by attributes). */
+  readonly informedBy?: CatalogueInformedRanking;
+}
+
 /**
- * Ranks with `rank(hidden, window)` (which must leave out the `hidden` item ids and return at most `window`
- * items), keeps the available items that pass the request's rules (rules/ranking.ts: a wider window, then
- * filters, boosts, the promotion slot and the `explorationSlots` of new arrivals) and re-ranks while dropped
- * items took places that other candidates could fill. A new arrival (reason `new`) is kept only while its
- * catalogue row still says its category (the new-arrivals list may hold an item that moved). `promoted`
- * (the promoted-items row, when the request has an indexed promotion) is read from the catalogue with the
- * first round's candidates and offered to the promotion slot (rules/promoted-candidates.ts).
+ * Rows the ranking reads itself: they are fetched with the first round's candidates (one read, no extra
+ * round trip), and that round ranks again with them when `changesRanking` says they change the ranking.
+ */
+export interface CatalogueInformedRanking {
+  readonly itemIds: readonly string[];
+  readonly changesRanking: (catalogue: ReadonlyMap<string, CatalogueEntry>) => boolean;
+}
+
+/**
+ * Ranks with `rank(hidden, window, catalogue)` (which must leave out the `hidden` item ids and return at most
+ * `window` items; `catalogue` holds the rows read so far), keeps the available items that pass the request's
+ * rules (rules/ranking.ts: a wider window, then filters, boosts, the promotion slot and the
+ * `explorationSlots` of new arrivals) and re-ranks while dropped items took places that other candidates
+ * could fill. A new arrival (reason `new`) is kept only while its catalogue row still says its category (the
+ * new-arrivals list may hold an item that moved). `promoted` (the promoted-items row, when the request has an
+ * indexed promotion) and `informedBy` are read from the catalogue with the first round's candidates; the
+ * promoted items are offered to the promotion slot (rules/promoted-candidates.ts).
  */
 export async function rankAvailable(
-  rank: (hidden: ReadonlySet<string>, window: number) => readonly Recommendation[],
+  rank: (
+    hidden: ReadonlySet<string>,
+    window: number,
+    catalogue: ReadonlyMap<string, CatalogueEntry>,
+  ) => readonly Recommendation[],
   readCatalogue: (itemIds: readonly string[]) => Promise<ReadonlyMap<string, CatalogueEntry>>,
   limit: number,
   rules?: RequestRules,
-  explorationSlots = 0,
-  promoted?: PromotedOffer,
+  extras: RankingExtras = {},
 ): Promise<CatalogueRecommendation[]> {
+  const { explorationSlots = 0, promoted, informedBy } = extras;
   const window = rankingWindow(limit, rules);
   const hidden = new Set<string>();
   const catalogue = new Map<string, CatalogueEntry | undefined>();
+  const known = new Map<string, CatalogueEntry>();
+  const read = async (itemIds: readonly string[]) => {
+    const unread = [...new Set(itemIds)].filter((id) => !catalogue.has(id));
+    if (unread.length === 0) return;
+    const rows = await readCatalogue(unread);
+    for (const id of unread) {
+      const entry = rows.get(id);
+      catalogue.set(id, entry);
+      if (entry) known.set(id, entry);
+    }
+  };
   let result: CatalogueRecommendation[] = [];
   for (let round = 1; round <= MAX_RANKING_ROUNDS; round++) {
-    const ranked = rank(hidden, window);
-    const offered = round === 1 && rules?.promotion ? (promoted?.items.map((p) => p.itemId) ?? []) : [];
-    const unread = [...new Set([...ranked.map((r) => r.itemId), ...offered])].filter(
-      (id) => !catalogue.has(id),
-    );
-    if (unread.length > 0) {
-      const rows = await readCatalogue(unread);
-      for (const id of unread) catalogue.set(id, rows.get(id));
-    }
-    const known = new Map<string, CatalogueEntry>();
-    for (const [id, entry] of catalogue) if (entry) known.set(id, entry);
+    let ranked = rank(hidden, window, known);
+    if (round === 1) {
+      const offered = rules?.promotion ? (promoted?.items.map((p) => p.itemId) ?? []) : [];
+      await read([...ranked.map((r) => r.itemId), ...offered, ...(informedBy?.itemIds ?? [])]);
+      if (informedBy?.changesRanking(known)) {
+        ranked = rank(hidden, window, known);
+        await read(ranked.map((r) => r.itemId));
+      }
+    } else await read(ranked.map((r) => r.itemId));
     const keeps = (r: Recommendation) => {
       const entry = catalogue.get(r.itemId);
       return (

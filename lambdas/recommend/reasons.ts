@@ -1,7 +1,7 @@
 /**
  * The reason shown with each item, in words a shopper reads: "because you viewed item-42",
  * "you bought this 3 times, last 12 days ago", "you viewed this 2 hours ago", "trending in books",
- * "new in garden".
+ * "new in garden", "new in kitchen: colour red, like Red kettle".
  * Built only for the items returned (scoring carries the facts, not the text).
  */
 import type { ReasonKind } from './scoring-model';
@@ -9,6 +9,13 @@ import type { ReasonKind } from './scoring-model';
 /** The facts behind a repurchase or reminder reason. */
 export type ReasonDetail =
   | { readonly kind: 'repurchase'; readonly count: number; readonly lastAt: string }
+  /** A new arrival's attribute shared with a reference item (arrival-ranking.ts). */
+  | {
+      readonly kind: 'new';
+      readonly attribute: string;
+      readonly value: string | number | boolean;
+      readonly like: string;
+    }
   | {
       readonly kind: 'reminder';
       readonly action: 'viewed' | 'carted';
@@ -34,7 +41,9 @@ export function reasonText(
     case 'popular':
       return 'popular';
     case 'new':
-      return `new in ${ref}`;
+      return detail?.kind === 'new'
+        ? `new in ${ref}: ${describeAttribute(detail.attribute, detail.value)}, like ${detail.like}`
+        : `new in ${ref}`;
     case 'promoted':
       return 'promoted';
     case 'repurchase':
@@ -50,6 +59,13 @@ export function reasonText(
         : `you ${what} ${ago(detail.at, now)}`;
     }
   }
+}
+
+/** "colour red", "vegan", "not vegan". */
+export function describeAttribute(name: string, value: string | number | boolean): string {
+  if (value === true) return name;
+  if (value === false) return `not ${name}`;
+  return `${name} ${value}`;
 }
 
 function times(n: number): string {

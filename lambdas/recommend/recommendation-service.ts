@@ -8,8 +8,15 @@
 import type { CatalogueEntry } from '../shared/catalogue';
 import { ANONYMOUS_PROFILE_PREFIX } from '../shared/ids';
 import { categoryOfTrendingScope, GLOBAL_TRENDING_SCOPE, trendingScope } from '../shared/published';
+import { attributesChangeOrder, recentReferenceItems } from './arrival-ranking';
 import { exclusionsOf } from './candidate-pool';
-import { type CatalogueRecommendation, rankAvailable, withHidden } from './catalogue-filter';
+import {
+  type CatalogueInformedRanking,
+  type CatalogueRecommendation,
+  rankAvailable,
+  withHidden,
+} from './catalogue-filter';
+import { arrivalsToRank } from './exploration';
 import type { PromotedOffer } from './rules/promoted-candidates';
 import { rankingWindow } from './rules/ranking';
 import type { RequestRules } from './rules/request-rules';
@@ -149,24 +156,60 @@ export async function userRecommendations(
     const category = categoryOfTrendingScope(scope);
     if (category !== undefined) byCategory.set(category, list);
   }
+  // New arrivals ranked by the attributes of the user's most recent items: their rows and the arrivals'
+  // come with the first catalogue read of the ranking.
+  const reference = newArrivals.size > 0 ? recentReferenceItems(profile) : [];
+  const byAttributes = attributeRanking(
+    arrivalsToRank(newArrivals.values(), request.now, exploration),
+    reference,
+  );
   const items = await rankAvailable(
-    (hidden, window) =>
+    (hidden, window, catalogue) =>
       recommend({
         profile,
         neighbours,
         trending: { global, byCategory },
         popular,
         newArrivals,
+        ...(byAttributes ? { newArrivalAttributes: { catalogue, reference } } : {}),
         now: request.now,
         options: { ...options, limit: window, excludeItems: withHidden(options.excludeItems, hidden) },
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
     request.rules,
-    published ? exploration.slots : 0,
-    offersPromoted ? promotedOffer(profile, promotedItems, request.now, options) : undefined,
+    {
+      explorationSlots: published ? exploration.slots : 0,
+      ...(offersPromoted ? { promoted: promotedOffer(profile, promotedItems, request.now, options) } : {}),
+      ...(byAttributes ? { informedBy: byAttributes } : {}),
+    },
   );
   return { items, model: modelOf(versions) };
+}
+
+/**
+ * The catalogue rows that rank new arrivals by attributes: the arrivals' and the reference items'; none
+ * when there is nothing to compare (no arrivals, no reference items).
+ */
+function attributeRanking(
+  arrivalIds: readonly string[],
+  reference: readonly string[],
+  knownRows?: ReadonlyMap<string, CatalogueEntry>,
+): CatalogueInformedRanking | undefined {
+  if (arrivalIds.length === 0 || reference.length === 0) return undefined;
+  return {
+    itemIds: [...arrivalIds, ...reference.filter((id) => !knownRows?.has(id))],
+    changesRanking: (catalogue) =>
+      attributesChangeOrder(arrivalIds, { catalogue: withRows(catalogue, knownRows), reference }),
+  };
+}
+
+/** `catalogue` with rows read before the ranking (the seed of similar). */
+function withRows(
+  catalogue: ReadonlyMap<string, CatalogueEntry>,
+  rows: ReadonlyMap<string, CatalogueEntry> | undefined,
+): ReadonlyMap<string, CatalogueEntry> {
+  return rows && rows.size > 0 ? new Map([...catalogue, ...rows]) : catalogue;
 }
 
 /** The promoted-items row with what ranks it for this user: category affinity and the request's exclusions. */
@@ -199,28 +242,54 @@ export async function similarTo(
   },
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
-  const { exploration, now } = request;
+  const { exploration, now, itemId } = request;
   const explores = exploration !== undefined && exploration.slots > 0 && now !== undefined;
-  const [lists, seed] = await Promise.all([
-    versions.cf ? reads.neighbours([request.itemId], versions.cf) : new Map<string, never>(),
-    explores ? reads.catalogue([request.itemId]) : new Map<string, CatalogueEntry>(),
+  // Promoted items of the seed's category from outside the ranking, as for-you offers them.
+  const offersPromoted = request.rules?.promotion?.indexed === true;
+  const [lists, seedRows, promotedItems] = await Promise.all([
+    versions.cf ? reads.neighbours([itemId], versions.cf) : new Map<string, never>(),
+    explores || offersPromoted ? reads.catalogue([itemId]) : new Map<string, CatalogueEntry>(),
+    offersPromoted ? reads.promotedItems() : [],
   ]);
-  const category = seed.get(request.itemId)?.category;
-  const arrivals = category !== undefined ? (await reads.newArrivals([category])).get(category) : undefined;
+  const seed = seedRows.get(itemId);
+  const category = seed?.category;
+  const arrivals =
+    explores && category !== undefined ? (await reads.newArrivals([category])).get(category) : undefined;
   const excludeItems = new Set(request.excludeItems ?? []);
+  // Arrivals ranked by the attributes they share with the seed (its row is read already).
+  const byAttributes =
+    arrivals && exploration && now !== undefined && Object.keys(seed?.attributes ?? {}).length > 0
+      ? attributeRanking(arrivalsToRank([arrivals], now, exploration), [itemId], seedRows)
+      : undefined;
   const items = await rankAvailable(
-    (hidden, window) =>
-      similarItems(request.itemId, lists.get(request.itemId) ?? [], {
+    (hidden, window, catalogue) =>
+      similarItems(itemId, lists.get(itemId) ?? [], {
         limit: window,
         excludeItems: withHidden(excludeItems, hidden),
         ...(category !== undefined && arrivals && exploration && now !== undefined
           ? { newArrivals: { category, items: arrivals }, exploration, now }
           : {}),
+        ...(byAttributes
+          ? { arrivalAttributes: { catalogue: withRows(catalogue, seedRows), reference: [itemId] } }
+          : {}),
       }),
     (ids) => reads.catalogue(ids),
     request.limit,
     request.rules,
-    explores ? (exploration?.slots ?? 0) : 0,
+    {
+      explorationSlots: explores ? (exploration?.slots ?? 0) : 0,
+      ...(offersPromoted && category !== undefined
+        ? {
+            promoted: {
+              items: promotedItems,
+              affinity: new Map([[category, 1]]),
+              excluded: new Set([itemId, ...excludeItems]),
+              category,
+            },
+          }
+        : {}),
+      ...(byAttributes ? { informedBy: byAttributes } : {}),
+    },
   );
   return { items, model: modelOf(versions) };
 }
@@ -231,7 +300,14 @@ export async function trendingNow(
 ): Promise<ServiceResult> {
   const versions = await reads.activeVersions();
   const scope = trendingScope(request.category);
-  const lists = versions.trending ? await reads.trending([scope], versions.trending) : new Map();
+  // Promoted items of the request's category (any without one) from outside the list, newest first.
+  const offersPromoted = request.rules?.promotion?.indexed === true;
+  const [lists, promotedItems] = await Promise.all([
+    versions.trending
+      ? reads.trending([scope], versions.trending)
+      : new Map<string, readonly TrendingEntry[]>(),
+    offersPromoted ? reads.promotedItems() : [],
+  ]);
   let entries: readonly TrendingEntry[] = lists.get(scope) ?? [];
   // Before the first trending run, the global list falls back to all-time popularity.
   if (entries.length === 0 && request.category === undefined)
@@ -245,6 +321,16 @@ export async function trendingNow(
     (ids) => reads.catalogue(ids),
     request.limit,
     request.rules,
+    offersPromoted
+      ? {
+          promoted: {
+            items: promotedItems,
+            affinity: new Map(),
+            excluded: new Set(),
+            ...(request.category !== undefined ? { category: request.category } : {}),
+          },
+        }
+      : {},
   );
   return { items, model: modelOf(versions) };
 }

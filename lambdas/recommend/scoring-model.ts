@@ -6,6 +6,7 @@
 import type { EventType } from '../shared/events/schema';
 import { DEFAULT_EXPLORATION_CONFIG } from '../shared/exploration-config';
 import type { ProfileView } from '../shared/profile-record';
+import type { ArrivalAttributes } from './arrival-ranking';
 
 /** The intents a list serves (GET /v1/users/{id}/recommendations?placement=). */
 export const PLACEMENTS = ['for-you', 'buy-again', 'continue-shopping', 'discover'] as const;
@@ -166,6 +167,8 @@ export interface ScoringInput {
   readonly popular?: readonly TrendingEntry[];
   /** New-arrivals lists by category (at least those `trendingCategoriesFor` names); absent: no cold start. */
   readonly newArrivals?: ReadonlyMap<string, readonly NewArrivalView[]>;
+  /** Catalogue rows that rank the new arrivals by attributes (arrival-ranking.ts); absent: by recency. */
+  readonly newArrivalAttributes?: ArrivalAttributes;
   /** Epoch ms. */
   readonly now: number;
   readonly options?: Partial<ScoringOptions>;

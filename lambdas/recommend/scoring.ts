@@ -14,6 +14,7 @@
  * cap, limit, and the reason of each item (its largest contribution). `sourceItemsFor` lists the neighbour
  * lists the handler must read before calling `recommend`.
  */
+import type { ArrivalAttributes } from './arrival-ranking';
 import {
   CandidatePool,
   compareIds,
@@ -84,13 +85,22 @@ export function recommend(input: ScoringInput): Recommendation[] {
   const { profile, now } = input;
   const pool = new CandidatePool();
   const excluded = exclusionsOf(profile, now, opts);
+  const addArrivals = () =>
+    addNewArrivals(
+      pool,
+      categoryShares(profile, now, opts),
+      input.newArrivals,
+      now,
+      opts.exploration,
+      input.newArrivalAttributes,
+    );
   switch (opts.placement) {
     case 'for-you':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), weights.repurchase);
       addReminders(pool, reminderCandidates(profile, now, weights), weights.reminders);
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addNewArrivals(pool, categoryShares(profile, now, opts), input.newArrivals, now, opts.exploration);
+      addArrivals();
       break;
     case 'buy-again':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), 1);
@@ -101,7 +111,7 @@ export function recommend(input: ScoringInput): Recommendation[] {
     case 'discover':
       addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
       addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addNewArrivals(pool, categoryShares(profile, now, opts), input.newArrivals, now, opts.exploration);
+      addArrivals();
       for (const itemId of interactedItems(profile)) excluded.add(itemId);
       break;
   }
@@ -127,6 +137,8 @@ export function similarItems(
     readonly newArrivals?: { readonly category: string; readonly items: readonly NewArrivalView[] };
     readonly now?: number;
     readonly exploration?: ExplorationOptions;
+    /** The arrivals' and the seed's catalogue rows: arrivals ranked by attributes shared with the seed. */
+    readonly arrivalAttributes?: ArrivalAttributes;
   },
 ): Recommendation[] {
   const similar = neighbours
@@ -146,6 +158,7 @@ export function similarItems(
     now,
     exploration,
     ...(options.excludeItems ? { excludeItems: options.excludeItems } : {}),
+    ...(options.arrivalAttributes ? { attributes: options.arrivalAttributes } : {}),
   });
   return reserveNewArrivals([...similar, ...arrivals], options.limit, exploration.slots);
 }

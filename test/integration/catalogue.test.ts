@@ -5,7 +5,8 @@
  * items, and `keys revoke` refuses a key at once; `import catalog --local` loads a file through the API. Then, with published neighbours and trending seeded and a
  * user's events through the stream: the first item of every placement (and of similar and trending) is
  * marked out of stock, and the very next request of each leaves it out; back in stock, it returns; titles and
- * prices come with the items.
+ * prices come with the items. New items reach the lists by category, and of two new items of one category the
+ * one sharing an attribute with the user's recent item (for-you, discover) or the seed (similar) comes first.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,10 @@ async function getJson(path: string) {
   expect(response.status).toBe(200);
   return UserRecommendationsResponseSchema.pick({ items: true }).parse(await response.json());
 }
+
+const storedProfile = async (userId: string) =>
+  (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId } })))
+    .Item;
 
 const storedItem = async (itemId: string) =>
   (await runtime.dynamo.send(new GetCommand({ TableName: runtime.tableName('Items'), Key: { itemId } })))
@@ -262,12 +267,7 @@ describe('availability', () => {
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toMatchObject({ accepted: 4, rejected: 0 });
     await eventually(
-      async () =>
-        (
-          await runtime.dynamo.send(
-            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'uma' } }),
-          )
-        ).Item?.counts,
+      async () => (await storedProfile('uma'))?.counts,
       (c) => c?.purchase === 2 && c?.product_view === 2,
     );
 
@@ -321,12 +321,7 @@ describe('new items (cold start)', () => {
     ]);
     expect(accepted.status).toBe(200);
     await eventually(
-      async () =>
-        (
-          await runtime.dynamo.send(
-            new GetCommand({ TableName: runtime.tableName('Profiles'), Key: { userId: 'gus' } }),
-          )
-        ).Item?.affinities,
+      async () => (await storedProfile('gus'))?.affinities,
       (a) => a?.garden !== undefined,
     );
 
@@ -351,6 +346,45 @@ describe('new items (cold start)', () => {
     expect((await getJson('/v1/items/item-b/similar?limit=3')).items.map((i) => i.itemId)).toEqual([
       'item-b1',
     ]);
+  });
+});
+
+describe('new items by attributes', () => {
+  it('of two new items of one category, the one sharing the colour of the user’s recent item (for-you) or of the seed (similar) comes first', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    expect(
+      (
+        await putItems(adminKey, [
+          { itemId: 'kettle', title: 'Red kettle', category: 'kitchen', attributes: { colour: 'red' } },
+          // The fresher one shares nothing: by recency alone it would come first.
+          { itemId: 'kit-blue', category: 'kitchen', createdAt: daysAgo(1), attributes: { colour: 'blue' } },
+          { itemId: 'kit-red', category: 'kitchen', createdAt: daysAgo(10), attributes: { colour: 'red' } },
+        ])
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await postEvents(runtime.writeKey, [
+          { type: 'product_view', userId: 'kim', itemId: 'kettle', category: 'kitchen' },
+        ])
+      ).status,
+    ).toBe(200);
+    await eventually(
+      async () => (await storedProfile('kim'))?.affinities,
+      (a) => a?.kitchen !== undefined,
+    );
+
+    const newOnes = (items: ReadonlyArray<{ itemId: string; reason: string }>) =>
+      items.filter((i) => i.itemId.startsWith('kit-')).map((i) => [i.itemId, i.reason]);
+    const expected = [
+      ['kit-red', 'new in kitchen: colour red, like Red kettle'],
+      ['kit-blue', 'new in kitchen'],
+    ];
+    for (const placement of ['for-you', 'discover']) {
+      const { items } = await getJson(`/v1/users/kim/recommendations?limit=10&placement=${placement}`);
+      expect([placement, newOnes(items)]).toEqual([placement, expected]);
+    }
+    expect(newOnes((await getJson('/v1/items/kettle/similar?limit=5')).items)).toEqual(expected);
   });
 });
 

@@ -6,7 +6,8 @@
  * promotion slot brings a promoted item into the page, `?filter=price_under&maxPrice=20` keeps only cheap
  * items (for a user and on trending), `?boost=new_arrivals` puts the new item first, and unknown filters
  * or bad parameters are a 400 with a specific message. A promoted catalogue item nobody interacted with fills
- * the promotion slot (the catalogue's promoted-items row); an out-of-stock one never does.
+ * the promotion slot (the catalogue's promoted-items row) of for-you, similar and trending; an out-of-stock one
+ * never does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,7 +127,7 @@ it('applies the default filter and the promotion slot to every answer', async ()
   expect(await itemIds('/v1/users/rules-user/recommendations?limit=3')).toEqual(['p01', 'p03', 'p12']);
 });
 
-it('fills the promotion slot with a promoted catalogue item that has no interactions', async () => {
+it('fills the promotion slot of for-you, similar and trending with a promoted catalogue item that has no interactions', async () => {
   const response = await fetch(`${runtime.apiUrl}/v1/items`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: basicAuthorizationFor(adminKey) },
@@ -145,11 +146,18 @@ it('fills the promotion slot with a promoted catalogue item that has no interact
     }),
   });
   expect(response.status).toBe(200);
-  // Nothing ranks toys (no interactions, no trending, not new): only the promotion slot brings one.
-  const { status, body } = await get('/v1/users/rules-user/recommendations?limit=5&category=toys');
-  expect(status).toBe(200);
-  const items = TrendingResponseSchema.pick({ items: true }).parse(body).items;
-  expect(items.map((i) => [i.itemId, i.reasonKind])).toEqual([['toy-promo', 'promoted']]);
+  // Nothing ranks toys (no interactions, no trending, not new): only the promotion slot brings one, to
+  // for-you, to similar of another toy (the seed's category), and to trending in toys.
+  for (const path of [
+    '/v1/users/rules-user/recommendations?limit=5&category=toys',
+    '/v1/items/toy-plain/similar?limit=5',
+    '/v1/items/trending?limit=5&category=toys',
+  ]) {
+    const { status, body } = await get(path);
+    expect([path, status]).toEqual([path, 200]);
+    const items = TrendingResponseSchema.pick({ items: true }).parse(body).items;
+    expect([path, items.map((i) => [i.itemId, i.reasonKind])]).toEqual([path, [['toy-promo', 'promoted']]]);
+  }
 });
 
 it('keeps only the items under the price of ?filter=price_under&maxPrice=20', async () => {

@@ -202,3 +202,45 @@ it('availableItems keeps order and the limit', () => {
   const catalogue = new Map<string, CatalogueEntry>([['b', { itemId: 'b', availability: 'discontinued' }]]);
   expect(availableItems(ranked, catalogue, 2).map((r) => r.itemId)).toEqual(['a', 'c']);
 });
+
+describe('rows the ranking uses itself (informedBy)', () => {
+  const popular = (...ids: string[]): Recommendation[] =>
+    ids.map((itemId, i) => ({ itemId, score: 10 - i, reason: 'popular', reasonKind: 'popular' }));
+
+  it('reads them with the first candidates in one read, and ranks again with them when they matter', async () => {
+    const { read, reads } = catalogueOf({ R: { attributes: { colour: 'red' } } });
+    const seen: number[] = [];
+    const items = await rankAvailable(
+      (_hidden, _window, catalogue) => {
+        seen.push(catalogue.size);
+        return catalogue.has('R') ? popular('R', 'A') : popular('A', 'B');
+      },
+      read,
+      2,
+      undefined,
+      { informedBy: { itemIds: ['R', 'S'], changesRanking: (rows) => rows.has('R') } },
+    );
+    expect(items.map((i) => i.itemId)).toEqual(['R', 'A']);
+    expect(seen).toEqual([0, 1]);
+    // One read of the candidates and the rows; nothing left to read after the second ranking.
+    expect(reads).toEqual([['A', 'B', 'R', 'S']]);
+  });
+
+  it('keeps the first ranking when the rows do not change it', async () => {
+    const { read, reads } = catalogueOf({});
+    let calls = 0;
+    const items = await rankAvailable(
+      () => {
+        calls++;
+        return popular('A', 'B');
+      },
+      read,
+      2,
+      undefined,
+      { informedBy: { itemIds: ['R'], changesRanking: () => false } },
+    );
+    expect(items.map((i) => i.itemId)).toEqual(['A', 'B']);
+    expect(calls).toBe(1);
+    expect(reads).toHaveLength(1);
+  });
+});

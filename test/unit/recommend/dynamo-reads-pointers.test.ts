@@ -3,24 +3,15 @@
  * but the absence of a version (before a job's first publish) only briefly, so that a first published
  * version is served within seconds instead of after the full TTL.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
+import type { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
+import { mockedRecommendationReads } from '../../support/recommend-reads';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 
 function readsAt(clock: { now: number }): DynamoRecommendationReads {
-  return new DynamoRecommendationReads({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-    profilesTable: 'Profiles',
-    similaritiesTable: 'Similarities',
-    trendingTable: 'Trending',
-    jobRunsTable: 'JobRuns',
-    itemStatsTable: 'ItemStats',
-    itemsTable: 'Items',
-    now: () => clock.now,
-  });
+  return mockedRecommendationReads({ now: () => clock.now });
 }
 
 function publish(pointers: Record<string, string>): void {

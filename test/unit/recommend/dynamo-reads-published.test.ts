@@ -3,25 +3,16 @@
  * published before the packed format stays readable), a request reads only its source items' keys and the
  * list attribute, and rows of a version are cached per environment while a new version reads again.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
+import type { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
 import { storedSimilarityRow, storedTrendingRow } from '../../../lambdas/shared/published-encoding';
+import { mockedRecommendationReads } from '../../support/recommend-reads';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 
 function reads(cacheEntries?: number): DynamoRecommendationReads {
-  return new DynamoRecommendationReads({
-    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-    profilesTable: 'Profiles',
-    similaritiesTable: 'Similarities',
-    trendingTable: 'Trending',
-    jobRunsTable: 'JobRuns',
-    itemStatsTable: 'ItemStats',
-    itemsTable: 'Items',
-    ...(cacheEntries === undefined ? {} : { cacheEntries }),
-  });
+  return mockedRecommendationReads(cacheEntries === undefined ? {} : { cacheEntries });
 }
 
 const rows: Record<string, object[]> = {

@@ -203,7 +203,7 @@ describe('the page after the catalogue and the rules', () => {
       catalogue({ 'G-new': garden, 'G-older': garden }),
       10,
       undefined,
-      1,
+      { explorationSlots: 1 },
     );
     expect(before.at(-1)?.itemId).toBe('G-new');
     const after = await rankAvailable(
@@ -211,7 +211,7 @@ describe('the page after the catalogue and the rules', () => {
       catalogue({ 'G-new': { ...garden, availability: 'out_of_stock' }, 'G-older': garden }),
       10,
       undefined,
-      1,
+      { explorationSlots: 1 },
     );
     expect(ids(after)).not.toContain('G-new');
     expect(after.at(-1)?.itemId).toBe('G-older');
@@ -225,7 +225,7 @@ describe('the page after the catalogue and the rules', () => {
       catalogue({ 'G-new': { ...garden, category: 'tools' }, 'G-older': garden }),
       10,
       undefined,
-      1,
+      { explorationSlots: 1 },
     );
     expect(ids(page)).not.toContain('G-new');
     expect(page.at(-1)?.itemId).toBe('G-older');
@@ -249,7 +249,7 @@ describe('the page after the catalogue and the rules', () => {
     const cheap = rules({
       filters: [{ name: 'cheap', match: [{ field: 'price', max: 20 }], values: {} }],
     });
-    const page = await rankAvailable(rank, catalogue(priced), 10, cheap, 1);
+    const page = await rankAvailable(rank, catalogue(priced), 10, cheap, { explorationSlots: 1 });
     expect(page).toHaveLength(10);
     expect(ids(page)).not.toContain('G-new');
     expect(page.at(-1)).toMatchObject({ itemId: 'B-new', reason: 'new in books', price: 5 });

@@ -28,19 +28,11 @@ import { newArrivalsKey } from '../../../lambdas/shared/catalogue';
 import { CanonicalEventSchema } from '../../../lambdas/shared/events';
 import { encodeArrival } from '../../../lambdas/shared/new-arrivals';
 import { checkRulesConfig, type RulesConfig } from '../../../lambdas/shared/recommend-rules';
+import { RECOMMEND_TABLES } from '../../support/recommend-reads';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const kinesisMock = mockClient(KinesisClient);
 const NOW = new Date('2026-11-26T12:00:00.000Z');
-
-const TABLES = {
-  profilesTable: 'Profiles',
-  similaritiesTable: 'Similarities',
-  trendingTable: 'Trending',
-  jobRunsTable: 'JobRuns',
-  itemStatsTable: 'ItemStats',
-  itemsTable: 'Items',
-};
 
 /** Rows of the Items table (the catalogue); empty unless a test fills it. */
 let catalogueRows: Record<string, Record<string, unknown>> = {};
@@ -147,7 +139,7 @@ function setup(options: { impressionTimeoutMs?: number; rules?: RulesConfig } = 
   let id = 0;
   const reads = new DynamoRecommendationReads({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'local' })),
-    ...TABLES,
+    ...RECOMMEND_TABLES,
     now: () => NOW.getTime(),
     sleep: async () => {},
   });

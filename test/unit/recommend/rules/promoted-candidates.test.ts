@@ -130,8 +130,7 @@ describe('rankAvailable with a promoted offer', () => {
       },
       3,
       RULES,
-      0,
-      offer,
+      { promoted: offer },
     );
     // The request has no price filter here: the newest garden item wins.
     expect(ids(got)).toEqual(['r0', 'r1', 'p-pricey']);
