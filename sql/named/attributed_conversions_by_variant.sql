@@ -13,18 +13,16 @@
 -- last touch of each purchase line among the impressions and purchases of its window. experiment_users.sql
 -- applies the same rule per user.
 WITH shown AS (
-  SELECT DISTINCT
-    i.recommendation_id,
-    coalesce(i.placement, 'for-you') AS placement,
-    i.variant,
-    coalesce(i.user_id, 'anon#' || i.anonymous_id) AS user_key,
-    s.item_id
-  FROM events_unique i
-  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
-  WHERE i.event_type = 'recommendation_impression'
-    AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+  SELECT
+    recommendation_id,
+    coalesce(placement, 'for-you') AS placement,
+    variant,
+    coalesce(user_id, 'anon#' || anonymous_id) AS user_key
+  FROM events_unique
+  WHERE event_type = 'recommendation_impression'
+    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
+    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 touches AS (
   SELECT
