@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_BACKFILL_HOURS, DEFAULT_LATENESS_MS } from '../lambdas/attribution/attribution-job';
+import { ATTRIBUTION_TOUCHES_VIEW } from '../lambdas/shared/events/lake-views';
 import { EVENTS_PREFIX } from '../lambdas/shared/lake-layout';
 import { ATTRIBUTION_METRICS, METRICS_NAMESPACE, SERVICES } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME } from './data-lake';
@@ -91,7 +92,8 @@ export class AttributionMetrics extends Construct {
     // Published hours: read which are claimed, claim new ones. Nothing else of JobRuns.
     props.jobRunsTable.grant(fn, 'dynamodb:Query', 'dynamodb:PutItem');
     props.encryptionKey.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
-    grantAthenaQueries(fn, dataLake, [EVENTS_TABLE_NAME]);
+    // The query reads events and the attribution_touches view over it: Athena needs glue:GetTable on both.
+    grantAthenaQueries(fn, dataLake, [EVENTS_TABLE_NAME, ATTRIBUTION_TOUCHES_VIEW]);
     // Athena reads with the caller's credentials: events/ only, and the workgroup's results bucket.
     grantPrefixAccess(fn, lakeBucket, [EVENTS_PREFIX], 'read');
     dataLake.resultsBucket.grantReadWrite(fn);

@@ -11,11 +11,18 @@ import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ATTRIBUTION_WINDOW_DAYS } from '../lambdas/shared/attribution-window';
+import {
+  ATTRIBUTION_TOUCHES_COLUMNS,
+  ATTRIBUTION_TOUCHES_VIEW,
+  attributionTouchesSql,
+} from '../lambdas/shared/events/lake-views';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { ItemsLakeTable } from './catalogue/items-lake-table';
 import { createAthenaWorkgroup } from './data-lake/athena-workgroup';
 import { createFirehoseDelivery } from './data-lake/firehose-delivery';
 import { createLakeCatalog } from './data-lake/glue-catalog';
+import { LakeView } from './data-lake/lake-view';
 import { IdentitiesView } from './identity/identities-view';
 import { LOG_RETENTION } from './private/log-groups';
 import { REPO_ROOT, type RecoFunction } from './recostream-function';
@@ -112,6 +119,11 @@ export class DataLake extends Construct {
   public readonly eventsUniqueView: CfnTable;
   /** `identities`: an Athena view over `events`, the anonymous ids linked to users (lib/identity). */
   public readonly identitiesView: CfnTable;
+  /**
+   * `attribution_touches`: an Athena view over `events`, the attribution rule (sql/views/attribution_touches.sql)
+   * the attribution named queries and the attribution metrics job select from.
+   */
+  public readonly attributionTouchesView: CfnTable;
   /** `quarantine`: JSON lines written by the ingest API and the consumer. */
   public readonly quarantineTable: CfnTable;
   /** `items`: the catalogue's change log, JSON lines written by PUT /v1/items (lib/catalogue). */
@@ -197,6 +209,15 @@ export class DataLake extends Construct {
       database: this.database,
       databaseName: this.databaseName,
       eventsTable: this.eventsTable,
+    }).table;
+    this.attributionTouchesView = new LakeView(this, 'AttributionTouchesView', {
+      database: this.database,
+      databaseName: this.databaseName,
+      reads: [this.eventsTable],
+      name: ATTRIBUTION_TOUCHES_VIEW,
+      description: `The attribution rule: each purchase line with each impression that showed its item to its buyer in the ${ATTRIBUTION_WINDOW_DAYS} days before`,
+      sql: attributionTouchesSql(),
+      columns: ATTRIBUTION_TOUCHES_COLUMNS,
     }).table;
     this.itemsTable = new ItemsLakeTable(this, 'ItemsTable', {
       database: this.database,

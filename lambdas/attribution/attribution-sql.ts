@@ -6,12 +6,13 @@
 
 import { renderJobSql } from '../jobs/job-sql';
 import { type SqlLiteral, SqlParameterError, stringLiteral, timestampLiteral } from '../jobs/sql-params';
+import { ATTRIBUTION_WINDOW_DAYS } from '../shared/attribution-window';
 import { MAX_FUTURE_SKEW_MS } from '../shared/events/schema';
 
 export const ATTRIBUTION_SQL = 'attribution_hourly';
 export const HOUR_MS = 3_600_000;
-/** A purchase counts for an impression shown in the 7 days before it (the rule of the named queries). */
-export const ATTRIBUTION_WINDOW_MS = 7 * 24 * HOUR_MS;
+/** A purchase counts for an impression shown in the window before it (the rule of sql/views/attribution_touches.sql). */
+export const ATTRIBUTION_WINDOW_MS = ATTRIBUTION_WINDOW_DAYS * 24 * HOUR_MS;
 
 export interface AttributionQueryParams {
   /** Start of the first hour (epoch ms, on the hour). */

@@ -4,6 +4,8 @@
  *   events         <lakeDir>/events/event_type=…/dt=…/hour=…/*.parquet   (EVENT_COLUMNS + event_type, dt, hour)
  *   events_unique  one row per event over events (sql/views/events_unique.sql, the same SQL as the Glue view)
  *   identities     anonymous ids linked to users (sql/views/identities.sql, the same SQL as the Glue view)
+ *   attribution_touches  the attribution rule: purchase lines and the impressions that may earn them
+ *                  (sql/views/attribution_touches.sql, the same SQL as the Glue view)
  *   quarantine     <lakeDir>/quarantine/dt=…/reason=…/*.jsonl             (QUARANTINE_COLUMNS + dt, reason)
  *   cf_state       <lakeDir>/jobs/cf/state/run=…/*.parquet                 (CF_STATE_COLUMNS + run)
  *   items          <lakeDir>/items/dt=…/*.jsonl                            (ITEM_CHANGE_COLUMNS + dt; catalogue changes)
@@ -41,6 +43,8 @@ import {
   QUARANTINE_PARTITION_KEYS,
 } from '../../lambdas/shared/events/lake-columns';
 import {
+  ATTRIBUTION_TOUCHES_VIEW,
+  attributionTouchesSql,
   EVENTS_UNIQUE_VIEW,
   eventsUniqueSql,
   IDENTITIES_VIEW,
@@ -179,6 +183,9 @@ export class LocalLake implements LakeQueryEngine {
     );
     await this.connection.run(`CREATE OR REPLACE VIEW ${EVENTS_UNIQUE_VIEW} AS\n${eventsUniqueSql()}`);
     await this.connection.run(`CREATE OR REPLACE VIEW ${IDENTITIES_VIEW} AS\n${identitiesSql()}`);
+    await this.connection.run(
+      `CREATE OR REPLACE VIEW ${ATTRIBUTION_TOUCHES_VIEW} AS\n${attributionTouchesSql()}`,
+    );
 
     let quarantineSource: string | undefined;
     if (quarantineFiles > 0) {

@@ -9,73 +9,38 @@
 -- absent); attributed_revenue = sum of quantity * price (price 0 when absent); conversion_rate =
 -- converting_users / exposed_users, rounded to 4 decimals. Window: impressions and purchases with
 -- occurred_at on or after today - 30 days, from the receipt-time partitions (dt) of today - 31 days on.
--- Purchase lines are read by position (see top_items_by_category.sql: arrays of structs unnest
--- differently in Trino and DuckDB). experiment_users.sql applies the same rule per user.
-WITH positions AS (
-  SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
-  FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
-  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS tens (d)
-  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS units (d)
-),
-shown AS (
-  SELECT DISTINCT
-    i.recommendation_id,
-    coalesce(i.placement, 'for-you') AS placement,
-    i.variant,
-    coalesce(i.user_id, 'anon#' || i.anonymous_id) AS user_key,
-    i.occurred_at AS shown_at,
-    s.item_id
-  FROM events_unique i
-  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
-  WHERE i.event_type = 'recommendation_impression'
-    AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
-),
-purchases AS (
+-- The rule itself is the view attribution_touches (sql/views/attribution_touches.sql): this query keeps the
+-- last touch of each purchase line among the impressions and purchases of its window. experiment_users.sql
+-- applies the same rule per user.
+WITH shown AS (
   SELECT
-    event_id,
-    coalesce(user_id, 'anon#' || anonymous_id) AS user_key,
-    occurred_at AS purchased_at,
-    line_items,
-    json_array_length(CAST(line_items AS JSON)) AS line_count
+    recommendation_id,
+    coalesce(placement, 'for-you') AS placement,
+    variant,
+    coalesce(user_id, 'anon#' || anonymous_id) AS user_key
   FROM events_unique
-  WHERE event_type = 'purchase'
-    AND line_items IS NOT NULL
+  WHERE event_type = 'recommendation_impression'
     AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
     AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
     AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
-purchase_lines AS (
-  SELECT
-    p.event_id,
-    x.pos,
-    p.user_key,
-    p.purchased_at,
-    p.line_items[x.pos].itemid AS item_id,
-    coalesce(p.line_items[x.pos].quantity, 1) AS quantity,
-    coalesce(p.line_items[x.pos].price, 0) AS price
-  FROM purchases AS p
-  JOIN positions AS x ON x.pos <= p.line_count
-),
 touches AS (
   SELECT
-    l.event_id,
-    l.user_key,
-    l.quantity,
-    l.price,
-    s.placement,
-    s.variant,
+    purchase_id,
+    user_key,
+    quantity,
+    price,
+    placement,
+    variant,
     row_number() OVER (
-      PARTITION BY l.event_id, l.pos
-      ORDER BY s.shown_at DESC, s.recommendation_id DESC
+      PARTITION BY purchase_id, line_pos
+      ORDER BY shown_at DESC, recommendation_id DESC
     ) AS touch_rank
-  FROM purchase_lines AS l
-  JOIN shown AS s
-    ON s.user_key = l.user_key
-    AND s.item_id = l.item_id
-    AND s.shown_at <= l.purchased_at
-    AND s.shown_at > l.purchased_at - INTERVAL '7' DAY
+  FROM attribution_touches
+  WHERE shown_dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND shown_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+    AND purchase_dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND purchased_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 exposure AS (
   SELECT
@@ -91,7 +56,7 @@ conversions AS (
     placement,
     variant,
     count(DISTINCT user_key) AS converting_users,
-    count(DISTINCT event_id) AS attributed_orders,
+    count(DISTINCT purchase_id) AS attributed_orders,
     sum(quantity) AS attributed_units,
     sum(quantity * price) AS attributed_revenue
   FROM touches

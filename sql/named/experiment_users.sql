@@ -2,19 +2,14 @@
 -- One row per variant and user (user_id, else 'anon#' || anonymous_id) shown at least one recommendation:
 -- impressions = recommendations shown; items_shown = their item slots; clicks = distinct (recommendation,
 -- item) pairs clicked among them (as ctr_by_variant.sql); attributed_orders, attributed_units and
--- attributed_revenue = the user's purchase lines attributed to a recommendation of that variant, by the
--- rule of attributed_conversions_by_variant.sql (last impression showing the item to the user in the 7 days
--- before the purchase). `recostream experiment report` and the console's experiment panel compute CTR,
--- conversion and revenue per user per variant, with confidence intervals, from these rows. Events
+-- attributed_revenue = the user's purchase lines attributed to a recommendation of that variant: the last
+-- touch of the line in the view attribution_touches (sql/views/attribution_touches.sql, the rule: an
+-- impression showing the item to the user in the 7 days before the purchase), as in
+-- attributed_conversions_by_variant.sql. `recostream experiment report` and the console's experiment panel
+-- compute CTR, conversion and revenue per user per variant, with confidence intervals, from these rows. Events
 -- delivered twice count once (events_unique); canary traffic is left out. Window: impressions, clicks and
 -- purchases with occurred_at on or after today - 30 days, from the partitions (dt) of today - 31 days on.
-WITH positions AS (
-  SELECT hundreds.d * 100 + tens.d * 10 + units.d + 1 AS pos
-  FROM (VALUES (0), (1), (2), (3), (4)) AS hundreds (d)
-  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS tens (d)
-  CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS units (d)
-),
-shown AS (
+WITH shown AS (
   SELECT DISTINCT
     i.recommendation_id,
     coalesce(i.placement, 'for-you') AS placement,
@@ -29,49 +24,22 @@ shown AS (
     AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
     AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
-purchases AS (
-  SELECT
-    event_id,
-    coalesce(user_id, 'anon#' || anonymous_id) AS user_key,
-    occurred_at AS purchased_at,
-    line_items,
-    json_array_length(CAST(line_items AS JSON)) AS line_count
-  FROM events_unique
-  WHERE event_type = 'purchase'
-    AND line_items IS NOT NULL
-    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
-    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
-),
-purchase_lines AS (
-  SELECT
-    p.event_id,
-    x.pos,
-    p.user_key,
-    p.purchased_at,
-    p.line_items[x.pos].itemid AS item_id,
-    coalesce(p.line_items[x.pos].quantity, 1) AS quantity,
-    coalesce(p.line_items[x.pos].price, 0) AS price
-  FROM purchases AS p
-  JOIN positions AS x ON x.pos <= p.line_count
-),
 touches AS (
   SELECT
-    l.event_id,
-    l.user_key,
-    l.quantity,
-    l.price,
-    s.variant,
+    purchase_id,
+    user_key,
+    quantity,
+    price,
+    variant,
     row_number() OVER (
-      PARTITION BY l.event_id, l.pos
-      ORDER BY s.shown_at DESC, s.recommendation_id DESC
+      PARTITION BY purchase_id, line_pos
+      ORDER BY shown_at DESC, recommendation_id DESC
     ) AS touch_rank
-  FROM purchase_lines AS l
-  JOIN shown AS s
-    ON s.user_key = l.user_key
-    AND s.item_id = l.item_id
-    AND s.shown_at <= l.purchased_at
-    AND s.shown_at > l.purchased_at - INTERVAL '7' DAY
+  FROM attribution_touches
+  WHERE shown_dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND shown_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+    AND purchase_dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND purchased_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
@@ -96,7 +64,7 @@ conversions AS (
   SELECT
     variant,
     user_key,
-    count(DISTINCT event_id) AS attributed_orders,
+    count(DISTINCT purchase_id) AS attributed_orders,
     sum(quantity) AS attributed_units,
     sum(quantity * price) AS attributed_revenue
   FROM touches

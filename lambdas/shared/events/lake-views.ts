@@ -1,13 +1,16 @@
 /**
  * The lake's views, in one place: `events_unique` (sql/views/events_unique.sql), one row per event over the
- * at-least-once `events` table, and `identities` (sql/views/identities.sql), the anonymous ids linked to users. The Glue view Athena reads (lib/data-lake/athena-view.ts) and the local DuckDB
- * view (local/lake/query.ts) are both created from `eventsUniqueSql()` (and `identitiesSql()`), so the two engines cannot disagree on
- * what a unique event is.
+ * at-least-once `events` table; `identities` (sql/views/identities.sql), the anonymous ids linked to users;
+ * `attribution_touches` (sql/views/attribution_touches.sql), the attribution rule. The Glue views Athena reads
+ * (lib/data-lake/athena-view.ts) and the local DuckDB views (local/lake/query.ts) are both created from these
+ * functions, so the two engines cannot disagree on what a unique event is or which recommendation earned a
+ * purchase.
  *
  * Not exported from ./index: no Lambda reads these files (the SQL lives beside the app, not in the bundles).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ATTRIBUTION_WINDOW_DAYS } from '../attribution-window';
 import { EVENT_COLUMNS, EVENT_PARTITION_KEYS, type LakeColumn } from './lake-columns';
 
 /** Name of the view, in Glue and in DuckDB. */
@@ -26,10 +29,20 @@ const COLUMNS_PLACEHOLDER = '{{event_columns}}';
  * Presto view whose `*` grew with the table would be "stale" in Athena). Comments kept: Athena shows them.
  */
 export function eventsUniqueSql(dir: string = VIEW_SQL_DIR): string {
-  const text = readFileSync(join(dir, `${EVENTS_UNIQUE_VIEW}.sql`), 'utf8').trim();
-  if (text.split(COLUMNS_PLACEHOLDER).length !== 2)
-    throw new Error(`${EVENTS_UNIQUE_VIEW}.sql must contain ${COLUMNS_PLACEHOLDER} exactly once`);
-  return text.replace(COLUMNS_PLACEHOLDER, EVENTS_UNIQUE_COLUMNS.map((c) => c.name).join(', '));
+  return renderView(
+    dir,
+    EVENTS_UNIQUE_VIEW,
+    COLUMNS_PLACEHOLDER,
+    EVENTS_UNIQUE_COLUMNS.map((c) => c.name).join(', '),
+  );
+}
+
+/** The view's text with its one placeholder filled (a file without it, or with two, is an error). */
+function renderView(dir: string, view: string, placeholder: string, value: string): string {
+  const text = readFileSync(join(dir, `${view}.sql`), 'utf8').trim();
+  if (text.split(placeholder).length !== 2)
+    throw new Error(`${view}.sql must contain ${placeholder} exactly once`);
+  return text.replace(placeholder, value);
 }
 
 /** Name of the identity links view, in Glue and in DuckDB (the link contract: lambdas/shared/identity.ts). */
@@ -47,4 +60,38 @@ export const IDENTITIES_COLUMNS: readonly LakeColumn[] = [
 /** The SELECT of `identities`, comments kept. */
 export function identitiesSql(dir: string = VIEW_SQL_DIR): string {
   return readFileSync(join(dir, `${IDENTITIES_VIEW}.sql`), 'utf8').trim();
+}
+
+/** Name of the attribution rule's view, in Glue and in DuckDB. */
+export const ATTRIBUTION_TOUCHES_VIEW = 'attribution_touches';
+
+/**
+ * The columns `attribution_touches` returns, in order, with their Hive types: the purchase line, then the
+ * impression that touched it; each side with its event time, receipt time and receipt partition.
+ */
+export const ATTRIBUTION_TOUCHES_COLUMNS: readonly LakeColumn[] = [
+  { name: 'purchase_id', type: 'string', comment: 'event_id of the purchase' },
+  { name: 'line_pos', type: 'int', comment: 'position of the line in line_items, from 1' },
+  { name: 'user_key', type: 'string', comment: "the buyer: user_id, else 'anon#' || anonymous_id" },
+  { name: 'item_id', type: 'string', comment: 'the item bought and shown' },
+  { name: 'quantity', type: 'int', comment: 'the line quantity (1 when absent)' },
+  { name: 'price', type: 'double', comment: 'the line unit price (0 when absent)' },
+  { name: 'purchased_at', type: 'timestamp', comment: 'purchase event time (UTC)' },
+  { name: 'purchase_received_at', type: 'timestamp', comment: 'purchase arrival time (UTC)' },
+  { name: 'purchase_dt', type: 'string', comment: 'receipt date partition of the purchase' },
+  { name: 'purchase_hour', type: 'string', comment: 'receipt hour partition of the purchase' },
+  { name: 'recommendation_id', type: 'string', comment: 'the impression that showed the item' },
+  { name: 'placement', type: 'string', comment: 'its placement (for-you when absent)' },
+  { name: 'variant', type: 'string', comment: 'its A/B variant' },
+  { name: 'shown_at', type: 'timestamp', comment: 'impression event time (UTC)' },
+  { name: 'shown_received_at', type: 'timestamp', comment: 'impression arrival time (UTC)' },
+  { name: 'shown_dt', type: 'string', comment: 'receipt date partition of the impression' },
+  { name: 'shown_hour', type: 'string', comment: 'receipt hour partition of the impression' },
+];
+
+const WINDOW_PLACEHOLDER = '{{window_days}}';
+
+/** The SELECT of `attribution_touches`, with the attribution window filled in; comments kept. */
+export function attributionTouchesSql(dir: string = VIEW_SQL_DIR): string {
+  return renderView(dir, ATTRIBUTION_TOUCHES_VIEW, WINDOW_PLACEHOLDER, String(ATTRIBUTION_WINDOW_DAYS));
 }

@@ -35,7 +35,7 @@ const hoursAgo = (h: number, minutes = 0) => new Date(NOW.getTime() - h * HOUR +
  * Hand-made cases the simulator rarely produces: a purchase 3 days after the impression (inside the 7-day
  * window), one 8 days after (outside), a purchase and a click received 5 hours after they happened (late),
  * the same item shown twice (the later impression wins), a click clicked twice, a second variant and
- * placement.
+ * placement, and an impression received 5 hours after it happened that is the later touch of a purchase.
  */
 function edgeEvents(): CanonicalEvent[] {
   const inputs: Array<[Record<string, unknown>, Date]> = [];
@@ -51,6 +51,7 @@ function edgeEvents(): CanonicalEvent[] {
     at: Date,
     variant = 'treatment',
     placement = 'discover',
+    late = 2000,
   ) =>
     add(
       {
@@ -63,6 +64,7 @@ function edgeEvents(): CanonicalEvent[] {
         placement,
       },
       at,
+      late,
     );
   const bought = (id: string, user: string, itemId: string, at: Date, late = 2000) =>
     add(
@@ -84,6 +86,9 @@ function edgeEvents(): CanonicalEvent[] {
   shown('e-r3', 'edge-c', ['x4'], hoursAgo(10), 'control', 'for-you');
   shown('e-r4', 'edge-c', ['x4'], hoursAgo(9), 'treatment', 'similar-items');
   bought('e-o3', 'edge-c', 'x4', hoursAgo(7), 5 * HOUR);
+  shown('e-r5', 'edge-d', ['x5'], hoursAgo(30), 'treatment', 'new-arrivals');
+  shown('e-r6', 'edge-d', ['x5'], hoursAgo(29), 'treatment', 'trending', 5 * HOUR + 10 * 60_000);
+  bought('e-o4', 'edge-d', 'x5', hoursAgo(28));
   add(
     {
       type: 'recommendation_click',
@@ -226,6 +231,27 @@ describe('on DuckDB, against the independent count', () => {
     expect(strict).not.toEqual(lenient);
     expect(await sqlRows(hourFromMs, hourToMs, 0)).toEqual(strict);
     expect(await sqlRows(hourFromMs, hourToMs, 3 * HOUR_MS)).toEqual(lenient);
+  });
+
+  it('chooses the last touch among the impressions received in time: a late later one takes no credit', async () => {
+    const all = unique(fixture);
+    const hourFromMs = lastHour - 72 * HOUR_MS;
+    // The range ends at 15:00 yesterday; the trending impression of 29 hours ago arrived at 15:37 yesterday,
+    // in the last receipt hour the query reads, 37 minutes too late for a range without allowance.
+    const hourToMs = lastHour - 24 * HOUR_MS;
+    const hour = Math.floor(hoursAgo(28).getTime() / HOUR_MS) * HOUR_MS;
+    const earned = (rows: readonly { hour_ms: number; placement: string; attributed_purchases: number }[]) =>
+      rows
+        .filter((r) => r.hour_ms === hour && r.attributed_purchases > 0)
+        .map((r) => [r.placement, r.attributed_purchases]);
+    const strict = await sqlRows(hourFromMs, hourToMs, 0);
+    expect(strict).toEqual(attributionByHour(all, { hourFromMs, hourToMs, receivedByMs: hourToMs }));
+    expect(earned(strict)).toEqual([['new-arrivals', 1]]);
+    const lenient = await sqlRows(hourFromMs, hourToMs, HOUR_MS);
+    expect(lenient).toEqual(
+      attributionByHour(all, { hourFromMs, hourToMs, receivedByMs: hourToMs + HOUR_MS }),
+    );
+    expect(earned(lenient)).toEqual([['trending', 1]]);
   });
 });
 

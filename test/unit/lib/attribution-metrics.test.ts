@@ -1,7 +1,8 @@
 /**
  * The attribution metrics job on the real stack: an hourly EventBridge rule invoking its function, which may
  * only Query and PutItem the JobRuns table, run Athena in the lake's workgroup, read the Glue `events`
- * table and the lake's `events/` prefix (and the workgroup's results bucket); the stale and failure alarms
+ * table and the `attribution_touches` view over it and the lake's `events/` prefix (and the workgroup's
+ * results bucket); the stale and failure alarms
  * on the alarm topic; the dashboard's widgets searching the Placement and Variant series; and the props'
  * validation. cdk-nag for the whole app runs in app-builder.test.ts.
  */
@@ -54,7 +55,7 @@ it('may only Query and PutItem the JobRuns table', () => {
   for (const s of dynamo) expect(JSON.stringify(s.Resource)).toContain(jobRunsId);
 });
 
-it('runs Athena in the lake workgroup and reads only the events table and prefix', () => {
+it('runs Athena in the lake workgroup and reads only the events table, the view over it and the prefix', () => {
   const all = statements();
   const athena = all.filter((s) => actionsOf(s).some((a) => a.startsWith('athena:')));
   expect(athena).toHaveLength(1);
@@ -64,8 +65,10 @@ it('runs Athena in the lake workgroup and reads only the events table and prefix
     glue.flatMap(actionsOf).every((a) => a.startsWith('glue:Get') || a === 'glue:BatchGetPartition'),
   ).toBe(true);
   const tables = JSON.stringify(glue[0]?.Resource).match(/table\/[^"]*/g) ?? [];
-  expect(tables).toHaveLength(1);
-  expect(JSON.stringify(glue[0]?.Resource)).toContain('/events');
+  expect(tables.map((t) => t.replace(/^table\/[^/]+\//, '')).sort()).toEqual([
+    'attribution_touches',
+    'events',
+  ]);
   // On the lake bucket: reads under events/ only, never a write.
   const lake = all.filter((s) => JSON.stringify(s.Resource).includes(lakeBucketId));
   expect(lake.length).toBeGreaterThan(0);

@@ -53,6 +53,7 @@ describe('the SQL the app sends to Athena', () => {
       'named query ',
       'view events_unique',
       'view identities',
+      'view attribution_touches',
     ])
       expect([prefix, sources.some((s) => s.startsWith(prefix))]).toEqual([prefix, true]);
     expect(texts.filter((t) => t.source.startsWith('named query'))).toHaveLength(8);
