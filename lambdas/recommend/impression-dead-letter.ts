@@ -1,7 +1,7 @@
 /**
  * The message of the impression dead-letter queue: one impression whose PutRecord failed for good (after the
- * SDK's retries), with the reason and the record as it was to be put, so `recostream impressions replay`
- * (local/tools/impression-replay.ts) can put it again unchanged. The writer (impression-publisher.ts) and
+ * SDK's retries), with the reason and the event as it was to be put, so an operator can send it again unchanged
+ * (docs/operations.md: through the ingest API, which keeps its eventId). The writer (impression-publisher.ts) and
  * every reader import this schema.
  *
  * A replayed impression keeps its eventId (the recommendationId), so if the failed put had in fact reached the
