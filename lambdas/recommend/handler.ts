@@ -203,7 +203,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     return jsonResponse(200, body);
   }
 
-  const route = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const answer = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const method = (event.httpMethod ?? 'GET').toUpperCase();
     const route = Object.values(RECOMMEND_ROUTES).find((r) => r.path === event.resource);
     if (!route) {
@@ -237,7 +237,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     }
   };
   return async (event) => {
-    const response = await route(event);
+    const response = await answer(event);
     // Lambda freezes the environment after the return: give this and earlier impressions the bound first.
     await deps.impressions.settle();
     return response;
