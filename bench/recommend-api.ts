@@ -12,7 +12,7 @@
  *    check, the Lambda in a worker thread, dynalite reads, the impression PutRecord to the Kinesis
  *    emulator) at client concurrency 16; the baseline phase serves list-of-maps rows with the row cache
  *    off (PUBLISHED_CACHE_ENTRIES=0), the new phase packed rows with the cache on; the same users in both,
- *    and a profile of where each phase's time goes.
+ *    and a profile of where each phase's time goes, and how many of each phase's impressions reached the stream.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { PLACEMENTS, type Placement, recommend, sourceItemsFor } from '../lambdas/recommend/scoring';
@@ -223,6 +223,20 @@ export const recommendApiBenchmark: Benchmark = {
         `${ratio(reads.inProcessMs.baseline.p99, reads.inProcessMs.packedCached.p99)}x ` +
         `(${ratio(reads.inProcessMs.baseline.p99, reads.inProcessMs.packedNoCache.p99)}x without the row cache).`,
       '',
+      '**Impressions** (timed responses with items; environments retired after each phase, as Lambda reclaims ' +
+        'idle ones, then the stream read to its tip):',
+      '',
+      table(
+        ['phase', 'impressions requested', 'reached the stream', 'lost', 'records on the stream'],
+        [baseline, packed].map((p) => [
+          p.name,
+          p.impressions.requested,
+          p.impressions.reached,
+          p.impressions.requested - p.impressions.reached,
+          p.impressions.records,
+        ]),
+      ),
+      '',
       table(
         ['published row', 'list of maps (baseline)', 'packed string', 'ratio'],
         [
@@ -321,6 +335,7 @@ function httpData(p: HttpPhaseResult) {
     requests: p.requests,
     requestsPerSecond: p.requestsPerSecond,
     statuses: p.statuses,
+    impressions: p.impressions,
     profile: p.profile,
   };
 }

@@ -8,9 +8,12 @@
  *   DynamoDB reads     time with a request to the DynamoDB emulator in flight (profile, pointers, lists, items);
  *   Kinesis put        time with the impression PutRecord to the Kinesis emulator in flight;
  *   handler, other     the rest of the handler: scoring, decoding, the SDK's own work, and waiting for CPU.
+ * After the timed requests the phase retires its execution environments (as Lambda reclaims idle ones) and
+ * counts the timed responses with items whose impression reached the stream (impressions-on-stream.ts).
  */
 import type { LocalRuntime } from '../local/runtime/runtime';
 import { activateVersion, publishedTablesOf } from '../test/support/published-results';
+import { impressionsOnStream } from './impressions-on-stream';
 import { runConcurrently } from './runtime-util';
 import { round, type Summary, summarize } from './stats';
 
@@ -35,8 +38,17 @@ export interface HttpProfile {
   readonly totalMs: number;
 }
 
+/** Impressions of the timed responses with items: requested (one per response) and stored on the stream. */
+export interface ImpressionCount {
+  readonly requested: number;
+  readonly reached: number;
+  /** Impression records of those responses on the stream (above `reached` when a retry stored one twice). */
+  readonly records: number;
+}
+
 export interface HttpPhaseResult {
   readonly name: string;
+  readonly impressions: ImpressionCount;
   readonly latencyMs: Summary;
   readonly requests: number;
   readonly requestsPerSecond: number;
@@ -68,8 +80,10 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
     const response = await fetch(`${runtime.apiUrl}/v1/users/${userId}/recommendations?limit=10`, {
       headers: { 'x-api-key': runtime.apiKey },
     });
-    await response.arrayBuffer();
-    return { status: response.status, ms: performance.now() - started };
+    const body = (await response.json()) as { recommendationId?: string; items?: unknown[] };
+    const ms = performance.now() - started;
+    const impression = (body.items?.length ?? 0) > 0 ? body.recommendationId : undefined;
+    return { status: response.status, ms, impression };
   };
   const { users, warmUp, concurrency } = options;
   await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
@@ -80,6 +94,10 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   );
   const wallMs = performance.now() - started;
   profiler.stop();
+  // Retire the phase's environments, as Lambda reclaims idle ones: a put still pending in one is lost here.
+  await runtime.host.reconfigure(functionId, options.environment);
+  const requested = new Set(results.flatMap((r) => (r.impression ? [r.impression] : [])));
+  const onStream = await impressionsOnStream(runtime, functionId, requested);
 
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -98,6 +116,7 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   const kinesisMs = mean(samples.map((s) => s.io[kinesisHost] ?? 0));
   return {
     name: options.name,
+    impressions: { requested: requested.size, reached: onStream.reached.size, records: onStream.records },
     latencyMs,
     requests: results.length,
     requestsPerSecond: round((results.length * 1000) / wallMs, 0),

@@ -77,6 +77,8 @@ export interface MonitoringProps {
   readonly stream: IStream;
   readonly consumerFunction: IFunction;
   readonly deadLetterQueue: IQueue;
+  /** The recommendation API's impression dead-letter queue, when it has one. */
+  readonly impressionDeadLetterQueue?: IQueue;
   /** Batches the consumer's event source mapping gave up on (S3 on-failure destination), when it has one. */
   readonly failedBatches?: IMetric;
   /** Name of the Firehose delivery stream (stream -> lake). */
@@ -200,6 +202,19 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       description: 'Records the consumer could not process are waiting in the dead-letter queue',
     });
+    if (props.impressionDeadLetterQueue) {
+      const impressionDlqDepth = props.impressionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: Stats.MAXIMUM,
+        period: minute,
+      });
+      alarm('ImpressionDeadLetterQueueNotEmpty', impressionDlqDepth, {
+        threshold: 0,
+        evaluationPeriods: 1,
+        description:
+          'Recommendation impressions the stream did not take are waiting in their dead-letter queue ' +
+          '(docs/operations.md: replay them through the ingest API with their eventId)',
+      });
+    }
     if (props.failedBatches) {
       alarm('ConsumerGaveUpOnBatch', props.failedBatches, {
         threshold: 0,

@@ -11,7 +11,9 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import {
@@ -31,12 +33,26 @@ import {
   type ExplorationConfigInput,
 } from '../lambdas/shared/exploration-config';
 import { checkRulesConfig, RULES_ENV, type RulesConfigInput } from '../lambdas/shared/recommend-rules';
+import { createDeadLetterQueue } from './private/dead-letter-queue';
 import {
   acknowledgeApiGatewayInvokePermissions,
   acknowledgeStageExecutionLogging,
 } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
 import { RecoFunction } from './recostream-function';
+
+/**
+ * The recommendation API's dead-letter queue: impressions whose PutRecord failed for good (after the SDK's
+ * retries), one message each (lambdas/recommend/impression-dead-letter.ts). Stateful: created in the data stack.
+ */
+export function createImpressionDeadLetterQueue(scope: Construct, encryptionKey: IKey): Queue {
+  return createDeadLetterQueue(scope, 'ImpressionDeadLetterQueue', {
+    encryptionKey,
+    reason:
+      'This queue is itself the dead-letter destination of the recommendation API (impressions the stream did ' +
+      'not take); they are inspected and replayed onto the stream by an operator, not consumed.',
+  });
+}
 
 /** Name of the API Gateway stage the recommendation API is deployed to. */
 export const RECOMMEND_STAGE_NAME = 'prod';
@@ -56,6 +72,11 @@ export interface RecommendationApiProps {
   readonly jobRunsTable: ITable;
   /** The events stream that receives one recommendation_impression per response (write). */
   readonly stream: IStream;
+  /**
+   * Where an impression goes whose put failed for good (send), with the reason
+   * (`createImpressionDeadLetterQueue`, in the data stack).
+   */
+  readonly impressionDeadLetterQueue: IQueue;
   /**
    * A/B variants of the blend (RECOMMEND_VARIANTS); validated at synthesis.
    * @default one `control` variant with the default weights
@@ -80,7 +101,10 @@ export interface RecommendationApiProps {
   readonly burstLimit?: number;
   /** Usage plan quota per API key, requests per day. @default 1000000 */
   readonly quotaPerDay?: number;
-  /** Bound on the impression PutRecord. @default Duration.millis(150) */
+  /**
+   * How long a response waits for its impression's PutRecord (and the environment's other pending puts); a
+   * put that takes longer is not dropped but awaited by the next invocations. @default Duration.millis(150)
+   */
   readonly impressionTimeout?: Duration;
   /** How long a container caches the ACTIVE version pointers. @default Duration.seconds(60) */
   readonly activeVersionCacheTtl?: Duration;
@@ -154,7 +178,8 @@ export class RecommendationApi extends Construct {
       .bindTable(props.trendingTable, 'TRENDING_TABLE_NAME')
       .bindTable(props.jobRunsTable, 'JOB_RUNS_TABLE_NAME')
       .bindTable(props.itemsTable, 'ITEMS_TABLE_NAME')
-      .bindStreamWriter(props.stream, 'EVENTS_STREAM_NAME');
+      .bindStreamWriter(props.stream, 'EVENTS_STREAM_NAME')
+      .bindQueueSender(props.impressionDeadLetterQueue, 'IMPRESSION_DLQ_URL');
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: LOG_RETENTION });
     this.api = new RestApi(this, 'Api', {

@@ -4,6 +4,7 @@ import { type IStream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createPublishedTables, type PublishedTableRefs } from './batch-jobs/published-tables';
 import { createAthenaResultsBucket } from './data-lake/athena-workgroup';
@@ -14,6 +15,7 @@ import { createEventStores } from './ingestion/event-stores';
 import { LakeStorage } from './lake-storage';
 import { denyGrantsExceptForAwsResources } from './private/key-grants';
 import { protectedTable } from './private/protected-table';
+import { createImpressionDeadLetterQueue } from './recommendation-api';
 
 export interface RecoStreamDataStackProps extends StackProps {
   /** @default 'ON_DEMAND' */
@@ -45,12 +47,14 @@ export interface StatefulResources {
   readonly itemsTable: ITable;
   readonly deletionRequestsTable: ITable;
   readonly canarySecrets: CanarySecrets;
+  /** Recommendation impressions whose put on the stream failed for good, with the reason. */
+  readonly impressionDeadLetterQueue: IQueue;
   /** Only with `pseudonymizeLakeUserIds`. */
   readonly pseudonymKey?: ISecret;
 }
 
 /**
- * RecoStreamData: the stateful resources (key, stream, buckets, dead-letter queue, tables, secrets), in a
+ * RecoStreamData: the stateful resources (key, stream, buckets, dead-letter queues, tables, secrets), in a
  * stack of their own with termination protection, so the app stack (functions, APIs, state machines, alarms)
  * can be replaced, rolled back or deleted without a risk to the data (the CDK best-practice guide's advice).
  *
@@ -116,6 +120,10 @@ export class RecoStreamDataStack extends Stack {
         key,
       ),
       canarySecrets: createCanarySecrets(new Construct(this, 'FreshnessCanary'), key),
+      impressionDeadLetterQueue: createImpressionDeadLetterQueue(
+        new Construct(this, 'RecommendationApi'),
+        key,
+      ),
       pseudonymKey,
     };
     this.addOutputs();
@@ -134,6 +142,10 @@ export class RecoStreamDataStack extends Stack {
       DeadLetterQueueUrl: [
         r.featureStores.deadLetterQueue.queueUrl,
         'Records the consumer dead-lettered (poison), with their reason',
+      ],
+      ImpressionDeadLetterQueueUrl: [
+        r.impressionDeadLetterQueue.queueUrl,
+        'Recommendation impressions the stream did not take, with the reason (replay: docs/operations.md)',
       ],
       FailedBatchesBucketName: [
         r.featureStores.failedBatchesBucket.bucketName,

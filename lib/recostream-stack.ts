@@ -149,6 +149,7 @@ export class RecoStreamStack extends Stack {
       trendingTable: this.batchJobs.trendingTable,
       jobRunsTable: this.batchJobs.jobRunsTable,
       stream: this.ingestion.stream,
+      impressionDeadLetterQueue: data.impressionDeadLetterQueue,
       rules: props.recommendationRules,
       exploration: props.recommendationExploration,
     });
@@ -197,6 +198,7 @@ export class RecoStreamStack extends Stack {
       stream: this.ingestion.stream,
       consumerFunction: this.featureStore.consumerFunction,
       deadLetterQueue: this.featureStore.deadLetterQueue,
+      impressionDeadLetterQueue: data.impressionDeadLetterQueue,
       failedBatches: this.featureStore.failedBatchesMetric,
       deliveryStreamName: this.dataLake.deliveryStream.ref,
       firehoseBufferInterval: firehoseBufferInterval(this.dataLake.deliveryStream),

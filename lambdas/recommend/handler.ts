@@ -10,9 +10,11 @@
  *
  * Thin: parse with the zod schemas (api-schemas.ts), assign the variant (variants.ts), call the service
  * (recommendation-service.ts, which plans the reads and calls the pure scoring), map to JSON. A user
- * response is recorded as one `recommendation_impression` on the events stream; the put starts as soon
- * as the ranking is known, runs while the response is serialised, and is bounded by a short timeout:
- * a failure is logged and counted, never returned to the caller.
+ * response is recorded as one `recommendation_impression` on the events stream (impression-publisher.ts):
+ * the put starts as soon as the ranking is known and runs while the response is serialised; every
+ * invocation then waits for this environment's pending puts at most the bound (IMPRESSION_TIMEOUT_MS), and
+ * a put that takes longer stays pending for the next invocation instead of being dropped. A put that fails
+ * for good is dead-lettered; nothing of it reaches the caller.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -20,7 +22,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient, kinesisClient } from '../shared/aws-clients';
+import { dynamoDocumentClient, retryingKinesisClient } from '../shared/aws-clients';
 import { numberEnv, requireEnv } from '../shared/env';
 import {
   DEFAULT_EXPLORATION_CONFIG,
@@ -29,6 +31,7 @@ import {
   parseExplorationConfig,
 } from '../shared/exploration-config';
 import { observability, powertools } from '../shared/observability';
+import { SqsQueueSink } from '../shared/queue-sink';
 import { NO_RULES, parseRulesConfig, RULES_ENV, type RulesConfig } from '../shared/recommend-rules';
 import {
   type ErrorResponse,
@@ -46,7 +49,8 @@ import {
 } from './api-schemas';
 import type { CatalogueRecommendation } from './catalogue-filter';
 import { DynamoRecommendationReads } from './dynamo-reads';
-import { type ImpressionSink, impressionEvent, impressionRecord } from './impression';
+import { impressionEvent } from './impression';
+import { type ImpressionMetricName, ImpressionPublisher } from './impression-publisher';
 import { KinesisImpressionSink } from './kinesis-impression-sink';
 import { buildOpenApiDocument } from './openapi';
 import {
@@ -62,8 +66,7 @@ import { assignVariant, parseVariantsConfig, type VariantsConfig } from './varia
 export type RecommendMetricName =
   | 'Requests'
   | 'RecommendationResponses'
-  | 'ImpressionsPublished'
-  | 'ImpressionPublishFailures'
+  | ImpressionMetricName
   | 'EmptyRecommendations';
 
 export interface RecommendMetrics {
@@ -74,15 +77,14 @@ type HandlerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface RecommendHandlerDeps {
   readonly reads: RecommendationReads;
-  readonly impressions: ImpressionSink;
+  /** Puts each answer's impression; created with the handler's metrics and logger (see `impressionPublisher`). */
+  readonly impressions: ImpressionPublisher;
   /** @default DEFAULT_VARIANTS (one `control` variant) */
   readonly variants?: VariantsConfig;
   /** Named filters, boosts and the promotion slot (RECOMMEND_RULES). @default NO_RULES */
   readonly rules?: RulesConfig;
   /** New arrivals: slots, age cut-off, weight (RECOMMEND_EXPLORATION). @default DEFAULT_EXPLORATION_CONFIG */
   readonly exploration?: ExplorationConfig;
-  /** Bound on the impression put. @default 150 */
-  readonly impressionTimeoutMs?: number;
   /** Scoring settings that are not per variant (maxSources, purchasedWindowDays). */
   readonly scoring?: Partial<Pick<ScoringOptions, 'maxSources' | 'purchasedWindowDays'>>;
   readonly clock?: () => Date;
@@ -107,33 +109,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
   /** The deployment's exploration with the request's `exploration` slots, when it names them. */
   const explorationFor = (slots: number | undefined): ExplorationConfig =>
     slots === undefined ? exploration : { ...exploration, slots };
-  const impressionTimeoutMs = deps.impressionTimeoutMs ?? 150;
   let openApiBody: string | undefined;
-
-  /** Never rejects: the caller's answer does not depend on it. */
-  async function recordImpression(input: Parameters<typeof impressionEvent>[0]): Promise<void> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new Error(`impression put timed out after ${impressionTimeoutMs} ms`));
-      }, impressionTimeoutMs);
-    });
-    try {
-      const record = impressionRecord(impressionEvent(input));
-      await Promise.race([deps.impressions.send(record, controller.signal), timeout]);
-      metrics.count('ImpressionsPublished', 1);
-    } catch (error) {
-      metrics.count('ImpressionPublishFailures', 1);
-      log.warn('impression not recorded', {
-        recommendationId: input.recommendationId,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   async function forUser(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     const path = parseParameters(UserPathSchema, event.pathParameters, 'path');
@@ -158,18 +134,18 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     });
     const recommendationId = generateId();
     const generatedAt = now.toISOString();
-    // Started before the body is built, awaited before returning (Lambda freezes after the return).
-    const impression =
-      result.items.length > 0
-        ? recordImpression({
-            userId,
-            recommendationId,
-            itemIds: result.items.map((i) => i.itemId),
-            variant: variant.name,
-            placement: query.placement,
-            at: generatedAt,
-          })
-        : undefined;
+    // Started before the body is built; the invocation waits for it, bounded, before returning.
+    if (result.items.length > 0)
+      deps.impressions.publish(
+        impressionEvent({
+          userId,
+          recommendationId,
+          itemIds: result.items.map((i) => i.itemId),
+          variant: variant.name,
+          placement: query.placement,
+          at: generatedAt,
+        }),
+      );
     const body: UserRecommendationsResponse = {
       userId,
       placement: query.placement,
@@ -182,7 +158,6 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     const response = jsonResponse(200, body);
     metrics.count('RecommendationResponses', 1, { variant: variant.name });
     if (result.items.length === 0) metrics.count('EmptyRecommendations', 1);
-    await impression;
     return response;
   }
 
@@ -228,7 +203,7 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
     return jsonResponse(200, body);
   }
 
-  return async (event) => {
+  const answer = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const method = (event.httpMethod ?? 'GET').toUpperCase();
     const route = Object.values(RECOMMEND_ROUTES).find((r) => r.path === event.resource);
     if (!route) {
@@ -261,6 +236,27 @@ export function createRecommendHandler(deps: RecommendHandlerDeps): RecommendHan
       });
     }
   };
+  return async (event) => {
+    const response = await answer(event);
+    // Lambda freezes the environment after the return: give this and earlier impressions the bound first.
+    await deps.impressions.settle();
+    return response;
+  };
+}
+
+/** The publisher of a handler's impressions, counting and logging through the handler's metrics and logger. */
+export function impressionPublisher(
+  options: Omit<ConstructorParameters<typeof ImpressionPublisher>[0], 'count' | 'log'> & {
+    readonly metrics: RecommendMetrics;
+    readonly logger: HandlerLogger;
+  },
+): ImpressionPublisher {
+  const { metrics, logger, ...rest } = options;
+  return new ImpressionPublisher({
+    ...rest,
+    count: (name, value) => metrics.count(name, value),
+    log: logger,
+  });
 }
 
 function toItem(r: CatalogueRecommendation): RecommendationItem {
@@ -314,7 +310,7 @@ let recommendHandler: RecommendHandler | undefined;
 /**
  * Env, read on the first invocation (so tests and the local runtime can import the module):
  *   PROFILES_TABLE_NAME, SIMILARITIES_TABLE_NAME, TRENDING_TABLE_NAME, JOB_RUNS_TABLE_NAME,
- *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME (required);
+ *   ITEM_STATS_TABLE_NAME, ITEMS_TABLE_NAME, EVENTS_STREAM_NAME, IMPRESSION_DLQ_URL (required);
  *   RECOMMEND_VARIANTS (JSON, see variants.ts), RECOMMEND_RULES (JSON, see shared/recommend-rules.ts),
  *   RECOMMEND_EXPLORATION (JSON, see shared/exploration-config.ts),
  *   ACTIVE_VERSION_CACHE_SECONDS (60), IMPRESSION_TIMEOUT_MS (150), MAX_SOURCE_ITEMS (100),
@@ -323,6 +319,7 @@ let recommendHandler: RecommendHandler | undefined;
  */
 function fromEnv(): RecommendHandler {
   if (recommendHandler) return recommendHandler;
+  const recommendMetrics = powertoolsMetrics(metrics);
   recommendHandler = createRecommendHandler({
     reads: new DynamoRecommendationReads({
       client: tracer.captureAWSv3Client(dynamoDocumentClient()),
@@ -335,20 +332,25 @@ function fromEnv(): RecommendHandler {
       pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
       cacheEntries: numberEnv('PUBLISHED_CACHE_ENTRIES', 20_000),
     }),
-    impressions: new KinesisImpressionSink(
-      tracer.captureAWSv3Client(kinesisClient()),
-      requireEnv('EVENTS_STREAM_NAME'),
-    ),
+    impressions: impressionPublisher({
+      sink: new KinesisImpressionSink(
+        tracer.captureAWSv3Client(retryingKinesisClient()),
+        requireEnv('EVENTS_STREAM_NAME'),
+      ),
+      deadLetters: new SqsQueueSink(requireEnv('IMPRESSION_DLQ_URL')),
+      boundMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
+      metrics: recommendMetrics,
+      logger,
+    }),
     variants: parseVariantsConfig(process.env.RECOMMEND_VARIANTS),
     rules: parseRulesConfig(process.env[RULES_ENV]),
     exploration: parseExplorationConfig(process.env[EXPLORATION_ENV]),
-    impressionTimeoutMs: numberEnv('IMPRESSION_TIMEOUT_MS', 150),
     scoring: {
       maxSources: numberEnv('MAX_SOURCE_ITEMS', DEFAULT_OPTIONS.maxSources),
       purchasedWindowDays: numberEnv('PURCHASED_WINDOW_DAYS', 365),
     },
     logger,
-    metrics: powertoolsMetrics(metrics),
+    metrics: recommendMetrics,
   });
   return recommendHandler;
 }

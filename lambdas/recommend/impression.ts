@@ -46,6 +46,6 @@ export function impressionRecord(event: RecommendationImpressionEvent): {
 
 /** Where impressions go; `KinesisImpressionSink` in production, a recorder in tests. */
 export interface ImpressionSink {
-  /** Resolves when the record is stored; rejects on failure or when `signal` aborts. */
-  send(record: { partitionKey: string; data: Uint8Array }, signal: AbortSignal): Promise<void>;
+  /** Resolves when the record is stored; rejects when it failed for good (after the client's retries). */
+  send(record: { partitionKey: string; data: Uint8Array }): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
- * Sends one impression record with PutRecord. One attempt, no SDK retries (the client is created with
- * maxAttempts 1): the caller bounds it with a short timeout through the abort signal, so a slow or
- * throttled stream costs the request at most that timeout and the record is counted as lost.
+ * Sends one impression record with PutRecord, with the retries of the client it is given (the recommendation
+ * function passes one with the SDK's standard retries, shared/aws-clients.ts `retryingKinesisClient`). No
+ * timeout of its own: the publisher (impression-publisher.ts) bounds how long a response waits, not the put.
  */
 import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import type { ImpressionSink } from './impression';
@@ -12,14 +12,13 @@ export class KinesisImpressionSink implements ImpressionSink {
     private readonly streamName: string,
   ) {}
 
-  async send(record: { partitionKey: string; data: Uint8Array }, signal: AbortSignal): Promise<void> {
+  async send(record: { partitionKey: string; data: Uint8Array }): Promise<void> {
     await this.client.send(
       new PutRecordCommand({
         StreamName: this.streamName,
         PartitionKey: record.partitionKey,
         Data: record.data,
       }),
-      { abortSignal: signal },
     );
   }
 }

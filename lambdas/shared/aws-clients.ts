@@ -15,6 +15,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 10000 });
 
 let kinesis: KinesisClient | undefined;
+let retryingKinesis: KinesisClient | undefined;
 let dynamo: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sqs: SQSClient | undefined;
@@ -22,6 +23,18 @@ let sqs: SQSClient | undefined;
 export function kinesisClient(): KinesisClient {
   kinesis ??= new KinesisClient({ requestHandler: httpHandler(), maxAttempts: 1 });
   return kinesis;
+}
+
+/**
+ * Kinesis with the SDK's standard retries (3 attempts: throttling, timeouts, 5xx) and a 3 s request timeout,
+ * for puts nobody waits for to the end (the recommendation API's impressions, lambdas/recommend).
+ */
+export function retryingKinesisClient(): KinesisClient {
+  retryingKinesis ??= new KinesisClient({
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 3000 }),
+    maxAttempts: 3,
+  });
+  return retryingKinesis;
 }
 
 /** Document client: plain JS objects in and out, undefined values dropped. */

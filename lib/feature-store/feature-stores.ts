@@ -3,14 +3,14 @@
  * queue and the failed-batches bucket. Stateful, so created in the data stack (lib/recostream-data-stack.ts)
  * under a scope named `FeatureStore`: the logical ids are those the single stack had (docs/migration.md).
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FailedBatches } from '../failed-batches';
-import { acknowledgeGuardRule } from '../private/guard-rules';
+import { createDeadLetterQueue } from '../private/dead-letter-queue';
 
 /** TTL attribute (epoch seconds) of both feature tables. */
 export const FEATURE_TTL_ATTRIBUTE = 'expiresAt';
@@ -75,22 +75,12 @@ export function createFeatureStores(scope: Construct, props: FeatureStoresProps)
     partitionKey: { name: 'shardId', type: AttributeType.STRING },
   });
 
-  const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
-    encryption: QueueEncryption.KMS,
-    encryptionMasterKey: props.encryptionKey,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    // Dead letters outlive the stack: deleting it must not delete the only copy of those records.
-    removalPolicy: RemovalPolicy.RETAIN,
+  const deadLetterQueue = createDeadLetterQueue(scope, 'DeadLetterQueue', {
+    encryptionKey: props.encryptionKey,
+    reason:
+      'This queue is itself the dead-letter destination of the consumer handler (poison records); records ' +
+      'are inspected and replayed by an operator, not consumed.',
   });
-  const dlqReason =
-    'This queue is itself the dead-letter destination of the consumer handler (poison records); records ' +
-    'are inspected and replayed by an operator, not consumed.';
-  Validations.of(deadLetterQueue).acknowledge(
-    { id: 'AwsSolutions-SQS3', reason: dlqReason },
-    { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
-  );
-  acknowledgeGuardRule(deadLetterQueue, 'sqs_dlq_check', dlqReason);
 
   const failedBatches = new FailedBatches(scope, 'FailedBatches', {
     encryptionKey: props.encryptionKey,

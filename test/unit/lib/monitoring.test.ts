@@ -47,15 +47,16 @@ function widgetTitles(template: Template): string[] {
 }
 
 describe('Monitoring on the RecoStream stack', () => {
-  const { stack, template } = synthApp();
+  const { stack, dataStack, template } = synthApp();
   const topic = { Ref: logicalIdOf(stack.alarmTopic) };
 
   it('sends every alarm and its recovery to the alarm topic', () => {
     const alarms = Object.entries(alarmsOf(template)).filter(([id]) => id.startsWith('Monitoring'));
     // iterator age, DLQ, batches given up, Firehose, consumer errors, 2 x (5xx, p99) for 2 APIs,
     // 2 x job staleness, canary: profile SLO, recommendation SLO, failures;
-    // data loss: quarantine writes (ingest, catalogue), catalogue fills, publishes, Firehose errors
-    expect(alarms.length).toBe(5 + 4 + 2 + 3 + 5);
+    // data loss: quarantine writes (ingest, catalogue), catalogue fills, publishes, Firehose errors,
+    // impressions dead-lettered
+    expect(alarms.length).toBe(5 + 4 + 2 + 3 + 6);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -159,6 +160,26 @@ describe('Monitoring on the RecoStream stack', () => {
           Value: { 'Fn::GetAtt': [logicalIdOf(stack.featureStore.deadLetterQueue), 'QueueName'] },
         },
       ],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('alarms as soon as one impression is in the recommendation API’s dead-letter queue', () => {
+    expect(alarmNamed(template, 'ImpressionDeadLetterQueueNotEmpty')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [logicalIdOf(dataStack.resources.impressionDeadLetterQueue), 'QueueName'],
+          },
+        },
+      ],
+      Statistic: 'Maximum',
+      Period: 60,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,

@@ -1,18 +1,20 @@
 /**
  * The recommendation API construct: its routes are exactly the OpenAPI document's (both ways), every method
  * needs an API key and validates its parameters, the usage plan throttles per key, and the function gets
- * read access to exactly the five tables it reads and write access to the stream.
+ * read access to exactly the five tables it reads, write access to the stream and send access to its impression
+ * dead-letter queue (a retained, encrypted queue of the data stack).
  */
 import { spawnSync } from 'node:child_process';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { buildOpenApiDocument } from '../../../lambdas/recommend/openapi';
 import { RecommendationApi, type RecommendationApiProps } from '../../../lib/recommendation-api';
 import { logicalIdOf, synthApp, testApp } from './helpers';
 
-const { stack, template } = synthApp();
+const { stack, dataStack, template, dataTemplate } = synthApp();
 const reco = stack.recommendationApi;
 const apiId = logicalIdOf(reco.api);
 
@@ -166,6 +168,7 @@ describe('function', () => {
       TRENDING_TABLE_NAME: { Ref: logicalIdOf(stack.batchJobs.trendingTable) },
       JOB_RUNS_TABLE_NAME: { Ref: logicalIdOf(stack.batchJobs.jobRunsTable) },
       EVENTS_STREAM_NAME: { Ref: logicalIdOf(stack.ingestion.stream) },
+      IMPRESSION_DLQ_URL: { Ref: logicalIdOf(dataStack.resources.impressionDeadLetterQueue) },
       IMPRESSION_TIMEOUT_MS: '150',
       ACTIVE_VERSION_CACHE_SECONDS: '60',
       RECOMMEND_VARIANTS: '',
@@ -214,6 +217,50 @@ describe('function', () => {
   });
 });
 
+describe('impression dead-letter queue', () => {
+  const queueId = logicalIdOf(dataStack.resources.impressionDeadLetterQueue);
+
+  it('is a queue of the data stack, encrypted with the data key, kept 14 days and retained with the stack', () => {
+    dataTemplate.hasResource('AWS::SQS::Queue', {
+      Properties: {
+        KmsMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(dataStack.resources.key), 'Arn'] },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(Object.keys(dataTemplate.findResources('AWS::SQS::Queue'))).toContain(queueId);
+    dataTemplate.hasOutput('ImpressionDeadLetterQueueUrl', { Value: { Ref: queueId } });
+  });
+
+  it('takes messages from the recommendation function only, over SSL', () => {
+    const senders = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument.Statement).includes(`"${queueId}"`),
+    );
+    expect(senders.map((p) => p.Properties.Roles)).toEqual([
+      [{ Ref: logicalIdOf(reco.function.role ?? reco) }],
+    ]);
+    const statements = senders[0]?.Properties.PolicyDocument.Statement as Array<{
+      Action: unknown;
+      Resource: unknown;
+    }>;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      }),
+    );
+    dataTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
 describe('props', () => {
   function alone(props: Partial<RecommendationApiProps>): Template {
     const s = new Stack(testApp(), 'Alone');
@@ -227,6 +274,7 @@ describe('props', () => {
       jobRunsTable: table('J'),
       itemsTable: table('C'),
       stream: new Stream(s, 'Events'),
+      impressionDeadLetterQueue: new Queue(s, 'ImpressionDlq'),
       ...props,
     });
     return Template.fromStack(s);

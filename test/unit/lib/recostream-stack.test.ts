@@ -114,6 +114,7 @@ describe('RecoStream stack', () => {
         'EventsStreamName',
         'FailedBatchesBucketName',
         'GlueDatabaseName',
+        'ImpressionDeadLetterQueueUrl',
         'ItemStatsTableName',
         'ItemsTableName',
         'LakeBucketName',

@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -22,16 +23,24 @@ import {
   UserRecommendationsResponseSchema,
 } from '../../../lambdas/recommend/api-schemas';
 import { DynamoRecommendationReads } from '../../../lambdas/recommend/dynamo-reads';
-import { createRecommendHandler, type RecommendMetricName } from '../../../lambdas/recommend/handler';
+import {
+  createRecommendHandler,
+  impressionPublisher,
+  type RecommendMetricName,
+} from '../../../lambdas/recommend/handler';
+import { ImpressionDeadLetterSchema } from '../../../lambdas/recommend/impression-dead-letter';
 import { KinesisImpressionSink } from '../../../lambdas/recommend/kinesis-impression-sink';
 import { newArrivalsKey } from '../../../lambdas/shared/catalogue';
 import { CanonicalEventSchema } from '../../../lambdas/shared/events';
 import { encodeArrival } from '../../../lambdas/shared/new-arrivals';
+import { SqsQueueSink } from '../../../lambdas/shared/queue-sink';
 import { checkRulesConfig, type RulesConfig } from '../../../lambdas/shared/recommend-rules';
+import { flushPromises, manualWait } from '../../support/manual-wait';
 import { RECOMMEND_TABLES } from '../../support/recommend-reads';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const kinesisMock = mockClient(KinesisClient);
+const sqsMock = mockClient(SQSClient);
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 
 /** Rows of the Items table (the catalogue); empty unless a test fills it. */
@@ -143,18 +152,32 @@ function setup(options: { impressionTimeoutMs?: number; rules?: RulesConfig } = 
     now: () => NOW.getTime(),
     sleep: async () => {},
   });
+  const timer = manualWait();
+  const logger = { info: () => {}, warn: (...args: unknown[]) => warnings.push(args), error: () => {} };
+  const metrics = {
+    count: (name: RecommendMetricName, value: number, dimensions?: Record<string, string>) =>
+      counts.push([name, value, dimensions]),
+  };
+  const impressions = impressionPublisher({
+    sink: new KinesisImpressionSink(new KinesisClient({ region: 'local' }), 'events'),
+    deadLetters: new SqsQueueSink('https://sqs.local/000000000000/impressions-dlq', () => new SQSClient({})),
+    boundMs: options.impressionTimeoutMs ?? 150,
+    wait: timer.wait,
+    clock: () => NOW,
+    metrics,
+    logger,
+  });
   const handler = createRecommendHandler({
     reads,
-    impressions: new KinesisImpressionSink(new KinesisClient({ region: 'local' }), 'events'),
+    impressions,
     clock: () => NOW,
     generateId: () => `00000000-0000-4000-8000-00000000000${++id}`,
-    impressionTimeoutMs: options.impressionTimeoutMs ?? 150,
-    logger: { info: () => {}, warn: (...args: unknown[]) => warnings.push(args), error: () => {} },
-    metrics: { count: (name, value, dimensions) => counts.push([name, value, dimensions]) },
+    logger,
+    metrics,
     variants: { experiment: 'e', variants: [{ name: 'solo', share: 1 }] },
     ...(options.rules ? { rules: options.rules } : {}),
   });
-  return { handler, counts, warnings };
+  return { handler, counts, warnings, timer, impressions };
 }
 
 function request(
@@ -192,6 +215,8 @@ function puts() {
 beforeEach(() => {
   dynamoMock.reset();
   kinesisMock.reset();
+  sqsMock.reset();
+  sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   batchGetCalls = [];
   unprocessedOnce = new Set();
   catalogueRows = {};
@@ -337,7 +362,7 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     expect(counts).toContainEqual(['EmptyRecommendations', 1, undefined]);
   });
 
-  it('answers 200 when the impression put fails, and counts the failure', async () => {
+  it('answers 200 when the impression put fails, and dead-letters the impression with the reason', async () => {
     kinesisMock
       .on(PutRecordCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
@@ -345,16 +370,53 @@ describe('GET /v1/users/{userId}/recommendations', () => {
     const response = await handler(request('userRecommendations', { userId: 'alice' }));
     expect(response.statusCode).toBe(200);
     expect(counts).toContainEqual(['ImpressionPublishFailures', 1, undefined]);
+    expect(counts).toContainEqual(['ImpressionsDeadLettered', 1, undefined]);
     expect(JSON.stringify(warnings)).toContain('Rate exceeded');
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent).toHaveLength(1);
+    const letter = ImpressionDeadLetterSchema.parse(JSON.parse(sent[0]?.MessageBody ?? ''));
+    expect(letter).toMatchObject({
+      reason: 'impression_put_failed',
+      error: 'ProvisionedThroughputExceededException: Rate exceeded',
+      recommendationId: JSON.parse(response.body).recommendationId,
+      partitionKey: 'alice',
+      event: {
+        type: 'recommendation_impression',
+        itemIds: JSON.parse(response.body).items.map((i: { itemId: string }) => i.itemId),
+      },
+    });
   });
 
-  it('bounds a hanging impression put by the timeout', async () => {
-    kinesisMock.on(PutRecordCommand).callsFake(() => new Promise(() => {}));
-    const { handler, counts } = setup({ impressionTimeoutMs: 50 });
-    // The put never settles: the handler answers only because the timeout gave up on it.
-    const response = await handler(request('userRecommendations', { userId: 'alice' }));
-    expect(response.statusCode).toBe(200);
-    expect(counts).toContainEqual(['ImpressionPublishFailures', 1, undefined]);
+  it('answers within the bound when the put hangs, and keeps the put pending instead of dropping it', async () => {
+    let store: (() => void) | undefined;
+    kinesisMock.on(PutRecordCommand).callsFake(
+      () =>
+        new Promise((resolve) => {
+          store = () => resolve({ ShardId: 'shardId-000000000000', SequenceNumber: '1' });
+        }),
+    );
+    const { handler, counts, timer, impressions } = setup({ impressionTimeoutMs: 50 });
+    let answered = false;
+    const answer = handler(request('userRecommendations', { userId: 'alice' })).then((r) => {
+      answered = true;
+      return r;
+    });
+    await flushPromises();
+    // The response waits for the put, but only for the bound: 50 ms that have not passed yet.
+    expect(answered).toBe(false);
+    expect(timer.waiting()).toEqual([50]);
+    timer.elapse();
+    expect((await answer).statusCode).toBe(200);
+    expect(impressions.pendingCount).toBe(1);
+    expect(counts).toContainEqual(['ImpressionsPendingAtResponse', 1, undefined]);
+    expect(counts.map(([name]) => name)).not.toContain('ImpressionPublishFailures');
+    // The stream answers later: the impression is published, not lost, and nothing is dead-lettered.
+    store?.();
+    await flushPromises();
+    expect(impressions.pendingCount).toBe(0);
+    expect(counts).toContainEqual(['ImpressionsPublished', 1, undefined]);
+    expect(counts).toContainEqual(['ImpressionsPublishedLate', 1, undefined]);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
   it.each([
