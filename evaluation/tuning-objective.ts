@@ -80,3 +80,16 @@ export function objectiveBoth(
     objective(fitted, settings, method, 'unseenItems'),
   );
 }
+
+/**
+ * The best choice, unless the incumbent (the values the code has now) is within TIE of it: differences that
+ * small are noise, and the API's defaults change only when the validation says so.
+ */
+export function bestUnlessIncumbentTies<T>(
+  incumbent: { readonly objective: number; readonly choice: T },
+  rated: readonly { readonly objective: number; readonly choice: T }[],
+): T {
+  let best = incumbent;
+  for (const r of rated) if (r.objective > best.objective) best = r;
+  return incumbent.objective >= best.objective - TIE ? incumbent.choice : best.choice;
+}

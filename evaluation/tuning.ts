@@ -10,7 +10,8 @@
  *   2. the baselines' own settings (EASE λ, item-kNN neighbours and shrinkage), each on its own scores,
  *      so no baseline is left weaker than it can be;
  *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
- *      items; then what for-you adds (repurchase, reminders, CF weight), on all items.
+ *      items; then what for-you adds (repurchase, reminders), on all items: the code's current values are
+ *      scored too and stay unless a grid point beats them by more than TIE.
  *
  * The objective is the mean of HR@k and NDCG@k over each protocol's validation users, then over the
  * protocols, each weighted alike (tuning-objective.ts). For discover, settings within 0.001 of the best
@@ -33,7 +34,14 @@ import {
 } from './evaluate';
 import { type Protocol, type ProtocolSplit, validationSplits } from './protocols';
 import { tuneEaseHead } from './tuning-ease-head';
-import { objective, objectiveBoth, ProtocolMetrics, TIE, type TuningTrial } from './tuning-objective';
+import {
+  bestUnlessIncumbentTies,
+  objective,
+  objectiveBoth,
+  ProtocolMetrics,
+  TIE,
+  type TuningTrial,
+} from './tuning-objective';
 
 export type { TuningTrial } from './tuning-objective';
 
@@ -166,18 +174,31 @@ export async function tune(
     .sort((a, b) => a.maxSources - b.maxSources || b.objective - a.objective)[0] as (typeof discover)[number];
   weights = chosenDiscover.weights;
   maxSources = chosenDiscover.maxSources;
-  let bestForYou = { objective: -1, weights };
+  // The code's current values are one more trial: within TIE of the best they stay (tuning-objective.ts).
+  const forYou = (values: Partial<BlendWeights>, stage: string) => {
+    const w = { ...weights, ...values };
+    const score = objective(refitted, blendSettings(w, maxSources), 'blend', 'allItems');
+    trials.push({ stage, values, ...score });
+    log(`${stage} ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
+    return { objective: score.objective, choice: w };
+  };
+  const { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders } = weights;
+  const incumbent = forYou(
+    { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders },
+    'for-you (current)',
+  );
+  const rated: Array<{ objective: number; choice: BlendWeights }> = [];
   for (const repurchase of FOR_YOU_GRID.repurchase)
     for (const repurchaseCountExponent of FOR_YOU_GRID.repurchaseCountExponent)
       for (const repurchaseHalfLifeIntervals of FOR_YOU_GRID.repurchaseHalfLifeIntervals)
-        for (const reminders of FOR_YOU_GRID.reminders) {
-          const values = { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders };
-          const w = { ...weights, ...values };
-          const score = objective(refitted, blendSettings(w, maxSources), 'blend', 'allItems');
-          trials.push({ stage: 'for-you', values, ...score });
-          log(`for-you ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
-          if (score.objective > bestForYou.objective) bestForYou = { objective: score.objective, weights: w };
-        }
+        for (const reminders of FOR_YOU_GRID.reminders)
+          rated.push(
+            forYou(
+              { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders },
+              'for-you',
+            ),
+          );
+  const bestForYou = { weights: bestUnlessIncumbentTies(incumbent, rated) };
   return {
     dataset: dataset.source,
     protocols,

@@ -6,7 +6,7 @@
 
 import { nextPurchase } from '../../../evaluation/protocols';
 import { validationSummary } from '../../../evaluation/tuning';
-import { meanOfScores, ProtocolMetrics } from '../../../evaluation/tuning-objective';
+import { bestUnlessIncumbentTies, meanOfScores, ProtocolMetrics } from '../../../evaluation/tuning-objective';
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
 
 const hit = { hitRate: 1, recall: 1, ndcg: 0.5 };
@@ -50,6 +50,27 @@ describe('ProtocolMetrics', () => {
       users: 2,
       byProtocol: { leaveLastOrderOut: 0.375, nextPurchase: 0.375 },
     });
+  });
+});
+
+describe('bestUnlessIncumbentTies', () => {
+  const incumbent = { objective: 0.4856, choice: 'current' };
+
+  it('keeps the current values when the best is within 0.001 of them (the recorded for-you trials)', () => {
+    const rated = [
+      { objective: 0.4858, choice: 'repurchase 4, exponent 0.5' },
+      { objective: 0.4852, choice: 'repurchase 4, exponent 1' },
+    ];
+    expect(bestUnlessIncumbentTies(incumbent, rated)).toBe('current');
+  });
+
+  it('takes the best when it beats the current values by more than 0.001', () => {
+    const rated = [
+      { objective: 0.487, choice: 'better' },
+      { objective: 0.4858, choice: 'tied' },
+    ];
+    expect(bestUnlessIncumbentTies(incumbent, rated)).toBe('better');
+    expect(bestUnlessIncumbentTies(incumbent, [])).toBe('current');
   });
 });
 
