@@ -125,7 +125,7 @@ export async function tune(
   if (options.blendOnly || options.easeHeadOnly) {
     // The models' settings as given (the code's defaults, chosen by an earlier full run): fit once per split.
     fitted = [];
-    // Only the blend is scored here: no baseline models (13 splits of EASE's 2,000² weights add up).
+    // Only the blend is scored here: no baseline models (EASE alone holds 32 MB per split, 13 splits on UCI).
     for (const split of splits)
       fitted.push(
         await fitSplit(split, settings, (m) => log(`validation ${splitName(split)}: ${m}`), ['blend']),
