@@ -38,8 +38,11 @@ export type CfSettings = Omit<CfRunParams, 'runId' | 'windowTo' | 'windowFrom' |
 export interface BatchModels {
   /** The cf job's neighbour lists, as the API reads them (its model: settings.model). */
   readonly neighbours: ReadonlyMap<string, readonly Neighbour[]>;
-  /** RP3beta's lists (cf_similarity.sql), the `rp3beta` baseline: the same as `neighbours` when that is the model. */
-  readonly rp3beta: ReadonlyMap<string, readonly Neighbour[]>;
+  /**
+   * RP3beta's lists (cf_similarity.sql), the `rp3beta` baseline: the same as `neighbours` when that is the
+   * model; absent when not asked for (tuning the blend alone).
+   */
+  readonly rp3beta?: ReadonlyMap<string, readonly Neighbour[]>;
   /** Trending lists by window end (every instant asked for). */
   readonly trending: ReadonlyMap<string, TrendingLists>;
   readonly pairs: number;
@@ -54,6 +57,8 @@ export async function runBatchJobs(
     readonly asOf: string;
     readonly trendingAsOf: readonly string[];
     readonly cf: CfSettings;
+    /** Also RP3beta's lists when the cf model is another (default: true). */
+    readonly rp3beta?: boolean;
     readonly log?: (message: string) => void;
   },
 ): Promise<BatchModels> {
@@ -63,9 +68,11 @@ export async function runBatchJobs(
     const rp3beta =
       options.cf.model === 'rp3beta'
         ? neighbours
-        : await lake.cf({ ...options.cf, model: 'rp3beta' }, options.asOf);
+        : options.rp3beta === false
+          ? undefined
+          : await lake.cf({ ...options.cf, model: 'rp3beta' }, options.asOf);
     const trending = await lake.trending(options.trendingAsOf);
-    return { neighbours, rp3beta, trending, pairs: pairsOf(neighbours) };
+    return { neighbours, ...(rp3beta ? { rp3beta } : {}), trending, pairs: pairsOf(neighbours) };
   } finally {
     await lake.close();
   }

@@ -118,8 +118,9 @@ export interface FittedSplit {
   readonly split: ProtocolSplit;
   readonly batch: BatchModels;
   readonly matrix: InteractionMatrix;
-  readonly itemKnn: ItemKnnModel;
-  readonly ease: EaseModel;
+  /** Absent when the split was fitted for methods without it (tuning the blend alone). */
+  readonly itemKnn?: ItemKnnModel;
+  readonly ease?: EaseModel;
   /** Per case: profile and item history, built once. */
   readonly users: ReadonlyArray<{
     readonly profile: Profile;
@@ -127,36 +128,46 @@ export interface FittedSplit {
   }>;
 }
 
+/** Fits what `methods` need (default: every method): the batch jobs, the baselines' models, the profiles. */
 export async function fitSplit(
   split: ProtocolSplit,
   settings: EvaluationSettings,
   log: (message: string) => void,
+  methods: readonly Method[] = METHODS,
 ): Promise<FittedSplit> {
   const batch = await runBatchJobs(split.batch, {
     asOf: split.batchAsOf,
     trendingAsOf: split.cases.map((c) => split.trendingAsOf(c)),
     cf: settings.cf,
+    rp3beta: methods.includes('rp3beta'),
     log,
   });
-  return fitBaselines(split, batch, settings, log);
+  return fitBaselines(split, batch, settings, log, methods);
 }
 
-/** The baselines' models and the held-out users' profiles, next to batch models already computed. */
+/** The baselines' models `methods` need and the held-out users' profiles, next to batch models already computed. */
 export function fitBaselines(
   split: ProtocolSplit,
   batch: BatchModels,
   settings: EvaluationSettings,
   log: (message: string) => void,
+  methods: readonly Method[] = METHODS,
 ): FittedSplit {
   let started = Date.now();
   const matrix = interactionMatrix(split.batch);
-  const itemKnn = fitItemKnn(matrix, settings.itemKnn);
-  log(`item-kNN: ${matrix.popular.length} items in ${since(started)}`);
-  started = Date.now();
-  const ease = fitEase(matrix, settings.ease);
-  log(`EASE: ${ease.index.items.length} items, λ ${settings.ease.lambda} in ${since(started)}`);
+  let itemKnn: ItemKnnModel | undefined;
+  if (methods.includes('itemKnn')) {
+    itemKnn = fitItemKnn(matrix, settings.itemKnn);
+    log(`item-kNN: ${matrix.popular.length} items in ${since(started)}`);
+  }
+  let ease: EaseModel | undefined;
+  if (methods.includes('ease')) {
+    started = Date.now();
+    ease = fitEase(matrix, settings.ease);
+    log(`EASE: ${ease.index.items.length} items, λ ${settings.ease.lambda} in ${since(started)}`);
+  }
   const users = split.cases.map((c) => ({ profile: profileBefore(c), history: historyOf(c.history) }));
-  return { split, batch, matrix, itemKnn, ease, users };
+  return { split, batch, matrix, users, ...(itemKnn ? { itemKnn } : {}), ...(ease ? { ease } : {}) };
 }
 
 /** Per scoring and method, each scored user's metrics (same user order for every method). */
@@ -208,16 +219,22 @@ function listFor(
     case 'popularity':
       return popularityList(request);
     case 'itemKnn':
-      return itemKnnList(fitted.itemKnn, history, request);
+      return itemKnnList(fittedFor(method, fitted.itemKnn), history, request);
     case 'ease':
-      return easeList(fitted.ease, history, request);
+      return easeList(fittedFor(method, fitted.ease), history, request);
     case 'rp3beta':
-      return neighbourSumList(fitted.batch.rp3beta, history, request);
+      return neighbourSumList(fittedFor(method, fitted.batch.rp3beta), history, request);
     case 'buyAgain':
       return buyAgainList(history, request);
     case 'recentlyViewed':
       return recentlyViewedList(history, request);
   }
+}
+
+function fittedFor<T>(method: Method, model: T | undefined): T {
+  if (model === undefined)
+    throw new Error(`${method}: its model was not fitted for this split (fitSplit's methods)`);
+  return model;
 }
 
 /** The API's scoring at its defaults (plus `settings.blend`), as of one second before the held-out order. */

@@ -13,8 +13,9 @@
  * Nothing at or after a held-out order's time reaches its profile, and nothing after the cut-off reaches
  * the batch jobs of nextPurchase (test/unit/evaluation/protocols.test.ts checks both).
  *
- * `validationSplit` cuts the same protocol again from the training period only (the batch events), for
- * tuning: the held-out orders of the real split are never looked at while choosing weights.
+ * `validationSplits` cuts the same protocol again from the training period only (the batch events), for
+ * tuning (nextPurchase at several rolling origins): the held-out orders of the real split are never looked
+ * at while choosing weights.
  */
 import { interactionsOf } from '../lambdas/consumer/profile';
 import type { CanonicalEvent, PurchaseEvent } from '../lambdas/shared/events';
@@ -166,14 +167,41 @@ export function nextPurchase(events: readonly CanonicalEvent[], cutoffIso?: stri
   };
 }
 
-/** The same protocol cut again from the training period only (the split's batch events). */
-export function validationSplit(split: ProtocolSplit): ProtocolSplit {
-  if (split.protocol === 'leaveLastOrderOut') return leaveLastOrderOut(split.batch);
+/**
+ * nextPurchase's validation origins: this many cut-offs, one horizon apart, before the real one. One origin
+ * holds out about 60 orders on the UCI data; twelve hold out about 1,000, as many as leaveLastOrderOut's
+ * validation has users with unseen items, so tuning sees both protocols alike.
+ */
+export const VALIDATION_ORIGINS = 12;
+
+/**
+ * The same protocol cut again from the training period only (the split's batch events), for tuning: the
+ * held-out orders of the real split are never looked at.
+ *
+ * leaveLastOrderOut  once, on the batch events: each user's last training order.
+ * nextPurchase       rolling origins: origin j (1..origins) is the real protocol moved j horizons back. Its
+ *                    cut-off is j horizons before the real one, its data ends where origin j − 1's cut-off
+ *                    is (the real cut-off for j = 1), so its batch jobs see only what came before its cut-off
+ *                    and its held-out orders are each user's first purchase within one horizon after it.
+ *                    Origins without a held-out order (a holiday) are left out.
+ */
+export function validationSplits(
+  split: ProtocolSplit,
+  origins: number = VALIDATION_ORIGINS,
+): ProtocolSplit[] {
+  if (split.protocol === 'leaveLastOrderOut') return [leaveLastOrderOut(split.batch)];
   const cutoff = Date.parse(split.cutoff as string);
-  return nextPurchase(
-    split.batch,
-    new Date(cutoff - (split.horizonMs ?? DEFAULT_CUTOFF_BEFORE_END_MS)).toISOString(),
-  );
+  const horizon = split.horizonMs ?? DEFAULT_CUTOFF_BEFORE_END_MS;
+  const out: ProtocolSplit[] = [];
+  for (let j = 1; j <= origins; j++) {
+    const end = cutoff - (j - 1) * horizon;
+    const origin = nextPurchase(
+      split.batch.filter((e) => timeOf(e) < end),
+      new Date(cutoff - j * horizon).toISOString(),
+    );
+    if (origin.cases.length > 0) out.push(origin);
+  }
+  return out;
 }
 
 function parseCutoff(iso: string): number {

@@ -5,14 +5,14 @@
  * the head size trades EASE's lists on more items against the solve's cost.
  *
  * Chosen by the blend, the API's scoring (for-you on all items, discover on unseen items: the mean of the
- * two objectives), since the published lists reach users only through it; on the validation splits only.
+ * two objectives, each protocol weighted alike: tuning-objective.ts), since the published lists reach
+ * users only through it; on the validation splits only.
  * Within TIE of the best, the smaller head wins (a cheaper solve), then the better objective. The cf SQL
  * runs once per head size and split; each λ is one more solve of the same rows.
  */
 import { BatchLake, cfNeighbours, pairsOf } from './batch-models';
 import { type EvaluationSettings, type FittedSplit, scoreSplit } from './evaluate';
-import type { RankingMetrics } from './metrics';
-import { meanObjective, TIE, type TuningTrial } from './tuning-objective';
+import { meanOfScores, ProtocolMetrics, TIE, type TuningTrial } from './tuning-objective';
 
 export const EASE_HEAD_GRID = {
   easeItems: [1000, 2000, 3000],
@@ -34,7 +34,7 @@ export async function tuneEaseHead(
   const combos: HeadSetting[] = grid.easeItems.flatMap((easeItems) =>
     grid.easeLambda.map((easeLambda) => ({ easeItems, easeLambda })),
   );
-  const scores = combos.map(() => ({ all: [] as RankingMetrics[], unseen: [] as RankingMetrics[] }));
+  const scores = combos.map(() => ({ all: new ProtocolMetrics(), unseen: new ProtocolMetrics() }));
   for (const f of fitted) {
     const lake = await BatchLake.open(f.split.batch, log);
     try {
@@ -45,8 +45,8 @@ export async function tuneEaseHead(
           const neighbours = cfNeighbours(result, { ...settings.cf, model: 'ease', ...combo });
           const trial = { ...f, batch: { ...f.batch, neighbours, pairs: pairsOf(neighbours) } };
           const perUser = scoreSplit(trial, settings, ['blend']);
-          scores[n]?.all.push(...perUser.allItems.blend);
-          scores[n]?.unseen.push(...perUser.unseenItems.blend);
+          scores[n]?.all.add(f.split.protocol, perUser.allItems.blend);
+          scores[n]?.unseen.add(f.split.protocol, perUser.unseenItems.blend);
           log(
             `EASE head ${JSON.stringify(combo)} on ${f.split.protocol}: ${neighbours.size} items with neighbours`,
           );
@@ -57,12 +57,11 @@ export async function tuneEaseHead(
     }
   }
   const rated = combos.map((combo, n) => {
-    const all = meanObjective(scores[n]?.all ?? []);
-    const unseen = meanObjective(scores[n]?.unseen ?? []);
-    const objective = (all.objective + unseen.objective) / 2;
-    trials.push({ stage: 'easeHead', values: combo, objective, users: all.users });
-    log(`EASE head ${JSON.stringify(combo)}: ${objective.toFixed(4)}`);
-    return { combo, objective };
+    const { all, unseen } = scores[n] as (typeof scores)[number];
+    const score = meanOfScores(all.score(), unseen.score());
+    trials.push({ stage: 'easeHead', values: combo, ...score });
+    log(`EASE head ${JSON.stringify(combo)}: ${score.objective.toFixed(4)}`);
+    return { combo, objective: score.objective };
   });
   const chosen = chooseEaseHead(rated);
   const tuned = { ...settings, cf: { ...settings.cf, model: 'ease' as const, ...chosen } };

@@ -1,6 +1,8 @@
 /**
  * `npm run evaluate -- --uci DIR --tune`: chooses the settings on validation splits cut from the training
- * period (protocols.ts `validationSplit`), never on the held-out orders the evaluation reports:
+ * period (protocols.ts `validationSplits`: leaveLastOrderOut once, nextPurchase at rolling origins, each
+ * with its own batch models fitted on the events before its cut-off), never on the held-out orders the
+ * evaluation reports:
  *
  *   1. the cf job's model (RP3beta α, β, exponent, neighbours): by the model alone (rp3beta), unseen items;
  *      1b. the cf job's EASE head size and λ (RP3beta is the fallback for the other items), by the blend
@@ -8,10 +10,12 @@
  *   2. the baselines' own settings (EASE λ, item-kNN neighbours and shrinkage), each on its own scores,
  *      so no baseline is left weaker than it can be;
  *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
- *      items; then what for-you adds (repurchase, reminders, CF weight), on all items.
+ *      items; then what for-you adds (repurchase, reminders), on all items: the code's current values are
+ *      scored too and stay unless a grid point beats them by more than TIE.
  *
- * The objective is the mean of HR@k and NDCG@k over the validation users of every protocol pooled. For
- * discover, settings within 0.001 of the best count as tied, and the one reading fewer neighbour lists wins.
+ * The objective is the mean of HR@k and NDCG@k over each protocol's validation users, then over the
+ * protocols, each weighted alike (tuning-objective.ts). For discover, settings within 0.001 of the best
+ * count as tied, and the one reading fewer neighbour lists wins.
  * The chosen values become the code's defaults by hand (docs/recommendations.md records them).
  */
 import type { BlendWeights, ScoringOptions } from '../lambdas/recommend/scoring';
@@ -28,17 +32,24 @@ import {
   scoreSplit,
   splitFor,
 } from './evaluate';
-import type { RankingMetrics } from './metrics';
-import { type Protocol, type ProtocolSplit, validationSplit } from './protocols';
+import { type Protocol, type ProtocolSplit, validationSplits } from './protocols';
 import { tuneEaseHead } from './tuning-ease-head';
-import { meanObjective, objective, objectiveBoth, TIE, type TuningTrial } from './tuning-objective';
+import {
+  bestUnlessIncumbentTies,
+  objective,
+  objectiveBoth,
+  ProtocolMetrics,
+  TIE,
+  type TuningTrial,
+} from './tuning-objective';
 
 export type { TuningTrial } from './tuning-objective';
 
 export interface TuningResult {
   readonly dataset: string;
   readonly protocols: readonly Protocol[];
-  readonly validation: Readonly<Record<string, { readonly cases: number; readonly batchEvents: number }>>;
+  /** Per protocol: its validation orders, and per split (nextPurchase: per origin) its cut-off and sizes. */
+  readonly validation: Readonly<Record<string, ValidationSummary>>;
   readonly trials: readonly TuningTrial[];
   readonly chosen: {
     readonly cf: CfSettings;
@@ -46,6 +57,15 @@ export interface TuningResult {
     readonly itemKnn: EvaluationSettings['itemKnn'];
     readonly blend: { readonly maxSources: number; readonly weights: BlendWeights };
   };
+}
+
+export interface ValidationSummary {
+  readonly cases: number;
+  readonly splits: ReadonlyArray<{
+    readonly cutoff?: string;
+    readonly cases: number;
+    readonly batchEvents: number;
+  }>;
 }
 
 const CF_GRID: ReadonlyArray<Partial<CfSettings>> = [
@@ -74,9 +94,9 @@ const DISCOVER_GRID = {
 };
 const FOR_YOU_GRID = {
   repurchase: [1, 2, 4, 8],
-  // No effect on purchase-only data; kept so a dataset with browsing tunes it.
   repurchaseCountExponent: [0.5, 1],
   repurchaseHalfLifeIntervals: [2, 8, 1000],
+  // No effect on purchase-only data (the UCI data: its trials tie exactly); kept so a dataset with browsing tunes it.
   reminders: [1, 2],
 };
 
@@ -95,20 +115,21 @@ export async function tune(
   options: TuneOptions = {},
 ): Promise<TuningResult> {
   const trials: TuningTrial[] = [];
-  const splits = protocols.map((p) => validationSplit(splitFor(p, dataset, base.cutoff)));
-  const validation = Object.fromEntries(
-    splits.map((s) => [s.protocol, { cases: s.cases.length, batchEvents: s.batch.length }]),
-  );
+  const splits = protocols.flatMap((p) => validationSplits(splitFor(p, dataset, base.cutoff)));
+  const validation = validationSummary(protocols, splits);
   for (const s of splits)
-    log(`validation ${s.protocol}: ${s.cases.length} held-out orders, ${s.batch.length} training events`);
+    log(`validation ${splitName(s)}: ${s.cases.length} held-out orders, ${s.batch.length} training events`);
 
   let settings = base;
   let fitted: FittedSplit[];
   if (options.blendOnly || options.easeHeadOnly) {
     // The models' settings as given (the code's defaults, chosen by an earlier full run): fit once per split.
     fitted = [];
+    // Only the blend is scored here: no baseline models (EASE alone holds 32 MB per split, 13 splits on UCI).
     for (const split of splits)
-      fitted.push(await fitSplit(split, settings, (m) => log(`validation ${split.protocol}: ${m}`)));
+      fitted.push(
+        await fitSplit(split, settings, (m) => log(`validation ${splitName(split)}: ${m}`), ['blend']),
+      );
     if (options.easeHeadOnly) {
       const head = await tuneEaseHead(fitted, settings, trials, log);
       const { maxSources = 50, weights = DEFAULT_WEIGHTS } = settings.blend;
@@ -153,18 +174,31 @@ export async function tune(
     .sort((a, b) => a.maxSources - b.maxSources || b.objective - a.objective)[0] as (typeof discover)[number];
   weights = chosenDiscover.weights;
   maxSources = chosenDiscover.maxSources;
-  let bestForYou = { objective: -1, weights };
+  // The code's current values are one more trial: within TIE of the best they stay (tuning-objective.ts).
+  const forYou = (values: Partial<BlendWeights>, stage: string) => {
+    const w = { ...weights, ...values };
+    const score = objective(refitted, blendSettings(w, maxSources), 'blend', 'allItems');
+    trials.push({ stage, values, ...score });
+    log(`${stage} ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
+    return { objective: score.objective, choice: w };
+  };
+  const { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders } = weights;
+  const incumbent = forYou(
+    { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders },
+    'for-you (current)',
+  );
+  const rated: Array<{ objective: number; choice: BlendWeights }> = [];
   for (const repurchase of FOR_YOU_GRID.repurchase)
     for (const repurchaseCountExponent of FOR_YOU_GRID.repurchaseCountExponent)
       for (const repurchaseHalfLifeIntervals of FOR_YOU_GRID.repurchaseHalfLifeIntervals)
-        for (const reminders of FOR_YOU_GRID.reminders) {
-          const values = { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders };
-          const w = { ...weights, ...values };
-          const score = objective(refitted, blendSettings(w, maxSources), 'blend', 'allItems');
-          trials.push({ stage: 'for-you', values, ...score });
-          log(`for-you ${JSON.stringify(values)}: ${score.objective.toFixed(4)}`);
-          if (score.objective > bestForYou.objective) bestForYou = { objective: score.objective, weights: w };
-        }
+        for (const reminders of FOR_YOU_GRID.reminders)
+          rated.push(
+            forYou(
+              { repurchase, repurchaseCountExponent, repurchaseHalfLifeIntervals, reminders },
+              'for-you',
+            ),
+          );
+  const bestForYou = { weights: bestUnlessIncumbentTies(incumbent, rated) };
   return {
     dataset: dataset.source,
     protocols,
@@ -179,6 +213,30 @@ export async function tune(
   };
 }
 
+function splitName(split: ProtocolSplit): string {
+  return split.cutoff ? `${split.protocol} cut-off ${split.cutoff}` : split.protocol;
+}
+
+export function validationSummary(
+  protocols: readonly Protocol[],
+  splits: readonly ProtocolSplit[],
+): Record<string, ValidationSummary> {
+  return Object.fromEntries(
+    protocols.map((protocol) => {
+      const own = splits.filter((s) => s.protocol === protocol);
+      const summary: ValidationSummary = {
+        cases: own.reduce((n, s) => n + s.cases.length, 0),
+        splits: own.map((s) => ({
+          ...(s.cutoff ? { cutoff: s.cutoff } : {}),
+          cases: s.cases.length,
+          batchEvents: s.batch.length,
+        })),
+      };
+      return [protocol, summary];
+    }),
+  );
+}
+
 /** Stages 1 and 2: the cf job's RP3beta settings and the baselines' own settings. */
 async function tuneModels(
   splits: readonly ProtocolSplit[],
@@ -189,7 +247,7 @@ async function tuneModels(
   // 1. The cf job's model: one lake per split, the cf SQL once per setting; baselines fitted once.
   let settings = base;
   const fitted: FittedSplit[] = [];
-  const perSetting = CF_GRID.map(() => [] as RankingMetrics[]);
+  const perSetting = CF_GRID.map(() => new ProtocolMetrics());
   for (const split of splits) {
     const lake = await BatchLake.open(split.batch, log);
     try {
@@ -201,7 +259,7 @@ async function tuneModels(
         const batch = { neighbours: rp3beta, rp3beta, trending, pairs: pairsOf(rp3beta) };
         first = first ? { ...first, batch } : fitBaselines(split, batch, settings, log);
         if (n === 0) fitted.push(first);
-        perSetting[n]?.push(...scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
+        perSetting[n]?.add(split.protocol, scoreSplit(first, settings, ['rp3beta']).unseenItems.rp3beta);
       }
     } finally {
       await lake.close();
@@ -209,7 +267,7 @@ async function tuneModels(
   }
   let bestCf = { objective: -1, index: 0 };
   CF_GRID.forEach((change, n) => {
-    const score = meanObjective(perSetting[n] ?? []);
+    const score = (perSetting[n] as ProtocolMetrics).score();
     trials.push({ stage: 'cf', values: change, ...score });
     log(`cf ${JSON.stringify(change)}: ${score.objective.toFixed(4)}`);
     if (score.objective > bestCf.objective) bestCf = { objective: score.objective, index: n };

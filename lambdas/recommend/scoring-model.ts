@@ -76,7 +76,7 @@ export const DEFAULT_WEIGHTS: BlendWeights = {
   events: { product_view: 1, recommendation_click: 2, add_to_cart: 3, purchase: 5 },
   recencyHalfLifeHours: 24,
   purchaseHistory: 1,
-  purchaseHalfLifeDays: 365,
+  purchaseHalfLifeDays: 120,
   cf: 1,
   repurchase: 2,
   repurchaseCountExponent: 1,

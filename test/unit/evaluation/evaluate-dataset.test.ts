@@ -11,10 +11,12 @@ import {
   BASELINES,
   DEFAULT_SETTINGS,
   evaluateDataset,
+  fitSplit,
   METHODS,
   SCORINGS,
+  scoreSplit,
 } from '../../../evaluation/evaluate';
-import { PROTOCOLS } from '../../../evaluation/protocols';
+import { nextPurchase, PROTOCOLS } from '../../../evaluation/protocols';
 
 jest.setTimeout(120_000);
 
@@ -112,5 +114,13 @@ describe('canonical events with browsing (--events)', () => {
     expect(all?.recentlyViewed).toMatchObject({ hitRate: 1, ndcg: 1 });
     // Nobody bought it before: popularity and buy-again (trained before the cut-off) cannot know.
     expect(all?.buyAgain.ndcg).toBeLessThan(1);
+  });
+
+  it('fits only what the methods scored need (tuning the blend alone fits no baseline model)', async () => {
+    const dataset = await loadEventsFile(file);
+    const fitted = await fitSplit(nextPurchase(dataset.events), QUICK, () => undefined, ['blend']);
+    expect([fitted.ease, fitted.itemKnn, fitted.batch.rp3beta]).toEqual([undefined, undefined, undefined]);
+    expect(scoreSplit(fitted, QUICK, ['blend']).allItems.blend).toHaveLength(30);
+    expect(() => scoreSplit(fitted, QUICK, ['ease'])).toThrow(/ease: its model was not fitted/);
   });
 });

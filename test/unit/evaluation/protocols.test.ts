@@ -5,7 +5,12 @@
  */
 import { build } from '../../../evaluation/dataset';
 import { profileBefore } from '../../../evaluation/profiles';
-import { leaveLastOrderOut, nextPurchase, validationSplit } from '../../../evaluation/protocols';
+import {
+  leaveLastOrderOut,
+  nextPurchase,
+  VALIDATION_ORIGINS,
+  validationSplits,
+} from '../../../evaluation/protocols';
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
 
 const day = (d: number, hour = 10) => new Date(Date.UTC(2011, 9, d, hour)).toISOString();
@@ -70,11 +75,12 @@ describe('leaveLastOrderOut', () => {
   });
 
   it('validation: the same protocol on the training events only', () => {
-    const validation = validationSplit(split);
-    expect(validation.cases.map((c) => [c.userKey, c.orderId])).toEqual([['u1', 'o2']]);
+    const [validation, ...more] = validationSplits(split);
+    expect(more).toEqual([]);
+    expect(validation?.cases.map((c) => [c.userKey, c.orderId])).toEqual([['u1', 'o2']]);
     const trainIds = new Set(split.batch.map((e) => e.eventId));
-    for (const e of validation.batch) expect(trainIds.has(e.eventId)).toBe(true);
-    expect(validation.batch.some((e) => e.type === 'purchase' && e.orderId === 'o3')).toBe(false);
+    for (const e of validation?.batch ?? []) expect(trainIds.has(e.eventId)).toBe(true);
+    expect(validation?.batch.some((e) => e.type === 'purchase' && e.orderId === 'o3')).toBe(false);
   });
 });
 
@@ -133,10 +139,87 @@ describe('nextPurchase', () => {
     expect(u1.browsed?.b?.views).toBe(1);
   });
 
-  it('validation: a cut-off as far before the real one, on the training events only', () => {
-    const validation = validationSplit(split);
-    expect(Date.parse(validation.cutoff as string)).toBe(Date.parse(split.cutoff as string) - 2 * 86_400_000);
+  it('validation: an origin without a held-out order is left out', () => {
+    // Two days before the cut-off (day 6 10:00) to the cut-off, nobody orders here.
+    expect(validationSplits(split, 1)).toEqual([]);
+  });
+});
+
+describe('nextPurchase validation at rolling origins', () => {
+  // Three users ordering every day of October 1-20 (v3 also views the item the hour before); the real
+  // cut-off is two days before the last event (day 20 11:00): day 18 11:00.
+  const list: CanonicalEvent[] = [];
+  for (let d = 1; d <= 20; d++) {
+    list.push(order('v1', `p1-${d}`, day(d, 10), [`i${d % 4}`]));
+    list.push(order('v2', `p2-${d}`, day(d, 11), [`i${d % 3}`, 'j']));
+    list.push(view('v3', `k${d}`, day(d, 8)));
+    list.push(order('v3', `p3-${d}`, day(d, 9), [`k${d}`]));
+  }
+  const data = events(list);
+  const split = nextPurchase(data);
+  const cutoff = Date.parse(split.cutoff as string);
+  const origins = validationSplits(split, 4);
+
+  it('cuts one horizon apart before the real cut-off, each origin holding out first orders after its own', () => {
+    const iso = (d: number) => day(d, 11).replace('.000Z', 'Z');
+    expect(split.cutoff).toBe(iso(18));
+    expect(origins.map((o) => o.cutoff)).toEqual([iso(16), iso(14), iso(12), iso(10)]);
+    // Day 16 11:00 is the first origin's cut-off: v2's order of that instant is the first at or after it;
+    // v1 and v3 order next at 10:00 and 09:00 on day 17.
+    expect(origins[0]?.cases.map((c) => [c.userKey, c.orderId])).toEqual([
+      ['v1', 'p1-17'],
+      ['v2', 'p2-16'],
+      ['v3', 'p3-17'],
+    ]);
+    expect(VALIDATION_ORIGINS).toBeGreaterThan(1);
+  });
+
+  it('holds out no validation order at or after the real cut-off, nor after its own origin’s horizon', () => {
+    for (const [j, origin] of origins.entries()) {
+      const own = Date.parse(origin.cutoff as string);
+      for (const c of origin.cases) {
+        const at = Date.parse(c.at);
+        expect(at).toBeLessThan(cutoff);
+        expect(at).toBeGreaterThanOrEqual(own);
+        expect(at).toBeLessThan(cutoff - j * 2 * 86_400_000);
+      }
+    }
+  });
+
+  it("gives each origin's batch jobs only training events before its own cut-off", () => {
     const trainIds = new Set(split.batch.map((e) => e.eventId));
-    for (const c of validation.cases) for (const e of c.history) expect(trainIds.has(e.eventId)).toBe(true);
+    for (const origin of origins) {
+      expect(origin.batch.length).toBeGreaterThan(0);
+      for (const e of origin.batch) {
+        expect(trainIds.has(e.eventId)).toBe(true);
+        expect(Date.parse(e.occurredAt)).toBeLessThan(Date.parse(origin.cutoff as string));
+      }
+      expect(origin.batchAsOf).toBe(origin.cutoff);
+    }
+  });
+
+  it("keeps every validation user's profile to events before that order", () => {
+    for (const origin of origins)
+      for (const c of origin.cases) {
+        for (const e of c.history) expect(Date.parse(e.occurredAt)).toBeLessThan(Date.parse(c.at));
+        const profile = profileBefore(c);
+        const times = [profile.lastEventAt, ...profile.purchased.map((p) => p.at)];
+        for (const at of times.filter((x): x is string => x !== undefined))
+          expect(Date.parse(at)).toBeLessThan(Date.parse(c.at));
+        expect(profile.purchased.some((p) => c.items.has(p.itemId) && !c.interacted.has(p.itemId))).toBe(
+          false,
+        );
+      }
+    // The real-time part at an origin too: v3's view an hour before the held-out order is in the profile.
+    const v3 = origins[0]?.cases.find((c) => c.userKey === 'v3');
+    expect(v3 && profileBefore(v3).browsed?.k17?.views).toBe(1);
+  });
+
+  it('leaves out origins with no held-out order', () => {
+    // Origin 9 (cut-off September 30 11:00) still holds out v3's first order, after the view an hour
+    // before it; origins 10 and beyond see no events at all.
+    const all = validationSplits(split, 12);
+    expect(all).toHaveLength(9);
+    expect(all[8]?.cases.map((c) => c.orderId)).toEqual(['p3-1']);
   });
 });
