@@ -153,7 +153,7 @@ describe('local pipeline', () => {
     const messages: Array<Record<string, unknown>> = [];
     await eventually(
       async () => {
-        messages.push(...(await receiveJsonMessages(runtime.sqs, runtime.queueUrl('DeadLetter'))));
+        messages.push(...(await receiveJsonMessages(runtime.sqs, runtime.queueUrl('FeatureStoreDeadLetter'))));
         return messages;
       },
       (m) => m.some((x) => x.payload === 'this is not json'),

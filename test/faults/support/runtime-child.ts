@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     itemStatsTable: runtime.tableName('ItemStats'),
     lakeDir: runtime.lakeDir,
     sqsEndpoint: runtime.sqsEndpoint,
-    deadLetterQueueUrl: runtime.queueUrl('DeadLetter'),
+    deadLetterQueueUrl: runtime.queueUrl('FeatureStoreDeadLetter'),
   };
 
   const stop = async () => {
