@@ -153,7 +153,9 @@ describe('local pipeline', () => {
     const messages: Array<Record<string, unknown>> = [];
     await eventually(
       async () => {
-        messages.push(...(await receiveJsonMessages(runtime.sqs, runtime.queueUrl('FeatureStoreDeadLetter'))));
+        messages.push(
+          ...(await receiveJsonMessages(runtime.sqs, runtime.queueUrl('FeatureStoreDeadLetter'))),
+        );
         return messages;
       },
       (m) => m.some((x) => x.payload === 'this is not json'),
