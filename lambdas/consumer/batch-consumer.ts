@@ -58,8 +58,13 @@ export interface ConsumeResult {
   readonly response: KinesisStreamBatchResponse;
   readonly outcome: BatchOutcome;
   readonly unparseable: number;
-  /** The events that parsed (for per-event metrics such as CTR). */
+  /** The events that parsed (the catalogue fill reads them: writing one twice changes nothing). */
   readonly events: readonly CanonicalEvent[];
+  /**
+   * The events this invocation applied for the first time: what a per-event metric such as CTR counts, so
+   * a producer's resent copy or a redelivered record is counted once.
+   */
+  readonly appliedEvents: readonly CanonicalEvent[];
 }
 
 /** A tumbling window's invocation: the state for Lambda, and the item rows written if the window closed. */
@@ -125,7 +130,13 @@ export class BatchConsumer {
     const result =
       event.Records.length > 0
         ? await this.consume(event, context, window)
-        : { response: { batchItemFailures: [] }, outcome: emptyOutcome(), unparseable: 0, events: [] };
+        : {
+            response: { batchItemFailures: [] },
+            outcome: emptyOutcome(),
+            unparseable: 0,
+            events: [],
+            appliedEvents: [],
+          };
     const failures = result.response.batchItemFailures;
     const closing = event.isFinalInvokeForWindow || window.stateBytes() > WINDOW_STATE_FLUSH_BYTES;
     if (!closing || failures.length > 0) {
@@ -228,7 +239,14 @@ export class BatchConsumer {
           ? []
           : records.slice(failedFrom).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
     };
-    return { response, outcome, unparseable: unparseable.length, events: valid.map((v) => v.event) };
+    const byIndex = new Map(valid.map((v) => [v.index, v.event]));
+    return {
+      response,
+      outcome,
+      unparseable: unparseable.length,
+      events: valid.map((v) => v.event),
+      appliedEvents: outcome.appliedIndexes.flatMap((index) => byIndex.get(index) ?? []),
+    };
   }
 
   /** Best effort: the DLQ already holds the records, the quarantine copy is for Athena. */

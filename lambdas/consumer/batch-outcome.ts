@@ -7,6 +7,8 @@ export interface BatchOutcome {
   /** Why the first failed write failed, for the log. */
   readonly failureReason?: string;
   readonly applied: number;
+  /** Batch indexes of the records whose event was applied for the first time (its profile written). */
+  readonly appliedIndexes: readonly number[];
   readonly replays: number;
   readonly duplicates: number;
   readonly poison: readonly PoisonRecord[];
@@ -35,6 +37,7 @@ export function newCounters(): Counters {
 export function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
   return {
     applied: 0,
+    appliedIndexes: [],
     replays: 0,
     duplicates: 0,
     poison: [],

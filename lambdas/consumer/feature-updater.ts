@@ -158,6 +158,7 @@ export class FeatureUpdater {
 
     // Profiles: one conditional write per changed user; a lost race re-reads and folds again.
     let failedFromIndex = Number.POSITIVE_INFINITY;
+    const unwritten = new Set<string>();
     await mapWithConcurrency(userIds, this.options.concurrency, async (userId) => {
       const userRecords = byUser.get(userId) as StreamRecord[];
       try {
@@ -173,6 +174,7 @@ export class FeatureUpdater {
         folds.set(userId, final);
       } catch (error) {
         noteFailure(error);
+        unwritten.add(userId);
         failedFromIndex = Math.min(failedFromIndex, userRecords[0]?.index ?? Number.POSITIVE_INFINITY);
       }
     });
@@ -209,6 +211,11 @@ export class FeatureUpdater {
       failedFromIndex: failed,
       failureReason,
       applied: sum(folded, (f) => f.applied),
+      // A written profile holds these events: their redelivery is a replay, so they are new only now.
+      appliedIndexes: [...folds]
+        .filter(([userId]) => !unwritten.has(userId))
+        .flatMap(([, f]) => f.appliedRecords.map((r) => r.index))
+        .sort((a, b) => a - b),
       replays: sum(folded, (f) => f.replays),
       duplicates: sum(folded, (f) => f.duplicates),
       poison,
@@ -299,7 +306,8 @@ export class FeatureUpdater {
         if (!(error instanceof InvalidWriteError)) throw error;
         // Refused even without this batch's events: the stored profile cannot be rewritten. The records
         // were dead-lettered; they stay unapplied (a redelivery dead-letters them again).
-        if (refusal !== undefined) return { ...fold, profile: fold.base, changed: false, countable: [] };
+        if (refusal !== undefined)
+          return { ...fold, profile: fold.base, changed: false, countable: [], appliedRecords: [] };
         refusal = `profile ${userId} refused by the feature store: ${error.message}`;
         const alreadySent = new Set(fold.poison.map((p) => p.index));
         fold = foldWithLinks(fold.base, linked, userRecords, { ...this.foldOptions, poisonAll: refusal });

@@ -63,7 +63,7 @@ async function consume(
   context: Context,
 ): Promise<KinesisStreamBatchResponse | KinesisStreamStateResponse> {
   // With a tumbling window on the mapping, item rows are summed in the window state (item-window.ts).
-  const { response, outcome, unparseable, events, windowItemWrites } = isWindowEvent(event)
+  const { response, outcome, unparseable, events, appliedEvents, windowItemWrites } = isWindowEvent(event)
     ? await consumer.consumeInWindow(event, context)
     : { ...(await consumer.consume(event, context)), windowItemWrites: 0 };
   const filled = await catalogue.fill(events);
@@ -88,7 +88,7 @@ async function consume(
   if (newest > 0)
     metrics.addMetric('StreamToFeatureLag', MetricUnit.Milliseconds, Date.now() - newest * 1000);
   // Per-variant CTR inputs: one single metric per variant present (a handful at most).
-  for (const [variant, counts] of recommendationCountsByVariant(events)) {
+  for (const [variant, counts] of recommendationCountsByVariant(appliedEvents)) {
     const single = metrics.singleMetric();
     single.addDimension(VARIANT_DIMENSION, variant);
     single.addMetric(CONSUMER_METRICS.recommendationImpressions, MetricUnit.Count, counts.impressions);

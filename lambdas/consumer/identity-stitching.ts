@@ -227,5 +227,5 @@ export function foldWithLinks(
  */
 export function foldHeld(frozen: Profile, records: readonly StreamRecord[], options: FoldOptions): UserFold {
   const fold = foldUser(frozen, records, options);
-  return { ...fold, profile: frozen, changed: false, applied: 0, poison: [] };
+  return { ...fold, profile: frozen, changed: false, appliedRecords: [], applied: 0, poison: [] };
 }

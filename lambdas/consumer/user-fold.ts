@@ -41,6 +41,8 @@ export interface UserFold {
   readonly changed: boolean;
   /** Records that count for item statistics (not producer duplicates, not poison). */
   readonly countable: readonly StreamRecord[];
+  /** Records whose event this fold applied to the profile for the first time (`applied` of them). */
+  readonly appliedRecords: readonly StreamRecord[];
   readonly applied: number;
   readonly replays: number;
   readonly duplicates: number;
@@ -53,6 +55,7 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
   const hwm: Record<string, string> = { ...stored.hwm };
   const ledger = DedupLedger.decode(stored.ledger);
   const countable: StreamRecord[] = [];
+  const appliedRecords: StreamRecord[] = [];
   const poison: PoisonRecord[] = [];
   let applied = 0;
   let replays = 0;
@@ -102,13 +105,24 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
     }
     ledger.record(event.eventId, carrier, event.receivedAt);
     countable.push(record);
+    appliedRecords.push(record);
     applied++;
   }
 
   // Every record above the watermark moves it, so the profile is written whenever one was seen.
   const changed = advanced;
   if (!changed) {
-    return { base: stored, profile: stored, changed, countable, applied, replays, duplicates, poison };
+    return {
+      base: stored,
+      profile: stored,
+      changed,
+      countable,
+      appliedRecords,
+      applied,
+      replays,
+      duplicates,
+      poison,
+    };
   }
   const now = newestArrival(records);
   const current = new Set(records.map((r) => r.shardId));
@@ -122,7 +136,7 @@ export function foldUser(stored: Profile, records: readonly StreamRecord[], opti
       maxEntries: limits.ledgerMaxEntries,
     }),
   };
-  return { base: stored, profile, changed, countable, applied, replays, duplicates, poison };
+  return { base: stored, profile, changed, countable, appliedRecords, applied, replays, duplicates, poison };
 }
 
 function recordRef(record: StreamRecord) {

@@ -146,6 +146,57 @@ describe('BatchConsumer', () => {
   });
 });
 
+describe('BatchConsumer: the events a per-event metric counts (CTR)', () => {
+  const impression = event({
+    type: 'recommendation_impression',
+    userId: 'u1',
+    recommendationId: 'r1',
+    itemIds: ['a', 'b'],
+    variant: 'control',
+  });
+  const click = event({
+    type: 'recommendation_click',
+    userId: 'u1',
+    recommendationId: 'r1',
+    itemId: 'a',
+    variant: 'control',
+  });
+  const types = (events: readonly { type: string }[]) => events.map((e) => e.type);
+
+  it("counts a producer's resent copy once and a redelivered batch not again", async () => {
+    const { consumer } = setup();
+    // The impression publisher resent its put: the same event on the stream twice, then the click.
+    const batch: KinesisStreamEvent = {
+      Records: [
+        kinesisRecord(JSON.stringify(impression), 1),
+        kinesisRecord(JSON.stringify(impression), 2),
+        kinesisRecord(JSON.stringify(click), 3),
+      ],
+    };
+    const first = await consumer.consume(batch);
+    expect(types(first.events)).toEqual([
+      'recommendation_impression',
+      'recommendation_impression',
+      'recommendation_click',
+    ]);
+    expect(types(first.appliedEvents)).toEqual(['recommendation_impression', 'recommendation_click']);
+    const again = await consumer.consume(batch);
+    expect(again.appliedEvents).toEqual([]);
+  });
+
+  it('counts nothing whose profile was not written: the redelivery counts it', async () => {
+    const { store, consumer } = setup();
+    const batch: KinesisStreamEvent = { Records: [kinesisRecord(JSON.stringify(impression), 1)] };
+    store.writeBudget = 0;
+    const failed = await consumer.consume(batch);
+    expect(failed.response.batchItemFailures).toEqual([{ itemIdentifier: seq(1) }]);
+    expect(failed.appliedEvents).toEqual([]);
+    store.writeBudget = Number.POSITIVE_INFINITY;
+    const redelivered = await consumer.consume(batch);
+    expect(types(redelivered.appliedEvents)).toEqual(['recommendation_impression']);
+  });
+});
+
 describe('BatchConsumer in a tumbling window', () => {
   const view = (n: number) => JSON.stringify(event({ type: 'product_view', userId: `u${n}`, itemId: 'w' }));
   const windowFields = (state: unknown, final: boolean) => ({
