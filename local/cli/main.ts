@@ -5,6 +5,7 @@
  *   recostream query "<SQL>" | --named NAME [--format table|csv|json] [--athena ...]
  *   recostream quarantine replay [--local | --stream NAME --bucket NAME [--items-table NAME]] [--rules FILE.json] [--dry-run]
  *   recostream dlq replay [--local | --bucket NAME --stream NAME] [--dry-run]
+ *   recostream impressions replay [--local | --queue-url URL --stream NAME] [--dry-run]
  *   recostream jobs run|list <cf|trending> [--local | --state-machine ARN | --job-runs-table NAME]
  *   recostream rollback <similarities|trending> --to <version> [--local | --job-runs-table NAME]
  *   recostream keys create|list|revoke [--local | --table NAME]
@@ -12,7 +13,7 @@
  *   recostream catalogue reindex [--local | --items-table NAME] [--rules FILE.json] [--dry-run]
  *
  * Only the dispatcher: one file per command next to it (./backfill, ./query, ./quarantine, ./dlq, ./jobs,
- * ./rollback, ./import, ./keys, ./experiment, ./catalogue, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
+ * ./impressions, ./rollback, ./import, ./keys, ./experiment, ./catalogue, ../cost/command), all written with the kit (./kit: I/O, exit codes, parseArgs).
  */
 import { costCommand } from '../cost/command';
 import { backfillCommand } from './backfill';
@@ -20,6 +21,7 @@ import { catalogueCommand } from './catalogue';
 import { dlqCommand } from './dlq';
 import { experimentCommand } from './experiment';
 import { importCommand } from './import';
+import { impressionsCommand } from './impressions';
 import { jobsCommand } from './jobs';
 import { keysCommand } from './keys';
 import { type CliIo, type Command, consoleIo, FAILED, isUsageError, OK, USAGE } from './kit';
@@ -53,6 +55,11 @@ const COMMANDS: Readonly<Record<string, Command<CliDeps>>> = {
   dlq: {
     summary: 'Batches the stream consumer gave up on: `dlq replay` re-publishes them, applied exactly once',
     run: (args, io) => dlqCommand(args, io),
+  },
+  impressions: {
+    summary:
+      'Impressions the recommendation API could not put on the stream: `impressions replay` sends them again',
+    run: (args, io) => impressionsCommand(args, io),
   },
   jobs: {
     summary: 'Batch jobs: `jobs run cf|trending` runs one now, `jobs list cf` shows runs and their checks',

@@ -9,6 +9,7 @@ import { backfillCommand } from '../../../../local/cli/backfill';
 import { catalogueCommand } from '../../../../local/cli/catalogue';
 import { dlqCommand } from '../../../../local/cli/dlq';
 import { experimentCommand } from '../../../../local/cli/experiment';
+import { impressionsCommand } from '../../../../local/cli/impressions';
 import { jobsCommand } from '../../../../local/cli/jobs';
 import { type CliIo, isUsageError } from '../../../../local/cli/kit';
 import { usage } from '../../../../local/cli/main';
@@ -31,6 +32,11 @@ describe.each([
     /quarantine replay/,
   ],
   ['dlq', (args: string[], io: CliIo) => dlqCommand(['replay', ...args], io), /dlq replay/],
+  [
+    'impressions',
+    (args: string[], io: CliIo) => impressionsCommand(['replay', ...args], io),
+    /recostream impressions replay/,
+  ],
   ['jobs', (args: string[], io: CliIo) => jobsCommand(args, io), /jobs run <cf\|trending>/],
   ['rollback', (args: string[], io: CliIo) => rollbackCommand(args, io), /rollback <similarities\|trending>/],
   [
@@ -66,6 +72,7 @@ it('lists every command in the dispatcher usage', () => {
     'import',
     'quarantine',
     'dlq',
+    'impressions',
     'jobs',
     'cost',
     'rollback',
