@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { access, appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { localArn } from '../topology';
+import { SerialByKey } from './serial-by-key';
 import { parseSnsNotification, type SnsNotification } from './sns-notification';
 
 /** An error SNS would answer: HTTP status, its query-protocol code and message. */
@@ -29,7 +30,7 @@ export function topicArnOf(name: string): string {
 }
 
 export class DirectoryTopicStore {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly serial = new SerialByKey();
 
   constructor(
     readonly rootDir: string,
@@ -44,7 +45,7 @@ export class DirectoryTopicStore {
         'InvalidParameter',
         `Invalid parameter: Topic Name '${name}' must be 1-256 letters, digits, hyphens or underscores`,
       );
-    await this.serial(name, async () => {
+    await this.serial.run(name, async () => {
       await mkdir(this.rootDir, { recursive: true });
       await writeFile(this.fileOf(name), '', { flag: 'a' });
     });
@@ -65,7 +66,7 @@ export class DirectoryTopicStore {
 
   /** Appends one notification to the topic's file; returns its MessageId. */
   async publish(name: string, message: { subject?: string; message: string }): Promise<string> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       await this.assertExists(name);
       const notification: SnsNotification = {
         Type: 'Notification',
@@ -82,7 +83,7 @@ export class DirectoryTopicStore {
 
   /** Every notification published to the topic, oldest first. */
   async notifications(name: string): Promise<SnsNotification[]> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       await this.assertExists(name);
       const text = await readFile(this.fileOf(name), 'utf8');
       return text
@@ -109,16 +110,5 @@ export class DirectoryTopicStore {
 
   fileOf(name: string): string {
     return join(this.rootDir, `${name}.jsonl`);
-  }
-
-  /** Runs `task` after every earlier call on the same topic has finished. */
-  private serial<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(name) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    this.chains.set(
-      name,
-      result.catch(() => undefined),
-    );
-    return result;
   }
 }

@@ -10,9 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LOCAL_ACCOUNT } from '../topology';
 import type { RunningEmulator } from './emulator';
+import { listenOnLoopback } from './loopback-server';
 import { DirectoryTopicStore, SnsFailure } from './sns-directory-store';
 
 export interface SnsDirectoryEmulator extends RunningEmulator {
@@ -43,19 +43,7 @@ export async function startSnsDirectory(options: {
       sendError(res, failure);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    store,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await listenOnLoopback(server, options.port)), store };
 }
 
 async function serve(store: DirectoryTopicStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
