@@ -81,6 +81,11 @@ export interface FailureInput {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
+/** The alarm topic's subject for a failed run (the state machine's NotifyFailure step publishes it). */
+export function failedRunSubject(job: JobName): string {
+  return `RecoStream ${job} run failed`;
+}
+
 export interface FailureOutcome {
   readonly job: JobName;
   readonly runId: string;
@@ -227,7 +232,7 @@ export class JobService {
     return {
       job: input.job,
       runId: runId as string,
-      subject: `RecoStream ${input.job} run failed`,
+      subject: failedRunSubject(input.job),
       message: `Batch job ${input.job} run ${runId} failed at ${now}; nothing was published. ${error}`,
     };
   }

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -48,6 +49,11 @@ export function localSecretsClient(endpoint: string, options: LocalClientOptions
 /** SQS on the local endpoint (sqs-directory.ts) or on moto: the dead-letter queues. */
 export function localSqsClient(endpoint: string, options: LocalClientOptions = {}): SQSClient {
   return new SQSClient(clientConfig(endpoint, options));
+}
+
+/** SNS on the local endpoint (sns-directory.ts) or on moto: the alarm topic. */
+export function localSnsClient(endpoint: string, options: LocalClientOptions = {}): SNSClient {
+  return new SNSClient(clientConfig(endpoint, options));
 }
 
 /** A document client (undefined attributes left out, as the functions' own clients do) on a local DynamoDB. */

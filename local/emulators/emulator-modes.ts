@@ -2,8 +2,8 @@
  * Which emulator answers for which AWS service locally. Two switches, read once at start-up:
  *
  * - the emulator set, `npm start -- --emulators moto` or RECOSTREAM_EMULATORS=moto: `default` (kinesalite and
- *   dynalite from npm, SQS on the local directory endpoint) or `moto` (Kinesis, DynamoDB and SQS on one
- *   `moto_server`);
+ *   dynalite from npm, SQS and SNS on the local directory endpoints) or `moto` (Kinesis, DynamoDB, SQS and
+ *   SNS on one `moto_server`);
  * - the Kinesis emulator alone, RECOSTREAM_KINESIS=kinesalite | kinesis-mock | moto, which wins over the set
  *   (`kinesis-local`, the npm package's name, is kinesis-mock too).
  *
@@ -20,11 +20,15 @@ export type DynamoEmulatorName = 'dynalite' | 'moto';
 /** `directory`: local/emulators/sqs-directory.ts, queues as JSON-lines files under the data directory. */
 export type SqsEmulatorName = 'directory' | 'moto';
 
+/** `directory`: local/emulators/sns-directory.ts, each topic's messages a JSON-lines file under the data directory. */
+export type SnsEmulatorName = 'directory' | 'moto';
+
 export interface EmulatorChoice {
   readonly set: EmulatorSet;
   readonly kinesis: KinesisEmulatorName;
   readonly dynamodb: DynamoEmulatorName;
   readonly sqs: SqsEmulatorName;
+  readonly sns: SnsEmulatorName;
 }
 
 export function parseEmulatorSet(raw: string): EmulatorSet {
@@ -52,11 +56,13 @@ export function emulatorChoice(set?: EmulatorSet, env: NodeJS.ProcessEnv = proce
       ? 'moto'
       : 'kinesalite';
   return chosenSet === 'moto'
-    ? { set: chosenSet, kinesis, dynamodb: 'moto', sqs: 'moto' }
-    : { set: chosenSet, kinesis, dynamodb: 'dynalite', sqs: 'directory' };
+    ? { set: chosenSet, kinesis, dynamodb: 'moto', sqs: 'moto', sns: 'moto' }
+    : { set: chosenSet, kinesis, dynamodb: 'dynalite', sqs: 'directory', sns: 'directory' };
 }
 
-/** Whether a restart on the same data directory keeps streams, tables and queues: moto keeps nothing. */
+/** Whether a restart on the same data directory keeps streams, tables, queues and topics: moto keeps nothing. */
 export function persistsAcrossRestart(choice: EmulatorChoice): boolean {
-  return choice.kinesis !== 'moto' && choice.dynamodb !== 'moto' && choice.sqs !== 'moto';
+  return (
+    choice.kinesis !== 'moto' && choice.dynamodb !== 'moto' && choice.sqs !== 'moto' && choice.sns !== 'moto'
+  );
 }

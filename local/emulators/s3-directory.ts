@@ -13,8 +13,8 @@
  * Signatures are not checked; objects keep no metadata (Content-Type is application/octet-stream).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RunningEmulator } from './emulator';
+import { listenOnLoopback } from './loopback-server';
 import { DirectoryObjectStore, type ListedObject, S3Failure } from './s3-directory-store';
 
 export interface S3DirectoryEmulator extends RunningEmulator {
@@ -35,20 +35,7 @@ export async function startS3Directory(options: {
       sendError(res, req.method === 'HEAD', failure);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    store,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await listenOnLoopback(server, options.port)), store };
 }
 
 /** Query parameters that name an S3 sub-resource or feature this stand-in does not serve. */

@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SerialByKey } from './serial-by-key';
 
 /** An error SQS would answer, with its JSON-protocol code and the query-protocol code the SDK also reads. */
 export class SqsFailure extends Error {
@@ -54,7 +55,7 @@ export function md5Hex(text: string): string {
 
 export class DirectoryQueueStore {
   private readonly queues = new Map<string, StoredMessage[]>();
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly serial = new SerialByKey();
 
   constructor(
     readonly rootDir: string,
@@ -69,7 +70,7 @@ export class DirectoryQueueStore {
         'InvalidParameterValue',
         `queue name '${name}' must be 1-80 letters, digits, hyphens or underscores`,
       );
-    await this.serial(name, async () => {
+    await this.serial.run(name, async () => {
       await mkdir(this.rootDir, { recursive: true });
       await writeFile(this.fileOf(name), '', { flag: 'a' });
       await this.load(name);
@@ -77,7 +78,7 @@ export class DirectoryQueueStore {
   }
 
   async send(name: string, bodies: readonly string[]): Promise<Array<{ messageId: string; md5: string }>> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       const messages = await this.existing(name);
       const sent = bodies.map((body) => ({
         messageId: randomUUID(),
@@ -94,7 +95,7 @@ export class DirectoryQueueStore {
 
   /** Up to `max` visible messages, oldest first; each is invisible for `visibilityTimeoutSeconds` after. */
   async receive(name: string, max: number, visibilityTimeoutSeconds: number): Promise<ReceivedMessage[]> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       const now = this.now();
       const taken = (await this.existing(name)).filter((m) => m.invisibleUntil <= now).slice(0, max);
       return taken.map((m) => {
@@ -118,7 +119,7 @@ export class DirectoryQueueStore {
    * A handle of a message already deleted succeeds, as in SQS.
    */
   async delete(name: string, receiptHandles: readonly string[]): Promise<Array<SqsFailure | undefined>> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       const messages = await this.existing(name);
       const results = receiptHandles.map((handle) => {
         const messageId = handle.split(':')[0] ?? '';
@@ -143,7 +144,7 @@ export class DirectoryQueueStore {
   }
 
   async purge(name: string): Promise<void> {
-    await this.serial(name, async () => {
+    await this.serial.run(name, async () => {
       await this.existing(name);
       await this.rewrite(name, []);
     });
@@ -151,7 +152,7 @@ export class DirectoryQueueStore {
 
   /** ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible (in flight). */
   async counts(name: string): Promise<{ visible: number; inFlight: number }> {
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       const now = this.now();
       const messages = await this.existing(name);
       const inFlight = messages.filter((m) => m.invisibleUntil > now).length;
@@ -161,7 +162,7 @@ export class DirectoryQueueStore {
 
   /** Throws QueueDoesNotExist unless the queue has been created (its file exists). */
   async assertExists(name: string): Promise<void> {
-    await this.serial(name, () => this.existing(name));
+    await this.serial.run(name, () => this.existing(name));
   }
 
   fileOf(name: string): string {
@@ -205,17 +206,6 @@ export class DirectoryQueueStore {
     await writeFile(temporary, messages.map(line).join(''));
     await rename(temporary, file);
     this.queues.set(name, messages);
-  }
-
-  /** Runs `task` after every earlier call on the same queue has finished. */
-  private serial<T>(name: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(name) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    this.chains.set(
-      name,
-      result.catch(() => undefined),
-    );
-    return result;
   }
 }
 

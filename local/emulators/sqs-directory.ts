@@ -14,9 +14,9 @@
  * and message attributes, delays and FIFO fields, answers UnsupportedOperation. Signatures are not checked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { localArn, localQueueUrl } from '../topology';
 import type { RunningEmulator } from './emulator';
+import { listenOnLoopback } from './loopback-server';
 import { DirectoryQueueStore, SqsFailure } from './sqs-directory-store';
 
 export interface SqsDirectoryEmulator extends RunningEmulator {
@@ -49,20 +49,9 @@ export async function startSqsDirectory(options: {
       sendError(res, failure);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    endpoint,
-    store,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOnLoopback(server, options.port);
+  endpoint = listening.endpoint;
+  return { ...listening, store };
 }
 
 async function serve(

@@ -1,8 +1,9 @@
 /**
- * Starts the emulators an EmulatorChoice names: Kinesis, DynamoDB and SQS, each from npm (or, for SQS, the
- * local directory endpoint) or on one shared `moto_server`. Data persists under
- * `<dataDir>/kinesis/<emulator>`, `<dataDir>/dynamodb` and `<dataDir>/queues` (moto keeps nothing across a
- * restart; without a data directory the queues live in a temporary folder removed on stop).
+ * Starts the emulators an EmulatorChoice names: Kinesis, DynamoDB, SQS and SNS, each from npm (or, for SQS
+ * and SNS, the local directory endpoints) or on one shared `moto_server`. Data persists under
+ * `<dataDir>/kinesis/<emulator>`, `<dataDir>/dynamodb`, `<dataDir>/queues` and `<dataDir>/topics` (moto keeps
+ * nothing across a restart; without a data directory queues and topics live in temporary folders removed on
+ * stop).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { type EmulatorChoice, emulatorChoice, type KinesisEmulatorName } from '.
 import { startKinesalite } from './kinesalite';
 import { startKinesisMock } from './kinesis-mock';
 import { startMoto } from './moto';
+import { startSnsDirectory } from './sns-directory';
 import { startSqsDirectory } from './sqs-directory';
 
 export interface LocalEmulators {
@@ -20,6 +22,9 @@ export interface LocalEmulators {
   readonly kinesis: string;
   readonly dynamodb: string;
   readonly sqs: string;
+  readonly sns: string;
+  /** Where the SNS directory endpoint keeps its topics; undefined when moto serves SNS. */
+  readonly topicsDir?: string;
   /** The moto_server endpoint, when some service runs on moto. */
   readonly moto?: string;
   stop(): Promise<void>;
@@ -37,7 +42,7 @@ export async function startEmulators(options: {
     running.length = 0;
   };
   try {
-    const usesMoto = choice.kinesis === 'moto' || choice.dynamodb === 'moto' || choice.sqs === 'moto';
+    const usesMoto = [choice.kinesis, choice.dynamodb, choice.sqs, choice.sns].includes('moto');
     // allSettled: when one fails to start, the others that did are stopped, not left running.
     const settled = await Promise.allSettled([
       usesMoto ? startMoto() : undefined,
@@ -47,13 +52,14 @@ export async function startEmulators(options: {
       choice.dynamodb === 'moto'
         ? undefined
         : startDynamo({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined }),
-      choice.sqs === 'moto' ? undefined : startQueueDirectory(dataDir),
+      choice.sqs === 'moto' ? undefined : startDirectory(startSqsDirectory, dataDir, 'queues'),
+      choice.sns === 'moto' ? undefined : startDirectory(startSnsDirectory, dataDir, 'topics'),
     ]);
     for (const result of settled)
       if (result.status === 'fulfilled' && result.value) running.push(result.value);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const [moto, kinesis, dynamo, sqs] = settled.map((result) =>
+    const [moto, kinesis, dynamo, sqs, sns] = settled.map((result) =>
       result.status === 'fulfilled' ? result.value : undefined,
     );
     const endpointOf = (emulator: RunningEmulator | undefined) => {
@@ -66,6 +72,8 @@ export async function startEmulators(options: {
       kinesis: endpointOf(kinesis),
       dynamodb: endpointOf(dynamo),
       sqs: endpointOf(sqs),
+      sns: endpointOf(sns),
+      topicsDir: sns && 'rootDir' in sns ? String(sns.rootDir) : undefined,
       moto: moto?.endpoint,
       stop,
     };
@@ -89,16 +97,33 @@ export function startDynamoDb(options: { dataDir?: string } = {}): Promise<Runni
 
 /** SQS alone, as the chosen mode serves it (tests that need only queues). */
 export function startSqs(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
-  return emulatorChoice().sqs === 'moto' ? startMoto() : startQueueDirectory(options.dataDir);
+  return emulatorChoice().sqs === 'moto'
+    ? startMoto()
+    : startDirectory(startSqsDirectory, options.dataDir, 'queues');
 }
 
-/** The local SQS endpoint over `<dataDir>/queues`, or over a temporary folder removed on stop. */
-async function startQueueDirectory(dataDir: string | undefined): Promise<RunningEmulator> {
-  if (dataDir) return startSqsDirectory({ rootDir: join(dataDir, 'queues') });
-  const rootDir = mkdtempSync(join(tmpdir(), 'recostream-queues-'));
-  const emulator = await startSqsDirectory({ rootDir });
+/** SNS alone, as the chosen mode serves it (tests that need only topics). */
+export function startSns(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
+  return emulatorChoice().sns === 'moto'
+    ? startMoto()
+    : startDirectory(startSnsDirectory, options.dataDir, 'topics');
+}
+
+/** A directory endpoint (SQS, SNS) over `<dataDir>/<folder>`, or over a temporary folder removed on stop. */
+async function startDirectory(
+  start: (options: { rootDir: string }) => Promise<RunningEmulator>,
+  dataDir: string | undefined,
+  folder: string,
+): Promise<RunningEmulator & { readonly rootDir: string }> {
+  if (dataDir) {
+    const rootDir = join(dataDir, folder);
+    return { ...(await start({ rootDir })), rootDir };
+  }
+  const rootDir = mkdtempSync(join(tmpdir(), `recostream-${folder}-`));
+  const emulator = await start({ rootDir });
   return {
     endpoint: emulator.endpoint,
+    rootDir,
     stop: async () => {
       await emulator.stop();
       rmSync(rootDir, { recursive: true, force: true });

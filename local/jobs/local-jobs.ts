@@ -5,7 +5,7 @@
  * attribution metrics job (./attribution.ts; in AWS a scheduled Lambda, not a state machine).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ATTRIBUTION_JOB } from '../../lambdas/attribution/dynamo-published-hours';
 import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
@@ -33,6 +33,8 @@ export interface LocalJobsOptions {
   readonly lakeDir: string;
   readonly dataDir: string;
   readonly dynamo: DynamoDBDocumentClient;
+  /** Where failed and rejected runs are notified (the state machines' topic, on the local endpoint or moto). */
+  readonly sns: SNSClient;
   /** Run the schedules (fast-forwarded by `speed`); off: jobs run only on request. */
   readonly schedule: boolean;
   readonly speed?: number;
@@ -54,7 +56,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     topology,
     invoke: options.invoke,
     lakeDir: options.lakeDir,
-    alarmFile: join(options.dataDir, 'alarms.jsonl'),
+    sns: options.sns,
     runs,
     log: options.log,
     clock,

@@ -2,17 +2,18 @@
  * Runs a batch job locally the way its state machine runs in AWS: the plan, validate and publish Lambdas
  * (found in the template by their JOB_FUNCTION variable, run by the FunctionHost), the query steps on DuckDB
  * over the local lake (H1's runQueryStepLocally, the same SQL Athena runs), and on any error the
- * record-failure Lambda plus a notification on the local alarm topic (a JSON-lines file).
+ * record-failure Lambda plus its `NotifyFailure` step: a Publish through the SNS SDK to the topic the state
+ * machine's definition names, with the subject and message the record-failure Lambda returned.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { JOB_FUNCTION_ENV, type JobFunction } from '../../lambdas/jobs/job-names';
 import type { JobPlan } from '../../lambdas/jobs/job-plan';
-import type {
-  FailureOutcome,
-  JobRunsPort,
-  PublishOutcome,
-  ValidateOutcome,
+import {
+  type FailureOutcome,
+  failedRunSubject,
+  type JobRunsPort,
+  type PublishOutcome,
+  type ValidateOutcome,
 } from '../../lambdas/jobs/job-service';
 import type { QueryStep } from '../../lambdas/jobs/job-sql';
 import type { JobName, ValidationCheck } from '../../lambdas/shared/published';
@@ -40,8 +41,11 @@ export interface JobRunnerOptions {
   readonly topology: LocalTopology;
   readonly invoke: Invoke;
   readonly lakeDir: string;
-  /** JSON-lines file standing in for the alarm topic: one notification per failed or rejected run. */
-  readonly alarmFile: string;
+  /**
+   * SNS on the local endpoint or moto: one notification per failed or rejected run, published to the topic of
+   * the job's state machine (its `NotifyFailure` step).
+   */
+  readonly sns: SNSClient;
   /** Reads the active-version pointers for health(). @default none (activeVersion from the last publish) */
   readonly runs?: JobRunsPort;
   /** @default runQueryStepLocally */
@@ -152,7 +156,7 @@ export class LocalJobRunner {
         result = { runId: plan.runId, status: 'rejected', checks: validation.checks };
         const failed = validation.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`);
         // In AWS the RunRejected alarm (on the RunsRejected metric) notifies the topic.
-        await this.notify({
+        await this.notify(job, {
           subject: `RecoStream ${job} run rejected`,
           message: `Batch job ${job} run ${plan.runId} was rejected by the validation gate: ${failed.join('; ')}`,
         });
@@ -192,28 +196,40 @@ export class LocalJobRunner {
       Error: error instanceof FunctionError ? error.errorType : ((error as Error)?.name ?? 'Error'),
       Cause: JSON.stringify({ errorMessage: errorText(error) }),
     };
+    let failure: FailureOutcome;
     try {
-      const failure = (await this.options.invoke(this.functionIds['record-failure'], {
+      failure = (await this.options.invoke(this.functionIds['record-failure'], {
         job,
         ...(runId ? { runId } : {}),
         error: caught,
       })) as FailureOutcome;
-      await this.notify({ subject: failure.subject, message: failure.message });
-      return failure;
     } catch (recordError) {
-      await this.notify({
-        subject: `RecoStream ${job} run failed`,
+      await this.notify(job, {
+        subject: failedRunSubject(job),
         message: `Batch job ${job} run ${runId ?? '-'} failed (${errorText(error)}) and recording it failed too: ${errorText(recordError)}`,
       });
       return undefined;
     }
+    // Outside the try: a failed Publish fails the run, as the NotifyFailure step fails the execution.
+    await this.notify(job, failure);
+    return failure;
   }
 
-  private async notify(notification: { subject: string; message: string }): Promise<void> {
-    await mkdir(dirname(this.options.alarmFile), { recursive: true });
-    await appendFile(
-      this.options.alarmFile,
-      `${JSON.stringify({ at: this.clock().toISOString(), ...notification })}\n`,
+  /** The state machine's NotifyFailure step: Subject and Message from `$.failure`, to its topic. */
+  private async notify(
+    job: JobName,
+    notification: Pick<FailureOutcome, 'subject' | 'message'>,
+  ): Promise<void> {
+    const { topology } = this.options;
+    const machine = [...topology.stateMachines.values()].find((m) => m.job === job);
+    const topic = machine?.notifyTopicId ? topology.topics.get(machine.notifyTopicId) : undefined;
+    if (!topic) throw new Error(`The state machine of job ${job} publishes to no SNS topic of the template`);
+    await this.options.sns.send(
+      new PublishCommand({
+        TopicArn: topic.arn,
+        Subject: notification.subject,
+        Message: notification.message,
+      }),
     );
   }
 

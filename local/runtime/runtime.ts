@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CANARY_WRITE_KEY_NAME } from '../../lambdas/shared/canary';
@@ -17,13 +18,17 @@ import {
   localDocumentClient,
   localKinesisClient,
   localS3Client,
+  localSnsClient,
   localSqsClient,
   provision,
   provisionBuckets,
   provisionQueues,
+  provisionTopics,
   queueDepth,
   startEmulators,
   startS3Directory,
+  type TopicReader,
+  topicReader,
 } from '../emulators';
 import { FunctionHost } from '../functions/function-host';
 import { startHttpGateway } from '../gateway/server';
@@ -31,7 +36,7 @@ import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
 import { LakeDeliveryLoop } from '../lake/delivery';
 import { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, templateOfStacks, topologyFromTemplate } from '../topology';
+import { templateOfStacks, topologyFromTemplate } from '../topology';
 import { startTrafficDriver } from '../traffic/driver';
 import { TrafficSimulator } from '../traffic/simulator';
 import { startLocalCanary } from './canary';
@@ -43,6 +48,7 @@ import {
   linkLakeDir,
 } from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
+import { lambdaEnvironment } from './lambda-environment';
 import { localPseudonymEnvironment, motoPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 
@@ -120,6 +126,10 @@ export interface LocalRuntime {
   readonly kinesis: KinesisClient;
   readonly dynamo: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
+  /** SNS on the local endpoint or moto (the endpoint the job runner publishes its notifications to). */
+  readonly sns: SNSClient;
+  /** What was published to the alarm topic (failed and rejected batch runs); undefined without one. */
+  readonly alarms?: TopicReader;
   readonly host: FunctionHost;
   readonly pollers: readonly EventSourceMappingPoller[];
   /** One local Firehose delivery loop per delivery stream of the template (possibly none). */
@@ -156,7 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const emulators = await startEmulators({ dataDir, choice: emulatorChoice(options.emulators) });
     stoppers.push(() => emulators.stop());
     const { choice } = emulators;
-    log(`emulators: Kinesis on ${choice.kinesis}, DynamoDB on ${choice.dynamodb}, SQS on ${choice.sqs}`);
+    log(
+      `emulators: Kinesis on ${choice.kinesis}, DynamoDB on ${choice.dynamodb}, SQS on ${choice.sqs}, SNS on ${choice.sns}`,
+    );
     const topology = topologyFromTemplate(template, {
       stackName: stack.stackName,
       sqsEndpoint: emulators.sqs,
@@ -168,6 +180,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(async () => sqs.destroy());
     await provision(topology, kinesis, dynamo);
     await provisionQueues(topology, sqs);
+    const sns = localSnsClient(emulators.sns);
+    stoppers.push(async () => sns.destroy());
+    await provisionTopics(topology, sns);
+    const alarmTopic = [...topology.topics.values()].find((t) => t.logicalId.includes('AlarmTopic'));
+    const alarms = alarmTopic
+      ? await topicReader(alarmTopic, { topicsDir: emulators.topicsDir, sns, sqs })
+      : undefined;
     // S3: plain files under <dataDir>/s3, the folders the lake delivery, DuckDB and the console use too.
     adoptLogicalIdBucketDirs(dataDir, topology, log);
     const s3Emulator = await startS3Directory({ rootDir: join(dataDir, 's3') });
@@ -273,6 +292,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           lakeDir,
           dataDir,
           dynamo,
+          sns,
           schedule: jobSpeed > 0,
           speed: jobSpeed,
           clock: options.jobClock,
@@ -355,6 +375,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       kinesis,
       dynamo,
       sqs,
+      sns,
+      alarms,
       host,
       pollers,
       lakeDeliveries,
@@ -413,32 +435,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw error;
   }
-}
-
-/** The variables every local function gets on top of its own template environment. */
-function lambdaEnvironment(
-  endpoints: ServiceEndpoints & { s3: string; sqs: string },
-): Record<string, string> {
-  const passThrough = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('AWS_'),
-    ),
-  );
-  return {
-    ...passThrough,
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_S3: endpoints.s3,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    NODE_NO_WARNINGS: '1',
-  };
 }
 
 function findByFragment<T extends { logicalId: string }>(items: readonly T[], fragment: string): T {

@@ -40,6 +40,10 @@ export class IntrinsicResolver {
     return localQueueUrl(this.options.sqsEndpoint, this.nameOf(logicalId));
   }
 
+  topicArn(logicalId: string): string {
+    return localArn('sns', this.nameOf(logicalId));
+  }
+
   resolve(value: Json): Json {
     if (!isObject(value)) return Array.isArray(value) ? value.map((v) => this.resolve(v)) : value;
     const [fn, arg] = Object.entries(value)[0] ?? [];
@@ -121,7 +125,10 @@ export class IntrinsicResolver {
     }
     const resource = this.resources[id];
     if (!resource) throw new Error(`Ref to unknown resource ${id}`);
-    return resource.Type === 'AWS::SQS::Queue' ? this.queueUrl(id) : this.nameOf(id);
+    // As CloudFormation answers Ref: a queue's URL, a topic's ARN, else the physical name.
+    if (resource.Type === 'AWS::SQS::Queue') return this.queueUrl(id);
+    if (resource.Type === 'AWS::SNS::Topic') return this.topicArn(id);
+    return this.nameOf(id);
   }
 
   private getAtt(id: string, attribute: string): Json {
@@ -140,6 +147,8 @@ export class IntrinsicResolver {
     if (attribute === 'Arn' && arnOf[resource.Type]) return arnOf[resource.Type] as string;
     if (attribute === 'QueueUrl') return this.queueUrl(id);
     if (attribute === 'QueueName') return name;
+    if (resource.Type === 'AWS::SNS::Topic' && attribute === 'TopicArn') return this.topicArn(id);
+    if (resource.Type === 'AWS::SNS::Topic' && attribute === 'TopicName') return name;
     throw new Error(`Local runtime cannot resolve GetAtt ${id}.${attribute} (${resource.Type})`);
   }
 }

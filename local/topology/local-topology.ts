@@ -104,6 +104,15 @@ export interface LocalStateMachine {
   readonly logicalId: string;
   /** The batch job it runs (`recostream:job` metadata), if any. */
   readonly job?: string;
+  /** Logical id of the SNS topic its definition publishes to (the `NotifyFailure` step), if any. */
+  readonly notifyTopicId?: string;
+}
+
+/** An SNS topic; its local name is the logical id, its ARN in the local account. */
+export interface LocalTopic {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
 }
 
 /** An EventBridge Scheduler schedule that starts a state machine. */
@@ -127,6 +136,8 @@ export interface LocalTopology {
   readonly streams: ReadonlyMap<string, LocalStream>;
   readonly tables: ReadonlyMap<string, LocalTable>;
   readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** SNS topics by logical id; empty when the app has none. */
+  readonly topics: ReadonlyMap<string, LocalTopic>;
   readonly buckets: ReadonlyMap<string, { readonly logicalId: string; readonly name: string }>;
   readonly eventSourceMappings: readonly LocalEventSourceMapping[];
   /** Firehose delivery streams by logical id; empty when the app has none. */

@@ -24,6 +24,7 @@ import type {
   LocalStateMachine,
   LocalStream,
   LocalTable,
+  LocalTopic,
   LocalTopology,
 } from './local-topology';
 import { tablePropertiesOf } from './table-properties';
@@ -64,6 +65,10 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
 
   const queues = new Map<string, LocalQueue>();
   for (const [id] of ofType('AWS::SQS::Queue')) queues.set(id, { logicalId: id, url: resolver.queueUrl(id) });
+
+  const topics = new Map<string, LocalTopic>();
+  for (const [id] of ofType('AWS::SNS::Topic'))
+    topics.set(id, { logicalId: id, name: resolver.nameOf(id), arn: resolver.topicArn(id) });
 
   const buckets = new Map<string, { logicalId: string; name: string }>();
   for (const [id] of ofType('AWS::S3::Bucket')) buckets.set(id, { logicalId: id, name: resolver.nameOf(id) });
@@ -122,6 +127,7 @@ export function topologyFromTemplate(template: CfnTemplate, options: TopologyOpt
     streams,
     tables,
     queues,
+    topics,
     buckets,
     eventSourceMappings,
     deliveryStreams: deliveryStreamsOf(resources, resolver),
@@ -136,6 +142,25 @@ function onFailureOf(resolver: IntrinsicResolver, destination: Json): LocalEvent
   return { queueId: resolver.referencedLogicalId(destination, 'AWS::SQS::Queue') };
 }
 
+/**
+ * The SNS topic a state machine's definition references (its SnsPublish step's TopicArn, a Ref inside the
+ * definition's Fn::Join); two different topics are refused, as the local runner publishes to one.
+ */
+function referencedTopicOf(resources: Record<string, CfnResource>, definition: Json | undefined) {
+  const found = new Set<string>();
+  const visit = (node: Json | undefined) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) {
+      if (typeof node.Ref === 'string' && resources[node.Ref]?.Type === 'AWS::SNS::Topic')
+        found.add(node.Ref);
+      else Object.values(node).forEach(visit);
+    }
+  };
+  visit(definition);
+  if (found.size > 1) throw new Error(`A state machine publishes to two topics: ${[...found].join(', ')}`);
+  return [...found][0];
+}
+
 /** State machines (with the batch job they run) and the EventBridge Scheduler schedules that start them. */
 function schedulesOf(
   resources: Record<string, CfnResource>,
@@ -146,7 +171,12 @@ function schedulesOf(
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
     const job = r.Metadata?.['recostream:job'];
-    stateMachines.set(id, { logicalId: id, ...(typeof job === 'string' ? { job } : {}) });
+    const notifyTopicId = referencedTopicOf(resources, r.Properties?.DefinitionString);
+    stateMachines.set(id, {
+      logicalId: id,
+      ...(typeof job === 'string' ? { job } : {}),
+      ...(notifyTopicId ? { notifyTopicId } : {}),
+    });
   }
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::Scheduler::Schedule') continue;

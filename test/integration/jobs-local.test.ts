@@ -102,11 +102,9 @@ describe('batch jobs on the local runtime', () => {
     expect(run.checks?.filter((c) => !c.passed).map((c) => c.name)).toEqual(
       expect.arrayContaining(['non_empty_input_events', 'non_empty_output_rows']),
     );
-    const alarms = readFileSync(join(dataDir, 'alarms.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(alarms.at(-1)).toMatchObject({ subject: 'RecoStream cf run rejected' });
+    // Published to the alarm topic through SNS; read back through the runtime's topic reader.
+    const alarms = (await runtime.alarms?.notifications()) ?? [];
+    expect(alarms.at(-1)).toMatchObject({ Subject: 'RecoStream cf run rejected' });
     expect(jobs.health()).toMatchObject({ cf: { runs: 1, rejected: 1, activeVersion: undefined } });
   });
 

@@ -1,21 +1,23 @@
 /** Which emulator serves which service: RECOSTREAM_EMULATORS picks the set, RECOSTREAM_KINESIS wins for Kinesis. */
 import { emulatorChoice, parseEmulatorSet } from '../../../../local/emulators/emulator-modes';
 
-it('is kinesalite, dynalite and the local SQS directory endpoint by default', () => {
+it('is kinesalite, dynalite and the local SQS and SNS directory endpoints by default', () => {
   expect(emulatorChoice(undefined, {})).toEqual({
     set: 'default',
     kinesis: 'kinesalite',
     dynamodb: 'dynalite',
     sqs: 'directory',
+    sns: 'directory',
   });
 });
 
-it('puts Kinesis, DynamoDB and SQS on moto with the moto set, from the option or the environment', () => {
-  const moto = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto' };
+it('puts Kinesis, DynamoDB, SQS and SNS on moto with the moto set, from the option or the environment', () => {
+  const moto = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto', sns: 'moto' };
   expect(emulatorChoice('moto', {})).toEqual(moto);
   expect(emulatorChoice(undefined, { RECOSTREAM_EMULATORS: 'moto' })).toEqual(moto);
   expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).dynamodb).toBe('dynalite');
   expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).sqs).toBe('directory');
+  expect(emulatorChoice('default', { RECOSTREAM_EMULATORS: 'moto' }).sns).toBe('directory');
 });
 
 it('lets RECOSTREAM_KINESIS choose the Kinesis emulator alone; kinesis-local is kinesis-mock', () => {
@@ -24,6 +26,7 @@ it('lets RECOSTREAM_KINESIS choose the Kinesis emulator alone; kinesis-local is 
     kinesis: 'kinesis-mock',
     dynamodb: 'dynalite',
     sqs: 'directory',
+    sns: 'directory',
   });
   expect(emulatorChoice('moto', { RECOSTREAM_KINESIS: 'kinesalite' }).kinesis).toBe('kinesalite');
   expect(emulatorChoice(undefined, { RECOSTREAM_KINESIS: 'moto' }).kinesis).toBe('moto');

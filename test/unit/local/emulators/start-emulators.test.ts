@@ -1,15 +1,21 @@
 /**
  * The emulators each choice starts answer as what they are (DescribeLimits tells the Kinesis ones apart:
- * kinesalite does not serve it), each persists in a folder of its own (the queues too), and moto serves
- * Kinesis, DynamoDB and SQS from one process.
+ * kinesalite does not serve it), each persists in a folder of its own (the queues and topics too), and moto
+ * serves Kinesis, DynamoDB, SQS and SNS from one process.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeLimitsCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { localDynamoClient, localKinesisClient, localSqsClient } from '../../../../local/emulators/clients';
+import {
+  localDynamoClient,
+  localKinesisClient,
+  localSnsClient,
+  localSqsClient,
+} from '../../../../local/emulators/clients';
 import { findMotoServer } from '../../../../local/emulators/moto';
 import { startEmulators } from '../../../../local/emulators/start-emulators';
 
@@ -22,16 +28,26 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 it('starts kinesalite and dynalite by default, each persisting in its own folder', async () => {
   const emulators = await startEmulators({
     dataDir: dir,
-    choice: { set: 'default', kinesis: 'kinesalite', dynamodb: 'dynalite', sqs: 'directory' },
+    choice: {
+      set: 'default',
+      kinesis: 'kinesalite',
+      dynamodb: 'dynalite',
+      sqs: 'directory',
+      sns: 'directory',
+    },
   });
   const kinesis = localKinesisClient(emulators.kinesis);
   const sqs = localSqsClient(emulators.sqs);
+  const sns = localSnsClient(emulators.sns);
   try {
     expect(emulators.moto).toBeUndefined();
+    expect(emulators.topicsDir).toBe(join(dir, 'topics'));
     await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
     await sqs.send(new CreateQueueCommand({ QueueName: 'Dlq' }));
-    expect(readdirSync(dir).sort()).toEqual(['dynamodb', 'kinesis', 'queues']);
+    await sns.send(new CreateTopicCommand({ Name: 'Alarms' }));
+    expect(readdirSync(dir).sort()).toEqual(['dynamodb', 'kinesis', 'queues', 'topics']);
     expect(readdirSync(join(dir, 'queues'))).toEqual(['Dlq.jsonl']);
+    expect(readdirSync(join(dir, 'topics'))).toEqual(['Alarms.jsonl']);
     expect(readdirSync(join(dir, 'kinesis'))).toEqual(['kinesalite']);
     await expect(kinesis.send(new DescribeLimitsCommand({}))).rejects.toMatchObject({
       name: 'UnknownOperationException',
@@ -39,13 +55,20 @@ it('starts kinesalite and dynalite by default, each persisting in its own folder
   } finally {
     kinesis.destroy();
     sqs.destroy();
+    sns.destroy();
     await emulators.stop();
   }
 });
 
 it('starts kinesis-mock for Kinesis when chosen', async () => {
   const emulators = await startEmulators({
-    choice: { set: 'default', kinesis: 'kinesis-mock', dynamodb: 'dynalite', sqs: 'directory' },
+    choice: {
+      set: 'default',
+      kinesis: 'kinesis-mock',
+      dynamodb: 'dynalite',
+      sqs: 'directory',
+      sns: 'directory',
+    },
   });
   const kinesis = localKinesisClient(emulators.kinesis);
   try {
@@ -56,9 +79,9 @@ it('starts kinesis-mock for Kinesis when chosen', async () => {
   }
 });
 
-const MOTO = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto' } as const;
+const MOTO = { set: 'moto', kinesis: 'moto', dynamodb: 'moto', sqs: 'moto', sns: 'moto' } as const;
 const withMoto = findMotoServer() ? it : it.skip;
-withMoto('serves Kinesis, DynamoDB and SQS from one moto_server with the moto set', async () => {
+withMoto('serves Kinesis, DynamoDB, SQS and SNS from one moto_server with the moto set', async () => {
   const emulators = await startEmulators({ choice: MOTO });
   const kinesis = localKinesisClient(emulators.kinesis);
   const dynamo = localDynamoClient(emulators.dynamodb);
@@ -66,6 +89,8 @@ withMoto('serves Kinesis, DynamoDB and SQS from one moto_server with the moto se
     expect(emulators.kinesis).toBe(emulators.moto);
     expect(emulators.dynamodb).toBe(emulators.moto);
     expect(emulators.sqs).toBe(emulators.moto);
+    expect(emulators.sns).toBe(emulators.moto);
+    expect(emulators.topicsDir).toBeUndefined();
     await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
     expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual(['events']);
     expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual([]);

@@ -15,6 +15,7 @@ const resources: Record<string, CfnResource> = {
   Lake: { Type: 'AWS::S3::Bucket' },
   Consumer: { Type: 'AWS::Lambda::Function' },
   Role: { Type: 'AWS::IAM::Role' },
+  Alarms: { Type: 'AWS::SNS::Topic' },
 };
 const resolver = new IntrinsicResolver(resources, {
   stackName: 'Reco',
@@ -32,6 +33,13 @@ it('resolves Ref, GetAtt, Join, Select and Split to local names and ARNs', () =>
   expect(resolver.resolve({ 'Fn::GetAtt': 'Lake.Arn' })).toBe('arn:aws:s3:::lake');
   expect(resolver.resolve({ 'Fn::Join': ['/', [{ Ref: 'Lake' }, 'events']] })).toBe('lake/events');
   expect(resolver.resolve({ 'Fn::Select': [1, { 'Fn::Split': [':', 'a:b:c'] }] })).toBe('b');
+});
+
+it("resolves a topic's Ref to its ARN, as CloudFormation does, and its TopicArn and TopicName", () => {
+  const arn = 'arn:aws:sns:us-east-1:000000000000:Alarms';
+  expect(resolver.resolve({ Ref: 'Alarms' })).toBe(arn);
+  expect(resolver.resolve({ 'Fn::GetAtt': ['Alarms', 'TopicArn'] })).toBe(arn);
+  expect(resolver.resolve({ 'Fn::GetAtt': ['Alarms', 'TopicName'] })).toBe('Alarms');
 });
 
 it('finds the one function an integration URI points at, and the type a reference names', () => {
