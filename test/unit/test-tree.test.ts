@@ -72,15 +72,11 @@ const AWAITING_A_TEST: Readonly<Record<string, string>> = {
   'local/cost/main.ts': 'not written yet',
   'local/cost/prices.ts': 'not written yet',
   'local/emulators/kinesalite-fixes.ts': 'not written yet',
-  'local/emulators/s3-buckets.ts': 'not written yet',
   'local/emulators/s3-directory-store.ts': 'not written yet',
   'local/emulators/sqs-directory-store.ts': 'not written yet',
-  'local/emulators/sqs-queues.ts': 'not written yet',
   'local/jobs/local-jobs.ts': 'not written yet',
-  'local/lake/result-format.ts': 'not written yet',
   'local/runtime/canary.ts': 'not written yet',
   'local/runtime/main.ts': 'not written yet',
-  'local/tools/quarantine-records.ts': 'not written yet',
 };
 
 describe('the rules themselves', () => {
