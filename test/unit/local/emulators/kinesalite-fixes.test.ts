@@ -8,13 +8,11 @@ import {
   CreateStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
-  PutRecordsCommand,
+  type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RunningEmulator } from '../../../../local/emulators/emulator';
-import { startKinesalite } from '../../../../local/emulators/kinesalite';
 import { fixKinesalite } from '../../../../local/emulators/kinesalite-fixes';
+import { put, startKinesaliteClient } from './helpers';
 
 const emulators: RunningEmulator[] = [];
 
@@ -22,25 +20,7 @@ afterAll(async () => {
   for (const e of emulators) await e.stop();
 });
 
-async function start() {
-  const emulator = await startKinesalite({});
-  emulators.push(emulator);
-  const client = new KinesisClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  return { emulator, client };
-}
-
-const put = (client: KinesisClient, keys: string[], tag: string) =>
-  client.send(
-    new PutRecordsCommand({
-      StreamName: 'events',
-      Records: keys.map((k, i) => ({ PartitionKey: k, Data: Buffer.from(`${tag}-${i}`) })),
-    }),
-  );
+const start = () => startKinesaliteClient(emulators);
 
 it("replaces kinesalite's GetShardIterator action once, however often it is applied", () => {
   const action = 'kinesalite/actions/getShardIterator';

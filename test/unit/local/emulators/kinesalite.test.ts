@@ -12,13 +12,11 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
+  type KinesisClient,
   ListShardsCommand,
-  PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RunningEmulator } from '../../../../local/emulators/emulator';
-import { startKinesalite } from '../../../../local/emulators/kinesalite';
+import { put, startKinesaliteClient } from './helpers';
 
 const dirs: string[] = [];
 const emulators: RunningEmulator[] = [];
@@ -28,25 +26,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(dataDir?: string) {
-  const emulator = await startKinesalite({ dataDir });
-  emulators.push(emulator);
-  const client = new KinesisClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  return { emulator, client };
-}
-
-const put = (client: KinesisClient, keys: string[], tag: string) =>
-  client.send(
-    new PutRecordsCommand({
-      StreamName: 'events',
-      Records: keys.map((k, i) => ({ PartitionKey: k, Data: Buffer.from(`${tag}-${i}`) })),
-    }),
-  );
+const start = (dataDir?: string) => startKinesaliteClient(emulators, dataDir);
 
 async function readAll(client: KinesisClient, shardId: string, after?: string) {
   const { ShardIterator } = await client.send(

@@ -66,22 +66,15 @@ describe('quarantineKeys', () => {
 
 describe('parseQuarantineLine', () => {
   it('reads the fields a replay needs', () => {
-    const line = JSON.stringify({
+    const record = {
       reason: 'invalid_event',
       route: '/v1/batch',
       index: 3,
       receivedAt: '2026-12-02T10:00:00.000Z',
       rawPayload: '{"type":"x"}',
       truncated: true,
-    });
-    expect(parseQuarantineLine(line)).toEqual({
-      reason: 'invalid_event',
-      route: '/v1/batch',
-      index: 3,
-      receivedAt: '2026-12-02T10:00:00.000Z',
-      rawPayload: '{"type":"x"}',
-      truncated: true,
-    });
+    };
+    expect(parseQuarantineLine(JSON.stringify({ ...record, requestId: 'r-1' }))).toEqual(record);
   });
 
   it('defaults what older records lack: the events route, no index, not truncated', () => {
