@@ -12,13 +12,11 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
+  type KinesisClient,
   ListShardsCommand,
-  PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RunningEmulator } from '../../../../local/emulators/emulator';
-import { startKinesalite } from '../../../../local/emulators/kinesalite';
+import { put, startKinesaliteClient } from './helpers';
 
 const dirs: string[] = [];
 const emulators: RunningEmulator[] = [];
@@ -28,25 +26,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(dataDir?: string) {
-  const emulator = await startKinesalite({ dataDir });
-  emulators.push(emulator);
-  const client = new KinesisClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  return { emulator, client };
-}
-
-const put = (client: KinesisClient, keys: string[], tag: string) =>
-  client.send(
-    new PutRecordsCommand({
-      StreamName: 'events',
-      Records: keys.map((k, i) => ({ PartitionKey: k, Data: Buffer.from(`${tag}-${i}`) })),
-    }),
-  );
+const start = (dataDir?: string) => startKinesaliteClient(emulators, dataDir);
 
 async function readAll(client: KinesisClient, shardId: string, after?: string) {
   const { ShardIterator } = await client.send(
@@ -131,50 +111,5 @@ describe('after the retention period', () => {
     await put(client, ['u1'], 'new');
     const after = await readAll(client, 'shardId-000000000000', first.Records?.[0]?.SequenceNumber);
     expect(after.map((r) => Buffer.from(r.Data as Uint8Array).toString())).toEqual(['new-0']);
-  });
-});
-
-// kinesalite alone never answers this call on a shard with nothing at or after the timestamp (kinesalite-fixes.ts);
-// the local Firehose delivery starts there.
-describe('GetShardIterator AT_TIMESTAMP', () => {
-  const atTimestamp = async (client: KinesisClient, timestamp: Date) => {
-    const { ShardIterator } = await client.send(
-      new GetShardIteratorCommand({
-        StreamName: 'events',
-        ShardId: 'shardId-000000000000',
-        ShardIteratorType: 'AT_TIMESTAMP',
-        Timestamp: timestamp,
-      }),
-    );
-    return (await client.send(new GetRecordsCommand({ ShardIterator }))).Records ?? [];
-  };
-
-  it('answers at the tip of a shard with nothing newer, then reads what comes after', async () => {
-    const { client } = await start();
-    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
-    await put(client, ['u1'], 'before');
-    // A timestamp after the record's arrival (the clock has moved on by at least a millisecond).
-    const putDone = Date.now();
-    while (Date.now() === putDone) await new Promise((resolve) => setImmediate(resolve));
-    const { ShardIterator } = await client.send(
-      new GetShardIteratorCommand({
-        StreamName: 'events',
-        ShardId: 'shardId-000000000000',
-        ShardIteratorType: 'AT_TIMESTAMP',
-        Timestamp: new Date(),
-      }),
-    );
-    await put(client, ['u1'], 'after');
-    const records = (await client.send(new GetRecordsCommand({ ShardIterator }))).Records ?? [];
-    expect(records.map((r) => Buffer.from(r.Data as Uint8Array).toString())).toEqual(['after-0']);
-  });
-
-  it('starts at the first record at or after the timestamp', async () => {
-    const { client } = await start();
-    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
-    const startedAt = new Date();
-    await put(client, ['u1', 'u1'], 'a');
-    const records = await atTimestamp(client, startedAt);
-    expect(records.map((r) => Buffer.from(r.Data as Uint8Array).toString())).toEqual(['a-0', 'a-1']);
   });
 });

@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionHost } from '../../../../local/functions';
-import type { LocalFunction } from '../../../../local/topology';
+import { FunctionHost } from '../../../../local/functions/function-host';
+import type { LocalFunction } from '../../../../local/topology/local-topology';
 
 let dir: string;
 let server: Server;

@@ -27,16 +27,7 @@ import {
 } from '../../../../lambdas/shared/events';
 import { type CliIo, main } from '../../../../local/cli';
 import { AthenaLake, AthenaQueryError, athenaValue } from '../../../../local/lake/athena-query';
-import {
-  formatCsv,
-  formatJson,
-  formatTable,
-  listNamedQueries,
-  loadNamedQuery,
-  openLocalLake,
-  type QueryResult,
-  rowObjects,
-} from '../../../../local/lake/query';
+import { listNamedQueries, loadNamedQuery, openLocalLake, rowObjects } from '../../../../local/lake/query';
 import { hiveTypeToDuckDb } from '../../../../local/lake/writer';
 import { fixtureEvents, writeFixtureEvents, writeQuarantineFixture } from '../../../support/lake-fixtures';
 
@@ -178,51 +169,6 @@ describe('openLocalLake', () => {
     } finally {
       await lake.close();
     }
-  });
-});
-
-describe('output formats', () => {
-  const result: QueryResult = {
-    columns: ['name', 'count', 'note'],
-    types: ['VARCHAR', 'BIGINT', 'VARCHAR'],
-    rows: [
-      ['plain', 7, null],
-      ['with, comma', 1234, 'say "hi"'],
-      ['multi\nline', null, { a: [1, 2] }],
-    ],
-  };
-
-  it('table: aligned columns, numbers right-aligned, NULL spelled out, one line per row', () => {
-    expect(formatTable(result)).toBe(
-      [
-        'name         count  note',
-        '-----------  -----  -----------',
-        'plain            7  NULL',
-        'with, comma   1234  say "hi"',
-        'multi\\nline   NULL  {"a":[1,2]}',
-        '(3 rows)',
-      ].join('\n'),
-    );
-    expect(formatTable({ columns: ['x'], types: ['INTEGER'], rows: [[1]] })).toMatch(/\(1 row\)$/);
-  });
-
-  it('csv: RFC 4180 (header, CRLF, quotes doubled, fields with comma/quote/newline quoted, NULL empty)', () => {
-    expect(formatCsv(result)).toBe(
-      [
-        'name,count,note',
-        'plain,7,',
-        '"with, comma",1234,"say ""hi"""',
-        '"multi\nline",,"{""a"":[1,2]}"',
-      ].join('\r\n'),
-    );
-  });
-
-  it('json: an array of objects keyed by column', () => {
-    expect(JSON.parse(formatJson(result))).toEqual([
-      { name: 'plain', count: 7, note: null },
-      { name: 'with, comma', count: 1234, note: 'say "hi"' },
-      { name: 'multi\nline', count: null, note: { a: [1, 2] } },
-    ]);
   });
 });
 

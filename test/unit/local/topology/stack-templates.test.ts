@@ -5,7 +5,8 @@
  * the functions of the app stack under the names the emulators create.
  */
 import { buildApp } from '../../../../lib/app-builder';
-import { type SynthesisedStack, templateOfStacks, topologyFromTemplate } from '../../../../local/topology';
+import { type SynthesisedStack, templateOfStacks } from '../../../../local/topology/stack-templates';
+import { topologyFromTemplate } from '../../../../local/topology/template-topology';
 
 const data: SynthesisedStack = {
   stackName: 'Data',

@@ -4,10 +4,10 @@
  * SQL must parse with the Trino grammar and the declared types must be the Trino types of what it returns.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { IDENTITIES_VIEW, identitiesSql } from '../../../lambdas/shared/events/lake-views';
-import { ATHENA_CATALOG, decodePrestoView } from '../../../lib/data-lake/athena-view';
-import { trinoSyntaxErrors } from '../../support/trino-grammar';
-import { logicalIdOf, synthApp } from './helpers';
+import { IDENTITIES_VIEW, identitiesSql } from '../../../../lambdas/shared/events/lake-views';
+import { ATHENA_CATALOG, decodePrestoView } from '../../../../lib/data-lake/athena-view';
+import { trinoSyntaxErrors } from '../../../support/trino-grammar';
+import { logicalIdOf, synthApp } from '../helpers';
 
 const { stack, template } = synthApp();
 const lake = stack.dataLake;

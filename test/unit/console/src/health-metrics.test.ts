@@ -2,7 +2,7 @@
  * The console draws its charts from successive /local/health documents: rates come from two documents,
  * lag is per shard, and figures the runtime does not report yet stay undefined ("not available yet").
  */
-import { countersOf, formatBytes, formatMs, jobsOf, sampleOf } from '../../../console/src/health-metrics';
+import { countersOf, formatBytes, formatMs, jobsOf, sampleOf } from '../../../../console/src/health-metrics';
 
 /** A LocalHealth document (local/health.ts), trimmed to what the console reads. */
 function localHealth(at: string, accepted: number, rejected: number, consumed: number) {

@@ -9,7 +9,7 @@ import {
   MAX_FUTURE_SKEW_MS,
   type NormalizeResult,
   normalizeEvent,
-} from '../../../lambdas/shared/events';
+} from '../../../../lambdas/shared/events';
 
 const receivedAt = new Date('2024-05-01T12:00:00.000Z');
 const opts = { receivedAt, generateId: () => 'generated-id' };

@@ -11,12 +11,12 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT, VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule } from '../../../lib/private/guard-rules';
+import { acknowledgeGuardRule } from '../../../../lib/private/guard-rules';
 import {
   type GuardSummary,
   guardSummary,
   readGuardSummary,
-} from '../../../scripts/verify-cloud/guard-report';
+} from '../../../../scripts/verify-cloud/guard-report';
 
 let dir: string;
 beforeAll(() => {

@@ -8,7 +8,7 @@ import {
   type SegmentCall,
   segmentBatchMessages,
   segmentToEventInput,
-} from '../../../lambdas/shared/events';
+} from '../../../../lambdas/shared/events';
 
 const receivedAt = new Date('2024-05-01T12:00:00.000Z');
 

@@ -3,7 +3,7 @@
  * a valid document passes with its defaults filled in, and each kind of mistake is refused with a message
  * that names where it is.
  */
-import { checkRulesConfig, NO_RULES, parseRulesConfig } from '../../../../lambdas/shared/recommend-rules';
+import { checkRulesConfig, NO_RULES, parseRulesConfig } from '../../../lambdas/shared/recommend-rules';
 
 const priceUnder = {
   params: { maxPrice: { type: 'number', min: 0 } },

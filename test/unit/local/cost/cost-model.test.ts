@@ -2,8 +2,12 @@
  * The cost arithmetic: hand-computed figures for each priced line, tiers, the template settings, and the
  * consumer usage read from the bench results (never assumed).
  */
-import { costTableMarkdown, perMillionTableMarkdown, synthCostSettings } from '../../../local/cost/command';
-import { type MeasuredUsage, measuredUsageFrom } from '../../../local/cost/measured';
+import {
+  costTableMarkdown,
+  perMillionTableMarkdown,
+  synthCostSettings,
+} from '../../../../local/cost/command';
+import { type MeasuredUsage, measuredUsageFrom } from '../../../../local/cost/measured';
 import {
   apiGatewayHttpCost,
   apiGatewayRestCost,
@@ -12,8 +16,8 @@ import {
   monthlyCost,
   shardsNeeded,
   totalOf,
-} from '../../../local/cost/model';
-import type { CostSettings } from '../../../local/cost/settings';
+} from '../../../../local/cost/model';
+import type { CostSettings } from '../../../../local/cost/settings';
 
 const settings: CostSettings = {
   stream: { mode: 'ON_DEMAND', shards: 0, retentionHours: 24 },

@@ -2,8 +2,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readJsonRows, runQueryStepLocally, TargetNotEmptyError } from '../../../local/jobs/engine';
-import { tempLake } from '../../support/job-lake';
+import { readJsonRows, runQueryStepLocally, TargetNotEmptyError } from '../../../../local/jobs/engine';
+import { tempLake } from '../../../support/job-lake';
 
 describe('local job engine', () => {
   const { lakeDir, remove } = tempLake();

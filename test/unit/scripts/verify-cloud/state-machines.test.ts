@@ -6,9 +6,9 @@ import {
   aslErrors,
   renderIntrinsic,
   validateStateMachines,
-} from '../../../scripts/verify-cloud/state-machines';
-import type { CfnTemplate } from '../../../scripts/verify-cloud/template';
-import { synthApp } from '../lib/helpers';
+} from '../../../../scripts/verify-cloud/state-machines';
+import type { CfnTemplate } from '../../../../scripts/verify-cloud/template';
+import { synthApp } from '../../lib/helpers';
 
 const template: CfnTemplate = {
   Resources: {

@@ -4,14 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp } from '../../../lib/app-builder';
+import { buildApp } from '../../../../lib/app-builder';
 import {
   bootstrapNames,
   DEFAULT_QUALIFIER,
   deployCommands,
   LocalDeployConfigError,
   localDeployEnvironment,
-} from '../../../scripts/deploy-local/local-environment';
+} from '../../../../scripts/deploy-local/local-environment';
 
 describe('deploy:local environment', () => {
   it('defaults to LocalStack: edge endpoint, its S3 subdomain endpoint, test credentials; no account', () => {

@@ -1,6 +1,6 @@
 // Tests the JSON Schema export that the CDK app registers in the AWS Glue Schema Registry: Glue accepts
 // draft-07 at most, so the document must use only draft-07 keywords, and it must describe every event type.
-import { canonicalEventJsonSchema, EVENT_TYPES } from '../../../lambdas/shared/events';
+import { canonicalEventJsonSchema, EVENT_TYPES } from '../../../../lambdas/shared/events';
 
 type JsonSchema = Record<string, unknown>;
 

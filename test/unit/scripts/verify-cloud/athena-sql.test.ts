@@ -3,10 +3,10 @@
  * only real calls, not words in strings or quoted names), and every SQL text the app sends to Athena passes
  * both the Trino grammar and the list.
  */
-import { DUCKDB_ONLY_FUNCTIONS, deniedFunctionCalls } from '../../../scripts/verify-cloud/athena-denylist';
-import { athenaSqlTexts, checkAthenaSql, trinoStatement } from '../../../scripts/verify-cloud/athena-sql';
-import type { CfnTemplate } from '../../../scripts/verify-cloud/template';
-import { synthApp } from '../lib/helpers';
+import { DUCKDB_ONLY_FUNCTIONS, deniedFunctionCalls } from '../../../../scripts/verify-cloud/athena-denylist';
+import { athenaSqlTexts, checkAthenaSql, trinoStatement } from '../../../../scripts/verify-cloud/athena-sql';
+import type { CfnTemplate } from '../../../../scripts/verify-cloud/template';
+import { synthApp } from '../../lib/helpers';
 
 describe('DuckDB-only functions', () => {
   it.each([

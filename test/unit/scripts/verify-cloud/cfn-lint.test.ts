@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyIgnores, parseCfnLintJson, runCfnLint } from '../../../scripts/verify-cloud/cfn-lint';
-import { CFN_LINT_IGNORES, checkIgnoreList } from '../../../scripts/verify-cloud/cfn-lint-ignores';
-import type { CfnTemplate } from '../../../scripts/verify-cloud/template';
+import { applyIgnores, parseCfnLintJson, runCfnLint } from '../../../../scripts/verify-cloud/cfn-lint';
+import { CFN_LINT_IGNORES, checkIgnoreList } from '../../../../scripts/verify-cloud/cfn-lint-ignores';
+import type { CfnTemplate } from '../../../../scripts/verify-cloud/template';
 
 /** The shape cfn-lint 1.x prints with --format json (one finding, trimmed). */
 function rawFinding(rule: string, path: Array<string | number>, level = 'Error') {

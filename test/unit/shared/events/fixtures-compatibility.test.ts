@@ -3,9 +3,9 @@
 // because the consumers and the lake read old events with today's code. A new version only adds a folder.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CanonicalEventSchema, CURRENT_SCHEMA_VERSION, EVENT_TYPES } from '../../../lambdas/shared/events';
+import { CanonicalEventSchema, CURRENT_SCHEMA_VERSION, EVENT_TYPES } from '../../../../lambdas/shared/events';
 
-const FIXTURES_ROOT = join(__dirname, '../../fixtures/events');
+const FIXTURES_ROOT = join(__dirname, '../../../fixtures/events');
 
 const versions = readdirSync(FIXTURES_ROOT)
   .map((name) => /^v(\d+)$/.exec(name))

@@ -6,9 +6,9 @@
  * partitions come from the server's receipt time, and an occurredAt older than the configured bound is
  * rejected with its own reason (and so quarantined).
  */
-import { parseIngestRequest } from '../../../lambdas/ingest/ingest-request';
-import { DEFAULT_MAX_EVENT_AGE_MS, eventPartition, normalizeEvent } from '../../../lambdas/shared/events';
-import { QUARANTINE_REASONS } from '../../../lambdas/shared/quarantine-layout';
+import { parseIngestRequest } from '../../../../lambdas/ingest/ingest-request';
+import { DEFAULT_MAX_EVENT_AGE_MS, eventPartition, normalizeEvent } from '../../../../lambdas/shared/events';
+import { QUARANTINE_REASONS } from '../../../../lambdas/shared/quarantine-layout';
 
 const receivedAt = new Date('2026-11-26T03:20:00.000Z');
 const HOUR = 3_600_000;

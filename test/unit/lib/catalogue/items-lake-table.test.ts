@@ -5,8 +5,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
-import { ITEM_CHANGE_COLUMNS, ITEMS_LAKE_TABLE } from '../../../lambdas/shared/catalogue-lake';
-import { logicalIdOf, synthApp } from './helpers';
+import { ITEM_CHANGE_COLUMNS, ITEMS_LAKE_TABLE } from '../../../../lambdas/shared/catalogue-lake';
+import { logicalIdOf, synthApp } from '../helpers';
 
 const { stack, dataStack, template } = synthApp();
 

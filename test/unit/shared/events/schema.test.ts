@@ -1,8 +1,8 @@
 // Tests CanonicalEventSchema as consumers use it on stored events: it is the contract between the ingest API,
 // the stream consumers and the lake, so the rules that are not obvious from the types are pinned here.
 
-import { CanonicalEventSchema, EVENT_TYPES } from '../../../lambdas/shared/events';
-import purchase from '../../fixtures/events/v1/purchase.json';
+import { CanonicalEventSchema, EVENT_TYPES } from '../../../../lambdas/shared/events';
+import purchase from '../../../fixtures/events/v1/purchase.json';
 
 describe('CanonicalEventSchema', () => {
   it('discriminates on every event type', () => {
