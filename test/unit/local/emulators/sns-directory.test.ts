@@ -17,8 +17,9 @@ import {
   type SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { directoryTopicReader, localSnsClient, provisionTopics } from '../../../../local/emulators';
+import { localSnsClient } from '../../../../local/emulators';
 import { type SnsDirectoryEmulator, startSnsDirectory } from '../../../../local/emulators/sns-directory';
+import { directoryTopicReader, provisionTopics } from '../../../../local/emulators/sns-topics';
 import { localArn } from '../../../../local/topology';
 
 let root: string;

@@ -5,15 +5,10 @@
  * Skipped, saying so, when the machine has no moto_server.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
-import {
-  localSnsClient,
-  localSqsClient,
-  parseSnsNotification,
-  provisionTopics,
-  startMoto,
-  subscribedTopicReader,
-} from '../../../../local/emulators';
+import { localSnsClient, localSqsClient, startMoto } from '../../../../local/emulators';
 import { findMotoServer } from '../../../../local/emulators/moto';
+import { parseSnsNotification } from '../../../../local/emulators/sns-notification';
+import { provisionTopics, subscribedTopicReader } from '../../../../local/emulators/sns-topics';
 import { localArn } from '../../../../local/topology';
 
 it('names the source of a line that is not a notification envelope', () => {

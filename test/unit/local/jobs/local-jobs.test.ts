@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type LocalJobs, startLocalJobs } from '../../../../local/jobs/local-jobs';
@@ -45,6 +46,7 @@ function topologyWith(parts: Partial<LocalTopology>): LocalTopology {
     buckets: new Map(),
     eventSourceMappings: [],
     deliveryStreams: new Map(),
+    topics: new Map(),
     stateMachines: new Map([['CfJob', { logicalId: 'CfJob', job: 'cf' }]]),
     schedules: [],
     ...parts,
@@ -67,6 +69,8 @@ const start = (topology: LocalTopology) =>
     lakeDir: join(dir, 'lake'),
     dataDir: dir,
     dynamo: client,
+    // No job runs in these tests, so nothing is published.
+    sns: new SNSClient({ region: 'us-east-1' }),
     schedule: false,
     clock: () => new Date('2026-12-03T12:00:00Z'),
   });
