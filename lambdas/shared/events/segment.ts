@@ -11,7 +11,9 @@ import type { EventRejection } from './normalize';
  * the client hears about `properties.product_id` rather than our `itemId`.
  */
 
-export type SegmentCall = 'track' | 'page' | 'identify' | 'screen' | 'group' | 'alias';
+/** The Segment calls, each also an ingest route (`POST /v1/<call>`, lambdas/ingest/ingest-routes.ts). */
+export const SEGMENT_CALLS = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const;
+export type SegmentCall = (typeof SEGMENT_CALLS)[number];
 
 export type SegmentBatchResult = { ok: true; messages: unknown[] } | { ok: false; rejection: EventRejection };
 export type SegmentMappingResult =
@@ -20,14 +22,7 @@ export type SegmentMappingResult =
 
 type JsonObject = Record<string, unknown>;
 
-const SEGMENT_CALLS: ReadonlySet<string> = new Set<SegmentCall>([
-  'track',
-  'page',
-  'identify',
-  'screen',
-  'group',
-  'alias',
-]);
+const SEGMENT_CALL_SET: ReadonlySet<string> = new Set<SegmentCall>(SEGMENT_CALLS);
 
 /**
  * Unpacks the body of POST /v1/batch (`{ batch: [...], context?, sentAt? }`). A batch-level `context` is
@@ -53,7 +48,7 @@ export function segmentToEventInput(message: unknown, call?: SegmentCall): Segme
   if (!isObject(message)) return reject('', 'Segment message must be a JSON object');
   const kind = call ?? message.type;
   if (!isSegmentCall(kind)) {
-    return reject('type', `type: expected one of ${[...SEGMENT_CALLS].join(', ')}`);
+    return reject('type', `type: expected one of ${SEGMENT_CALLS.join(', ')}`);
   }
 
   const properties = isObject(message.properties) ? message.properties : {};
@@ -283,7 +278,7 @@ function compact(fields: JsonObject): JsonObject {
 }
 
 function isSegmentCall(value: unknown): value is SegmentCall {
-  return typeof value === 'string' && SEGMENT_CALLS.has(value);
+  return typeof value === 'string' && SEGMENT_CALL_SET.has(value);
 }
 
 function isObject(value: unknown): value is JsonObject {
