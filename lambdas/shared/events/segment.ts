@@ -121,9 +121,7 @@ function mapProductEvent(
   common: JsonObject,
 ): SegmentMappingResult {
   const itemId = productId(properties);
-  if (itemId === undefined) {
-    return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
-  }
+  if (itemId === undefined) return missingProductId(eventName);
   const cart = type === 'product_view' ? {} : { quantity: properties.quantity ?? 1 };
   return accept({
     ...common,
@@ -137,6 +135,10 @@ function mapProductEvent(
     // an empty or overlong name never refused a product event, and it still does not.
     title: productName(properties.name),
   });
+}
+
+function missingProductId(eventName: string): SegmentMappingResult {
+  return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
 }
 
 function productName(name: unknown): string | undefined {
@@ -154,9 +156,7 @@ function mapRecommendationClick(
   common: JsonObject,
 ): SegmentMappingResult {
   const itemId = productId(properties);
-  if (itemId === undefined) {
-    return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
-  }
+  if (itemId === undefined) return missingProductId(eventName);
   return accept({
     ...common,
     type: 'recommendation_click',
