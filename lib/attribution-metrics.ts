@@ -14,7 +14,7 @@ import { EVENTS_PREFIX } from '../lambdas/shared/lake-layout';
 import { ATTRIBUTION_METRICS, METRICS_NAMESPACE, SERVICES } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME } from './data-lake';
 import { grantAthenaQueries } from './private/athena-grants';
-import { nagArn } from './private/nag-refs';
+import { KMS_GRANT_WILDCARDS, nagArn } from './private/nag-refs';
 import { grantPrefixAccess } from './private/prefix-grants';
 import { RecoFunction } from './recostream-function';
 
@@ -161,8 +161,7 @@ export class AttributionMetrics extends Construct {
       const kms =
         'Added by the CDK bucket grants on the KMS-encrypted results bucket; scoped to its one key, the ' +
         'wildcard only spans the ReEncrypt* / GenerateDataKey* variants.';
-      ack('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', kms);
-      ack('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', kms);
+      for (const finding of KMS_GRANT_WILDCARDS) ack(finding, kms);
     }
     Validations.of(this.function.node.defaultChild as CfnResource).acknowledge({
       id: 'Serverless-LambdaDLQ',

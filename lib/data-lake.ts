@@ -16,6 +16,12 @@ import {
   ATTRIBUTION_TOUCHES_COLUMNS,
   ATTRIBUTION_TOUCHES_VIEW,
   attributionTouchesSql,
+  RECOMMENDATION_CLICKS_COLUMNS,
+  RECOMMENDATION_CLICKS_VIEW,
+  RECOMMENDATION_SLOTS_COLUMNS,
+  RECOMMENDATION_SLOTS_VIEW,
+  recommendationClicksSql,
+  recommendationSlotsSql,
 } from '../lambdas/shared/events/lake-views';
 import { QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
 import { ItemsLakeTable } from './catalogue/items-lake-table';
@@ -219,6 +225,31 @@ export class DataLake extends Construct {
       sql: attributionTouchesSql(),
       columns: ATTRIBUTION_TOUCHES_COLUMNS,
     }).table;
+    // What a recommendation showed and the clicks on it: the named queries' CTR and experiment inputs.
+    const recommendationViews = [
+      {
+        id: 'RecommendationSlotsView',
+        name: RECOMMENDATION_SLOTS_VIEW,
+        description: 'What a recommendation showed: one row per item of each impression at its position',
+        sql: recommendationSlotsSql(),
+        columns: RECOMMENDATION_SLOTS_COLUMNS,
+      },
+      {
+        id: 'RecommendationClicksView',
+        name: RECOMMENDATION_CLICKS_VIEW,
+        description: 'The clicks on recommended items, one row per recommendation_click',
+        sql: recommendationClicksSql(),
+        columns: RECOMMENDATION_CLICKS_COLUMNS,
+      },
+    ];
+    for (const { id, ...view } of recommendationViews) {
+      new LakeView(this, id, {
+        database: this.database,
+        databaseName: this.databaseName,
+        reads: [this.eventsTable, this.eventsUniqueView],
+        ...view,
+      });
+    }
     this.itemsTable = new ItemsLakeTable(this, 'ItemsTable', {
       database: this.database,
       bucket,

@@ -22,6 +22,7 @@ import {
   acknowledgeStageExecutionLogging,
 } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
+import { throttlingLimits } from './private/throttling';
 import { acceptedRoles, RecoFunction } from './recostream-function';
 
 /** Name of the API Gateway stage the ingest API is deployed to. */
@@ -91,11 +92,14 @@ export class Ingestion extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
-    const rateLimit = props.throttlingRateLimit ?? 1000;
-    const burstLimit = props.throttlingBurstLimit ?? 2000;
-    if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
-      throw new Error(`Throttling limits must be positive, got rate ${rateLimit} and burst ${burstLimit}`);
-    }
+    const { rateLimit, burstLimit } = throttlingLimits(
+      props.throttlingRateLimit,
+      props.throttlingBurstLimit,
+      {
+        rateLimit: 1000,
+        burstLimit: 2000,
+      },
+    );
     const quarantinePrefix = props.quarantinePrefix ?? QUARANTINE_PREFIX;
     const maxEventAgeSeconds = (props.maxEventAge ?? Duration.millis(DEFAULT_MAX_EVENT_AGE_MS)).toSeconds();
     if (

@@ -25,10 +25,9 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LAKE_PURGE_WINDOW_HOURS } from '../lambdas/deletion/deletion-request';
 import { DEFAULT_STAGING_PREFIX } from '../lambdas/deletion/lake-purge-runner';
-import { LAKE_PURGE_METRICS, LAKE_PURGE_SERVICE } from '../lambdas/deletion/purge-metrics';
 
 import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../lambdas/shared/lake-layout';
-import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
+import { LAKE_PURGE_METRICS, METRICS_NAMESPACE, SERVICES } from '../lambdas/shared/metric-names';
 import { type DataLake, EVENTS_TABLE_NAME, QUARANTINE_TABLE_NAME } from './data-lake';
 import { grantAthenaQueries } from './private/athena-grants';
 import { allowCloudWatchLogs, LOG_RETENTION } from './private/log-groups';
@@ -111,7 +110,7 @@ export class LakePurge extends Construct {
 
     this.function = new RecoFunction(this, 'Function', {
       entry: 'lambdas/deletion/purge/handler.ts',
-      serviceName: LAKE_PURGE_SERVICE,
+      serviceName: SERVICES.lakePurge,
       description: 'Lake purge: removes deleted users from the events and quarantine objects (Athena UNLOAD)',
       memorySize: 512,
       timeout: Duration.minutes(10),
@@ -244,7 +243,7 @@ export class LakePurge extends Construct {
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: LAKE_PURGE_METRICS.overdue,
-        dimensionsMap: { service: LAKE_PURGE_SERVICE },
+        dimensionsMap: { service: SERVICES.lakePurge },
         statistic: 'Maximum',
         // Two check intervals, so every period holds at least one data point of a healthy check.
         period: checkPeriod,

@@ -39,6 +39,7 @@ import {
   acknowledgeStageExecutionLogging,
 } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
+import { throttlingLimits } from './private/throttling';
 import { RecoFunction } from './recostream-function';
 
 /**
@@ -136,12 +137,11 @@ export class RecommendationApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RecommendationApiProps) {
     super(scope, id);
-    const rateLimit = props.rateLimit ?? 100;
-    const burstLimit = props.burstLimit ?? 200;
+    const { rateLimit, burstLimit } = throttlingLimits(props.rateLimit, props.burstLimit, {
+      rateLimit: 100,
+      burstLimit: 200,
+    });
     const quotaPerDay = props.quotaPerDay ?? 1_000_000;
-    if (!(rateLimit > 0) || !Number.isInteger(burstLimit) || burstLimit < 1) {
-      throw new Error(`Throttling limits must be positive, got rate ${rateLimit} and burst ${burstLimit}`);
-    }
     if (!Number.isInteger(quotaPerDay) || quotaPerDay < 1) {
       throw new Error(`quotaPerDay must be a positive integer, got ${quotaPerDay}`);
     }

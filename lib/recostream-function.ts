@@ -21,7 +21,7 @@ import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import { BUNDLING } from './bundling';
 import { acknowledgeOutsideVpc } from './private/guard-rules';
 import { LOG_RETENTION } from './private/log-groups';
-import { nagArn } from './private/nag-refs';
+import { KMS_GRANT_WILDCARDS, nagArn } from './private/nag-refs';
 
 /** The repository root: `lib/` sits directly under it, both in source (tsx, jest) and in any build. */
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -267,8 +267,7 @@ export class RecoFunction extends NodejsFunction {
     const reason =
       'Added by a CDK grant on a KMS-encrypted resource; the statement is scoped to that one customer-managed ' +
       'key, and the wildcard only spans the ReEncrypt* / GenerateDataKey* variants the service calls.';
-    this.acknowledgeOnPolicy('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason);
-    this.acknowledgeOnPolicy('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason);
+    for (const finding of KMS_GRANT_WILDCARDS) this.acknowledgeOnPolicy(finding, reason);
   }
 
   private acknowledgeOnPolicy(id: string, reason: string): void {

@@ -4,18 +4,9 @@
  * `events` is our API; `batch` and the Segment calls are Segment's HTTP Tracking API, so a Segment
  * library pointed at this API works unchanged.
  */
-import type { SegmentCall } from '../shared/events';
+import { SEGMENT_CALLS } from '../shared/events';
 
-export const INGEST_ROUTES = [
-  'events',
-  'batch',
-  'track',
-  'page',
-  'identify',
-  'screen',
-  'group',
-  'alias',
-] as const satisfies ReadonlyArray<'events' | 'batch' | SegmentCall>;
+export const INGEST_ROUTES = ['events', 'batch', ...SEGMENT_CALLS] as const;
 export type IngestRoute = (typeof INGEST_ROUTES)[number];
 
 /** The path segment every route sits under. */

@@ -94,13 +94,7 @@ class Scanner {
   }
 
   private object(): void {
-    this.pos++; // {
-    this.whitespace();
-    if (this.text[this.pos] === '}') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
+    this.sequence('}', () => {
       this.whitespace();
       if (this.text[this.pos] !== '"') this.fail(`unexpected ${this.describe()}, expected a property name`);
       this.string();
@@ -108,40 +102,34 @@ class Scanner {
       if (this.text[this.pos] !== ':') this.fail(`unexpected ${this.describe()}, expected ':'`);
       this.pos++;
       this.value();
-      this.whitespace();
-      const c = this.text[this.pos];
-      if (c === ',') {
-        this.pos++;
-        continue;
-      }
-      if (c === '}') {
-        this.pos++;
-        return;
-      }
-      this.fail(`unexpected ${this.describe()}, expected ',' or '}'`);
-    }
+    });
   }
 
   private array(): void {
-    this.pos++; // [
+    this.sequence(']', () => this.value());
+  }
+
+  /** An object's members or an array's elements: `element` read between commas up to `close`. */
+  private sequence(close: '}' | ']', element: () => void): void {
+    this.pos++; // { or [
     this.whitespace();
-    if (this.text[this.pos] === ']') {
+    if (this.text[this.pos] === close) {
       this.pos++;
       return;
     }
     for (;;) {
-      this.value();
+      element();
       this.whitespace();
       const c = this.text[this.pos];
       if (c === ',') {
         this.pos++;
         continue;
       }
-      if (c === ']') {
+      if (c === close) {
         this.pos++;
         return;
       }
-      this.fail(`unexpected ${this.describe()}, expected ',' or ']'`);
+      this.fail(`unexpected ${this.describe()}, expected ',' or '${close}'`);
     }
   }
 

@@ -22,6 +22,8 @@ export const SERVICES = {
   attribution: 'attribution-metrics',
   /** lambdas/catalogue (the ItemCatalogue construct's `PUT /v1/items` function). */
   catalogue: 'catalogue',
+  /** lambdas/deletion/purge (the LakePurge construct's function). */
+  lakePurge: 'lake-purge',
 } as const;
 
 /** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */
@@ -115,3 +117,16 @@ export const ATTRIBUTION_METRICS = {
   hoursPublished: 'AttributionHoursPublished',
 } as const;
 export const ATTRIBUTION_DIMENSIONS = { placement: 'Placement', variant: 'Variant' } as const;
+
+/** The lake purge (lambdas/deletion/purge); lib/lake-purge.ts alarms on `overdue`. */
+export const LAKE_PURGE_METRICS = {
+  /** Pending deletion requests past their lakeDeadline (the deadline alarm watches its Maximum). */
+  overdue: 'DeletionRequestsOverdue',
+  pending: 'DeletionRequestsPending',
+  oldestPendingAgeHours: 'OldestPendingDeletionAgeHours',
+  objectsRewritten: 'LakeObjectsRewritten',
+  rowsRemoved: 'LakeRowsRemoved',
+  quarantineRecordsRemoved: 'QuarantineRecordsRemoved',
+  deliveryErrorRecordsRemoved: 'DeliveryErrorRecordsRemoved',
+  failures: 'DeletionPurgeFailures',
+} as const;

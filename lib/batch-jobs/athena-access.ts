@@ -9,7 +9,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { EVENTS_PREFIX, JOBS_PREFIX } from '../../lambdas/shared/lake-layout';
 import { type DataLake, EVENTS_TABLE_NAME } from '../data-lake';
-import { nagArn } from '../private/nag-refs';
+import { KMS_GRANT_WILDCARDS, nagArn } from '../private/nag-refs';
 import { grantPrefixAccess } from '../private/prefix-grants';
 import type { RecoFunction } from '../recostream-function';
 import { CF_STATE_TABLE_NAME } from './published-tables';
@@ -89,8 +89,7 @@ function acknowledgeStateMachinePolicy(
   const kms =
     'Added by the CDK bucket grants on the KMS-encrypted lake and results buckets; scoped to the one data key, ' +
     'the wildcard only spans the ReEncrypt* / GenerateDataKey* variants.';
-  ack('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', kms);
-  ack('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', kms);
+  for (const finding of KMS_GRANT_WILDCARDS) ack(finding, kms);
   const lakeArn = nagArn(lakeBucket, policy);
   if (lakeArn) {
     ack(

@@ -22,7 +22,7 @@ import {
   EVENTS_PREFIX,
 } from '../../lambdas/shared/lake-layout';
 import { SERVICES } from '../../lambdas/shared/metric-names';
-import { nagArn } from '../private/nag-refs';
+import { KMS_GRANT_WILDCARDS, nagArn } from '../private/nag-refs';
 import { grantSecretRead } from '../private/secret-grants';
 import { RecoFunction } from '../recostream-function';
 import { EVENTS_TABLE_NAME } from './glue-catalog';
@@ -218,8 +218,7 @@ function acknowledgeDeliveryFindings(deliveryStream: CfnDeliveryStream, role: Ro
   const kmsReason =
     'Added by the CDK grants on the KMS-encrypted stream and bucket; the statement is scoped to the one ' +
     'customer-managed key, and the wildcard only spans the ReEncrypt* / GenerateDataKey* variants.';
-  acknowledge('AwsSolutions-IAM5[Action::kms:ReEncrypt*]', kmsReason);
-  acknowledge('AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', kmsReason);
+  for (const finding of KMS_GRANT_WILDCARDS) acknowledge(finding, kmsReason);
   const bucketArn = nagArn(bucket, role);
   if (bucketArn) {
     for (const prefix of [EVENTS_PREFIX, DELIVERY_ERRORS_PREFIX]) {

@@ -19,3 +19,9 @@ export function nagArn(resource: IConstruct, consumer: IConstruct): string | und
   const hash = createHash('md5').update(`Exports/${outputId}`).digest('hex').slice(0, 8).toUpperCase();
   return `${owner.stackName}:Exports${outputId.replace(/[^A-Za-z0-9]/g, '')}${hash}`;
 }
+
+/** The findings every CDK grant on a KMS key raises: its `kms:ReEncrypt*` and `kms:GenerateDataKey*` wildcards. */
+export const KMS_GRANT_WILDCARDS = [
+  'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+  'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+] as const;

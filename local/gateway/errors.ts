@@ -10,43 +10,26 @@ export interface ErrorReply {
   readonly message: string | null;
 }
 
-export const NOT_FOUND: ErrorReply = { status: 404, type: 'NotFoundException', message: 'Not Found' };
-export const UNAUTHORIZED: ErrorReply = {
-  status: 401,
-  type: 'UnauthorizedException',
-  message: 'Unauthorized',
-};
-export const ACCESS_DENIED: ErrorReply = {
-  status: 403,
-  type: 'AccessDeniedException',
-  message: 'User is not authorized to access this resource',
-};
-export const FORBIDDEN: ErrorReply = { status: 403, type: 'ForbiddenException', message: 'Forbidden' };
-export const AUTHORIZER_FAILURE: ErrorReply = {
-  status: 500,
-  type: 'AuthorizerConfigurationException',
-  message: null,
-};
-export const TOO_LARGE: ErrorReply = {
-  status: 413,
-  type: 'RequestEntityTooLargeException',
-  message: 'Request Too Long',
-};
-export const BAD_GATEWAY: ErrorReply = {
-  status: 502,
-  type: 'InternalServerErrorException',
-  message: 'Internal server error',
-};
-export const TIMEOUT: ErrorReply = {
-  status: 504,
-  type: 'IntegrationTimeoutException',
-  message: 'Endpoint request timed out',
-};
-export const INTERNAL: ErrorReply = {
-  status: 500,
-  type: 'InternalServerErrorException',
-  message: 'Internal server error',
-};
+function reply(status: number, type: string, message: string | null): ErrorReply {
+  return { status, type, message };
+}
+
+/** API Gateway answers an integration failure and its own internal error alike. */
+const INTERNAL_SERVER_ERROR = ['InternalServerErrorException', 'Internal server error'] as const;
+
+export const NOT_FOUND = reply(404, 'NotFoundException', 'Not Found');
+export const UNAUTHORIZED = reply(401, 'UnauthorizedException', 'Unauthorized');
+export const ACCESS_DENIED = reply(
+  403,
+  'AccessDeniedException',
+  'User is not authorized to access this resource',
+);
+export const FORBIDDEN = reply(403, 'ForbiddenException', 'Forbidden');
+export const AUTHORIZER_FAILURE = reply(500, 'AuthorizerConfigurationException', null);
+export const TOO_LARGE = reply(413, 'RequestEntityTooLargeException', 'Request Too Long');
+export const BAD_GATEWAY = reply(502, ...INTERNAL_SERVER_ERROR);
+export const TIMEOUT = reply(504, 'IntegrationTimeoutException', 'Endpoint request timed out');
+export const INTERNAL = reply(500, ...INTERNAL_SERVER_ERROR);
 
 export const TIMED_OUT = Symbol('timed out');
 

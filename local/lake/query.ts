@@ -49,6 +49,10 @@ import {
   eventsUniqueSql,
   IDENTITIES_VIEW,
   identitiesSql,
+  RECOMMENDATION_CLICKS_VIEW,
+  RECOMMENDATION_SLOTS_VIEW,
+  recommendationClicksSql,
+  recommendationSlotsSql,
 } from '../../lambdas/shared/events/lake-views';
 import { CF_STATE_PREFIX } from '../../lambdas/shared/lake-layout';
 import { hiveTypeToDuckDb as duckdbType } from './writer';
@@ -181,11 +185,15 @@ export class LocalLake implements LakeQueryEngine {
         present,
       )}`,
     );
-    await this.connection.run(`CREATE OR REPLACE VIEW ${EVENTS_UNIQUE_VIEW} AS\n${eventsUniqueSql()}`);
-    await this.connection.run(`CREATE OR REPLACE VIEW ${IDENTITIES_VIEW} AS\n${identitiesSql()}`);
-    await this.connection.run(
-      `CREATE OR REPLACE VIEW ${ATTRIBUTION_TOUCHES_VIEW} AS\n${attributionTouchesSql()}`,
-    );
+    // In dependency order: the later views read events_unique.
+    const views: Array<[string, string]> = [
+      [EVENTS_UNIQUE_VIEW, eventsUniqueSql()],
+      [IDENTITIES_VIEW, identitiesSql()],
+      [ATTRIBUTION_TOUCHES_VIEW, attributionTouchesSql()],
+      [RECOMMENDATION_SLOTS_VIEW, recommendationSlotsSql()],
+      [RECOMMENDATION_CLICKS_VIEW, recommendationClicksSql()],
+    ];
+    for (const [view, sql] of views) await this.connection.run(`CREATE OR REPLACE VIEW ${view} AS\n${sql}`);
 
     let quarantineSource: string | undefined;
     if (quarantineFiles > 0) {

@@ -122,15 +122,12 @@ export interface CanaryHealth {
   readonly error?: string;
 }
 
-export interface JobHealth {
+/**
+ * A job's health: the runner's counters (`rejected`: runs the validation gate rejected, nothing published), with
+ * its last run reduced to a status, a time and an age.
+ */
+export interface JobHealth extends Omit<JobSnapshot, 'lastRun'> {
   readonly job: string;
-  readonly running: boolean;
-  readonly runs: number;
-  readonly published: number;
-  /** Runs the validation gate rejected (nothing published). */
-  readonly rejected: number;
-  readonly failed: number;
-  readonly activeVersion?: string;
   readonly lastStatus?: string;
   /** ISO time the last run finished. */
   readonly lastRunAt?: string;

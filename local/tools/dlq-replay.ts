@@ -18,7 +18,7 @@
  * No AWS imports: the store (the bucket's local folder, or S3) and the publisher are passed in.
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { EventPublisher, PublishRecord } from '../../lambdas/ingest/kinesis-publisher';
+import type { EventPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import {
   FAILED_BATCH_KEY_PREFIX,
   type FailedBatchRecord,
@@ -26,12 +26,12 @@ import {
   parseFailedBatch,
 } from '../../lambdas/shared/failed-batch';
 import { MAX_REPLAY_HOPS, replayOriginsOf, replayPartitionKey } from '../../lambdas/shared/replay-origin';
+import { type QueuedRecord, ReplayQueue } from './replay-queue';
 import type { ReplayStore } from './replay-store';
 
 export const DLQ_LEDGER_PREFIX = 'dlq-replays/';
 /** The consumer's default retry horizon (FeatureStore `dedupHorizon`). */
 export const DEFAULT_HORIZON_HOURS = 24;
-const FLUSH_RECORDS = 500;
 
 export interface DlqReplayOptions {
   readonly store: ReplayStore;
@@ -86,10 +86,8 @@ export function dlqLedgerKey(objectKey: string): string {
   return `${DLQ_LEDGER_PREFIX}${path}.json`;
 }
 
-interface Pending {
-  readonly key: string;
+interface Pending extends QueuedRecord {
   readonly sequenceNumber: string;
-  readonly record: PublishRecord;
 }
 
 export async function replayFailedBatches(options: DlqReplayOptions): Promise<DlqReplaySummary> {
@@ -111,36 +109,23 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
   const unreadable: Array<{ key: string; reason: string }> = [];
   const failures: DlqReplayFailure[] = [];
   const ledgers = new Map<string, DlqLedger>();
-  let pending: Pending[] = [];
-
-  const flush = async () => {
-    if (pending.length === 0 || !options.publisher) return;
-    const batch = pending;
-    pending = [];
-    const result = await options.publisher.publish(batch.map((p) => p.record));
-    const failed = new Map(result.failed.map((f) => [f.record.id, f]));
-    const replayedAt = now().toISOString();
-    const touched = new Set<string>();
-    for (const p of batch) {
-      const failure = failed.get(p.record.id);
-      if (failure) {
-        failures.push({
-          key: p.key,
-          sequenceNumber: p.sequenceNumber,
-          errorCode: failure.errorCode,
-          ...(failure.errorMessage ? { errorMessage: failure.errorMessage } : {}),
-        });
-        continue;
-      }
+  const queue = new ReplayQueue<Pending>(options.publisher, now, {
+    failed: (p, failure) =>
+      failures.push({
+        key: p.key,
+        sequenceNumber: p.sequenceNumber,
+        errorCode: failure.errorCode,
+        ...(failure.errorMessage ? { errorMessage: failure.errorMessage } : {}),
+      }),
+    replayed: (p, replayedAt) => {
       counts.replayed++;
       (ledgers.get(p.key) as DlqLedger).replayed[p.sequenceNumber] = replayedAt;
-      touched.add(p.key);
-    }
-    for (const key of touched) {
+    },
+    writeLedger: async (key) => {
       await store.put(dlqLedgerKey(key), `${JSON.stringify(ledgers.get(key), null, 2)}\n`);
       counts.ledgersWritten++;
-    }
-  };
+    },
+  });
 
   const keys = (await store.list(FAILED_BATCH_KEY_PREFIX)).sort();
   for (const key of keys) {
@@ -186,7 +171,7 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
         counts.replayed++;
         continue;
       }
-      pending.push({
+      queue.push({
         key,
         sequenceNumber,
         record: {
@@ -195,10 +180,10 @@ export async function replayFailedBatches(options: DlqReplayOptions): Promise<Dl
           data,
         },
       });
-      if (pending.length >= FLUSH_RECORDS) await flush();
+      await queue.flushWhenFull();
     }
   }
-  await flush();
+  await queue.flush();
   return { dryRun, ...counts, unreadable, failures };
 }
 

@@ -30,7 +30,7 @@
 import { createHash } from 'node:crypto';
 import { type BodyRejectionCode, normalizeItem } from '../../lambdas/ingest/ingest-request';
 import { type IngestRoute, routeFromPath } from '../../lambdas/ingest/ingest-routes';
-import type { EventPublisher, PublishRecord } from '../../lambdas/ingest/kinesis-publisher';
+import type { EventPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
 import { normalizePrefix } from '../../lambdas/ingest/quarantine';
 import {
@@ -52,6 +52,7 @@ import {
   quarantineKeys,
   validDate,
 } from './quarantine-records';
+import { type QueuedRecord, ReplayQueue } from './replay-queue';
 
 /** The event rules a replay applies; normalizeEvent unless a test (or a migration) passes another. */
 export type EventValidator = (input: unknown, options: NormalizeOptions) => NormalizeResult;
@@ -76,8 +77,6 @@ const BODY_LEVEL_CODES: ReadonlySet<string> = new Set([
   'too_many_events',
 ] satisfies readonly BodyRejectionCode[]);
 
-/** Records published per PutRecords round (the publisher splits further by size). */
-const FLUSH_RECORDS = 500;
 const LISTED_EXAMPLES = 10;
 
 export interface ReplayOptions extends QuarantineScanOptions {
@@ -138,13 +137,11 @@ interface Candidate {
   readonly route: IngestRoute;
 }
 
-interface Pending {
-  readonly key: string;
+interface Pending extends QueuedRecord {
   readonly line: number;
   readonly entryId: string;
   readonly index: number | null;
   readonly event: CanonicalEvent;
-  readonly record: PublishRecord;
 }
 
 /** Re-validates quarantined events and re-ingests the ones that now pass; see the module comment. */
@@ -178,42 +175,30 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
   };
 
   const ledgers = new Map<string, ReplayLedger>();
-  let pending: Pending[] = [];
-
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    const result = await options.publisher!.publish(batch.map((p) => p.record));
-    const failed = new Map(result.failed.map((f) => [f.record.id, f]));
-    const touched = new Set<string>();
-    const replayedAt = now().toISOString();
-    for (const p of batch) {
-      const failure = failed.get(p.record.id);
-      if (failure) {
-        counts.publishFailed++;
-        failures.push({
-          key: p.key,
-          line: p.line,
-          eventId: p.event.eventId,
-          errorCode: failure.errorCode,
-          ...(failure.errorMessage ? { errorMessage: failure.errorMessage } : {}),
-        });
-        continue;
-      }
+  const queue = new ReplayQueue<Pending>(options.publisher, now, {
+    failed: (p, failure) => {
+      counts.publishFailed++;
+      failures.push({
+        key: p.key,
+        line: p.line,
+        eventId: p.event.eventId,
+        errorCode: failure.errorCode,
+        ...(failure.errorMessage ? { errorMessage: failure.errorMessage } : {}),
+      });
+    },
+    replayed: (p, replayedAt) => {
       counts.replayed++;
       const ledger = ledgers.get(p.key)!;
       ledger.replayed[p.entryId] = { line: p.line, index: p.index, eventId: p.event.eventId, replayedAt };
-      touched.add(p.key);
-    }
-    for (const key of touched) {
+    },
+    writeLedger: async (key) => {
       await store.put(
         ledgerKeyFor(key, quarantinePrefix, ledgerPrefix),
         `${JSON.stringify(ledgers.get(key), null, 2)}\n`,
       );
       counts.ledgersWritten++;
-    }
-  };
+    },
+  });
 
   for (const key of await quarantineKeys(store, quarantinePrefix, options)) {
     const text = await store.get(key);
@@ -268,7 +253,7 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
         counts.nowValid++;
         if (dryRun) continue;
         const event = { ...result.event, receivedAt: now().toISOString() };
-        pending.push({
+        queue.push({
           key,
           line,
           entryId: candidate.entryId,
@@ -282,12 +267,12 @@ export async function replayQuarantine(options: ReplayOptions): Promise<ReplaySu
           },
         });
       }
-      if (pending.length >= FLUSH_RECORDS) await flush();
+      await queue.flushWhenFull();
     }
     // Ledgers of files whose entries are all flushed are no longer needed in memory.
-    if (pending.length === 0) ledgers.clear();
+    if (queue.size === 0) ledgers.clear();
   }
-  await flush();
+  await queue.flush();
 
   return { dryRun, ...counts, stillInvalid, notReplayable, examples, failures };
 }

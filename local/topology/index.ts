@@ -13,20 +13,6 @@
 
 export type { CfnTemplate } from './intrinsic-resolver';
 export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, localArn, localQueueUrl } from './local-account';
-export type {
-  Invoke,
-  LocalAuthorizer,
-  LocalDeliveryStream,
-  LocalEventSourceMapping,
-  LocalFunction,
-  LocalQueue,
-  LocalRoute,
-  LocalSchedule,
-  LocalStateMachine,
-  LocalStream,
-  LocalTable,
-  LocalTopic,
-  LocalTopology,
-} from './local-topology';
+export type * from './local-topology';
 export { type AppTemplate, type SynthesisedStack, templateOfStacks } from './stack-templates';
 export { type TopologyOptions, topologyFromTemplate } from './template-topology';

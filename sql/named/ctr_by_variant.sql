@@ -7,27 +7,19 @@
 -- (recommendation, item) pairs clicked; ctr = clicks / items_shown; recommendation_ctr = share of
 -- recommendations with at least one click. Both rounded to 4 decimals. Window: occurred_at on or after
 -- today - 30 days, from the receipt-time partitions (dt) of today - 31 days on, in events_unique (see daily_active_users.sql).
+-- Slots and clicks are the views recommendation_slots and recommendation_clicks (sql/views/), one rule for
+-- every query that counts them.
 WITH slots AS (
-  SELECT DISTINCT
-    i.recommendation_id,
-    -- Impressions recorded before placements existed came from the list for-you replaced.
-    coalesce(i.placement, 'for-you') AS placement,
-    i.variant,
-    s.item_id
-  FROM events_unique i
-  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
-  WHERE i.event_type = 'recommendation_impression'
-    AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+  SELECT DISTINCT recommendation_id, placement, variant, item_id
+  FROM recommendation_slots
+  WHERE dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND shown_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
-  FROM events_unique
-  WHERE event_type = 'recommendation_click'
-    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
-    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+  FROM recommendation_clicks
+  WHERE dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND clicked_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 per_recommendation AS (
   SELECT

@@ -9,20 +9,13 @@
 -- compute CTR, conversion and revenue per user per variant, with confidence intervals, from these rows. Events
 -- delivered twice count once (events_unique); canary traffic is left out. Window: impressions, clicks and
 -- purchases with occurred_at on or after today - 30 days, from the partitions (dt) of today - 31 days on.
+-- Slots and clicks are the views recommendation_slots and recommendation_clicks (sql/views/), one rule for
+-- every query that counts them.
 WITH shown AS (
-  SELECT DISTINCT
-    i.recommendation_id,
-    coalesce(i.placement, 'for-you') AS placement,
-    i.variant,
-    coalesce(i.user_id, 'anon#' || i.anonymous_id) AS user_key,
-    i.occurred_at AS shown_at,
-    s.item_id
-  FROM events_unique i
-  CROSS JOIN UNNEST(i.item_ids) WITH ORDINALITY AS s (item_id, pos)
-  WHERE i.event_type = 'recommendation_impression'
-    AND (i.user_id IS NULL OR i.user_id NOT LIKE 'canary#%')
-    AND i.dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND i.occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+  SELECT DISTINCT recommendation_id, placement, variant, user_key, shown_at, item_id
+  FROM recommendation_slots
+  WHERE dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND shown_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 touches AS (
   SELECT
@@ -43,11 +36,9 @@ touches AS (
 ),
 clicks AS (
   SELECT DISTINCT recommendation_id, item_id
-  FROM events_unique
-  WHERE event_type = 'recommendation_click'
-    AND (user_id IS NULL OR user_id NOT LIKE 'canary#%')
-    AND dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
-    AND occurred_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
+  FROM recommendation_clicks
+  WHERE dt >= CAST(CAST(current_date - INTERVAL '31' DAY AS DATE) AS VARCHAR)
+    AND clicked_at >= CAST(current_date - INTERVAL '30' DAY AS TIMESTAMP)
 ),
 exposure AS (
   SELECT

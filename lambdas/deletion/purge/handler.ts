@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { dynamoDocumentClient, s3Client } from '../../shared/aws-clients';
 import { numberEnv, requireEnv } from '../../shared/env';
 import { EVENT_COLUMNS } from '../../shared/events/lake-columns';
+import { LAKE_PURGE_METRICS } from '../../shared/metric-names';
 import { observability, powertools } from '../../shared/observability';
 import { lakeIdentifier } from '../../shared/pseudonym';
 import { type KeyLoader, keyFromEnvironmentOrSecret } from '../../shared/pseudonym-key';
@@ -22,7 +23,6 @@ import type { DeletionRequestStore, ProfileEraser } from '../deletion-request';
 import { DynamoDeletionRequestStore, DynamoProfileEraser } from '../dynamo-deletion-store';
 import { DynamoPurgeLease } from '../dynamo-purge-lease';
 import { type LakeObjects, type LakeSql, runLakePurge } from '../lake-purge-runner';
-import { LAKE_PURGE_METRICS } from '../purge-metrics';
 import { deadlineReport } from '../purge-status';
 import { S3VersionedObjects } from '../s3-versioned-objects';
 
@@ -96,19 +96,13 @@ export function createPurgeHandler(deps: PurgeHandlerDeps) {
         },
         { skipRequestIds: previous },
       );
-      deps.metrics.addMetric(LAKE_PURGE_METRICS.objectsRewritten, MetricUnit.Count, result.objectsRewritten);
-      deps.metrics.addMetric(LAKE_PURGE_METRICS.rowsRemoved, MetricUnit.Count, result.rowsRemoved);
-      deps.metrics.addMetric(
-        LAKE_PURGE_METRICS.quarantineRecordsRemoved,
-        MetricUnit.Count,
-        result.quarantineRecordsRemoved,
-      );
-      deps.metrics.addMetric(
-        LAKE_PURGE_METRICS.deliveryErrorRecordsRemoved,
-        MetricUnit.Count,
-        result.deliveryErrorRecordsRemoved,
-      );
-      deps.metrics.addMetric(LAKE_PURGE_METRICS.failures, MetricUnit.Count, result.failed.length);
+      addCounts(deps, {
+        objectsRewritten: result.objectsRewritten,
+        rowsRemoved: result.rowsRemoved,
+        quarantineRecordsRemoved: result.quarantineRecordsRemoved,
+        deliveryErrorRecordsRemoved: result.deliveryErrorRecordsRemoved,
+        failures: result.failed.length,
+      });
       deps.logger.info('lake purge pass', { iteration, ...result });
       return out(iteration, result.moreWork, [...previous, ...result.failed]);
     } finally {
@@ -117,15 +111,22 @@ export function createPurgeHandler(deps: PurgeHandlerDeps) {
   };
 }
 
+type PurgeMetric = keyof typeof LAKE_PURGE_METRICS;
+
+/** Each count under its metric name, in the order given. */
+function addCounts(deps: PurgeHandlerDeps, counts: Partial<Record<PurgeMetric, number>>): void {
+  for (const [metric, value] of Object.entries(counts) as Array<[PurgeMetric, number]>) {
+    deps.metrics.addMetric(LAKE_PURGE_METRICS[metric], MetricUnit.Count, value);
+  }
+}
+
 async function check(deps: PurgeHandlerDeps, now: Date) {
   const report = deadlineReport(await deps.requests.pending(), now);
-  deps.metrics.addMetric(LAKE_PURGE_METRICS.pending, MetricUnit.Count, report.pending);
-  deps.metrics.addMetric(LAKE_PURGE_METRICS.overdue, MetricUnit.Count, report.overdue);
-  deps.metrics.addMetric(
-    LAKE_PURGE_METRICS.oldestPendingAgeHours,
-    MetricUnit.Count,
-    report.oldestPendingAgeHours,
-  );
+  addCounts(deps, {
+    pending: report.pending,
+    overdue: report.overdue,
+    oldestPendingAgeHours: report.oldestPendingAgeHours,
+  });
   if (report.overdue > 0) deps.logger.warn('deletion requests past their lake deadline', { ...report });
   return { action: 'check' as const, ...report };
 }

@@ -1,10 +1,11 @@
 /**
  * The lake's views, in one place: `events_unique` (sql/views/events_unique.sql), one row per event over the
  * at-least-once `events` table; `identities` (sql/views/identities.sql), the anonymous ids linked to users;
- * `attribution_touches` (sql/views/attribution_touches.sql), the attribution rule. The Glue views Athena reads
- * (lib/data-lake/athena-view.ts) and the local DuckDB views (local/lake/query.ts) are both created from these
- * functions, so the two engines cannot disagree on what a unique event is or which recommendation earned a
- * purchase.
+ * `attribution_touches` (sql/views/attribution_touches.sql), the attribution rule; `recommendation_slots` and
+ * `recommendation_clicks`, what a recommendation showed (one row per item and position) and the clicks on it.
+ * The Glue views Athena reads (lib/data-lake/athena-view.ts) and the local DuckDB views (local/lake/query.ts)
+ * are both created from these functions, so the two engines cannot disagree on what a unique event is, what a
+ * recommendation showed or which recommendation earned a purchase.
  *
  * Not exported from ./index: no Lambda reads these files (the SQL lives beside the app, not in the bundles).
  */
@@ -37,9 +38,14 @@ export function eventsUniqueSql(dir: string = VIEW_SQL_DIR): string {
   );
 }
 
+/** The text of sql/views/<view>.sql, comments kept (Athena shows them). */
+function viewText(dir: string, view: string): string {
+  return readFileSync(join(dir, `${view}.sql`), 'utf8').trim();
+}
+
 /** The view's text with its one placeholder filled (a file without it, or with two, is an error). */
 function renderView(dir: string, view: string, placeholder: string, value: string): string {
-  const text = readFileSync(join(dir, `${view}.sql`), 'utf8').trim();
+  const text = viewText(dir, view);
   if (text.split(placeholder).length !== 2)
     throw new Error(`${view}.sql must contain ${placeholder} exactly once`);
   return text.replace(placeholder, value);
@@ -59,7 +65,7 @@ export const IDENTITIES_COLUMNS: readonly LakeColumn[] = [
 
 /** The SELECT of `identities`, comments kept. */
 export function identitiesSql(dir: string = VIEW_SQL_DIR): string {
-  return readFileSync(join(dir, `${IDENTITIES_VIEW}.sql`), 'utf8').trim();
+  return viewText(dir, IDENTITIES_VIEW);
 }
 
 /** Name of the attribution rule's view, in Glue and in DuckDB. */
@@ -94,4 +100,44 @@ const WINDOW_PLACEHOLDER = '{{window_days}}';
 /** The SELECT of `attribution_touches`, with the attribution window filled in; comments kept. */
 export function attributionTouchesSql(dir: string = VIEW_SQL_DIR): string {
   return renderView(dir, ATTRIBUTION_TOUCHES_VIEW, WINDOW_PLACEHOLDER, String(ATTRIBUTION_WINDOW_DAYS));
+}
+
+/** Name of the view of recommended items shown, one row per slot, in Glue and in DuckDB. */
+export const RECOMMENDATION_SLOTS_VIEW = 'recommendation_slots';
+
+/** The columns `recommendation_slots` returns, in order, with their Hive types. */
+export const RECOMMENDATION_SLOTS_COLUMNS: readonly LakeColumn[] = [
+  {
+    name: 'recommendation_id',
+    type: 'string',
+    comment: 'the recommendation_impression (its recommendationId)',
+  },
+  { name: 'placement', type: 'string', comment: 'its placement (for-you when absent)' },
+  { name: 'variant', type: 'string', comment: 'its A/B variant' },
+  { name: 'user_key', type: 'string', comment: "the user shown it: user_id, else 'anon#' || anonymous_id" },
+  { name: 'item_id', type: 'string', comment: 'the item in this slot' },
+  { name: 'position', type: 'bigint', comment: 'the slot in the list, 0 = first item shown' },
+  { name: 'shown_at', type: 'timestamp', comment: 'impression event time (UTC)' },
+  { name: 'dt', type: 'string', comment: 'receipt date partition of the impression' },
+];
+
+/** The SELECT of `recommendation_slots`, comments kept. */
+export function recommendationSlotsSql(dir: string = VIEW_SQL_DIR): string {
+  return viewText(dir, RECOMMENDATION_SLOTS_VIEW);
+}
+
+/** Name of the view of clicks on recommended items, in Glue and in DuckDB. */
+export const RECOMMENDATION_CLICKS_VIEW = 'recommendation_clicks';
+
+/** The columns `recommendation_clicks` returns, in order, with their Hive types. */
+export const RECOMMENDATION_CLICKS_COLUMNS: readonly LakeColumn[] = [
+  { name: 'recommendation_id', type: 'string', comment: 'the recommendation clicked in' },
+  { name: 'item_id', type: 'string', comment: 'the item clicked' },
+  { name: 'clicked_at', type: 'timestamp', comment: 'click event time (UTC)' },
+  { name: 'dt', type: 'string', comment: 'receipt date partition of the click' },
+];
+
+/** The SELECT of `recommendation_clicks`, comments kept. */
+export function recommendationClicksSql(dir: string = VIEW_SQL_DIR): string {
+  return viewText(dir, RECOMMENDATION_CLICKS_VIEW);
 }

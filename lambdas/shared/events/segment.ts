@@ -11,7 +11,9 @@ import type { EventRejection } from './normalize';
  * the client hears about `properties.product_id` rather than our `itemId`.
  */
 
-export type SegmentCall = 'track' | 'page' | 'identify' | 'screen' | 'group' | 'alias';
+/** The Segment calls, each also an ingest route (`POST /v1/<call>`, lambdas/ingest/ingest-routes.ts). */
+export const SEGMENT_CALLS = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const;
+export type SegmentCall = (typeof SEGMENT_CALLS)[number];
 
 export type SegmentBatchResult = { ok: true; messages: unknown[] } | { ok: false; rejection: EventRejection };
 export type SegmentMappingResult =
@@ -20,14 +22,7 @@ export type SegmentMappingResult =
 
 type JsonObject = Record<string, unknown>;
 
-const SEGMENT_CALLS: ReadonlySet<string> = new Set<SegmentCall>([
-  'track',
-  'page',
-  'identify',
-  'screen',
-  'group',
-  'alias',
-]);
+const SEGMENT_CALL_SET: ReadonlySet<string> = new Set<SegmentCall>(SEGMENT_CALLS);
 
 /**
  * Unpacks the body of POST /v1/batch (`{ batch: [...], context?, sentAt? }`). A batch-level `context` is
@@ -53,7 +48,7 @@ export function segmentToEventInput(message: unknown, call?: SegmentCall): Segme
   if (!isObject(message)) return reject('', 'Segment message must be a JSON object');
   const kind = call ?? message.type;
   if (!isSegmentCall(kind)) {
-    return reject('type', `type: expected one of ${[...SEGMENT_CALLS].join(', ')}`);
+    return reject('type', `type: expected one of ${SEGMENT_CALLS.join(', ')}`);
   }
 
   const properties = isObject(message.properties) ? message.properties : {};
@@ -126,9 +121,7 @@ function mapProductEvent(
   common: JsonObject,
 ): SegmentMappingResult {
   const itemId = productId(properties);
-  if (itemId === undefined) {
-    return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
-  }
+  if (itemId === undefined) return missingProductId(eventName);
   const cart = type === 'product_view' ? {} : { quantity: properties.quantity ?? 1 };
   return accept({
     ...common,
@@ -142,6 +135,10 @@ function mapProductEvent(
     // an empty or overlong name never refused a product event, and it still does not.
     title: productName(properties.name),
   });
+}
+
+function missingProductId(eventName: string): SegmentMappingResult {
+  return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
 }
 
 function productName(name: unknown): string | undefined {
@@ -159,9 +156,7 @@ function mapRecommendationClick(
   common: JsonObject,
 ): SegmentMappingResult {
   const itemId = productId(properties);
-  if (itemId === undefined) {
-    return reject('properties.product_id', `properties.product_id (or sku, id): required for '${eventName}'`);
-  }
+  if (itemId === undefined) return missingProductId(eventName);
   return accept({
     ...common,
     type: 'recommendation_click',
@@ -283,7 +278,7 @@ function compact(fields: JsonObject): JsonObject {
 }
 
 function isSegmentCall(value: unknown): value is SegmentCall {
-  return typeof value === 'string' && SEGMENT_CALLS.has(value);
+  return typeof value === 'string' && SEGMENT_CALL_SET.has(value);
 }
 
 function isObject(value: unknown): value is JsonObject {
