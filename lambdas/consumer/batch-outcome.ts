@@ -1,5 +1,6 @@
 /** What applying one batch did: the counts the consumer logs and reports as metrics, and where to redeliver from. */
 import type { PoisonRecord } from './stream-record';
+import type { UserFold } from './user-fold';
 
 export interface BatchOutcome {
   /** Batch index of the first record that must be redelivered, if any. */
@@ -46,5 +47,34 @@ export function emptyOutcome(): Omit<BatchOutcome, 'failedFromIndex'> {
     progressWrites: 0,
     conflicts: 0,
     retries: 0,
+  };
+}
+
+/** The outcome of a batch from each user's fold (`unwritten`: the users whose profile write failed). */
+export function batchOutcome(
+  folds: ReadonlyMap<string, UserFold>,
+  unwritten: ReadonlySet<string>,
+  rest: {
+    readonly failedFromIndex: number | undefined;
+    readonly failureReason: string | undefined;
+    readonly poison: readonly PoisonRecord[];
+    readonly counters: Counters;
+  },
+): BatchOutcome {
+  const folded = [...folds.values()];
+  const sum = (value: (fold: UserFold) => number) => folded.reduce((total, fold) => total + value(fold), 0);
+  return {
+    failedFromIndex: rest.failedFromIndex,
+    failureReason: rest.failureReason,
+    applied: sum((f) => f.applied),
+    // A written profile holds these events: their redelivery is a replay, so they are new only now.
+    appliedIndexes: [...folds]
+      .filter(([userId]) => !unwritten.has(userId))
+      .flatMap(([, f]) => f.appliedRecords.map((r) => r.index))
+      .sort((a, b) => a - b),
+    replays: sum((f) => f.replays),
+    duplicates: sum((f) => f.duplicates),
+    poison: rest.poison,
+    ...rest.counters,
   };
 }

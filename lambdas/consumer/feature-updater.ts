@@ -21,7 +21,7 @@
  */
 
 import type { Profile } from '../shared/profile-record';
-import { type BatchOutcome, type Counters, emptyOutcome, newCounters } from './batch-outcome';
+import { type BatchOutcome, batchOutcome, type Counters, emptyOutcome, newCounters } from './batch-outcome';
 import { mapWithConcurrency, type RetryPolicy, withRetries } from './concurrency';
 import { type FeatureStorePort, InvalidWriteError, type ItemRow, itemRowId } from './feature-store-port';
 import {
@@ -206,21 +206,7 @@ export class FeatureUpdater {
 
     const failed = Number.isFinite(failedFromIndex) ? failedFromIndex : undefined;
     if (progress) await this.endProgress(progress, records, failed, counters);
-    const folded = [...folds.values()];
-    return {
-      failedFromIndex: failed,
-      failureReason,
-      applied: sum(folded, (f) => f.applied),
-      // A written profile holds these events: their redelivery is a replay, so they are new only now.
-      appliedIndexes: [...folds]
-        .filter(([userId]) => !unwritten.has(userId))
-        .flatMap(([, f]) => f.appliedRecords.map((r) => r.index))
-        .sort((a, b) => a - b),
-      replays: sum(folded, (f) => f.replays),
-      duplicates: sum(folded, (f) => f.duplicates),
-      poison,
-      ...counters,
-    };
+    return batchOutcome(folds, unwritten, { failedFromIndex: failed, failureReason, poison, counters });
   }
 
   private async startProgress(
@@ -450,8 +436,4 @@ export class FeatureUpdater {
 /** Batch index of the first record behind these rows (a window's aggregate has none: index 0). */
 function firstIndex(accumulators: readonly ItemAccumulator[]): number {
   return Math.min(...accumulators.flatMap((a) => a.contributions.map((c) => c.record?.index ?? 0)));
-}
-
-function sum<T>(items: readonly T[], value: (item: T) => number): number {
-  return items.reduce((total, item) => total + value(item), 0);
 }

@@ -5,8 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
+import { s3Client } from '../../lambdas/shared/aws-clients';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from '../tools/dlq-replay';
 import { FileReplayStore, type ReplayStore } from '../tools/replay-store';
@@ -22,6 +21,7 @@ import {
   USAGE,
   UsageError,
 } from './kit';
+import { operatorPublisher } from './operator-publisher';
 
 const LISTED = 10;
 
@@ -115,18 +115,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         ? `DLQ replay (dry run: nothing is sent or recorded) of ${store.description}`
         : `DLQ replay of ${store.description} to stream ${streamName}`,
     );
-    const publisher =
-      dryRun || !streamName
-        ? undefined
-        : new KinesisPublisher({
-            streamName,
-            client: kinesis ?? kinesisClient(),
-            // An operator command, not an API call: more patience than the ingest API's 5 s budget.
-            budgetMs: 60_000,
-            maxAttempts: 8,
-            onRetry: (info) =>
-              io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
-          });
+    const publisher = dryRun || !streamName ? undefined : operatorPublisher(streamName, kinesis, io);
     const summary = await replayFailedBatches({
       store,
       ...(publisher ? { publisher } : {}),

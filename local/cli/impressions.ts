@@ -7,8 +7,7 @@
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { kinesisClient, sqsClient } from '../../lambdas/shared/aws-clients';
+import { sqsClient } from '../../lambdas/shared/aws-clients';
 import { COMMAND_TIMEOUTS, localKinesisClient, localSqsClient } from '../emulators';
 import { DEFAULT_HORIZON_HOURS } from '../tools/dlq-replay';
 import { formatImpressionReplaySummary, replayImpressionDeadLetters } from '../tools/impression-replay';
@@ -25,6 +24,7 @@ import {
   USAGE,
   UsageError,
 } from './kit';
+import { operatorPublisher } from './operator-publisher';
 
 const LISTED = 10;
 /** The impression dead-letter queue's logical id (lib/recostream-data-stack.ts). */
@@ -132,18 +132,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
         ? `Impression replay (dry run: nothing is sent or deleted) of ${queue.description}`
         : `Impression replay of ${queue.description} to stream ${streamName}`,
     );
-    const publisher =
-      dryRun || !streamName
-        ? undefined
-        : new KinesisPublisher({
-            streamName,
-            client: kinesis ?? kinesisClient(),
-            // An operator command, not an API call: more patience than the ingest API's 5 s budget.
-            budgetMs: 60_000,
-            maxAttempts: 8,
-            onRetry: (info) =>
-              io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
-          });
+    const publisher = dryRun || !streamName ? undefined : operatorPublisher(streamName, kinesis, io);
     const summary = await replayImpressionDeadLetters({
       queue,
       ...(publisher ? { publisher } : {}),

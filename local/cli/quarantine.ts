@@ -9,8 +9,8 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoCatalogueWriter } from '../../lambdas/catalogue/dynamo-catalogue';
 import { ObjectStoreItemChangeLog } from '../../lambdas/catalogue/item-change-log';
 import { storeCatalogueItems } from '../../lambdas/catalogue/store-items';
-import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
-import { kinesisClient, s3Client } from '../../lambdas/shared/aws-clients';
+import type { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
+import { s3Client } from '../../lambdas/shared/aws-clients';
 import { ITEMS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
 import type { FilterRule } from '../../lambdas/shared/recommend-rules';
 import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
@@ -36,6 +36,7 @@ import {
   replayArguments,
   UsageError,
 } from './kit';
+import { operatorPublisher } from './operator-publisher';
 
 /** Collaborators a caller (a test, a migration script) may replace. */
 export interface QuarantineDeps {
@@ -148,14 +149,7 @@ export async function quarantineCommand(
     }
   }
   if (!dryRun && streamName) {
-    publisher = new KinesisPublisher({
-      streamName,
-      client: kinesis ?? kinesisClient(),
-      // An operator command, not an API call: more patience than the ingest API's 5 s budget.
-      budgetMs: 60_000,
-      maxAttempts: 8,
-      onRetry: (info) => io.err(`  retrying ${info.records} record(s): ${JSON.stringify(info.errorCodes)}`),
-    });
+    publisher = operatorPublisher(streamName, kinesis, io);
   }
 
   // The catalogue requests are stored when there is a table to store them in (always locally).

@@ -13,9 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { BatchConsumer } from '../../lambdas/consumer/batch-consumer';
 import { FeatureUpdater } from '../../lambdas/consumer/feature-updater';
@@ -23,53 +22,33 @@ import { DEFAULT_PROFILE_LIMITS } from '../../lambdas/consumer/profile';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
 import type { CanonicalEvent } from '../../lambdas/shared/events';
-import {
-  localSqsClient,
-  provisionQueues,
-  queueDepth,
-  type RunningEmulator,
-  startKinesis,
-  startSqs,
-} from '../../local/emulators';
+import { queueDepth } from '../../local/emulators';
 import { countUnreplayedBatches } from '../../local/runtime/health';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayFailedBatches } from '../../local/tools/dlq-replay';
 import { FileReplayStore } from '../../local/tools/replay-store';
-import { localQueueUrl } from '../../local/topology';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
 import { expectedCounts, storedCounts } from '../support/independent-counts';
 import { receiveJsonMessages } from '../support/queue-messages';
 import { simulatedCanonicalEvents } from '../support/simulated-events';
+import { type StreamAndQueues, startStreamAndQueues } from '../support/stream-and-queues';
 
 const dirs: string[] = [];
-let emulator: RunningEmulator;
-let kinesis: KinesisClient;
-let sqsEmulator: RunningEmulator;
-let sqs: SQSClient;
 const onFailureQueue = { logicalId: 'ConsumerOnFailure', url: '' };
+let emulators: StreamAndQueues;
+let kinesis: KinesisClient;
+let sqs: SQSClient;
 let poller: EventSourceMappingPoller | undefined;
 
 beforeAll(async () => {
-  emulator = await startKinesis({});
-  kinesis = new KinesisClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 2 }));
-  sqsEmulator = await startSqs({});
-  sqs = localSqsClient(sqsEmulator.endpoint);
-  onFailureQueue.url = localQueueUrl(sqsEmulator.endpoint, onFailureQueue.logicalId);
-  await provisionQueues({ queues: new Map([[onFailureQueue.logicalId, onFailureQueue]]) }, sqs);
+  emulators = await startStreamAndQueues({ shardCount: 2, queueIds: [onFailureQueue.logicalId] });
+  ({ kinesis, sqs } = emulators);
+  onFailureQueue.url = emulators.queueUrls.get(onFailureQueue.logicalId) as string;
 });
 
 afterAll(async () => {
   await poller?.stop();
-  kinesis?.destroy();
-  sqs?.destroy();
-  await emulator?.stop();
-  await sqsEmulator?.stop();
+  await emulators?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

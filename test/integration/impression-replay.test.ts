@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateStreamCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { BatchConsumer } from '../../lambdas/consumer/batch-consumer';
 import { recommendationCountsByVariant } from '../../lambdas/consumer/ctr-counts';
@@ -25,60 +24,29 @@ import {
   type ImpressionDeadLetter,
 } from '../../lambdas/recommend/impression-dead-letter';
 import type { CanonicalEvent, RecommendationImpressionEvent } from '../../lambdas/shared/events';
-import {
-  localSqsClient,
-  provisionQueues,
-  queueDepth,
-  type RunningEmulator,
-  startKinesis,
-  startSqs,
-} from '../../local/emulators';
+import { queueDepth } from '../../local/emulators';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayImpressionDeadLetters } from '../../local/tools/impression-replay';
 import { SqsMessageQueue } from '../../local/tools/sqs-message-queue';
-import { localQueueUrl } from '../../local/topology';
+import { eventually } from '../support/eventually';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
+import { type StreamAndQueues, startStreamAndQueues } from '../support/stream-and-queues';
 
 const RECEIVED_AT = '2026-11-27T10:00:00.000Z';
 const dirs: string[] = [];
-let kinesisEmulator: RunningEmulator;
-let kinesis: KinesisClient;
-let sqsEmulator: RunningEmulator;
-let sqs: SQSClient;
-const queue = { logicalId: 'ImpressionDeadLetterQueue', url: '' };
+const QUEUE = 'ImpressionDeadLetterQueue';
+let emulators: StreamAndQueues;
 let poller: EventSourceMappingPoller | undefined;
 
 beforeAll(async () => {
-  kinesisEmulator = await startKinesis({});
-  kinesis = new KinesisClient({
-    endpoint: kinesisEmulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
-  await kinesis.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
-  sqsEmulator = await startSqs({});
-  sqs = localSqsClient(sqsEmulator.endpoint);
-  queue.url = localQueueUrl(sqsEmulator.endpoint, queue.logicalId);
-  await provisionQueues({ queues: new Map([[queue.logicalId, queue]]) }, sqs);
+  emulators = await startStreamAndQueues({ shardCount: 1, queueIds: [QUEUE] });
 }, 120_000);
 
 afterAll(async () => {
   await poller?.stop();
-  kinesis?.destroy();
-  sqs?.destroy();
-  await kinesisEmulator?.stop();
-  await sqsEmulator?.stop();
+  await emulators?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function eventually(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function impression(recommendationId: string, userId: string): RecommendationImpressionEvent {
   return {
@@ -106,6 +74,8 @@ function deadLetter(event: RecommendationImpressionEvent): ImpressionDeadLetter 
 }
 
 it('counts each dead-lettered impression once after the replay, the one the stream already held included', async () => {
+  const { kinesis, sqs } = emulators;
+  const queueUrl = emulators.queueUrls.get(QUEUE) as string;
   const store = new InMemoryFeatureStore();
   const consumer = new BatchConsumer(
     new FeatureUpdater(
@@ -151,7 +121,7 @@ it('counts each dead-lettered impression once after the replay, the one the stre
     retryBaseDelayMs: 1,
   });
   await poller.start();
-  const delivered = () => (poller as EventSourceMappingPoller).snapshot().recordsDelivered;
+  const delivered = async () => (poller as EventSourceMappingPoller).snapshot().recordsDelivered;
 
   // The put of `landed` timed out after the stream stored it; the put of `lost` never arrived. Both are dead letters.
   const landed = impression('rec-landed', 'alice');
@@ -161,18 +131,18 @@ it('counts each dead-lettered impression once after the replay, the one the stre
     new PutRecordCommand({ StreamName: 'events', PartitionKey: record.partitionKey, Data: record.data }),
   );
   for (const letter of [deadLetter(landed), deadLetter(lost)])
-    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: JSON.stringify(letter) }));
-  await eventually(() => delivered() === 1, 'the impression that reached the stream to be consumed');
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(letter) }));
+  await eventually(delivered, (n) => n === 1); // the impression that reached the stream
 
   const summary = await replayImpressionDeadLetters({
-    queue: new SqsMessageQueue(sqs, queue.url),
+    queue: new SqsMessageQueue(sqs, queueUrl),
     publisher: new KinesisPublisher({ streamName: 'events', client: kinesis, budgetMs: 30_000 }),
     // An hour after the impressions: within the consumer's 24 h horizon.
     now: () => new Date(Date.parse(RECEIVED_AT) + 3_600_000),
   });
   expect(summary).toMatchObject({ messages: 2, sent: 2, deleted: 2, beyondHorizon: 0, failures: [] });
-  expect(await queueDepth(sqs, queue.url)).toBe(0);
-  await eventually(() => delivered() === 3, 'the replayed impressions to be consumed');
+  expect(await queueDepth(sqs, queueUrl)).toBe(0);
+  await eventually(delivered, (n) => n === 3); // and the two replayed
 
   // Three impression records on the stream, two impressions: each item's row counts two.
   const impressionsOf = (itemId: string) =>
