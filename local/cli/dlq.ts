@@ -17,6 +17,7 @@ import {
   localRuntime,
   OK,
   parseCommandArgs,
+  positiveNumberOption,
   replayArguments,
   USAGE,
   UsageError,
@@ -81,10 +82,11 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (values.local === (values.bucket !== undefined))
     throw new UsageError('give --local, or --bucket NAME and --stream NAME (stack outputs)');
   if (!values.local && values['data-dir'] !== undefined) throw new UsageError('--data-dir needs --local');
-  const horizonHours =
-    values['horizon-hours'] === undefined ? DEFAULT_HORIZON_HOURS : Number(values['horizon-hours']);
-  if (!(Number.isFinite(horizonHours) && horizonHours > 0))
-    throw new UsageError(`--horizon-hours must be a positive number, got '${values['horizon-hours']}'`);
+  const horizonHours = positiveNumberOption(
+    values['horizon-hours'],
+    DEFAULT_HORIZON_HOURS,
+    '--horizon-hours',
+  );
   const dryRun = values['dry-run'];
 
   let store: ReplayStore;

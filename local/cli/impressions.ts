@@ -20,6 +20,7 @@ import {
   localRuntime,
   OK,
   parseCommandArgs,
+  positiveNumberOption,
   replayArguments,
   USAGE,
   UsageError,
@@ -67,13 +68,6 @@ export async function impressionsCommand(args: readonly string[], io: CliIo): Pr
   }
 }
 
-function positiveNumber(raw: string | undefined, fallback: number, flag: string): number {
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!(Number.isFinite(value) && value > 0))
-    throw new UsageError(`${flag} must be a positive number, got '${raw}'`);
-  return value;
-}
-
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   const rest = replayArguments(args, IMPRESSIONS_HELP, io);
   if (typeof rest === 'number') return rest;
@@ -96,8 +90,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (values.local === (values['queue-url'] !== undefined))
     throw new UsageError('give --local, or --queue-url URL and --stream NAME (stack outputs)');
   if (!values.local && values['data-dir'] !== undefined) throw new UsageError('--data-dir needs --local');
-  const horizonHours = positiveNumber(values['horizon-hours'], DEFAULT_HORIZON_HOURS, '--horizon-hours');
-  const visibilitySeconds = positiveNumber(values['visibility-seconds'], 60, '--visibility-seconds');
+  const horizonHours = positiveNumberOption(
+    values['horizon-hours'],
+    DEFAULT_HORIZON_HOURS,
+    '--horizon-hours',
+  );
+  const visibilitySeconds = positiveNumberOption(values['visibility-seconds'], 60, '--visibility-seconds');
   const dryRun = values['dry-run'];
 
   let queueUrl = values['queue-url'];

@@ -102,3 +102,11 @@ export function eventsStreamOf(streams: Readonly<Record<string, string>>): strin
     );
   return (matches[0] as [string, string])[1];
 }
+
+/** A positive number option (`--horizon-hours 24`), `fallback` when absent; a usage error names the flag. */
+export function positiveNumberOption(raw: string | undefined, fallback: number, flag: string): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new UsageError(`${flag} must be a positive number, got '${raw}'`);
+  return value;
+}

@@ -8,6 +8,7 @@ import {
   localRuntime,
   parseCommandArgs,
   positiveInt,
+  positiveNumberOption,
   UsageError,
 } from '../../../../local/cli/kit';
 import { writeRuntimeFile } from '../../../../local/runtime/runtime-file';
@@ -35,6 +36,15 @@ describe('CLI kit', () => {
     expect(positiveInt('12', 'batch-size')).toBe(12);
     expect(() => positiveInt('0', 'batch-size')).toThrow("--batch-size must be a positive integer, got '0'");
     expect(() => positiveInt('1.5', 'limit')).toThrow(UsageError);
+  });
+
+  it('takes a positive number option, its fallback when absent, and names the flag when it is not one', () => {
+    expect(positiveNumberOption('1.5', 24, '--horizon-hours')).toBe(1.5);
+    expect(positiveNumberOption(undefined, 24, '--horizon-hours')).toBe(24);
+    expect(() => positiveNumberOption('0', 24, '--horizon-hours')).toThrow(
+      "--horizon-hours must be a positive number, got '0'",
+    );
+    expect(() => positiveNumberOption('soon', 60, '--visibility-seconds')).toThrow(UsageError);
   });
 
   it('finds the events stream among several, or asks for --stream', () => {
