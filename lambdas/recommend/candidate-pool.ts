@@ -4,16 +4,16 @@
  * of each item (its single largest contribution). Scores are compared after rounding to 1e-9 and ties broken by item id, so the same
  * input always gives the same list.
  */
+import { type ItemIndex, itemIndex } from './item-index';
+import { CollaborativeSums, NumberedSlots } from './numbered-scratch';
 import { type ReasonDetail, reasonText } from './reasons';
 import type { ProfileView, ReasonKind, Recommendation, ScoringOptions } from './scoring-model';
 
 interface Candidate {
+  /** The item's number in the pool's ItemIndex. */
+  readonly id: number;
   readonly itemId: string;
   score: number;
-  /** Collaborative filtering, before it is scaled (`addCollaborativeRaw`, `scaleCollaborative`). */
-  cf: number;
-  cfBest: number;
-  cfWhy: Contribution | undefined;
   /** Largest single contribution and what it was. */
   best: number;
   kind: ReasonKind;
@@ -41,9 +41,22 @@ export interface Contribution {
   readonly detail?: ReasonDetail;
 }
 
+/**
+ * The candidates of one request, keyed by item number (item-index.ts). Collaborative filtering, hundreds of
+ * contributions per request, is summed in typed arrays (numbered-scratch.ts); an item only it proposed
+ * becomes a candidate object when another signal adds to it, when the user's own category applies, or when
+ * it can still make the page (`finish`). A pool serves one `recommend` call: `finish` ends it.
+ */
 export class CandidatePool {
-  private readonly candidates = new Map<string, Candidate>();
-  private cfMax = 0;
+  private readonly candidates: NumberedSlots<Candidate>;
+  private sums: CollaborativeSums | undefined;
+  private readonly sources: Contribution[] = [];
+  /** The factor of the collaborative sums once scaled; undefined before `scaleCollaborative`. */
+  private cfScale: number | undefined;
+
+  constructor(readonly index: ItemIndex = itemIndex()) {
+    this.candidates = new NumberedSlots(index);
+  }
 
   /** Adds `total` to the item's score; `best` (default: total) competes for the item's reason. */
   add(
@@ -53,15 +66,24 @@ export class CandidatePool {
     category: string | undefined,
     best: number = total,
   ): void {
+    if (total > 0) this.addNumbered(this.index.idOf(itemId), total, why, category, best);
+  }
+
+  /** `add` for item number `id` of the pool's index (lists numbered once: ItemIndex.idsOf). */
+  addNumbered(
+    id: number,
+    total: number,
+    why: Contribution,
+    category: string | undefined,
+    best: number = total,
+  ): void {
     if (!(total > 0)) return;
-    const c = this.candidates.get(itemId);
+    const c = this.candidates.get(id) ?? this.fromCollaborative(id);
     if (!c) {
-      this.candidates.set(itemId, {
-        itemId,
+      this.candidates.set(id, {
+        id,
+        itemId: this.index.itemAt(id),
         score: total,
-        cf: 0,
-        cfBest: 0,
-        cfWhy: undefined,
         best,
         kind: why.kind,
         ref: why.ref,
@@ -75,52 +97,63 @@ export class CandidatePool {
     c.score += total;
   }
 
+  /** Registers a collaborative-filtering source (the reason its contributions give); returns its number. */
+  collaborativeSource(why: Contribution): number {
+    return this.sources.push(why) - 1;
+  }
+
   /**
-   * Collects one collaborative-filtering contribution at its raw size; `scaleCollaborative` then scales
-   * every item's sum at once (one pass, no second map: this is the hot loop of a request).
+   * Collects one collaborative-filtering contribution at its raw size: `value` for item number `id` from
+   * source number `source`, in category number `categoryId` (-1: none). `scaleCollaborative` then scales
+   * every item's sum at once. This is the hot loop of a request: no object per contribution.
    */
-  addCollaborativeRaw(itemId: string, value: number, why: Contribution, category: string | undefined): void {
-    let c = this.candidates.get(itemId);
-    if (!c) {
-      c = {
-        itemId,
-        score: 0,
-        cf: 0,
-        cfBest: 0,
-        cfWhy: undefined,
-        best: 0,
-        kind: why.kind,
-        ref: why.ref,
-        detail: undefined,
-        category,
-      };
-      this.candidates.set(itemId, c);
-    } else c.category ??= category;
-    c.cf += value;
-    if (c.cf > this.cfMax) this.cfMax = c.cf;
-    // Contributions come strongest source first, so an equal one keeps the stronger source.
-    if (compareScores(c.cfBest, value) > 0) {
-      c.cfBest = value;
-      c.cfWhy = why;
-    }
+  addCollaborativeRaw(id: number, value: number, source: number, categoryId: number): void {
+    if (this.cfScale !== undefined) throw new Error('collaborative contributions after scaleCollaborative');
+    if (!(value > 0)) return;
+    this.sums ??= new CollaborativeSums(this.index);
+    this.sums.add(id, value, source, categoryId);
   }
 
   /** Adds the collected collaborative sums, scaled so the largest is `weight`. */
   scaleCollaborative(weight: number): void {
-    if (!(this.cfMax > 0)) return;
-    const scale = weight / this.cfMax;
+    const sums = this.sums;
+    if (!sums || !(sums.max > 0) || this.cfScale !== undefined) return;
+    const scale = weight / sums.max;
+    this.cfScale = scale;
+    // Candidates that exist already take their share now; the others are read from the sums when needed.
     for (const c of this.candidates.values()) {
-      if (!(c.cf > 0) || c.cfWhy === undefined) continue;
-      const best = c.cfBest * scale;
-      if (c.score === 0) {
-        c.best = best;
-        c.kind = c.cfWhy.kind;
-        c.ref = c.cfWhy.ref;
-      } else this.compete(c, best, c.cfWhy);
-      c.score += c.cf * scale;
-      c.cf = 0;
+      const sum = sums.sumOf(c.id);
+      if (!(sum > 0)) continue;
+      c.category ??= this.index.categoryAt(sums.categoryIdOf(c.id));
+      const source = sums.sourceOf(c.id);
+      if (source < 0) continue;
+      this.compete(c, sums.bestOf(c.id) * scale, this.sources[source] as Contribution);
+      c.score += sum * scale;
     }
-    this.cfMax = 0;
+  }
+
+  /**
+   * The candidate of an item only collaborative filtering proposed so far, made from its scaled sum;
+   * undefined when it has none (or the sums are not scaled yet).
+   */
+  private fromCollaborative(id: number): Candidate | undefined {
+    const { sums, cfScale } = this;
+    if (!sums || cfScale === undefined) return undefined;
+    const source = sums.sourceOf(id);
+    if (source < 0 || !(sums.sumOf(id) > 0)) return undefined;
+    const why = this.sources[source] as Contribution;
+    const c: Candidate = {
+      id,
+      itemId: this.index.itemAt(id),
+      score: sums.sumOf(id) * cfScale,
+      best: sums.bestOf(id) * cfScale,
+      kind: why.kind,
+      ref: why.ref,
+      detail: undefined,
+      category: this.index.categoryAt(sums.categoryIdOf(id)),
+    };
+    this.candidates.set(id, c);
+    return c;
   }
 
   private compete(c: Candidate, best: number, why: Contribution): void {
@@ -131,15 +164,11 @@ export class CandidatePool {
     c.detail = why.detail;
   }
 
-  get size(): number {
-    return this.candidates.size;
-  }
-
   /**
    * The ranked list: `excluded` items and items outside `category` dropped, at most `categoryCap` per
    * category, `limit` items, of which at least `explorationSlots` are new arrivals (reason `new`) when there
    * are such candidates (exploration.ts). `categoryOf` (the user's own interactions) wins over the
-   * published category.
+   * published category. Ends the pool: its arrays go back for the next request.
    */
   finish(
     opts: Pick<ScoringOptions, 'limit' | 'category' | 'categoryCap'> & { readonly explorationSlots?: number },
@@ -147,16 +176,30 @@ export class CandidatePool {
     categoryOf: ReadonlyMap<string, string>,
     now: number,
   ): Recommendation[] {
-    const eligible: Candidate[] = [];
-    for (const c of this.candidates.values()) {
-      if (!(c.score > 0) || excluded.has(c.itemId)) continue;
-      c.category = categoryOf.get(c.itemId) ?? c.category;
-      if (opts.category !== undefined && c.category !== opts.category) continue;
-      eligible.push(c);
+    // Both inputs are small (the user's own items): look their candidates up, not every candidate in them.
+    const out = new Set<number>();
+    for (const itemId of excluded) {
+      const id = this.index.existingIdOf(itemId);
+      if (id !== undefined) out.add(id);
     }
-    // Without a category cap only the best `limit` can be returned: select them instead of sorting all.
-    const ranked =
-      opts.categoryCap === undefined ? topK(eligible, opts.limit) : eligible.sort(compareCandidates);
+    for (const [itemId, category] of categoryOf) {
+      const id = this.index.existingIdOf(itemId);
+      const c = id === undefined ? undefined : (this.candidates.get(id) ?? this.fromCollaborative(id));
+      if (c) c.category = category;
+    }
+    const isEligible = (c: Candidate) =>
+      c.score > 0 && !out.has(c.id) && (opts.category === undefined || c.category === opts.category);
+    const eligible = this.candidates.values().filter(isEligible);
+    // Without a category cap only the best `limit` can be returned: select them instead of sorting all, and
+    // make a candidate of an item only collaborative filtering proposed only when it beats the last place.
+    let ranked: Candidate[];
+    if (opts.categoryCap === undefined) {
+      ranked = topK(eligible, opts.limit);
+      this.offerCollaborativeOnly(ranked, opts.limit, out, opts.category);
+    } else {
+      this.offerCollaborativeOnly(eligible, Number.POSITIVE_INFINITY, out, opts.category);
+      ranked = eligible.sort(compareCandidates);
+    }
     const perCategory = new Map<string, number>();
     const result: Candidate[] = [];
     for (const c of ranked) {
@@ -166,6 +209,8 @@ export class CandidatePool {
     }
     const slots = Math.min(opts.explorationSlots ?? 0, opts.limit);
     if (slots > 0) reserveExploration(result, eligible, slots, opts.limit, opts.categoryCap);
+    this.candidates.release();
+    this.sums?.release();
     return result.map((c) => ({
       itemId: c.itemId,
       score: round6(c.score),
@@ -174,6 +219,34 @@ export class CandidatePool {
       ...(c.ref !== undefined ? { reasonRef: c.ref } : {}),
       ...(c.category !== undefined ? { category: c.category } : {}),
     }));
+  }
+
+  /**
+   * Offers every eligible item only collaborative filtering proposed to `best` (kept in order, at most `k`;
+   * an unbounded `k` takes them all, unordered).
+   */
+  private offerCollaborativeOnly(
+    best: Candidate[],
+    k: number,
+    out: ReadonlySet<number>,
+    category: string | undefined,
+  ): void {
+    const { sums, cfScale } = this;
+    if (!sums || cfScale === undefined || k <= 0) return;
+    const wanted = category === undefined ? undefined : this.index.categoryIdOf(category);
+    for (const id of sums.touched) {
+      if (this.candidates.get(id) !== undefined || sums.sourceOf(id) < 0 || out.has(id)) continue;
+      const score = sums.sumOf(id) * cfScale;
+      if (!(score > 0) || (wanted !== undefined && sums.categoryIdOf(id) !== wanted)) continue;
+      if (best.length >= k) {
+        const last = best[k - 1] as Candidate;
+        const byScore = compareScores(score, last.score);
+        if (byScore > 0 || (byScore === 0 && compareIds(this.index.itemAt(id), last.itemId) >= 0)) continue;
+      }
+      const c = this.fromCollaborative(id) as Candidate;
+      if (k === Number.POSITIVE_INFINITY) best.push(c);
+      else insertRanked(best, c, k);
+    }
   }
 }
 
@@ -276,12 +349,17 @@ function topK(candidates: readonly Candidate[], k: number): Candidate[] {
   if (k <= 0) return best;
   for (const c of candidates) {
     if (best.length === k && compareCandidates(c, best[k - 1] as Candidate) >= 0) continue;
-    let i = best.length - 1;
-    while (i >= 0 && compareCandidates(c, best[i] as Candidate) < 0) i--;
-    best.splice(i + 1, 0, c);
-    if (best.length > k) best.pop();
+    insertRanked(best, c, k);
   }
   return best;
+}
+
+/** Inserts `c` into `best` (in order) at its place, keeping at most `k`. */
+function insertRanked(best: Candidate[], c: Candidate, k: number): void {
+  let i = best.length - 1;
+  while (i >= 0 && compareCandidates(c, best[i] as Candidate) < 0) i--;
+  best.splice(i + 1, 0, c);
+  if (best.length > k) best.pop();
 }
 
 /** Descending by value, equal within 1e-9. */

@@ -73,14 +73,19 @@ export function addCollaborative(
   weight: number,
 ): void {
   if (!(weight > 0)) return;
+  const { index } = pool;
   for (const source of sources) {
     const list = neighbours.get(source.itemId);
     if (!list) continue;
-    const why = { kind: source.kind, ref: source.itemId };
-    for (const n of list) {
-      if (n.itemId === source.itemId) continue;
-      const value = source.weight * n.score;
-      if (value > 0) pool.addCollaborativeRaw(n.itemId, value, why, n.category);
+    // Packed once per list object and environment (item-index.ts): the loop reads contiguous arrays.
+    const { ids, scores, categoryIds } = index.pack(list);
+    const self = index.idOf(source.itemId);
+    const from = pool.collaborativeSource({ kind: source.kind, ref: source.itemId });
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      if (id === self) continue;
+      const value = source.weight * (scores[i] as number);
+      if (value > 0) pool.addCollaborativeRaw(id, value, from, categoryIds[i] as number);
     }
   }
   pool.scaleCollaborative(weight);

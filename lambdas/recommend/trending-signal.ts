@@ -35,13 +35,15 @@ export function addTrending(
 ): void {
   const { weights } = opts;
   for (const [category, share] of categoryShares(profile, now, opts)) {
-    addList(trending.byCategory.get(category) ?? [], weights.trending * share, (entry, value) =>
-      pool.add(entry.itemId, value, { kind: 'trending', ref: category }, entry.category ?? category),
+    const why = { kind: 'trending', ref: category } as const;
+    addList(pool, trending.byCategory.get(category) ?? [], weights.trending * share, (id, entry, value) =>
+      pool.addNumbered(id, value, why, entry.category ?? category),
     );
   }
   const global = trending.global.length > 0 ? trending.global : (popular ?? []);
-  addList(global, weights.popular, (entry, value) =>
-    pool.add(entry.itemId, value, { kind: 'popular' }, entry.category),
+  const popularWhy = { kind: 'popular' } as const;
+  addList(pool, global, weights.popular, (id, entry, value) =>
+    pool.addNumbered(id, value, popularWhy, entry.category),
   );
 }
 
@@ -59,17 +61,25 @@ export function categoryShares(
   return [...shares].sort(([a], [b]) => compareIds(a, b));
 }
 
-/** Adds a best-first list, each entry scaled by its score relative to the list's best. */
+/**
+ * Adds a best-first list, each entry scaled by its score relative to the list's best. The list's items are
+ * numbered once per list object (the row cache hands out the same lists: item-index.ts).
+ */
 function addList(
+  pool: CandidatePool,
   list: readonly TrendingEntry[],
   weight: number,
-  add: (entry: TrendingEntry, value: number) => void,
+  add: (id: number, entry: TrendingEntry, value: number) => void,
 ): void {
   if (!(weight > 0) || list.length === 0) return;
   let max = 0;
   for (const entry of list) if (entry.score > max) max = entry.score;
   if (!(max > 0)) return;
-  for (const entry of list) add(entry, (weight * entry.score) / max);
+  const ids = pool.index.idsOf(list);
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i] as TrendingEntry;
+    add(ids[i] as number, entry, (weight * entry.score) / max);
+  }
 }
 
 function topCategories(
