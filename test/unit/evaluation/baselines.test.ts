@@ -87,7 +87,10 @@ describe('item-kNN on more data', () => {
     // 40 users, 25 items, a fixed pseudo-random pattern of views and purchases.
     const events: CanonicalEvent[] = [];
     let seed = 7;
-    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let u = 0; u < 40; u++)
       for (let i = 0; i < 25; i++) {
         const r = next();
@@ -118,7 +121,7 @@ describe('item-kNN on more data', () => {
         .slice(0, settings.neighbours);
       const { neighbours, weights } = model.lists.row(i);
       expect([...neighbours]).toEqual(expected.map((x) => x.j));
-      [...weights].forEach((w, x) => expect(w).toBeCloseTo(expected[x]?.weight as number, 12));
+      for (const [x, w] of weights.entries()) expect(w).toBeCloseTo(expected[x]?.weight as number, 12);
     });
   });
 });
