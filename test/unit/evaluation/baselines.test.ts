@@ -126,6 +126,21 @@ describe('item-kNN on more data', () => {
   });
 });
 
+describe('item-kNN ties', () => {
+  it('breaks equal similarities by item index (the most popular first)', () => {
+    // b and c have the same users, so the same similarity to a; a keeps one neighbour.
+    const tied = interactionMatrix([
+      buy('u1', 'o1', 1, ['a', 'b', 'c']),
+      buy('u2', 'o2', 2, ['a', 'b', 'c']),
+    ]);
+    const model = fitItemKnn(tied, { neighbours: 1, shrinkage: 0 });
+    const at = (item: string) => model.index.index.get(item) as number;
+    expect(at('b')).toBeLessThan(at('c'));
+    expect([...model.lists.row(at('a')).neighbours]).toEqual([at('b')]);
+    expect([...model.lists.row(at('c')).neighbours]).toEqual([at('a')]);
+  });
+});
+
 describe('EASE', () => {
   it('matches the closed form B = I − P·diag(1/diag P) on a tiny matrix', () => {
     const model = fitEase(matrix, { lambda: 1, items: 10 });
