@@ -48,7 +48,10 @@ export interface BatchModels {
   readonly pairs: number;
 }
 
-/** DuckDB's memory for the jobs' queries (the evaluation must fit in 1.5 GB with the baselines). */
+/**
+ * DuckDB's memory for the jobs' queries (the evaluation must fit in 1.5 GB with the baselines). The cf SQL
+ * needs about 200-350 MB of it on the eleven UCI months (200 MB fails with an out-of-memory error).
+ */
 const DUCKDB_MEMORY_LIMIT = '400MB';
 
 export async function runBatchJobs(

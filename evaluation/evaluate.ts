@@ -135,14 +135,24 @@ export async function fitSplit(
   log: (message: string) => void,
   methods: readonly Method[] = METHODS,
 ): Promise<FittedSplit> {
-  const batch = await runBatchJobs(split.batch, {
+  const batch = await batchJobsFor(split, settings, log, methods);
+  return fitBaselines(split, batch, settings, log, methods);
+}
+
+/** The batch jobs (cf, trending) of a split on DuckDB, with RP3beta's lists when `methods` has the baseline. */
+export function batchJobsFor(
+  split: ProtocolSplit,
+  settings: EvaluationSettings,
+  log: (message: string) => void,
+  methods: readonly Method[] = METHODS,
+): Promise<BatchModels> {
+  return runBatchJobs(split.batch, {
     asOf: split.batchAsOf,
     trendingAsOf: split.cases.map((c) => split.trendingAsOf(c)),
     cf: settings.cf,
     rp3beta: methods.includes('rp3beta'),
     log,
   });
-  return fitBaselines(split, batch, settings, log, methods);
 }
 
 /** The baselines' models `methods` need and the held-out users' profiles, next to batch models already computed. */
@@ -275,27 +285,28 @@ export async function evaluateDataset(
   const summaries: EvaluationResult['protocols'] = {};
   const results: EvaluationResult['results'] = {};
   const blendVersus: EvaluationResult['blendVersus'] = {};
-  for (const protocol of protocols) {
+  const splits = protocols.map((protocol) => {
     const split = splitFor(protocol, dataset, settings.cutoff);
-    const prefix = (m: string) => log(`${protocol}: ${m}`);
-    prefix(
-      `${split.cases.length} held-out orders, ${split.batch.length} training events${split.cutoff ? `, cut-off ${split.cutoff}` : ''}`,
+    log(
+      `${protocol}: ${split.cases.length} held-out orders, ${split.batch.length} training events${split.cutoff ? `, cut-off ${split.cutoff}` : ''}`,
     );
     if (split.cases.length === 0) throw new Error(`${protocol}: no held-out order: nothing to evaluate`);
-    const fitted = await fitSplit(split, settings, prefix);
-    const perUser = scoreSplit(fitted, settings, METHODS, prefix);
-    results[protocol] = summarise(perUser);
-    blendVersus[protocol] = compare(perUser, settings.bootstrapIterations);
-    summaries[protocol] = {
-      cases: split.cases.length,
-      batchEvents: split.batch.length,
-      batchAsOf: split.batchAsOf,
-      ...(split.cutoff ? { cutoff: split.cutoff } : {}),
-      neighbourPairs: fitted.batch.pairs,
-      itemsWithNeighbours: fitted.batch.neighbours.size,
-      trendingRuns: fitted.batch.trending.size,
-    };
-    prefix(`done (${since(started)} since the start)`);
+    return split;
+  });
+  // Every protocol's batch jobs first: DuckDB runs in this process and its memory peaks in the cf SQL, so
+  // it runs while the JavaScript heap holds little more than the events (the baselines' models and the
+  // scoring come after, with DuckDB closed).
+  const batches: Array<BatchModels | undefined> = [];
+  for (const split of splits)
+    batches.push(await batchJobsFor(split, settings, (m) => log(`${split.protocol}: ${m}`)));
+  for (const [n, split] of splits.entries()) {
+    const batch = batches[n] as BatchModels;
+    batches[n] = undefined; // garbage once its protocol is scored
+    const one = evaluateProtocol(split, batch, settings, (m) => log(`${split.protocol}: ${m}`));
+    results[split.protocol] = one.results;
+    blendVersus[split.protocol] = one.blendVersus;
+    summaries[split.protocol] = one.summary;
+    log(`${split.protocol}: done (${since(started)} since the start)`);
   }
   return {
     dataset: dataset.source,
@@ -307,6 +318,37 @@ export async function evaluateDataset(
     results,
     blendVersus,
     seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+/**
+ * One protocol's baselines and scoring, in a function of its own so that its models are garbage once it
+ * returns: the next protocol's models do not share the memory with them.
+ */
+function evaluateProtocol(
+  split: ProtocolSplit,
+  batch: BatchModels,
+  settings: EvaluationSettings,
+  log: (message: string) => void,
+): {
+  summary: ProtocolSummary;
+  results: Record<Scoring, Record<Method, MethodMetrics>>;
+  blendVersus: ReturnType<typeof compare>;
+} {
+  const fitted = fitBaselines(split, batch, settings, log);
+  const perUser = scoreSplit(fitted, settings, METHODS, log);
+  return {
+    results: summarise(perUser),
+    blendVersus: compare(perUser, settings.bootstrapIterations),
+    summary: {
+      cases: split.cases.length,
+      batchEvents: split.batch.length,
+      batchAsOf: split.batchAsOf,
+      ...(split.cutoff ? { cutoff: split.cutoff } : {}),
+      neighbourPairs: batch.pairs,
+      itemsWithNeighbours: batch.neighbours.size,
+      trendingRuns: batch.trending.size,
+    },
   };
 }
 

@@ -7,6 +7,13 @@
  * searches the blend's weights and the baselines' settings on validation splits cut from the training
  * period (tuning.ts) and writes what it chose; with `--blend-only`, only the blend's weights, the models'
  * settings as the code's defaults have them; with `--ease-head`, only the cf job's EASE head size and λ.
+ *
+ * Memory (docs/recommendations.md, "Offline evaluation"): the npm script starts Node with two settings of
+ * the process, which `npx tsx evaluation/run.ts` would not have: DuckDB's allocator (jemalloc, linked into
+ * the DuckDB addon and configured only when it loads) returns freed pages at once instead of keeping them
+ * for ~10 s, so the cf SQL's working memory leaves the RSS when the lake closes; and V8's old generation
+ * grows by 1.5× its live size between full collections instead of up to 4× (the scoring allocates
+ * short-lived lists by the million). Neither caps anything: a larger dataset only collects more often.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';

@@ -77,8 +77,67 @@ describe('item-kNN', () => {
     const history = historyOf([buy('x', 'p', 1, ['b'])]);
     // From b: a = 2/sqrt(6.08)·2/3 = 0.5407, c = 0.5·1/2 = 0.25.
     expect(itemKnnList(model, history, request(2))).toEqual(['a', 'c']);
-    const a = model.lists[model.index.index.get('b') as number]?.find(([j]) => model.index.items[j] === 'a');
-    expect(a?.[1]).toBeCloseTo((2 / Math.sqrt(6.08)) * (2 / 3), 12);
+    const at = (item: string) => model.index.index.get(item) as number;
+    expect(model.lists.weight(at('b'), at('a'))).toBeCloseTo((2 / Math.sqrt(6.08)) * (2 / 3), 12);
+  });
+});
+
+describe('item-kNN on more data', () => {
+  it('keeps, per item, the best `neighbours` of every pair by shrunk cosine (ties by index)', () => {
+    // 40 users, 25 items, a fixed pseudo-random pattern of views and purchases.
+    const events: CanonicalEvent[] = [];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let u = 0; u < 40; u++)
+      for (let i = 0; i < 25; i++) {
+        const r = next();
+        if (r < 0.15) events.push(buy(`u${u}`, `o${u}-${i}`, 1 + (i % 5), [`i${i}`]));
+        else if (r < 0.3) events.push(view(`u${u}`, `i${i}`, 2));
+      }
+    const big = interactionMatrix(events);
+    const settings = { neighbours: 4, shrinkage: 3 };
+    const model = fitItemKnn(big, settings);
+    const items = model.index.items;
+    // By the definition, pair by pair: Σ s_ui·s_uj over common users, cosine, shrunk by c / (c + λ).
+    const signal = (user: ReadonlyMap<string, { signal: number }>, item: string) =>
+      user.get(item)?.signal ?? 0;
+    const users = [...big.users.values()];
+    items.forEach((a, i) => {
+      const expected = items
+        .map((b, j) => {
+          if (j === i) return undefined;
+          const common = users.filter((h) => h.has(a) && h.has(b));
+          if (common.length === 0) return undefined;
+          const dot = common.reduce((s, h) => s + signal(h, a) * signal(h, b), 0);
+          const norm = (x: string) => Math.sqrt(users.reduce((s, h) => s + signal(h, x) ** 2, 0));
+          const cosine = dot / (norm(a) * norm(b));
+          return { j, weight: (cosine * common.length) / (common.length + settings.shrinkage) };
+        })
+        .filter((x): x is { j: number; weight: number } => x !== undefined)
+        .sort((x, y) => y.weight - x.weight || x.j - y.j)
+        .slice(0, settings.neighbours);
+      const { neighbours, weights } = model.lists.row(i);
+      expect([...neighbours]).toEqual(expected.map((x) => x.j));
+      for (const [x, w] of weights.entries()) expect(w).toBeCloseTo(expected[x]?.weight as number, 12);
+    });
+  });
+});
+
+describe('item-kNN ties', () => {
+  it('breaks equal similarities by item index (the most popular first)', () => {
+    // b and c have the same users, so the same similarity to a; a keeps one neighbour.
+    const tied = interactionMatrix([
+      buy('u1', 'o1', 1, ['a', 'b', 'c']),
+      buy('u2', 'o2', 2, ['a', 'b', 'c']),
+    ]);
+    const model = fitItemKnn(tied, { neighbours: 1, shrinkage: 0 });
+    const at = (item: string) => model.index.index.get(item) as number;
+    expect(at('b')).toBeLessThan(at('c'));
+    expect([...model.lists.row(at('a')).neighbours]).toEqual([at('b')]);
+    expect([...model.lists.row(at('c')).neighbours]).toEqual([at('a')]);
   });
 });
 
