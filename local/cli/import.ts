@@ -80,7 +80,10 @@ export async function importCommand(
     ? localLakeDir(resolve(values['data-dir'] ?? '.data'))
     : values.lake && resolve(values.lake);
   if (lakeDir) {
-    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_FIREHOSE_PREFIX });
+    const written = await writeEventsParquet(events, {
+      bucket: lakeDir,
+      prefixTemplate: EVENTS_FIREHOSE_PREFIX,
+    });
     io.out(
       `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
     );

@@ -8,8 +8,8 @@
  *   `localCopy` a folder synced from the bucket before each query, because DuckDB reads local files only
  *   (its httpfs extension for s3:// cannot be installed offline).
  */
-import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { finishedKeysUnder } from '../emulators/s3-directory-store';
 
@@ -97,6 +97,35 @@ export class DirectoryBucket implements BucketStorage {
 
   async localCopy(): Promise<string> {
     return this.dir;
+  }
+}
+
+/**
+ * Makes the bucket match its local copy (`localCopy`'s folder) under `prefixes` after a local stand-in edited
+ * the copy in place (the lake purge): an object whose file is gone is deleted, one whose file differs (size,
+ * or MD5 against a listed ETag) is put again. On the bucket's own folder nothing differs, so nothing is done.
+ */
+export async function writeBackLocalCopy(
+  bucket: BucketStorage,
+  root: string,
+  prefixes: readonly string[],
+): Promise<void> {
+  for (const prefix of prefixes) {
+    const gone: string[] = [];
+    for (const object of await bucket.list(prefix)) {
+      const path = keyPath(root, object.key);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) {
+        gone.push(object.key);
+        continue;
+      }
+      const body = info.size === object.size && !object.etag ? undefined : await readFile(path);
+      const changed =
+        body !== undefined &&
+        (body.length !== object.size || `"${createHash('md5').update(body).digest('hex')}"` !== object.etag);
+      if (changed) await bucket.put(object.key, body);
+    }
+    await bucket.delete(gone);
   }
 }
 

@@ -362,7 +362,10 @@ export const EVENTS_PREFIX_TEMPLATE = `events/${EVENT_PARTITION_KEYS.map((k) => 
 
 /** Writes the events as the local Firehose delivery does: `events/event_type=…/dt=…/hour=…/*.parquet`. */
 export async function writeFixtureEvents(events: readonly CanonicalEvent[], lakeDir: string): Promise<void> {
-  const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX_TEMPLATE });
+  const result = await writeEventsParquet(events, {
+    bucket: lakeDir,
+    prefixTemplate: EVENTS_PREFIX_TEMPLATE,
+  });
   if (result.rows !== events.length)
     throw new Error(`wrote ${result.rows} of ${events.length} fixture events`);
 }

@@ -18,6 +18,7 @@ import {
   bucketStorage,
   DirectoryBucket,
   keyPath,
+  writeBackLocalCopy,
 } from '../../../../local/lake/bucket-storage';
 import { S3Bucket } from '../../../../local/lake/s3-bucket';
 
@@ -111,6 +112,21 @@ describe.each(implementations)('%s', (_name, open, available) => {
     expect(readFileSync(keyPath(root, 'events/a.parquet'), 'utf8')).toBe('second, longer');
     expect(existsSync(keyPath(root, 'events/b.parquet'))).toBe(false);
     expect(readFileSync(keyPath(root, 'events/new/d.parquet'), 'utf8')).toBe('new');
+  });
+
+  test('writeBackLocalCopy makes the bucket match a copy edited in place (the lake purge)', async () => {
+    const { storage } = subject;
+    await storage.put('events/a.parquet', 'all rows');
+    await storage.put('events/b.parquet', 'only purged rows');
+    await storage.put('events/c.parquet', 'untouched');
+    const root = await storage.localCopy(['events/']);
+    writeFileSync(keyPath(root, 'events/a.parquet'), 'kept');
+    rmSync(keyPath(root, 'events/b.parquet'));
+    await writeBackLocalCopy(storage, root, ['events/']);
+    expect((await storage.list('events/')).map((o) => [o.key, o.size])).toEqual([
+      ['events/a.parquet', 4],
+      ['events/c.parquet', 9],
+    ]);
   });
 });
 
