@@ -4,12 +4,16 @@
  * DuckDB copy under `<dataDir>/s3-cache/<bucket>`. moto starts empty, so a cache left by an earlier run is
  * removed first: it would show objects the bucket no longer has until the first sync.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { localS3Client } from '../emulators/s3-buckets';
 import { type BucketStorage, DirectoryBucket } from '../lake/bucket-storage';
 import { S3Bucket } from '../lake/s3-bucket';
 import type { LocalTopology } from '../topology';
+import { readRuntimeFile, runtimeFilePath } from './runtime-file';
+
+const S3_CACHE_FOLDER = 's3-cache';
 
 export interface LocalBuckets {
   /** The storage of the bucket with this logical id (one per bucket, so its sync state is shared). */
@@ -27,7 +31,7 @@ export function localBuckets(options: {
   readonly s3: S3Client;
 }): LocalBuckets {
   const { s3Dir, s3, dataDir } = options;
-  const cacheRoot = join(dataDir, 's3-cache');
+  const cacheRoot = join(dataDir, S3_CACHE_FOLDER);
   if (!s3Dir) rmSync(cacheRoot, { recursive: true, force: true });
   const made = new Map<string, BucketStorage>();
   const nameOf = (bucketId: string) => {
@@ -48,5 +52,24 @@ export function localBuckets(options: {
       }
       return storage;
     },
+  };
+}
+
+/**
+ * The lake bucket of the runtime running on `dataDir` when moto serves its S3 (from its runtime file), for the
+ * commands that read or write the lake from another process (`query --local`, `experiment report --local`,
+ * `import --local`); undefined when the lake is a folder (or no runtime file is there). The copy is the
+ * runtime's: a sync from either process leaves it exactly the bucket's under the synced prefixes.
+ */
+export function runningLakeOnS3(
+  dataDir: string,
+): { readonly storage: S3Bucket; release(): void } | undefined {
+  if (!existsSync(runtimeFilePath(dataDir))) return undefined;
+  const lake = readRuntimeFile(dataDir).lakeOnS3;
+  if (!lake) return undefined;
+  const s3 = localS3Client(lake.endpoint);
+  return {
+    storage: new S3Bucket(s3, lake.bucket, join(dataDir, S3_CACHE_FOLDER, lake.bucket)),
+    release: () => s3.destroy(),
   };
 }

@@ -35,6 +35,7 @@ import { startHttpGateway } from '../gateway/server';
 import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
 import type { BucketStorage } from '../lake/bucket-storage';
 import { LakeDeliveryLoop } from '../lake/delivery';
+import { S3Bucket } from '../lake/s3-bucket';
 import { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
 import { templateOfStacks, topologyFromTemplate } from '../topology';
@@ -441,6 +442,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queues: Object.fromEntries([...topology.queues.values()].map((q) => [q.logicalId, q.url])),
       streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
       lakeDir,
+      lakeOnS3: lake instanceof S3Bucket ? { endpoint: emulators.s3, bucket: lake.bucket } : undefined,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
       failedBatchesDir: failedBatchDirs[0]?.dir,
       tables: Object.fromEntries(

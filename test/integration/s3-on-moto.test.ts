@@ -3,7 +3,8 @@
  * posted to the ingest API are delivered by the Firehose stand-in into moto's bucket (seen with ListObjectsV2
  * on moto, and nothing written to the S3 directory endpoint's folder), and the Athena stand-in (DuckDB over the
  * bucket's synced local copy) counts them; a batch job's UNLOAD result is an object in moto's bucket that the
- * job's publish function read through S3, since the run publishes. Skipped, saying so, without moto_server.
+ * job's publish function read through S3, since the run publishes; `recostream query --data-dir` finds the lake
+ * on moto through the runtime file. Skipped, saying so, without moto_server.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { basicAuthorizationFor } from '../../lambdas/authorizer/write-keys';
 import { normalizeEvent } from '../../lambdas/shared/events';
 import { TRENDING_RESULTS_PREFIX } from '../../lambdas/shared/lake-layout';
+import { main } from '../../local/cli';
 import { findMotoServer } from '../../local/emulators/moto';
 import { localS3Client } from '../../local/emulators/s3-buckets';
 import { openBucketLake } from '../../local/lake/query';
@@ -119,6 +121,13 @@ suite('the lake on moto S3', () => {
     } finally {
       await engine.close();
     }
+
+    // `recostream query` from another process finds the lake on moto through the runtime file.
+    const out: string[] = [];
+    const io = { out: (text: string) => out.push(text), err: (text: string) => out.push(text) };
+    const sql = "SELECT count(*) AS n FROM events WHERE user_id LIKE 'moto-user-%'";
+    expect(await main(['query', '--data-dir', dataDir, '--format', 'json', sql], io)).toBe(0);
+    expect(JSON.parse(out.at(-1) as string)).toEqual([{ n: 12 }]);
   });
 
   it('runs a batch job whose UNLOAD result the publish function reads from moto S3', async () => {
