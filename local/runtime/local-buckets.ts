@@ -20,10 +20,18 @@ export interface LocalBuckets {
   storage(bucketId: string): BucketStorage;
   /** The local folder of the bucket: what the endpoint serves, or the synced copy on moto. */
   folder(bucketId: string): string;
+  name(bucketId: string): string;
+  /**
+   * The folders of the event source mappings' S3 on-failure destinations, by bucket id: on the directory
+   * endpoint only (on moto the failed batches are objects in moto's bucket, see `failedBatchesOnS3`).
+   */
+  failedBatchFolders(): Array<{ name: string; dir: string }>;
+  /** The first S3 on-failure destination when moto serves S3 (`dlq replay --local` reads it through S3). */
+  failedBatchesOnS3(endpoint: string): { endpoint: string; bucket: string } | undefined;
 }
 
 export function localBuckets(options: {
-  readonly topology: Pick<LocalTopology, 'buckets'>;
+  readonly topology: Pick<LocalTopology, 'buckets' | 'eventSourceMappings'>;
   readonly dataDir: string;
   /** Where the S3 directory endpoint keeps its buckets; undefined when moto serves S3. */
   readonly s3Dir?: string;
@@ -40,8 +48,18 @@ export function localBuckets(options: {
     return bucket.name;
   };
   const folder = (bucketId: string) => join(s3Dir ?? cacheRoot, nameOf(bucketId));
+  const failedBatchBuckets = options.topology.eventSourceMappings.flatMap(({ onFailure }) =>
+    onFailure && 'bucketId' in onFailure ? [onFailure.bucketId] : [],
+  );
   return {
     folder,
+    name: nameOf,
+    failedBatchFolders: () =>
+      s3Dir ? failedBatchBuckets.map((bucketId) => ({ name: bucketId, dir: folder(bucketId) })) : [],
+    failedBatchesOnS3: (endpoint) => {
+      const [first] = failedBatchBuckets;
+      return !s3Dir && first ? { endpoint, bucket: nameOf(first) } : undefined;
+    },
     storage(bucketId) {
       let storage = made.get(bucketId);
       if (!storage) {

@@ -96,8 +96,8 @@ export interface LocalRuntimeOptions {
   readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
   /**
-   * Which emulators serve Kinesis and DynamoDB (local/emulators/emulator-modes.ts); RECOSTREAM_KINESIS still
-   * picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default' (kinesalite and dynalite)
+   * Which emulators serve Kinesis, DynamoDB, S3, SQS and SNS (local/emulators/emulator-modes.ts);
+   * RECOSTREAM_KINESIS still picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default'
    */
   readonly emulators?: EmulatorSet;
 }
@@ -238,11 +238,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(() => host.close());
     const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
 
-    const bucketName = (bucketId: string) => {
-      const bucket = topology.buckets.get(bucketId);
-      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
-      return bucket.name;
-    };
     const pollers = topology.eventSourceMappings.map((mapping) => {
       const stream = topology.streams.get(mapping.streamId);
       if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
@@ -254,7 +249,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         stream,
         onFailureQueue: onFailureQueue ? { queue: onFailureQueue, sqs } : undefined,
         onFailureBucket:
-          onFailure && 'bucketId' in onFailure ? { bucket: bucketName(onFailure.bucketId), s3 } : undefined,
+          onFailure && 'bucketId' in onFailure ? { bucket: buckets.name(onFailure.bucketId), s3 } : undefined,
         kinesis,
         invoke,
         checkpointDir: join(dataDir, 'checkpoints'),
@@ -265,14 +260,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await poller.start();
       stoppers.push(() => poller.stop());
     }
-    // Failed batches as files: on the S3 directory endpoint only (on moto they are objects in moto's bucket).
-    const failedBatchDirs = emulators.s3Dir
-      ? topology.eventSourceMappings.flatMap(({ onFailure }) =>
-          onFailure && 'bucketId' in onFailure
-            ? [{ name: onFailure.bucketId, dir: buckets.folder(onFailure.bucketId) }]
-            : [],
-        )
-      : [];
+    const failedBatchDirs = buckets.failedBatchFolders();
     const lakeBucket = lakeBucketId(topology);
     const lake = lakeBucket ? buckets.storage(lakeBucket) : undefined;
     // The bucket's folder, or on moto the copy DuckDB reads (synced before each query).
@@ -445,6 +433,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       lakeOnS3: lake instanceof S3Bucket ? { endpoint: emulators.s3, bucket: lake.bucket } : undefined,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
       failedBatchesDir: failedBatchDirs[0]?.dir,
+      failedBatchesOnS3: buckets.failedBatchesOnS3(emulators.s3),
       tables: Object.fromEntries(
         ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending', 'Items'].map(
           (fragment) => [fragment, tableName(fragment)],

@@ -11,6 +11,7 @@ import { DirectoryBucket } from '../../../../local/lake/bucket-storage';
 import { S3Bucket } from '../../../../local/lake/s3-bucket';
 import { localBuckets, runningLakeOnS3 } from '../../../../local/runtime/local-buckets';
 import { writeRuntimeFile } from '../../../../local/runtime/runtime-file';
+import type { LocalEventSourceMapping } from '../../../../local/topology';
 
 let dataDir: string;
 beforeEach(() => {
@@ -18,7 +19,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const topology = { buckets: new Map([['LakeBucket1', { logicalId: 'LakeBucket1', name: 'lake-bucket' }]]) };
+const mapping: LocalEventSourceMapping = {
+  logicalId: 'ConsumerMapping',
+  functionId: 'Consumer',
+  streamId: 'Events',
+  batchSize: 50,
+  maxBatchingWindowSeconds: 0,
+  bisectBatchOnError: true,
+  maxRetryAttempts: 1,
+  maxRecordAgeSeconds: -1,
+  parallelizationFactor: 1,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+  onFailure: { bucketId: 'FailedBatches1' },
+};
+const topology = {
+  buckets: new Map([
+    ['LakeBucket1', { logicalId: 'LakeBucket1', name: 'lake-bucket' }],
+    ['FailedBatches1', { logicalId: 'FailedBatches1', name: 'failed-batches' }],
+  ]),
+  eventSourceMappings: [mapping],
+};
 const s3 = new S3Client({ region: 'us-east-1' });
 afterAll(() => s3.destroy());
 
@@ -30,6 +51,10 @@ it("is the endpoint's folder of each bucket on the directory endpoint, one stora
   expect(buckets.storage('LakeBucket1')).toBe(lake);
   expect(buckets.folder('LakeBucket1')).toBe(join(dataDir, 's3', 'lake-bucket'));
   expect(() => buckets.storage('Nope')).toThrow('Unknown bucket Nope');
+  expect(buckets.failedBatchFolders()).toEqual([
+    { name: 'FailedBatches1', dir: join(dataDir, 's3', 'failed-batches') },
+  ]);
+  expect(buckets.failedBatchesOnS3('http://127.0.0.1:5000')).toBeUndefined();
 });
 
 it('is the bucket on S3 with a copy under s3-cache on moto, and empties a copy left by an earlier run', () => {
@@ -42,6 +67,12 @@ it('is the bucket on S3 with a copy under s3-cache on moto, and empties a copy l
   expect(lake).toBeInstanceOf(S3Bucket);
   expect(lake.description).toBe('s3://lake-bucket');
   expect(buckets.folder('LakeBucket1')).toBe(join(dataDir, 's3-cache', 'lake-bucket'));
+  // The failed batches are objects on moto: `dlq replay --local` reads them through S3, not from a folder.
+  expect(buckets.failedBatchFolders()).toEqual([]);
+  expect(buckets.failedBatchesOnS3('http://127.0.0.1:5000')).toEqual({
+    endpoint: 'http://127.0.0.1:5000',
+    bucket: 'failed-batches',
+  });
 });
 
 it("finds the running runtime's lake on moto from its runtime file, and nothing when the lake is a folder", () => {
