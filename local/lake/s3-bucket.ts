@@ -94,6 +94,8 @@ export class S3Bucket implements BucketStorage {
     const objects = await this.list(prefix);
     const present = new Set<string>();
     for (const object of objects) {
+      // A folder placeholder (`a/b/`, the S3 console's "create folder") holds no rows and cannot be a file.
+      if (object.key.endsWith('/')) continue;
       present.add(object.key);
       const fingerprint = `${object.size}:${object.etag ?? object.lastModified?.toISOString() ?? ''}`;
       if (this.cached.get(object.key) === fingerprint) continue;

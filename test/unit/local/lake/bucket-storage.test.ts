@@ -148,6 +148,21 @@ it('S3Bucket copies only the asked prefixes and leaves the folder it does not ow
   }
 });
 
+(findMotoServer() ? it : it.skip)(
+  'S3Bucket on moto leaves folder placeholders (keys ending in /, which moto stores) out of the copy',
+  async () => {
+    const subject = await onEndpoint(() => startMoto());
+    try {
+      await subject.storage.put('events/dt=2026-12-01/', '');
+      await subject.storage.put('events/dt=2026-12-01/a.parquet', 'a');
+      const root = await subject.storage.localCopy(['events/']);
+      expect(readFileSync(keyPath(root, 'events/dt=2026-12-01/a.parquet'), 'utf8')).toBe('a');
+    } finally {
+      await subject.close();
+    }
+  },
+);
+
 it('a folder is the directory bucket over it; localCopy is that folder, not a copy', async () => {
   const storage = bucketStorage(join(scratch, 'lake'));
   expect(storage).toBeInstanceOf(DirectoryBucket);
