@@ -26,6 +26,6 @@ export {
   openLocalLake,
   type QueryResult,
 } from './query';
-export { completeLocalDeletions } from './user-deletion';
 export { S3Bucket } from './s3-bucket';
+export { completeLocalDeletions } from './user-deletion';
 export { writeErrorRecords, writeEventsParquet } from './writer';

@@ -28,6 +28,7 @@ import { countUnreplayedBatches } from '../../local/runtime/health';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayFailedBatches } from '../../local/tools/dlq-replay';
 import { FileReplayStore } from '../../local/tools/replay-store';
+import { consumerMapping } from '../support/consumer-mapping';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
 import { expectedCounts, storedCounts } from '../support/independent-counts';
 import { receiveJsonMessages } from '../support/queue-messages';
@@ -117,19 +118,7 @@ it('applies every event exactly once after the mapping gave batches up and dlq r
   await s3.send(new CreateBucketCommand({ Bucket: 'failed-batches' }));
   const bucketDir = join(s3Root, 'failed-batches');
   poller = new EventSourceMappingPoller({
-    mapping: {
-      logicalId: 'ConsumerMapping',
-      functionId: 'Consumer',
-      streamId: 'Events',
-      batchSize: 50,
-      maxBatchingWindowSeconds: 0,
-      bisectBatchOnError: true,
-      maxRetryAttempts: 1,
-      maxRecordAgeSeconds: -1,
-      parallelizationFactor: 1,
-      reportBatchItemFailures: true,
-      startingPosition: 'TRIM_HORIZON',
-    },
+    mapping: consumerMapping(),
     stream: { logicalId: 'Events', name: 'events', shardCount: 2, retentionHours: 24 },
     kinesis,
     invoke: async (_fn, event) => (await consumer.consume(event as KinesisStreamEvent)).response,

@@ -11,7 +11,7 @@ import { DirectoryBucket } from '../../../../local/lake/bucket-storage';
 import { S3Bucket } from '../../../../local/lake/s3-bucket';
 import { localBuckets, runningLakeOnS3 } from '../../../../local/runtime/local-buckets';
 import { writeRuntimeFile } from '../../../../local/runtime/runtime-file';
-import type { LocalEventSourceMapping } from '../../../../local/topology';
+import { consumerMapping } from '../../../support/consumer-mapping';
 
 let dataDir: string;
 beforeEach(() => {
@@ -19,26 +19,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const mapping: LocalEventSourceMapping = {
-  logicalId: 'ConsumerMapping',
-  functionId: 'Consumer',
-  streamId: 'Events',
-  batchSize: 50,
-  maxBatchingWindowSeconds: 0,
-  bisectBatchOnError: true,
-  maxRetryAttempts: 1,
-  maxRecordAgeSeconds: -1,
-  parallelizationFactor: 1,
-  reportBatchItemFailures: true,
-  startingPosition: 'TRIM_HORIZON',
-  onFailure: { bucketId: 'FailedBatches1' },
-};
 const topology = {
   buckets: new Map([
     ['LakeBucket1', { logicalId: 'LakeBucket1', name: 'lake-bucket' }],
     ['FailedBatches1', { logicalId: 'FailedBatches1', name: 'failed-batches' }],
   ]),
-  eventSourceMappings: [mapping],
+  eventSourceMappings: [consumerMapping({ onFailure: { bucketId: 'FailedBatches1' } })],
 };
 const s3 = new S3Client({ region: 'us-east-1' });
 afterAll(() => s3.destroy());

@@ -23,26 +23,14 @@ import { failedBatchRecords, parseFailedBatch } from '../../../../lambdas/shared
 import { localS3Client } from '../../../../local/emulators/s3-buckets';
 import { startS3Directory } from '../../../../local/emulators/s3-directory';
 import { EventSourceMappingPoller } from '../../../../local/stream/esm-poller';
-import type { LocalEventSourceMapping } from '../../../../local/topology';
+import { consumerMapping } from '../../../support/consumer-mapping';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const mapping: LocalEventSourceMapping = {
-  logicalId: 'ConsumerMapping',
-  functionId: 'Consumer',
-  streamId: 'Events',
-  batchSize: 10,
-  maxBatchingWindowSeconds: 0,
-  bisectBatchOnError: false,
-  maxRetryAttempts: 1,
-  maxRecordAgeSeconds: -1,
-  parallelizationFactor: 1,
-  reportBatchItemFailures: true,
-  startingPosition: 'TRIM_HORIZON',
-};
+const mapping = consumerMapping({ batchSize: 10, bisectBatchOnError: false });
 const stream = { logicalId: 'Events', name: 'events', shardCount: 1, retentionHours: 24 };
 
 /** A closed shard's records, read in one page; then the shard ends (no next iterator). */
