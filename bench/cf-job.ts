@@ -210,7 +210,7 @@ async function benchSize(events: number, log: (m: string) => void): Promise<Size
         return result.event;
       });
       const started = performance.now();
-      const written = await writeEventsParquet(chunk, { lakeDir, prefixTemplate: PREFIX_TEMPLATE });
+      const written = await writeEventsParquet(chunk, { bucket: lakeDir, prefixTemplate: PREFIX_TEMPLATE });
       writeMs += performance.now() - started;
       lakeBytes += written.bytes;
       log(`cf-job: ${done + chunk.length} of ${events} events written`);

@@ -62,7 +62,7 @@ export const lakeBenchmark: Benchmark = {
           return result.event;
         });
         const started = performance.now();
-        const written = await writeEventsParquet(chunk, { lakeDir, prefixTemplate });
+        const written = await writeEventsParquet(chunk, { bucket: lakeDir, prefixTemplate });
         writeMs += performance.now() - started;
         files += written.files.length;
         bytes += written.bytes;

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { s3Client } from '../../lambdas/shared/aws-clients';
-import { COMMAND_TIMEOUTS, localKinesisClient } from '../emulators';
+import { COMMAND_TIMEOUTS, localKinesisClient, localS3Client } from '../emulators';
 import { DEFAULT_HORIZON_HOURS, formatDlqReplaySummary, replayFailedBatches } from '../tools/dlq-replay';
 import { FileReplayStore, type ReplayStore } from '../tools/replay-store';
 import { S3ReplayStore } from '../tools/s3-replay-store';
@@ -95,9 +95,11 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (values.local) {
     const dataDir = resolve(values['data-dir'] ?? '.data');
     const runtime = localRuntime(dataDir);
-    if (!runtime.failedBatchesDir)
-      throw new UsageError(`${dataDir}/runtime.json names no failed-batches folder: restart npm start`);
-    store = new FileReplayStore(runtime.failedBatchesDir);
+    const { failedBatchesDir, failedBatchesOnS3: onS3 } = runtime;
+    // On moto's S3 (the moto emulator set) the batches are objects, read as on AWS.
+    if (onS3) store = new S3ReplayStore(localS3Client(onS3.endpoint), onS3.bucket);
+    else if (failedBatchesDir) store = new FileReplayStore(failedBatchesDir);
+    else throw new UsageError(`${dataDir}/runtime.json names no failed-batches folder: restart npm start`);
     const streams = Object.values(runtime.streams ?? {});
     streamName ??= streams.length === 1 ? streams[0] : undefined;
     if (!dryRun && !streamName) throw new UsageError('cannot tell the events stream: pass --stream NAME');

@@ -7,8 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EVENTS_FIREHOSE_PREFIX } from '../../lambdas/shared/lake-layout';
+import { bucketStorage } from '../lake/bucket-storage';
 import { localLakeDir } from '../lake/query';
 import { writeEventsParquet } from '../lake/writer';
+import { runningLakeOnS3 } from '../runtime/local-buckets';
 import { uciCatalogueOfDir } from '../tools/uci-catalogue';
 import { formatUciReport, importUciRetail } from '../tools/uci-retail';
 import { importCatalogCommand } from './catalogue-import';
@@ -76,13 +78,17 @@ export async function importCommand(
     writeFileSync(values.out, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     io.out(`wrote ${events.length} events to ${values.out}`);
   }
-  const lakeDir = values.local
-    ? localLakeDir(resolve(values['data-dir'] ?? '.data'))
-    : values.lake && resolve(values.lake);
-  if (lakeDir) {
-    const written = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_FIREHOSE_PREFIX });
+  const dataDir = resolve(values['data-dir'] ?? '.data');
+  // --local: the running runtime's lake bucket (on moto's S3 in the moto set), else its lake folder.
+  const onS3 = values.local ? runningLakeOnS3(dataDir) : undefined;
+  const lake = onS3?.storage ?? (values.local ? localLakeDir(dataDir) : values.lake && resolve(values.lake));
+  if (lake) {
+    const written = await writeEventsParquet(events, {
+      bucket: lake,
+      prefixTemplate: EVENTS_FIREHOSE_PREFIX,
+    }).finally(() => onS3?.release());
     io.out(
-      `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${lakeDir}`,
+      `wrote ${written.rows} events in ${written.files.length} Parquet files (${written.bytes} bytes) to ${bucketStorage(lake).description}`,
     );
   }
   return OK;

@@ -9,7 +9,8 @@
  * blocks the API's event loop.
  */
 import { StatementType } from '@duckdb/node-api';
-import { type LocalLake, openLocalLake, type QueryResult } from '../lake/query';
+import { type BucketLocation, type BucketStorage, bucketStorage } from '../lake/bucket-storage';
+import { LAKE_TABLE_PREFIXES, type LocalLake, openBucketLake, type QueryResult } from '../lake/query';
 
 export const DEFAULT_QUERY_ROW_LIMIT = 500;
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
@@ -71,7 +72,8 @@ export interface ConsoleQueryResult extends QueryResult {
 }
 
 export interface ConsoleQueryRunnerOptions {
-  readonly lakeDir: string;
+  /** The lake bucket: its folder, or the bucket on moto (synced to a local copy before each query). */
+  readonly lake: BucketLocation;
   /** @default 500 */
   readonly rowLimit?: number;
   /** @default 10000 */
@@ -86,8 +88,10 @@ export class ConsoleQueryRunner {
   private settled: Promise<unknown> = Promise.resolve();
   private readonly rowLimit: number;
   private readonly timeoutMs: number;
+  private readonly bucket: BucketStorage;
 
-  constructor(private readonly options: ConsoleQueryRunnerOptions) {
+  constructor(options: ConsoleQueryRunnerOptions) {
+    this.bucket = bucketStorage(options.lake);
     this.rowLimit = options.rowLimit ?? DEFAULT_QUERY_ROW_LIMIT;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   }
@@ -99,7 +103,9 @@ export class ConsoleQueryRunner {
     let settled: Promise<unknown> = Promise.resolve();
     try {
       const lake = await this.open();
-      // New partitions (a new hour, the first quarantine file) need the views rebuilt.
+      // The bucket's local copy brought up to date (nothing to do on its folder), then the views rebuilt:
+      // new partitions (a new hour, the first quarantine file) need it.
+      await this.bucket.localCopy(LAKE_TABLE_PREFIXES);
       await lake.refresh();
       const query = runOneSelect(lake, sql, this.rowLimit + 1);
       settled = query.catch(() => undefined);
@@ -146,7 +152,7 @@ export class ConsoleQueryRunner {
   private open(): Promise<LocalLake> {
     if (!this.lake) {
       // One thread and a memory cap: the console must not starve the pipeline on a 2-core laptop.
-      this.lake = openLocalLake(this.options.lakeDir, { confined: { threads: 1, memoryLimit: '512MB' } });
+      this.lake = openBucketLake(this.bucket, { confined: { threads: 1, memoryLimit: '512MB' } });
       this.lake.catch(() => {
         this.lake = undefined;
       });

@@ -24,6 +24,7 @@ import { rollbackJob } from '../../lambdas/jobs/job-service';
 import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
 import { ApiLatencyRecorder } from '../gateway/api-latency';
 import { localRequestRefusal } from '../gateway/request-guard';
+import type { BucketLocation } from '../lake/bucket-storage';
 import { listNamedQueries, loadNamedQuery, UnknownNamedQueryError } from '../lake/query';
 import type { LocalRoute, LocalTopology } from '../topology';
 import { TrafficSimulator } from '../traffic/simulator';
@@ -51,7 +52,7 @@ export interface ConsoleOptions {
   /** The traffic simulator's seed: the storefront shows the same catalogue and users. */
   readonly simulatorSeed: number;
   /** Undefined when the app has no lake: the query box then says so. */
-  readonly lakeDir?: string;
+  readonly lake?: BucketLocation;
   /** Rolls a batch job back; undefined when the app has no batch jobs (the page then shows the CLI command). */
   readonly rollback?: (job: string, toVersion?: string) => Promise<unknown>;
   /** The batch jobs whose runs the page lists (through `GET /local/jobs/<job>/runs`); none by default. */
@@ -126,9 +127,9 @@ const ASSETS: Record<string, string> = {
 };
 
 export function createConsoleServer(options: ConsoleOptions): ConsoleServer {
-  const queries = options.lakeDir
+  const queries = options.lake
     ? new ConsoleQueryRunner({
-        lakeDir: options.lakeDir,
+        lake: options.lake,
         timeoutMs: options.queryTimeoutMs,
         rowLimit: options.queryRowLimit,
       })

@@ -2,8 +2,8 @@
  * Which emulator answers for which AWS service locally. Two switches, read once at start-up:
  *
  * - the emulator set, `npm start -- --emulators moto` or RECOSTREAM_EMULATORS=moto: `default` (kinesalite and
- *   dynalite from npm, SQS and SNS on the local directory endpoints) or `moto` (Kinesis, DynamoDB, SQS and
- *   SNS on one `moto_server`);
+ *   dynalite from npm, S3, SQS and SNS on the local directory endpoints) or `moto` (Kinesis, DynamoDB, S3, SQS
+ *   and SNS on one `moto_server`);
  * - the Kinesis emulator alone, RECOSTREAM_KINESIS=kinesalite | kinesis-mock | moto, which wins over the set
  *   (`kinesis-local`, the npm package's name, is kinesis-mock too).
  *
@@ -23,12 +23,16 @@ export type SqsEmulatorName = 'directory' | 'moto';
 /** `directory`: local/emulators/sns-directory.ts, each topic's messages a JSON-lines file under the data directory. */
 export type SnsEmulatorName = 'directory' | 'moto';
 
+/** `directory`: local/emulators/s3-directory.ts, each object a plain file `<dataDir>/s3/<bucket>/<key>`. */
+export type S3EmulatorName = 'directory' | 'moto';
+
 export interface EmulatorChoice {
   readonly set: EmulatorSet;
   readonly kinesis: KinesisEmulatorName;
   readonly dynamodb: DynamoEmulatorName;
   readonly sqs: SqsEmulatorName;
   readonly sns: SnsEmulatorName;
+  readonly s3: S3EmulatorName;
 }
 
 export function parseEmulatorSet(raw: string): EmulatorSet {
@@ -56,13 +60,25 @@ export function emulatorChoice(set?: EmulatorSet, env: NodeJS.ProcessEnv = proce
       ? 'moto'
       : 'kinesalite';
   return chosenSet === 'moto'
-    ? { set: chosenSet, kinesis, dynamodb: 'moto', sqs: 'moto', sns: 'moto' }
-    : { set: chosenSet, kinesis, dynamodb: 'dynalite', sqs: 'directory', sns: 'directory' };
+    ? { set: chosenSet, kinesis, dynamodb: 'moto', sqs: 'moto', sns: 'moto', s3: 'moto' }
+    : { set: chosenSet, kinesis, dynamodb: 'dynalite', sqs: 'directory', sns: 'directory', s3: 'directory' };
 }
 
-/** Whether a restart on the same data directory keeps streams, tables, queues and topics: moto keeps nothing. */
+/** The services served by moto in this choice. */
+export function motoServices(choice: EmulatorChoice): string[] {
+  const services = {
+    kinesis: choice.kinesis,
+    dynamodb: choice.dynamodb,
+    sqs: choice.sqs,
+    sns: choice.sns,
+    s3: choice.s3,
+  };
+  return Object.entries(services)
+    .filter(([, emulator]) => emulator === 'moto')
+    .map(([service]) => service);
+}
+
+/** Whether a restart on the same data directory keeps streams, tables, queues, topics and objects: moto keeps nothing. */
 export function persistsAcrossRestart(choice: EmulatorChoice): boolean {
-  return (
-    choice.kinesis !== 'moto' && choice.dynamodb !== 'moto' && choice.sqs !== 'moto' && choice.sns !== 'moto'
-  );
+  return motoServices(choice).length === 0;
 }

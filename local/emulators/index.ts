@@ -4,9 +4,10 @@
  * both persisting in LevelDB under the data directory); kinesis-mock (npm `kinesis-local`) and moto
  * (`moto_server`) are modes chosen in emulator-modes.ts and started by start-emulators.ts. `provision`
  * creates the topology's streams and tables in them, as CloudFormation creates them in AWS, and `clients.ts`
- * makes the SDK clients that talk to them. S3 is s3-directory.ts in every mode: the S3 calls the app makes,
- * served over plain files under the data directory (the lake folder DuckDB reads); `provisionBuckets` creates
- * the topology's buckets in it. SQS is sqs-directory.ts by default (queues as JSON-lines files under the data
+ * makes the SDK clients that talk to them. S3 is s3-directory.ts by default (the S3 calls the app makes,
+ * served over plain files under the data directory, the lake folder DuckDB reads) and moto in the moto set
+ * (local/lake/s3-bucket.ts syncs a copy for DuckDB); `provisionBuckets` creates the topology's buckets in
+ * either. SQS is sqs-directory.ts by default (queues as JSON-lines files under the data
  * directory) and moto in the moto set; `provisionQueues` creates the topology's queues in either. SNS is
  * sns-directory.ts by default (each topic's published messages a JSON-lines file under the data directory)
  * and moto in the moto set; `provisionTopics` creates the topology's topics in either, and sns-topics.ts is

@@ -113,25 +113,7 @@ export class DirectoryObjectStore {
   async list(bucket: string, prefix: string): Promise<ListedObject[]> {
     await this.requireBucket(bucket);
     const bucketDir = join(this.rootDir, bucket);
-    // The prefix may end mid-name (as in S3): walk its deepest whole folder and keep the keys that match.
-    const folder = join(
-      bucketDir,
-      ...prefix
-        .slice(0, prefix.lastIndexOf('/') + 1)
-        .split('/')
-        .filter(Boolean),
-    );
-    const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
-        throw error;
-      },
-    );
-    const keys = entries
-      .filter((entry) => entry.isFile() && !isInProgressName(entry.name))
-      .map((entry) => relative(bucketDir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-      .filter((key) => key.startsWith(prefix) && !key.split('/').some((segment) => segment.startsWith('.')))
-      .sort();
+    const keys = await finishedKeysUnder(bucketDir, prefix);
     return Promise.all(
       keys.map(async (key) => {
         const info = await stat(join(bucketDir, ...key.split('/')));
@@ -168,6 +150,32 @@ export class DirectoryObjectStore {
       );
     return error;
   }
+}
+
+/**
+ * Keys (`/`-separated paths relative to `root`) of the finished files under `root` that start with `prefix`,
+ * sorted: in-progress names and hidden folders left out.
+ */
+export async function finishedKeysUnder(root: string, prefix: string): Promise<string[]> {
+  // The prefix may end mid-name (as in S3): walk its deepest whole folder and keep the keys that match.
+  const folder = join(
+    root,
+    ...prefix
+      .slice(0, prefix.lastIndexOf('/') + 1)
+      .split('/')
+      .filter(Boolean),
+  );
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+      throw error;
+    },
+  );
+  return entries
+    .filter((entry) => entry.isFile() && !isInProgressName(entry.name))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter((key) => key.startsWith(prefix) && !key.split('/').some((segment) => segment.startsWith('.')))
+    .sort();
 }
 
 function etagOf(body: Buffer): string {

@@ -1,19 +1,25 @@
 /**
- * Starts the emulators an EmulatorChoice names: Kinesis, DynamoDB, SQS and SNS, each from npm (or, for SQS
- * and SNS, the local directory endpoints) or on one shared `moto_server`. Data persists under
- * `<dataDir>/kinesis/<emulator>`, `<dataDir>/dynamodb`, `<dataDir>/queues` and `<dataDir>/topics` (moto keeps
- * nothing across a restart; without a data directory queues and topics live in temporary folders removed on
- * stop).
+ * Starts the emulators an EmulatorChoice names: Kinesis, DynamoDB, S3, SQS and SNS, each from npm (or, for S3,
+ * SQS and SNS, the local directory endpoints) or on one shared `moto_server`. Data persists under
+ * `<dataDir>/kinesis/<emulator>`, `<dataDir>/dynamodb`, `<dataDir>/s3`, `<dataDir>/queues` and
+ * `<dataDir>/topics` (moto keeps nothing across a restart; without a data directory objects, queues and
+ * topics live in temporary folders removed on stop).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamo } from './dynalite';
 import type { RunningEmulator } from './emulator';
-import { type EmulatorChoice, emulatorChoice, type KinesisEmulatorName } from './emulator-modes';
+import {
+  type EmulatorChoice,
+  emulatorChoice,
+  type KinesisEmulatorName,
+  motoServices,
+} from './emulator-modes';
 import { startKinesalite } from './kinesalite';
 import { startKinesisMock } from './kinesis-mock';
 import { startMoto } from './moto';
+import { startS3Directory } from './s3-directory';
 import { startSnsDirectory } from './sns-directory';
 import { startSqsDirectory } from './sqs-directory';
 
@@ -23,6 +29,9 @@ export interface LocalEmulators {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
+  readonly s3: string;
+  /** Where the S3 directory endpoint keeps its buckets (`<root>/<bucket>/<key>`); undefined when moto serves S3. */
+  readonly s3Dir?: string;
   /** Where the SNS directory endpoint keeps its topics; undefined when moto serves SNS. */
   readonly topicsDir?: string;
   /** The moto_server endpoint, when some service runs on moto. */
@@ -42,7 +51,7 @@ export async function startEmulators(options: {
     running.length = 0;
   };
   try {
-    const usesMoto = [choice.kinesis, choice.dynamodb, choice.sqs, choice.sns].includes('moto');
+    const usesMoto = motoServices(choice).length > 0;
     // allSettled: when one fails to start, the others that did are stopped, not left running.
     const settled = await Promise.allSettled([
       usesMoto ? startMoto() : undefined,
@@ -54,12 +63,13 @@ export async function startEmulators(options: {
         : startDynamo({ dataDir: dataDir ? join(dataDir, 'dynamodb') : undefined }),
       choice.sqs === 'moto' ? undefined : startDirectory(startSqsDirectory, dataDir, 'queues'),
       choice.sns === 'moto' ? undefined : startDirectory(startSnsDirectory, dataDir, 'topics'),
+      choice.s3 === 'moto' ? undefined : startDirectory(startS3Directory, dataDir, 's3'),
     ]);
     for (const result of settled)
       if (result.status === 'fulfilled' && result.value) running.push(result.value);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const [moto, kinesis, dynamo, sqs, sns] = settled.map((result) =>
+    const [moto, kinesis, dynamo, sqs, sns, s3] = settled.map((result) =>
       result.status === 'fulfilled' ? result.value : undefined,
     );
     const endpointOf = (emulator: RunningEmulator | undefined) => {
@@ -73,6 +83,8 @@ export async function startEmulators(options: {
       dynamodb: endpointOf(dynamo),
       sqs: endpointOf(sqs),
       sns: endpointOf(sns),
+      s3: endpointOf(s3),
+      s3Dir: s3 && 'rootDir' in s3 ? String(s3.rootDir) : undefined,
       topicsDir: sns && 'rootDir' in sns ? String(sns.rootDir) : undefined,
       moto: moto?.endpoint,
       stop,
@@ -109,7 +121,7 @@ export function startSns(options: { dataDir?: string } = {}): Promise<RunningEmu
     : startDirectory(startSnsDirectory, options.dataDir, 'topics');
 }
 
-/** A directory endpoint (SQS, SNS) over `<dataDir>/<folder>`, or over a temporary folder removed on stop. */
+/** A directory endpoint (S3, SQS, SNS) over `<dataDir>/<folder>`, or over a temporary folder removed on stop. */
 async function startDirectory(
   start: (options: { rootDir: string }) => Promise<RunningEmulator>,
   dataDir: string | undefined,

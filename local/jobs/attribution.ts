@@ -17,7 +17,8 @@ import {
 } from '../../lambdas/attribution/attribution-job';
 import type { AttributionRow } from '../../lambdas/attribution/attribution-sql';
 import { DynamoPublishedHours } from '../../lambdas/attribution/dynamo-published-hours';
-import { type LakeQueryEngine, openLocalLake } from '../lake/query';
+import type { BucketLocation } from '../lake/bucket-storage';
+import { type LakeQueryEngine, openBucketLake } from '../lake/query';
 
 /** LakeSelect on a LakeQueryEngine (DuckDB): values as the strings Athena would return, NULL as undefined. */
 export class EngineLakeSelect implements LakeSelect {
@@ -62,7 +63,8 @@ export class FileAttributionSink implements AttributionMetricsSink {
 }
 
 export interface LocalAttributionJobOptions {
-  readonly lakeDir: string;
+  /** The lake bucket (its folder by default, the bucket on moto). */
+  readonly lake: BucketLocation;
   readonly dataDir: string;
   readonly dynamo: DynamoDBDocumentClient;
   readonly jobRunsTable: string;
@@ -84,7 +86,7 @@ export function localAttributionJob(options: LocalAttributionJobOptions): LocalA
   return {
     async run() {
       const now = clock();
-      const lake = await openLocalLake(options.lakeDir);
+      const lake = await openBucketLake(options.lake);
       try {
         const result = await runAttributionJob(
           { lake: new EngineLakeSelect(lake), hours, sink },

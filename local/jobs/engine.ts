@@ -1,17 +1,21 @@
 /**
  * Runs a batch job's query step on DuckDB over the local lake, as Athena's UNLOAD runs it in AWS: the
- * step's SELECT (the same text) over the `events` and `cf_state` views of local/lake-query.ts, its rows
- * written to `<lakeDir>/<targetPrefix>part-0.parquet|json`. Like UNLOAD, a target prefix that already
- * holds files is refused, so a step never overwrites or mixes with an earlier run's output.
+ * step's SELECT (the same text) over the `events` and `cf_state` views of local/lake/query.ts (on the lake
+ * bucket's local copy), its rows written by DuckDB to a staging folder and then put to the lake bucket as
+ * `<targetPrefix>part-0.parquet|json` (moved into the bucket's folder, or a PutObject on moto, where the
+ * job's functions then read it through S3). Like UNLOAD, a target prefix that already holds objects is
+ * refused, so a step never overwrites or mixes with an earlier run's output.
  */
 
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { checkTargetPrefix, type QueryStep } from '../../lambdas/jobs/job-sql';
-import { openLocalLake, sqlString } from '../lake/query';
+import { type BucketLocation, bucketStorage } from '../lake/bucket-storage';
+import { openBucketLake, sqlString } from '../lake/query';
 
 export class TargetNotEmptyError extends Error {
   constructor(readonly target: string) {
@@ -21,37 +25,39 @@ export class TargetNotEmptyError extends Error {
 }
 
 export interface LocalStepResult {
-  /** Absolute path of the file written. */
+  /** Where the result is: an absolute path in the lake folder, or `s3://<bucket>/<key>` on moto. */
   readonly file: string;
   readonly rows: number;
   readonly ms: number;
 }
 
-/** Runs one step; resolves when its file is complete. */
-export async function runQueryStepLocally(step: QueryStep, lakeDir: string): Promise<void> {
-  await runQueryStepWithResult(step, lakeDir);
+/** Runs one step; resolves when its object is in the lake bucket. */
+export async function runQueryStepLocally(step: QueryStep, lake: BucketLocation): Promise<void> {
+  await runQueryStepWithResult(step, lake);
 }
 
-/** runQueryStepLocally, also returning the file, row count and duration (CLI and benchmark). */
-export async function runQueryStepWithResult(step: QueryStep, lakeDir: string): Promise<LocalStepResult> {
+/** runQueryStepLocally, also returning the object, row count and duration (CLI and benchmark). */
+export async function runQueryStepWithResult(
+  step: QueryStep,
+  lake: BucketLocation,
+): Promise<LocalStepResult> {
   const started = performance.now();
-  const targetDir = join(lakeDir, ...checkTargetPrefix(step.targetPrefix).split('/').filter(Boolean));
-  if (existsSync(targetDir) && (await readdir(targetDir)).length > 0)
-    throw new TargetNotEmptyError(targetDir);
+  const bucket = bucketStorage(lake);
+  const prefix = checkTargetPrefix(step.targetPrefix);
+  if ((await bucket.list(prefix)).length > 0)
+    throw new TargetNotEmptyError(`${bucket.description}/${prefix}`);
   const extension = step.format === 'PARQUET' ? 'parquet' : 'json';
-  const file = join(targetDir, `part-0.${extension}`);
-  // Written under a temporary name first: readers (the cf_state glob, the publisher) never see half a file.
-  const partial = join(targetDir, `.part-0.${extension}.tmp`);
   const options = step.format === 'PARQUET' ? 'FORMAT parquet, COMPRESSION snappy' : 'FORMAT json';
-  await mkdir(targetDir, { recursive: true });
-  const lake = await openLocalLake(lakeDir);
+  // Staged outside the lake: readers (the cf_state glob, the publisher) never see half a file.
+  const staging = await mkdtemp(join(tmpdir(), 'recostream-step-'));
+  const staged = join(staging, `part-0.${extension}`);
+  const engine = await openBucketLake(bucket);
   try {
-    const result = await lake.runQuery(`COPY (\n${step.select}\n) TO ${sqlString(partial)} (${options})`);
-    await rename(partial, file);
+    const result = await engine.runQuery(`COPY (\n${step.select}\n) TO ${sqlString(staged)} (${options})`);
+    const file = await bucket.put(`${prefix}part-0.${extension}`, { file: staged });
     const rows = Number(result.rows[0]?.[0] ?? 0);
     return { file, rows, ms: performance.now() - started };
   } catch (error) {
-    await rm(partial, { force: true });
     throw new Error(
       `job step ${step.name} failed on DuckDB: ${error instanceof Error ? error.message : String(error)}`,
       {
@@ -59,7 +65,8 @@ export async function runQueryStepWithResult(step: QueryStep, lakeDir: string): 
       },
     );
   } finally {
-    await lake.close();
+    await engine.close();
+    await rm(staging, { recursive: true, force: true });
   }
 }
 

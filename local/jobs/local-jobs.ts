@@ -11,6 +11,7 @@ import { ATTRIBUTION_JOB } from '../../lambdas/attribution/dynamo-published-hour
 import { DynamoJobRuns } from '../../lambdas/jobs/dynamo-job-runs';
 import { JOB_NAMES, type JobName } from '../../lambdas/shared/published';
 import { localRequestRefusal } from '../gateway/request-guard';
+import type { BucketLocation } from '../lake/bucket-storage';
 import type { Invoke, LocalTopology } from '../topology';
 import { type LocalAttributionJob, localAttributionJob } from './attribution';
 import { LocalJobRunner } from './runner';
@@ -30,7 +31,8 @@ export interface LocalJobs {
 export interface LocalJobsOptions {
   readonly topology: LocalTopology;
   readonly invoke: Invoke;
-  readonly lakeDir: string;
+  /** The lake bucket (its folder by default, the bucket on moto). */
+  readonly lake: BucketLocation;
   readonly dataDir: string;
   readonly dynamo: DynamoDBDocumentClient;
   /** Where failed and rejected runs are notified (the state machines' topic, on the local endpoint or moto). */
@@ -55,7 +57,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
   const runner = new LocalJobRunner({
     topology,
     invoke: options.invoke,
-    lakeDir: options.lakeDir,
+    lake: options.lake,
     sns: options.sns,
     runs,
     log: options.log,
@@ -65,7 +67,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
     ? new LocalJobScheduler({
         topology,
         runner,
-        lakeDir: options.lakeDir,
+        lake: options.lake,
         speed: options.speed,
         log: options.log,
         ...(clock ? { now: () => clock().getTime() } : {}),
@@ -74,7 +76,7 @@ export function startLocalJobs(options: LocalJobsOptions): LocalJobs | undefined
   scheduler?.start();
   void runner.refreshActiveVersions().catch(() => undefined);
   const attribution = localAttributionJob({
-    lakeDir: options.lakeDir,
+    lake: options.lake,
     dataDir: options.dataDir,
     dynamo: options.dynamo,
     jobRunsTable,

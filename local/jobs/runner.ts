@@ -18,6 +18,7 @@ import {
 import type { QueryStep } from '../../lambdas/jobs/job-sql';
 import type { JobName, ValidationCheck } from '../../lambdas/shared/published';
 import { FunctionError } from '../functions/function-host';
+import type { BucketLocation } from '../lake/bucket-storage';
 import type { Invoke, LocalTopology } from '../topology';
 import { runQueryStepLocally } from './engine';
 
@@ -40,7 +41,8 @@ export interface LocalRunResult {
 export interface JobRunnerOptions {
   readonly topology: LocalTopology;
   readonly invoke: Invoke;
-  readonly lakeDir: string;
+  /** The lake bucket the steps read and write (its folder by default, the bucket on moto). */
+  readonly lake: BucketLocation;
   /**
    * SNS on the local endpoint or moto: one notification per failed or rejected run, published to the topic of
    * the job's state machine (its `NotifyFailure` step).
@@ -49,7 +51,7 @@ export interface JobRunnerOptions {
   /** Reads the active-version pointers for health(). @default none (activeVersion from the last publish) */
   readonly runs?: JobRunsPort;
   /** @default runQueryStepLocally */
-  readonly runStep?: (step: QueryStep, lakeDir: string) => Promise<void>;
+  readonly runStep?: (step: QueryStep, lake: BucketLocation) => Promise<void>;
   readonly log?: (message: string) => void;
   /** The runs' clock: each run starts (and plans its window) at `clock()`. @default the wall clock */
   readonly clock?: () => Date;
@@ -148,7 +150,7 @@ export class LocalJobRunner {
       })) as JobPlan;
       for (const step of plan.steps) {
         const t0 = performance.now();
-        await (this.options.runStep ?? runQueryStepLocally)(step, this.options.lakeDir);
+        await (this.options.runStep ?? runQueryStepLocally)(step, this.options.lake);
         stepMs[step.name] = Math.round(performance.now() - t0);
       }
       const validation = (await this.options.invoke(this.functionIds.validate, plan)) as ValidateOutcome;

@@ -5,9 +5,9 @@
  * at every scheduled time of the simulated clock. Until a job has an active version it is retried every
  * `bootstrapRetryMs` (early runs on a nearly empty lake may be rejected by the gate). One run at a time.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { EVENTS_PREFIX } from '../../lambdas/shared/lake-layout';
 import type { JobName } from '../../lambdas/shared/published';
+import { type BucketLocation, bucketStorage } from '../lake/bucket-storage';
 import type { LocalSchedule, LocalTopology } from '../topology';
 import type { LocalJobRunner } from './runner';
 import { nextFireTime, parseScheduleExpression, type ScheduleSpec } from './schedule-expression';
@@ -15,7 +15,8 @@ import { nextFireTime, parseScheduleExpression, type ScheduleSpec } from './sche
 export interface JobSchedulerOptions {
   readonly topology: LocalTopology;
   readonly runner: LocalJobRunner;
-  readonly lakeDir: string;
+  /** The lake bucket: the schedule starts with its first events. */
+  readonly lake: BucketLocation;
   /** Simulated seconds per real second. @default 96 (a day in 15 minutes) */
   readonly speed?: number;
   /** No job runs more often than this, whatever the speed. @default 30000 */
@@ -126,7 +127,7 @@ export class LocalJobScheduler {
     if (this.busy) return;
     const now = this.now();
     if (this.startedAtMs === undefined) {
-      if (!lakeHasEvents(this.options.lakeDir)) return;
+      if (!(await lakeHasEvents(this.options.lake))) return;
       // The simulated clock starts with the first events: every job runs now, then on its schedule.
       this.startedAtMs = now;
       await this.options.runner.refreshActiveVersions().catch(() => undefined);
@@ -159,12 +160,10 @@ export class LocalJobScheduler {
   }
 }
 
-/** True once the lake has at least one Parquet events file (the local Firehose delivered something). */
-export function lakeHasEvents(lakeDir: string): boolean {
-  const events = join(lakeDir, 'events');
-  if (!existsSync(events)) return false;
+/** True once the lake has at least one Parquet events object (the local Firehose delivered something). */
+export async function lakeHasEvents(lake: BucketLocation): Promise<boolean> {
   try {
-    return readdirSync(events, { recursive: true }).some((name) => String(name).endsWith('.parquet'));
+    return (await bucketStorage(lake).list(EVENTS_PREFIX)).some((object) => object.key.endsWith('.parquet'));
   } catch {
     return false;
   }

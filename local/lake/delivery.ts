@@ -27,6 +27,7 @@ import {
 } from '../stream/shard-reader';
 import { WakeableSleep } from '../stream/wakeable-sleep';
 import type { Invoke, LocalDeliveryStream, LocalStream } from '../topology';
+import type { BucketStorage } from './bucket-storage';
 import { type BufferedRecord, convertRecord, transformRecords } from './delivery-records';
 import { writeErrorRecords, writeEventsParquet } from './writer';
 
@@ -34,8 +35,8 @@ export interface LakeDeliveryOptions {
   readonly delivery: LocalDeliveryStream;
   readonly stream: LocalStream;
   readonly kinesis: KinesisClient;
-  /** Local folder of the destination bucket (`<dataDir>/s3/<bucket name>`). */
-  readonly bucketDir: string;
+  /** The destination bucket: its folder under `<dataDir>/s3`, or the bucket on moto. */
+  readonly bucket: BucketStorage;
   /** Checkpoints are `firehose-<logicalId>.<shardId>.json` files in this folder. */
   readonly checkpointDir: string;
   /** Buffer interval used locally. @default min(template interval, 10 s) */
@@ -254,7 +255,7 @@ export class LakeDeliveryLoop {
     }
     const now = new Date();
     const written = await writeEventsParquet(events, {
-      lakeDir: this.options.bucketDir,
+      bucket: this.options.bucket,
       prefixTemplate: delivery.prefix,
       fileName: () => firehoseObjectName(delivery.name, now, 'parquet'),
       now,
@@ -262,7 +263,7 @@ export class LakeDeliveryLoop {
     const errors =
       failed.length > 0
         ? await writeErrorRecords(failed, {
-            lakeDir: this.options.bucketDir,
+            bucket: this.options.bucket,
             errorPrefixTemplate: delivery.errorPrefix,
             fileName: () => firehoseObjectName(delivery.name, now, 'jsonl'),
             now,

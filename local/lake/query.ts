@@ -54,7 +54,8 @@ import {
   recommendationClicksSql,
   recommendationSlotsSql,
 } from '../../lambdas/shared/events/lake-views';
-import { CF_STATE_PREFIX } from '../../lambdas/shared/lake-layout';
+import { CF_STATE_PREFIX, EVENTS_PREFIX, QUARANTINE_PREFIX } from '../../lambdas/shared/lake-layout';
+import { type BucketLocation, bucketStorage } from './bucket-storage';
 import { hiveTypeToDuckDb as duckdbType } from './writer';
 
 /** A query result, whatever engine ran it. Values are JSON-safe: numbers, strings, booleans, null, arrays, objects. */
@@ -289,6 +290,25 @@ export class LocalLake implements LakeQueryEngine {
     const reader = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     return reader.getRowObjectsJson().map((row) => String(row.column_name));
   }
+}
+
+/** The prefixes the lake's tables read (the globs above): what a local copy of the lake bucket must hold. */
+export const LAKE_TABLE_PREFIXES: readonly string[] = [
+  EVENTS_PREFIX,
+  QUARANTINE_PREFIX,
+  CF_STATE_PREFIX,
+  ITEMS_PREFIX,
+];
+
+/**
+ * openLocalLake over a lake bucket: its local copy brought up to date first (one sync per call; the bucket's
+ * folder itself by default, a copy synced from moto's S3 in the moto set).
+ */
+export async function openBucketLake(
+  lake: BucketLocation,
+  options: LocalLakeOptions = {},
+): Promise<LocalLake> {
+  return LocalLake.open(await bucketStorage(lake).localCopy(LAKE_TABLE_PREFIXES), options);
 }
 
 /** Opens DuckDB in memory with the `events` and `quarantine` views over `lakeDir` (which may not exist yet). */

@@ -1,7 +1,9 @@
 /**
  * The local lake purge: completes the pending deletion requests of a running local runtime with DuckDB
- * over `<dataDir>/lake/events`, then drops their Firehose error records under `<dataDir>/lake/errors` (the
- * scheduled step; run it with `completeLocalDeletions`). The counts it returns are of both.
+ * over the lake's `events/`, then drops their Firehose error records under `errors/` (the scheduled step;
+ * run it with `completeLocalDeletions`). The counts it returns are of both. It edits the lake bucket's local
+ * copy (the bucket's folder by default) and then writes the changes back to the bucket (on moto: PutObject
+ * of each rewritten file, DeleteObjects of each emptied one).
  */
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,14 +14,17 @@ import {
   DynamoDeletionRequestStore,
   DynamoProfileEraser,
 } from '../../lambdas/deletion/dynamo-deletion-store';
+import { DELIVERY_ERRORS_PREFIX, EVENTS_PREFIX } from '../../lambdas/shared/lake-layout';
 import { lakeIdentifier, parsePseudonymKey } from '../../lambdas/shared/pseudonym';
 import { ensureLocalPseudonymKey, usesPseudonymKey } from '../runtime/pseudonym-key';
 import type { LocalTopology } from '../topology';
+import { type BucketStorage, writeBackLocalCopy } from './bucket-storage';
 import { LocalDeliveryErrorsPurger } from './delivery-errors-purge';
 
 export interface LocalDeletionTarget {
   readonly dynamo: DynamoDBDocumentClient;
-  readonly lakeDir?: string;
+  /** The lake bucket (its folder, or the bucket on moto). */
+  readonly lake?: BucketStorage;
   /** With both, a pseudonymised lake (context pseudonymizeLakeUserIds) is searched for the pseudonyms too. */
   readonly dataDir?: string;
   readonly topology?: Pick<LocalTopology, 'functions'>;
@@ -58,21 +63,25 @@ export async function completeLocalDeletions(
   runtime: LocalDeletionTarget,
   now: () => Date = () => new Date(),
 ) {
-  if (!runtime.lakeDir) throw new Error('The local runtime has no lake folder: nothing to purge');
-  return completePendingDeletions(
+  if (!runtime.lake) throw new Error('The local runtime has no lake bucket: nothing to purge');
+  const prefixes = [EVENTS_PREFIX, DELIVERY_ERRORS_PREFIX];
+  const lakeDir = await runtime.lake.localCopy(prefixes);
+  const result = await completePendingDeletions(
     {
       profiles: new DynamoProfileEraser(runtime.dynamo, runtime.tableName('Profiles')),
       requests: new DynamoDeletionRequestStore(runtime.dynamo, runtime.tableName('DeletionRequests')),
       lake: lakePurger(
         runtime,
         new EventsThenErrorsPurger([
-          new DuckDbLakePurger(join(runtime.lakeDir, 'events')),
-          new LocalDeliveryErrorsPurger(runtime.lakeDir),
+          new DuckDbLakePurger(join(lakeDir, EVENTS_PREFIX)),
+          new LocalDeliveryErrorsPurger(lakeDir),
         ]),
       ),
     },
     now,
   );
+  await writeBackLocalCopy(runtime.lake, lakeDir, prefixes);
+  return result;
 }
 
 function lakePurger(runtime: LocalDeletionTarget, purger: LakePurger): LakePurger {

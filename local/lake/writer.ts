@@ -8,12 +8,13 @@
  *
  * Parquet is written by DuckDB: the rows go to a temporary JSON-lines file, one COPY … PARTITION_BY
  * turns it into one Parquet file per partition in a staging folder (outside the lake, so readers
- * never see half-written files), and each file is then moved to its final key.
+ * never see half-written files), and each file is then put to the bucket at its final key (moved into
+ * the bucket's folder, or a PutObject on moto: bucket-storage.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type CanonicalEvent,
@@ -23,12 +24,13 @@ import {
   toLakeRow,
 } from '../../lambdas/shared/events';
 import { type HiveScalar, type HiveType, parseHiveType } from '../../lambdas/shared/events/hive-types';
+import { type BucketLocation, bucketStorage } from './bucket-storage';
 
 export type EventPartition = ReturnType<typeof eventPartition>;
 
 export interface WriteEventsOptions {
-  /** Local folder standing for the destination bucket (object keys are paths below it). */
-  readonly lakeDir: string;
+  /** The destination bucket (a folder: the bucket's folder, object keys are paths below it). */
+  readonly bucket: BucketLocation;
   /** The delivery stream's Prefix, e.g. `events/event_type=!{partitionKeyFromQuery:event_type}/…/`. */
   readonly prefixTemplate: string;
   /** Object name inside the partition's prefix; must be unique. @default `<epochMs>-<uuid>.parquet` */
@@ -38,7 +40,7 @@ export interface WriteEventsOptions {
 }
 
 export interface WriteResult {
-  /** Absolute paths of the objects written. */
+  /** Where the objects are: absolute paths in a folder, `s3://<bucket>/<key>` on S3. */
   readonly files: string[];
   readonly rows: number;
   /** Total size of the objects written. */
@@ -61,7 +63,7 @@ export interface FailedRecord {
 }
 
 export interface WriteErrorRecordsOptions {
-  readonly lakeDir: string;
+  readonly bucket: BucketLocation;
   /** The delivery stream's ErrorOutputPrefix, e.g. `errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`. */
   readonly errorPrefixTemplate: string;
   /** @default `<epochMs>-<uuid>.jsonl` */
@@ -177,8 +179,12 @@ function defaultFileName(extension: string): string {
   return `${Date.now()}-${randomUUID()}.${extension}`;
 }
 
-function objectPath(lakeDir: string, key: string): string {
-  return join(lakeDir, ...key.split('/').filter((part) => part !== ''));
+/** The object key of a prefix and name: empty segments (a prefix without its `/`, or with two) dropped. */
+function objectKey(path: string): string {
+  return path
+    .split('/')
+    .filter((part) => part !== '')
+    .join('/');
 }
 
 let sharedInstance: Promise<DuckDBInstance> | undefined;
@@ -199,7 +205,7 @@ export function duckDbColumns(columns: readonly LakeColumn[] = EVENT_COLUMNS): A
 
 /**
  * Writes events as Parquet objects, one per partition (event type, date, hour of occurrence),
- * under `lakeDir` + the expanded prefix template.
+ * under the expanded prefix template in the bucket.
  */
 export async function writeEventsParquet(
   events: readonly CanonicalEvent[],
@@ -208,6 +214,7 @@ export async function writeEventsParquet(
   if (events.length === 0) return { files: [], rows: 0, bytes: 0 };
   const now = options.now ?? new Date();
   const template = defaultPrefix(options.prefixTemplate, false);
+  const bucket = bucketStorage(options.bucket);
 
   const partitions: EventPartition[] = [];
   const indexByKey = new Map<string, number>();
@@ -261,31 +268,15 @@ export async function writeEventsParquet(
         const name = options.fileName?.(partition) ?? defaultFileName('parquet');
         // DuckDB may split a large partition into several files; keep every object name unique.
         const unique = n === 0 ? name : name.replace(/(\.parquet)?$/, `-${n}$1`);
-        const target = objectPath(options.lakeDir, `${prefix}${unique}`);
         const staged = join(partitionDir, stagedName);
         bytes += (await stat(staged)).size;
-        await moveInto(staged, target);
-        files.push(target);
+        files.push(await bucket.put(objectKey(`${prefix}${unique}`), { file: staged }));
       }
     }
     return { files, rows: events.length, bytes };
   } finally {
     connection?.closeSync();
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/** Moves a staged file to its final path; the final name only appears once the content is complete. */
-async function moveInto(staged: string, target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  try {
-    await rename(staged, target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    // The temp folder is on another file system: copy next to the target, then rename there.
-    const partial = `${target}.${randomUUID()}.tmp`;
-    await copyFile(staged, partial);
-    await rename(partial, target);
   }
 }
 
@@ -299,6 +290,7 @@ export async function writeErrorRecords(
 ): Promise<WriteResult> {
   const now = options.now ?? new Date();
   const template = defaultPrefix(options.errorPrefixTemplate, true);
+  const bucket = bucketStorage(options.bucket);
   const byType = new Map<ErrorOutputType, FailedRecord[]>();
   for (const record of records) {
     const group = byType.get(record.errorOutputType);
@@ -310,7 +302,6 @@ export async function writeErrorRecords(
   for (const [errorOutputType, group] of byType) {
     const prefix = expandPrefix(template, { errorOutputType, now });
     const name = options.fileName?.(errorOutputType) ?? defaultFileName('jsonl');
-    const target = objectPath(options.lakeDir, `${prefix}${name}`);
     const body = `${group
       .map((r) =>
         JSON.stringify({
@@ -325,11 +316,7 @@ export async function writeErrorRecords(
         }),
       )
       .join('\n')}\n`;
-    await mkdir(dirname(target), { recursive: true });
-    const partial = `${target}.${randomUUID()}.tmp`;
-    await writeFile(partial, body);
-    await rename(partial, target);
-    files.push(target);
+    files.push(await bucket.put(objectKey(`${prefix}${name}`), body));
     bytes += Buffer.byteLength(body);
   }
   return { files, rows: records.length, bytes };

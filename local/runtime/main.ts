@@ -79,7 +79,7 @@ RecoStream is running (started in ${((Date.now() - started) / 1000).toFixed(1)} 
   Kinesis emulator  ${runtime.kinesisEndpoint}   stream ${[...runtime.topology.streams.values()].map((s) => s.name).join(', ')}
   DynamoDB emulator ${runtime.dynamoEndpoint}   tables ${[...runtime.topology.tables.values()].map((t) => t.name).join(', ')}
   S3 endpoint       ${runtime.s3Endpoint}   buckets ${[...runtime.topology.buckets.values()].map((b) => b.name).join(', ')}
-  Data lake         ${runtime.lakeDir}   (Parquet as Firehose writes it; quarantine/ holds rejected events)
+  Data lake         ${runtime.lakeDir}   (Parquet as Firehose writes it; quarantine/ holds rejected events${runtime.lake?.description.startsWith('s3://') ? `; a copy of ${runtime.lake.description} on moto, synced before each query` : ''})
   Data directory    ${runtime.dataDir}
   Traffic           ${rate > 0 ? `${rate} simulated events/s (--no-traffic to turn off)` : 'off'}
 

@@ -26,8 +26,15 @@ export const RuntimeFileSchema = z.object({
   /** Stream names by logical id. */
   streams: z.record(z.string(), z.string()).optional(),
   lakeDir: z.string().optional(),
+  /**
+   * The lake bucket when moto serves S3: commands reach it through this endpoint, and read `lakeDir` (its
+   * local copy) only after syncing it. Absent when the lake is the folder `lakeDir` itself.
+   */
+  lakeOnS3: z.object({ endpoint: z.string(), bucket: z.string() }).optional(),
   /** Where the consumer's event source mapping writes the batches it gave up on (S3 on-failure objects). */
   failedBatchesDir: z.string().optional(),
+  /** The same batches when moto serves S3: objects in this bucket, read through this endpoint. */
+  failedBatchesOnS3: z.object({ endpoint: z.string(), bucket: z.string() }).optional(),
   /** The process of `npm start`: a file whose process is gone is stale. */
   pid: z.number().int().optional(),
 });

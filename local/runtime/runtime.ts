@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -26,14 +27,15 @@ import {
   provisionTopics,
   queueDepth,
   startEmulators,
-  startS3Directory,
   type TopicReader,
   topicReader,
 } from '../emulators';
 import { FunctionHost } from '../functions/function-host';
 import { startHttpGateway } from '../gateway/server';
 import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
+import type { BucketStorage } from '../lake/bucket-storage';
 import { LakeDeliveryLoop } from '../lake/delivery';
+import { S3Bucket } from '../lake/s3-bucket';
 import { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
 import { templateOfStacks, topologyFromTemplate } from '../topology';
@@ -49,6 +51,7 @@ import {
 } from './data-dir';
 import { computeHealth, type LocalHealth } from './health';
 import { lambdaEnvironment } from './lambda-environment';
+import { localBuckets } from './local-buckets';
 import { localPseudonymEnvironment, motoPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
 
@@ -93,8 +96,8 @@ export interface LocalRuntimeOptions {
   readonly jobClock?: () => Date;
   readonly log?: (message: string) => void;
   /**
-   * Which emulators serve Kinesis and DynamoDB (local/emulators/emulator-modes.ts); RECOSTREAM_KINESIS still
-   * picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default' (kinesalite and dynalite)
+   * Which emulators serve Kinesis, DynamoDB, S3, SQS and SNS (local/emulators/emulator-modes.ts);
+   * RECOSTREAM_KINESIS still picks the Kinesis one. @default RECOSTREAM_EMULATORS, else 'default'
    */
   readonly emulators?: EmulatorSet;
 }
@@ -119,8 +122,13 @@ export interface LocalRuntime {
   readonly dynamoEndpoint: string;
   /** The SQS endpoint (the local directory endpoint or moto); functions get it as AWS_ENDPOINT_URL_SQS. */
   readonly sqsEndpoint: string;
-  /** The local S3 endpoint (functions get it as AWS_ENDPOINT_URL_S3); it serves `<dataDir>/s3/<bucket>/`. */
+  /**
+   * The S3 endpoint (functions get it as AWS_ENDPOINT_URL_S3): the local directory endpoint serving
+   * `<dataDir>/s3/<bucket>/`, or moto.
+   */
   readonly s3Endpoint: string;
+  /** An SDK client of the S3 endpoint. */
+  readonly s3: S3Client;
   readonly dataDir: string;
   readonly topology: LocalTopology;
   readonly kinesis: KinesisClient;
@@ -134,8 +142,13 @@ export interface LocalRuntime {
   readonly pollers: readonly EventSourceMappingPoller[];
   /** One local Firehose delivery loop per delivery stream of the template (possibly none). */
   readonly lakeDeliveries: readonly LakeDeliveryLoop[];
-  /** `<dataDir>/lake`: a link to the lake bucket's local folder; undefined when the app has no lake bucket. */
+  /**
+   * `<dataDir>/lake`: a link to the lake bucket's local folder (on moto, the copy synced before each query);
+   * undefined when the app has no lake bucket.
+   */
   readonly lakeDir?: string;
+  /** The lake bucket as the stand-ins use it (local/lake/bucket-storage.ts); undefined without one. */
+  readonly lake?: BucketStorage;
   /** The batch jobs (runner, scheduler); undefined when the app has none or no lake. */
   readonly jobs?: LocalJobs;
   /** Name of the local table whose logical id contains `fragment`, e.g. 'Profiles'. */
@@ -167,7 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(() => emulators.stop());
     const { choice } = emulators;
     log(
-      `emulators: Kinesis on ${choice.kinesis}, DynamoDB on ${choice.dynamodb}, SQS on ${choice.sqs}, SNS on ${choice.sns}`,
+      `emulators: Kinesis on ${choice.kinesis}, DynamoDB on ${choice.dynamodb}, S3 on ${choice.s3}, SQS on ${choice.sqs}, SNS on ${choice.sns}`,
     );
     const topology = topologyFromTemplate(template, {
       stackName: stack.stackName,
@@ -187,11 +200,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const alarms = alarmTopic
       ? await topicReader(alarmTopic, { topicsDir: emulators.topicsDir, sns, sqs })
       : undefined;
-    // S3: plain files under <dataDir>/s3, the folders the lake delivery, DuckDB and the console use too.
-    adoptLogicalIdBucketDirs(dataDir, topology, log);
-    const s3Emulator = await startS3Directory({ rootDir: join(dataDir, 's3') });
-    stoppers.push(() => s3Emulator.stop());
-    await provisionBuckets(topology, localS3Client(s3Emulator.endpoint));
+    // S3: plain files under <dataDir>/s3 (the folders the lake delivery, DuckDB and the console use too), or
+    // moto's buckets with a local copy for DuckDB (local-buckets.ts).
+    if (emulators.s3Dir) adoptLogicalIdBucketDirs(dataDir, topology, log);
+    const s3 = localS3Client(emulators.s3);
+    stoppers.push(async () => s3.destroy());
+    await provisionBuckets(topology, s3);
+    const buckets = localBuckets({ topology, dataDir, s3Dir: emulators.s3Dir, s3 });
 
     const writeKey = await ensureLocalWriteKey(topology, dynamo, dataDir, 'local');
     const canaryWriteKey = await ensureLocalWriteKey(topology, dynamo, dataDir, CANARY_WRITE_KEY_NAME);
@@ -204,7 +219,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const host = new FunctionHost(topology.functions, {
       buildDir: join(dataDir, 'build'),
       baseEnvironment: {
-        ...lambdaEnvironment({ ...functionEndpoints, s3: s3Emulator.endpoint, sqs: emulators.sqs }),
+        ...lambdaEnvironment({ ...functionEndpoints, s3: emulators.s3, sqs: emulators.sqs }),
         // `pseudonymizeLakeUserIds`: the key secret, on moto or as a variable (local/runtime/pseudonym-key.ts).
         ...(emulators.moto
           ? await motoPseudonymEnvironment(topology, dataDir, emulators.moto)
@@ -223,12 +238,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(() => host.close());
     const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
 
-    const bucketDir = (bucketId: string) => {
-      const bucket = topology.buckets.get(bucketId);
-      if (!bucket) throw new Error(`Unknown bucket ${bucketId}`);
-      // The folder the local S3 endpoint serves the bucket from.
-      return join(dataDir, 's3', bucket.name);
-    };
     const pollers = topology.eventSourceMappings.map((mapping) => {
       const stream = topology.streams.get(mapping.streamId);
       if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
@@ -239,7 +248,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         mapping,
         stream,
         onFailureQueue: onFailureQueue ? { queue: onFailureQueue, sqs } : undefined,
-        onFailureBucketDir: onFailure && 'bucketId' in onFailure ? bucketDir(onFailure.bucketId) : undefined,
+        onFailureBucket:
+          onFailure && 'bucketId' in onFailure ? { bucket: buckets.name(onFailure.bucketId), s3 } : undefined,
         kinesis,
         invoke,
         checkpointDir: join(dataDir, 'checkpoints'),
@@ -250,13 +260,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await poller.start();
       stoppers.push(() => poller.stop());
     }
-    const failedBatchDirs = topology.eventSourceMappings.flatMap(({ onFailure }) =>
-      onFailure && 'bucketId' in onFailure
-        ? [{ name: onFailure.bucketId, dir: bucketDir(onFailure.bucketId) }]
-        : [],
-    );
+    const failedBatchDirs = buckets.failedBatchFolders();
     const lakeBucket = lakeBucketId(topology);
-    const lakeDir = lakeBucket ? linkLakeDir(dataDir, bucketDir(lakeBucket), log) : undefined;
+    const lake = lakeBucket ? buckets.storage(lakeBucket) : undefined;
+    // The bucket's folder, or on moto the copy DuckDB reads (synced before each query).
+    const lakeDir = lakeBucket ? linkLakeDir(dataDir, buckets.folder(lakeBucket), log) : undefined;
     const lakeDeliveries = [...topology.deliveryStreams.values()].map((delivery) => {
       const stream = topology.streams.get(delivery.sourceStreamId);
       if (!stream)
@@ -267,7 +275,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         delivery,
         stream,
         kinesis,
-        bucketDir: bucketDir(delivery.bucketId),
+        bucket: buckets.storage(delivery.bucketId),
         checkpointDir: join(dataDir, 'checkpoints'),
         localBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
         log,
@@ -285,11 +293,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // The local console (console/, bundled here) at `/`, same origin as the API; see console-server.ts.
     const trafficOn = (options.trafficRate ?? 20) > 0;
     const jobSpeed = options.jobSpeed ?? (trafficOn ? Number(process.env.RECOSTREAM_JOB_SPEED ?? 96) : 0);
-    const jobs: LocalJobs | undefined = lakeDir
+    const jobs: LocalJobs | undefined = lake
       ? startLocalJobs({
           topology,
           invoke,
-          lakeDir,
+          lake,
           dataDir,
           dynamo,
           sns,
@@ -307,7 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       writeKey,
       apiKey: () => apiKey,
       simulatorSeed: options.trafficSeed ?? 42,
-      lakeDir,
+      lake,
       jobNames: () => (jobs ? Object.keys(jobs.runner.snapshot()) : []),
       rollback: jobs
         ? localJobRollback(topology, dynamo, () => jobs.runner.refreshActiveVersions())
@@ -369,18 +377,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       kinesisEndpoint: emulators.kinesis,
       dynamoEndpoint: emulators.dynamodb,
       sqsEndpoint: emulators.sqs,
-      s3Endpoint: s3Emulator.endpoint,
+      s3Endpoint: emulators.s3,
       dataDir,
       topology,
       kinesis,
       dynamo,
       sqs,
       sns,
+      s3,
       alarms,
       host,
       pollers,
       lakeDeliveries,
       lakeDir,
+      lake,
       jobs,
       tableName,
       queueUrl: (fragment) => findByFragment([...topology.queues.values()], fragment).url,
@@ -420,8 +430,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queues: Object.fromEntries([...topology.queues.values()].map((q) => [q.logicalId, q.url])),
       streams: Object.fromEntries([...topology.streams.values()].map((s) => [s.logicalId, s.name])),
       lakeDir,
+      lakeOnS3: lake instanceof S3Bucket ? { endpoint: emulators.s3, bucket: lake.bucket } : undefined,
       // `npx recostream dlq replay --local` reads the consumer's failed batches here.
       failedBatchesDir: failedBatchDirs[0]?.dir,
+      failedBatchesOnS3: buckets.failedBatchesOnS3(emulators.s3),
       tables: Object.fromEntries(
         ['Profiles', 'ItemStats', 'WriteKeys', 'JobRuns', 'Similarities', 'Trending', 'Items'].map(
           (fragment) => [fragment, tableName(fragment)],

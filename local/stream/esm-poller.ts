@@ -16,9 +16,9 @@
  * checkpointed with the sequence number, so a restart keeps it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import {
@@ -38,8 +38,8 @@ export interface PollerOptions {
   readonly stream: LocalStream;
   /** An SQS on-failure destination, and the client that sends to it (the local SQS endpoint or moto). */
   readonly onFailureQueue?: { readonly queue: LocalQueue; readonly sqs: SQSClient };
-  /** The local folder of an S3 on-failure destination (`<dataDir>/s3/<bucket>`). */
-  readonly onFailureBucketDir?: string;
+  /** An S3 on-failure destination, and the client that writes to it (the local S3 endpoint or moto). */
+  readonly onFailureBucket?: { readonly bucket: string; readonly s3: S3Client };
   /** Clock of the on-failure records (their timestamp and key). @default () => new Date() */
   readonly now?: () => Date;
   /** Waits between polls and retries (tests pass their own). @default timers, cut short by stop() */
@@ -398,13 +398,15 @@ export class EventSourceMappingPoller {
     const onFailureQueue = this.options.onFailureQueue;
     if (onFailureQueue)
       await new SqsQueueSink(onFailureQueue.queue.url, () => onFailureQueue.sqs).sendAll([invocation]);
-    if (this.options.onFailureBucketDir) {
+    const onFailureBucket = this.options.onFailureBucket;
+    if (onFailureBucket) {
       // An S3 destination also gets the whole invocation payload, so the records themselves survive.
       const record: FailedBatchRecord = { ...invocation, payload: JSON.stringify({ Records: records }) };
       const key = failedBatchKey(this.mappingUuid, shardId, at, randomUUID());
-      const path = join(this.options.onFailureBucketDir, ...key.split('/'));
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, JSON.stringify(record));
+      // Through PutObject, as Lambda writes it (the local S3 endpoint or moto's).
+      await onFailureBucket.s3.send(
+        new PutObjectCommand({ Bucket: onFailureBucket.bucket, Key: key, Body: JSON.stringify(record) }),
+      );
     }
     // Counted once sent, so whoever waits on the count finds the records at every destination.
     this.stats.recordsSentToOnFailure += records.length;

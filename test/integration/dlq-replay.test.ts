@@ -2,7 +2,7 @@
  * Give-up and replay end to end: events on the local Kinesis (kinesalite, or the emulator the mode names),
  * the local event source mapping (local/esm-poller.ts) invoking the real consumer (BatchConsumer +
  * FeatureUpdater, over the in-memory store with give-up detection), a feature-store fault that outlasts the
- * mapping's retries so it gives batches up to the S3 destination folder (and, so the SQS path is checked on
+ * mapping's retries so it gives batches up to the S3 destination (PutObject to the local S3 endpoint) (and, so the SQS path is checked on
  * the mode's SQS too, their invocation records to an SQS queue, counted as the DLQ alarm and /local/health
  * count them), later traffic that moves the item rows on, and then `dlq replay` re-publishing those batches
  * to the same stream. Afterwards every event is
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { BatchConsumer } from '../../lambdas/consumer/batch-consumer';
@@ -22,11 +23,12 @@ import { DEFAULT_PROFILE_LIMITS } from '../../lambdas/consumer/profile';
 import { KinesisPublisher } from '../../lambdas/ingest/kinesis-publisher';
 import { partitionKeyFor } from '../../lambdas/ingest/partition';
 import type { CanonicalEvent } from '../../lambdas/shared/events';
-import { queueDepth } from '../../local/emulators';
+import { localS3Client, queueDepth, startS3Directory } from '../../local/emulators';
 import { countUnreplayedBatches } from '../../local/runtime/health';
 import { EventSourceMappingPoller } from '../../local/stream/esm-poller';
 import { replayFailedBatches } from '../../local/tools/dlq-replay';
 import { FileReplayStore } from '../../local/tools/replay-store';
+import { consumerMapping } from '../support/consumer-mapping';
 import { InMemoryFeatureStore, InMemoryShardProgress } from '../support/in-memory-feature-store';
 import { expectedCounts, storedCounts } from '../support/independent-counts';
 import { receiveJsonMessages } from '../support/queue-messages';
@@ -39,6 +41,7 @@ let emulators: StreamAndQueues;
 let kinesis: KinesisClient;
 let sqs: SQSClient;
 let poller: EventSourceMappingPoller | undefined;
+let stopS3: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   emulators = await startStreamAndQueues({ shardCount: 2, queueIds: [onFailureQueue.logicalId] });
@@ -48,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await poller?.stop();
+  await stopS3?.();
   await emulators?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -106,26 +110,20 @@ it('applies every event exactly once after the mapping gave batches up and dlq r
     { sendAll: async () => undefined },
     new Logger({ logLevel: 'SILENT' }),
   );
-  const bucketDir = tempDir();
+  // The S3 destination: PutObject to the local S3 endpoint, whose folder `dlq replay --local` reads.
+  const s3Root = tempDir();
+  const s3Endpoint = await startS3Directory({ rootDir: s3Root });
+  stopS3 = () => s3Endpoint.stop();
+  const s3 = localS3Client(s3Endpoint.endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: 'failed-batches' }));
+  const bucketDir = join(s3Root, 'failed-batches');
   poller = new EventSourceMappingPoller({
-    mapping: {
-      logicalId: 'ConsumerMapping',
-      functionId: 'Consumer',
-      streamId: 'Events',
-      batchSize: 50,
-      maxBatchingWindowSeconds: 0,
-      bisectBatchOnError: true,
-      maxRetryAttempts: 1,
-      maxRecordAgeSeconds: -1,
-      parallelizationFactor: 1,
-      reportBatchItemFailures: true,
-      startingPosition: 'TRIM_HORIZON',
-    },
+    mapping: consumerMapping(),
     stream: { logicalId: 'Events', name: 'events', shardCount: 2, retentionHours: 24 },
     kinesis,
     invoke: async (_fn, event) => (await consumer.consume(event as KinesisStreamEvent)).response,
     checkpointDir: tempDir(),
-    onFailureBucketDir: bucketDir,
+    onFailureBucket: { bucket: 'failed-batches', s3 },
     onFailureQueue: { queue: onFailureQueue, sqs },
     pollIntervalMs: 20,
     retryBaseDelayMs: 1,

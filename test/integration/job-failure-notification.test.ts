@@ -5,7 +5,7 @@
  * suite that way too). The job fails as it would on AWS when the lake holds a file that is not Parquet: the
  * query step fails on DuckDB, the record-failure Lambda marks the run, the NotifyFailure stand-in publishes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emulatorChoice } from '../../local/emulators';
@@ -41,12 +41,14 @@ suite(`a failing job notifies the alarm topic (SNS on ${choice.sns})`, () => {
 
   it('publishes the record-failure subject and message for the failed run', async () => {
     const local = runtime as LocalRuntime;
-    const { jobs, alarms, lakeDir } = local;
-    if (!jobs || !alarms || !lakeDir) throw new Error('the runtime has no jobs, alarm topic or lake');
-    // Inside the run's window, where Firehose would have delivered it; DuckDB refuses it.
-    const hourDir = join(lakeDir, 'events', 'event_type=page_view', 'dt=2026-03-02', 'hour=11');
-    mkdirSync(hourDir, { recursive: true });
-    writeFileSync(join(hourDir, 'corrupt.parquet'), 'this is not a Parquet file');
+    const { jobs, alarms, lake } = local;
+    if (!jobs || !alarms || !lake) throw new Error('the runtime has no jobs, alarm topic or lake');
+    // Inside the run's window, where Firehose would have delivered it (into moto's S3 on the moto set);
+    // DuckDB refuses it.
+    await lake.put(
+      'events/event_type=page_view/dt=2026-03-02/hour=11/corrupt.parquet',
+      'this is not a Parquet file',
+    );
 
     const run = await jobs.runner.run('trending');
     expect(run.status).toBe('failed');

@@ -16,6 +16,7 @@ import { join, relative, sep } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events';
+import { DirectoryBucket } from '../../local/lake/bucket-storage';
 import { LakeDeliveryLoop, type LakeDeliveryOptions } from '../../local/lake/delivery';
 import { expandPrefix } from '../../local/lake/writer';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
@@ -63,7 +64,7 @@ beforeAll(async () => {
     delivery,
     stream,
     kinesis: runtime.kinesis,
-    bucketDir: join(dataDir, 's3', bucket.name),
+    bucket: new DirectoryBucket(join(dataDir, 's3', bucket.name)),
     checkpointDir: join(dataDir, 'checkpoints'),
     log,
   };
@@ -142,7 +143,7 @@ const eventJson = (eventId: string, userId: string) =>
 describe('local lake delivery', () => {
   it('links <dataDir>/lake to the lake bucket folder, where quarantined events land too', async () => {
     expect(lstatSync(lakeRoot()).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(lakeRoot())).toBe(relative(dataDir, loopOptions.bucketDir));
+    expect(readlinkSync(lakeRoot())).toBe(relative(dataDir, loopOptions.bucket.description));
     expect(runtime.lakeDir).toBe(lakeRoot());
 
     const rejected = await post({ events: [{ type: 'teleport', userId: 'quarantine-test' }] });

@@ -13,7 +13,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoWriteKeyStore } from '../../lambdas/authorizer/write-key-store';
 import { basicAuthorizationFor, newWriteKey } from '../../lambdas/authorizer/write-keys';
 import { parsePseudonymKey, pseudonymize } from '../../lambdas/shared/pseudonym';
-import { openLocalLake } from '../../local/lake/query';
+import type { BucketStorage } from '../../local/lake/bucket-storage';
+import { openBucketLake } from '../../local/lake/query';
 import { completeLocalDeletions } from '../../local/lake/user-deletion';
 import { LOCAL_PSEUDONYM_KEY_FILE } from '../../local/runtime/pseudonym-key';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime';
@@ -86,13 +87,14 @@ it('keeps alice in the profile and only her pseudonym in the lake', async () => 
   );
   expect(profile?.userId).toBe('alice');
 
-  const lakeDir = runtime.lakeDir as string;
+  const lakeBucket = runtime.lake;
+  if (!lakeBucket) throw new Error('the runtime has no lake bucket');
   const key = parsePseudonymKey(readFileSync(join(dataDir, LOCAL_PSEUDONYM_KEY_FILE), 'utf8'));
   const alice = pseudonymize(key, 'alice');
   const device = pseudonymize(key, 'device-7');
   const lakeRows = async () => {
     for (const loop of runtime.lakeDeliveries) await loop.flush();
-    const lake = await openLocalLake(lakeDir);
+    const lake = await openBucketLake(lakeBucket);
     try {
       return (
         await lake.runQuery('SELECT user_id, anonymous_id, item_id FROM events ORDER BY item_id')
@@ -111,8 +113,9 @@ it('keeps alice in the profile and only her pseudonym in the lake', async () => 
   ]);
   expect(alice).toMatch(/^p1_[0-9a-f]{64}$/);
 
-  // No Parquet object of the events prefix contains the raw ids.
-  const parquet = filesUnder(join(lakeDir, 'events')).filter((f) => f.endsWith('.parquet'));
+  // No Parquet object of the events prefix contains the raw ids (read from the bucket's local copy).
+  const copy = await lakeBucket.localCopy(['events/', 'errors/']);
+  const parquet = filesUnder(join(copy, 'events')).filter((f) => f.endsWith('.parquet'));
   expect(parquet.length).toBeGreaterThan(0);
   for (const file of parquet) {
     const bytes = readFileSync(file);
@@ -124,7 +127,8 @@ it('keeps alice in the profile and only her pseudonym in the lake', async () => 
     async () => {
       for (const loop of runtime.lakeDeliveries) await loop.flush();
       try {
-        return filesUnder(join(lakeDir, 'errors', 'processing-failed'))
+        const errors = await lakeBucket.localCopy(['errors/']);
+        return filesUnder(join(errors, 'errors', 'processing-failed'))
           .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'))
           .map((line) => JSON.parse(line) as { errorCode: string; rawData: string });
       } catch {
@@ -160,7 +164,7 @@ it('a deleted user is purged from the pseudonymised lake: the purge looks for th
   expect(post.status).toBe(200);
   const count = async (userId: string) => {
     for (const loop of runtime.lakeDeliveries) await loop.flush();
-    const lake = await openLocalLake(runtime.lakeDir as string);
+    const lake = await openBucketLake(runtime.lake as BucketStorage);
     try {
       const result = await lake.runQuery(`SELECT count(*) FROM events WHERE user_id = '${userId}'`);
       return Number(result.rows[0]?.[0]);

@@ -54,7 +54,7 @@ afterAll(() => rmSync(lakeDir, { recursive: true, force: true }));
 
 it('writes Parquet whose columns are the Glue events table columns, under the Firehose prefix', async () => {
   const events = simulatedCanonicalEvents(300, 5);
-  const { files } = await writeEventsParquet(events, { lakeDir, prefixTemplate: firehose.Prefix });
+  const { files } = await writeEventsParquet(events, { bucket: lakeDir, prefixTemplate: firehose.Prefix });
   expect(files.length).toBeGreaterThan(0);
 
   const prefixPattern = new RegExp(

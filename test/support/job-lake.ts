@@ -20,6 +20,7 @@ import {
 } from '../../lambdas/jobs/job-sql';
 import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events';
 import { readJsonRows, runQueryStepLocally } from '../../local/jobs/engine';
+import type { BucketLocation } from '../../local/lake/bucket-storage';
 import { openLocalLake, rowObjects } from '../../local/lake/query';
 import { writeFixtureEvents } from './lake-fixtures';
 
@@ -99,7 +100,7 @@ export function purchase(
   );
 }
 
-export async function writeEvents(lakeDir: string, events: readonly CanonicalEvent[]): Promise<void> {
+export async function writeEvents(lakeDir: BucketLocation, events: readonly CanonicalEvent[]): Promise<void> {
   await writeFixtureEvents(events, lakeDir);
 }
 

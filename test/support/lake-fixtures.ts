@@ -31,6 +31,7 @@ import { type CanonicalEvent, normalizeEvent } from '../../lambdas/shared/events
 import { EVENT_PARTITION_KEYS } from '../../lambdas/shared/events/lake-columns';
 import type { ObjectStore } from '../../lambdas/shared/object-store';
 import { DirectoryObjectStore } from '../../local/emulators/s3-directory-store';
+import type { BucketLocation } from '../../local/lake/bucket-storage';
 import { writeEventsParquet } from '../../local/lake/writer';
 import { TrafficSimulator } from '../../local/traffic/simulator';
 
@@ -361,8 +362,14 @@ function attributionEvents(simulated: readonly unknown[]): object[] {
 export const EVENTS_PREFIX_TEMPLATE = `events/${EVENT_PARTITION_KEYS.map((k) => `${k.name}=!{partitionKeyFromQuery:${k.name}}/`).join('')}`;
 
 /** Writes the events as the local Firehose delivery does: `events/event_type=…/dt=…/hour=…/*.parquet`. */
-export async function writeFixtureEvents(events: readonly CanonicalEvent[], lakeDir: string): Promise<void> {
-  const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: EVENTS_PREFIX_TEMPLATE });
+export async function writeFixtureEvents(
+  events: readonly CanonicalEvent[],
+  lakeDir: BucketLocation,
+): Promise<void> {
+  const result = await writeEventsParquet(events, {
+    bucket: lakeDir,
+    prefixTemplate: EVENTS_PREFIX_TEMPLATE,
+  });
   if (result.rows !== events.length)
     throw new Error(`wrote ${result.rows} of ${events.length} fixture events`);
 }

@@ -163,7 +163,7 @@ describe('cf incremental runs', () => {
       // partition at all, so it does not see the event.
       const misfiled = purchase('c', ['P', 'Q'], { at: iso(T0 + 40 * HOUR) });
       await writeEventsParquet([misfiled], {
-        lakeDir: dir,
+        bucket: dir,
         prefixTemplate: 'events/event_type=purchase/dt=2026-11-09/hour=03/',
       });
       await runCf(dir, { ...SETTINGS, runId: 'i1', windowTo: T1 });

@@ -40,7 +40,7 @@ describe('ConsoleQueryRunner', () => {
   afterAll(() => rmSync(lakeDir, { recursive: true, force: true }));
 
   it('runs a query on the events view and reports the rows', async () => {
-    const runner = new ConsoleQueryRunner({ lakeDir });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir });
     try {
       const result = await runner.run(
         'SELECT user_id, count(*) AS views FROM events GROUP BY user_id ORDER BY user_id -- per user',
@@ -58,7 +58,7 @@ describe('ConsoleQueryRunner', () => {
   });
 
   it('returns at most rowLimit rows and says it truncated', async () => {
-    const runner = new ConsoleQueryRunner({ lakeDir, rowLimit: 3 });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir, rowLimit: 3 });
     try {
       const result = await runner.run('SELECT item_id FROM events ORDER BY item_id');
       expect(result.rows).toEqual([['item-1'], ['item-2'], ['item-3']]);
@@ -71,7 +71,7 @@ describe('ConsoleQueryRunner', () => {
   });
 
   it('interrupts a query that runs past the time limit, and stays usable', async () => {
-    const runner = new ConsoleQueryRunner({ lakeDir, timeoutMs: 300 });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir, timeoutMs: 300 });
     try {
       // Days of work uninterrupted: it ends only because the runner interrupts it.
       await expect(runner.run('SELECT count(*) FROM range(1000000000000) a')).rejects.toThrow(
@@ -87,7 +87,7 @@ describe('ConsoleQueryRunner', () => {
   });
 
   it('runs one query at a time', async () => {
-    const runner = new ConsoleQueryRunner({ lakeDir, timeoutMs: 500 });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir, timeoutMs: 500 });
     try {
       const slow = runner.run('SELECT count(*) FROM range(1000000000000) a');
       await expect(runner.run('SELECT 1')).rejects.toThrow(QueryBusyError);
@@ -106,7 +106,7 @@ describe('ConsoleQueryRunner', () => {
 
     it("refuses a COPY smuggled past a quote check with DuckDB's E'\\'' escape, and writes nothing", async () => {
       const target = join(outDir, 'out.csv');
-      const runner = new ConsoleQueryRunner({ lakeDir });
+      const runner = new ConsoleQueryRunner({ lake: lakeDir });
       try {
         const smuggled = `SELECT E'\\'' ) t; COPY (SELECT 1 AS a) TO '${target}'; SELECT * FROM (SELECT 1 --'`;
         const outcome = await runner.run(smuggled).catch((error: unknown) => error);
@@ -118,7 +118,7 @@ describe('ConsoleQueryRunner', () => {
     });
 
     it('refuses a COPY into the lake itself, which DuckDB would allow, and writes nothing', async () => {
-      const runner = new ConsoleQueryRunner({ lakeDir });
+      const runner = new ConsoleQueryRunner({ lake: lakeDir });
       try {
         const target = join(lakeDir, 'copied.csv');
         await expect(runner.run(`COPY (SELECT 1 AS a) TO '${target}'`)).rejects.toThrow(
@@ -131,7 +131,7 @@ describe('ConsoleQueryRunner', () => {
     });
 
     it('cannot undo its confinement or load extensions', async () => {
-      const runner = new ConsoleQueryRunner({ lakeDir });
+      const runner = new ConsoleQueryRunner({ lake: lakeDir });
       try {
         const settings = await runner.run(
           "SELECT current_setting('enable_external_access') AS external, current_setting('lock_configuration') AS locked, " +
@@ -147,7 +147,7 @@ describe('ConsoleQueryRunner', () => {
     });
 
     it('cannot read files outside the lake', async () => {
-      const runner = new ConsoleQueryRunner({ lakeDir });
+      const runner = new ConsoleQueryRunner({ lake: lakeDir });
       try {
         await expect(runner.run("SELECT * FROM read_text('/etc/passwd')")).rejects.toThrow(
           /Permission Error: Cannot access file "\/etc\/passwd"/,
@@ -169,7 +169,7 @@ describe('ConsoleQueryRunner', () => {
     ['WITH a AS (SELECT 3 AS x) SELECT x FROM a', [[3]]],
     ["SELECT E'\\'' AS quote", [["'"]]],
   ])('runs the one SELECT in %j', async (sql, rows) => {
-    const runner = new ConsoleQueryRunner({ lakeDir });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir });
     try {
       expect((await runner.run(sql)).rows).toEqual(rows);
     } finally {
@@ -187,7 +187,7 @@ describe('ConsoleQueryRunner', () => {
     ['SET enable_external_access = true', 'only SELECT queries run here (read-only), not SET'],
     ["SELECT 'unterminated", /^Parser Error: unterminated quoted string/],
   ])('refuses %j', async (sql, message) => {
-    const runner = new ConsoleQueryRunner({ lakeDir });
+    const runner = new ConsoleQueryRunner({ lake: lakeDir });
     try {
       const refusal = runner.run(sql);
       await expect(refusal).rejects.toThrow(QueryRefusedError);

@@ -43,7 +43,7 @@ async function withServer(
     writeKey: 'rs_local_write_key',
     apiKey: () => 'api-key-1',
     simulatorSeed: 7,
-    lakeDir,
+    lake: lakeDir,
     ...overrides,
   });
   const server: Server = createServer((req, res) => {

@@ -1,8 +1,21 @@
-/** local/job-engine.ts: writes a step's rows where UNLOAD would, refuses a non-empty target, reads JSON back. */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+/**
+ * local/jobs/engine.ts: writes a step's rows where UNLOAD would (the lake folder, or an S3 bucket), refuses a
+ * non-empty target, reads JSON back.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readJsonRows, runQueryStepLocally, TargetNotEmptyError } from '../../../../local/jobs/engine';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { localS3Client } from '../../../../local/emulators/s3-buckets';
+import { startS3Directory } from '../../../../local/emulators/s3-directory';
+import {
+  readJsonRows,
+  runQueryStepLocally,
+  runQueryStepWithResult,
+  TargetNotEmptyError,
+} from '../../../../local/jobs/engine';
+import { S3Bucket } from '../../../../local/lake/s3-bucket';
 import { tempLake } from '../../../support/job-lake';
 
 describe('local job engine', () => {
@@ -34,7 +47,27 @@ describe('local job engine', () => {
     await expect(
       runQueryStepLocally({ ...step('out/bad/'), select: 'SELECT * FROM no_such_table' }, lakeDir),
     ).rejects.toThrow(/job step test-step failed on DuckDB: .*no_such_table/s);
-    expect(readdirSync(join(lakeDir, 'out/bad'))).toEqual([]);
+    expect(existsSync(join(lakeDir, 'out/bad'))).toBe(false);
+  });
+
+  it('on an S3 bucket: reads the synced copy and puts the result object, as UNLOAD writes to S3', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'engine-s3-'));
+    const endpoint = await startS3Directory({ rootDir: join(root, 's3') });
+    const s3 = localS3Client(endpoint.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'lake-bucket' }));
+      const bucket = new S3Bucket(s3, 'lake-bucket', join(root, 'copy'));
+      const result = await runQueryStepWithResult(step('out/json/'), bucket);
+      expect(result).toMatchObject({ file: 's3://lake-bucket/out/json/part-0.json', rows: 2 });
+      expect((await bucket.list('out/')).map((o) => o.key)).toEqual(['out/json/part-0.json']);
+      await expect(runQueryStepLocally(step('out/json/'), bucket)).rejects.toThrow(
+        'target s3://lake-bucket/out/json/ is not empty',
+      );
+    } finally {
+      s3.destroy();
+      await endpoint.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads gzip output as Athena writes it (with or without .gz)', async () => {

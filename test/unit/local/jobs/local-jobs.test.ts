@@ -66,7 +66,7 @@ const start = (topology: LocalTopology) =>
   startLocalJobs({
     topology,
     invoke: async () => ({}),
-    lakeDir: join(dir, 'lake'),
+    lake: join(dir, 'lake'),
     dataDir: dir,
     dynamo: client,
     // No job runs in these tests, so nothing is published.

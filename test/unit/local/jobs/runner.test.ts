@@ -80,7 +80,7 @@ describe('the state machines’ alarm topic', () => {
     return new LocalJobRunner({
       topology,
       invoke,
-      lakeDir: '/nonexistent',
+      lake: '/nonexistent',
       sns: new SNSClient({ region: 'us-east-1' }),
       runStep: async () => undefined,
       clock: () => new Date('2026-12-03T10:00:00.000Z'),

@@ -47,7 +47,7 @@ describe('LocalJobScheduler', () => {
       hasActiveVersion: (job: string) => active.has(job),
       refreshActiveVersions: async () => undefined,
     } as unknown as LocalJobRunner;
-    const scheduler = new LocalJobScheduler({ topology, runner, lakeDir, speed: 96, now: () => now });
+    const scheduler = new LocalJobScheduler({ topology, runner, lake: lakeDir, speed: 96, now: () => now });
     const tick = () => (scheduler as unknown as { tick(): Promise<void> }).tick();
 
     await tick();

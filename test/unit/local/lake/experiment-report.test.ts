@@ -177,7 +177,7 @@ describe('recostream experiment report --local', () => {
   });
 
   it("runs as one read-only SELECT through the console's query endpoint, with the same report", async () => {
-    const runner = new ConsoleQueryRunner({ lakeDir: fixture.lakeDir, timeoutMs: 60_000 });
+    const runner = new ConsoleQueryRunner({ lake: fixture.lakeDir, timeoutMs: 60_000 });
     try {
       const answer = await runner.run(experimentSummarySql(loadNamedQuery('experiment_users').sql));
       expect(answer.truncated).toBe(false);

@@ -144,7 +144,7 @@ describe('writeEventsParquet', () => {
         occurredAt: '2026-11-28T00:03:00.000Z',
       },
     ];
-    const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: PREFIX });
+    const result = await writeEventsParquet(events, { bucket: lakeDir, prefixTemplate: PREFIX });
 
     expect(result.rows).toBe(4);
     expect(result.files).toHaveLength(3);
@@ -165,7 +165,7 @@ describe('writeEventsParquet', () => {
   });
 
   it('has exactly the lake columns in the files; partition values come from the path only', async () => {
-    await writeEventsParquet([fixture('search')], { lakeDir, prefixTemplate: PREFIX });
+    await writeEventsParquet([fixture('search')], { bucket: lakeDir, prefixTemplate: PREFIX });
     const [file] = filesUnder(lakeDir);
     const inFile = await query(
       `DESCRIBE SELECT * FROM read_parquet('${lakeDir}/${file}', hive_partitioning = false)`,
@@ -200,7 +200,7 @@ describe('writeEventsParquet', () => {
       'custom',
     ];
     const events = types.map(fixture);
-    await writeEventsParquet(events, { lakeDir, prefixTemplate: PREFIX });
+    await writeEventsParquet(events, { bucket: lakeDir, prefixTemplate: PREFIX });
 
     const rows = await query(
       `SELECT *, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS occurred_iso,
@@ -242,13 +242,13 @@ describe('writeEventsParquet', () => {
   });
 
   it('uses the given file names, writes nothing for no events, and expands timestamp prefixes', async () => {
-    expect(await writeEventsParquet([], { lakeDir, prefixTemplate: PREFIX })).toEqual({
+    expect(await writeEventsParquet([], { bucket: lakeDir, prefixTemplate: PREFIX })).toEqual({
       files: [],
       rows: 0,
       bytes: 0,
     });
     await writeEventsParquet([fixture('page_view')], {
-      lakeDir,
+      bucket: lakeDir,
       prefixTemplate: 'raw/!{timestamp:yyyy/MM}/!{partitionKeyFromQuery:event_type}-',
       fileName: (p) => `${p.dt}.parquet`,
       now: new Date('2030-01-02T03:04:05Z'),
@@ -263,7 +263,7 @@ describe('writeEventsParquet', () => {
       eventId: `e-${i}`,
       receivedAt: new Date(Date.UTC(2026, 10, 20) + i * 60_000).toISOString(),
     })) as CanonicalEvent[];
-    const result = await writeEventsParquet(events, { lakeDir, prefixTemplate: PREFIX });
+    const result = await writeEventsParquet(events, { bucket: lakeDir, prefixTemplate: PREFIX });
     expect(result.files.length).toBe(Math.ceil((5000 * 60) / 3600));
     const [count] = await query(
       `SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM read_parquet('${lakeDir}/events/**/*.parquet')`,
@@ -292,7 +292,7 @@ describe('writeErrorRecords', () => {
           errorMessage: 'not a canonical event',
         },
       ],
-      { lakeDir, errorPrefixTemplate: ERROR_PREFIX, now },
+      { bucket: lakeDir, errorPrefixTemplate: ERROR_PREFIX, now },
     );
     expect(result.rows).toBe(2);
     const files = filesUnder(lakeDir);
@@ -327,7 +327,12 @@ describe('writeErrorRecords', () => {
           errorMessage: 'm',
         },
       ],
-      { lakeDir, errorPrefixTemplate: '', now: new Date('2026-11-26T10:00:00Z'), fileName: () => 'e' },
+      {
+        bucket: lakeDir,
+        errorPrefixTemplate: '',
+        now: new Date('2026-11-26T10:00:00Z'),
+        fileName: () => 'e',
+      },
     );
     expect(readdirSync(join(lakeDir, 'processing-failed/2026/11/26/10'))).toEqual(['e']);
   });

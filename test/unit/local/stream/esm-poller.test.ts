@@ -16,30 +16,21 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { failedBatchRecords, parseFailedBatch } from '../../../../lambdas/shared/failed-batch';
+import { localS3Client } from '../../../../local/emulators/s3-buckets';
+import { startS3Directory } from '../../../../local/emulators/s3-directory';
 import { EventSourceMappingPoller } from '../../../../local/stream/esm-poller';
-import type { LocalEventSourceMapping } from '../../../../local/topology';
+import { consumerMapping } from '../../../support/consumer-mapping';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const mapping: LocalEventSourceMapping = {
-  logicalId: 'ConsumerMapping',
-  functionId: 'Consumer',
-  streamId: 'Events',
-  batchSize: 10,
-  maxBatchingWindowSeconds: 0,
-  bisectBatchOnError: false,
-  maxRetryAttempts: 1,
-  maxRecordAgeSeconds: -1,
-  parallelizationFactor: 1,
-  reportBatchItemFailures: true,
-  startingPosition: 'TRIM_HORIZON',
-};
+const mapping = consumerMapping({ batchSize: 10, bisectBatchOnError: false });
 const stream = { logicalId: 'Events', name: 'events', shardCount: 1, retentionHours: 24 };
 
 /** A closed shard's records, read in one page; then the shard ends (no next iterator). */
@@ -135,8 +126,13 @@ it('reads both parents of a merged shard to their end before it reads the child'
   expect(delivered.indexOf('1003')).toBe(2);
 });
 
-it('writes a batch it gives up on to the S3 destination folder: the invocation record and the whole batch', async () => {
-  const bucketDir = checkpointDir();
+it('writes a batch it gives up on to the S3 destination with PutObject: the invocation record and the whole batch', async () => {
+  // The local S3 endpoint over a folder: what PutObject wrote is the file `<root>/<bucket>/<key>`.
+  const s3Root = checkpointDir();
+  const endpoint = await startS3Directory({ rootDir: s3Root });
+  const s3 = localS3Client(endpoint.endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: 'failed-batches' }));
+  const bucketDir = join(s3Root, 'failed-batches');
   const kinesis = scriptedKinesis([{ ShardId: 'shardId-000000000000' }], {
     'shardId-000000000000': [record(1), record(2, 'u2'), record(3)],
   });
@@ -150,13 +146,15 @@ it('writes a batch it gives up on to the S3 destination folder: the invocation r
       throw new Error('Task timed out after 60.00 seconds');
     },
     checkpointDir: checkpointDir(),
-    onFailureBucketDir: bucketDir,
+    onFailureBucket: { bucket: 'failed-batches', s3 },
     now: () => new Date('2026-11-26T10:05:07.000Z'),
     sleep: async () => undefined,
   });
   await poller.start();
   await eventually(() => poller.snapshot().recordsSentToOnFailure === 3);
   await poller.stop();
+  s3.destroy();
+  await endpoint.stop();
   expect(invocations).toBe(2); // the first attempt and one retry
 
   const keys = readdirSync(bucketDir, { recursive: true, withFileTypes: true })
