@@ -34,9 +34,9 @@ import { FunctionHost } from '../functions/function-host';
 import { startHttpGateway } from '../gateway/server';
 import { type LocalJobs, startLocalJobs } from '../jobs/local-jobs';
 import type { BucketStorage } from '../lake/bucket-storage';
-import { LakeDeliveryLoop } from '../lake/delivery';
+import type { LakeDeliveryLoop } from '../lake/delivery';
 import { S3Bucket } from '../lake/s3-bucket';
-import { EventSourceMappingPoller } from '../stream/esm-poller';
+import type { EventSourceMappingPoller } from '../stream/esm-poller';
 import type { LocalTopology } from '../topology';
 import { templateOfStacks, topologyFromTemplate } from '../topology';
 import { startTrafficDriver } from '../traffic/driver';
@@ -54,6 +54,7 @@ import { lambdaEnvironment } from './lambda-environment';
 import { localBuckets } from './local-buckets';
 import { localPseudonymEnvironment, motoPseudonymEnvironment } from './pseudonym-key';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
+import { streamReaders } from './stream-readers';
 
 export interface LocalRuntimeOptions {
   /** Where emulator data, checkpoints, queues and the lake live. @default '.data' */
@@ -238,23 +239,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stoppers.push(() => host.close());
     const invoke = (functionId: string, event: unknown) => host.invoke(functionId, event);
 
-    const pollers = topology.eventSourceMappings.map((mapping) => {
-      const stream = topology.streams.get(mapping.streamId);
-      if (!stream) throw new Error(`Mapping ${mapping.logicalId} reads unknown stream ${mapping.streamId}`);
-      const onFailure = mapping.onFailure;
-      const onFailureQueue =
-        onFailure && 'queueId' in onFailure ? topology.queues.get(onFailure.queueId) : undefined;
-      return new EventSourceMappingPoller({
-        mapping,
-        stream,
-        onFailureQueue: onFailureQueue ? { queue: onFailureQueue, sqs } : undefined,
-        onFailureBucket:
-          onFailure && 'bucketId' in onFailure ? { bucket: buckets.name(onFailure.bucketId), s3 } : undefined,
-        kinesis,
-        invoke,
-        checkpointDir: join(dataDir, 'checkpoints'),
-        log,
-      });
+    const { pollers, lakeDeliveries } = streamReaders({
+      topology,
+      buckets,
+      kinesis,
+      sqs,
+      s3,
+      invoke,
+      dataDir,
+      lakeBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
+      log,
     });
     for (const poller of pollers) {
       await poller.start();
@@ -265,24 +259,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const lake = lakeBucket ? buckets.storage(lakeBucket) : undefined;
     // The bucket's folder, or on moto the copy DuckDB reads (synced before each query).
     const lakeDir = lakeBucket ? linkLakeDir(dataDir, buckets.folder(lakeBucket), log) : undefined;
-    const lakeDeliveries = [...topology.deliveryStreams.values()].map((delivery) => {
-      const stream = topology.streams.get(delivery.sourceStreamId);
-      if (!stream)
-        throw new Error(
-          `Delivery stream ${delivery.logicalId} reads unknown stream ${delivery.sourceStreamId}`,
-        );
-      return new LakeDeliveryLoop({
-        delivery,
-        stream,
-        kinesis,
-        bucket: buckets.storage(delivery.bucketId),
-        checkpointDir: join(dataDir, 'checkpoints'),
-        localBufferIntervalSeconds: options.lakeBufferIntervalSeconds,
-        log,
-        // Runs the delivery stream's Lambda processor (e.g. the pseudonymiser), as Firehose does.
-        invoke,
-      });
-    });
     for (const loop of lakeDeliveries) {
       await loop.start();
       // Stopped after the gateway (no new events), before the emulators: the final flush still reads the stream.
