@@ -9,10 +9,11 @@ import { CollaborativeSums, NumberedSlots } from './numbered-scratch';
 import { type ReasonDetail, reasonText } from './reasons';
 import type { ProfileView, ReasonKind, Recommendation, ScoringOptions } from './scoring-model';
 
+/** Mutable, and reused by the next request of the index once the pool is finished (numbered-scratch.ts). */
 interface Candidate {
   /** The item's number in the pool's ItemIndex. */
-  readonly id: number;
-  readonly itemId: string;
+  id: number;
+  itemId: string;
   score: number;
   /** Largest single contribution and what it was. */
   best: number;
@@ -80,16 +81,7 @@ export class CandidatePool {
     if (!(total > 0)) return;
     const c = this.candidates.get(id) ?? this.fromCollaborative(id);
     if (!c) {
-      this.candidates.set(id, {
-        id,
-        itemId: this.index.itemAt(id),
-        score: total,
-        best,
-        kind: why.kind,
-        ref: why.ref,
-        detail: why.detail,
-        category,
-      });
+      this.candidates.set(id, this.candidate(id, total, best, why, category));
       return;
     }
     this.compete(c, best, why);
@@ -121,15 +113,15 @@ export class CandidatePool {
     const scale = weight / sums.max;
     this.cfScale = scale;
     // Candidates that exist already take their share now; the others are read from the sums when needed.
-    for (const c of this.candidates.values()) {
+    this.candidates.forEach((c) => {
       const sum = sums.sumOf(c.id);
-      if (!(sum > 0)) continue;
+      if (!(sum > 0)) return;
       c.category ??= this.index.categoryAt(sums.categoryIdOf(c.id));
       const source = sums.sourceOf(c.id);
-      if (source < 0) continue;
+      if (source < 0) return;
       this.compete(c, sums.bestOf(c.id) * scale, this.sources[source] as Contribution);
       c.score += sum * scale;
-    }
+    });
   }
 
   /**
@@ -142,17 +134,36 @@ export class CandidatePool {
     const source = sums.sourceOf(id);
     if (source < 0 || !(sums.sumOf(id) > 0)) return undefined;
     const why = this.sources[source] as Contribution;
-    const c: Candidate = {
+    const c = this.candidate(
       id,
-      itemId: this.index.itemAt(id),
-      score: sums.sumOf(id) * cfScale,
-      best: sums.bestOf(id) * cfScale,
-      kind: why.kind,
-      ref: why.ref,
-      detail: undefined,
-      category: this.index.categoryAt(sums.categoryIdOf(id)),
-    };
+      sums.sumOf(id) * cfScale,
+      sums.bestOf(id) * cfScale,
+      why,
+      this.index.categoryAt(sums.categoryIdOf(id)),
+    );
     this.candidates.set(id, c);
+    return c;
+  }
+
+  /** A candidate object: one a finished request left behind, overwritten, else a new one. */
+  private candidate(
+    id: number,
+    score: number,
+    best: number,
+    why: Contribution,
+    category: string | undefined,
+  ): Candidate {
+    const itemId = this.index.itemAt(id);
+    const c = this.candidates.recycled();
+    if (!c) return { id, itemId, score, best, kind: why.kind, ref: why.ref, detail: why.detail, category };
+    c.id = id;
+    c.itemId = itemId;
+    c.score = score;
+    c.best = best;
+    c.kind = why.kind;
+    c.ref = why.ref;
+    c.detail = why.detail;
+    c.category = category;
     return c;
   }
 
@@ -189,16 +200,19 @@ export class CandidatePool {
     }
     const isEligible = (c: Candidate) =>
       c.score > 0 && !out.has(c.id) && (opts.category === undefined || c.category === opts.category);
-    const eligible = this.candidates.values().filter(isEligible);
     // Without a category cap only the best `limit` can be returned: select them instead of sorting all, and
     // make a candidate of an item only collaborative filtering proposed only when it beats the last place.
     let ranked: Candidate[];
     if (opts.categoryCap === undefined) {
-      ranked = topK(eligible, opts.limit);
+      ranked = [];
+      this.candidates.forEach((c) => {
+        if (isEligible(c)) offerTop(ranked, c, opts.limit);
+      });
       this.offerCollaborativeOnly(ranked, opts.limit, out, opts.category);
     } else {
-      this.offerCollaborativeOnly(eligible, Number.POSITIVE_INFINITY, out, opts.category);
-      ranked = eligible.sort(compareCandidates);
+      ranked = this.candidates.filter(isEligible);
+      this.offerCollaborativeOnly(ranked, Number.POSITIVE_INFINITY, out, opts.category);
+      ranked.sort(compareCandidates);
     }
     const perCategory = new Map<string, number>();
     const result: Candidate[] = [];
@@ -208,10 +222,13 @@ export class CandidatePool {
       result.push(c);
     }
     const slots = Math.min(opts.explorationSlots ?? 0, opts.limit);
-    if (slots > 0) reserveExploration(result, eligible, slots, opts.limit, opts.categoryCap);
-    this.candidates.release();
-    this.sums?.release();
-    return result.map((c) => ({
+    if (slots > 0) {
+      // Only new arrivals can take an exploration slot (collaborative filtering never proposes one as new).
+      const arrivals = this.candidates.filter((c) => c.kind === 'new' && isEligible(c));
+      reserveExploration(result, arrivals, slots, opts.limit, opts.categoryCap);
+    }
+    // Read before the release: the candidate objects are the next request's to reuse.
+    const recommendations = result.map((c) => ({
       itemId: c.itemId,
       score: round6(c.score),
       reason: reasonText(c.kind, c.ref, c.detail, now),
@@ -219,6 +236,9 @@ export class CandidatePool {
       ...(c.ref !== undefined ? { reasonRef: c.ref } : {}),
       ...(c.category !== undefined ? { category: c.category } : {}),
     }));
+    this.candidates.release();
+    this.sums?.release();
+    return recommendations;
   }
 
   /**
@@ -234,7 +254,8 @@ export class CandidatePool {
     const { sums, cfScale } = this;
     if (!sums || cfScale === undefined || k <= 0) return;
     const wanted = category === undefined ? undefined : this.index.categoryIdOf(category);
-    for (const id of sums.touched) {
+    for (let t = 0; t < sums.touchedCount; t++) {
+      const id = sums.touchedAt(t);
       if (this.candidates.get(id) !== undefined || sums.sourceOf(id) < 0 || out.has(id)) continue;
       const score = sums.sumOf(id) * cfScale;
       if (!(score > 0) || (wanted !== undefined && sums.categoryIdOf(id) !== wanted)) continue;
@@ -265,13 +286,13 @@ function withinCap(c: Candidate, perCategory: Map<string, number>, cap: number |
 }
 
 /**
- * The exploration slots: when `result` (best first) holds fewer than `slots` new arrivals, the best other
- * new arrivals of `eligible` take the last places, displacing the lowest items that are not new arrivals
- * (an empty place is filled first), within the category cap.
+ * The exploration slots: when `result` (best first) holds fewer than `slots` new arrivals, the best others
+ * of `arrivals` (the eligible new arrivals) take the last places, displacing the lowest items that are not
+ * new arrivals (an empty place is filled first), within the category cap.
  */
 function reserveExploration(
   result: Candidate[],
-  eligible: readonly Candidate[],
+  arrivals: readonly Candidate[],
   slots: number,
   limit: number,
   cap: number | undefined,
@@ -279,7 +300,7 @@ function reserveExploration(
   let missing = slots - result.filter((c) => c.kind === 'new').length;
   if (missing <= 0) return;
   const chosen = new Set(result);
-  const picks = eligible.filter((c) => c.kind === 'new' && !chosen.has(c)).sort(compareCandidates);
+  const picks = arrivals.filter((c) => !chosen.has(c)).sort(compareCandidates);
   for (const pick of picks) {
     if (missing <= 0) break;
     const displaced = result.length < limit ? -1 : lowestNotNew(result);
@@ -343,15 +364,14 @@ function compareCandidates(a: Candidate, b: Candidate): number {
   return compareScores(a.score, b.score) || compareIds(a.itemId, b.itemId);
 }
 
-/** The best `k` candidates in order: insertion into a sorted buffer, most candidates rejected by one comparison. */
-function topK(candidates: readonly Candidate[], k: number): Candidate[] {
-  const best: Candidate[] = [];
-  if (k <= 0) return best;
-  for (const c of candidates) {
-    if (best.length === k && compareCandidates(c, best[k - 1] as Candidate) >= 0) continue;
-    insertRanked(best, c, k);
-  }
-  return best;
+/**
+ * Offers `c` to `best`, the best `k` candidates in order: insertion into a sorted buffer, most candidates
+ * rejected by one comparison.
+ */
+function offerTop(best: Candidate[], c: Candidate, k: number): void {
+  if (k <= 0) return;
+  if (best.length === k && compareCandidates(c, best[k - 1] as Candidate) >= 0) return;
+  insertRanked(best, c, k);
 }
 
 /** Inserts `c` into `best` (in order) at its place, keeping at most `k`. */

@@ -31,16 +31,17 @@ const DAY_MS = 24 * HOUR_MS;
 export function sourcesOf(profile: ProfileView | undefined, now: number, opts: ScoringOptions): Source[] {
   if (!profile) return [];
   const { weights } = opts;
-  const byItem = new Map<string, { weight: number; parts: Record<Source['kind'], number> }>();
+  // One flat tally per item, and no entry arrays: this runs on every request, over every past purchase.
+  const byItem = new Map<string, Tally>();
   const add = (itemId: string, kind: Source['kind'], weight: number) => {
     if (!(weight > 0)) return;
-    let entry = byItem.get(itemId);
-    if (!entry) {
-      entry = { weight: 0, parts: { bought: 0, cart: 0, viewed: 0 } };
-      byItem.set(itemId, entry);
+    let tally = byItem.get(itemId);
+    if (!tally) {
+      tally = { itemId, weight: 0, bought: 0, cart: 0, viewed: 0 };
+      byItem.set(itemId, tally);
     }
-    entry.weight += weight;
-    entry.parts[kind] += weight;
+    tally.weight += weight;
+    tally[kind] += weight;
   };
 
   const sessionStart = opts.sessionOnly ? profile.session?.startedAt : undefined;
@@ -59,10 +60,21 @@ export function sourcesOf(profile: ProfileView | undefined, now: number, opts: S
     }
   }
 
-  return [...byItem]
-    .map(([itemId, { weight, parts }]) => ({ itemId, weight, kind: strongestKind(parts) }))
-    .sort((a, b) => compareScores(a.weight, b.weight) || compareIds(a.itemId, b.itemId))
-    .slice(0, Math.max(0, opts.maxSources));
+  const tallies = Array.from(byItem.values());
+  tallies.sort((a, b) => compareScores(a.weight, b.weight) || compareIds(a.itemId, b.itemId));
+  const kept = Math.min(tallies.length, Math.max(0, opts.maxSources));
+  const sources: Source[] = new Array(kept);
+  for (let i = 0; i < kept; i++) {
+    const { itemId, weight } = tallies[i] as Tally;
+    sources[i] = { itemId, weight, kind: strongestKind(tallies[i] as Tally) };
+  }
+  return sources;
+}
+
+/** A source item's weight so far, and each interaction kind's part of it. */
+interface Tally extends Record<Source['kind'], number> {
+  readonly itemId: string;
+  weight: number;
 }
 
 /** Adds the neighbours of every source to the pool, scaled so the best candidate gets `weight`. */

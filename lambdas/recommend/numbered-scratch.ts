@@ -7,61 +7,105 @@
  */
 import type { ItemIndex } from './item-index';
 
-/** Position arrays handed back by finished slot sets, one per index: reused, so no request allocates one. */
-const sparePositions = new WeakMap<ItemIndex, Int32Array>();
+/**
+ * What a finished slot set hands back to its index: the position array, the item numbers set, and the values
+ * themselves, kept so the next request can overwrite them in place (`recycled`) instead of allocating.
+ */
+interface SlotArrays {
+  positions: Int32Array;
+  ids: Int32Array;
+  values: unknown[];
+}
 
-/** Values keyed by item number: a typed array holds each value's position (plus one) in a plain list. */
-export class NumberedSlots<T> {
-  private positions: Int32Array;
-  private readonly filled: T[] = [];
-  private readonly filledIds: number[] = [];
+/** One spare per index. The candidate pool is the only user of slots, so the kept values are its candidates. */
+const spareSlots = new WeakMap<ItemIndex, SlotArrays>();
+
+/**
+ * Values keyed by item number: a typed array holds each value's position (plus one) in a plain list. The
+ * values stay in the list after `release`, for the next set of the same index to reuse (`recycled`).
+ */
+export class NumberedSlots<T extends object> {
+  private arrays: SlotArrays;
+  private count = 0;
 
   constructor(private readonly index: ItemIndex) {
-    const spare = sparePositions.get(index);
-    sparePositions.delete(index);
-    this.positions = spare ?? new Int32Array(Math.max(1024, index.size));
+    const spare = spareSlots.get(index);
+    spareSlots.delete(index);
+    this.arrays = spare ?? {
+      positions: new Int32Array(Math.max(1024, index.size)),
+      ids: new Int32Array(256),
+      values: [],
+    };
   }
 
   get(id: number): T | undefined {
-    const position = id < this.positions.length ? (this.positions[id] as number) : 0;
-    return position === 0 ? undefined : this.filled[position - 1];
+    const { positions } = this.arrays;
+    const position = id < positions.length ? (positions[id] as number) : 0;
+    return position === 0 ? undefined : (this.arrays.values[position - 1] as T);
+  }
+
+  /**
+   * A value an earlier request of this index left behind, no longer in use: the caller overwrites every field
+   * and passes it to `set`. Undefined when there is none to spare.
+   */
+  recycled(): T | undefined {
+    return this.count < this.arrays.values.length ? (this.arrays.values[this.count] as T) : undefined;
   }
 
   /** Sets the value of an item that has none yet (a second set of the same id replaces it). */
   set(id: number, value: T): void {
-    if (id >= this.positions.length) this.grow(id);
-    const position = this.positions[id] as number;
+    if (id >= this.arrays.positions.length) this.grow(id);
+    const { positions } = this.arrays;
+    const position = positions[id] as number;
     if (position !== 0) {
-      this.filled[position - 1] = value;
+      this.arrays.values[position - 1] = value;
       return;
     }
-    this.filled.push(value);
-    this.filledIds.push(id);
-    this.positions[id] = this.filled.length;
+    if (this.count === this.arrays.ids.length) {
+      const ids = new Int32Array(Math.max(256, this.arrays.ids.length * 2));
+      ids.set(this.arrays.ids);
+      this.arrays.ids = ids;
+    }
+    this.arrays.ids[this.count] = id;
+    this.arrays.values[this.count] = value;
+    this.count++;
+    positions[id] = this.count;
   }
 
-  /** What was set, in the order first set. */
-  values(): readonly T[] {
-    return this.filled;
+  /** Calls `visit` with each value, in the order first set. */
+  forEach(visit: (value: T) => void): void {
+    for (let k = 0; k < this.count; k++) visit(this.arrays.values[k] as T);
+  }
+
+  /** The values that pass `keep`, in the order first set. */
+  filter(keep: (value: T) => boolean): T[] {
+    const kept: T[] = [];
+    this.forEach((value) => {
+      if (keep(value)) kept.push(value);
+    });
+    return kept;
   }
 
   get size(): number {
-    return this.filled.length;
+    return this.count;
   }
 
-  /** Clears the positions and gives the array back to the index; the set is empty afterwards. */
+  /**
+   * Clears the positions and gives the arrays, values included, back to the index; the set is empty
+   * afterwards. Values handed out before stay readable until the next set of the index reuses them.
+   */
   release(): void {
-    for (const id of this.filledIds) this.positions[id] = 0;
-    this.filled.length = 0;
-    this.filledIds.length = 0;
-    sparePositions.set(this.index, this.positions);
-    this.positions = new Int32Array(0);
+    const { positions, ids } = this.arrays;
+    for (let k = 0; k < this.count; k++) positions[ids[k] as number] = 0;
+    this.count = 0;
+    spareSlots.set(this.index, this.arrays);
+    this.arrays = { positions: new Int32Array(0), ids: new Int32Array(0), values: [] };
   }
 
   private grow(id: number): void {
-    const larger = new Int32Array(Math.max(id + 1, this.index.size, this.positions.length * 2));
-    larger.set(this.positions);
-    this.positions = larger;
+    const larger = new Int32Array(Math.max(id + 1, this.index.size, this.arrays.positions.length * 2));
+    larger.set(this.arrays.positions);
+    this.arrays.positions = larger;
   }
 }
 
@@ -76,6 +120,11 @@ interface SumArrays {
   source: Int32Array;
   /** The category of its first contribution (category number plus one; 0: none). */
   category: Int32Array;
+  /**
+   * Item numbers with a contribution, in the order first added (the first `touchedCount`). Typed and kept
+   * with the sums: a plain array emptied by `length = 0` gives its storage up, and regrew every request.
+   */
+  touched: Int32Array;
 }
 
 /**
@@ -85,8 +134,8 @@ interface SumArrays {
  */
 export class CollaborativeSums {
   private arrays: SumArrays;
-  /** Item numbers with a contribution, in the order first added. */
-  readonly touched: number[] = [];
+  /** How many items have a contribution (`touchedAt(0 … touchedCount − 1)`). */
+  touchedCount = 0;
   /** The largest sum so far. */
   max = 0;
 
@@ -100,7 +149,7 @@ export class CollaborativeSums {
   add(id: number, value: number, source: number, categoryId: number): void {
     if (id >= this.arrays.sum.length) this.grow(id);
     const { sum, best, source: sources, category } = this.arrays;
-    if (sum[id] === 0 && sources[id] === 0 && category[id] === 0) this.touched.push(id);
+    if (sum[id] === 0 && sources[id] === 0 && category[id] === 0) this.touch(id);
     const total = (sum[id] as number) + value;
     sum[id] = total;
     if (total > this.max) this.max = total;
@@ -110,6 +159,11 @@ export class CollaborativeSums {
       best[id] = value;
       sources[id] = source + 1;
     }
+  }
+
+  /** The k-th item number with a contribution, in the order first added. */
+  touchedAt(k: number): number {
+    return this.arrays.touched[k] as number;
   }
 
   sumOf(id: number): number {
@@ -132,17 +186,28 @@ export class CollaborativeSums {
 
   /** Clears what was added and gives the arrays back to the index. */
   release(): void {
-    const { sum, best, source, category } = this.arrays;
-    for (const id of this.touched) {
+    const { sum, best, source, category, touched } = this.arrays;
+    for (let k = 0; k < this.touchedCount; k++) {
+      const id = touched[k] as number;
       sum[id] = 0;
       best[id] = 0;
       source[id] = 0;
       category[id] = 0;
     }
-    this.touched.length = 0;
+    this.touchedCount = 0;
     this.max = 0;
     spareSums.set(this.index, this.arrays);
     this.arrays = allocateSums(0);
+  }
+
+  private touch(id: number): void {
+    let { touched } = this.arrays;
+    if (this.touchedCount === touched.length) {
+      touched = new Int32Array(Math.max(256, touched.length * 2));
+      touched.set(this.arrays.touched);
+      this.arrays.touched = touched;
+    }
+    touched[this.touchedCount++] = id;
   }
 
   private grow(id: number): void {
@@ -151,6 +216,7 @@ export class CollaborativeSums {
     larger.best.set(this.arrays.best);
     larger.source.set(this.arrays.source);
     larger.category.set(this.arrays.category);
+    larger.touched = this.arrays.touched;
     this.arrays = larger;
   }
 }
@@ -161,5 +227,6 @@ function allocateSums(length: number): SumArrays {
     best: new Float64Array(length),
     source: new Int32Array(length),
     category: new Int32Array(length),
+    touched: new Int32Array(0),
   };
 }

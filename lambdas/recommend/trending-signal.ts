@@ -56,9 +56,13 @@ export function categoryShares(
   now: number,
   opts: ScoringOptions,
 ): Array<[string, number]> {
-  const shares = new Map(topCategories(profile, now, opts.weights).map((c) => [c.category, c.share]));
-  if (opts.category !== undefined && !shares.has(opts.category)) shares.set(opts.category, 1);
-  return [...shares].sort(([a], [b]) => compareIds(a, b));
+  const shares: Array<[string, number]> = topCategories(profile, now, opts.weights).map((c) => [
+    c.category,
+    c.share,
+  ]);
+  if (opts.category !== undefined && !shares.some(([category]) => category === opts.category))
+    shares.push([opts.category, 1]);
+  return shares.sort(([a], [b]) => compareIds(a, b));
 }
 
 /**
@@ -89,11 +93,17 @@ function topCategories(
 ): Array<{ category: string; share: number }> {
   if (!profile || weights.topCategories <= 0) return [];
   const halfLife = weights.affinityHalfLifeDays * DAY_MS;
-  const ranked = Object.entries(profile.affinities)
-    .map(([category, a]) => ({ category, value: a.score * 2 ** (-Math.max(0, now - a.at) / halfLife) }))
-    .filter((c) => c.value > 0)
-    .sort((a, b) => compareScores(a.value, b.value) || compareIds(a.category, b.category))
-    .slice(0, weights.topCategories);
-  const total = ranked.reduce((sum, c) => sum + c.value, 0);
-  return ranked.map((c) => ({ category: c.category, share: c.value / total }));
+  // Every request ranks every category of the profile: one array, no entry pairs.
+  const ranked: Array<{ category: string; share: number }> = [];
+  for (const category in profile.affinities) {
+    const a = profile.affinities[category] as ProfileView['affinities'][string];
+    const value = a.score * 2 ** (-Math.max(0, now - a.at) / halfLife);
+    if (value > 0) ranked.push({ category, share: value });
+  }
+  ranked.sort((a, b) => compareScores(a.share, b.share) || compareIds(a.category, b.category));
+  if (ranked.length > weights.topCategories) ranked.length = weights.topCategories;
+  let total = 0;
+  for (const c of ranked) total += c.share;
+  for (const c of ranked) c.share /= total;
+  return ranked;
 }

@@ -105,6 +105,39 @@ describe('CandidatePool', () => {
     expect(finish(again)).toEqual([]);
   });
 
+  it('answers the same from candidate objects a finished pool left behind as from new ones', () => {
+    const index = new ItemIndex();
+    const request = (on: ItemIndex) => {
+      const pool = new CandidatePool(on);
+      collaborative(pool, on);
+      pool.add('c', 3, { kind: 'trending', ref: 'garden' }, 'garden');
+      pool.add(
+        'n',
+        0.5,
+        { kind: 'new', detail: { kind: 'new', attribute: 'brand', value: 'acme', like: 'a' } },
+        'kitchen',
+      );
+      return finish(pool, { categoryCap: 2 });
+    };
+    const fresh = request(new ItemIndex());
+    // A different request first, with more candidates and other reasons, details and categories.
+    const earlier = new CandidatePool(index);
+    for (const item of ['c', 'n', 'p', 'q', 'r', 's']) earlier.add(item, 9, { kind: 'popular' }, 'toys');
+    earlier.add(
+      'n',
+      1,
+      {
+        kind: 'reminder',
+        ref: 'n',
+        detail: { kind: 'reminder', action: 'viewed', times: 3, at: '2026-12-03T00:00:00.000Z' },
+      },
+      undefined,
+    );
+    expect(finish(earlier)).toHaveLength(6);
+    expect(request(index)).toEqual(fresh);
+    expect(request(index)).toEqual(fresh);
+  });
+
   it('refuses collaborative contributions after the sums were scaled', () => {
     const index = new ItemIndex();
     const pool = new CandidatePool(index);
