@@ -223,6 +223,32 @@ export const recommendApiBenchmark: Benchmark = {
         `${ratio(reads.inProcessMs.baseline.p99, reads.inProcessMs.packedCached.p99)}x ` +
         `(${ratio(reads.inProcessMs.baseline.p99, reads.inProcessMs.packedNoCache.p99)}x without the row cache).`,
       '',
+      `**Garbage collection during the in-process calls** (${'`'}gc${'`'} performance entries; a call "with a collection" ` +
+        'overlapped one; the p99 of the others is what the scoring and reads cost by themselves):',
+      '',
+      table(
+        [
+          'scoring + list reads, 20 sources',
+          'young collections (ms)',
+          'other collections (ms)',
+          'calls with a collection',
+          'p99 ms of the others',
+        ],
+        (
+          [
+            ['baseline: list of maps, no row cache', reads.inProcessGc.baseline],
+            ['packed lists, no row cache', reads.inProcessGc.packedNoCache],
+            ['packed lists, row cache (warm)', reads.inProcessGc.packedCached],
+          ] as const
+        ).map(([name, gc]) => [
+          name,
+          `${gc.young} (${gc.youngMs})`,
+          `${gc.other} (${gc.otherMs})`,
+          gc.callsWithCollection,
+          gc.withoutCollection.p99,
+        ]),
+      ),
+      '',
       '**Impressions** (timed responses with items; environments retired after each phase, as Lambda reclaims ' +
         'idle ones, then the stream read to its tip):',
       '',

@@ -33,6 +33,7 @@ import {
   storedTrendingRow,
 } from '../lambdas/shared/published-encoding';
 import { itemSizeBytes } from './dynamo-item-size';
+import { type GcReport, gcReport, type TimedCall, trackCollections } from './gc-tracker';
 import { buildProfile, type Catalogue } from './recommend-data';
 import { round, type Summary, summarize } from './stats';
 
@@ -60,6 +61,8 @@ export interface ServingReadsResult {
   /** Milliseconds per `userRecommendations` call in process: wall time, and the process's CPU time. */
   readonly inProcessMs: Record<InProcessCase, Summary>;
   readonly inProcessCpuMs: Record<InProcessCase, Summary>;
+  /** The garbage collections during those calls, and the calls none overlapped. */
+  readonly inProcessGc: Record<InProcessCase, GcReport>;
 }
 
 /** The published rows of the catalogue, stored in either format (what the publisher would write). */
@@ -94,7 +97,7 @@ export function servingReadsBenchmark(catalogue: Catalogue, now: number): Promis
     packed: { neighbourRow: meanSize(rows.packed.similarities), trendingRow: meanSize(rows.packed.trending) },
   };
   const readUnits = (bytes: number) => 0.5 * Math.ceil(bytes / 4096);
-  return runInProcess(rows, now).then(({ wall, cpu }) => ({
+  return runInProcess(rows, now).then(({ wall, cpu, gc }) => ({
     itemBytes,
     readUnitsPer20Rows: {
       legacy: SOURCE_ITEMS * readUnits(itemBytes.legacy.neighbourRow),
@@ -110,6 +113,7 @@ export function servingReadsBenchmark(catalogue: Catalogue, now: number): Promis
     },
     inProcessMs: wall,
     inProcessCpuMs: cpu,
+    inProcessGc: gc,
   }));
 }
 
@@ -142,7 +146,11 @@ function decodeTime(similarities: readonly object[]): Summary {
 async function runInProcess(
   rows: Record<Encoding, ReturnType<typeof publishedRows>>,
   now: number,
-): Promise<{ wall: Record<InProcessCase, Summary>; cpu: Record<InProcessCase, Summary> }> {
+): Promise<{
+  wall: Record<InProcessCase, Summary>;
+  cpu: Record<InProcessCase, Summary>;
+  gc: Record<InProcessCase, GcReport>;
+}> {
   const random = (() => {
     let x = 11;
     return () => {
@@ -203,15 +211,20 @@ async function runInProcess(
     for (let k = 0; k < profiles.length; k++) await call(k);
     const wall: number[] = [];
     const cpu: number[] = [];
+    const calls: TimedCall[] = [];
+    const collections = trackCollections();
     for (let k = 0; k < CALLS; k++) {
       const cpuStart = process.cpuUsage();
       const started = performance.now();
       await call(k);
-      wall.push(performance.now() - started);
+      const ended = performance.now();
+      wall.push(ended - started);
+      calls.push({ start: started, end: ended });
       const used = process.cpuUsage(cpuStart);
       cpu.push((used.user + used.system) / 1000);
     }
-    return { wall: summarize(wall, 3), cpu: summarize(cpu, 3) };
+    const gc = gcReport(calls, await collections.stop());
+    return { wall: summarize(wall, 3), cpu: summarize(cpu, 3), gc };
   };
   const baseline = await measure('legacy', 0);
   const packedNoCache = await measure('packed', 0);
@@ -219,6 +232,7 @@ async function runInProcess(
   return {
     wall: { baseline: baseline.wall, packedNoCache: packedNoCache.wall, packedCached: packedCached.wall },
     cpu: { baseline: baseline.cpu, packedNoCache: packedNoCache.cpu, packedCached: packedCached.cpu },
+    gc: { baseline: baseline.gc, packedNoCache: packedNoCache.gc, packedCached: packedCached.gc },
   };
 }
 
