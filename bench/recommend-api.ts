@@ -22,7 +22,7 @@ import { table } from './markdown';
 import { buildCatalogue, buildProfile, type Catalogue, ITEMS, NEIGHBOURS, rng } from './recommend-data';
 import { type HttpPhaseResult, httpPhase } from './recommend-http';
 import { runConcurrently } from './runtime-util';
-import { SOURCE_ITEMS, servingReadsBenchmark } from './serving-reads';
+import { IN_PROCESS_CASES, SOURCE_ITEMS, servingReadsBenchmark } from './serving-reads';
 import { round, summarize } from './stats';
 import type { Benchmark } from './types';
 
@@ -179,18 +179,12 @@ export const recommendApiBenchmark: Benchmark = {
             byPlacement[placement].latencyMs.p99,
             'p99 < 1 ms',
           ]),
-          ...(
-            [
-              ['baseline: list of maps, no row cache', reads.inProcessMs.baseline],
-              ['packed lists, no row cache', reads.inProcessMs.packedNoCache],
-              ['packed lists, row cache (warm)', reads.inProcessMs.packedCached],
-            ] as const
-          ).map(([name, s]) => [
+          ...IN_PROCESS_CASES.map(([key, name]) => [
             `scoring + list reads in process, ${SOURCE_ITEMS} sources: ${name}`,
-            s.count,
-            s.p50,
-            s.p95,
-            s.p99,
+            reads.inProcessMs[key].count,
+            reads.inProcessMs[key].p50,
+            reads.inProcessMs[key].p95,
+            reads.inProcessMs[key].p99,
             'p99 < 1 ms',
           ]),
           ...(
@@ -228,24 +222,18 @@ export const recommendApiBenchmark: Benchmark = {
       '',
       table(
         [
-          'scoring + list reads, 20 sources',
+          `scoring + list reads, ${SOURCE_ITEMS} sources`,
           'young collections (ms)',
           'other collections (ms)',
           'calls with a collection',
           'p99 ms of the others',
         ],
-        (
-          [
-            ['baseline: list of maps, no row cache', reads.inProcessGc.baseline],
-            ['packed lists, no row cache', reads.inProcessGc.packedNoCache],
-            ['packed lists, row cache (warm)', reads.inProcessGc.packedCached],
-          ] as const
-        ).map(([name, gc]) => [
+        IN_PROCESS_CASES.map(([key, name]) => [
           name,
-          `${gc.young} (${gc.youngMs})`,
-          `${gc.other} (${gc.otherMs})`,
-          gc.callsWithCollection,
-          gc.withoutCollection.p99,
+          `${reads.inProcessGc[key].young} (${reads.inProcessGc[key].youngMs})`,
+          `${reads.inProcessGc[key].other} (${reads.inProcessGc[key].otherMs})`,
+          reads.inProcessGc[key].callsWithCollection,
+          reads.inProcessGc[key].withoutCollection.p99,
         ]),
       ),
       '',

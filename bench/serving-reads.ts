@@ -50,6 +50,13 @@ const TABLES = {
 export type Encoding = 'legacy' | 'packed';
 export type InProcessCase = 'baseline' | 'packedNoCache' | 'packedCached';
 
+/** The in-process cases in report order, with the name the tables print. */
+export const IN_PROCESS_CASES: ReadonlyArray<readonly [InProcessCase, string]> = [
+  ['baseline', 'baseline: list of maps, no row cache'],
+  ['packedNoCache', 'packed lists, no row cache'],
+  ['packedCached', 'packed lists, row cache (warm)'],
+];
+
 export interface ServingReadsResult {
   readonly itemBytes: Record<Encoding, { readonly neighbourRow: number; readonly trendingRow: number }>;
   /** Eventually consistent read units of one request's 20 neighbour rows (0.5 per 4 KB, per item). */
