@@ -46,7 +46,8 @@ export class NumberedSlots<T extends object> {
 
   /**
    * A value an earlier request of this index left behind, no longer in use: the caller overwrites every field
-   * and passes it to `set`. Undefined when there is none to spare.
+   * and passes it to `set` for an item that has no value yet (it takes the place it came from), before asking
+   * for another. Undefined when there is none to spare.
    */
   recycled(): T | undefined {
     return this.count < this.arrays.values.length ? (this.arrays.values[this.count] as T) : undefined;
