@@ -12,14 +12,9 @@
 
 import type { EventType } from '../shared/events/schema';
 import { type CandidatePool, compareIds, compareScores } from './candidate-pool';
-import type { NeighbourView, ProfileView, ScoringOptions } from './scoring-model';
+import type { NeighbourView, ProfileView, ScoringOptions, Source } from './scoring-model';
 
-export interface Source {
-  readonly itemId: string;
-  readonly weight: number;
-  /** The interaction kind that contributed most to the weight. */
-  readonly kind: 'bought' | 'cart' | 'viewed';
-}
+export type { Source } from './scoring-model';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -130,7 +130,8 @@ export async function userRecommendations(
   };
   // buy-again and continue-shopping come from the profile alone: no published list is read for them.
   const published = usesPublishedLists(request.placement);
-  const sources = sourceItemsFor(profile, request.now, options).map((s) => s.itemId);
+  const sourceItems = sourceItemsFor(profile, request.now, options);
+  const sources = sourceItems.map((s) => s.itemId);
   const categories = trendingCategoriesFor(profile, request.now, options);
   const scopes = [GLOBAL_TRENDING_SCOPE, ...categories.map((c) => trendingScope(c))];
   const exploration = request.scoring.exploration ?? DEFAULT_EXPLORATION;
@@ -167,6 +168,7 @@ export async function userRecommendations(
     (hidden, window, catalogue) =>
       recommend({
         profile,
+        sources: sourceItems,
         neighbours,
         trending: { global, byCategory },
         popular,

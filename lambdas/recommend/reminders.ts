@@ -21,39 +21,48 @@ export function reminderCandidates(
   weights: BlendWeights,
 ): ReminderCandidate[] {
   if (!profile) return [];
-  const boughtAt = new Map(profile.purchased.map((p) => [p.itemId, p.at]));
+  // Runs on every for-you request: the browsing list and the cart are read in place, not copied.
+  const boughtAt = new Map<string, string>();
+  for (const p of profile.purchased) boughtAt.set(p.itemId, p.at);
   const halfLife = weights.reminderHalfLifeHours * 3_600_000;
   const viewWeight = weights.events.product_view ?? 0;
   const cartWeight = weights.events.add_to_cart ?? 0;
-  const touched = new Map<string, { views: number; carts: number; viewedAt?: string; cartedAt?: string }>();
-  for (const [itemId, b] of Object.entries(profile.browsed ?? {})) touched.set(itemId, { ...b });
-  // Cart lines the browsing list no longer holds (or older profiles without it) still remind.
-  for (const [itemId, line] of Object.entries(profile.cart)) {
-    const b = touched.get(itemId) ?? { views: 0, carts: 0 };
-    if (b.cartedAt === undefined || b.cartedAt < line.at)
-      touched.set(itemId, { ...b, carts: Math.max(1, b.carts), cartedAt: line.at });
-  }
   const out: ReminderCandidate[] = [];
-  for (const [itemId, b] of touched) {
-    const latest = latestOf(b.viewedAt, b.cartedAt);
-    if (latest === undefined) continue;
+  const consider = (itemId: string, views: number, carts: number, viewedAt?: string, cartedAt?: string) => {
+    const latest = latestOf(viewedAt, cartedAt);
+    if (latest === undefined) return;
     const bought = boughtAt.get(itemId);
-    if (bought !== undefined && bought >= latest) continue;
+    if (bought !== undefined && bought >= latest) return;
     const strength =
-      (b.cartedAt !== undefined ? cartWeight * decay(now, b.cartedAt, halfLife) : 0) +
-      (b.viewedAt !== undefined ? viewWeight * decay(now, b.viewedAt, halfLife) : 0);
-    if (!(strength > 0)) continue;
-    const carted = b.cartedAt !== undefined && b.cartedAt === latest;
+      (cartedAt !== undefined ? cartWeight * decay(now, cartedAt, halfLife) : 0) +
+      (viewedAt !== undefined ? viewWeight * decay(now, viewedAt, halfLife) : 0);
+    if (!(strength > 0)) return;
+    const carted = cartedAt !== undefined && cartedAt === latest;
     out.push({
       itemId,
       strength,
       detail: {
         kind: 'reminder',
         action: carted ? 'carted' : 'viewed',
-        times: carted ? b.carts : b.views,
+        times: carted ? carts : views,
         at: latest,
       },
     });
+  };
+  const browsed = profile.browsed ?? {};
+  const cart = profile.cart;
+  for (const itemId in browsed) {
+    const b = browsed[itemId] as NonNullable<ProfileView['browsed']>[string];
+    // A cart line newer than the browsing list's own cart time wins (the list may lag the cart).
+    const line = Object.hasOwn(cart, itemId) ? cart[itemId] : undefined;
+    if (line !== undefined && (b.cartedAt === undefined || b.cartedAt < line.at))
+      consider(itemId, b.views, Math.max(1, b.carts), b.viewedAt, line.at);
+    else consider(itemId, b.views, b.carts, b.viewedAt, b.cartedAt);
+  }
+  // Cart lines the browsing list no longer holds (or older profiles without it) still remind.
+  for (const itemId in cart) {
+    if (Object.hasOwn(browsed, itemId)) continue;
+    consider(itemId, 0, 1, undefined, (cart[itemId] as ProfileView['cart'][string]).at);
   }
   return out;
 }

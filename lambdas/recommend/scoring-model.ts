@@ -158,8 +158,21 @@ export const DEFAULT_OPTIONS: Omit<ScoringOptions, 'exclude'> = {
   exploration: DEFAULT_EXPLORATION,
 };
 
+/** A source item of collaborative filtering (cf-signal.ts): whose neighbour lists count, and how much. */
+export interface Source {
+  readonly itemId: string;
+  readonly weight: number;
+  /** The interaction kind that contributed most to the weight. */
+  readonly kind: 'bought' | 'cart' | 'viewed';
+}
+
 export interface ScoringInput {
   readonly profile?: ProfileView;
+  /**
+   * The source items the neighbour reads were planned from: `sourceItemsFor` of the same profile, time and
+   * options. Passed on so a request ranks them once; computed when absent.
+   */
+  readonly sources?: readonly Source[];
   /** Neighbour lists by source item id (at least those `sourceItemsFor` names; extra ones are ignored). */
   readonly neighbours: ReadonlyMap<string, readonly NeighbourView[]>;
   readonly trending: TrendingLists;

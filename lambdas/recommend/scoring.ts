@@ -85,22 +85,19 @@ export function recommend(input: ScoringInput): Recommendation[] {
   const { profile, now } = input;
   const pool = new CandidatePool();
   const excluded = exclusionsOf(profile, now, opts);
-  const addArrivals = () =>
-    addNewArrivals(
-      pool,
-      categoryShares(profile, now, opts),
-      input.newArrivals,
-      now,
-      opts.exploration,
-      input.newArrivalAttributes,
-    );
+  // The placements ranked from published lists: neighbours of the sources, trending and new arrivals of the
+  // user's categories (their shares computed once for both).
+  const addPublished = () => {
+    addCollaborative(pool, input.sources ?? sourcesOf(profile, now, opts), input.neighbours, weights.cf);
+    const shares = categoryShares(profile, now, opts);
+    addTrending(pool, shares, input.trending, input.popular, weights);
+    addNewArrivals(pool, shares, input.newArrivals, now, opts.exploration, input.newArrivalAttributes);
+  };
   switch (opts.placement) {
     case 'for-you':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), weights.repurchase);
       addReminders(pool, reminderCandidates(profile, now, weights), weights.reminders);
-      addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
-      addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addArrivals();
+      addPublished();
       break;
     case 'buy-again':
       addRepurchases(pool, repurchaseCandidates(profile, now, weights), 1);
@@ -109,9 +106,7 @@ export function recommend(input: ScoringInput): Recommendation[] {
       addReminders(pool, reminderCandidates(profile, now, weights), 1);
       break;
     case 'discover':
-      addCollaborative(pool, sourcesOf(profile, now, opts), input.neighbours, weights.cf);
-      addTrending(pool, profile, input.trending, input.popular, now, opts);
-      addArrivals();
+      addPublished();
       for (const itemId of interactedItems(profile)) excluded.add(itemId);
       break;
   }

@@ -25,16 +25,15 @@ export function trendingCategoriesOf(
   return top;
 }
 
+/** Adds the trending lists of the user's categories (`shares`: categoryShares) and the global list. */
 export function addTrending(
   pool: CandidatePool,
-  profile: ProfileView | undefined,
+  shares: readonly (readonly [string, number])[],
   trending: TrendingLists,
   popular: readonly TrendingEntry[] | undefined,
-  now: number,
-  opts: ScoringOptions,
+  weights: BlendWeights,
 ): void {
-  const { weights } = opts;
-  for (const [category, share] of categoryShares(profile, now, opts)) {
+  for (const [category, share] of shares) {
     const why = { kind: 'trending', ref: category } as const;
     addList(pool, trending.byCategory.get(category) ?? [], weights.trending * share, (id, entry, value) =>
       pool.addNumbered(id, value, why, entry.category ?? category),
