@@ -26,6 +26,7 @@ import {
   GetCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { LRUCache } from 'lru-cache';
 import {
   CATALOGUE_READ_ATTRIBUTES,
   type CatalogueEntry,
@@ -114,13 +115,13 @@ export class DynamoRecommendationReads implements RecommendationReads {
   private readonly random: () => number;
   private pointers?: { value: Promise<ActiveVersions>; expiresAt: number };
   private popularCache?: { value: Promise<readonly TrendingEntry[]>; expiresAt: number };
-  private readonly rows: LruCache<unknown>;
+  private readonly rows: RowCache<object>;
 
   constructor(private readonly options: DynamoReadsOptions) {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
-    this.rows = new LruCache(options.cacheEntries ?? 20_000);
+    this.rows = new RowCache(options.cacheEntries ?? 20_000);
   }
 
   async profile(userId: string): Promise<ProfileView | undefined> {
@@ -259,7 +260,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
    * Rows for `keys` in order (undefined where the table has none), through the version-keyed cache.
    * Absent rows are cached too: a version is immutable, so "no neighbours" stays true for it.
    */
-  private async cachedRows<K extends Record<string, string>, V>(
+  private async cachedRows<K extends Record<string, string>, V extends object>(
     table: string,
     keys: readonly K[],
     cacheKey: (key: K) => string,
@@ -355,29 +356,28 @@ export class DynamoRecommendationReads implements RecommendationReads {
 
 const ABSENT = Symbol('absent');
 
-/** A small LRU on Map's insertion order. */
-class LruCache<V> {
-  private readonly map = new Map<string, V | typeof ABSENT>();
-  constructor(private readonly capacity: number) {}
+/**
+ * The row cache: lru-cache keeps recency in preallocated index arrays, so a hit moves nothing in a Map (an LRU
+ * on a Map's insertion order deletes and re-adds on every hit, and V8 then rebuilds the table every few
+ * thousand hits: a millisecond-long copy and the collections its garbage brings). Capacity 0: off.
+ */
+class RowCache<V extends {}> {
+  private readonly cache?: LRUCache<string, V | typeof ABSENT>;
+  constructor(capacity: number) {
+    if (capacity > 0) this.cache = new LRUCache({ max: capacity });
+  }
 
   get(key: string): V | typeof ABSENT | undefined {
-    const value = this.map.get(key);
-    if (value === undefined) return undefined;
-    this.map.delete(key);
-    this.map.set(key, value);
-    return value;
+    return this.cache?.get(key, NO_OPTIONS);
   }
 
   set(key: string, value: V | typeof ABSENT | undefined): void {
-    if (value === undefined) return;
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
+    if (value !== undefined) this.cache?.set(key, value, NO_OPTIONS);
   }
 }
+
+/** One options object for every call: lru-cache's default parameter would allocate one per call. */
+const NO_OPTIONS = {};
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
