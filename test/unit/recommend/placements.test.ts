@@ -122,6 +122,33 @@ describe('continue-shopping', () => {
       ['V', 'you viewed this twice, last 2 hours ago'],
     ]);
   });
+  it('takes the newer of a cart line and the browsing list, and reminds of cart lines the list lost', () => {
+    // V's cart line (1 h ago) is newer than its browsing entry knows; K is in the cart only. Ids that name
+    // Object's own properties are items like any other.
+    const profile: ProfileView = {
+      ...carol,
+      browsed: {
+        V: { views: 2, carts: 0, viewedAt: hoursAgo(2) },
+        toString: { views: 1, carts: 0, viewedAt: hoursAgo(5) },
+      },
+      cart: {
+        V: { quantity: 1, at: hoursAgo(1) },
+        K: { quantity: 2, at: hoursAgo(4) },
+        constructor: { quantity: 1, at: hoursAgo(6) },
+      },
+    };
+    const reasons = recommend({
+      ...base,
+      profile,
+      options: { placement: 'continue-shopping', exclude: new Set() },
+    }).map((r) => [r.itemId, r.reason]);
+    expect(reasons).toEqual([
+      ['V', 'you added this to your cart 1 hour ago'],
+      ['K', 'you added this to your cart 4 hours ago'],
+      ['constructor', 'you added this to your cart 6 hours ago'],
+      ['toString', 'you viewed this 5 hours ago'],
+    ]);
+  });
 });
 
 describe('discover', () => {
