@@ -14,6 +14,7 @@
  *    off (PUBLISHED_CACHE_ENTRIES=0), the new phase packed rows with the cache on; the same users in both,
  *    and a profile of where each phase's time goes, and how many of each phase's impressions reached the stream.
  */
+import { availableParallelism } from 'node:os';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { PLACEMENTS, type Placement, recommend, sourceItemsFor } from '../lambdas/recommend/scoring';
 import type { LocalRuntime } from '../local/runtime/runtime';
@@ -288,7 +289,9 @@ export const recommendApiBenchmark: Benchmark = {
       ),
       '',
       "**Where the HTTP time goes** (mean ms per request, from the function host's profile of every timed " +
-        'invocation; DynamoDB and Kinesis are the time a request to that emulator was in flight):',
+        'invocation; DynamoDB and Kinesis are the time a request to that emulator was in flight; the last column is ' +
+        `the CPU time of the whole process, every thread, per request: with ${CONCURRENCY} requests in flight on ` +
+        `${availableParallelism()} cores the latency follows it):`,
       '',
       table(
         [
@@ -299,6 +302,7 @@ export const recommendApiBenchmark: Benchmark = {
           'Kinesis put',
           'handler: scoring, SDK, CPU wait',
           'total',
+          'CPU ms per request, whole process',
         ],
         [baseline, packed].map((p) => [
           p.name,
@@ -308,6 +312,7 @@ export const recommendApiBenchmark: Benchmark = {
           p.profile.kinesisMs,
           p.profile.handlerOtherMs,
           p.profile.totalMs,
+          p.profile.cpuMsPerRequest,
         ]),
       ),
       '',

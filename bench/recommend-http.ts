@@ -36,6 +36,11 @@ export interface HttpProfile {
   readonly kinesisMs: number;
   readonly handlerOtherMs: number;
   readonly totalMs: number;
+  /**
+   * CPU time of the whole process per timed request: every thread (gateway, function hosts, the emulators,
+   * the client). At a fixed concurrency the latency follows it once the cores are busy.
+   */
+  readonly cpuMsPerRequest: number;
 }
 
 /** Impressions of the timed responses with items: requested (one per response) and stored on the stream. */
@@ -88,11 +93,13 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   const { users, warmUp, concurrency } = options;
   await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
   const profiler = runtime.host.startProfile(functionId);
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   const results = await runConcurrently(users.length - warmUp, concurrency, (i) =>
     call(users[warmUp + i] as string),
   );
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
   profiler.stop();
   // Retire the phase's environments, as Lambda reclaims idle ones: a put still pending in one is lost here.
   await runtime.host.reconfigure(functionId, options.environment);
@@ -129,6 +136,7 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
       kinesisMs: round(kinesisMs, 2),
       handlerOtherMs: round(handlerMs - dynamoDbMs - kinesisMs, 2),
       totalMs: latencyMs.mean,
+      cpuMsPerRequest: round((cpu.user + cpu.system) / 1000 / results.length, 2),
     },
   };
 }
