@@ -364,7 +364,9 @@ const ABSENT = Symbol('absent');
 class RowCache<V extends {}> {
   private readonly cache?: LRUCache<string, V | typeof ABSENT>;
   constructor(capacity: number) {
-    if (capacity > 0) this.cache = new LRUCache({ max: capacity });
+    // lru-cache takes whole numbers only; a configured 2.5 means 2 rows, below 1 none.
+    const max = Math.floor(capacity);
+    if (max >= 1) this.cache = new LRUCache({ max });
   }
 
   get(key: string): V | typeof ABSENT | undefined {

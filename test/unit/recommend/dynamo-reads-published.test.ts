@@ -124,6 +124,17 @@ test('cacheEntries 0 reads every request from the table', async () => {
   expect(calls).toHaveLength(2);
 });
 
+test('a fractional cacheEntries keeps its whole rows; below 1 the cache is off', async () => {
+  const r = reads(1.5);
+  await r.neighbours(['a'], 'v2');
+  await r.neighbours(['a'], 'v2');
+  expect(calls).toHaveLength(1);
+  const off = reads(0.5);
+  await off.neighbours(['a'], 'v2');
+  await off.neighbours(['a'], 'v2');
+  expect(calls).toHaveLength(3);
+});
+
 test('the cache is bounded: the least recently used row is read again', async () => {
   const r = reads(2);
   await r.neighbours(['a', 'b'], 'v2');
