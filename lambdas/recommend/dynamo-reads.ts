@@ -70,6 +70,11 @@ export interface DynamoReadsOptions {
   readonly popularScanLimit?: number;
   /** Cached published rows (neighbour and trending lists); 0 turns the cache off. @default 20000 */
   readonly cacheEntries?: number;
+  /**
+   * Told per read of published rows how many came from the row cache and how many from the table (the
+   * `PublishedRowCacheHits`/`Misses` metrics: whether `cacheEntries` holds the working set).
+   */
+  readonly onRowCache?: (hits: number, misses: number) => void;
   /** BatchGetItem calls per chunk, the first included. @default 5 */
   readonly maxAttempts?: number;
   /** @default 25 */
@@ -274,6 +279,7 @@ export class DynamoRecommendationReads implements RecommendationReads {
       if (hit === undefined) missing.push(i);
       else result[i] = (hit === ABSENT ? undefined : hit) as V | undefined;
     });
+    this.options.onRowCache?.(keys.length - missing.length, missing.length);
     if (missing.length === 0) return result;
     const unique = [...new Map(missing.map((i) => [cacheKey(keys[i] as K), keys[i] as K])).values()];
     const items = await this.batchGet(table, unique, read);

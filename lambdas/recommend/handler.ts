@@ -67,7 +67,9 @@ export type RecommendMetricName =
   | 'Requests'
   | 'RecommendationResponses'
   | ImpressionMetricName
-  | 'EmptyRecommendations';
+  | 'EmptyRecommendations'
+  | 'PublishedRowCacheHits'
+  | 'PublishedRowCacheMisses';
 
 export interface RecommendMetrics {
   count(name: RecommendMetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
@@ -331,6 +333,10 @@ function fromEnv(): RecommendHandler {
       itemsTable: requireEnv('ITEMS_TABLE_NAME'),
       pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
       cacheEntries: numberEnv('PUBLISHED_CACHE_ENTRIES', 20_000),
+      onRowCache: (hits, misses) => {
+        recommendMetrics.count('PublishedRowCacheHits', hits);
+        recommendMetrics.count('PublishedRowCacheMisses', misses);
+      },
     }),
     impressions: impressionPublisher({
       sink: new KinesisImpressionSink(

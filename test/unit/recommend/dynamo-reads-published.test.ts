@@ -124,6 +124,19 @@ test('cacheEntries 0 reads every request from the table', async () => {
   expect(calls).toHaveLength(2);
 });
 
+test('each read of published rows says how many the row cache held and how many were read', async () => {
+  const counted: Array<[number, number]> = [];
+  const r = mockedRecommendationReads({ onRowCache: (hits, misses) => counted.push([hits, misses]) });
+  await r.neighbours(['a', 'missing'], 'v2');
+  await r.neighbours(['a', 'missing', 'b'], 'v2');
+  await r.trending(['global'], 't1');
+  expect(counted).toEqual([
+    [0, 2],
+    [2, 1],
+    [0, 1],
+  ]);
+});
+
 test('a fractional cacheEntries keeps its whole rows; below 1 the cache is off', async () => {
   const r = reads(1.5);
   await r.neighbours(['a'], 'v2');
