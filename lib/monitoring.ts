@@ -33,6 +33,7 @@ import {
 import { attributionWidgets } from './monitoring/attribution-widgets';
 import { dataLossAlarms, firehoseMetric } from './monitoring/data-loss-alarms';
 import { type AlarmOptions, batchJobMonitoring } from './monitoring/job-monitoring';
+import { rowCacheWidget } from './monitoring/recommend-widgets';
 
 /** Alarm thresholds; every one can be overridden through `MonitoringProps.thresholds`. */
 export interface MonitoringThresholds {
@@ -410,6 +411,7 @@ export class Monitoring extends Construct {
     );
     if (jobWidgets.length > 0) this.dashboard.addWidgets(...jobWidgets);
     this.dashboard.addWidgets(...apiWidgets);
+    if (props.recommendationApi) this.dashboard.addWidgets(rowCacheWidget(minute));
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'End-to-end freshness (canary, ms)',

@@ -30,6 +30,7 @@ import {
   type ExplorationConfig,
   parseExplorationConfig,
 } from '../shared/exploration-config';
+import { RECOMMEND_METRICS } from '../shared/metric-names';
 import { observability, powertools } from '../shared/observability';
 import { SqsQueueSink } from '../shared/queue-sink';
 import { NO_RULES, parseRulesConfig, RULES_ENV, type RulesConfig } from '../shared/recommend-rules';
@@ -68,8 +69,7 @@ export type RecommendMetricName =
   | 'RecommendationResponses'
   | ImpressionMetricName
   | 'EmptyRecommendations'
-  | 'PublishedRowCacheHits'
-  | 'PublishedRowCacheMisses';
+  | (typeof RECOMMEND_METRICS)[keyof typeof RECOMMEND_METRICS];
 
 export interface RecommendMetrics {
   count(name: RecommendMetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
@@ -334,8 +334,8 @@ function fromEnv(): RecommendHandler {
       pointerTtlMs: numberEnv('ACTIVE_VERSION_CACHE_SECONDS', 60) * 1000,
       cacheEntries: numberEnv('PUBLISHED_CACHE_ENTRIES', 20_000),
       onRowCache: (hits, misses) => {
-        recommendMetrics.count('PublishedRowCacheHits', hits);
-        recommendMetrics.count('PublishedRowCacheMisses', misses);
+        recommendMetrics.count(RECOMMEND_METRICS.publishedRowCacheHits, hits);
+        recommendMetrics.count(RECOMMEND_METRICS.publishedRowCacheMisses, misses);
       },
     }),
     impressions: impressionPublisher({

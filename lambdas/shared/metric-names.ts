@@ -24,6 +24,18 @@ export const SERVICES = {
   catalogue: 'catalogue',
   /** lambdas/deletion/purge (the LakePurge construct's function). */
   lakePurge: 'lake-purge',
+  /** lambdas/recommend (the RecommendationApi construct's function; the name of its folder). */
+  recommend: 'recommend',
+} as const;
+
+/**
+ * Recommendation API counters drawn on the dashboard (the others: RecommendMetricName in
+ * lambdas/recommend/handler.ts). Per read of published rows: how many the execution environment's row cache
+ * held and how many were read from the table.
+ */
+export const RECOMMEND_METRICS = {
+  publishedRowCacheHits: 'PublishedRowCacheHits',
+  publishedRowCacheMisses: 'PublishedRowCacheMisses',
 } as const;
 
 /** Ingest API counters (see IngestMetricName in lambdas/ingest/handler.ts). */

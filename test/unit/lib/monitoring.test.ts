@@ -321,6 +321,7 @@ describe('Monitoring on the RecoStream stack', () => {
       'IngestApi requests, 4xx, 5xx',
       'RecommendationApi latency p50 / p99 (ms)',
       'RecommendationApi requests, 4xx, 5xx',
+      'RecommendationApi published-row cache hits (%)',
       'End-to-end freshness (canary, ms)',
       'Click-through rate per variant (%)',
       'Attributed revenue per placement and variant (per hour of purchase)',
@@ -508,9 +509,13 @@ describe('Monitoring with batch jobs, a recommendation API and the canary', () =
         'Batch job trending: age of the last good run (s)',
         'RecommendationApi latency p50 / p99 (ms)',
         'RecommendationApi requests, 4xx, 5xx',
+        'RecommendationApi published-row cache hits (%)',
       ]),
     );
     const body = dashboardBody(template);
+    expect(body).toContain('100 * hits / MAX([hits + misses, 1])');
+    expect(body).toContain('"RecoStream","PublishedRowCacheHits","service","recommend"');
+    expect(body).toContain('"RecoStream","PublishedRowCacheMisses","service","recommend"');
     expect(body).toContain('"RecoStream","JobLastSuccessAgeSeconds","job","cf","service","jobs-plan"');
     expect(body).toContain('"label":"CTR trending (%)"');
     expect(body).toContain('100 * c1 / MAX([i1, 1])');

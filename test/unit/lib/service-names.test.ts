@@ -4,7 +4,7 @@
  * sets (lib/recostream-function.ts). An alarm on a service no function has watches nothing, forever green.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-names';
+import { METRICS_NAMESPACE, SERVICES } from '../../../lambdas/shared/metric-names';
 import { buildApp } from '../../../lib/app-builder';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -44,6 +44,10 @@ describe('service names', () => {
       )
       .filter((s): s is string => s !== undefined),
   );
+
+  it('the recommendation metrics of the dashboard name the service of the recommendation function', () => {
+    expect(functionServices).toContain(SERVICES.recommend);
+  });
 
   it('every alarmed service dimension is the POWERTOOLS_SERVICE_NAME of a function', () => {
     const alarmed = alarmedServices(resources);
