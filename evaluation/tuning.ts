@@ -9,9 +9,10 @@
  *      (tuning-ease-head.ts; alone with `--ease-head`);
  *   2. the baselines' own settings (EASE λ, item-kNN neighbours and shrinkage), each on its own scores,
  *      so no baseline is left weaker than it can be;
- *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular), on unseen
- *      items; then what for-you adds (repurchase, reminders), on all items: the code's current values are
- *      scored too and stay unless a grid point beats them by more than TIE.
+ *   3. the blend's weights: first what discover uses (CF sources' half-life, sources, popular; then the
+ *      trending weight), on unseen items; then what for-you adds (repurchase, reminders), on all items. From
+ *      the trending weight on, the code's current values are scored too and stay unless a grid point beats
+ *      them by more than TIE.
  *
  * The objective is the mean of HR@k and NDCG@k over each protocol's validation users, then over the
  * protocols, each weighted alike (tuning-objective.ts). For discover, settings within 0.001 of the best
@@ -39,6 +40,7 @@ import {
   objective,
   objectiveBoth,
   ProtocolMetrics,
+  type Score,
   TIE,
   type TuningTrial,
 } from './tuning-objective';
@@ -92,6 +94,8 @@ const DISCOVER_GRID = {
   maxSources: [50, 100, 200],
   popular: [0, 0.1],
 };
+// Then the trending lists' weight, on top of the discover grid's choice (trending counts in both placements).
+const TRENDING_GRID = [0, 0.25, 0.5, 1, 2];
 const FOR_YOU_GRID = {
   repurchase: [1, 2, 4, 8],
   repurchaseCountExponent: [0.5, 1],
@@ -174,6 +178,9 @@ export async function tune(
     .sort((a, b) => a.maxSources - b.maxSources || b.objective - a.objective)[0] as (typeof discover)[number];
   weights = chosenDiscover.weights;
   maxSources = chosenDiscover.maxSources;
+  const discoverScore = (w: BlendWeights) =>
+    objective(refitted, blendSettings(w, maxSources), 'blend', 'unseenItems');
+  weights = tuneTrending(weights, discoverScore, trials, log);
   // The code's current values are one more trial: within TIE of the best they stay (tuning-objective.ts).
   const forYou = (values: Partial<BlendWeights>, stage: string) => {
     const w = { ...weights, ...values };
@@ -211,6 +218,28 @@ export async function tune(
       blend: { maxSources, weights: bestForYou.weights },
     },
   };
+}
+
+/**
+ * Discover's trending weight (trending lists of the user's categories against the CF neighbours), on unseen
+ * items: the current value stays unless another beats it by more than TIE.
+ */
+export function tuneTrending(
+  weights: BlendWeights,
+  score: (w: BlendWeights) => Score,
+  trials: TuningTrial[],
+  log: (message: string) => void,
+): BlendWeights {
+  const rate = (trending: number, stage: string) => {
+    const w = { ...weights, trending };
+    const s = score(w);
+    trials.push({ stage, values: { trending }, ...s });
+    log(`${stage} trending ${trending}: ${s.objective.toFixed(4)}`);
+    return { objective: s.objective, choice: w };
+  };
+  const incumbent = rate(weights.trending, 'discover trending (current)');
+  const rated = TRENDING_GRID.filter((t) => t !== weights.trending).map((t) => rate(t, 'discover trending'));
+  return bestUnlessIncumbentTies(incumbent, rated);
 }
 
 function splitName(split: ProtocolSplit): string {

@@ -1,12 +1,20 @@
 /**
  * The tuning objective weights the protocols alike: a protocol with few validation users counts as much
  * as one with many (pooling the users let leaveLastOrderOut outvote nextPurchase 26 to 1). And the tuning
- * record's validation summary: per protocol its orders, per split (origin) its cut-off and sizes.
+ * record's validation summary: per protocol its orders, per split (origin) its cut-off and sizes. And the
+ * trending weight's stage, which keeps the current value unless another beats it by more than the tie.
  */
 
 import { nextPurchase } from '../../../evaluation/protocols';
-import { validationSummary } from '../../../evaluation/tuning';
-import { bestUnlessIncumbentTies, meanOfScores, ProtocolMetrics } from '../../../evaluation/tuning-objective';
+import { tuneTrending, validationSummary } from '../../../evaluation/tuning';
+import {
+  bestUnlessIncumbentTies,
+  meanOfScores,
+  ProtocolMetrics,
+  type Score,
+  type TuningTrial,
+} from '../../../evaluation/tuning-objective';
+import { type BlendWeights, DEFAULT_WEIGHTS } from '../../../lambdas/recommend/scoring';
 import type { CanonicalEvent } from '../../../lambdas/shared/events';
 
 const hit = { hitRate: 1, recall: 1, ndcg: 0.5 };
@@ -102,5 +110,34 @@ describe('validationSummary', () => {
         ],
       },
     });
+  });
+});
+
+describe('tuneTrending (discover trending weight)', () => {
+  const weights = { ...DEFAULT_WEIGHTS, trending: 0.5 };
+  const scoreOf =
+    (byTrending: Record<number, number>) =>
+    (w: BlendWeights): Score => ({ objective: byTrending[w.trending] ?? 0, users: 10 });
+
+  it('scores the current value and every other grid value, and records each as a trial', () => {
+    const trials: TuningTrial[] = [];
+    tuneTrending(weights, scoreOf({ 0: 0.3, 0.25: 0.3, 0.5: 0.3, 1: 0.3, 2: 0.3 }), trials, () => {});
+    expect(trials.map((t) => [t.stage, t.values.trending])).toEqual([
+      ['discover trending (current)', 0.5],
+      ['discover trending', 0],
+      ['discover trending', 0.25],
+      ['discover trending', 1],
+      ['discover trending', 2],
+    ]);
+  });
+
+  it('takes a value that beats the current one by more than the tie margin, other weights kept', () => {
+    const chosen = tuneTrending(weights, scoreOf({ 0: 0.2, 0.25: 0.3, 0.5: 0.29, 1: 0.28 }), [], () => {});
+    expect(chosen).toEqual({ ...weights, trending: 0.25 });
+  });
+
+  it('keeps the current value when the best is within the tie margin of it', () => {
+    const chosen = tuneTrending(weights, scoreOf({ 0.25: 0.3005, 0.5: 0.3 }), [], () => {});
+    expect(chosen.trending).toBe(0.5);
   });
 });
