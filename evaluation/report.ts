@@ -9,6 +9,7 @@ import {
   type Scoring,
 } from './evaluate';
 import { PROTOCOLS, type Protocol } from './protocols';
+import { VALIDATION_METHODS, type ValidationTable } from './tuning-baselines';
 
 const METHOD_NAMES: Readonly<Record<Method, string>> = {
   blend: 'blend (API defaults)',
@@ -23,7 +24,8 @@ const METHOD_NAMES: Readonly<Record<Method, string>> = {
 const f4 = (x: number) => x.toFixed(4);
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 
-export function resultsTable(result: EvaluationResult): string {
+/** `blendName`: how the blend's rows are labelled (weights from a tuning record are not the API's defaults). */
+export function resultsTable(result: EvaluationResult, blendName = METHOD_NAMES.blend): string {
   const k = result.k;
   const lines = [
     `| protocol | scoring | method | users | HR@${k} | Recall@${k} | NDCG@${k} |`,
@@ -39,7 +41,7 @@ export function resultsTable(result: EvaluationResult): string {
         const bold = (x: string, metric: 'hitRate' | 'ndcg') =>
           method === 'blend' || method === best[metric] ? `**${x}**` : x;
         lines.push(
-          `| ${protocol} | ${scoring} | ${METHOD_NAMES[method]} | ${m.users} | ${bold(f4(m.hitRate), 'hitRate')} | ${f4(m.recall)} | ${bold(f4(m.ndcg), 'ndcg')} |`,
+          `| ${protocol} | ${scoring} | ${method === 'blend' ? blendName : METHOD_NAMES[method]} | ${m.users} | ${bold(f4(m.hitRate), 'hitRate')} | ${f4(m.recall)} | ${bold(f4(m.ndcg), 'ndcg')} |`,
         );
       }
     }
@@ -100,4 +102,33 @@ export function verdicts(result: EvaluationResult): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * The tuning's validation table (tuning-baselines.ts): per protocol and scoring, the blend, the strongest
+ * baseline per metric and the differences, without intervals (the validation orders chose the weights).
+ */
+export function validationTable(table: ValidationTable): string {
+  const lines = [
+    '| protocol | scoring | users | blend HR / NDCG | strongest baseline: HR; NDCG | blend − strongest: HR; NDCG |',
+    '|---|---|---:|---|---|---|',
+  ];
+  for (const protocol of PROTOCOLS)
+    for (const scoring of SCORINGS) {
+      const methods = table[protocol]?.[scoring];
+      if (!methods) continue;
+      const { blend } = methods;
+      const best = (metric: 'hitRate' | 'ndcg') =>
+        VALIDATION_METHODS.filter((m) => m !== 'blend').reduce((a, b) =>
+          methods[b][metric] > methods[a][metric] ? b : a,
+        );
+      const hr = best('hitRate');
+      const ndcg = best('ndcg');
+      lines.push(
+        `| ${protocol} | ${scoring} | ${blend.users} | ${f4(blend.hitRate)} / ${f4(blend.ndcg)} | ` +
+          `${METHOD_NAMES[hr]} ${f4(methods[hr].hitRate)}; ${METHOD_NAMES[ndcg]} ${f4(methods[ndcg].ndcg)} | ` +
+          `${signed(blend.hitRate - methods[hr].hitRate)}; ${signed(blend.ndcg - methods[ndcg].ndcg)} |`,
+      );
+    }
+  return lines.join('\n');
 }

@@ -1,12 +1,13 @@
 /**
  * `npm run evaluate -- --uci DIR | --events FILE.jsonl [--protocol leaveLastOrderOut|nextPurchase]
- *  [--cutoff ISO] [--out FILE] [--tune [--blend-only | --ease-head]]`
+ *  [--cutoff ISO] [--out FILE] [--blend-from TUNING.json] [--tune [--blend-only | --ease-head]]`
  *
  * Runs both protocols (or the one named) with both scorings, writes the results JSON (default
  * evaluation/results/<name>.json) and prints the tables. Progress goes to stderr. `--tune` instead
  * searches the blend's weights and the baselines' settings on validation splits cut from the training
  * period (tuning.ts) and writes what it chose; with `--blend-only`, only the blend's weights, the models'
  * settings as the code's defaults have them; with `--ease-head`, only the cf job's EASE head size and λ.
+ * `--blend-from` scores the blend with the weights a tuning record chose instead of the API's defaults.
  *
  * Memory (docs/recommendations.md, "Offline evaluation"): the npm script starts Node with two settings of
  * the process, which `npx tsx evaluation/run.ts` would not have: DuckDB's allocator (jemalloc, linked into
@@ -15,18 +16,19 @@
  * grows by 1.5× its live size between full collections instead of up to 4× (the scoring allocates
  * short-lived lists by the million). Neither caps anything: a larger dataset only collects more often.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Dataset, loadEventsFile, loadUci } from './dataset';
 import { DEFAULT_SETTINGS, evaluateDataset } from './evaluate';
 import { PROTOCOLS, type Protocol } from './protocols';
-import { resultsTable, verdicts, versusTable } from './report';
-import { tune } from './tuning';
+import { resultsTable, validationTable, verdicts, versusTable } from './report';
+import { chosenBlend, tune } from './tuning';
 
 const USAGE =
   'Usage: npm run evaluate -- (--uci <folder of UCI Online Retail daily CSVs> | --events <canonical events .jsonl>)\n' +
-  '         [--protocol leaveLastOrderOut|nextPurchase] [--cutoff 2011-10-29T00:00:00Z] [--out FILE] [--tune [--blend-only | --ease-head]]';
+  '         [--protocol leaveLastOrderOut|nextPurchase] [--cutoff 2011-10-29T00:00:00Z] [--out FILE]\n' +
+  '         [--blend-from TUNING.json] [--tune [--blend-only | --ease-head]]';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,6 +39,7 @@ async function main(): Promise<number> {
       protocol: { type: 'string' },
       cutoff: { type: 'string' },
       out: { type: 'string' },
+      'blend-from': { type: 'string' },
       tune: { type: 'boolean', default: false },
       'blend-only': { type: 'boolean', default: false },
       'ease-head': { type: 'boolean', default: false },
@@ -71,7 +74,13 @@ async function main(): Promise<number> {
         : ''),
   );
   const protocols = values.protocol ? [values.protocol as Protocol] : PROTOCOLS;
-  const settings = { ...DEFAULT_SETTINGS, ...(values.cutoff ? { cutoff: values.cutoff } : {}) };
+  const blendFrom = values['blend-from'];
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    ...(values.cutoff ? { cutoff: values.cutoff } : {}),
+    ...(blendFrom ? { blend: chosenBlend(JSON.parse(readFileSync(blendFrom, 'utf8')), blendFrom) } : {}),
+  };
+  if (blendFrom) log(`blend: the weights chosen in ${blendFrom}, not the API's defaults`);
   const name = uci ? basename(resolve(uci)) : basename(values.events as string).replace(/\.jsonl?$/, '');
 
   if (values.tune) {
@@ -82,6 +91,8 @@ async function main(): Promise<number> {
     });
     write(out, tuning);
     console.log(JSON.stringify(tuning.chosen, null, 2));
+    if (tuning.onValidation)
+      console.log(`\non the validation splits:\n${validationTable(tuning.onValidation)}`);
     console.log(`tuning: ${out}`);
     return 0;
   }
@@ -89,7 +100,7 @@ async function main(): Promise<number> {
   const out = resolve(values.out ?? `evaluation/results/${name}.json`);
   const result = await evaluateDataset(dataset, protocols, settings, log);
   write(out, { ...result, at: new Date().toISOString() });
-  console.log(resultsTable(result));
+  console.log(resultsTable(result, blendFrom ? `blend (weights of ${basename(blendFrom)})` : undefined));
   console.log();
   console.log(versusTable(result));
   console.log();

@@ -17,10 +17,13 @@
  * The objective is the mean of HR@k and NDCG@k over each protocol's validation users, then over the
  * protocols, each weighted alike (tuning-objective.ts). For discover, settings within 0.001 of the best
  * count as tied, and the one reading fewer neighbour lists wins.
- * The chosen values become the code's defaults by hand (docs/recommendations.md records them).
+ * The chosen values become the code's defaults by hand (docs/recommendations.md records them). Last, the
+ * blend at the chosen values and the baselines are scored on the same splits (tuning-baselines.ts).
  */
+import { z } from 'zod';
 import type { BlendWeights, ScoringOptions } from '../lambdas/recommend/scoring';
 import { DEFAULT_WEIGHTS } from '../lambdas/recommend/scoring';
+import { BlendWeightsOverrideSchema, mergeWeights } from '../lambdas/recommend/variants';
 import { fitEase } from './baselines/ease';
 import { fitItemKnn } from './baselines/item-knn';
 import { BatchLake, type CfSettings, pairsOf } from './batch-models';
@@ -34,6 +37,7 @@ import {
   splitFor,
 } from './evaluate';
 import { type Protocol, type ProtocolSplit, validationSplits } from './protocols';
+import { methodsOnValidation, type ValidationTable } from './tuning-baselines';
 import { tuneEaseHead } from './tuning-ease-head';
 import {
   bestUnlessIncumbentTies,
@@ -59,6 +63,29 @@ export interface TuningResult {
     readonly itemKnn: EvaluationSettings['itemKnn'];
     readonly blend: { readonly maxSources: number; readonly weights: BlendWeights };
   };
+  /** The blend at the chosen settings and the baselines on the validation splits (absent: --ease-head). */
+  readonly onValidation?: ValidationTable;
+}
+
+/** What `--blend-from` reads of a tuning record: its chosen blend (the weights as a variant would override them). */
+const ChosenBlendSchema = z.object({
+  chosen: z.object({
+    blend: z.object({ maxSources: z.int().min(1).max(1000), weights: BlendWeightsOverrideSchema }),
+  }),
+});
+
+/**
+ * The blend settings a tuning run chose (`TuningResult.chosen.blend`), to evaluate with them instead of the
+ * API's defaults, e.g. the weights tuned before an earlier `--cutoff`.
+ */
+export function chosenBlend(record: unknown, source: string): Partial<ScoringOptions> {
+  const parsed = ChosenBlendSchema.safeParse(record);
+  if (!parsed.success)
+    throw new Error(
+      `${source}: not a tuning record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  const { maxSources, weights } = parsed.data.chosen.blend;
+  return { maxSources, weights: mergeWeights(weights) };
 }
 
 export interface ValidationSummary {
@@ -206,6 +233,7 @@ export async function tune(
             ),
           );
   const bestForYou = { weights: bestUnlessIncumbentTies(incumbent, rated) };
+  const onValidation = methodsOnValidation(refitted, blendSettings(bestForYou.weights, maxSources), log);
   return {
     dataset: dataset.source,
     protocols,
@@ -217,6 +245,7 @@ export async function tune(
       itemKnn: settings.itemKnn,
       blend: { maxSources, weights: bestForYou.weights },
     },
+    onValidation,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The evaluation end to end, on the December slice of the UCI data (skipped when ../shared/data is not
  * there) and on a small file of canonical events with browsing: the results' fixed layout, the numbers a
- * method with no randomness must reproduce, and that an invalid line is kept with its reason.
+ * method with no randomness must reproduce, that an invalid line is kept with its reason, and the tuning's
+ * table of every method on the validation splits.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import {
   scoreSplit,
 } from '../../../evaluation/evaluate';
 import { nextPurchase, PROTOCOLS } from '../../../evaluation/protocols';
+import { resultsTable, validationTable } from '../../../evaluation/report';
+import { methodsOnValidation, VALIDATION_METHODS } from '../../../evaluation/tuning-baselines';
 
 jest.setTimeout(120_000);
 
@@ -114,6 +117,11 @@ describe('canonical events with browsing (--events)', () => {
     expect(all?.recentlyViewed).toMatchObject({ hitRate: 1, ndcg: 1 });
     // Nobody bought it before: popularity and buy-again (trained before the cut-off) cannot know.
     expect(all?.buyAgain.ndcg).toBeLessThan(1);
+    // The blend's rows say whose weights they are (--blend-from: a tuning record's, not the API's defaults).
+    expect(resultsTable(result)).toContain('| nextPurchase | allItems | blend (API defaults) | 30 |');
+    expect(resultsTable(result, 'blend (weights of t.json)')).toContain(
+      '| allItems | blend (weights of t.json) | 30 |',
+    );
   });
 
   it('fits only what the methods scored need (tuning the blend alone fits no baseline model)', async () => {
@@ -122,5 +130,26 @@ describe('canonical events with browsing (--events)', () => {
     expect([fitted.ease, fitted.itemKnn, fitted.batch.rp3beta]).toEqual([undefined, undefined, undefined]);
     expect(scoreSplit(fitted, QUICK, ['blend']).allItems.blend).toHaveLength(30);
     expect(() => scoreSplit(fitted, QUICK, ['ease'])).toThrow(/ease: its model was not fitted/);
+  });
+
+  it("scores every method on splits fitted for the blend alone (tuning's validation table)", async () => {
+    const dataset = await loadEventsFile(file);
+    const fitted = await fitSplit(nextPurchase(dataset.events), QUICK, () => undefined, ['blend']);
+    const table = methodsOnValidation([fitted, fitted], QUICK, () => undefined);
+    expect(Object.keys(table)).toEqual(['nextPurchase']);
+    const all = table.nextPurchase?.allItems;
+    expect(Object.keys(all ?? {})).toEqual([...VALIDATION_METHODS]);
+    // Both splits pooled user by user; the reminder wins, buy-again cannot know the viewed item.
+    expect(all?.blend).toMatchObject({ users: 60, hitRate: 1, ndcg: 1 });
+    expect(all?.ease.users).toBe(60);
+    expect(all?.buyAgain.ndcg).toBeLessThan(1);
+    // The baselines' models were fitted for the scoring only.
+    expect([fitted.ease, fitted.itemKnn]).toEqual([undefined, undefined]);
+    const lines = validationTable(table).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toMatch(
+      /^\| nextPurchase \| allItems \| 60 \| 1\.0000 \/ 1\.0000 \| recently viewed 1\.0000; /,
+    );
+    expect(lines[2]).toContain('+0.0000; +0.0000');
   });
 });

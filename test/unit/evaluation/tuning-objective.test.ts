@@ -6,7 +6,7 @@
  */
 
 import { nextPurchase } from '../../../evaluation/protocols';
-import { tuneTrending, validationSummary } from '../../../evaluation/tuning';
+import { chosenBlend, tuneTrending, validationSummary } from '../../../evaluation/tuning';
 import {
   bestUnlessIncumbentTies,
   meanOfScores,
@@ -139,5 +139,32 @@ describe('tuneTrending (discover trending weight)', () => {
   it('keeps the current value when the best is within the tie margin of it', () => {
     const chosen = tuneTrending(weights, scoreOf({ 0.25: 0.3005, 0.5: 0.3 }), [], () => {});
     expect(chosen.trending).toBe(0.5);
+  });
+});
+
+describe('chosenBlend (evaluate --blend-from a tuning record)', () => {
+  it("reads the record's chosen blend onto the API's default weights", () => {
+    const record = {
+      chosen: {
+        blend: { maxSources: 100, weights: { repurchaseCountExponent: 0.5, events: { purchase: 4 } } },
+      },
+    };
+    expect(chosenBlend(record, 'tuning.json')).toEqual({
+      maxSources: 100,
+      weights: {
+        ...DEFAULT_WEIGHTS,
+        repurchaseCountExponent: 0.5,
+        events: { ...DEFAULT_WEIGHTS.events, purchase: 4 },
+      },
+    });
+  });
+
+  it('names the file and each field that is not a chosen blend', () => {
+    expect(() =>
+      chosenBlend({ chosen: { blend: { maxSources: 0, weights: { cf: -1 } } } }, 'x.json'),
+    ).toThrow(/^x\.json: not a tuning record: chosen\.blend\.maxSources: .*; chosen\.blend\.weights\.cf: /);
+    expect(() => chosenBlend({ results: {} }, 'results.json')).toThrow(
+      /results\.json: not a tuning record: chosen: /,
+    );
   });
 });
