@@ -189,7 +189,7 @@ export function scoreSplit(
   methods: readonly Method[] = METHODS,
   log: (message: string) => void = () => undefined,
 ): PerUser {
-  const perUser = emptyPerUser();
+  const perUser = emptyPerUser(METHODS);
   const { split } = fitted;
   const every = Math.max(1, Math.ceil(split.cases.length / 5));
   split.cases.forEach((c, n) => {
@@ -338,7 +338,7 @@ function evaluateProtocol(
   const fitted = fitBaselines(split, batch, settings, log);
   const perUser = scoreSplit(fitted, settings, METHODS, log);
   return {
-    results: summarise(perUser),
+    results: summarise(perUser, METHODS),
     blendVersus: compare(perUser, settings.bootstrapIterations),
     summary: {
       cases: split.cases.length,
@@ -358,11 +358,15 @@ export function splitFor(protocol: Protocol, dataset: Dataset, cutoff?: string):
     : nextPurchase(dataset.events, cutoff);
 }
 
-export function summarise(perUser: PerUser): Record<Scoring, Record<Method, MethodMetrics>> {
-  const out = {} as Record<Scoring, Record<Method, MethodMetrics>>;
+/** Each scoring's and method's mean over its users (`methods`: those `perUser` holds). */
+export function summarise<M extends Method>(
+  perUser: Record<Scoring, Record<M, readonly RankingMetrics[]>>,
+  methods: readonly M[],
+): Record<Scoring, Record<M, MethodMetrics>> {
+  const out = {} as Record<Scoring, Record<M, MethodMetrics>>;
   for (const scoring of SCORINGS) {
-    out[scoring] = {} as Record<Method, MethodMetrics>;
-    for (const method of METHODS) out[scoring][method] = meanMetrics(perUser[scoring][method]);
+    out[scoring] = {} as Record<M, MethodMetrics>;
+    for (const method of methods) out[scoring][method] = meanMetrics(perUser[scoring][method]);
   }
   return out;
 }
@@ -393,11 +397,14 @@ function compare(
   return out;
 }
 
-function emptyPerUser(): PerUser {
-  const perUser = {} as PerUser;
+/** An empty list per scoring and method. */
+export function emptyPerUser<M extends Method>(
+  methods: readonly M[],
+): Record<Scoring, Record<M, RankingMetrics[]>> {
+  const perUser = {} as Record<Scoring, Record<M, RankingMetrics[]>>;
   for (const scoring of SCORINGS) {
-    perUser[scoring] = {} as Record<Method, RankingMetrics[]>;
-    for (const method of METHODS) perUser[scoring][method] = [];
+    perUser[scoring] = {} as Record<M, RankingMetrics[]>;
+    for (const method of methods) perUser[scoring][method] = [];
   }
   return perUser;
 }

@@ -8,14 +8,16 @@ import { fitEase } from './baselines/ease';
 import { fitItemKnn } from './baselines/item-knn';
 import {
   type EvaluationSettings,
+  emptyPerUser,
   type FittedSplit,
   type Method,
   type MethodMetrics,
   SCORINGS,
   type Scoring,
   scoreSplit,
+  summarise,
 } from './evaluate';
-import { meanMetrics, type RankingMetrics } from './metrics';
+import type { RankingMetrics } from './metrics';
 import type { Protocol } from './protocols';
 
 /** Every method but rp3beta, whose lists need one more cf query per split (its own tuning stage has them). */
@@ -33,15 +35,13 @@ export type ValidationTable = Partial<
   Record<Protocol, Record<Scoring, Record<ValidationMethod, MethodMetrics>>>
 >;
 
-type Lists = Record<Scoring, Record<ValidationMethod, RankingMetrics[]>>;
-
 /** Each protocol's splits pooled user by user, as the tuning objective pools them. */
 export function methodsOnValidation(
   fitted: readonly FittedSplit[],
   settings: EvaluationSettings,
   log: (message: string) => void,
 ): ValidationTable {
-  const byProtocol = new Map<Protocol, Lists>();
+  const byProtocol = new Map<Protocol, Record<Scoring, Record<ValidationMethod, RankingMetrics[]>>>();
   for (const f of fitted) {
     // The baselines' models one split at a time, dropped after scoring: EASE alone holds 32 MB per split.
     const withModels: FittedSplit = {
@@ -50,7 +50,7 @@ export function methodsOnValidation(
       itemKnn: f.itemKnn ?? fitItemKnn(f.matrix, settings.itemKnn),
     };
     const perUser = scoreSplit(withModels, settings, VALIDATION_METHODS);
-    const lists = byProtocol.get(f.split.protocol) ?? emptyLists();
+    const lists = byProtocol.get(f.split.protocol) ?? emptyPerUser(VALIDATION_METHODS);
     for (const scoring of SCORINGS)
       for (const method of VALIDATION_METHODS)
         for (const m of perUser[scoring][method]) lists[scoring][method].push(m);
@@ -58,22 +58,6 @@ export function methodsOnValidation(
     log(`validation ${f.split.protocol}${f.split.cutoff ? ` ${f.split.cutoff}` : ''}: every method scored`);
   }
   const table: ValidationTable = {};
-  for (const [protocol, lists] of byProtocol) {
-    const row = {} as Record<Scoring, Record<ValidationMethod, MethodMetrics>>;
-    for (const scoring of SCORINGS) {
-      row[scoring] = {} as Record<ValidationMethod, MethodMetrics>;
-      for (const method of VALIDATION_METHODS) row[scoring][method] = meanMetrics(lists[scoring][method]);
-    }
-    table[protocol] = row;
-  }
+  for (const [protocol, lists] of byProtocol) table[protocol] = summarise(lists, VALIDATION_METHODS);
   return table;
-}
-
-function emptyLists(): Lists {
-  const lists = {} as Lists;
-  for (const scoring of SCORINGS) {
-    lists[scoring] = {} as Record<ValidationMethod, RankingMetrics[]>;
-    for (const method of VALIDATION_METHODS) lists[scoring][method] = [];
-  }
-  return lists;
 }
