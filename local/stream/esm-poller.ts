@@ -65,6 +65,8 @@ export interface PollerStats {
   recordsDelivered: number;
   recordsSentToOnFailure: number;
   shards: ShardStats[];
+  /** Tumbling windows closed: final invocations that succeeded. */
+  windowsClosed: number;
   /** Shards with a tumbling window still open (its final invocation still to come). */
   openWindows?: number;
 }
@@ -88,6 +90,7 @@ export class EventSourceMappingPoller {
     bisections: 0,
     recordsDelivered: 0,
     recordsSentToOnFailure: 0,
+    windowsClosed: 0,
     shards: [],
   };
 
@@ -223,7 +226,10 @@ export class EventSourceMappingPoller {
     if (!due) return;
     for (let attempt = 1; this.reader.isRunning || shardEnded; attempt++) {
       const outcome = await this.invokeWindow(shardId, open, [], true);
-      if (outcome.kind === 'ok') break;
+      if (outcome.kind === 'ok') {
+        this.stats.windowsClosed++;
+        break;
+      }
       this.stats.retries++;
       await this.sleep(Math.min(5000, (this.options.retryBaseDelayMs ?? 100) * 2 ** (attempt - 1)));
       if (!this.reader.isRunning) return;

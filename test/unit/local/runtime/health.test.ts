@@ -34,6 +34,7 @@ const poller: PollerStats = {
   bisections: 1,
   recordsDelivered: 120,
   recordsSentToOnFailure: 2,
+  windowsClosed: 0,
   shards: [
     { shardId: 'shardId-0', millisBehindLatest: 250, recordsRead: 60 },
     { shardId: 'shardId-1', millisBehindLatest: 4_000, recordsRead: 62 },

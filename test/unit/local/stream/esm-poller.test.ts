@@ -231,6 +231,9 @@ it('passes a tumbling window state between invocations and closes each window wi
   });
   await poller.start();
   await eventually(() => calls.length === 4);
+  // Counted once each window's final invocation succeeded (what a bench waits on before it times requests).
+  await eventually(() => poller.snapshot().windowsClosed === 2);
+  expect(poller.snapshot().openWindows).toBe(0);
   await poller.stop();
   const first = { start: '2026-11-26T10:00:00.000Z', end: '2026-11-26T10:00:05.000Z' };
   const second = { start: '2026-11-26T10:00:05.000Z', end: '2026-11-26T10:00:10.000Z' };
