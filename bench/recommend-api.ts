@@ -323,7 +323,10 @@ export const recommendApiBenchmark: Benchmark = {
         'environments: its configuration is applied as an update); each request reads the profile, the cached ' +
         'pointers, the neighbour and trending lists (per-environment row cache in the new phase) and the catalogue ' +
         'rows, and puts one impression on the Kinesis emulator, which the consumer applies meanwhile. Scoring: ' +
-        `${SCORING_PROFILES} profiles, neighbour lists in memory, mean ${scoring.meanItemsReturned} items returned.`,
+        `${SCORING_PROFILES} profiles, neighbour lists in memory, mean ${scoring.meanItemsReturned} items returned. ` +
+        "Each phase's timed requests started after the consumer had flushed its item-statistics windows (waited " +
+        `${baseline.consumer.settleMs} / ${packed.consumer.settleMs} ms); windows it closed during them: ` +
+        `${baseline.consumer.windowsClosed} / ${packed.consumer.windowsClosed}.`,
     ].join('\n');
     return {
       markdown,

@@ -1,8 +1,8 @@
 /**
  * The recommendation API over HTTP through the local gateway, in phases of the same run: each phase points
  * the ACTIVE versions at rows in one format, gives the function an environment (a configuration update:
- * fresh execution environments), warms up, then times requests at a fixed client concurrency while the
- * function host profiles every invocation. The profile splits the mean request time into
+ * fresh execution environments), warms up, waits for the stream consumer to flush its tumbling windows,
+ * then times requests at a fixed client concurrency while the function host profiles every invocation. The profile splits the mean request time into
  *   gateway + client   what is not the invocation: the HTTP hop, routing, the API-key check, the event mapping;
  *   function host      waiting for an execution environment and passing the event/result to its thread;
  *   DynamoDB reads     time with a request to the DynamoDB emulator in flight (profile, pointers, lists, items);
@@ -14,7 +14,7 @@
 import type { LocalRuntime } from '../local/runtime/runtime';
 import { activateVersion, publishedTablesOf } from '../test/support/published-results';
 import { impressionsOnStream } from './impressions-on-stream';
-import { runConcurrently } from './runtime-util';
+import { runConcurrently, waitForWindowsClosed, windowsClosed } from './runtime-util';
 import { round, type Summary, summarize } from './stats';
 
 export interface HttpPhaseOptions {
@@ -58,6 +58,11 @@ export interface HttpPhaseResult {
   readonly requests: number;
   readonly requestsPerSecond: number;
   readonly statuses: Record<string, number>;
+  /**
+   * The stream consumer around the timed requests: how long the phase waited for it to flush its tumbling
+   * windows before them, and how many windows it closed during them (each a burst of item-row writes).
+   */
+  readonly consumer: { readonly settleMs: number; readonly windowsClosed: number };
   readonly profile: HttpProfile;
 }
 
@@ -92,6 +97,10 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   };
   const { users, warmUp, concurrency } = options;
   await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
+  // Every phase starts its timed requests right after the consumer flushed its item-statistics windows, so
+  // a flush (thousands of UpdateItems at each window's end) does not land in one phase only by the clock.
+  const settleMs = await waitForWindowsClosed(runtime);
+  const closedBefore = windowsClosed(runtime);
   const profiler = runtime.host.startProfile(functionId);
   const cpuStart = process.cpuUsage();
   const started = performance.now();
@@ -101,6 +110,7 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   profiler.stop();
+  const consumerWindowsClosed = windowsClosed(runtime) - closedBefore;
   // Retire the phase's environments, as Lambda reclaims idle ones: a put still pending in one is lost here.
   await runtime.host.reconfigure(functionId, options.environment);
   const requested = new Set(results.flatMap((r) => (r.impression ? [r.impression] : [])));
@@ -128,6 +138,7 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
     requests: results.length,
     requestsPerSecond: round((results.length * 1000) / wallMs, 0),
     statuses,
+    consumer: { settleMs: round(settleMs, 0), windowsClosed: consumerWindowsClosed },
     profile: {
       invocations: samples.length,
       gatewayAndClientMs: round(latencyMs.mean - invocationMs, 2),

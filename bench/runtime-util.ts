@@ -56,6 +56,28 @@ export async function waitForDrain(runtime: LocalRuntime, timeoutMs = 120_000): 
   return performance.now() - started;
 }
 
+/**
+ * Waits until the consumer has caught up and every tumbling window is closed (its final invocation, which
+ * writes the window's item statistics, succeeded), twice in a row. Returns the time waited in ms.
+ */
+export async function waitForWindowsClosed(runtime: LocalRuntime, timeoutMs = 120_000): Promise<number> {
+  const started = performance.now();
+  await waitForDrain(runtime, timeoutMs);
+  let calm = 0;
+  while (calm < 2) {
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`the consumer's tumbling windows did not close within ${timeoutMs} ms`);
+    await sleep(100);
+    calm = runtime.pollers.every((p) => (p.snapshot().openWindows ?? 0) === 0) ? calm + 1 : 0;
+  }
+  return performance.now() - started;
+}
+
+/** Final invocations of tumbling windows so far, every mapping. */
+export function windowsClosed(runtime: LocalRuntime): number {
+  return runtime.pollers.reduce((n, p) => n + p.snapshot().windowsClosed, 0);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
