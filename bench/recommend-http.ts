@@ -99,7 +99,9 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
   // Every phase starts its timed requests right after the consumer flushed its item-statistics windows, so
   // a flush (thousands of UpdateItems at each window's end) does not land in one phase only by the clock.
-  const settleMs = await waitForWindowsClosed(runtime);
+  // Under heavy load a flush of thousands of item rows can outlast the function's 60 s timeout and be retried
+  // (the rows are conditional on their watermarks, so a retry applies them once): allow several attempts.
+  const settleMs = await waitForWindowsClosed(runtime, 300_000);
   const closedBefore = windowsClosed(runtime);
   const profiler = runtime.host.startProfile(functionId);
   const cpuStart = process.cpuUsage();
