@@ -2,7 +2,8 @@
  * The recommendation API over HTTP through the local gateway, in phases of the same run: each phase points
  * the ACTIVE versions at rows in one format, gives the function an environment (a configuration update:
  * fresh execution environments), warms up, waits for the stream consumer to flush its tumbling windows,
- * then times requests at a fixed client concurrency while the function host profiles every invocation. The profile splits the mean request time into
+ * then times requests at a fixed client concurrency while the function host profiles every invocation.
+ * The profile splits the mean request time into
  *   gateway + client   what is not the invocation: the HTTP hop, routing, the API-key check, the event mapping;
  *   function host      waiting for an execution environment and passing the event/result to its thread;
  *   DynamoDB reads     time with a request to the DynamoDB emulator in flight (profile, pointers, lists, items);
@@ -99,8 +100,8 @@ export async function httpPhase(runtime: LocalRuntime, options: HttpPhaseOptions
   await runConcurrently(warmUp, concurrency, (i) => call(users[i] as string));
   // Every phase starts its timed requests right after the consumer flushed its item-statistics windows, so
   // a flush (thousands of UpdateItems at each window's end) does not land in one phase only by the clock.
-  // Under heavy load a flush of thousands of item rows can outlast the function's 60 s timeout and be retried
-  // (the rows are conditional on their watermarks, so a retry applies them once): allow several attempts.
+  // Under heavy load a flush can outlast the function's 60 s timeout and be retried (its rows are conditional
+  // on their watermarks, so a retry applies them once): the wait allows several attempts.
   const settleMs = await waitForWindowsClosed(runtime, 300_000);
   const closedBefore = windowsClosed(runtime);
   const profiler = runtime.host.startProfile(functionId);
