@@ -3,34 +3,28 @@
  * synthesised template: batch size and batching window, parallelization factor (lanes by
  * partition key), ReportBatchItemFailures (retry from the lowest failed sequence number), bisect on
  * function error, finite retries, maximum record age and an on-failure destination that receives
- * Lambda's own invocation record (an SQS queue: the record; an S3 bucket: the record and the whole
- * batch, under Lambda's key layout). Shards are read parents first (both parents of a merge), as Lambda
- * does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
+ * Lambda's own invocation record (on-failure-destination.ts). Shards are read parents first (both
+ * parents of a merge), as Lambda does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
  * consumer's watermarks make the possible replay harmless.
  *
- * Tumbling windows (TumblingWindowInSeconds): records are grouped by arrival time into windows aligned to
- * the window length; each invocation gets the window, its `state` (what the previous successful invocation
- * of the shard returned) and `shardId`; a batch never spans two windows. When the window's end has passed
- * (on the `now` clock) or a record of a later window arrives, the function is invoked once more with no
- * records and `isFinalInvokeForWindow`, retried until it succeeds, as Lambda does. The state is
- * checkpointed with the sequence number, so a restart keeps it.
+ * Tumbling windows (TumblingWindowInSeconds; which records share one and when it is due: tumbling-windows.ts):
+ * each invocation gets the window, its `state` (what the previous successful invocation of the shard
+ * returned) and `shardId`. When a window is due, the function is invoked once more with no records and
+ * `isFinalInvokeForWindow`, retried until it succeeds, as Lambda does. The state is checkpointed with the
+ * sequence number, so a restart keeps it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import {
-  type FailedBatchRecord,
-  type FailureCondition,
-  failedBatchKey,
-} from '../../lambdas/shared/failed-batch';
-import { SqsQueueSink } from '../../lambdas/shared/queue-sink';
 import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
 import { CheckpointStore, type OpenWindow } from './checkpoints';
+import { type GiveUp, OnFailureDestination } from './on-failure-destination';
 import { type ShardPage, type ShardProgress, ShardReader } from './shard-reader';
+import { TumblingWindows } from './tumbling-windows';
 import { WakeableSleep } from './wakeable-sleep';
 
 export interface PollerOptions {
@@ -78,10 +72,9 @@ export class EventSourceMappingPoller {
   /** Records read and not yet delivered, per shard, and when the first of them was read. */
   private readonly buffers = new Map<string, { records: KinesisStreamRecord[]; firstBufferedAt: number }>();
   private readonly sleeper = new WakeableSleep();
-  private readonly checkpoints: CheckpointStore;
   /** Open tumbling windows by shard (restored from the checkpoint when a shard is first read). */
-  private readonly windows = new Map<string, OpenWindow>();
-  private readonly restoredShards = new Set<string>();
+  private readonly windows: TumblingWindows;
+  private readonly onFailure: OnFailureDestination;
   readonly stats: PollerStats = {
     invocations: 0,
     functionErrors: 0,
@@ -100,11 +93,21 @@ export class EventSourceMappingPoller {
       throw new Error(
         `mapping ${mapping.logicalId}: a tumbling window keeps one state per shard; parallelizationFactor must be 1`,
       );
-    this.checkpoints = new CheckpointStore(options.checkpointDir, mapping.logicalId);
+    const checkpoints = new CheckpointStore(options.checkpointDir, mapping.logicalId);
+    this.windows = new TumblingWindows(mapping.tumblingWindowSeconds, checkpoints);
+    this.onFailure = new OnFailureDestination({
+      mappingLogicalId: mapping.logicalId,
+      functionId: mapping.functionId,
+      streamArn: this.streamArn,
+      ...(options.onFailureQueue ? { queue: options.onFailureQueue } : {}),
+      ...(options.onFailureBucket ? { bucket: options.onFailureBucket } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
     this.reader = new ShardReader({
       kinesis: options.kinesis,
       streamName: options.stream.name,
-      checkpoints: this.checkpoints,
+      checkpoints,
       parentsFirst: true,
       // What was buffered of a failed shard is dropped with it: read again from the last delivered batch.
       resumeFrom: 'checkpoint',
@@ -142,7 +145,7 @@ export class EventSourceMappingPoller {
   /** Buffers a page; delivers full batches, and the rest when the batching window passed or the shard closed. */
   private async onPage(shardId: string, page: ShardPage): Promise<number> {
     const { mapping } = this.options;
-    this.restoreWindow(shardId);
+    this.windows.restore(shardId);
     let buffer = this.buffers.get(shardId);
     if (!buffer) {
       buffer = { records: [], firstBufferedAt: 0 };
@@ -160,8 +163,8 @@ export class EventSourceMappingPoller {
         buffer.records.length >= mapping.batchSize ||
         (buffer.records.length > 0 && (windowElapsed || page.closed));
       if (!due) break;
-      const batch = buffer.records.splice(0, this.sameWindowCount(buffer.records));
-      this.openWindowFor(shardId, batch[0] as KinesisStreamRecord);
+      const batch = buffer.records.splice(0, this.windows.sameWindowCount(buffer.records, mapping.batchSize));
+      this.windows.openFor(shardId, batch[0] as KinesisStreamRecord);
       await this.deliver(shardId, batch);
       this.checkpoint(shardId, (batch[batch.length - 1] as KinesisStreamRecord).kinesis.sequenceNumber);
       if (buffer.records.length > 0) buffer.firstBufferedAt = Date.now();
@@ -177,39 +180,6 @@ export class EventSourceMappingPoller {
     this.reader.checkpoint(shardId, sequenceNumber, window ? { window } : {});
   }
 
-  private restoreWindow(shardId: string): void {
-    if (this.restoredShards.has(shardId)) return;
-    this.restoredShards.add(shardId);
-    const saved = this.checkpoints.read(shardId).window;
-    if (saved && this.windowMs > 0) this.windows.set(shardId, { ...saved, state: { ...saved.state } });
-  }
-
-  private get windowMs(): number {
-    return (this.options.mapping.tumblingWindowSeconds ?? 0) * 1000;
-  }
-
-  private windowStartOf(record: KinesisStreamRecord): number {
-    const arrival = Math.floor(record.kinesis.approximateArrivalTimestamp * 1000);
-    return arrival - (arrival % this.windowMs);
-  }
-
-  /** How many buffered records the next batch takes: at most the batch size, all of one window. */
-  private sameWindowCount(buffer: readonly KinesisStreamRecord[]): number {
-    const max = Math.min(buffer.length, this.options.mapping.batchSize);
-    const first = buffer[0];
-    if (this.windowMs <= 0 || !first) return max;
-    const start = this.windowStartOf(first);
-    let count = 1;
-    while (count < max && this.windowStartOf(buffer[count] as KinesisStreamRecord) === start) count++;
-    return count;
-  }
-
-  private openWindowFor(shardId: string, first: KinesisStreamRecord): void {
-    if (this.windowMs <= 0 || this.windows.has(shardId)) return;
-    const start = this.windowStartOf(first);
-    this.windows.set(shardId, { start, end: start + this.windowMs, state: {} });
-  }
-
   /**
    * The final invocation of the shard's open window, once its end has passed on the clock or the next
    * record belongs to a later window (or the shard ended): retried until the function succeeds.
@@ -219,11 +189,9 @@ export class EventSourceMappingPoller {
     next: KinesisStreamRecord | undefined,
     shardEnded = false,
   ): Promise<void> {
-    const open = this.windows.get(shardId);
-    if (!open) return;
     const now = (this.options.now?.() ?? new Date()).getTime();
-    const due = shardEnded || now >= open.end || (next !== undefined && this.windowStartOf(next) >= open.end);
-    if (!due) return;
+    const open = this.windows.due(shardId, next, now, shardEnded);
+    if (!open) return;
     for (let attempt = 1; this.reader.isRunning || shardEnded; attempt++) {
       const outcome = await this.invokeWindow(shardId, open, [], true);
       if (outcome.kind === 'ok') {
@@ -234,7 +202,7 @@ export class EventSourceMappingPoller {
       await this.sleep(Math.min(5000, (this.options.retryBaseDelayMs ?? 100) * 2 ** (attempt - 1)));
       if (!this.reader.isRunning) return;
     }
-    this.windows.delete(shardId);
+    this.windows.close(shardId);
     const done = this.reader.shards().find((s) => s.shardId === shardId)?.checkpoint;
     if (done) this.checkpoint(shardId, done);
   }
@@ -263,7 +231,12 @@ export class EventSourceMappingPoller {
         const oldestAllowed = Date.now() / 1000 - mapping.maxRecordAgeSeconds;
         const expired = batch.filter((r) => r.kinesis.approximateArrivalTimestamp < oldestAllowed);
         if (expired.length > 0) {
-          await this.sendToOnFailure(shardId, expired, 'RecordAgeExceeded', work.attempts, 'record too old');
+          await this.sendToOnFailure(expired, {
+            shardId,
+            condition: 'RecordAgeExceeded',
+            attempts: work.attempts,
+            message: 'record too old',
+          });
           batch = batch.filter((r) => !expired.includes(r));
           if (batch.length === 0) continue;
         }
@@ -290,7 +263,12 @@ export class EventSourceMappingPoller {
 
       if (mapping.maxRetryAttempts >= 0 && attempts > mapping.maxRetryAttempts) {
         const message = outcome.kind === 'error' ? outcome.message : 'batch item failures reported';
-        await this.sendToOnFailure(shardId, remaining, 'RetryAttemptsExhausted', attempts, message);
+        await this.sendToOnFailure(remaining, {
+          shardId,
+          condition: 'RetryAttemptsExhausted',
+          attempts,
+          message,
+        });
         continue;
       }
       this.stats.retries++;
@@ -363,65 +341,10 @@ export class EventSourceMappingPoller {
     return { kind: 'partial', fromIndex: Math.min(...indexes) };
   }
 
-  private async sendToOnFailure(
-    shardId: string,
-    records: KinesisStreamRecord[],
-    condition: FailureCondition,
-    attempts: number,
-    message: string,
-  ): Promise<void> {
-    const first = records[0] as KinesisStreamRecord;
-    const last = records[records.length - 1] as KinesisStreamRecord;
-    this.options.log?.(
-      `${records.length} records of ${shardId} sent to the on-failure destination (${condition}): ${message}`,
-    );
-    const at = this.options.now?.() ?? new Date();
-    // The shape Lambda sends to an on-failure destination: the invocation record with batch metadata.
-    const invocation: Omit<FailedBatchRecord, 'payload'> = {
-      requestContext: {
-        requestId: createHash('sha1').update(`${shardId}${first.kinesis.sequenceNumber}`).digest('hex'),
-        functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${this.options.mapping.functionId}`,
-        condition,
-        approximateInvokeCount: attempts,
-      },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: message },
-      version: '1.0',
-      timestamp: at.toISOString(),
-      KinesisBatchInfo: {
-        shardId,
-        startSequenceNumber: first.kinesis.sequenceNumber,
-        endSequenceNumber: last.kinesis.sequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(
-          first.kinesis.approximateArrivalTimestamp * 1000,
-        ).toISOString(),
-        approximateArrivalOfLastRecord: new Date(
-          last.kinesis.approximateArrivalTimestamp * 1000,
-        ).toISOString(),
-        batchSize: records.length,
-        streamArn: this.streamArn,
-      },
-    };
-    const onFailureQueue = this.options.onFailureQueue;
-    if (onFailureQueue)
-      await new SqsQueueSink(onFailureQueue.queue.url, () => onFailureQueue.sqs).sendAll([invocation]);
-    const onFailureBucket = this.options.onFailureBucket;
-    if (onFailureBucket) {
-      // An S3 destination also gets the whole invocation payload, so the records themselves survive.
-      const record: FailedBatchRecord = { ...invocation, payload: JSON.stringify({ Records: records }) };
-      const key = failedBatchKey(this.mappingUuid, shardId, at, randomUUID());
-      // Through PutObject, as Lambda writes it (the local S3 endpoint or moto's).
-      await onFailureBucket.s3.send(
-        new PutObjectCommand({ Bucket: onFailureBucket.bucket, Key: key, Body: JSON.stringify(record) }),
-      );
-    }
+  private async sendToOnFailure(records: KinesisStreamRecord[], giveUp: GiveUp): Promise<void> {
+    await this.onFailure.send(records, giveUp);
     // Counted once sent, so whoever waits on the count finds the records at every destination.
     this.stats.recordsSentToOnFailure += records.length;
-  }
-
-  /** A stable UUID-shaped id for the mapping (Lambda's is random; ours derives from the logical id). */
-  private get mappingUuid(): string {
-    const hex = createHash('sha1').update(this.options.mapping.logicalId).digest('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   }
 
   private toLambdaRecord(shardId: string, record: _Record): KinesisStreamRecord {

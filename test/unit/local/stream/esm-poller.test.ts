@@ -1,5 +1,5 @@
 /**
- * The local event source mapping (local/esm-poller.ts) against a scripted Kinesis (aws-sdk-client-mock):
+ * The local event source mapping (local/stream/esm-poller.ts) against a scripted Kinesis (aws-sdk-client-mock):
  * it must read both parents of a merged shard to their end before the child, as Lambda does, and write
  * a batch it gives up on to an S3 destination the way Lambda does: its invocation record with the whole
  * batch, under Lambda's key layout; and hand a tumbling window's state from invocation to invocation,
