@@ -4,8 +4,8 @@
  * partition key), ReportBatchItemFailures (retry from the lowest failed sequence number), bisect on
  * function error, finite retries, maximum record age and an on-failure destination that receives
  * Lambda's own invocation record (on-failure-destination.ts). Shards are read parents first (both
- * parents of a merge), as Lambda does. Progress is checkpointed to disk after each batch, so a restart resumes where it stopped; the
- * consumer's watermarks make the possible replay harmless.
+ * parents of a merge), as Lambda does. Progress is checkpointed to disk after each batch, so a restart
+ * resumes where it stopped; the consumer's watermarks make the possible replay harmless.
  *
  * Tumbling windows (TumblingWindowInSeconds; which records share one and when it is due: tumbling-windows.ts):
  * each invocation gets the window, its `state` (what the previous successful invocation of the shard
@@ -16,13 +16,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { Invoke, LocalEventSourceMapping, LocalQueue, LocalStream } from '../topology';
+import type { Invoke, LocalEventSourceMapping, LocalStream } from '../topology';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../topology';
 import { CheckpointStore, type OpenWindow } from './checkpoints';
-import { type GiveUp, OnFailureDestination } from './on-failure-destination';
+import { type GiveUp, OnFailureDestination, type OnFailureOptions } from './on-failure-destination';
 import { type ShardPage, type ShardProgress, ShardReader } from './shard-reader';
 import { TumblingWindows } from './tumbling-windows';
 import { WakeableSleep } from './wakeable-sleep';
@@ -30,11 +28,10 @@ import { WakeableSleep } from './wakeable-sleep';
 export interface PollerOptions {
   readonly mapping: LocalEventSourceMapping;
   readonly stream: LocalStream;
-  /** An SQS on-failure destination, and the client that sends to it (the local SQS endpoint or moto). */
-  readonly onFailureQueue?: { readonly queue: LocalQueue; readonly sqs: SQSClient };
-  /** An S3 on-failure destination, and the client that writes to it (the local S3 endpoint or moto). */
-  readonly onFailureBucket?: { readonly bucket: string; readonly s3: S3Client };
-  /** Clock of the on-failure records (their timestamp and key). @default () => new Date() */
+  /** The on-failure destinations (an SQS queue, an S3 bucket), each with its client: on-failure-destination.ts. */
+  readonly onFailureQueue?: OnFailureOptions['queue'];
+  readonly onFailureBucket?: OnFailureOptions['bucket'];
+  /** Clock of tumbling windows' ends and of the on-failure records. @default () => new Date() */
   readonly now?: () => Date;
   /** Waits between polls and retries (tests pass their own). @default timers, cut short by stop() */
   readonly sleep?: (ms: number) => Promise<void>;
